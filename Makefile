@@ -1,0 +1,47 @@
+# Synergia: `make run` starts the whole system, `make test` checks everything.
+# Both install what they need: uv (bootstrapped with pip if missing), then the locked
+# dependencies into .venv. uv uses this machine's python3 and never downloads one.
+
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := python3
+
+UV_BOOTSTRAP := .tools/uv-venv/bin/uv
+UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOTSTRAP))
+VENV_BIN := .venv/bin
+ROLE ?= admin
+REGION ?=
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint typecheck pytest token bench import-cordis demo clean
+
+$(UV_BOOTSTRAP):
+	python3 -m venv .tools/uv-venv
+	.tools/uv-venv/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+install: $(if $(findstring $(UV_BOOTSTRAP),$(UV)),$(UV_BOOTSTRAP))
+	$(UV) sync --frozen --quiet
+
+run: install
+	$(VENV_BIN)/synergia-dev run
+
+token: install
+	@$(VENV_BIN)/synergia-dev token --role "$(ROLE)" --region "$(REGION)"
+
+lint: install
+	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/ruff format --check .
+
+typecheck: install
+	$(VENV_BIN)/mypy shared/src services/registry/src services/matching/src services/funding/src devstack/src
+
+pytest: install
+	$(VENV_BIN)/synergia-dev with-servers -- $(VENV_BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: install
+	$(VENV_BIN)/synergia-dev with-servers -- $(VENV_BIN)/python -m bench
+
+clean:
+	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache

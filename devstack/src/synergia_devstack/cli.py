@@ -1,0 +1,175 @@
+"""``synergia-dev``: run the whole system, issue dev tokens, wrap the test run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from synergia_shared.http.auth import ALL_ROLES, issue_token
+from synergia_shared.settings import DEV_JWT_SECRET
+
+from synergia_devstack.ports import port_in_use
+from synergia_devstack.services import DEFAULT_PORTS, SERVICES, ServiceProcess
+from synergia_devstack.stack import Servers, prepare, service_env, start_servers
+
+
+def _dev_secret() -> str:
+    return os.environ.get("AUTH_JWT_SECRET") or DEV_JWT_SECRET
+
+
+def _service_ports() -> dict[str, int]:
+    return {s: int(os.environ.get(f"{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
+
+
+class _Stop:
+    """Turns SIGINT/SIGTERM into an event, so shutdown runs in order on the main thread."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        signal.signal(signal.SIGINT, self._set)
+        signal.signal(signal.SIGTERM, self._set)
+
+    def _set(self, *_: object) -> None:
+        self.event.set()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    ports = _service_ports()
+    taken = [f"{s} :{p}" for s, p in ports.items() if port_in_use(p)]
+    if taken:
+        print(
+            f"Cannot start: port(s) already taken ({', '.join(taken)}). Is Synergia already "
+            "running? Stop it with Ctrl-C in its terminal, or choose other ports with "
+            "REGISTRY_PORT / MATCHING_PORT / FUNDING_PORT.",
+            file=sys.stderr,
+        )
+        return 1
+    stop = _Stop()
+    data_dir = Path(args.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    servers: Servers | None = None
+    services: list[ServiceProcess] = []
+    try:
+        servers = start_servers(data_dir, durable=True, log_dir=data_dir)
+        for line in servers.started:
+            print(f"started {line}", flush=True)
+        prepare(servers)
+        for s in SERVICES:
+            proc = ServiceProcess(s, ports[s], service_env(s, servers, ports[s]))
+            proc.start()
+            services.append(proc)
+        for proc in services:
+            proc.wait_ready()
+        token = issue_token(_dev_secret(), subject="dev-admin", roles=["admin"])
+        print("\nSynergia is running. API docs:")
+        for proc in services:
+            print(f"  {proc.name:<9} {proc.base_url}/docs")
+        print(f"\nDevelopment admin token (12 h):\n  {token}\n")
+        print("Ctrl-C stops everything.", flush=True)
+        while not stop.event.wait(0.5):
+            for proc in services:
+                if proc.proc is not None and proc.proc.poll() is not None:
+                    print(
+                        f"{proc.name} exited with {proc.proc.returncode}; stopping.",
+                        file=sys.stderr,
+                    )
+                    return 1
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        print(f"Could not start Synergia: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        # Services first (they drain and flush their relays), then broker, then database.
+        print("stopping…", file=sys.stderr, flush=True)
+        for proc in services:
+            if proc.proc is not None:
+                proc.proc.send_signal(signal.SIGTERM)
+        for proc in services:
+            proc.stop()
+        if servers is not None:
+            servers.stop()
+        print("stopped.", file=sys.stderr, flush=True)
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    if args.role not in ALL_ROLES:
+        print(f"unknown role {args.role!r}; one of {sorted(ALL_ROLES)}", file=sys.stderr)
+        return 2
+    if args.role == "authority" and not args.region:
+        print("an authority token needs REGION=<NUTS code>", file=sys.stderr)
+        return 2
+    print(
+        issue_token(
+            _dev_secret(),
+            subject=args.subject or f"dev-{args.role}",
+            roles=[args.role],
+            region=args.region or None,
+            actor_id=args.actor_id or None,
+        )
+    )
+    return 0
+
+
+def cmd_with_servers(args: argparse.Namespace) -> int:
+    """Run a command (the test suite, the benchmarks) with PostgreSQL and Kafka up.
+
+    Servers given in the environment are used as they are; otherwise embedded ones are
+    started in a temporary folder and stopped afterwards, whatever the command's outcome.
+    """
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        print("usage: synergia-dev with-servers -- COMMAND …", file=sys.stderr)
+        return 2
+    stop = _Stop()
+    with tempfile.TemporaryDirectory(prefix="synergia-test-") as tmp:
+        tmp_dir = Path(tmp)
+        servers = start_servers(tmp_dir, durable=False, log_dir=tmp_dir)
+        child: subprocess.Popen[bytes] | None = None
+        try:
+            env = {
+                **os.environ,
+                "SYNERGIA_TEST_DATABASE_URL": servers.database_urls["registry"].rsplit("/", 1)[0]
+                + "/postgres",
+                "SYNERGIA_TEST_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
+            }
+            child = subprocess.Popen(command, env=env)
+            while child.poll() is None:
+                if stop.event.wait(0.2):
+                    child.send_signal(signal.SIGTERM)
+                    child.wait(60)
+            return child.returncode
+        finally:
+            if child is not None and child.poll() is None:
+                child.kill()
+            servers.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="synergia-dev", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="start the whole system on embedded defaults")
+    run.add_argument("--data-dir", default=".data")
+    run.set_defaults(func=cmd_run)
+    token = sub.add_parser("token", help="print a development bearer token")
+    token.add_argument("--role", default="admin")
+    token.add_argument("--region", default="")
+    token.add_argument("--subject", default="")
+    token.add_argument("--actor-id", default="")
+    token.set_defaults(func=cmd_token)
+    wrap = sub.add_parser("with-servers", help="run a command with PostgreSQL and Kafka up")
+    wrap.add_argument("command", nargs=argparse.REMAINDER)
+    wrap.set_defaults(func=cmd_with_servers)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

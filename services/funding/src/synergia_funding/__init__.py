@@ -1,0 +1,1 @@
+"""Synergia funding service."""

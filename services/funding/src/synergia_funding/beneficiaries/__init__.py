@@ -1,0 +1,1 @@
+"""Funding beneficiaries, kept from the registry's events."""

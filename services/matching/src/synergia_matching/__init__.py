@@ -1,0 +1,1 @@
+"""Synergia matching service."""

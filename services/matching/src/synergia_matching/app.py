@@ -1,0 +1,23 @@
+"""The matching service's FastAPI app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from synergia_shared.app import ServiceDefinition, create_service_app
+
+from synergia_matching.consumers import all_consumers
+from synergia_matching.profiles.router import router as profiles_router
+from synergia_matching.settings import MatchingSettings
+
+
+def create_app(settings: MatchingSettings | None = None) -> FastAPI:
+    return create_service_app(
+        ServiceDefinition(
+            settings=settings or MatchingSettings(),
+            title="Synergia matching",
+            description="Partner profiles.",
+            routers=[profiles_router],
+            consumers=all_consumers(),
+            openapi_tags=[{"name": "profiles", "description": "Partner profiles."}],
+        )
+    )

@@ -1,0 +1,1 @@
+"""Partner profiles, kept from the registry's events."""

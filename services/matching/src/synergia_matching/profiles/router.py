@@ -1,0 +1,38 @@
+"""HTTP for the actor_profiles projection."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from synergia_shared.db import unit_of_work
+from synergia_shared.http.auth import ALL_ROLES, Principal, require
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+
+from synergia_matching.profiles import repository
+from synergia_matching.profiles.schemas import Profile
+
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"], responses=PROBLEM_RESPONSES)
+
+Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
+
+
+@router.get(
+    "/{actor_id}",
+    operation_id="getProfile",
+    summary="Partner profiles of one actor",
+    response_model=Profile,
+    responses={404: {"model": Problem, "description": "Not known here (yet)"}},
+)
+async def getProfile(request: Request, actor_id: uuid.UUID, _: Reader) -> Profile:
+    async with unit_of_work(request.app.state.sessions) as session:
+        row = await repository.get(session, actor_id)
+    if row is None:
+        raise ProblemException(
+            404,
+            "not-found",
+            "Not Found",
+            f"actor {actor_id} is not known here: unknown, or its registration has not arrived yet",
+        )
+    return Profile.model_validate(row, from_attributes=True)

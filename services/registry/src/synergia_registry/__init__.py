@@ -1,0 +1,1 @@
+"""Synergia registry: innovation actors, clusters and value-chain initiatives."""

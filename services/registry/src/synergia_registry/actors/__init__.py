@@ -1,0 +1,1 @@
+"""Innovation actors: SMEs, clusters, intermediaries, research, investors, authorities."""

@@ -1,0 +1,21 @@
+"""The registry's FastAPI app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from synergia_shared.app import ServiceDefinition, create_service_app
+
+from synergia_registry.actors.router import router as actors_router
+from synergia_registry.settings import RegistrySettings
+
+
+def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    return create_service_app(
+        ServiceDefinition(
+            settings=settings or RegistrySettings(),
+            title="Synergia registry",
+            description="Innovation actors, cluster organisations and value-chain initiatives.",
+            routers=[actors_router],
+            openapi_tags=[{"name": "actors", "description": "Innovation actors."}],
+        )
+    )

@@ -1,0 +1,1 @@
+"""Synergia's common package: the contract and the machinery the three services share."""

@@ -1,0 +1,1 @@
+"""HTTP conventions shared by the services: errors, auth, middleware, health, pagination."""

@@ -1,0 +1,142 @@
+"""Admin endpoints every service has: the events its consumers parked, and replay."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from synergia_shared.db import unit_of_work
+from synergia_shared.http.auth import Principal, Role, require
+from synergia_shared.http.pagination import decode_cursor, encode_cursor
+from synergia_shared.http.problems import PROBLEM_RESPONSES, ProblemException
+from synergia_shared.messaging import dead_letters
+from synergia_shared.messaging.inbox import InboxConsumer, PoisonEvent
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=PROBLEM_RESPONSES)
+
+AdminOnly = Annotated[Principal, Depends(require(Role.ADMIN))]
+
+
+class DeadLetter(BaseModel):
+    id: uuid.UUID
+    consumer: str
+    topic: str
+    partition: int
+    offset: int
+    event_id: str | None
+    event_type: str | None
+    error: str
+    attempts: int
+    parked_at: datetime
+    replayed_at: datetime | None
+    replay_error: str | None
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetter]
+    next_cursor: str | None
+
+
+class ReplayResult(BaseModel):
+    id: uuid.UUID
+    outcome: str  # "applied" | "already applied"
+
+
+def _event_fields(payload: bytes) -> tuple[str | None, str | None]:
+    import json
+
+    try:
+        body = json.loads(payload)
+        return str(body.get("id")), str(body.get("type"))
+    except (ValueError, AttributeError):
+        return None, None
+
+
+@router.get(
+    "/dead-letters",
+    operation_id="listDeadLetters",
+    summary="Events the consumers of this service parked",
+    response_model=DeadLetterPage,
+)
+async def list_dead_letters(
+    request: Request,
+    _: AdminOnly,
+    include_replayed: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> DeadLetterPage:
+    after = None
+    if cursor:
+        parked_at, dl_id = decode_cursor(cursor, 2)
+        after = (datetime.fromisoformat(parked_at), uuid.UUID(dl_id))
+    async with unit_of_work(request.app.state.sessions) as session:
+        rows = await dead_letters.list_parked(
+            session, include_replayed=include_replayed, limit=limit + 1, after=after
+        )
+    items = [
+        DeadLetter(
+            id=r.id,
+            consumer=r.consumer,
+            topic=r.topic,
+            partition=r.partition,
+            offset=r.offset,
+            event_id=_event_fields(r.payload)[0],
+            event_type=_event_fields(r.payload)[1],
+            error=r.error,
+            attempts=r.attempts,
+            parked_at=r.parked_at,
+            replayed_at=r.replayed_at,
+            replay_error=r.replay_error,
+        )
+        for r in rows[:limit]
+    ]
+    next_cursor = (
+        encode_cursor([items[-1].parked_at.isoformat(), str(items[-1].id)])
+        if len(rows) > limit
+        else None
+    )
+    return DeadLetterPage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/dead-letters/{dead_letter_id}/replay",
+    operation_id="replayDeadLetter",
+    summary="Apply a parked event again, once its cause is fixed",
+    response_model=ReplayResult,
+    responses={404: {"description": "No such parked event"}, 409: {"description": "Still fails"}},
+)
+async def replay_dead_letter(
+    request: Request, dead_letter_id: uuid.UUID, _: AdminOnly
+) -> ReplayResult:
+    consumers: dict[str, InboxConsumer] = request.app.state.consumers
+    async with unit_of_work(request.app.state.sessions) as session:
+        row = await dead_letters.get_for_update(session, dead_letter_id)
+        if row is None:
+            raise ProblemException(
+                404, "not-found", "Not Found", f"no dead letter {dead_letter_id}"
+            )
+        consumer = consumers.get(row.consumer)
+        if consumer is None:
+            raise ProblemException(
+                409, "conflict", "Conflict", f"consumer {row.consumer!r} does not run here"
+            )
+        error: str | None = None
+        applied = False
+        try:
+            decoded = consumer.decode(row.payload)
+            if decoded is not None:
+                async with session.begin_nested():
+                    applied = await consumer.apply_in(session, *decoded)
+        except (PoisonEvent, Exception) as exc:  # report, keep it parked
+            error = repr(exc)
+        if error is not None:
+            await dead_letters.mark_replay_failed(session, dead_letter_id, error)
+        else:
+            await dead_letters.mark_replayed(session, dead_letter_id)
+    if error is not None:
+        raise ProblemException(409, "replay-failed", "Replay failed", error)
+    return ReplayResult(id=dead_letter_id, outcome="applied" if applied else "already applied")

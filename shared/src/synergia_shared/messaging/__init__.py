@@ -1,0 +1,1 @@
+"""Outbox (reliable publishing) and inbox (exactly-once effect) machinery."""

@@ -1,0 +1,328 @@
+"""The inbox consumer runner: each event's effect is applied exactly once.
+
+An event is applied and recorded as ``(consumer, event id)`` in the ``inbox`` table
+in ONE transaction; the Kafka offset is committed only after that transaction. A
+redelivery (after a crash, a rebalance, a duplicate publish) finds its inbox row and is
+skipped. A failing event is retried with backoff, then parked on ``<topic>.dlq`` and in
+the ``dead_letters`` table, and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from synergia_shared.bus import Bus
+from synergia_shared.context import (
+    causation_id_var,
+    correlation_id_var,
+    trace_id_from_traceparent,
+    trace_id_var,
+)
+from synergia_shared.db import SessionFactory, unit_of_work
+from synergia_shared.events.catalogue import spec_for_type
+from synergia_shared.events.envelope import CloudEvent
+from synergia_shared.events.registry import EventData
+from synergia_shared.events.topics import dlq
+from synergia_shared.messaging import dead_letters
+from synergia_shared.messaging.tables import inbox
+from synergia_shared.metrics import (
+    CONSUMER_LAG,
+    DLQ_PARKED,
+    EVENTS_APPLIED,
+    EVENTS_DUPLICATE,
+)
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
+
+
+class PoisonEvent(Exception):
+    """An event that can never be applied as it is (malformed, invalid data)."""
+
+
+@dataclass
+class ConsumerStatus:
+    running: bool = False
+    assigned: bool = False
+    last_error: str | None = None
+
+
+@dataclass
+class InboxConsumer:
+    """One consumer group: ``<service>.<purpose>``, with a handler per event type."""
+
+    name: str
+    topics: list[str]
+    handlers: Mapping[str, Handler]
+    status: ConsumerStatus = field(default_factory=ConsumerStatus)
+
+    def decode(self, raw: bytes) -> tuple[CloudEvent, EventData] | None:
+        """Parse and validate a message; ``None`` if this consumer ignores its type."""
+        try:
+            event = CloudEvent.from_bytes(raw)
+        except ValidationError as exc:
+            raise PoisonEvent(f"not a CloudEvent: {exc}") from exc
+        if event.type not in self.handlers:
+            return None
+        try:
+            data = spec_for_type(event.type).model.model_validate(event.data)
+        except ValidationError as exc:
+            raise PoisonEvent(f"invalid data for {event.type}: {exc}") from exc
+        return event, data
+
+    async def apply(self, sessions: SessionFactory, event: CloudEvent, data: EventData) -> bool:
+        """Apply once, in a transaction of its own."""
+        async with unit_of_work(sessions) as session:
+            return await self.apply_in(session, event, data)
+
+    async def apply_in(self, session: AsyncSession, event: CloudEvent, data: EventData) -> bool:
+        """Apply once inside the caller's transaction; ``False`` if applied before."""
+        inserted = await session.scalar(
+            pg_insert(inbox)
+            .values(consumer=self.name, event_id=event.id, event_type=event.type)
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
+        if inserted is None:
+            EVENTS_DUPLICATE.labels(self.name).inc()
+            return False
+        await self.handlers[event.type](session, event, data)
+        EVENTS_APPLIED.labels(self.name, event.type).inc()
+        return True
+
+
+class ConsumerRunner:
+    """Runs one :class:`InboxConsumer` against Kafka until stopped."""
+
+    def __init__(
+        self,
+        consumer: InboxConsumer,
+        sessions: SessionFactory,
+        bus: Bus,
+        *,
+        topic_prefix: str = "",
+        max_attempts: int = 5,
+        backoff_initial: float = 0.2,
+        backoff_max: float = 5.0,
+    ) -> None:
+        self.consumer = consumer
+        self._sessions = sessions
+        self._bus = bus
+        self._prefix = topic_prefix
+        self._max_attempts = max_attempts
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._positions: dict[TopicPartition, int] = {}
+
+    @property
+    def status(self) -> ConsumerStatus:
+        return self.consumer.status
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.consumer.name}")
+
+    def _new_kafka_consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            *[f"{self._prefix}{t}" for t in self.consumer.topics],
+            bootstrap_servers=self._bus.bootstrap_servers,
+            group_id=f"{self._prefix}{self.consumer.name}",
+            client_id=self.consumer.name,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=500,
+        )
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Finish the event in hand, commit, leave the group."""
+        self._stopping.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=timeout)
+            except TimeoutError:
+                self._task.cancel()
+                logger.warning("consumer %s did not stop within %.1fs", self.consumer.name, timeout)
+
+    async def _run(self) -> None:
+        while True:
+            kafka = self._new_kafka_consumer()
+            try:
+                await kafka.start()
+                break
+            except KafkaError as exc:
+                await kafka.stop()
+                self.status.last_error = repr(exc)
+                logger.warning("consumer %s cannot reach the broker: %r", self.consumer.name, exc)
+                if not await self._sleep(self._backoff_max):
+                    return
+        self.status.running = True
+        try:
+            while not self._stopping.is_set():
+                try:
+                    batches = await kafka.getmany(timeout_ms=500, max_records=500)
+                except KafkaError as exc:
+                    self.status.last_error = repr(exc)
+                    logger.warning("consumer %s fetch failed: %r", self.consumer.name, exc)
+                    await self._sleep(self._backoff_initial)
+                    continue
+                self.status.assigned = bool(kafka.assignment())
+                for tp, records in batches.items():
+                    await self._process_partition(kafka, tp, records)
+                self._record_lag(kafka)
+        finally:
+            self.status.running = False
+            try:
+                await kafka.stop()
+            except Exception as exc:  # leaving the group is best effort at shutdown
+                logger.warning("consumer %s stop: %r", self.consumer.name, exc)
+
+    async def _process_partition(
+        self, kafka: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]
+    ) -> None:
+        last_done: int | None = None
+        for record in records:
+            if self._stopping.is_set() or tp not in kafka.assignment():
+                break  # revoked: the new owner redelivers from the last commit
+            if not await self._process(record):
+                break  # shutting down before the event was dealt with
+            last_done = record.offset
+        if last_done is None:
+            return
+        self._positions[tp] = last_done + 1
+        try:
+            await kafka.commit({tp: last_done + 1})
+        except (CommitFailedError, KafkaError) as exc:
+            # A rebalance took the partition; the new owner redelivers and the inbox
+            # skips what was applied here.
+            logger.warning("consumer %s commit failed on %s: %r", self.consumer.name, tp, exc)
+
+    async def _process(self, record: ConsumerRecord[Any, Any]) -> bool:
+        """Deal with one record: applied, skipped or parked. ``False`` if interrupted."""
+        try:
+            decoded = self.consumer.decode(record.value)
+        except PoisonEvent as exc:
+            return await self._park(record, str(exc), attempts=1)
+        if decoded is None:
+            return True
+        event, data = decoded
+        tokens = (
+            correlation_id_var.set(event.correlationid),
+            causation_id_var.set(str(event.id)),
+            trace_id_var.set(trace_id_from_traceparent(event.traceparent)),
+        )
+        try:
+            delay = self._backoff_initial
+            for attempt in range(1, self._max_attempts + 1):
+                try:
+                    applied = await self.consumer.apply(self._sessions, event, data)
+                    logger.info(
+                        "event %s",
+                        "applied" if applied else "skipped as duplicate",
+                        extra={
+                            "event_id": str(event.id),
+                            "event_type": event.type,
+                            "consumer": self.consumer.name,
+                        },
+                    )
+                    return True
+                except Exception as exc:
+                    self.status.last_error = repr(exc)
+                    logger.warning(
+                        "event %s failed (attempt %d/%d): %r",
+                        event.id,
+                        attempt,
+                        self._max_attempts,
+                        exc,
+                        extra={"consumer": self.consumer.name},
+                    )
+                    if attempt == self._max_attempts:
+                        return await self._park(record, repr(exc), attempts=attempt)
+                    if not await self._sleep(delay):
+                        return False
+                    delay = min(delay * 2, self._backoff_max)
+            return True
+        finally:
+            for var, token in zip(
+                (correlation_id_var, causation_id_var, trace_id_var), tokens, strict=True
+            ):
+                var.reset(token)
+
+    async def _park(self, record: ConsumerRecord[Any, Any], error: str, *, attempts: int) -> bool:
+        """Put the record on the DLQ topic and in the dead-letter table, then move on.
+
+        Only once both hold it may the offset advance; until then (the broker is down,
+        say) this keeps trying, so a parked event is never lost.
+        """
+        headers = [
+            *record.headers,
+            ("x-dlq-error", error[:4000].encode()),
+            ("x-dlq-consumer", self.consumer.name.encode()),
+            ("x-dlq-original-topic", record.topic.encode()),
+            ("x-dlq-original-partition", str(record.partition).encode()),
+            ("x-dlq-original-offset", str(record.offset).encode()),
+            ("x-dlq-attempts", str(attempts).encode()),
+        ]
+        delay = self._backoff_initial
+        while True:
+            try:
+                producer = await self._bus.producer()
+                await producer.send_and_wait(
+                    dlq(record.topic), value=record.value, key=record.key, headers=headers
+                )
+                async with unit_of_work(self._sessions) as session:
+                    await dead_letters.record(
+                        session,
+                        dead_letter_id=uuid.uuid4(),
+                        consumer=self.consumer.name,
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        key=record.key,
+                        payload=record.value,
+                        error=error,
+                        attempts=attempts,
+                    )
+                DLQ_PARKED.labels(self.consumer.name, record.topic).inc()
+                logger.error(
+                    "event parked on %s: %s",
+                    dlq(record.topic),
+                    error,
+                    extra={"consumer": self.consumer.name, "offset": record.offset},
+                )
+                return True
+            except Exception as exc:
+                logger.warning("consumer %s cannot park yet: %r", self.consumer.name, exc)
+                if not await self._sleep(delay):
+                    return False
+                delay = min(delay * 2, self._backoff_max)
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep unless stopping; ``False`` when the runner is asked to stop."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return True
+        return False
+
+    def _record_lag(self, kafka: AIOKafkaConsumer) -> None:
+        for tp in kafka.assignment():
+            highwater = kafka.highwater(tp)
+            position = self._positions.get(tp)
+            if highwater is None or position is None:
+                continue
+            CONSUMER_LAG.labels(self.consumer.name, tp.topic, str(tp.partition)).set(
+                max(highwater - position, 0)
+            )

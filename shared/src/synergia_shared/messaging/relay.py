@@ -1,0 +1,212 @@
+"""The outbox relay: publishes committed events to Kafka, at least once, in order.
+
+Claims unsent rows with ``FOR UPDATE SKIP LOCKED`` so several replicas can run it,
+publishes with ``acks=all`` and marks rows sent only after the broker acknowledged
+them. An aggregate whose earlier event is held by another replica is left for later,
+which keeps each aggregate's events in order across replicas. Wakes on
+LISTEN/NOTIFY and also polls, so nothing depends on a notification arriving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from synergia_shared.bus import Bus
+from synergia_shared.db_urls import asyncpg_dsn
+from synergia_shared.messaging.tables import OUTBOX_CHANNEL, outbox
+from synergia_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+
+logger = logging.getLogger(__name__)
+
+_CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
+
+
+@dataclass
+class RelayStatus:
+    running: bool = False
+    broker_ok: bool = False
+    last_error: str | None = None
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bus: Bus,
+        *,
+        database_url: str,
+        topic_prefix: str = "",
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._engine = engine
+        self._bus = bus
+        self._dsn = asyncpg_dsn(database_url)
+        self._topic_prefix = topic_prefix
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._backlog_measured_at = 0.0
+        self.status = RelayStatus()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self, drain_timeout: float = 10.0) -> None:
+        """Flush what is pending (bounded by ``drain_timeout``), then stop."""
+        self._stopping = True
+        self._wakeup.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=drain_timeout)
+            except TimeoutError:
+                self._task.cancel()
+                logger.warning("outbox relay did not drain within %.1fs", drain_timeout)
+        await self._close_listener()
+
+    async def _run(self) -> None:
+        self.status.running = True
+        try:
+            while True:
+                await self._ensure_listener()
+                self._wakeup.clear()
+                try:
+                    published = await self.publish_pending()
+                    self.status.broker_ok = True
+                    self.status.last_error = None
+                except Exception as exc:  # the broker or database is down: rows wait
+                    published = 0
+                    self.status.broker_ok = False
+                    self.status.last_error = repr(exc)
+                    logger.warning("outbox relay could not publish: %r", exc)
+                    if self._stopping:
+                        return
+                    await asyncio.sleep(self._poll_interval)
+                    continue
+                if self._stopping and published == 0:
+                    return
+                if published >= self._batch_size:
+                    continue  # more is waiting; do not sleep
+                if self._stopping:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+        finally:
+            self.status.running = False
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent events; returns how many were marked sent."""
+        async with self._engine.connect() as conn, conn.begin():
+            claimed = (
+                await conn.execute(
+                    select(
+                        outbox.c.id,
+                        outbox.c.aggregate_id,
+                        outbox.c.topic,
+                        outbox.c.payload,
+                    )
+                    .where(outbox.c.sent_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not claimed:
+                await self._record_backlog(conn)
+                return 0
+            rows = await self._without_aggregates_held_elsewhere(conn, claimed)
+            sent_ids = await self._publish(rows)
+            if sent_ids:
+                await conn.execute(
+                    update(outbox).where(outbox.c.id.in_(sent_ids)).values(sent_at=func.now())
+                )
+            await self._record_backlog(conn)
+        OUTBOX_PUBLISHED.inc(len(sent_ids))
+        return len(sent_ids)
+
+    async def _without_aggregates_held_elsewhere(
+        self, conn: AsyncConnection, rows: Sequence[Any]
+    ) -> list[Any]:
+        """Drop aggregates that have an earlier unsent event outside this batch.
+
+        That event is locked by another replica; publishing ours first would break the
+        aggregate's order. Its rows stay unsent and are taken on a later round.
+        """
+        first_in_batch: dict[str, int] = {}
+        for row in rows:
+            first_in_batch.setdefault(row.aggregate_id, row.id)
+        earliest_unsent = await conn.execute(
+            select(outbox.c.aggregate_id, func.min(outbox.c.id))
+            .where(outbox.c.sent_at.is_(None), outbox.c.aggregate_id.in_(list(first_in_batch)))
+            .group_by(outbox.c.aggregate_id)
+        )
+        blocked = {agg for agg, first in earliest_unsent.all() if first < first_in_batch[agg]}
+        return [row for row in rows if row.aggregate_id not in blocked]
+
+    async def _publish(self, rows: Sequence[Any]) -> list[int]:
+        producer = await self._bus.producer()
+        futures = [
+            await producer.send(
+                f"{self._topic_prefix}{row.topic}",
+                value=row.payload,
+                key=row.aggregate_id.encode(),
+                headers=[_CONTENT_TYPE_HEADER],
+            )
+            for row in rows
+        ]
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        sent: list[int] = []
+        failed_aggregates: set[str] = set()
+        first_error: BaseException | None = None
+        for row, result in zip(rows, results, strict=True):
+            # After a failure, later events of the same aggregate are not marked sent
+            # either: they are published again, after the failed one, on the next round.
+            if isinstance(result, BaseException) or row.aggregate_id in failed_aggregates:
+                failed_aggregates.add(row.aggregate_id)
+                first_error = first_error or (result if isinstance(result, BaseException) else None)
+                continue
+            sent.append(row.id)
+        if first_error is not None and not sent:
+            raise first_error
+        return sent
+
+    async def _record_backlog(self, conn: AsyncConnection) -> None:
+        now = time.monotonic()
+        if now - self._backlog_measured_at < 1.0:
+            return
+        self._backlog_measured_at = now
+        backlog = await conn.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+        )
+        OUTBOX_BACKLOG.set(backlog or 0)
+
+    async def _ensure_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        try:
+            self._listener = await asyncpg.connect(self._dsn)
+            await self._listener.add_listener(OUTBOX_CHANNEL, self._on_notify)
+        except Exception as exc:  # polling still works without notifications
+            logger.warning("outbox relay cannot LISTEN, polling only: %r", exc)
+            self._listener = None
+
+    def _on_notify(self, *_: object) -> None:
+        self._wakeup.set()
+
+    async def _close_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()
+        self._listener = None

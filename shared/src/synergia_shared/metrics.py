@@ -1,0 +1,43 @@
+"""Prometheus metrics every service exposes on ``/metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "synergia_http_requests_total",
+    "HTTP requests handled, by method, route template and status code.",
+    ["method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "synergia_http_request_duration_seconds",
+    "HTTP request latency, by method and route template.",
+    ["method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+OUTBOX_BACKLOG = Gauge(
+    "synergia_outbox_backlog",
+    "Events committed to the outbox and not yet acknowledged by the broker.",
+)
+OUTBOX_PUBLISHED = Counter(
+    "synergia_outbox_published_total", "Events the relay published and marked sent."
+)
+CONSUMER_LAG = Gauge(
+    "synergia_consumer_lag",
+    "Messages between a consumer's position and the partition's high watermark.",
+    ["consumer", "topic", "partition"],
+)
+EVENTS_APPLIED = Counter(
+    "synergia_events_applied_total", "Events applied by a consumer.", ["consumer", "type"]
+)
+EVENTS_DUPLICATE = Counter(
+    "synergia_events_duplicate_total",
+    "Redelivered events skipped because the inbox had them already.",
+    ["consumer"],
+)
+DLQ_PARKED = Counter(
+    "synergia_dlq_parked_total", "Events parked on a dead-letter queue.", ["consumer", "topic"]
+)
+DLQ_OPEN = Gauge(
+    "synergia_dlq_open", "Parked events not yet replayed, as last counted.", ["consumer"]
+)

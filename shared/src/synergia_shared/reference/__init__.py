@@ -1,0 +1,1 @@
+"""Reference data of the field (countries, …) that every service reads the same way."""

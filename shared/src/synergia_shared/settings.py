@@ -1,0 +1,112 @@
+"""Settings shared by every service, read from the environment (pydantic-settings).
+
+Each service subclasses :class:`ServiceSettings` with its own ``env_prefix``
+(``REGISTRY_``, ``MATCHING_``, ``FUNDING_``). A few values are the same for the
+whole deployment (the broker, the auth secret); for those the unprefixed name is a
+fallback, so an operator can set ``KAFKA_BOOTSTRAP_SERVERS`` once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from synergia_shared.db_urls import database_url_for
+
+# Values an operator typically sets once for all services.
+_DEPLOYMENT_WIDE = (
+    "kafka_bootstrap_servers",
+    "kafka_topic_prefix",
+    "auth_jwt_secret",
+    "auth_jwks_url",
+    "auth_issuer",
+    "auth_audience",
+    "api_keys",
+    "environment",
+    "log_level",
+)
+
+DEV_JWT_SECRET = "synergia-development-secret-do-not-use-in-production"  # noqa: S105
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_nested_delimiter=None)
+
+    service_name: ClassVar[str] = "service"
+
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of this service's own database (postgresql+asyncpg://…).",
+    )
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = Field(
+        default="",
+        description="Prepended to every topic name; lets several deployments share a cluster.",
+    )
+
+    relay_enabled: bool = True
+    relay_batch_size: int = 500
+    relay_poll_interval_seconds: float = 1.0
+    consumers_enabled: bool = True
+    consumer_max_attempts: int = 5
+    consumer_backoff_initial_seconds: float = 0.2
+    consumer_backoff_max_seconds: float = 5.0
+    drain_timeout_seconds: float = 10.0
+
+    auth_jwt_secret: SecretStr | None = None
+    auth_jwks_url: str | None = None
+    auth_issuer: str = "synergia"
+    auth_audience: str = "synergia"
+    api_keys: str = Field(
+        default="[]",
+        description=(
+            "JSON list of machine clients: "
+            '[{"name": "…", "sha256": "<hex digest of the key>", "roles": ["authority"],'
+            ' "region": "ITH3"}]'
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deployment_wide_fallbacks(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        for name in _DEPLOYMENT_WIDE:
+            if values.get(name) in (None, "") and (env := os.environ.get(name.upper())):
+                values[name] = env
+        if not values.get("database_url") and (server := os.environ.get("DATABASE_URL")):
+            values["database_url"] = database_url_for(server, cls.service_name)
+        return values
+
+    @model_validator(mode="after")
+    def _require_secrets_in_production(self) -> ServiceSettings:
+        if not self.database_url:
+            raise ValueError(
+                f"{self.service_name}: set {self.service_name.upper()}_DATABASE_URL or DATABASE_URL"
+            )
+        if self.auth_jwt_secret is None and self.auth_jwks_url is None:
+            if self.environment == "production":
+                raise ValueError("production needs AUTH_JWKS_URL or AUTH_JWT_SECRET")
+            self.auth_jwt_secret = SecretStr(DEV_JWT_SECRET)
+        return self
+
+    def topic(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"
+
+    def parsed_api_keys(self) -> list[dict[str, Any]]:
+        keys = json.loads(self.api_keys)
+        if not isinstance(keys, list):
+            raise ValueError("API_KEYS must be a JSON list")
+        return keys

@@ -1,0 +1,1 @@
+"""Test support: real servers, fresh databases and topics per test, service apps."""

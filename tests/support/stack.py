@@ -1,0 +1,109 @@
+"""Per-test isolation on shared real servers: own databases (from migrated templates), own
+topic prefix. Nothing here fakes PostgreSQL or Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from synergia_devstack.postgres import create_database, drop_database
+from synergia_devstack.services import SERVICES
+from synergia_devstack.stack import service_dir
+from synergia_shared.bus import ensure_topics
+from synergia_shared.db_urls import asyncpg_dsn
+from synergia_shared.http.auth import issue_token
+from synergia_shared.migrations import upgrade_head
+from synergia_shared.settings import DEV_JWT_SECRET
+
+TEMPLATE_PREFIX = "synergia_template_"
+
+
+def sqlalchemy_url(server_url: str, database: str) -> str:
+    base = server_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{database}"
+
+
+def migrate_templates(server_url: str) -> None:
+    """Migrate one template database per service, once per test session."""
+    for service in SERVICES:
+        name = f"{TEMPLATE_PREFIX}{service}"
+        asyncio.run(drop_database(server_url, name))
+        asyncio.run(create_database(server_url, name))
+        upgrade_head(service_dir(service), sqlalchemy_url(server_url, name))
+
+
+@dataclass
+class TestStack:
+    server_url: str  # asyncpg form, database "postgres"
+    kafka: str
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    __test__ = False  # not a test class
+
+    @property
+    def topic_prefix(self) -> str:
+        return f"t{self.tag}."
+
+    def database(self, service: str) -> str:
+        return f"t{self.tag}_{service}"
+
+    def database_url(self, service: str) -> str:
+        return sqlalchemy_url(self.server_url, self.database(service))
+
+    def dsn(self, service: str) -> str:
+        return asyncpg_dsn(self.database_url(service))
+
+    def env(self, service: str, **extra: str) -> dict[str, str]:
+        """Environment for a service process on this stack."""
+        prefix = service.upper()
+        return {
+            f"{prefix}_DATABASE_URL": self.database_url(service),
+            f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": self.kafka,
+            f"{prefix}_KAFKA_TOPIC_PREFIX": self.topic_prefix,
+            f"{prefix}_ENVIRONMENT": "test",
+            f"{prefix}_RELAY_POLL_INTERVAL_SECONDS": "0.5",
+            f"{prefix}_CONSUMER_BACKOFF_INITIAL_SECONDS": "0.05",
+            f"{prefix}_CONSUMER_BACKOFF_MAX_SECONDS": "0.5",
+            **extra,
+        }
+
+    def settings_kwargs(self, service: str) -> dict[str, object]:
+        return {
+            k.removeprefix(f"{service.upper()}_").lower(): v for k, v in self.env(service).items()
+        }
+
+    async def setup(self) -> None:
+        for service in SERVICES:
+            await create_database(
+                self.server_url, self.database(service), template=f"{TEMPLATE_PREFIX}{service}"
+            )
+        await ensure_topics(self.kafka, self.topic_prefix, partitions=3)
+
+    async def teardown(self) -> None:
+        for service in SERVICES:
+            await drop_database(self.server_url, self.database(service))
+
+
+def token(role: str = "admin", **claims: str) -> str:
+    return issue_token(
+        DEV_JWT_SECRET, subject=claims.pop("subject", f"test-{role}"), roles=[role], **claims
+    )  # type: ignore[arg-type]
+
+
+def auth(role: str = "admin", **claims: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role, **claims)}"}
+
+
+@asynccontextmanager
+async def running_app(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An app with its lifespan (engine, relay, consumers) and a client talking to it."""
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
