@@ -27,6 +27,12 @@ class Servers:
     broker: EmbeddedBroker | None = None
     started: list[str] = field(default_factory=list)
 
+    @property
+    def server_url(self) -> str:
+        """The server's maintenance database (``postgres``), in asyncpg form."""
+        dsn = asyncpg_dsn(self.database_urls["registry"])
+        return dsn.rsplit("/", 1)[0] + "/postgres"
+
     def stop(self) -> None:
         if self.broker is not None:
             self.broker.stop()
