@@ -136,8 +136,7 @@ def cmd_with_servers(args: argparse.Namespace) -> int:
         try:
             env = {
                 **os.environ,
-                "SYNERGIA_TEST_DATABASE_URL": servers.database_urls["registry"].rsplit("/", 1)[0]
-                + "/postgres",
+                "SYNERGIA_TEST_DATABASE_URL": servers.server_url,
                 "SYNERGIA_TEST_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
             }
             child = subprocess.Popen(command, env=env)

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from synergia_shared.bus import ensure_topics
 from synergia_shared.db_urls import asyncpg_dsn, database_url_for
 from synergia_shared.migrations import upgrade_head
@@ -30,8 +31,8 @@ class Servers:
     @property
     def server_url(self) -> str:
         """The server's maintenance database (``postgres``), in asyncpg form."""
-        dsn = asyncpg_dsn(self.database_urls["registry"])
-        return dsn.rsplit("/", 1)[0] + "/postgres"
+        url = make_url(asyncpg_dsn(self.database_urls["registry"]))
+        return url.set(database="postgres").render_as_string(hide_password=False)
 
     def stop(self) -> None:
         if self.broker is not None:
@@ -80,17 +81,16 @@ def service_dir(service: str) -> Path:
     return Path(module.SERVICE_DIR)
 
 
-async def _create_databases(urls: dict[str, str]) -> None:
-    for url in urls.values():
-        dsn = asyncpg_dsn(url)
-        name = dsn.rsplit("/", 1)[1].split("?", 1)[0]
-        maintenance = dsn.rsplit("/", 1)[0] + "/postgres"
-        await create_database(maintenance, name)
+async def _create_databases(servers: Servers) -> None:
+    for url in servers.database_urls.values():
+        name = make_url(url).database
+        assert name, f"no database name in {url}"
+        await create_database(servers.server_url, name)
 
 
 def prepare(servers: Servers, topic_prefix: str = "") -> None:
     """Databases exist and are migrated; every topic and DLQ exists."""
-    asyncio.run(_create_databases(servers.database_urls))
+    asyncio.run(_create_databases(servers))
     for service, url in servers.database_urls.items():
         upgrade_head(service_dir(service), url)
     asyncio.run(ensure_topics(servers.kafka_bootstrap_servers, topic_prefix))
