@@ -13,7 +13,7 @@ ROLE ?= admin
 REGION ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck pytest token bench import-cordis demo clean
+.PHONY: install run test lint typecheck pytest token bench import-cordis demo clean contracts
 
 $(UV_BOOTSTRAP):
 	python3 -m venv .tools/uv-venv
@@ -39,6 +39,9 @@ pytest: install
 	$(VENV_BIN)/synergia-dev with-servers -- $(VENV_BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+contracts: install
+	$(VENV_BIN)/python -m synergia_shared.contracts write
 
 bench: install
 	$(VENV_BIN)/synergia-dev with-servers -- $(VENV_BIN)/python -m bench

@@ -47,7 +47,6 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         app.state.sessions = create_session_factory(engine)
         app.state.bus = bus
         app.state.authenticator = Authenticator(settings)
-        app.state.consumers = {c.name: c for c in definition.consumers}
         app.state.relay = None
         app.state.consumer_runners = []
         if settings.relay_enabled:
@@ -98,6 +97,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             {"name": "operations", "description": "Health, readiness and metrics."},
         ],
     )
+    # Known before startup, so the contract generator can describe what this service reads.
+    app.state.consumers = {c.name: c for c in definition.consumers}
     install_problem_handlers(app)
     app.add_middleware(CorrelationAndMetricsMiddleware)
     app.include_router(health.router)

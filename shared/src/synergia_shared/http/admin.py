@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from synergia_shared.db import unit_of_work
 from synergia_shared.http.auth import Principal, Role, require
 from synergia_shared.http.pagination import decode_cursor, encode_cursor
-from synergia_shared.http.problems import PROBLEM_RESPONSES, ProblemException
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
 from synergia_shared.messaging import dead_letters
 from synergia_shared.messaging.inbox import InboxConsumer, PoisonEvent
 
@@ -107,7 +107,10 @@ async def list_dead_letters(
     operation_id="replayDeadLetter",
     summary="Apply a parked event again, once its cause is fixed",
     response_model=ReplayResult,
-    responses={404: {"description": "No such parked event"}, 409: {"description": "Still fails"}},
+    responses={
+        404: {"model": Problem, "description": "No such parked event"},
+        409: {"model": Problem, "description": "It still fails; it stays parked"},
+    },
 )
 async def replay_dead_letter(
     request: Request, dead_letter_id: uuid.UUID, _: AdminOnly

@@ -119,9 +119,17 @@ def _unauthorized(detail: str) -> ProblemException:
     )
 
 
-_bearer = HTTPBearer(auto_error=False, description="A JWT from the identity provider.")
+_bearer = HTTPBearer(
+    scheme_name="bearerAuth",
+    bearerFormat="JWT",
+    auto_error=False,
+    description="A JWT from the identity provider.",
+)
 _api_key = APIKeyHeader(
-    name="X-API-Key", auto_error=False, description="Machine clients of regional authorities."
+    name="X-API-Key",
+    scheme_name="apiKeyAuth",
+    auto_error=False,
+    description="Machine clients of regional authorities (bound to their NUTS region).",
 )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from synergia_shared.db import unit_of_work
@@ -22,11 +23,28 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, Any] = Field(
+        description="`database` and `broker`: up/down; `relay`: running/stopped; "
+        "`consumers`: each consumer group's running/stopped.",
+        examples=[
+            {
+                "database": "up",
+                "broker": "up",
+                "relay": "running",
+                "consumers": {"matching.actor-projection": "running"},
+            }
+        ],
+    )
+
+
 @router.get(
     "/readyz",
     operation_id="readyz",
     summary="Database and broker reachable, relay and consumers running",
-    responses={503: {"description": "Not ready; `checks` says what is down"}},
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Not ready; `checks` says what is down"}},
 )
 async def readyz(request: Request) -> JSONResponse:
     state = request.app.state
@@ -65,7 +83,11 @@ async def _database_ok(request: Request) -> bool:
 
 
 @router.get(
-    "/metrics", operation_id="metrics", summary="Prometheus metrics", include_in_schema=True
+    "/metrics",
+    operation_id="metrics",
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"description": "The Prometheus text exposition format"}},
 )
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

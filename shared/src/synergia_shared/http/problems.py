@@ -100,6 +100,8 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    _document_problems_as_problem_json(app)
+
     @app.exception_handler(ProblemException)
     async def _problem(request: Request, exc: ProblemException) -> JSONResponse:
         return problem_response(
@@ -136,10 +138,33 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": desc}
+    status: {"model": Problem, "description": desc}
     for status, desc in (
         (401, "Missing or invalid credentials"),
         (403, "Authenticated, but not allowed to do this"),
         (422, "The request is invalid; `errors` says where"),
     )
 }
+
+
+def _document_problems_as_problem_json(app: FastAPI) -> None:
+    """Document ``Problem`` responses as ``application/problem+json``, as they are sent.
+
+    FastAPI documents a response ``model`` under the route's media type (JSON).
+    """
+    generate = app.openapi
+    problem = {"$ref": "#/components/schemas/Problem"}
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        schema = generate()
+        if first:
+            for path_item in schema.get("paths", {}).values():
+                for operation in path_item.values():
+                    for response in operation.get("responses", {}).values():
+                        content = response.get("content", {})
+                        if content.get("application/json", {}).get("schema") == problem:
+                            content[PROBLEM_JSON] = content.pop("application/json")
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

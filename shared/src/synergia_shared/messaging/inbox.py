@@ -144,6 +144,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=500,
+            fetch_max_wait_ms=int(__import__("os").environ.get("XX_FETCH_WAIT", "500")),
         )
 
     async def stop(self, timeout: float = 10.0) -> None:
