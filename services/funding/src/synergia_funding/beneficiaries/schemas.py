@@ -3,12 +3,27 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from synergia_shared.events.registry import ActorKind
 
 
 class Beneficiary(BaseModel):
     """Funding beneficiaries as this service knows it from the registry's events."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "actor_id": "3f0c9a52-6a43-4b7e-9d0e-2f4b8e1f6c21",
+                    "legal_name": "Baltic Photonics UAB",
+                    "short_name": None,
+                    "kind": "sme",
+                    "country": "LT",
+                    "registered_at": "2026-11-24T09:30:00Z",
+                }
+            ]
+        }
+    )
 
     actor_id: uuid.UUID
     legal_name: str

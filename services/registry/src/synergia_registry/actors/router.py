@@ -35,6 +35,11 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
             "headers": {
                 "Location": {"schema": {"type": "string"}},
                 "ETag": {"schema": {"type": "string"}},
+                "Idempotent-Replayed": {
+                    "schema": {"type": "string"},
+                    "description": "`true` when this is the stored answer to an earlier "
+                    "request with the same Idempotency-Key",
+                },
             }
         }
     },
@@ -70,8 +75,13 @@ async def register_actor(
     "/{actor_id}",
     operation_id="getActor",
     summary="One innovation actor",
+    description="The actor with its current version in the `ETag` header (use it with "
+    "`If-Match` on updates).",
     response_model=Actor,
-    responses={404: {"model": Problem, "description": "No such actor"}},
+    responses={
+        200: {"headers": {"ETag": {"schema": {"type": "string"}, "description": "Version"}}},
+        404: {"model": Problem, "description": "No such actor"},
+    },
 )
 async def get_actor(request: Request, actor_id: uuid.UUID, _: Reader) -> JSONResponse:
     async with unit_of_work(request.app.state.sessions) as session:

@@ -57,6 +57,25 @@ class ActorCreate(BaseModel):
 class Actor(BaseModel):
     """An innovation actor as the registry holds it."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "3f0c9a52-6a43-4b7e-9d0e-2f4b8e1f6c21",
+                    "legal_name": "Olympic Agri-Food Cluster",
+                    "short_name": "OAFC",
+                    "kind": "cluster_organisation",
+                    "country": "EL",
+                    "country_name": "Greece",
+                    "country_standing": "member_state",
+                    "version": 1,
+                    "created_at": "2026-11-24T09:30:00Z",
+                    "updated_at": "2026-11-24T09:30:00Z",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     legal_name: str
     short_name: str | None
