@@ -68,6 +68,7 @@ class TestStack:
             f"{prefix}_KAFKA_TOPIC_PREFIX": self.topic_prefix,
             f"{prefix}_ENVIRONMENT": "test",
             f"{prefix}_RELAY_POLL_INTERVAL_SECONDS": "0.5",
+            f"{prefix}_CONSUMER_FETCH_MAX_WAIT_MS": "20",
             f"{prefix}_CONSUMER_BACKOFF_INITIAL_SECONDS": "0.05",
             f"{prefix}_CONSUMER_BACKOFF_MAX_SECONDS": "0.5",
             **extra,

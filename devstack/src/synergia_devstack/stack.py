@@ -102,5 +102,7 @@ def service_env(service: str, servers: Servers, port: int, **extra: str) -> dict
         f"{prefix}_DATABASE_URL": servers.database_urls[service],
         f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
         f"{prefix}_PORT": str(port),
+        # Tansu holds a fetch for the whole wait even when records arrive; Kafka does not.
+        f"{prefix}_CONSUMER_FETCH_MAX_WAIT_MS": "20",
         **extra,
     }

@@ -69,6 +69,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                     max_attempts=settings.consumer_max_attempts,
                     backoff_initial=settings.consumer_backoff_initial_seconds,
                     backoff_max=settings.consumer_backoff_max_seconds,
+                    fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
                 )
                 await runner.start()
                 app.state.consumer_runners.append(runner)

@@ -34,7 +34,9 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a BEGIN/ROLLBACK round trip per checkout (a fifth of a GET).
+        # Connections are recycled instead, and a dropped one fails one request only.
+        pool_recycle=settings.db_pool_recycle_seconds,
         connect_args={"server_settings": {"application_name": settings.service_name}},
     )
 

@@ -47,8 +47,9 @@ class ServiceSettings(BaseSettings):
         default="",
         description="SQLAlchemy URL of this service's own database (postgresql+asyncpg://…).",
     )
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
+    db_pool_recycle_seconds: int = 1800
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_prefix: str = Field(
@@ -63,6 +64,12 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_backoff_initial_seconds: float = 0.2
     consumer_backoff_max_seconds: float = 5.0
+    consumer_fetch_max_wait_ms: int = Field(
+        default=500,
+        description="How long a fetch waits on the broker for new records. Kafka answers "
+        "as soon as records arrive; a broker that holds the fetch for the full wait "
+        "(the embedded Tansu does) adds up to this much delivery latency.",
+    )
     drain_timeout_seconds: float = 10.0
 
     auth_jwt_secret: SecretStr | None = None

@@ -51,9 +51,14 @@ def _event_fields(payload: bytes) -> tuple[str | None, str | None]:
 
     try:
         body = json.loads(payload)
-        return str(body.get("id")), str(body.get("type"))
+        event_id, event_type = body.get("id"), body.get("type")
     except (ValueError, AttributeError):
         return None, None
+    # A JSON object that is not a CloudEvent has no id or type: null, not "None".
+    return (
+        None if event_id is None else str(event_id),
+        None if event_type is None else str(event_type),
+    )
 
 
 @router.get(

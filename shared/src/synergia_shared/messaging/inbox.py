@@ -116,6 +116,7 @@ class ConsumerRunner:
         max_attempts: int = 5,
         backoff_initial: float = 0.2,
         backoff_max: float = 5.0,
+        fetch_max_wait_ms: int = 500,
     ) -> None:
         self.consumer = consumer
         self._sessions = sessions
@@ -124,6 +125,7 @@ class ConsumerRunner:
         self._max_attempts = max_attempts
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
+        self._fetch_max_wait_ms = fetch_max_wait_ms
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._positions: dict[TopicPartition, int] = {}
@@ -144,7 +146,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=500,
-            fetch_max_wait_ms=int(__import__("os").environ.get("XX_FETCH_WAIT", "500")),
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
         )
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -189,6 +191,14 @@ class ConsumerRunner:
                 await kafka.stop()
             except Exception as exc:  # leaving the group is best effort at shutdown
                 logger.warning("consumer %s stop: %r", self.consumer.name, exc)
+            except asyncio.CancelledError:
+                # With the broker away, aiokafka's fetcher lets the cancellation of its own
+                # fetch task escape from stop(); that must not fail the service's shutdown.
+                # Only a cancellation of this task itself goes on.
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+                logger.warning("consumer %s stop: fetcher cancelled", self.consumer.name)
 
     async def _process_partition(
         self, kafka: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]

@@ -1,0 +1,151 @@
+"""``python -m bench``: run the benchmarks, print tables, write bench/results/latest.json.
+
+Needs SYNERGIA_TEST_DATABASE_URL and SYNERGIA_TEST_KAFKA_BOOTSTRAP_SERVERS, which
+``make bench`` (``synergia-dev with-servers -- python -m bench``) provides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bench import http_bench, propagation, relay_bench
+from bench.stack import BenchStack
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+ALL = ("http", "propagation", "relay")
+T = TypeVar("T")
+# The product as configured, then with the consumer's fetch wait lowered: the embedded
+# broker (Tansu) holds a fetch for its full wait instead of answering when records arrive.
+PROPAGATION_VARIANTS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("default", "defaults (consumer fetch wait 500 ms)", {}),
+    (
+        "fetch20",
+        "MATCHING_CONSUMER_FETCH_MAX_WAIT_MS=20",
+        {"MATCHING_CONSUMER_FETCH_MAX_WAIT_MS": "20"},
+    ),
+)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of {ALL}")
+    parser.add_argument("--requests", type=int, default=5_000, help="timed HTTP requests per round")
+    parser.add_argument("--warmup", type=int, default=500, help="HTTP warm-up requests per round")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2, help="HTTP rounds per side")
+    parser.add_argument("--events", type=int, default=2_000, help="paced propagation events")
+    parser.add_argument("--rate", type=float, default=200.0, help="propagation events per second")
+    parser.add_argument("--relay-events", type=int, default=20_000)
+    return parser.parse_args(argv)
+
+
+async def run_all(
+    stack: BenchStack, args: argparse.Namespace, log_dir: Path, selected: list[str]
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    renderers: dict[str, Callable[[dict[str, Any]], str]] = {
+        "http": http_bench.render,
+        "relay": relay_bench.render,
+    }
+    try:
+        for name in selected:
+            print(f"\n-- running {name} …", flush=True)
+            started = time.perf_counter()
+            if name == "http":
+                results[name] = await http_bench.run(
+                    stack,
+                    log_dir,
+                    requests=args.requests,
+                    warmup=args.warmup,
+                    concurrency=args.concurrency,
+                    rounds=args.rounds,
+                )
+            elif name == "propagation":
+                results[name] = {}
+                for variant, label, env in PROPAGATION_VARIANTS:
+                    report = await propagation.run(
+                        stack,
+                        log_dir,
+                        events=args.events,
+                        rate=args.rate,
+                        warmup=50,
+                        variant=variant,
+                        matching_env=env,
+                    )
+                    results[name][variant] = report
+                    print(propagation.render(report, label), flush=True)
+            else:
+                results[name] = await relay_bench.run(stack, events=args.relay_events)
+            results[name]["wall_seconds"] = time.perf_counter() - started
+            if name in renderers:
+                print(renderers[name](results[name]), flush=True)
+    finally:
+        await stack.drop_all()
+    return results
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on uvloop when it is there, as uvicorn does for the servers."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    selected = [name for name in args.only.split(",") if name]
+    unknown = set(selected) - set(ALL)
+    if unknown:
+        print(f"unknown benchmark(s) {sorted(unknown)}; choose from {ALL}", file=sys.stderr)
+        return 2
+    stack = BenchStack.from_env()
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    print(
+        f"Synergia benchmarks on {os.cpu_count()} CPU(s), Python {platform.python_version()}, "
+        f"load average {load_before[0]:.2f}"
+    )
+    if load_before[0] > 0.5:
+        print("note: the machine is already busy; figures will be noisier than usual")
+    with tempfile.TemporaryDirectory(prefix="synergia-bench-") as tmp:
+        try:
+            stack.migrate_templates()
+            results = run(run_all(stack, args, Path(tmp), selected))
+        finally:
+            asyncio.run(stack.drop_all())
+    report = {
+        "generated_at": datetime.now(UTC).isoformat(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": load_before,
+            "load_average_at_end": os.getloadavg(),
+        },
+        "parameters": vars(args),
+        "results": results,
+        "wall_seconds": time.perf_counter() - started,
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    out = RESULTS_DIR / "latest.json"
+    out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"\nwrote {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+    print(f"total {report['wall_seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

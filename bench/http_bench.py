@@ -1,0 +1,238 @@
+"""Benchmark 1: registry GET/POST /v1/actors against a bare FastAPI + asyncpg app."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from synergia_devstack.ports import free_port
+
+from bench.loadgen import LoadResult, RequestSpec, run_load
+from bench.processes import AppProcess
+from bench.stack import BenchStack, bearer, dsn
+from bench.stats import ratio, summary_ms, table
+
+SEED_ROWS = 2_000
+KINDS = ("sme", "research_organisation", "cluster_organisation", "university")
+COUNTRIES = ("DE", "EL", "FR", "IT", "ES", "PL")
+
+
+async def seed_actors(database_url: str, ids: list[uuid.UUID]) -> None:
+    conn = await asyncpg.connect(dsn(database_url))
+    try:
+        await conn.copy_records_to_table(
+            "actors",
+            records=[
+                (
+                    actor_id,
+                    f"Seeded Actor {i} GmbH",
+                    f"SA{i}",
+                    KINDS[i % len(KINDS)],
+                    COUNTRIES[i % len(COUNTRIES)],
+                )
+                for i, actor_id in enumerate(ids)
+            ],
+            columns=["id", "legal_name", "short_name", "kind", "country"],
+        )
+        await conn.execute("ANALYZE actors")
+    finally:
+        await conn.close()
+
+
+async def wait_outbox_drained(database_url: str, timeout: float = 60.0) -> None:
+    conn = await asyncpg.connect(dsn(database_url))
+    try:
+        deadline = time.monotonic() + timeout
+        while await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the registry's outbox did not drain")
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+
+
+def get_request(ids: list[uuid.UUID]) -> Any:
+    def make(n: int) -> RequestSpec:
+        return ("GET", f"/v1/actors/{ids[n % len(ids)]}", None)
+
+    return make
+
+
+def post_request(side: str) -> Any:
+    def make(n: int) -> RequestSpec:
+        return (
+            "POST",
+            "/v1/actors",
+            {
+                "legal_name": f"Bench {side} Actor {n} S.A.",
+                "short_name": f"B{n}",
+                "kind": KINDS[n % len(KINDS)],
+                "country": COUNTRIES[n % len(COUNTRIES)],
+            },
+        )
+
+    return make
+
+
+def _pooled(results: list[LoadResult]) -> dict[str, Any]:
+    requests = sum(r.requests for r in results)
+    seconds = sum(r.seconds for r in results)
+    latencies = [x for r in results for x in r.latencies]
+    return {
+        "requests": requests,
+        "seconds": seconds,
+        "throughput_rps": requests / seconds,
+        **summary_ms(latencies),
+        "errors": sum(r.errors for r in results),
+        "server_cpu_per_request_ms": 1000 * sum(r.server_cpu_seconds for r in results) / requests,
+        "client_cpu_per_request_ms": 1000 * sum(r.client_cpu_seconds for r in results) / requests,
+        "server_cpu_utilisation": sum(r.server_cpu_seconds for r in results) / seconds,
+        "client_cpu_utilisation": sum(r.client_cpu_seconds for r in results) / seconds,
+        "machine_cpu_utilisation": sum(r.machine_cpu_seconds for r in results) / seconds,
+        "rounds_rps": [r.throughput for r in results],
+    }
+
+
+async def run(
+    stack: BenchStack,
+    log_dir: Path,
+    *,
+    requests: int,
+    warmup: int,
+    concurrency: int,
+    rounds: int,
+) -> dict[str, Any]:
+    registry_url = await stack.fresh_database("registry", "http")
+    baseline_url = await stack.fresh_database("registry", "bare")
+    topic_prefix = await stack.topics("http")
+    ids = [uuid.uuid4() for _ in range(SEED_ROWS)]
+    await seed_actors(registry_url, ids)
+    await seed_actors(baseline_url, ids)
+
+    registry = AppProcess(
+        "registry",
+        free_port(),
+        stack.service_env("registry", registry_url, topic_prefix),
+        log_path=log_dir / "http-registry.log",
+    )
+    bare = AppProcess(
+        "bare",
+        free_port(),
+        {"BENCH_BASELINE_DSN": dsn(baseline_url)},
+        app="bench.baseline_app:create_app",
+        log_path=log_dir / "http-bare.log",
+    )
+    servers = {"registry": registry, "bare": bare}
+    results: dict[str, dict[str, list[LoadResult]]] = {
+        op: {side: [] for side in servers} for op in ("GET", "POST")
+    }
+    try:
+        for proc in servers.values():
+            proc.start()
+        for proc in servers.values():
+            await asyncio.to_thread(proc.wait_ready)
+        headers = {**bearer("admin"), "Accept": "application/json"}
+        for op in ("GET", "POST"):
+            for round_no in range(rounds):
+                # Alternate who goes first, so drift (caches, the broker) favours neither.
+                order = ["bare", "registry"] if round_no % 2 == 0 else ["registry", "bare"]
+                for side in order:
+                    proc = servers[side]
+                    make = get_request(ids) if op == "GET" else post_request(side)
+                    result = await run_load(
+                        proc.base_url,
+                        headers,
+                        make,
+                        requests=requests,
+                        warmup=warmup,
+                        concurrency=concurrency,
+                        expect_status=200 if op == "GET" else 201,
+                        server_cpu=proc.cpu_seconds,
+                    )
+                    results[op][side].append(result)
+                    print(
+                        f"  {op:<4} {side:<8} round {round_no + 1}: "
+                        f"{result.throughput:,.0f} req/s, errors {result.errors}",
+                        flush=True,
+                    )
+                    if side == "registry" and op == "POST":
+                        await wait_outbox_drained(registry_url)
+    except Exception:
+        for proc in servers.values():
+            print(f"--- {proc.name} log tail ---\n{proc.log_tail()}")
+        raise
+    finally:
+        for proc in servers.values():
+            proc.stop()
+
+    report: dict[str, Any] = {"concurrency": concurrency, "requests_per_round": requests}
+    for op in ("GET", "POST"):
+        reg, base = _pooled(results[op]["registry"]), _pooled(results[op]["bare"])
+        report[op] = {
+            "registry": reg,
+            "bare": base,
+            "throughput_ratio": ratio(reg["throughput_rps"], base["throughput_rps"]),
+            "p50_ratio": ratio(reg["p50_ms"], base["p50_ms"]),
+            "p99_ratio": ratio(reg["p99_ms"], base["p99_ms"]),
+            "server_cpu_per_request_ratio": ratio(
+                reg["server_cpu_per_request_ms"], base["server_cpu_per_request_ms"]
+            ),
+        }
+    return report
+
+
+def render(report: dict[str, Any]) -> str:
+    rows: list[list[object]] = []
+    for op, path in (("GET", "/v1/actors/{id}"), ("POST", "/v1/actors")):
+        entry = report[op]
+        for side in ("bare", "registry"):
+            r = entry[side]
+            rows.append(
+                [
+                    f"{op} {path} {side}",
+                    r["throughput_rps"],
+                    r["p50_ms"],
+                    r["p99_ms"],
+                    r["server_cpu_per_request_ms"],
+                    f"{r['server_cpu_utilisation']:.0%}",
+                    f"{r['client_cpu_utilisation']:.0%}",
+                    f"{r['machine_cpu_utilisation']:.0%}",
+                    r["errors"],
+                ]
+            )
+        rows.append(
+            [
+                f"{op} ratio registry/bare",
+                f"{entry['throughput_ratio']:.2f}x",
+                f"{entry['p50_ratio']:.2f}x",
+                f"{entry['p99_ratio']:.2f}x",
+                f"{entry['server_cpu_per_request_ratio']:.2f}x",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    title = (
+        f"1. HTTP: registry vs bare FastAPI+asyncpg (concurrency {report['concurrency']}, "
+        f"{report['requests_per_round']:,} requests per round; aims GET >= 0.85x, POST >= 0.70x)"
+    )
+    return table(
+        title,
+        [
+            "endpoint",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "srv CPU ms/req",
+            "srv CPU",
+            "client CPU",
+            "machine CPU",
+            "err",
+        ],
+        rows,
+    )
