@@ -6,13 +6,9 @@ log), on free ports, and stopped by their own process object.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from synergia_devstack.processes import die_with_parent
 from synergia_devstack.services import ServiceProcess
 
 from bench.loadgen import cpu_seconds
@@ -21,7 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class AppProcess(ServiceProcess):
-    """A :class:`ServiceProcess` whose uvicorn serves ``app`` (``module:factory``)."""
+    """A :class:`ServiceProcess` run from the repository root, with CPU accounting."""
 
     def __init__(
         self,
@@ -32,36 +28,7 @@ class AppProcess(ServiceProcess):
         app: str | None = None,
         log_path: Path | None = None,
     ) -> None:
-        super().__init__(name, port, env, log_path=log_path)
-        self.app = app or f"synergia_{name}.app:create_app"
-
-    def start(self) -> None:
-        out = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
-        try:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    self.app,
-                    "--factory",
-                    "--host",
-                    self.host,
-                    "--port",
-                    str(self.port),
-                    "--no-access-log",
-                    "--timeout-graceful-shutdown",
-                    str(self.graceful_timeout),
-                ],
-                env={**os.environ, **self.env},
-                cwd=REPO_ROOT,
-                stdout=out,
-                stderr=out,
-                preexec_fn=die_with_parent(),
-            )
-        finally:
-            if out is not None:
-                out.close()
+        super().__init__(name, port, env, log_path=log_path, app=app, cwd=REPO_ROOT)
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the process has used so far (Linux /proc)."""

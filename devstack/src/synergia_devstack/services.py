@@ -27,8 +27,12 @@ class ServiceProcess:
         host: str = "127.0.0.1",
         log_path: Path | None = None,
         graceful_timeout: int = 10,
+        app: str | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.name = name
+        self.app = app or f"synergia_{name}.app:create_app"  # module:factory
+        self.cwd = cwd
         self.port = port
         self.host = host
         self.env = dict(env)
@@ -48,7 +52,7 @@ class ServiceProcess:
                     sys.executable,
                     "-m",
                     "uvicorn",
-                    f"synergia_{self.name}.app:create_app",
+                    self.app,
                     "--factory",
                     "--host",
                     self.host,
@@ -59,6 +63,7 @@ class ServiceProcess:
                     str(self.graceful_timeout),
                 ],
                 env={**os.environ, **self.env},
+                cwd=self.cwd,
                 stdout=out,
                 stderr=out,
                 preexec_fn=die_with_parent(),
