@@ -6,7 +6,9 @@ from fastapi import FastAPI
 from synergia_shared.app import ServiceDefinition, create_service_app
 
 from synergia_registry.actors.router import router as actors_router
+from synergia_registry.clusters.router import router as clusters_router
 from synergia_registry.settings import RegistrySettings
+from synergia_registry.value_chains.router import router as value_chains_router
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
@@ -15,7 +17,18 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             settings=settings or RegistrySettings(),
             title="Synergia registry",
             description="Innovation actors, cluster organisations and value-chain initiatives.",
-            routers=[actors_router],
-            openapi_tags=[{"name": "actors", "description": "Innovation actors."}],
+            routers=[actors_router, clusters_router, value_chains_router],
+            openapi_tags=[
+                {"name": "actors", "description": "Innovation actors."},
+                {
+                    "name": "clusters",
+                    "description": "Cluster organisations: profile, members, completeness.",
+                },
+                {
+                    "name": "value-chains",
+                    "description": "Value-chain initiatives: leads, stages, participants, "
+                    "life cycle and eligibility.",
+                },
+            ],
         )
     )

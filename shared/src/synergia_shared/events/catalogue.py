@@ -5,8 +5,9 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 
+from synergia_shared.events import registry as reg
 from synergia_shared.events import topics
-from synergia_shared.events.registry import ActorRegisteredV1, EventData
+from synergia_shared.events.base import EventData
 
 SCHEMA_BASE = "https://schemas.synergia.eu/events"
 
@@ -23,14 +24,32 @@ class EventSpec:
         return f"{SCHEMA_BASE}/{self.type}.json"
 
 
+REGISTRY = "/synergia/registry"
+
+
+def _registry(name: str, model: builtins.type[EventData], topic: str) -> EventSpec:
+    return EventSpec(type=f"eu.synergia.registry.{name}", model=model, topic=topic, source=REGISTRY)
+
+
 CATALOGUE: dict[str, EventSpec] = {
     spec.type: spec
     for spec in (
-        EventSpec(
-            type="eu.synergia.registry.actor.registered.v1",
-            model=ActorRegisteredV1,
-            topic=topics.REGISTRY_ACTOR,
-            source="/synergia/registry",
+        _registry("actor.registered.v1", reg.ActorRegisteredV1, topics.REGISTRY_ACTOR),
+        _registry("actor.updated.v1", reg.ActorUpdatedV1, topics.REGISTRY_ACTOR),
+        _registry("actor.deactivated.v1", reg.ActorDeactivatedV1, topics.REGISTRY_ACTOR),
+        _registry(
+            "actor.personal-data-erased.v1", reg.ActorPersonalDataErasedV1, topics.REGISTRY_ACTOR
+        ),
+        _registry(
+            "cluster.profile-updated.v1", reg.ClusterProfileUpdatedV1, topics.REGISTRY_CLUSTER
+        ),
+        _registry("cluster.member-joined.v1", reg.ClusterMemberJoinedV1, topics.REGISTRY_CLUSTER),
+        _registry("cluster.member-left.v1", reg.ClusterMemberLeftV1, topics.REGISTRY_CLUSTER),
+        _registry("value-chain.updated.v1", reg.ValueChainUpdatedV1, topics.REGISTRY_VALUE_CHAIN),
+        _registry(
+            "value-chain.status-changed.v1",
+            reg.ValueChainStatusChangedV1,
+            topics.REGISTRY_VALUE_CHAIN,
         ),
     )
 }

@@ -30,9 +30,9 @@ from synergia_shared.context import (
     trace_id_var,
 )
 from synergia_shared.db import SessionFactory, unit_of_work
+from synergia_shared.events.base import EventData
 from synergia_shared.events.catalogue import spec_for_type
 from synergia_shared.events.envelope import CloudEvent
-from synergia_shared.events.registry import EventData
 from synergia_shared.events.topics import dlq
 from synergia_shared.messaging import dead_letters
 from synergia_shared.messaging.tables import inbox

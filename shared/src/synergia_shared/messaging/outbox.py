@@ -12,9 +12,9 @@ from synergia_shared.context import (
     trace_id_var,
     traceparent_for,
 )
+from synergia_shared.events.base import EventData
 from synergia_shared.events.catalogue import spec_for_model
 from synergia_shared.events.envelope import CloudEvent
-from synergia_shared.events.registry import EventData
 from synergia_shared.messaging.tables import outbox
 
 

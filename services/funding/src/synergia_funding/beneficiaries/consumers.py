@@ -1,34 +1,97 @@
-"""Keeps the beneficiaries projection from the registry's actor events."""
+"""Keeps the beneficiaries projection from the registry's actor events.
+
+Ordering (see ``rules`` and ``repository``): registered/updated events are whole-profile
+snapshots applied only when newer than the stored one (``source_sequence``); an older or
+equal one arriving late is ignored. Deactivations and erasures are recorded as marks in
+``actor_lifecycle_marks`` (also for an actor not projected yet) and applied to the row if
+its snapshot is older; they do not advance ``source_sequence``, so a late snapshot that is
+newer than the stored one but older than the mark is still applied for its other fields,
+with ``active`` false and no contacts. Each handler runs under a per-actor lock.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.events.envelope import CloudEvent
-from synergia_shared.events.registry import ActorRegisteredV1
+from synergia_shared.events.registry import (
+    ActorDeactivatedV1,
+    ActorPersonalDataErasedV1,
+    ActorRegisteredV1,
+)
 from synergia_shared.events.topics import REGISTRY_ACTOR
 from synergia_shared.messaging.inbox import InboxConsumer
 
-from synergia_funding.beneficiaries import repository
+from synergia_funding.beneficiaries import repository, rules
+
+logger = logging.getLogger(__name__)
+
+ACTOR_REGISTERED = "eu.synergia.registry.actor.registered.v1"
+ACTOR_UPDATED = "eu.synergia.registry.actor.updated.v1"
+ACTOR_DEACTIVATED = "eu.synergia.registry.actor.deactivated.v1"
+ACTOR_PERSONAL_DATA_ERASED = "eu.synergia.registry.actor.personal-data-erased.v1"
 
 
-async def on_actor_registered(
+async def on_actor_profile(
     session: AsyncSession, event: CloudEvent, data: ActorRegisteredV1
 ) -> None:
-    await repository.upsert(
+    """Registered and updated alike (``ActorUpdatedV1`` extends ``ActorRegisteredV1``):
+    both carry the whole profile after the change; a beneficiary keeps part of it."""
+    sequence = rules.event_sequence(event.sequence, data.version)
+    await repository.lock_actor(session, data.actor_id)
+    marks = await repository.marks(session, data.actor_id)
+    applied = await repository.upsert_snapshot(
         session,
-        actor_id=data.actor_id,
-        legal_name=data.legal_name,
-        short_name=data.short_name,
-        kind=data.kind.value,
-        country=data.country,
-        registered_at=data.registered_at,
-        source_sequence=event.sequence,
+        {
+            "actor_id": data.actor_id,
+            "legal_name": data.legal_name,
+            "short_name": data.short_name,
+            "kind": data.kind.value,
+            "country": data.country,
+            "registered_at": data.registered_at,
+            "source_sequence": sequence,
+            "nuts_code": data.nuts_code,
+            "nace_codes": data.nace_codes,
+            "ecosystems": data.ecosystems,
+            "sme_category": data.sme_category,
+            "active": rules.snapshot_active(data.active, sequence, marks),
+            "shared_contacts": rules.snapshot_contacts(
+                [c.model_dump(mode="json") for c in data.shared_contacts], sequence, marks
+            ),
+        },
     )
+    if not applied:
+        logger.info(
+            "older profile snapshot ignored",
+            extra={"actor_id": str(data.actor_id), "sequence": sequence},
+        )
+
+
+async def on_actor_deactivated(
+    session: AsyncSession, event: CloudEvent, data: ActorDeactivatedV1
+) -> None:
+    sequence = rules.event_sequence(event.sequence, data.version)
+    await repository.lock_actor(session, data.actor_id)
+    await repository.deactivate(session, data.actor_id, sequence)
+
+
+async def on_actor_personal_data_erased(
+    session: AsyncSession, event: CloudEvent, data: ActorPersonalDataErasedV1
+) -> None:
+    sequence = rules.event_sequence(event.sequence, data.version)
+    await repository.lock_actor(session, data.actor_id)
+    await repository.erase_contacts(session, data.actor_id, sequence)
 
 
 def actor_projection() -> InboxConsumer:
     return InboxConsumer(
         name="funding.beneficiary-projection",
         topics=[REGISTRY_ACTOR],
-        handlers={"eu.synergia.registry.actor.registered.v1": on_actor_registered},
+        handlers={
+            ACTOR_REGISTERED: on_actor_profile,
+            ACTOR_UPDATED: on_actor_profile,
+            ACTOR_DEACTIVATED: on_actor_deactivated,
+            ACTOR_PERSONAL_DATA_ERASED: on_actor_personal_data_erased,
+        },
     )

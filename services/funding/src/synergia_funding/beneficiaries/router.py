@@ -21,7 +21,11 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 @router.get(
     "/{actor_id}",
     operation_id="getBeneficiary",
-    summary="Funding beneficiaries of one actor",
+    summary="Funding beneficiary view of one actor",
+    description="What funding knows of the actor from the registry's events: identity, "
+    "country and NUTS region, sectors and ecosystems, SME category, whether it is active, "
+    "and the contact persons who consented to be shown to partners. Eventually consistent "
+    "with the registry; 404 until the registration has arrived.",
     response_model=Beneficiary,
     responses={404: {"model": Problem, "description": "Not known here (yet)"}},
 )

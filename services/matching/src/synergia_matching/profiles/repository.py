@@ -1,27 +1,107 @@
-"""Every query on the actor_profiles projection."""
+"""Every query on the actor_profiles projection and its lifecycle marks."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from synergia_matching.profiles.models import actor_profiles
+from synergia_matching.profiles.models import (
+    EMPTY_JSON_LIST,
+    actor_lifecycle_marks,
+    actor_profiles,
+)
+from synergia_matching.profiles.rules import NO_MARKS, LifecycleMarks
 
 
-async def upsert(session: AsyncSession, **values: Any) -> None:
+async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
+    """Serialise the events of one actor until the transaction ends.
+
+    The Kafka consumer and a dead-letter replay (applied in an admin request) may handle
+    events of the same actor at once; without the lock an erasure could miss a row
+    that a concurrent registration is inserting, and the contacts would stay.
+    """
+    key = func.hashtextextended(str(actor_id), 0)
+    await session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+async def marks(session: AsyncSession, actor_id: uuid.UUID) -> LifecycleMarks:
+    row = (
+        await session.execute(
+            select(
+                actor_lifecycle_marks.c.deactivated_at_sequence,
+                actor_lifecycle_marks.c.contacts_erased_at_sequence,
+            ).where(actor_lifecycle_marks.c.actor_id == actor_id)
+        )
+    ).first()
+    if row is None:
+        return NO_MARKS
+    return LifecycleMarks(row.deactivated_at_sequence, row.contacts_erased_at_sequence)
+
+
+async def upsert_snapshot(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert the profile, or overwrite it with a strictly newer snapshot.
+
+    An older or equal ``source_sequence`` arriving late (a replayed parked event, say)
+    must not overwrite newer state, so it changes nothing. The inbox dedups by event id
+    only; this guard is what makes order irrelevant. ``False`` when it was older.
+    """
     statement = pg_insert(actor_profiles).values(**values)
-    await session.execute(
+    stored = actor_profiles.c.source_sequence
+    result = await session.execute(
         statement.on_conflict_do_update(
             index_elements=[actor_profiles.c.actor_id],
             set_={
                 **{k: statement.excluded[k] for k in values if k != "actor_id"},
                 "updated_at": func.now(),
             },
+            where=or_(stored.is_(None), stored < statement.excluded.source_sequence),
+        ).returning(actor_profiles.c.actor_id)
+    )
+    return result.first() is not None
+
+
+async def _mark(session: AsyncSession, actor_id: uuid.UUID, column: str, sequence: int) -> None:
+    statement = pg_insert(actor_lifecycle_marks).values(actor_id=actor_id, **{column: sequence})
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[actor_lifecycle_marks.c.actor_id],
+            set_={
+                column: func.greatest(actor_lifecycle_marks.c[column], statement.excluded[column]),
+                "updated_at": func.now(),
+            },
         )
+    )
+
+
+def _snapshot_older_than(actor_id: uuid.UUID, sequence: int) -> Any:
+    stored = actor_profiles.c.source_sequence
+    return (actor_profiles.c.actor_id == actor_id) & or_(stored.is_(None), stored < sequence)
+
+
+async def deactivate(session: AsyncSession, actor_id: uuid.UUID, sequence: int) -> None:
+    """Remember the deactivation and apply it to a snapshot older than it."""
+    await _mark(session, actor_id, "deactivated_at_sequence", sequence)
+    await session.execute(
+        update(actor_profiles)
+        .where(_snapshot_older_than(actor_id, sequence), actor_profiles.c.active)
+        .values(active=False, updated_at=func.now())
+    )
+
+
+async def erase_contacts(session: AsyncSession, actor_id: uuid.UUID, sequence: int) -> None:
+    """Remember the erasure and drop the contacts of a snapshot older than it."""
+    await _mark(session, actor_id, "contacts_erased_at_sequence", sequence)
+    await session.execute(
+        update(actor_profiles)
+        .where(
+            _snapshot_older_than(actor_id, sequence),
+            func.jsonb_array_length(actor_profiles.c.shared_contacts) > 0,
+        )
+        .values(shared_contacts=EMPTY_JSON_LIST, updated_at=func.now())
     )
 
 

@@ -21,7 +21,11 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 @router.get(
     "/{actor_id}",
     operation_id="getProfile",
-    summary="Partner profiles of one actor",
+    summary="Partner profile of one actor",
+    description="The actor's profile as kept from the registry's events: identity, place, "
+    "sectors, ecosystems, competences, offers and needs, SME category, whether it is "
+    "active, and the contact persons who consented to be shown to partners. Eventually "
+    "consistent with the registry; 404 until the registration has arrived.",
     response_model=Profile,
     responses={404: {"model": Problem, "description": "Not known here (yet)"}},
 )

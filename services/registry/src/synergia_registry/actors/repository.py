@@ -1,21 +1,422 @@
-"""Every query on actors."""
+"""Every query on actors and what hangs off them."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Row,
+    Select,
+    Text,
+    and_,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from synergia_registry.actors.models import actors
+from synergia_registry.actors.models import (
+    actor_financials,
+    actor_offers,
+    actor_owners,
+    actors,
+    contact_persons,
+)
+
+EMPTY_JSON = text("'[]'::jsonb")
+NO_IDS = text("'{}'::uuid[]")
+
+# Owned by the clusters package; named here so that the actor queries need no import
+# cycle. "Current" means not left, or leaving in the future.
+cluster_memberships = table(
+    "cluster_memberships",
+    column("cluster_id"),
+    column("member_actor_id"),
+    column("left_on"),
+)
 
 
-async def add(session: AsyncSession, **values: Any) -> Row[Any]:
+def _current_membership() -> ColumnElement[bool]:
+    return or_(
+        cluster_memberships.c.left_on.is_(None),
+        cluster_memberships.c.left_on > func.current_date(),
+    )
+
+
+def _json_list(key: ColumnElement[Any], order: ColumnElement[Any], **fields: Any) -> Any:
+    """A JSON array of the child rows of one actor, built in the same query."""
+    return (
+        select(
+            func.coalesce(
+                func.jsonb_agg(aggregate_order_by(func.jsonb_build_object(*_pairs(fields)), order)),
+                EMPTY_JSON,
+            )
+        )
+        .where(key == actors.c.id)
+        .scalar_subquery()
+    )
+
+
+def _pairs(fields: dict[str, Any]) -> list[Any]:
+    pairs: list[Any] = []
+    for name, value in fields.items():
+        pairs += [literal_column(f"'{name}'"), value]
+    return pairs
+
+
+def _offers(kinds: Iterable[str]) -> Any:
+    o = actor_offers.c
+    return (
+        select(
+            func.coalesce(
+                func.jsonb_agg(
+                    aggregate_order_by(
+                        func.jsonb_build_object(
+                            *_pairs(
+                                {
+                                    "id": o.id,
+                                    "type": o.type,
+                                    "title": o.title,
+                                    "description": o.description,
+                                    "competences": o.competences,
+                                    "keywords": o.keywords,
+                                    "valid_until": o.valid_until,
+                                }
+                            )
+                        ),
+                        o.position,
+                    )
+                ),
+                EMPTY_JSON,
+            )
+        )
+        .where(o.actor_id == actors.c.id, o.type.in_(list(kinds)))
+        .scalar_subquery()
+    )
+
+
+def full_actor_select(offer_types: Iterable[str], need_types: Iterable[str]) -> Select[Any]:
+    """One round trip for an actor with its offers, needs, accounts, owners and contacts.
+
+    Numbers leave PostgreSQL as text so that no amount passes through a float.
+    """
+    f, w, c = actor_financials.c, actor_owners.c, contact_persons.c
+    return select(
+        actors,
+        _offers(offer_types).label("offers"),
+        _offers(need_types).label("needs"),
+        _json_list(
+            f.actor_id,
+            f.year,
+            year=f.year,
+            headcount=f.headcount.cast(Text),
+            turnover=f.turnover.cast(Text),
+            balance_sheet=f.balance_sheet.cast(Text),
+        ).label("financials"),
+        _json_list(
+            w.actor_id,
+            w.owner_actor_id,
+            owner_actor_id=w.owner_actor_id,
+            share_percent=w.share_percent.cast(Text),
+            controls=w.controls,
+            exempt_investor=w.owner_exempt_investor,
+        ).label("owners"),
+        _json_list(
+            c.actor_id,
+            c.position,
+            id=c.id,
+            name=c.name,
+            email=c.email,
+            role=c.role,
+            phone=c.phone,
+            consent_given_at=c.consent_given_at,
+            share_with_partners=c.share_with_partners,
+        ).label("contacts"),
+        select(
+            func.coalesce(func.array_agg(cluster_memberships.c.cluster_id), text("'{}'::uuid[]"))
+        )
+        .where(cluster_memberships.c.member_actor_id == actors.c.id, _current_membership())
+        .scalar_subquery()
+        .label("cluster_ids"),
+    )
+
+
+async def get_full(
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    offer_types: Iterable[str],
+    need_types: Iterable[str],
+    *,
+    for_update: bool = False,
+) -> Row[Any] | None:
+    query = full_actor_select(offer_types, need_types).where(actors.c.id == actor_id)
+    if for_update:
+        query = query.with_for_update(of=actors)
+    row: Row[Any] | None = (await session.execute(query)).first()
+    return row
+
+
+async def insert_actor(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
     result = await session.execute(insert(actors).values(**values).returning(actors))
     row: Row[Any] = result.one()
     return row
 
 
-async def get(session: AsyncSession, actor_id: uuid.UUID) -> Row[Any] | None:
-    return (await session.execute(select(actors).where(actors.c.id == actor_id))).first()
+async def update_actor(
+    session: AsyncSession, actor_id: uuid.UUID, values: dict[str, Any]
+) -> Row[Any]:
+    """Write new values and move the version on by one."""
+    result = await session.execute(
+        update(actors)
+        .where(actors.c.id == actor_id)
+        .values(**values, version=actors.c.version + 1, updated_at=func.now())
+        .returning(actors)
+    )
+    row: Row[Any] = result.one()
+    return row
+
+
+async def replace_children(
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    *,
+    offers: Sequence[dict[str, Any]],
+    financials: Sequence[dict[str, Any]],
+    owners: Sequence[dict[str, Any]],
+    contacts: Sequence[dict[str, Any]] | None,
+) -> None:
+    """Replace the child rows; ``contacts=None`` leaves them as they are."""
+    children: list[tuple[Any, Sequence[dict[str, Any]]]] = [
+        (actor_offers, offers),
+        (actor_financials, financials),
+        (actor_owners, owners),
+    ]
+    if contacts is not None:
+        children.append((contact_persons, contacts))
+    for child, rows in children:
+        await session.execute(delete(child).where(child.c.actor_id == actor_id))
+        if rows:
+            await session.execute(insert(child), [{**row, "actor_id": actor_id} for row in rows])
+
+
+async def existing_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    rows = await session.scalars(select(actors.c.id).where(actors.c.id.in_(wanted)))
+    return set(rows)
+
+
+async def pic_owner(session: AsyncSession, pic: str) -> uuid.UUID | None:
+    found: uuid.UUID | None = await session.scalar(select(actors.c.id).where(actors.c.pic == pic))
+    return found
+
+
+async def find_imported(session: AsyncSession, organisation_ids: Sequence[str]) -> list[Row[Any]]:
+    """Actors linked to one of these CORDIS organisations or holding one of them as PIC
+    (an organisationID is a PIC)."""
+    if not organisation_ids:
+        return []
+    ids = list(set(organisation_ids))
+    query = select(actors).where(
+        or_(actors.c.cordis_organisation_id.in_(ids), actors.c.pic.in_(ids))
+    )
+    return list((await session.execute(query)).all())
+
+
+async def link_cordis(session: AsyncSession, actor_id: uuid.UUID, organisation_id: str) -> None:
+    """Record which CORDIS organisation an actor is (not part of the profile or its events)."""
+    await session.execute(
+        update(actors).where(actors.c.id == actor_id).values(cordis_organisation_id=organisation_id)
+    )
+
+
+async def ownership_links(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> list[Row[Any]]:
+    """Every link that touches one of ``actor_ids``, in either direction."""
+    ids = list(set(actor_ids))
+    query = select(actor_owners).where(
+        or_(actor_owners.c.actor_id.in_(ids), actor_owners.c.owner_actor_id.in_(ids))
+    )
+    rows: list[Row[Any]] = list((await session.execute(query)).all())
+    return rows
+
+
+async def financials_of(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> list[Row[Any]]:
+    query = select(actor_financials).where(actor_financials.c.actor_id.in_(list(set(actor_ids))))
+    rows: list[Row[Any]] = list((await session.execute(query)).all())
+    return rows
+
+
+async def sme_facts(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> list[Row[Any]]:
+    query = select(actors).where(actors.c.id.in_(list(set(actor_ids))))
+    rows: list[Row[Any]] = list((await session.execute(query)).all())
+    return rows
+
+
+async def lock(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> None:
+    """Lock rows in id order so that two writers on one ownership group cannot deadlock."""
+    ids = sorted(set(actor_ids))
+    if ids:
+        await session.execute(
+            select(actors.c.id).where(actors.c.id.in_(ids)).order_by(actors.c.id).with_for_update()
+        )
+
+
+async def set_sme(
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    category: str | None,
+    assessment: dict[str, Any],
+    *,
+    bump: bool,
+) -> Row[Any]:
+    values: dict[str, Any] = {"sme_category": category, "sme_assessment": assessment}
+    if bump:
+        values |= {"version": actors.c.version + 1, "updated_at": func.now()}
+    result = await session.execute(
+        update(actors).where(actors.c.id == actor_id).values(**values).returning(actors.c.version)
+    )
+    row: Row[Any] = result.one()
+    return row
+
+
+async def delete_contacts(session: AsyncSession, actor_id: uuid.UUID) -> int:
+    result = await session.execute(
+        delete(contact_persons).where(contact_persons.c.actor_id == actor_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    kinds: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    nuts_prefix: str | None = None
+    nace_prefix: str | None = None
+    ecosystems: list[str] = field(default_factory=list)
+    competences: list[str] = field(default_factory=list)
+    sme_categories: list[str] = field(default_factory=list)
+    cluster_id: uuid.UUID | None = None
+    offer_types: list[str] = field(default_factory=list)
+    query: str | None = None
+    include_inactive: bool = False
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    a = actors.c
+    conditions: list[ColumnElement[bool]] = []
+    if not filters.include_inactive:
+        conditions.append(a.active.is_(True))
+    if filters.kinds:
+        conditions.append(a.kind.in_(filters.kinds))
+    if filters.countries:
+        conditions.append(a.country.in_(filters.countries))
+    if filters.nuts_prefix:
+        conditions.append(a.nuts_code.like(_like_prefix(filters.nuts_prefix)))
+    if filters.nace_prefix:
+        code = func.unnest(a.nace_codes).table_valued("code").render_derived(name="nace")
+        conditions.append(
+            exists(
+                select(1)
+                .select_from(code)
+                .where(code.c.code.like(_like_prefix(filters.nace_prefix)))
+            )
+        )
+    if filters.ecosystems:
+        conditions.append(a.ecosystems.overlap(filters.ecosystems))
+    if filters.competences:
+        conditions.append(a.competences.overlap(filters.competences))
+    if filters.sme_categories:
+        conditions.append(a.sme_category.in_(filters.sme_categories))
+    if filters.cluster_id is not None:
+        conditions.append(
+            exists(
+                select(1).where(
+                    cluster_memberships.c.member_actor_id == a.id,
+                    cluster_memberships.c.cluster_id == filters.cluster_id,
+                    _current_membership(),
+                )
+            )
+        )
+    if filters.offer_types:
+        o = actor_offers.c
+        conditions.append(
+            exists(select(1).where(o.actor_id == a.id, o.type.in_(filters.offer_types)))
+        )
+    if filters.query:
+        conditions.append(a.search_document.op("@@")(_tsquery(filters.query)))
+    return conditions
+
+
+def _tsquery(query: str) -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(literal_column("'english'::regconfig"), query)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Row[Any]]
+    last_key: list[Any] | None
+
+
+async def search(
+    session: AsyncSession,
+    filters: SearchFilters,
+    *,
+    sort: str,
+    after: list[Any] | None,
+    limit: int,
+    offer_types: Iterable[str],
+    need_types: Iterable[str],
+) -> Page:
+    """One page of actors, keyset-paginated on (sort key, id); no cap on how far one goes."""
+    a = actors.c
+    query = full_actor_select(offer_types, need_types).where(and_(true(), *_conditions(filters)))
+    key: ColumnElement[Any]
+    if sort == "relevance" and filters.query:
+        key = func.ts_rank(a.search_document, _tsquery(filters.query)).cast(Float)
+        query = query.add_columns(key.label("sort_key")).order_by(key.desc(), a.id)
+        if after is not None:
+            query = query.where(
+                or_(key < after[0], and_(key == after[0], a.id > uuid.UUID(after[1])))
+            )
+    elif sort == "newest":
+        key = a.created_at
+        query = query.add_columns(key.label("sort_key")).order_by(key.desc(), a.id.desc())
+        if after is not None:
+            query = query.where(
+                tuple_(key, a.id) < tuple_(datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+            )
+    else:
+        key = a.legal_name
+        query = query.add_columns(key.label("sort_key")).order_by(key, a.id)
+        if after is not None:
+            query = query.where(tuple_(key, a.id) > tuple_(after[0], uuid.UUID(after[1])))
+    rows = list((await session.execute(query.limit(limit + 1))).all())
+    if len(rows) <= limit:
+        return Page(rows, None)
+    last = rows[limit - 1]
+    return Page(rows[:limit], [last.sort_key, str(last.id)])

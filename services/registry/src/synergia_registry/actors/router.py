@@ -3,23 +3,58 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from synergia_shared.db import unit_of_work
+from synergia_shared.events.registry import ActorKind
 from synergia_shared.http import idempotency
-from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+from synergia_shared.http.auth import Principal, Role, require
+from synergia_shared.http.preconditions import etag_for
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.reference.competences import Competence
+from synergia_shared.reference.ecosystems import Ecosystem
 
-from synergia_registry.actors import service
-from synergia_registry.actors.rules import etag_for
-from synergia_registry.actors.schemas import Actor, ActorCreate
+from synergia_registry.access import READERS, WRITERS, acts_for, ensure, is_admin
+from synergia_registry.actors import queries, service
+from synergia_registry.actors.schemas import (
+    Actor,
+    ActorCreate,
+    ActorPage,
+    ActorPatch,
+    Deactivation,
+    OfferType,
+    PersonalDataExport,
+    SmeAssessmentView,
+)
+from synergia_registry.actors.sme import SmeCategory
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"], responses=PROBLEM_RESPONSES)
 
-Writer = Annotated[Principal, Depends(require(Role.ADMIN, Role.CLUSTER_MANAGER, Role.SME))]
-Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
+Writer = Annotated[Principal, Depends(require(*WRITERS))]
+Reader = Annotated[Principal, Depends(require(*READERS))]
+SELF_EDITORS = frozenset({Role.SME, Role.CLUSTER_MANAGER})
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read")]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such actor"}
+}
+ETAG_HEADER: dict[str, Any] = {
+    "ETag": {"schema": {"type": "string"}, "description": "The actor's version"}
+}
+
+
+def _may_write(principal: Principal, actor_id: uuid.UUID) -> None:
+    ensure(
+        is_admin(principal) or (principal.has_any(SELF_EDITORS) and acts_for(principal, actor_id)),
+        f"only an admin or actor {actor_id} itself may change it",
+    )
+
+
+def _actor_response(actor: Actor, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(
+        actor.model_dump(mode="json"), status_code, headers={"ETag": etag_for(actor.version)}
+    )
 
 
 @router.post(
@@ -27,14 +62,16 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
     operation_id="registerActor",
     summary="Register an innovation actor",
     description="Creates the actor and publishes `eu.synergia.registry.actor.registered.v1`. "
-    "Send an `Idempotency-Key` to make a retry return the first result.",
+    "Codes are validated: NUTS against the NUTS version and the country, NACE against the "
+    "revision, PIC and VAT number for the country. Send an `Idempotency-Key` to make a "
+    "retry return the first result.",
     status_code=201,
     response_model=Actor,
     responses={
         201: {
             "headers": {
                 "Location": {"schema": {"type": "string"}},
-                "ETag": {"schema": {"type": "string"}},
+                **ETAG_HEADER,
                 "Idempotent-Replayed": {
                     "schema": {"type": "string"},
                     "description": "`true` when this is the stored answer to an earlier "
@@ -72,20 +109,166 @@ async def register_actor(
 
 
 @router.get(
+    "",
+    operation_id="searchActors",
+    summary="Search innovation actors",
+    description="Filters combine with AND; a list-valued filter matches any of its values. "
+    '`q` is a full-text query (English stemming; `"exact phrase"`, `or`, `-exclude` '
+    "work as in web search) over names, description, keywords, offers and needs. Sorted by "
+    "name (default), newest first, or relevance (with `q`). Cursor-paginated without a "
+    "result cap: follow `next_cursor` until it is null.",
+    response_model=ActorPage,
+)
+async def search_actors(
+    request: Request,
+    principal: Reader,
+    kind: Annotated[list[ActorKind] | None, Query()] = None,
+    country: Annotated[list[str] | None, Query(description="ISO or EU codes")] = None,
+    nuts: Annotated[str | None, Query(description="NUTS code prefix, e.g. DE1")] = None,
+    nace: Annotated[str | None, Query(description="NACE code prefix, e.g. C28 or 62")] = None,
+    ecosystem: Annotated[list[Ecosystem] | None, Query()] = None,
+    competence: Annotated[list[Competence] | None, Query()] = None,
+    sme_category: Annotated[list[SmeCategory] | None, Query()] = None,
+    cluster_id: Annotated[uuid.UUID | None, Query(description="Current member of")] = None,
+    offer_type: Annotated[list[OfferType] | None, Query(description="Has an offer/need of")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
+    include_inactive: bool = False,
+    sort: Literal["name", "newest", "relevance"] = "name",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> ActorPage:
+    filters = queries.build_filters(
+        kinds=kind,
+        countries=country,
+        nuts=nuts,
+        nace=nace,
+        ecosystems=ecosystem,
+        competences=competence,
+        sme_categories=sme_category,
+        cluster_id=cluster_id,
+        offer_types=offer_type,
+        query=q,
+        include_inactive=include_inactive,
+    )
+    async with unit_of_work(request.app.state.sessions) as session:
+        return await queries.search(
+            session, filters, principal, sort=sort, limit=limit, cursor=cursor
+        )
+
+
+@router.get(
     "/{actor_id}",
     operation_id="getActor",
     summary="One innovation actor",
     description="The actor with its current version in the `ETag` header (use it with "
-    "`If-Match` on updates).",
+    "`If-Match` on updates). Contact persons are shown only to the actor itself, the "
+    "managers of its clusters and admins.",
+    response_model=Actor,
+    responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND},
+)
+async def get_actor(request: Request, actor_id: uuid.UUID, principal: Reader) -> JSONResponse:
+    async with unit_of_work(request.app.state.sessions) as session:
+        actor = await queries.get(session, actor_id, principal)
+    return _actor_response(actor)
+
+
+@router.patch(
+    "/{actor_id}",
+    operation_id="updateActor",
+    summary="Change an actor's profile",
+    description="Only the fields sent change; a list sent replaces the old one. Needs "
+    "`If-Match` with the ETag you read (428 without it, 412 if the actor changed since). "
+    "Publishes `eu.synergia.registry.actor.updated.v1` with the whole profile, and one for "
+    "each related actor whose SME category moved because of this change.",
     response_model=Actor,
     responses={
-        200: {"headers": {"ETag": {"schema": {"type": "string"}, "description": "Version"}}},
-        404: {"model": Problem, "description": "No such actor"},
+        200: {"headers": ETAG_HEADER},
+        **NOT_FOUND,
+        409: {"model": Problem, "description": "The actor is deactivated"},
+        412: {"model": Problem, "description": "The actor changed since you read it"},
+        428: {"model": Problem, "description": "If-Match missing"},
     },
 )
-async def get_actor(request: Request, actor_id: uuid.UUID, _: Reader) -> JSONResponse:
+async def update_actor(
+    request: Request,
+    actor_id: uuid.UUID,
+    body: ActorPatch,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    _may_write(principal, actor_id)
     async with unit_of_work(request.app.state.sessions) as session:
-        actor = await service.get(session, actor_id)
-    if actor is None:
-        raise ProblemException(404, "not-found", "Not Found", f"no actor {actor_id}")
-    return JSONResponse(actor.model_dump(mode="json"), headers={"ETag": etag_for(actor.version)})
+        actor = await service.update(session, actor_id, body, if_match)
+    return _actor_response(actor)
+
+
+@router.post(
+    "/{actor_id}/deactivate",
+    operation_id="deactivateActor",
+    summary="Deactivate an actor",
+    description="Actors are never deleted: a deactivated one stays for history and is no "
+    "longer searched by default nor matched. Needs `If-Match`. Publishes "
+    "`eu.synergia.registry.actor.deactivated.v1`; repeating it changes nothing.",
+    response_model=Actor,
+    responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND},
+)
+async def deactivate_actor(
+    request: Request,
+    actor_id: uuid.UUID,
+    principal: Writer,
+    body: Annotated[Deactivation | None, Body()] = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    _may_write(principal, actor_id)
+    async with unit_of_work(request.app.state.sessions) as session:
+        actor = await service.deactivate(session, actor_id, body.reason if body else None, if_match)
+    return _actor_response(actor)
+
+
+@router.get(
+    "/{actor_id}/sme-assessment",
+    operation_id="getSmeAssessment",
+    summary="How the SME category was computed",
+    description="The EU SME definition (Recommendation 2003/361/EC) applied to the actor's "
+    "accounts and its partner and linked enterprises, year by year, with the "
+    "two-consecutive-years rule; says whether the declared status contradicts it.",
+    response_model=SmeAssessmentView,
+    responses=NOT_FOUND,
+)
+async def get_sme_assessment(request: Request, actor_id: uuid.UUID, _: Reader) -> SmeAssessmentView:
+    async with unit_of_work(request.app.state.sessions) as session:
+        return await queries.sme_assessment(session, actor_id)
+
+
+@router.get(
+    "/{actor_id}/personal-data",
+    operation_id="exportPersonalData",
+    summary="Export the actor's personal data (GDPR Art. 15 and 20)",
+    description="The contact persons the registry holds for the actor, with their consent. "
+    "For the actor itself, the managers of its clusters and admins.",
+    response_model=PersonalDataExport,
+    responses=NOT_FOUND,
+)
+async def export_personal_data(
+    request: Request, actor_id: uuid.UUID, principal: Reader
+) -> PersonalDataExport:
+    async with unit_of_work(request.app.state.sessions) as session:
+        return await queries.personal_data(session, actor_id, principal)
+
+
+@router.delete(
+    "/{actor_id}/personal-data",
+    operation_id="erasePersonalData",
+    summary="Erase the actor's personal data (GDPR Art. 17)",
+    description="Deletes the actor's contact persons and publishes "
+    "`eu.synergia.registry.actor.personal-data-erased.v1`, on which every other service "
+    "drops what it holds of them. For the actor itself, the managers of its clusters and "
+    "admins. Repeating it is harmless.",
+    status_code=204,
+    responses=NOT_FOUND,
+)
+async def erase_personal_data(request: Request, actor_id: uuid.UUID, principal: Reader) -> Response:
+    async with unit_of_work(request.app.state.sessions) as session:
+        await queries.personal_data(session, actor_id, principal)  # 404 / 403 first
+        await service.erase_personal_data(session, actor_id)
+    return Response(status_code=204)

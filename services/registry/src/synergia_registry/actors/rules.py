@@ -1,8 +1,40 @@
-"""Pure rules about actors: no I/O, unit tested on their own."""
+"""Pure rules about actors: no I/O, unit tested on their own.
+
+The request models check each field alone; what depends on other fields (a NUTS region
+must lie in the actor's country, a VAT number must be valid for it, a need must be a
+request type) is checked here, on the whole profile, so that a partial update is checked
+against the result it would produce.
+"""
 
 from __future__ import annotations
 
-from synergia_shared.reference.countries import Country, lookup_country
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from synergia_shared.reference.countries import Country, UnknownCountry, lookup_country
+from synergia_shared.reference.identifiers import InvalidIdentifier, validate_pic, validate_vat
+from synergia_shared.reference.nace import InvalidNace, validate_nace
+from synergia_shared.reference.nuts import InvalidNuts, validate_nuts
+
+from synergia_registry.actors.schemas import NEED_TYPES, OFFER_TYPES, ProfileFields
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class FieldError:
+    loc: Loc
+    msg: str
+
+    def as_problem_error(self) -> dict[str, Any]:
+        return {"loc": ["body", *self.loc], "msg": self.msg}
+
+
+class InvalidProfile(ValueError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors))
+        self.errors = errors
 
 
 def normalise_country(code: str) -> Country:
@@ -10,5 +42,89 @@ def normalise_country(code: str) -> Country:
     return lookup_country(code)
 
 
-def etag_for(version: int) -> str:
-    return f'"{version}"'
+def normalise_profile(profile: ProfileFields, actor_id: uuid.UUID) -> ProfileFields:
+    """The profile in its stored form (EU country code, canonical NACE, compact VAT), or
+    :class:`InvalidProfile` listing every field that is wrong."""
+    errors: list[FieldError] = []
+    update: dict[str, Any] = {}
+
+    try:
+        country = normalise_country(profile.country).code
+        update["country"] = country
+    except UnknownCountry as exc:
+        errors.append(FieldError(("country",), str(exc)))
+        country = None
+
+    if profile.pic is not None:
+        try:
+            update["pic"] = validate_pic(profile.pic)
+        except InvalidIdentifier as exc:
+            errors.append(FieldError(("pic",), str(exc)))
+
+    if profile.vat_number is not None and country is not None:
+        try:
+            update["vat_number"] = validate_vat(profile.vat_number, country)
+        except InvalidIdentifier as exc:
+            errors.append(FieldError(("vat_number",), str(exc)))
+
+    if profile.nuts_code is not None and country is not None:
+        try:
+            update["nuts_code"] = validate_nuts(
+                profile.nuts_code, country, profile.nuts_version
+            ).code
+        except InvalidNuts as exc:
+            errors.append(FieldError(("nuts_code",), str(exc)))
+
+    nace_codes: list[str] = []
+    for index, code in enumerate(profile.nace_codes):
+        try:
+            nace_codes.append(validate_nace(code, profile.nace_revision).code)
+        except InvalidNace as exc:
+            errors.append(FieldError(("nace_codes", index), str(exc)))
+    update["nace_codes"] = list(dict.fromkeys(nace_codes))
+
+    for field, allowed, word in (
+        ("offers", OFFER_TYPES, "an offer"),
+        ("needs", NEED_TYPES, "a need"),
+    ):
+        for index, item in enumerate(getattr(profile, field)):
+            if item.type not in allowed:
+                errors.append(
+                    FieldError(
+                        (field, index, "type"),
+                        f"{item.type.value} is not {word}; use one of "
+                        f"{sorted(t.value for t in allowed)}",
+                    )
+                )
+
+    years = [figures.year for figures in profile.financials]
+    for index, year in enumerate(years):
+        if years.index(year) != index:
+            errors.append(FieldError(("financials", index, "year"), f"year {year} given twice"))
+
+    owners = [owner.owner_actor_id for owner in profile.owners]
+    for index, owner_id in enumerate(owners):
+        if owner_id == actor_id:
+            errors.append(
+                FieldError(("owners", index, "owner_actor_id"), "an actor cannot own itself")
+            )
+        elif owners.index(owner_id) != index:
+            errors.append(FieldError(("owners", index, "owner_actor_id"), "owner listed twice"))
+    total = sum((owner.share_percent for owner in profile.owners), start=0)
+    if total > 100:
+        errors.append(FieldError(("owners",), f"the shares add up to {total} %, above 100 %"))
+
+    if errors:
+        raise InvalidProfile(errors)
+    return profile.model_copy(update=update)
+
+
+def search_text(profile: ProfileFields) -> str:
+    """What full-text search sees besides the names (which weigh more): description,
+    keywords, competences, offers and needs."""
+    parts: list[str] = [profile.description]
+    parts.extend(profile.keywords)
+    parts.extend(c.value.replace("_", " ") for c in profile.competences)
+    for item in (*profile.offers, *profile.needs):
+        parts.extend([item.title, item.description, *item.keywords])
+    return "\n".join(part for part in parts if part)

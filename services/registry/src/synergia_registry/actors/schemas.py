@@ -1,57 +1,264 @@
+"""Request and response models of the actor API (never the tables)."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from synergia_shared.events.registry import ActorKind
-from synergia_shared.reference.countries import CountryStanding, UnknownCountry
+from synergia_shared.reference.competences import Competence
+from synergia_shared.reference.countries import CountryStanding
+from synergia_shared.reference.ecosystems import Ecosystem
 
-from synergia_registry.actors.rules import normalise_country
+from synergia_registry.actors.sme import SmeCategory
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
+Keyword = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=80)
+]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://\S+$")
+]
+Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
 
 
-class ActorCreate(BaseModel):
-    """What it takes to register an innovation actor."""
+def _distinct(values: list[Any]) -> list[Any]:
+    """Keep the first of each value: a repeated code is noise, not a second meaning."""
+    return list(dict.fromkeys(values))
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "legal_name": "Fraunhofer-Gesellschaft e.V.",
-                    "short_name": "Fraunhofer",
-                    "kind": "research_organisation",
-                    "country": "DE",
-                },
-                {
-                    "legal_name": "Olympic Agri-Food Cluster",
-                    "kind": "cluster_organisation",
-                    "country": "GR",
-                },
-            ]
-        },
+
+Keywords = Annotated[list[Keyword], AfterValidator(_distinct), Field(max_length=50)]
+
+
+class OfferType(StrEnum):
+    """The profile types of the Enterprise Europe Network."""
+
+    TECHNOLOGY_OFFER = "technology_offer"
+    TECHNOLOGY_REQUEST = "technology_request"
+    BUSINESS_OFFER = "business_offer"
+    BUSINESS_REQUEST = "business_request"
+    RD_REQUEST = "rd_request"
+
+
+OFFER_TYPES = frozenset({OfferType.TECHNOLOGY_OFFER, OfferType.BUSINESS_OFFER})
+NEED_TYPES = frozenset(
+    {OfferType.TECHNOLOGY_REQUEST, OfferType.BUSINESS_REQUEST, OfferType.RD_REQUEST}
+)
+
+
+class OfferNeedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: OfferType = Field(
+        description="Offers: technology_offer, business_offer. Needs: technology_request, "
+        "business_request, rd_request."
     )
+    title: Name
+    description: Text = ""
+    competences: Annotated[list[Competence], AfterValidator(_distinct)] = Field(
+        default_factory=list
+    )
+    keywords: Keywords = Field(default_factory=list)
+    valid_until: date | None = None
+
+
+class OfferNeed(OfferNeedIn):
+    id: uuid.UUID
+
+
+class YearFigures(BaseModel):
+    """One accounting year, as the SME definition counts it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=1900, le=2100)
+    headcount: Decimal = Field(
+        ge=0, max_digits=12, decimal_places=2, description="Annual work units"
+    )
+    turnover: Money = Field(description="EUR")
+    balance_sheet: Money = Field(description="Balance sheet total, EUR")
+
+
+class Owner(BaseModel):
+    """Another registered actor holding a share of this one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    owner_actor_id: uuid.UUID
+    share_percent: Decimal = Field(gt=0, le=100, max_digits=5, decimal_places=2)
+    controls: bool = Field(
+        default=False, description="Control without a majority (makes the two linked)."
+    )
+    exempt_investor: bool = Field(
+        default=False,
+        description="A public investment corporation, venture capital, business angel, "
+        "university, institutional investor or small local authority: up to 50 % it does "
+        "not break autonomy (2003/361/EC Annex Art. 3(2)).",
+    )
+
+
+class ContactPersonIn(BaseModel):
+    """A contact person: personal data, held on the basis of their consent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    email: Email
+    role: Name | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    consent_given_at: datetime = Field(description="When the person consented to be listed.")
+    share_with_partners: bool = Field(
+        default=False,
+        description="The consent also covers showing this contact to matched partners "
+        "(other Synergia services).",
+    )
+
+
+class ContactPerson(ContactPersonIn):
+    id: uuid.UUID
+
+
+class ProfileFields(BaseModel):
+    """Everything a client may set on an actor."""
+
+    model_config = ConfigDict(extra="forbid")
 
     legal_name: Name = Field(description="The registered legal name.")
     short_name: Name | None = Field(default=None, description="Acronym or short name.")
     kind: ActorKind
-    country: str = Field(
+    country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)] = Field(
         description="ISO 3166-1 alpha-2 or EU code; GR/EL and GB/UK are accepted and stored "
         "as EL and UK. Countries outside the EU and the H2020 Associated Countries are "
         "accepted and flagged as third countries.",
         examples=["DE", "EL"],
     )
+    pic: str | None = Field(default=None, description="9-digit Participant Identification Code")
+    vat_number: str | None = Field(default=None, description="Validated for the country")
+    website: Url | None = None
+    description: Text = ""
+    nuts_code: str | None = Field(
+        default=None, description="Must exist in nuts_version and lie in the country"
+    )
+    nuts_version: str = Field(default="2024", description="NUTS 2021 for H2020-era data")
+    nace_codes: Annotated[list[str], AfterValidator(_distinct)] = Field(
+        default_factory=list, max_length=20, description="NACE codes, e.g. C28.11 or 62.01"
+    )
+    nace_revision: str = Field(default="2.1", description="2 or 2.1")
+    ecosystems: Annotated[list[Ecosystem], AfterValidator(_distinct)] = Field(default_factory=list)
+    competences: Annotated[list[Competence], AfterValidator(_distinct)] = Field(
+        default_factory=list
+    )
+    keywords: Keywords = Field(default_factory=list)
+    offers: list[OfferNeedIn] = Field(default_factory=list, max_length=50)
+    needs: list[OfferNeedIn] = Field(default_factory=list, max_length=50)
+    sme_declared: SmeCategory | None = Field(
+        default=None, description="What the actor declares; checked against the computed one."
+    )
+    financials: list[YearFigures] = Field(default_factory=list, max_length=30)
+    owners: list[Owner] = Field(default_factory=list, max_length=50)
+    contacts: list[ContactPersonIn] = Field(default_factory=list, max_length=20)
 
-    @field_validator("country")
-    @classmethod
-    def _known_country(cls, value: str) -> str:
-        try:
-            return normalise_country(value).code
-        except UnknownCountry as exc:
-            raise ValueError(str(exc)) from None
+
+_EXAMPLE_CREATE: dict[str, Any] = {
+    "legal_name": "Olympic Agri-Food Cluster",
+    "short_name": "OAFC",
+    "kind": "cluster_organisation",
+    "country": "GR",
+    "nuts_code": "EL30",
+    "nuts_version": "2021",
+    "nace_codes": ["M70.22"],
+    "ecosystems": ["agri_food"],
+    "competences": ["food_processing"],
+    "keywords": ["olive oil", "traceability"],
+    "offers": [
+        {
+            "type": "business_offer",
+            "title": "Access to 120 Greek agri-food SMEs",
+            "competences": ["food_processing"],
+        }
+    ],
+    "needs": [
+        {
+            "type": "technology_request",
+            "title": "Blockchain traceability for olive oil",
+            "keywords": ["blockchain", "traceability"],
+        }
+    ],
+}
+
+
+class ActorCreate(ProfileFields):
+    """What it takes to register an innovation actor: a name, a kind and a country; the
+    rest can follow."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                _EXAMPLE_CREATE,
+                {
+                    "legal_name": "Fraunhofer-Gesellschaft e.V.",
+                    "kind": "research_organisation",
+                    "country": "DE",
+                },
+            ]
+        },
+    )
+
+
+class ActorPatch(BaseModel):
+    """A partial update: only the fields sent change; lists are replaced whole."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"website": "https://oafc.gr", "keywords": ["olive oil"]}]},
+    )
+
+    legal_name: Name | None = None
+    short_name: Name | None = None
+    kind: ActorKind | None = None
+    country: str | None = None
+    pic: str | None = None
+    vat_number: str | None = None
+    website: Url | None = None
+    description: Text | None = None
+    nuts_code: str | None = None
+    nuts_version: str | None = None
+    nace_codes: list[str] | None = None
+    nace_revision: str | None = None
+    ecosystems: list[Ecosystem] | None = None
+    competences: list[Competence] | None = None
+    keywords: list[str] | None = None
+    offers: list[OfferNeedIn] | None = None
+    needs: list[OfferNeedIn] | None = None
+    sme_declared: SmeCategory | None = None
+    financials: list[YearFigures] | None = None
+    owners: list[Owner] | None = None
+    contacts: list[ContactPersonIn] | None = None
+
+
+class Deactivation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text | None = Field(default=None, examples=["Company dissolved"])
+
+
+class SmeSummary(BaseModel):
+    declared: SmeCategory | None
+    computed: SmeCategory | None = Field(
+        description="From the accounts and the partner/linked enterprises; null without data"
+    )
+    contradicts_declared: bool
+    autonomy: str | None = Field(description="autonomous, partner or linked")
 
 
 class Actor(BaseModel):
@@ -61,13 +268,28 @@ class Actor(BaseModel):
         json_schema_extra={
             "examples": [
                 {
+                    **_EXAMPLE_CREATE,
                     "id": "3f0c9a52-6a43-4b7e-9d0e-2f4b8e1f6c21",
-                    "legal_name": "Olympic Agri-Food Cluster",
-                    "short_name": "OAFC",
-                    "kind": "cluster_organisation",
                     "country": "EL",
                     "country_name": "Greece",
                     "country_standing": "member_state",
+                    "pic": None,
+                    "vat_number": None,
+                    "website": None,
+                    "description": "",
+                    "nace_revision": "2.1",
+                    "sme_declared": None,
+                    "financials": [],
+                    "owners": [],
+                    "contacts": None,
+                    "sme": {
+                        "declared": None,
+                        "computed": None,
+                        "contradicts_declared": False,
+                        "autonomy": None,
+                    },
+                    "active": True,
+                    "deactivated_at": None,
                     "version": 1,
                     "created_at": "2026-11-24T09:30:00Z",
                     "updated_at": "2026-11-24T09:30:00Z",
@@ -86,6 +308,57 @@ class Actor(BaseModel):
         description="third_country is allowed but flagged: it does not count toward the "
         "consortium's Member States or Associated Countries."
     )
+    pic: str | None = None
+    vat_number: str | None = None
+    website: str | None = None
+    description: str = ""
+    nuts_code: str | None = None
+    nuts_version: str | None = None
+    nace_codes: list[str] = Field(default_factory=list)
+    nace_revision: str | None = None
+    ecosystems: list[Ecosystem] = Field(default_factory=list)
+    competences: list[Competence] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    offers: list[OfferNeed] = Field(default_factory=list)
+    needs: list[OfferNeed] = Field(default_factory=list)
+    sme_declared: SmeCategory | None = None
+    financials: list[YearFigures] = Field(default_factory=list)
+    owners: list[Owner] = Field(default_factory=list)
+    contacts: list[ContactPerson] | None = Field(
+        default=None,
+        description="Only for the actor itself, the managers of its clusters and admins; "
+        "null for everyone else.",
+    )
+    sme: SmeSummary
+    active: bool = True
+    deactivated_at: datetime | None = None
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class ActorPage(BaseModel):
+    items: list[Actor]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end"
+    )
+
+
+class SmeAssessmentView(BaseModel):
+    """How the registry arrived at the SME category, in plain sentences."""
+
+    actor_id: uuid.UUID
+    declared: SmeCategory | None
+    computed: SmeCategory | None
+    contradicts_declared: bool
+    autonomy: str | None
+    explanation: list[str]
+    by_year: list[dict[str, Any]]
+
+
+class PersonalDataExport(BaseModel):
+    """Everything personal the registry holds about an actor's people (GDPR Art. 15/20)."""
+
+    actor_id: uuid.UUID
+    exported_at: datetime
+    contacts: list[ContactPerson]

@@ -2,23 +2,77 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.events.registry import ActorRegisteredV1
+from synergia_shared.events.registry import (
+    ActorDeactivatedV1,
+    ActorPersonalDataErasedV1,
+    ActorRegisteredV1,
+    ActorUpdatedV1,
+    OfferNeedV1,
+    OwnerV1,
+    SharedContactV1,
+)
+from synergia_shared.http.preconditions import check_version, etag_for
+from synergia_shared.http.problems import ProblemException
 from synergia_shared.messaging.outbox import add_event
 
 from synergia_registry.actors import repository
-from synergia_registry.actors.rules import normalise_country
-from synergia_registry.actors.schemas import Actor, ActorCreate
+from synergia_registry.actors.rules import (
+    InvalidProfile,
+    normalise_country,
+    normalise_profile,
+    search_text,
+)
+from synergia_registry.actors.schemas import (
+    NEED_TYPES,
+    OFFER_TYPES,
+    Actor,
+    ActorCreate,
+    ActorPatch,
+    ContactPerson,
+    OfferNeed,
+    Owner,
+    ProfileFields,
+    SmeSummary,
+    YearFigures,
+)
+from synergia_registry.actors.sme_refresh import refresh_sme
 
 AGGREGATE = "actor"
+OFFER_VALUES = sorted(t.value for t in OFFER_TYPES)
+NEED_VALUES = sorted(t.value for t in NEED_TYPES)
 
 
-def to_view(row: Row[Any]) -> Actor:
+def not_found(actor_id: uuid.UUID) -> ProblemException:
+    return ProblemException(404, "not-found", "Not Found", f"no actor {actor_id}")
+
+
+def invalid(errors: list[dict[str, Any]]) -> ProblemException:
+    return ProblemException(
+        422,
+        "validation-error",
+        "Request validation failed",
+        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
+        errors=errors,
+    )
+
+
+# --- views -----------------------------------------------------------------------------
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def to_view(row: Row[Any], *, show_contacts: bool) -> Actor:
     country = normalise_country(row.country)
+    assessment = _json(row.sme_assessment) or {}
     return Actor(
         id=row.id,
         legal_name=row.legal_name,
@@ -27,39 +81,326 @@ def to_view(row: Row[Any]) -> Actor:
         country=country.code,
         country_name=country.name,
         country_standing=country.standing,
+        pic=row.pic,
+        vat_number=row.vat_number,
+        website=row.website,
+        description=row.description,
+        nuts_code=row.nuts_code,
+        nuts_version=row.nuts_version,
+        nace_codes=row.nace_codes,
+        nace_revision=row.nace_revision,
+        ecosystems=row.ecosystems,
+        competences=row.competences,
+        keywords=row.keywords,
+        offers=[OfferNeed.model_validate(o) for o in _json(row.offers)],
+        needs=[OfferNeed.model_validate(o) for o in _json(row.needs)],
+        sme_declared=row.sme_declared,
+        financials=[YearFigures.model_validate(f) for f in _json(row.financials)],
+        owners=[Owner.model_validate(o) for o in _json(row.owners)],
+        contacts=[ContactPerson.model_validate(c) for c in _json(row.contacts)]
+        if show_contacts
+        else None,
+        sme=SmeSummary(
+            declared=row.sme_declared,
+            computed=row.sme_category,
+            contradicts_declared=bool(assessment.get("contradicts_declared", False)),
+            autonomy=assessment.get("autonomy"),
+        ),
+        active=row.active,
+        deactivated_at=row.deactivated_at,
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
 
 
+def profile_of(view: Actor) -> ProfileFields:
+    """The settable part of an actor, to apply a partial update onto."""
+    data = view.model_dump(include=set(ProfileFields.model_fields) - {"contacts"})
+    data["offers"] = [o.model_dump(exclude={"id"}) for o in view.offers]
+    data["needs"] = [n.model_dump(exclude={"id"}) for n in view.needs]
+    data["nuts_version"] = view.nuts_version or "2024"
+    data["nace_revision"] = view.nace_revision or "2.1"
+    data["contacts"] = [c.model_dump(exclude={"id"}) for c in view.contacts or []]
+    return ProfileFields.model_validate(data)
+
+
+# --- events ----------------------------------------------------------------------------
+
+
+def _snapshot(view: Actor) -> dict[str, Any]:
+    return {
+        "actor_id": view.id,
+        "legal_name": view.legal_name,
+        "short_name": view.short_name,
+        "kind": view.kind,
+        "country": view.country,
+        "registered_at": view.created_at,
+        "country_standing": view.country_standing.value,
+        "pic": view.pic,
+        "website": view.website,
+        "description": view.description,
+        "nuts_code": view.nuts_code,
+        "nuts_version": view.nuts_version,
+        "nace_codes": view.nace_codes,
+        "nace_revision": view.nace_revision,
+        "ecosystems": [e.value for e in view.ecosystems],
+        "competences": [c.value for c in view.competences],
+        "keywords": view.keywords,
+        "offers": [_offer_event(o) for o in view.offers],
+        "needs": [_offer_event(n) for n in view.needs],
+        "owners": [
+            OwnerV1(
+                owner_actor_id=o.owner_actor_id, share_percent=o.share_percent, controls=o.controls
+            )
+            for o in view.owners
+        ],
+        "sme_category": view.sme.computed.value if view.sme.computed else None,
+        "sme_declared": view.sme_declared.value if view.sme_declared else None,
+        "active": view.active,
+        "shared_contacts": [
+            SharedContactV1(name=c.name, email=c.email, role=c.role)
+            for c in view.contacts or []
+            if c.share_with_partners
+        ],
+        "version": view.version,
+    }
+
+
+def _offer_event(item: OfferNeed) -> OfferNeedV1:
+    return OfferNeedV1(
+        id=item.id,
+        type=item.type.value,
+        title=item.title,
+        description=item.description,
+        competences=[c.value for c in item.competences],
+        keywords=item.keywords,
+        valid_until=item.valid_until,
+    )
+
+
+async def _announce(session: AsyncSession, view: Actor, *, registered: bool) -> None:
+    data = (
+        ActorRegisteredV1(**_snapshot(view))
+        if registered
+        else ActorUpdatedV1(**_snapshot(view), updated_at=view.updated_at)
+    )
+    await add_event(
+        session, data, aggregate_type=AGGREGATE, subject=str(view.id), sequence=view.version
+    )
+
+
+# --- use cases -------------------------------------------------------------------------
+
+
+async def load(
+    session: AsyncSession, actor_id: uuid.UUID, *, for_update: bool = False
+) -> Row[Any] | None:
+    return await repository.get_full(
+        session, actor_id, OFFER_VALUES, NEED_VALUES, for_update=for_update
+    )
+
+
+async def _view(session: AsyncSession, actor_id: uuid.UUID) -> Actor:
+    row = await load(session, actor_id)
+    assert row is not None
+    return to_view(row, show_contacts=True)
+
+
+async def _checked(
+    session: AsyncSession, profile: ProfileFields, actor_id: uuid.UUID
+) -> ProfileFields:
+    """The normalised profile, after the checks that need the database."""
+    try:
+        profile = normalise_profile(profile, actor_id)
+    except InvalidProfile as exc:
+        raise invalid([e.as_problem_error() for e in exc.errors]) from None
+    errors: list[dict[str, Any]] = []
+    known = await repository.existing_ids(session, [o.owner_actor_id for o in profile.owners])
+    for index, owner in enumerate(profile.owners):
+        if owner.owner_actor_id not in known and owner.owner_actor_id != actor_id:
+            errors.append(
+                {
+                    "loc": ["body", "owners", index, "owner_actor_id"],
+                    "msg": f"no actor {owner.owner_actor_id} is registered",
+                }
+            )
+    if profile.pic is not None:
+        holder = await repository.pic_owner(session, profile.pic)
+        if holder is not None and holder != actor_id:
+            errors.append(
+                {"loc": ["body", "pic"], "msg": f"PIC {profile.pic} is already actor {holder}"}
+            )
+    if errors:
+        raise invalid(errors)
+    return profile
+
+
+def _columns(profile: ProfileFields) -> dict[str, Any]:
+    return {
+        "legal_name": profile.legal_name,
+        "short_name": profile.short_name,
+        "kind": profile.kind.value,
+        "country": profile.country,
+        "pic": profile.pic,
+        "vat_number": profile.vat_number,
+        "website": profile.website,
+        "description": profile.description,
+        "nuts_code": profile.nuts_code,
+        "nuts_version": profile.nuts_version if profile.nuts_code else None,
+        "nace_codes": profile.nace_codes,
+        "nace_revision": profile.nace_revision if profile.nace_codes else None,
+        "ecosystems": [e.value for e in profile.ecosystems],
+        "competences": [c.value for c in profile.competences],
+        "keywords": profile.keywords,
+        "sme_declared": profile.sme_declared.value if profile.sme_declared else None,
+        "search_text": search_text(profile),
+    }
+
+
+async def _save_children(
+    session: AsyncSession, actor_id: uuid.UUID, profile: ProfileFields, *, contacts: bool
+) -> None:
+    offers = [
+        {"id": uuid.uuid4(), "position": position, **item.model_dump(), "type": item.type.value}
+        for position, item in enumerate([*profile.offers, *profile.needs])
+    ]
+    for row in offers:
+        row["competences"] = [str(c) for c in row["competences"]]
+    await repository.replace_children(
+        session,
+        actor_id,
+        offers=offers,
+        financials=[f.model_dump() for f in profile.financials],
+        owners=[
+            {
+                "owner_actor_id": o.owner_actor_id,
+                "share_percent": o.share_percent,
+                "controls": o.controls,
+                "owner_exempt_investor": o.exempt_investor,
+            }
+            for o in profile.owners
+        ],
+        contacts=[
+            {"id": uuid.uuid4(), "position": position, **c.model_dump()}
+            for position, c in enumerate(profile.contacts)
+        ]
+        if contacts
+        else None,
+    )
+
+
+async def _announce_others(session: AsyncSession, changed: set[uuid.UUID]) -> None:
+    """Actors whose SME category moved because a related actor changed."""
+    for other in sorted(changed):
+        await _announce(session, await _view(session, other), registered=False)
+
+
 async def register(session: AsyncSession, command: ActorCreate) -> Actor:
     """Register an actor and, in the same transaction, announce it."""
-    row = await repository.add(
-        session,
-        id=uuid.uuid4(),
-        legal_name=command.legal_name,
-        short_name=command.short_name,
-        kind=command.kind.value,
-        country=command.country,
+    actor_id = uuid.uuid4()
+    profile = await _checked(session, command, actor_id)
+    await repository.insert_actor(session, {"id": actor_id, **_columns(profile)})
+    await _save_children(session, actor_id, profile, contacts=True)
+    changed = await refresh_sme(session, actor_id)
+    view = await _view(session, actor_id)
+    await _announce(session, view, registered=True)
+    await _announce_others(session, changed - {actor_id})
+    return view
+
+
+async def update(
+    session: AsyncSession, actor_id: uuid.UUID, patch: ActorPatch, if_match: str | None
+) -> Actor:
+    """Apply a partial update to the version the client read, or refuse it."""
+    row = await load(session, actor_id, for_update=True)
+    if row is None:
+        raise not_found(actor_id)
+    check_version(if_match, row.version, f"actor {actor_id}")
+    if not row.active:
+        raise ProblemException(
+            409, "actor-inactive", "Actor inactive", f"actor {actor_id} is deactivated"
+        )
+    current = profile_of(to_view(row, show_contacts=True))
+    changes = patch.model_dump(exclude_unset=True)
+    try:
+        merged = ProfileFields.model_validate({**current.model_dump(), **changes})
+    except ValueError as exc:  # a field set to null that cannot be null, say
+        raise invalid([{"loc": ["body"], "msg": str(exc)}]) from None
+    profile = await _checked(session, merged, actor_id)
+    await repository.update_actor(session, actor_id, _columns(profile))
+    await _save_children(session, actor_id, profile, contacts="contacts" in changes)
+    changed = await refresh_sme(session, actor_id)
+    view = await _view(session, actor_id)
+    await _announce(session, view, registered=False)
+    await _announce_others(session, changed - {actor_id})
+    return view
+
+
+async def deactivate(
+    session: AsyncSession, actor_id: uuid.UUID, reason: str | None, if_match: str | None
+) -> Actor:
+    row = await load(session, actor_id, for_update=True)
+    if row is None:
+        raise not_found(actor_id)
+    check_version(if_match, row.version, f"actor {actor_id}")
+    if not row.active:
+        return to_view(row, show_contacts=True)  # already done: a retry changes nothing
+    now = datetime.now(UTC)
+    updated = await repository.update_actor(
+        session, actor_id, {"active": False, "deactivated_at": now, "deactivation_reason": reason}
     )
     await add_event(
         session,
-        ActorRegisteredV1(
-            actor_id=row.id,
-            legal_name=row.legal_name,
-            short_name=row.short_name,
-            kind=command.kind,
-            country=row.country,
-            registered_at=row.created_at,
+        ActorDeactivatedV1(
+            actor_id=actor_id, deactivated_at=now, reason=reason, version=updated.version
         ),
         aggregate_type=AGGREGATE,
-        subject=str(row.id),
-        sequence=row.version,
+        subject=str(actor_id),
+        sequence=updated.version,
     )
-    return to_view(row)
+    return await _view(session, actor_id)
 
 
-async def get(session: AsyncSession, actor_id: uuid.UUID) -> Actor | None:
-    row = await repository.get(session, actor_id)
-    return to_view(row) if row is not None else None
+async def erase_personal_data(session: AsyncSession, actor_id: uuid.UUID) -> int:
+    """Erase the actor's contact persons and tell every service to do the same."""
+    row = await load(session, actor_id, for_update=True)
+    if row is None:
+        raise not_found(actor_id)
+    erased = await repository.delete_contacts(session, actor_id)
+    updated = await repository.update_actor(session, actor_id, {})
+    await add_event(
+        session,
+        ActorPersonalDataErasedV1(
+            actor_id=actor_id, erased_at=datetime.now(UTC), version=updated.version
+        ),
+        aggregate_type=AGGREGATE,
+        subject=str(actor_id),
+        sequence=updated.version,
+    )
+    return erased
+
+
+async def register_imported(
+    session: AsyncSession, command: ActorCreate, *, cordis_organisation_id: str
+) -> Actor:
+    """Register an actor found in a CORDIS import, linked to its organisation there."""
+    actor = await register(session, command)
+    await repository.link_cordis(session, actor.id, cordis_organisation_id)
+    return actor
+
+
+async def update_imported(
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    version: int,
+    patch: ActorPatch,
+    *,
+    cordis_organisation_id: str,
+) -> None:
+    """Apply what a CORDIS import changes on an actor read at ``version`` (412 if it moved
+    on since), and link it to its CORDIS organisation. An empty patch only links: no new
+    version, no event, since nothing a client or consumer sees changed."""
+    if patch.model_fields_set:
+        await update(session, actor_id, patch, etag_for(version))
+    await repository.link_cordis(session, actor_id, cordis_organisation_id)

@@ -1,0 +1,176 @@
+"""Reading actors: one actor, search, the SME assessment and the personal-data export.
+
+Who may see contact persons is decided here, once, for every read path.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.http.auth import Principal
+from synergia_shared.http.pagination import decode_cursor, encode_cursor
+from synergia_shared.http.problems import ProblemException
+from synergia_shared.reference.countries import UnknownCountry
+from synergia_shared.reference.nace import InvalidNace, validate_nace
+from synergia_shared.reference.nuts import nuts_prefix_ok
+
+from synergia_registry.access import acts_for, ensure, is_admin, manages_any_cluster
+from synergia_registry.actors import repository
+from synergia_registry.actors.rules import normalise_country
+from synergia_registry.actors.schemas import (
+    Actor,
+    ActorPage,
+    ContactPerson,
+    PersonalDataExport,
+    SmeAssessmentView,
+)
+from synergia_registry.actors.service import NEED_VALUES, OFFER_VALUES, load, not_found, to_view
+
+
+def may_see_contacts(
+    principal: Principal, actor_id: uuid.UUID, cluster_ids: Sequence[uuid.UUID]
+) -> bool:
+    return (
+        is_admin(principal)
+        or acts_for(principal, actor_id)
+        or manages_any_cluster(principal, cluster_ids)
+    )
+
+
+def _view(row: Row[Any], principal: Principal) -> Actor:
+    return to_view(row, show_contacts=may_see_contacts(principal, row.id, row.cluster_ids))
+
+
+async def get(session: AsyncSession, actor_id: uuid.UUID, principal: Principal) -> Actor:
+    row = await load(session, actor_id)
+    if row is None:
+        raise not_found(actor_id)
+    return _view(row, principal)
+
+
+def _bad_query(name: str, msg: str) -> ProblemException:
+    return ProblemException(
+        422,
+        "validation-error",
+        "Request validation failed",
+        f"query.{name}: {msg}",
+        errors=[{"loc": ["query", name], "msg": msg}],
+    )
+
+
+def build_filters(
+    *,
+    kinds: Sequence[Any] | None,
+    countries: Sequence[str] | None,
+    nuts: str | None,
+    nace: str | None,
+    ecosystems: Sequence[Any] | None,
+    competences: Sequence[Any] | None,
+    sme_categories: Sequence[Any] | None,
+    cluster_id: uuid.UUID | None,
+    offer_types: Sequence[Any] | None,
+    query: str | None,
+    include_inactive: bool,
+) -> repository.SearchFilters:
+    """Search filters in the stored forms, or a 422 naming the parameter."""
+    stored_countries: list[str] = []
+    for code in countries or []:
+        try:
+            stored_countries.append(normalise_country(code).code)
+        except UnknownCountry as exc:
+            raise _bad_query("country", str(exc)) from None
+    nuts_prefix = nuts.strip().upper() if nuts else None
+    if nuts_prefix is not None and not nuts_prefix_ok(nuts_prefix):
+        raise _bad_query("nuts", f"{nuts!r} is not a NUTS code prefix (e.g. DE, DE1, DE11)")
+    nace_prefix = None
+    if nace:
+        try:
+            nace_prefix = validate_nace(nace).code
+        except InvalidNace as exc:
+            raise _bad_query("nace", str(exc)) from None
+    return repository.SearchFilters(
+        kinds=[str(k) for k in kinds or []],
+        countries=stored_countries,
+        nuts_prefix=nuts_prefix,
+        nace_prefix=nace_prefix,
+        ecosystems=[str(e) for e in ecosystems or []],
+        competences=[str(c) for c in competences or []],
+        sme_categories=[str(s) for s in sme_categories or []],
+        cluster_id=cluster_id,
+        offer_types=[str(o) for o in offer_types or []],
+        query=query.strip() if query and query.strip() else None,
+        include_inactive=include_inactive,
+    )
+
+
+async def search(
+    session: AsyncSession,
+    filters: repository.SearchFilters,
+    principal: Principal,
+    *,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+) -> ActorPage:
+    if sort == "relevance" and filters.query is None:
+        raise _bad_query("sort", "sorting by relevance needs a full-text query q")
+    after = None
+    if cursor is not None:
+        after = decode_cursor(cursor, 3)
+        if after[0] != sort:
+            raise _bad_query("cursor", "this cursor belongs to another sort order")
+        after = after[1:]
+    page = await repository.search(
+        session,
+        filters,
+        sort=sort,
+        after=after,
+        limit=limit,
+        offer_types=OFFER_VALUES,
+        need_types=NEED_VALUES,
+    )
+    return ActorPage(
+        items=[_view(row, principal) for row in page.rows],
+        next_cursor=encode_cursor([sort, *page.last_key]) if page.last_key else None,
+    )
+
+
+async def sme_assessment(session: AsyncSession, actor_id: uuid.UUID) -> SmeAssessmentView:
+    row = await load(session, actor_id)
+    if row is None:
+        raise not_found(actor_id)
+    stored = row.sme_assessment
+    assessment: dict[str, Any] = (json.loads(stored) if isinstance(stored, str) else stored) or {}
+    return SmeAssessmentView(
+        actor_id=actor_id,
+        declared=row.sme_declared,
+        computed=row.sme_category,
+        contradicts_declared=bool(assessment.get("contradicts_declared", False)),
+        autonomy=assessment.get("autonomy"),
+        explanation=assessment.get("explanation", ["no accounting data"]),
+        by_year=assessment.get("by_year", []),
+    )
+
+
+async def personal_data(
+    session: AsyncSession, actor_id: uuid.UUID, principal: Principal
+) -> PersonalDataExport:
+    row = await load(session, actor_id)
+    if row is None:
+        raise not_found(actor_id)
+    ensure(
+        may_see_contacts(principal, actor_id, row.cluster_ids),
+        "personal data is for the actor itself, the managers of its clusters and admins",
+    )
+    contacts = row.contacts if not isinstance(row.contacts, str) else json.loads(row.contacts)
+    return PersonalDataExport(
+        actor_id=actor_id,
+        exported_at=datetime.now(UTC),
+        contacts=[ContactPerson.model_validate(c) for c in contacts],
+    )
