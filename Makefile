@@ -12,6 +12,7 @@ VENV_BIN := .venv/bin
 ROLE ?= admin
 REGION ?=
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: install run test lint typecheck pytest token bench import-cordis demo clean contracts
 
@@ -27,6 +28,14 @@ run: install
 
 token: install
 	@$(VENV_BIN)/synergia-dev token --role "$(ROLE)" --region "$(REGION)"
+
+import-cordis: install
+	@test -n "$(FILE)" || { echo "usage: make import-cordis FILE=path/to/organization.csv (with make run running)" >&2; exit 2; }
+	$(VENV_BIN)/synergia-registry-import-cordis "$(FILE)"
+
+# Needs `make run` in another terminal; DEMO_ARGS="--actors 500" for a smaller set.
+demo: install
+	$(VENV_BIN)/synergia-dev demo $(DEMO_ARGS)
 
 lint: install
 	$(VENV_BIN)/ruff check .

@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench import http_bench, propagation, relay_bench
+from bench import cordis_bench, http_bench, propagation, relay_bench, search_bench
 from bench.stack import BenchStack
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-ALL = ("http", "propagation", "relay")
+ALL = ("http", "propagation", "relay", "cordis", "search")
 T = TypeVar("T")
 # The product as configured, then with the consumer's fetch wait lowered: the embedded
 # broker (Tansu) holds a fetch for its full wait instead of answering when records arrive.
@@ -47,6 +47,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=2_000, help="paced propagation events")
     parser.add_argument("--rate", type=float, default=200.0, help="propagation events per second")
     parser.add_argument("--relay-events", type=int, default=20_000)
+    parser.add_argument("--search-actors", type=int, default=100_000)
+    parser.add_argument("--search-samples", type=int, default=200, help="per search scenario")
     return parser.parse_args(argv)
 
 
@@ -57,6 +59,8 @@ async def run_all(
     renderers: dict[str, Callable[[dict[str, Any]], str]] = {
         "http": http_bench.render,
         "relay": relay_bench.render,
+        "cordis": cordis_bench.render,
+        "search": search_bench.render,
     }
     try:
         for name in selected:
@@ -85,6 +89,12 @@ async def run_all(
                     )
                     results[name][variant] = report
                     print(propagation.render(report, label), flush=True)
+            elif name == "cordis":
+                results[name] = await cordis_bench.run(stack, log_dir)
+            elif name == "search":
+                results[name] = await search_bench.run(
+                    stack, log_dir, actors=args.search_actors, samples=args.search_samples
+                )
             else:
                 results[name] = await relay_bench.run(stack, events=args.relay_events)
             results[name]["wall_seconds"] = time.perf_counter() - started

@@ -1,8 +1,9 @@
-"""``synergia-dev``: run the whole system, issue dev tokens, wrap the test run."""
+"""``synergia-dev``: run the whole system, issue dev tokens, load demo data, wrap the test run."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import subprocess
@@ -118,6 +119,41 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Load the demo data set into a running registry (`make run`) through its API."""
+    from synergia_devstack.demo import DemoError, DemoSize, generate, load_into
+
+    size = DemoSize(actors=args.actors, clusters=args.clusters, value_chains=args.value_chains)
+    try:
+        plan = generate(args.seed, size)
+    except ValueError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 2
+    # The same subject every time: Idempotency-Keys are kept per caller.
+    token = args.token or issue_token(_dev_secret(), subject="dev-admin", roles=["admin"])
+    print(
+        f"Loading the demo data set (seed {args.seed}: {len(plan.actors)} actors in "
+        f"{len(plan.countries)} countries, {len(plan.clusters)} clusters, "
+        f"{len(plan.value_chains)} value chains) into {args.registry_url} …",
+        flush=True,
+    )
+    try:
+        report = asyncio.run(
+            load_into(
+                args.registry_url,
+                plan,
+                token=token,
+                concurrency=args.concurrency,
+                log=lambda line: print(f"  {line}", flush=True),
+            )
+        )
+    except DemoError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
+    print(report.render())
+    return 1 if report.problems else 0
+
+
 def cmd_with_servers(args: argparse.Namespace) -> int:
     """Run a command (the test suite, the benchmarks) with PostgreSQL and Kafka up.
 
@@ -163,6 +199,22 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--subject", default="")
     token.add_argument("--actor-id", default="")
     token.set_defaults(func=cmd_token)
+    demo = sub.add_parser(
+        "demo", help="load a realistic synthetic data set through the API (after `make run`)"
+    )
+    demo.add_argument(
+        "--registry-url",
+        default=os.environ.get("REGISTRY_URL")
+        or f"http://127.0.0.1:{os.environ.get('REGISTRY_PORT', DEFAULT_PORTS['registry'])}",
+        help="default: $REGISTRY_URL, else http://127.0.0.1:$REGISTRY_PORT (8001)",
+    )
+    demo.add_argument("--seed", type=int, default=2024, help="same seed, same data set")
+    demo.add_argument("--actors", type=int, default=2_000)
+    demo.add_argument("--clusters", type=int, default=40)
+    demo.add_argument("--value-chains", type=int, default=10)
+    demo.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    demo.add_argument("--token", default="", help="bearer token; default: a dev admin token")
+    demo.set_defaults(func=cmd_demo)
     wrap = sub.add_parser("with-servers", help="run a command with PostgreSQL and Kafka up")
     wrap.add_argument("command", nargs=argparse.REMAINDER)
     wrap.set_defaults(func=cmd_with_servers)

@@ -7,6 +7,7 @@ from synergia_shared.app import ServiceDefinition, create_service_app
 
 from synergia_registry.actors.router import router as actors_router
 from synergia_registry.clusters.router import router as clusters_router
+from synergia_registry.imports.router import router as imports_router
 from synergia_registry.settings import RegistrySettings
 from synergia_registry.value_chains.router import router as value_chains_router
 
@@ -17,7 +18,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             settings=settings or RegistrySettings(),
             title="Synergia registry",
             description="Innovation actors, cluster organisations and value-chain initiatives.",
-            routers=[actors_router, clusters_router, value_chains_router],
+            routers=[actors_router, clusters_router, value_chains_router, imports_router],
             openapi_tags=[
                 {"name": "actors", "description": "Innovation actors."},
                 {
@@ -28,6 +29,10 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
                     "name": "value-chains",
                     "description": "Value-chain initiatives: leads, stages, participants, "
                     "life cycle and eligibility.",
+                },
+                {
+                    "name": "imports",
+                    "description": "Imports of open data: CORDIS Horizon 2020 organisations.",
                 },
             ],
         )

@@ -241,6 +241,33 @@ async def find_imported(session: AsyncSession, organisation_ids: Sequence[str]) 
     return list((await session.execute(query)).all())
 
 
+async def insert_actors(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many actors in one statement (executed as a batch)."""
+    if rows:
+        await session.execute(insert(actors), list(rows))
+
+
+async def get_full_many(
+    session: AsyncSession,
+    actor_ids: Sequence[uuid.UUID],
+    offer_types: Iterable[str],
+    need_types: Iterable[str],
+) -> list[Row[Any]]:
+    """Several actors as :func:`get_full` reads one, in one round trip."""
+    if not actor_ids:
+        return []
+    query = full_actor_select(offer_types, need_types).where(actors.c.id.in_(list(actor_ids)))
+    return list((await session.execute(query)).all())
+
+
+async def pic_holders(session: AsyncSession, pics: Iterable[str]) -> dict[str, uuid.UUID]:
+    wanted = list(set(pics))
+    if not wanted:
+        return {}
+    rows = await session.execute(select(actors.c.pic, actors.c.id).where(actors.c.pic.in_(wanted)))
+    return {row.pic: row.id for row in rows}
+
+
 async def link_cordis(session: AsyncSession, actor_id: uuid.UUID, organisation_id: str) -> None:
     """Record which CORDIS organisation an actor is (not part of the profile or its events)."""
     await session.execute(

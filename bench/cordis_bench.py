@@ -1,0 +1,240 @@
+"""Benchmark: the CORDIS import (POST /v1/imports/cordis) against a plain COPY of the rows.
+
+A synthetic organization.csv (default 20,000 rows of 8,000 organisations, `;`-separated,
+quoted names holding `;`, decimal commas and points, empty NUTS and SME fields) is
+imported through the real registry process, streamed as the request body, into a
+registry holding none of its organisations: every one registered through the actor
+service with its event in the outbox (the relay publishes them meanwhile, as in
+production). Then the same file again, when every organisation is unchanged. A small
+import of other organisations goes first, so that loading the NUTS lists (about a
+second, once per process) is not timed.
+
+The baseline is PostgreSQL's COPY of the same file into a scratch table of 25 text
+columns in the same database: the floor for moving these rows into that server, with
+no parsing, validation, merging or events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import random
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from stdnum.de import vat as de_vat
+from synergia_devstack.ports import free_port
+from synergia_registry.imports.mapping import COLUMNS
+
+from bench.http_bench import wait_outbox_drained
+from bench.processes import AppProcess
+from bench.stack import BenchStack, bearer, dsn
+from bench.stats import ratio, table
+
+ROWS = 20_000
+ORGANISATIONS = 8_000
+CHUNK = 64 * 1024
+SCRATCH = "bench_cordis_copy"
+# Countries with NUTS 2021 codes (NUTS 2016 for the UK) that exist and lie in them.
+NUTS = {
+    "DE": ["DE212", "DE300", "DE111", "DEA23"],
+    "EL": ["EL303", "EL30", "EL522"],
+    "IT": ["ITC4C", "ITI43", "ITH55"],
+    "FR": ["FR101", "FRK26", "FRL04"],
+    "ES": ["ES300", "ES511", "ES618"],
+    "NL": ["NL33C", "NL329", "NL414"],
+    "UK": ["UKI32", "UKH12", "UKM82"],
+    "PL": ["PL911", "PL213", "PL514"],
+}
+ACTIVITIES = ["PRC"] * 5 + ["HES", "HES", "REC", "REC", "PUB", "OTH"]
+ROLES = ["coordinator", "participant", "participant", "partner", "thirdParty"]
+
+
+def _de_vat(n: int) -> str:
+    base = f"{10_000_000 + n:08d}"
+    return next(f"DE{base}{d}" for d in "0123456789" if de_vat.is_valid(f"{base}{d}"))
+
+
+def _amount(rng: random.Random) -> str:
+    value = f"{rng.randint(0, 2_000_000)}.{rng.randint(0, 99):02d}"
+    return value.replace(".", ",") if rng.random() < 0.5 else value
+
+
+def write_sample(
+    path: Path, rows: int, organisations: int, *, seed: int = 2015, first_pic: int = 900_000_000
+) -> None:
+    """A synthetic organization.csv: every organisation once, then further projects."""
+    rng = random.Random(seed)
+    orgs = []
+    for n in range(organisations):
+        country = rng.choice(list(NUTS))
+        activity = rng.choice(ACTIVITIES)
+        sme = rng.choice(["true", "true", "false", ""]) if activity == "PRC" else "false"
+        orgs.append(
+            {
+                "organisationID": f"{first_pic + n}",
+                "vatNumber": _de_vat(n) if country == "DE" else "",
+                "name": f"Synthetic Organisation {n}; Value Chain Division"
+                if n % 7 == 0
+                else f"Synthetic Organisation {n} S.A.",
+                "shortName": f"SO{n}",
+                "SME": sme,
+                "activityType": activity,
+                "street": f'Via "Industria" {n}',
+                "postCode": f"{10000 + n % 89999}",
+                "city": "Somewhere",
+                "country": country,
+                "nutsCode": "" if n % 5 == 0 else rng.choice(NUTS[country]),
+                "geolocation": "48.1,11.5",
+                "organizationURL": f"www.org{n}.example.eu",
+                "contentUpdateDate": f"2021-0{1 + n % 9}-15 10:00:00",
+            }
+        )
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for row_no in range(rows):
+            org = orgs[row_no] if row_no < organisations else rng.choice(orgs)
+            values = {
+                **org,
+                "projectID": f"{700_000 + row_no // 6}",
+                "projectAcronym": f"PRJ{row_no // 6}",
+                "contactForm": "",
+                "rcn": f"{200_000 + row_no}",
+                "order": f"{1 + row_no % 6}",
+                "role": rng.choice(ROLES),
+                "ecContribution": _amount(rng),
+                "netEcContribution": _amount(rng),
+                "totalCost": _amount(rng),
+                "endOfParticipation": "false",
+                "active": "true",
+            }
+            writer.writerow([values[name] for name in COLUMNS])
+
+
+async def copy_seconds(database_url: str, path: Path) -> float:
+    """COPY the file into a fresh scratch table (25 text columns); the time taken."""
+    conn = await asyncpg.connect(dsn(database_url))
+    try:
+        await conn.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
+        columns = ", ".join(f'"{name}" text' for name in COLUMNS)
+        await conn.execute(f"CREATE TABLE {SCRATCH} ({columns})")
+        started = time.perf_counter()
+        await conn.copy_to_table(
+            SCRATCH, source=path, format="csv", delimiter=";", header=True, encoding="UTF8"
+        )
+        seconds = time.perf_counter() - started
+        await conn.execute(f"DROP TABLE {SCRATCH}")
+        return seconds
+    finally:
+        await conn.close()
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK):
+            yield chunk
+
+
+async def import_seconds(base_url: str, path: Path) -> tuple[float, dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=None) as client:
+        started = time.perf_counter()
+        response = await client.post(
+            "/v1/imports/cordis",
+            content=_file_chunks(path),
+            headers={**bearer("admin"), "Content-Type": "text/csv"},
+        )
+        seconds = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"the import answered {response.status_code}: {response.text[:500]}")
+    report: dict[str, Any] = response.json()
+    return seconds, report
+
+
+async def run(
+    stack: BenchStack,
+    log_dir: Path,
+    *,
+    rows: int = ROWS,
+    organisations: int = ORGANISATIONS,
+    copy_rounds: int = 3,
+) -> dict[str, Any]:
+    sample, warmup = log_dir / "organization.csv", log_dir / "warmup.csv"
+    await asyncio.to_thread(write_sample, sample, rows, organisations)
+    await asyncio.to_thread(write_sample, warmup, 200, 100, seed=1, first_pic=800_000_000)
+    database_url = await stack.fresh_database("registry", "cordis")
+    topic_prefix = await stack.topics("cordis")
+    registry = AppProcess(
+        "registry",
+        free_port(),
+        stack.service_env("registry", database_url, topic_prefix),
+        log_path=log_dir / "cordis-registry.log",
+    )
+    try:
+        registry.start()
+        await asyncio.to_thread(registry.wait_ready)
+        copies = [await copy_seconds(database_url, sample) for _ in range(copy_rounds)]
+        # Other organisations: loads the NUTS lists (once per process) and warms the pools.
+        await import_seconds(registry.base_url, warmup)
+        first_s, first = await import_seconds(registry.base_url, sample)
+        print(f"  first import: {rows / first_s:,.0f} rows/s", flush=True)
+        if first["created"] != organisations or first["rows_rejected"]:
+            counts = {k: v for k, v in first.items() if isinstance(v, int)}
+            raise RuntimeError(f"unexpected first report: {counts} {first['rejections'][:3]}")
+        await wait_outbox_drained(database_url, timeout=300)
+        again_s, again = await import_seconds(registry.base_url, sample)
+        if again["unchanged"] != organisations:
+            raise RuntimeError(f"the re-import changed something: {again['updated']} updated")
+    except Exception:
+        print(f"--- registry log tail ---\n{registry.log_tail()}")
+        raise
+    finally:
+        registry.stop()
+    copy_s = min(copies)
+    return {
+        "rows": rows,
+        "organisations": organisations,
+        "file_bytes": sample.stat().st_size,
+        "copy": {"seconds": copy_s, "rows_per_s": rows / copy_s, "rounds_s": copies},
+        "import": {
+            "seconds": first_s,
+            "rows_per_s": rows / first_s,
+            "organisations_per_s": organisations / first_s,
+        },
+        "reimport": {"seconds": again_s, "rows_per_s": rows / again_s},
+        "import_to_copy": ratio(rows / first_s, rows / copy_s),
+        "reimport_to_copy": ratio(rows / again_s, rows / copy_s),
+        "warnings_total": first["warnings_total"],
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    rows: list[list[object]] = [
+        [
+            "COPY into a scratch table (same database), best of rounds",
+            report["copy"]["rows_per_s"],
+            report["copy"]["seconds"],
+            "1.00x",
+        ],
+        [
+            "import, empty registry (every organisation registered + event)",
+            report["import"]["rows_per_s"],
+            report["import"]["seconds"],
+            f"{report['import_to_copy']:.4f}x",
+        ],
+        [
+            "import again (every organisation unchanged, no writes)",
+            report["reimport"]["rows_per_s"],
+            report["reimport"]["seconds"],
+            f"{report['reimport_to_copy']:.4f}x",
+        ],
+    ]
+    title = (
+        f"CORDIS import: {report['rows']:,} rows of {report['organisations']:,} organisations "
+        f"({report['file_bytes'] / 1e6:.1f} MB), streamed to the registry process"
+    )
+    return table(title, ["path", "rows/s", "seconds", "vs COPY"], rows)

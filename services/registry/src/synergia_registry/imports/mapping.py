@@ -1,0 +1,485 @@
+"""CORDIS Horizon 2020 ``organization.csv`` onto the registry's actors (pure: no I/O).
+
+One row is one organisation's participation in one project; one actor is made from all
+the rows of an organisation. The decisions, in one place:
+
+- **Identity.** ``organisationID`` is the organisation's PIC (9 digits): it becomes both
+  ``cordis_organisation_id`` and ``pic``. A row without a valid one cannot be placed and
+  is rejected.
+- **Merging.** The rows of one organisation are merged field by field: the value of the
+  row with the latest ``contentUpdateDate`` wins (the later line of the file on a tie),
+  and an empty value never wins over a stated one, so the newest row's name and address
+  fields are kept while an SME flag stated in an older row still counts.
+- **Kind** (DOMAIN.md, "Actors"): HES → university, REC → research_organisation,
+  PUB → public_authority, OTH → other; PRC (private for-profit) is decided by the SME
+  flag: true → sme, false → large_enterprise. A PRC organisation whose SME flag is empty
+  in every row is registered as ``other`` with a warning: assuming either sme or
+  large_enterprise would be a guess, and ``other`` is what can be corrected without
+  having claimed anything. ``sme_declared`` is never set: CORDIS says "SME or not", not
+  micro, small or medium. An empty activityType is ``other`` with a warning too.
+- **Country.** EL/GR and UK/GB are accepted and stored in the EU form (EL, UK); an
+  unknown code rejects the row.
+- **NUTS** is validated against NUTS 2021, the version of H2020-era data (NUTS 2016 for
+  the United Kingdom, which later versions do not cover). A code that does not exist or
+  lies in another country is dropped with a warning: the organisation is still imported,
+  without a region. Empty is accepted.
+- **VAT** is validated for the country; an invalid number is dropped with a warning.
+- **Website**: an http(s) address; a bare host name (``www.example.eu``) is read as
+  ``http://`` + host; anything else is dropped with a warning.
+- **Amounts** (ecContribution, netEcContribution, totalCost) are not stored but must be
+  amounts: digits with a decimal comma or point (an exponent is allowed), or empty. A
+  row whose amount does not parse is rejected with the reason, as is a row whose
+  contentUpdateDate is not a date, whose SME flag is not true/false, or whose
+  activityType is not one of the five codes.
+- **Updating** an actor already registered compares only what the import sets, in the
+  registry's normal form: legal name, short name, kind, country, PIC, VAT number,
+  website and NUTS code. A value missing from the file (or dropped as invalid) never
+  erases one the registry holds; ``other`` never replaces a kind; a kind CORDIS cannot
+  express (cluster_organisation, sme_intermediary, investor) is never replaced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from synergia_shared.events.registry import ActorKind
+from synergia_shared.reference.countries import UNITED_KINGDOM, UnknownCountry, lookup_country
+from synergia_shared.reference.identifiers import InvalidIdentifier, validate_pic, validate_vat
+from synergia_shared.reference.nuts import InvalidNuts, validate_nuts
+
+from synergia_registry.imports.parser import CsvFormatError, Record
+
+# The columns of organization.csv in CORDIS's Horizon 2020 exports (DOMAIN.md).
+COLUMNS = (
+    "projectID",
+    "projectAcronym",
+    "organisationID",
+    "vatNumber",
+    "name",
+    "shortName",
+    "SME",
+    "activityType",
+    "street",
+    "postCode",
+    "city",
+    "country",
+    "nutsCode",
+    "geolocation",
+    "organizationURL",
+    "contactForm",
+    "contentUpdateDate",
+    "rcn",
+    "order",
+    "role",
+    "ecContribution",
+    "netEcContribution",
+    "totalCost",
+    "endOfParticipation",
+    "active",
+)
+REQUIRED_COLUMNS = ("organisationID", "name", "SME", "activityType", "country")
+AMOUNT_COLUMNS = ("ecContribution", "netEcContribution", "totalCost")
+
+# NUTS of H2020-era data: 2021; the UK's last codes are NUTS 2016 (no later version has it).
+NUTS_VERSION = "2021"
+NUTS_VERSION_UK = "2016"
+MAX_NAME = 300  # ProfileFields.legal_name / short_name
+MAX_URL = 500  # ProfileFields.website
+
+_AMOUNT = re.compile(r"[0-9]+(?:[.,][0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_HOST = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:[/?#]\S*)?")
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+class ActivityType(StrEnum):
+    """CORDIS's organisation types."""
+
+    PRC = "PRC"  # private for-profit (excluding education)
+    HES = "HES"  # higher or secondary education
+    REC = "REC"  # research organisation
+    PUB = "PUB"  # public body (excluding research and education)
+    OTH = "OTH"  # other
+
+
+KIND_BY_ACTIVITY = {
+    ActivityType.HES: ActorKind.UNIVERSITY,
+    ActivityType.REC: ActorKind.RESEARCH_ORGANISATION,
+    ActivityType.PUB: ActorKind.PUBLIC_AUTHORITY,
+    ActivityType.OTH: ActorKind.OTHER,
+}
+# Finer kinds than CORDIS has words for: an import never replaces them.
+REFINED_KINDS = frozenset(
+    {ActorKind.CLUSTER_ORGANISATION, ActorKind.SME_INTERMEDIARY, ActorKind.INVESTOR}
+)
+
+
+class InvalidValue(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A rejection (``field`` None) or a warning about one line of the file."""
+
+    line: int
+    organisation_id: str | None
+    message: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where each known column is in this file (found by name, in any order or case)."""
+
+    positions: dict[str, int]
+    width: int
+
+    @classmethod
+    def from_header(cls, names: list[str]) -> Columns:
+        canonical = {name.casefold(): name for name in COLUMNS}
+        positions: dict[str, int] = {}
+        for index, name in enumerate(names):
+            known = canonical.get(name.strip().casefold())
+            if known is not None and known not in positions:
+                positions[known] = index
+        missing = [name for name in REQUIRED_COLUMNS if name not in positions]
+        if missing:
+            raise CsvFormatError(
+                f"the header lacks the column(s) {', '.join(missing)} of a CORDIS organization.csv"
+            )
+        return cls(positions, len(names))
+
+    def get(self, values: list[str], name: str) -> str:
+        index = self.positions.get(name)
+        return values[index].strip() if index is not None and index < len(values) else ""
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    """One accepted row: the fields of the organisation it states, read but not checked
+    against each other yet (that happens once per organisation, after merging)."""
+
+    line: int
+    organisation_id: str
+    updated: datetime | None
+    name: str
+    short_name: str | None
+    activity: ActivityType | None
+    sme: bool | None
+    country: str
+    nuts_code: str | None
+    vat_number: str | None
+    website: str | None
+
+
+def parse_amount(raw: str) -> Decimal | None:
+    """An amount in EUR with a decimal comma or point; empty is None."""
+    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return None
+    if not _AMOUNT.fullmatch(text):
+        raise InvalidValue(f"{raw.strip()!r} is not an amount (digits with one decimal , or .)")
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through
+        raise InvalidValue(f"{raw.strip()!r} is not an amount") from None
+
+
+def parse_flag(raw: str) -> bool | None:
+    text = raw.strip().casefold()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidValue(f"{raw.strip()!r} is not true or false")
+
+
+def parse_activity(raw: str) -> ActivityType | None:
+    text = raw.strip().upper()
+    if not text:
+        return None
+    try:
+        return ActivityType(text)
+    except ValueError:
+        raise InvalidValue(
+            f"{raw.strip()!r} is not one of {', '.join(a.value for a in ActivityType)}"
+        ) from None
+
+
+def parse_date(raw: str) -> datetime | None:
+    """contentUpdateDate (``2022-08-18 12:34:56`` or ``2022-08-18``), as UTC."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(f"{text!r} is not a date") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def kind_for(activity: ActivityType | None, sme: bool | None) -> ActorKind:
+    if activity is ActivityType.PRC:
+        if sme is None:
+            return ActorKind.OTHER
+        return ActorKind.SME if sme else ActorKind.LARGE_ENTERPRISE
+    if activity is None:
+        return ActorKind.OTHER
+    return KIND_BY_ACTIVITY[activity]
+
+
+def read_row(record: Record, columns: Columns) -> OrganisationRow | Issue:
+    """One data record as an :class:`OrganisationRow`, or the rejection saying why not."""
+    if record.error is not None:
+        return Issue(record.line, None, record.error)
+    values = record.values
+    raw_id = columns.get(values, "organisationID")
+    if len(values) != columns.width:
+        return Issue(
+            record.line,
+            raw_id or None,
+            f"expected {columns.width} fields as in the header, found {len(values)}",
+        )
+    problems: list[str] = []
+
+    def check(name: str, parse: Any) -> Any:
+        try:
+            return parse(columns.get(values, name))
+        except (InvalidValue, InvalidIdentifier, UnknownCountry) as exc:
+            problems.append(f"{name}: {exc}")
+            return None
+
+    pic = check("organisationID", _required_pic)
+    name = check("name", _legal_name)
+    country = check("country", _country)
+    activity = check("activityType", parse_activity)
+    sme = check("SME", parse_flag)
+    updated = check("contentUpdateDate", parse_date)
+    for amount in AMOUNT_COLUMNS:
+        check(amount, parse_amount)
+    if problems:
+        return Issue(record.line, pic or raw_id or None, "; ".join(problems))
+
+    def optional(column: str) -> str | None:
+        return columns.get(values, column) or None
+
+    return OrganisationRow(
+        line=record.line,
+        organisation_id=pic,
+        updated=updated,
+        name=name,
+        short_name=optional("shortName"),
+        activity=activity,
+        sme=sme,
+        country=country,
+        nuts_code=optional("nutsCode"),
+        vat_number=optional("vatNumber"),
+        website=optional("organizationURL"),
+    )
+
+
+def _required_pic(raw: str) -> str:
+    if not raw:
+        raise InvalidValue("empty: every row needs the organisation's PIC")
+    return validate_pic(raw)
+
+
+def _legal_name(raw: str) -> str:
+    if not raw:
+        raise InvalidValue("empty")
+    if len(raw) > MAX_NAME:
+        raise InvalidValue(f"longer than {MAX_NAME} characters")
+    return raw
+
+
+def _country(raw: str) -> str:
+    if not raw:
+        raise InvalidValue("empty")
+    return lookup_country(raw).code
+
+
+# --- merging the rows of one organisation ------------------------------------------------
+
+MERGED_FIELDS = (
+    "name",
+    "short_name",
+    "activity",
+    "sme",
+    "country",
+    "nuts_code",
+    "vat_number",
+    "website",
+)
+
+
+@dataclass
+class OrganisationDraft:
+    """The rows of one organisation seen so far, merged field by field."""
+
+    organisation_id: str
+    lines: list[int] = field(default_factory=list)
+    # field -> ((contentUpdateDate, line), value, line) of the winning row
+    latest: dict[str, tuple[tuple[datetime, int], Any, int]] = field(default_factory=dict)
+
+    def add(self, row: OrganisationRow) -> None:
+        self.lines.append(row.line)
+        key = (row.updated or _OLDEST, row.line)
+        for name in MERGED_FIELDS:
+            value = getattr(row, name)
+            if value is None:
+                continue
+            held = self.latest.get(name)
+            if held is None or key >= held[0]:
+                self.latest[name] = (key, value, row.line)
+
+    def value(self, name: str) -> Any:
+        held = self.latest.get(name)
+        return held[1] if held else None
+
+    def line_of(self, name: str) -> int:
+        held = self.latest.get(name)
+        return held[2] if held else self.lines[0]
+
+
+@dataclass(frozen=True)
+class ImportedOrganisation:
+    """What the import sets on the organisation's actor, in the registry's stored form."""
+
+    organisation_id: str  # also the PIC
+    lines: tuple[int, ...]
+    legal_name: str
+    short_name: str | None
+    kind: ActorKind
+    country: str
+    nuts_code: str | None
+    nuts_version: str | None
+    vat_number: str | None
+    website: str | None
+    warnings: tuple[Issue, ...] = ()
+
+    @property
+    def first_line(self) -> int:
+        return self.lines[0]
+
+
+def finish(draft: OrganisationDraft) -> ImportedOrganisation:
+    """Check the merged fields against each other (NUTS and VAT against the country)."""
+    oid = draft.organisation_id
+    warnings: list[Issue] = []
+
+    def warn(name: str, column: str, message: str) -> None:
+        warnings.append(Issue(draft.line_of(name), oid, message, column))
+
+    country: str = draft.value("country")
+    activity: ActivityType | None = draft.value("activity")
+    sme: bool | None = draft.value("sme")
+    kind = kind_for(activity, sme)
+    if activity is ActivityType.PRC and sme is None:
+        warn(
+            "activity",
+            "SME",
+            "private for-profit (PRC) with the SME flag empty in every row: registered as "
+            "'other' (not assumed sme or large_enterprise); set the kind when known",
+        )
+    elif activity is None:
+        warn("activity", "activityType", "activityType empty in every row: registered as 'other'")
+
+    short_name: str | None = draft.value("short_name")
+    if short_name is not None and len(short_name) > MAX_NAME:
+        warn("short_name", "shortName", f"shortName dropped: longer than {MAX_NAME} characters")
+        short_name = None
+
+    nuts_code, nuts_version = None, None
+    raw_nuts: str | None = draft.value("nuts_code")
+    if raw_nuts is not None:
+        version = NUTS_VERSION_UK if country == UNITED_KINGDOM else NUTS_VERSION
+        try:
+            nuts_code, nuts_version = validate_nuts(raw_nuts, country, version).code, version
+        except InvalidNuts as exc:
+            warn("nuts_code", "nutsCode", f"nutsCode {raw_nuts!r} dropped: {exc}")
+
+    vat_number = None
+    raw_vat: str | None = draft.value("vat_number")
+    if raw_vat is not None:
+        try:
+            vat_number = validate_vat(raw_vat, country)
+        except InvalidIdentifier as exc:
+            warn("vat_number", "vatNumber", f"vatNumber {raw_vat!r} dropped: {exc}")
+
+    website = None
+    raw_url: str | None = draft.value("website")
+    if raw_url is not None:
+        website = normalise_website(raw_url)
+        if website is None:
+            warn(
+                "website",
+                "organizationURL",
+                f"organizationURL {raw_url!r} dropped: not a web address",
+            )
+
+    return ImportedOrganisation(
+        organisation_id=oid,
+        lines=tuple(draft.lines),
+        legal_name=draft.value("name"),
+        short_name=short_name,
+        kind=kind,
+        country=country,
+        nuts_code=nuts_code,
+        nuts_version=nuts_version,
+        vat_number=vat_number,
+        website=website,
+        warnings=tuple(warnings),
+    )
+
+
+def normalise_website(raw: str) -> str | None:
+    text = raw.strip()
+    if not _URL.fullmatch(text) and _HOST.fullmatch(text):
+        text = f"http://{text}"
+    if _URL.fullmatch(text) and len(text) <= MAX_URL:
+        return text
+    return None
+
+
+# --- comparing with the registry --------------------------------------------------------
+
+
+def changed_fields(stored: Mapping[Any, Any], org: ImportedOrganisation) -> dict[str, Any]:
+    """The actor fields (as an ActorPatch) the import would change; empty if none.
+
+    ``stored`` is the actor's row. Missing or dropped values never erase what is held;
+    ``other`` and kinds finer than CORDIS's are never replaced; the NUTS version only
+    moves with a new NUTS code.
+    """
+    changes: dict[str, Any] = {}
+    if stored["legal_name"] != org.legal_name:
+        changes["legal_name"] = org.legal_name
+    if stored["country"] != org.country:
+        changes["country"] = org.country
+    if stored["pic"] != org.organisation_id:
+        changes["pic"] = org.organisation_id
+    for name in ("short_name", "vat_number", "website"):
+        value = getattr(org, name)
+        if value is not None and stored[name] != value:
+            changes[name] = value
+    if org.nuts_code is not None and stored["nuts_code"] != org.nuts_code:
+        changes["nuts_code"] = org.nuts_code
+        changes["nuts_version"] = org.nuts_version
+    if (
+        org.kind is not ActorKind.OTHER
+        and stored["kind"] not in REFINED_KINDS
+        and stored["kind"] != org.kind
+    ):
+        changes["kind"] = org.kind
+    return changes
