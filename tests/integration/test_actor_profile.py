@@ -374,3 +374,25 @@ async def test_deactivation_keeps_the_actor_stops_changes_and_is_an_event(
 
     types = [e["type"] for e in await outbox(stack)]
     assert types.count("eu.synergia.registry.actor.deactivated.v1") == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/actors"),
+        ("POST", "/v1/actors"),
+        ("GET", "/v1/actors/{id}"),
+        ("PATCH", "/v1/actors/{id}"),
+        ("POST", "/v1/actors/{id}/deactivate"),
+        ("GET", "/v1/actors/{id}/sme-assessment"),
+        ("GET", "/v1/actors/{id}/personal-data"),
+        ("DELETE", "/v1/actors/{id}/personal-data"),
+    ],
+)
+async def test_every_actor_endpoint_needs_a_token(
+    registry: httpx.AsyncClient, method: str, path: str
+) -> None:
+    actor = await create(registry, {"legal_name": "X", "kind": "sme", "country": "DE"})
+    response = await registry.request(method, path.format(id=actor["id"]), json={})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
