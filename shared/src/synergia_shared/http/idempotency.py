@@ -6,11 +6,12 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from fastapi import Request, Response
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["AsyncSession", "StoredResponse", "request_fingerprint", "run_once"]
+__all__ = ["AsyncSession", "StoredResponse", "request_fingerprint", "respond_once", "run_once"]
 
 from synergia_shared.db import SessionFactory, unit_of_work
 from synergia_shared.http.problems import ProblemException
@@ -120,3 +121,23 @@ async def run_once(
             stored = await find(session, principal, key, fingerprint)
         assert stored is not None
         return stored, True
+
+
+async def respond_once(
+    request: Request,
+    principal: str,
+    key: str | None,
+    create: Callable[[AsyncSession], Awaitable[StoredResponse]],
+) -> Response:
+    """The HTTP side of :func:`run_once`: a replayed answer says so in a header."""
+    stored, replayed = await run_once(
+        request.app.state.sessions,
+        principal=principal,
+        key=key,
+        fingerprint=request_fingerprint(request.method, request.url.path, await request.body()),
+        create=create,
+    )
+    headers = dict(stored.headers)
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(stored.body, stored.status_code, headers, media_type="application/json")

@@ -88,17 +88,7 @@ async def _run_once(
         member: ClusterMember = await act(session)
         return idempotency.StoredResponse(status_code, member.model_dump_json().encode(), {})
 
-    stored, replayed = await idempotency.run_once(
-        request.app.state.sessions,
-        principal=principal.subject,
-        key=key,
-        fingerprint=idempotency.request_fingerprint("POST", request.url.path, await request.body()),
-        create=create,
-    )
-    headers = dict(stored.headers)
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return Response(stored.body, stored.status_code, headers, media_type="application/json")
+    return await idempotency.respond_once(request, principal.subject, key, create)
 
 
 @router.get(

@@ -97,17 +97,7 @@ async def create_value_chain(
             {"Location": f"/v1/value-chains/{view.id}", "ETag": etag_for(view.version)},
         )
 
-    stored, replayed = await idempotency.run_once(
-        request.app.state.sessions,
-        principal=principal.subject,
-        key=idempotency_key,
-        fingerprint=idempotency.request_fingerprint("POST", request.url.path, await request.body()),
-        create=create,
-    )
-    headers = dict(stored.headers)
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return Response(stored.body, stored.status_code, headers, media_type="application/json")
+    return await idempotency.respond_once(request, principal.subject, idempotency_key, create)
 
 
 @router.get(
