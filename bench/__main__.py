@@ -43,7 +43,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=5_000, help="timed HTTP requests per round")
     parser.add_argument("--warmup", type=int, default=500, help="HTTP warm-up requests per round")
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=2, help="HTTP rounds per side")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="HTTP rounds per side (medians are reported)"
+    )
     parser.add_argument("--events", type=int, default=2_000, help="paced propagation events")
     parser.add_argument("--rate", type=float, default=200.0, help="propagation events per second")
     parser.add_argument("--relay-events", type=int, default=20_000)

@@ -1,8 +1,16 @@
-"""Benchmark 1: registry GET/POST /v1/actors against a bare FastAPI + asyncpg app."""
+"""Benchmark 1: registry GET/POST /v1/actors against a bare FastAPI + asyncpg app.
+
+Both servers run at once, started the same way (one uvicorn worker, same flags), each on
+its own copy of the seeded database, with pools of the same size. Each round loads one
+and then the other (the order alternating between rounds); every figure is the median
+over rounds, and each ratio the median of the rounds' registry/bare ratios, so a burst
+of load from elsewhere on the machine moves one round, not the result.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 import uuid
 from pathlib import Path
@@ -10,6 +18,7 @@ from typing import Any
 
 import asyncpg
 from synergia_devstack.ports import free_port
+from synergia_shared.settings import ServiceSettings
 
 from bench.loadgen import LoadResult, RequestSpec, run_load
 from bench.processes import AppProcess
@@ -78,23 +87,40 @@ def post_request(side: str) -> Any:
     return make
 
 
-def _pooled(results: list[LoadResult]) -> dict[str, Any]:
-    requests = sum(r.requests for r in results)
-    seconds = sum(r.seconds for r in results)
-    latencies = [x for r in results for x in r.latencies]
+def _round(result: LoadResult) -> dict[str, float]:
     return {
-        "requests": requests,
-        "seconds": seconds,
-        "throughput_rps": requests / seconds,
-        **summary_ms(latencies),
-        "errors": sum(r.errors for r in results),
-        "server_cpu_per_request_ms": 1000 * sum(r.server_cpu_seconds for r in results) / requests,
-        "client_cpu_per_request_ms": 1000 * sum(r.client_cpu_seconds for r in results) / requests,
-        "server_cpu_utilisation": sum(r.server_cpu_seconds for r in results) / seconds,
-        "client_cpu_utilisation": sum(r.client_cpu_seconds for r in results) / seconds,
-        "machine_cpu_utilisation": sum(r.machine_cpu_seconds for r in results) / seconds,
-        "rounds_rps": [r.throughput for r in results],
+        "throughput_rps": result.throughput,
+        **summary_ms(result.latencies),
+        "server_cpu_per_request_ms": 1000 * result.server_cpu_seconds / result.requests,
+        "client_cpu_per_request_ms": 1000 * result.client_cpu_seconds / result.requests,
+        "server_cpu_utilisation": result.server_cpu_seconds / result.seconds,
+        "client_cpu_utilisation": result.client_cpu_seconds / result.seconds,
+        "machine_cpu_utilisation": result.machine_cpu_seconds / result.seconds,
     }
+
+
+def _medians(results: list[LoadResult]) -> dict[str, Any]:
+    """Each figure's median over the rounds, and the rounds themselves."""
+    rounds = [_round(r) for r in results]
+    return {
+        **{key: statistics.median(r[key] for r in rounds) for key in rounds[0]},
+        "requests": sum(r.requests for r in results),
+        "errors": sum(r.errors for r in results),
+        "rounds": rounds,
+    }
+
+
+def _paired_ratio(registry: dict[str, Any], bare: dict[str, Any], key: str) -> float:
+    """Median over rounds of registry/bare, each pair measured back to back."""
+    pairs = zip(registry["rounds"], bare["rounds"], strict=True)
+    return statistics.median(ratio(r[key], b[key]) for r, b in pairs)
+
+
+def pool_settings() -> tuple[int, int]:
+    """The services' default pool: connections kept, and the most ever open."""
+    fields = ServiceSettings.model_fields
+    size = int(fields["db_pool_size"].default)
+    return size, size + int(fields["db_max_overflow"].default)
 
 
 async def run(
@@ -119,10 +145,15 @@ async def run(
         stack.service_env("registry", registry_url, topic_prefix),
         log_path=log_dir / "http-registry.log",
     )
+    pool_size, pool_max = pool_settings()
     bare = AppProcess(
         "bare",
         free_port(),
-        {"BENCH_BASELINE_DSN": dsn(baseline_url)},
+        {
+            "BENCH_BASELINE_DSN": dsn(baseline_url),
+            "BENCH_BASELINE_POOL_SIZE": str(pool_size),
+            "BENCH_BASELINE_POOL_MAX": str(pool_max),
+        },
         app="bench.baseline_app:create_app",
         log_path=log_dir / "http-bare.log",
     )
@@ -169,18 +200,21 @@ async def run(
         for proc in servers.values():
             proc.stop()
 
-    report: dict[str, Any] = {"concurrency": concurrency, "requests_per_round": requests}
+    report: dict[str, Any] = {
+        "concurrency": concurrency,
+        "requests_per_round": requests,
+        "rounds": rounds,
+        "pool": {"size": pool_size, "max": pool_max},
+    }
     for op in ("GET", "POST"):
-        reg, base = _pooled(results[op]["registry"]), _pooled(results[op]["bare"])
+        reg, base = _medians(results[op]["registry"]), _medians(results[op]["bare"])
         report[op] = {
             "registry": reg,
             "bare": base,
-            "throughput_ratio": ratio(reg["throughput_rps"], base["throughput_rps"]),
-            "p50_ratio": ratio(reg["p50_ms"], base["p50_ms"]),
-            "p99_ratio": ratio(reg["p99_ms"], base["p99_ms"]),
-            "server_cpu_per_request_ratio": ratio(
-                reg["server_cpu_per_request_ms"], base["server_cpu_per_request_ms"]
-            ),
+            "throughput_ratio": _paired_ratio(reg, base, "throughput_rps"),
+            "p50_ratio": _paired_ratio(reg, base, "p50_ms"),
+            "p99_ratio": _paired_ratio(reg, base, "p99_ms"),
+            "server_cpu_per_request_ratio": _paired_ratio(reg, base, "server_cpu_per_request_ms"),
         }
     return report
 
@@ -219,7 +253,9 @@ def render(report: dict[str, Any]) -> str:
         )
     title = (
         f"1. HTTP: registry vs bare FastAPI+asyncpg (concurrency {report['concurrency']}, "
-        f"{report['requests_per_round']:,} requests per round; aims GET >= 0.85x, POST >= 0.70x)"
+        f"{report['requests_per_round']:,} requests per round, medians of "
+        f"{report['rounds']} alternating rounds, pools of {report['pool']['size']}; "
+        "aims GET >= 0.85x, POST >= 0.70x)"
     )
     return table(
         title,

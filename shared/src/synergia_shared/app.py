@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from synergia_shared.bus import Bus
 from synergia_shared.db import create_engine, create_session_factory
 from synergia_shared.http import admin, health
-from synergia_shared.http.auth import Authenticator
+from synergia_shared.http.auth import Authenticator, document_credentials
 from synergia_shared.http.middleware import CorrelationAndMetricsMiddleware
 from synergia_shared.http.problems import install_problem_handlers
 from synergia_shared.logging import configure_logging
@@ -32,6 +34,51 @@ class ServiceDefinition:
     consumers: Sequence[InboxConsumer] = ()
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
     version: str = "0.1.0"
+
+
+class _GcTuning:
+    """Keep the cyclic garbage collector off the request path while services run.
+
+    After startup, the objects that live as long as the process (modules, the app,
+    pydantic and SQLAlchemy caches: over 100,000) are frozen out of the collector's
+    generations, so a full collection no longer walks them. And the youngest
+    generation's threshold is raised: with the default 700, the objects that requests
+    in flight hold at any moment are enough to set off a collection every few
+    requests, which finds nothing to free (reference counting frees request garbage)
+    and only promotes live objects. Together they took the collector from ~60 µs to
+    ~1 µs of CPU per GET in the benchmark.
+
+    Process-wide, so counted: when the last service in the process (tests run several)
+    stops, Python's thresholds come back and the frozen objects are collectable again.
+    """
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.saved: tuple[int, int, int] | None = None
+
+    def start(self, settings: ServiceSettings) -> bool:
+        if settings.gc_young_threshold <= 0:
+            return False
+        if self.running == 0:
+            self.saved = gc.get_threshold()
+        self.running += 1
+        assert self.saved is not None
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(settings.gc_young_threshold, self.saved[1], self.saved[2])
+        return True
+
+    def stop(self, started: bool) -> None:
+        if not started:
+            return
+        self.running -= 1
+        if self.running == 0 and self.saved is not None:
+            gc.set_threshold(*self.saved)
+            gc.unfreeze()
+            self.saved = None
+
+
+_gc_tuning = _GcTuning()
 
 
 def create_service_app(definition: ServiceDefinition) -> FastAPI:
@@ -74,9 +121,11 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 await runner.start()
                 app.state.consumer_runners.append(runner)
         logger.info("%s started", settings.service_name)
+        gc_tuned = _gc_tuning.start(settings)
         try:
             yield
         finally:
+            _gc_tuning.stop(gc_tuned)
             # Consumers finish the event in hand and commit; the relay flushes what
             # the last requests committed; then the connections close.
             for runner in app.state.consumer_runners:
@@ -101,9 +150,36 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     # Known before startup, so the contract generator can describe what this service reads.
     app.state.consumers = {c.name: c for c in definition.consumers}
     install_problem_handlers(app)
+    document_credentials(app)
     app.add_middleware(CorrelationAndMetricsMiddleware)
-    app.include_router(health.router)
-    app.include_router(admin.router)
+    # The service's own routes first: routing tries routes in order, and these take
+    # the traffic (health, metrics and admin paths are distinct, so order is not
+    # precedence here; it saves each API request ~8 µs of failed matches).
     for router in definition.routers:
         app.include_router(router)
+    app.include_router(admin.router)
+    app.include_router(health.router)
+    _document_first(app, [health.router, admin.router])
     return app
+
+
+def _document_first(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """List ``routers``' paths first in the OpenAPI document, in this order.
+
+    They are routed last (see above) but have always been documented first; keeping
+    that order keeps the committed documents stable when regenerated.
+    """
+    first = [getattr(route, "path", "") for router in routers for route in router.routes]
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = generate()
+        if fresh and "paths" in schema:
+            paths: dict[str, Any] = schema["paths"]
+            ordered = {path: paths[path] for path in first if path in paths}
+            ordered.update((path, item) for path, item in paths.items() if path not in ordered)
+            schema["paths"] = ordered
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

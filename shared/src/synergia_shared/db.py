@@ -1,17 +1,23 @@
-"""Async engine, sessions and the unit of work."""
+"""Async engine, sessions, the unit of work, and read-only sessions."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import MetaData
+from sqlalchemy import Connection, MetaData, event
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
+from sqlalchemy.util import greenlet_spawn
 
 from synergia_shared.settings import ServiceSettings
 
@@ -33,7 +39,12 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
     return create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
+        # Overflow connections are closed as soon as they are checked in, so under a
+        # sustained load above pool_size every request past it opens a new connection
+        # (and PostgreSQL forks a backend for it). The default is therefore 0: requests
+        # beyond the pool wait for a connection (at most pool_timeout).
         max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
         # No pre-ping: it costs a BEGIN/ROLLBACK round trip per checkout (a fifth of a GET).
         # Connections are recycled instead, and a dropped one fails one request only.
         pool_recycle=settings.db_pool_recycle_seconds,
@@ -48,12 +59,97 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
+
+
 @asynccontextmanager
 async def unit_of_work(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One transaction: everything done on the session commits together or not at all.
 
     The outbox rides in the same transaction, so a state change and the events it
     causes are never separated.
+
+    Equivalent to ``async with sessions() as s, s.begin()``, with less machinery per
+    call: the transaction begins with the first statement (autobegin; nothing reaches
+    the database before it), and commit and close share one trip through SQLAlchemy's
+    greenlet bridge. On an exception the session is closed, which rolls back, in a
+    task of its own that a cancellation cannot abandon halfway (as ``AsyncSession``
+    does on exit).
     """
-    async with sessions() as session, session.begin():
+    session = sessions()
+    try:
         yield session
+    except BaseException:
+        await session.__aexit__(None, None, None)
+        raise
+    # Not shielded, like AsyncSessionTransaction's commit: a cancellation during COMMIT
+    # fails the request; close() still runs (finally) and returns the connection.
+    await greenlet_spawn(_commit_and_close, session.sync_session)
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A write was attempted in a :func:`read_only` session."""
+
+
+def _refuse_writes(
+    conn: Connection,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: ExecutionContext | None,
+    executemany: bool,
+) -> None:
+    if isinstance(context, DefaultExecutionContext) and (
+        context.isinsert or context.isupdate or context.isdelete
+    ):
+        raise ReadOnlyViolation(
+            "read_only() sessions run each statement in autocommit: writes belong in "
+            "unit_of_work(), where they commit together with their outbox events"
+        )
+
+
+_autocommit_binds: weakref.WeakKeyDictionary[SessionFactory, AsyncEngine] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _autocommit_bind(sessions: SessionFactory) -> AsyncEngine:
+    bind = _autocommit_binds.get(sessions)
+    if bind is None:
+        engine = sessions.kw["bind"]
+        if not isinstance(engine, AsyncEngine):
+            raise TypeError("read_only() needs a session factory bound to an AsyncEngine")
+        # Shares the engine's pool; the isolation level is set on checkout and reset on
+        # checkin (for asyncpg, a flag: no round trip either way). The write guard is
+        # this engine's own listener: sessions on the engine itself do not see it.
+        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+        event.listen(bind.sync_engine, "before_cursor_execute", _refuse_writes)
+        _autocommit_binds[sessions] = bind
+    return bind
+
+
+@asynccontextmanager
+async def read_only(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A session for reads, without BEGIN and COMMIT round trips around them.
+
+    Each statement runs on its own (autocommit), so a read costs one round trip
+    instead of three. For a single SELECT this is exactly what a transaction around it
+    would give; several SELECTs each see the data as of their own start, which is also
+    what PostgreSQL's default READ COMMITTED gives inside a transaction, but they are
+    not one snapshot and take no locks across statements (no ``FOR UPDATE``: that needs
+    :func:`unit_of_work`). INSERT, UPDATE and DELETE statements (SQLAlchemy's, and so
+    flushes of ORM changes) are refused before they reach the database; SQL written as
+    text is not inspected.
+    """
+    session = sessions(bind=_autocommit_bind(sessions))
+    try:
+        yield session
+    except BaseException:
+        await session.__aexit__(None, None, None)
+        raise
+    # Nothing to roll back: closing returns the connection without a round trip.
+    await greenlet_spawn(session.sync_session.close)

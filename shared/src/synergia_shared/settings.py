@@ -48,7 +48,13 @@ class ServiceSettings(BaseSettings):
         description="SQLAlchemy URL of this service's own database (postgresql+asyncpg://…).",
     )
     db_pool_size: int = 20
-    db_max_overflow: int = 20
+    db_max_overflow: int = Field(
+        default=0,
+        description="Connections beyond db_pool_size. SQLAlchemy closes an overflow "
+        "connection as soon as it is returned, so under sustained load above the pool "
+        "size every such request opens a new connection; 0 makes them wait instead.",
+    )
+    db_pool_timeout_seconds: float = 30.0
     db_pool_recycle_seconds: int = 1800
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
@@ -71,11 +77,26 @@ class ServiceSettings(BaseSettings):
         "(the embedded Tansu does) adds up to this much delivery latency.",
     )
     drain_timeout_seconds: float = 10.0
+    gc_young_threshold: int = Field(
+        default=10_000,
+        description="After startup, freeze what exists and set the garbage collector's "
+        "youngest-generation threshold to this (Python's default is 700); 0 leaves the "
+        "collector as Python configures it.",
+    )
 
     auth_jwt_secret: SecretStr | None = None
     auth_jwks_url: str | None = None
     auth_issuer: str = "synergia"
     auth_audience: str = "synergia"
+    auth_token_cache_size: int = Field(
+        default=4096,
+        description="Verified bearer tokens remembered (LRU) so a client's next request "
+        "skips signature verification; 0 turns the cache off.",
+    )
+    auth_token_cache_ttl_seconds: float = Field(
+        default=300.0,
+        description="A remembered token is re-verified after this long, or at its exp if sooner.",
+    )
     api_keys: str = Field(
         default="[]",
         description=(
