@@ -63,9 +63,26 @@ async def on_actor_profile(
             "shared_contacts": rules.snapshot_contacts(
                 [c.model_dump(mode="json") for c in data.shared_contacts], sequence, marks
             ),
+            "country_standing": data.country_standing,
+            "nuts_version": data.nuts_version,
+            "offers_text": rules.offers_text(data),
+            "needs_text": rules.needs_text(data),
         },
     )
-    if not applied:
+    if applied:
+        await repository.replace_ownership_links(
+            session,
+            data.actor_id,
+            [
+                {
+                    "owner_actor_id": o.owner_actor_id,
+                    "share_percent": o.share_percent,
+                    "controls": o.controls,
+                }
+                for o in data.owners
+            ],
+        )
+    else:
         logger.info(
             "older profile snapshot ignored",
             extra={"actor_id": str(data.actor_id), "sequence": sequence},

@@ -9,8 +9,21 @@ older than them, arriving late, cannot bring the actor back to life or its conta
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, Boolean, Column, DateTime, Integer, Table, Text, Uuid, func, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Column,
+    Computed,
+    DateTime,
+    Integer,
+    Numeric,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 
 from synergia_matching.db import metadata
 
@@ -42,6 +55,35 @@ actor_profiles = Table(
     Column("active", Boolean, nullable=False, server_default="true"),
     # Contact persons whose consent covers partners: [{name, email, role}]. Personal data.
     Column("shared_contacts", JSONB, nullable=False, server_default=EMPTY_JSON_LIST),
+    Column("country_standing", Text, nullable=True),
+    Column("nuts_version", Text, nullable=True),
+    # What the actor can provide (its offers, competences and keywords) and what it looks
+    # for (its needs), as plain text; the documents are their English full-text vectors.
+    Column("offers_text", Text, nullable=False, server_default=""),
+    Column("needs_text", Text, nullable=False, server_default=""),
+    Column(
+        "offers_document",
+        TSVECTOR,
+        Computed("to_tsvector('english'::regconfig, offers_text)", persisted=True),
+        nullable=False,
+    ),
+    Column(
+        "needs_document",
+        TSVECTOR,
+        Computed("to_tsvector('english'::regconfig, needs_text)", persisted=True),
+        nullable=False,
+    ),
+)
+
+# Who holds a share of whom, from the actor events' ``owners``: more than 50 % or control
+# makes the two linked enterprises, one legal entity for the consortium rules.
+ownership_links = Table(
+    "ownership_links",
+    metadata,
+    Column("actor_id", Uuid, primary_key=True),
+    Column("owner_actor_id", Uuid, primary_key=True),
+    Column("share_percent", Numeric(5, 2), nullable=False),
+    Column("controls", Boolean, nullable=False, server_default="false"),
 )
 
 actor_lifecycle_marks = Table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from synergia_matching.profiles.models import (
     EMPTY_JSON_LIST,
     actor_lifecycle_marks,
     actor_profiles,
+    ownership_links,
 )
 from synergia_matching.profiles.rules import NO_MARKS, LifecycleMarks
 
@@ -109,3 +110,14 @@ async def get(session: AsyncSession, actor_id: uuid.UUID) -> Row[Any] | None:
     return (
         await session.execute(select(actor_profiles).where(actor_profiles.c.actor_id == actor_id))
     ).first()
+
+
+async def replace_ownership_links(
+    session: AsyncSession, actor_id: uuid.UUID, links: list[dict[str, Any]]
+) -> None:
+    """The owners of the applied snapshot replace the ones held before."""
+    await session.execute(delete(ownership_links).where(ownership_links.c.actor_id == actor_id))
+    if links:
+        await session.execute(
+            insert(ownership_links), [{**link, "actor_id": actor_id} for link in links]
+        )

@@ -14,6 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+from synergia_shared.events.registry import ActorRegisteredV1, OfferNeedV1
+from synergia_shared.reference.competences import LABELS as COMPETENCE_LABELS
+from synergia_shared.reference.competences import Competence
+
 T = TypeVar("T")
 
 
@@ -48,3 +52,38 @@ def snapshot_contacts(contacts: list[T], sequence: int, marks: LifecycleMarks) -
     contacts back. Contacts in a snapshot newer than the erasure were added (with
     consent) after it, so they stay."""
     return [] if _not_older(marks.contacts_erased_at_sequence, sequence) else contacts
+
+
+def _competence_words(codes: list[str]) -> list[str]:
+    """Competence codes as words ("materials_recycling" → "materials recycling"): the
+    label of a known code, the code itself for one this service does not know yet."""
+    words = []
+    for code in codes:
+        try:
+            words.append(COMPETENCE_LABELS[Competence(code)])
+        except ValueError:
+            words.append(code.replace("_", " "))
+    return words
+
+
+def _entries_text(entries: list[OfferNeedV1]) -> list[str]:
+    parts: list[str] = []
+    for entry in entries:
+        parts += [entry.title, entry.description, *entry.keywords]
+        parts += _competence_words(entry.competences)
+    return parts
+
+
+def offers_text(data: ActorRegisteredV1) -> str:
+    """What the actor can provide, for full-text matching: its offers and, since an actor
+    offers what it is competent in, its own competences, keywords and description."""
+    parts = _entries_text(data.offers)
+    parts += _competence_words(data.competences) + data.keywords
+    if data.description:
+        parts.append(data.description)
+    return "\n".join(p for p in parts if p)
+
+
+def needs_text(data: ActorRegisteredV1) -> str:
+    """What the actor is looking for: its needs (technology, business and R&D requests)."""
+    return "\n".join(p for p in _entries_text(data.needs) if p)

@@ -1,0 +1,106 @@
+"""Every query on the cluster and value-chain projections."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from synergia_matching.network.models import cluster_memberships, cluster_profiles, value_chains
+
+
+async def _upsert_newer(
+    session: AsyncSession, table: Any, key: str, values: dict[str, Any]
+) -> bool:
+    """Insert, or overwrite with a strictly newer snapshot; ``False`` if it was older."""
+    statement = pg_insert(table).values(**values)
+    result = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c[key]],
+            set_={
+                **{k: statement.excluded[k] for k in values if k != key},
+                "updated_at": func.now(),
+            },
+            where=table.c.source_sequence < statement.excluded.source_sequence,
+        ).returning(table.c[key])
+    )
+    return result.first() is not None
+
+
+async def upsert_cluster_profile(session: AsyncSession, values: dict[str, Any]) -> bool:
+    return await _upsert_newer(session, cluster_profiles, "cluster_id", values)
+
+
+async def upsert_value_chain(session: AsyncSession, values: dict[str, Any]) -> bool:
+    return await _upsert_newer(session, value_chains, "value_chain_id", values)
+
+
+async def member_joined(
+    session: AsyncSession,
+    cluster_id: uuid.UUID,
+    member_actor_id: uuid.UUID,
+    joined_on: date,
+    committed: bool,
+) -> None:
+    statement = pg_insert(cluster_memberships).values(
+        cluster_id=cluster_id,
+        member_actor_id=member_actor_id,
+        joined_on=joined_on,
+        committed=committed,
+    )
+    await session.execute(statement.on_conflict_do_nothing())
+
+
+async def member_left(
+    session: AsyncSession, cluster_id: uuid.UUID, member_actor_id: uuid.UUID, left_on: date
+) -> None:
+    """Close the membership period the leaving ends: the latest one that began by then."""
+    c = cluster_memberships.c
+    latest = (
+        select(func.max(c.joined_on))
+        .where(c.cluster_id == cluster_id, c.member_actor_id == member_actor_id)
+        .where(c.joined_on <= left_on)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(cluster_memberships)
+        .where(
+            c.cluster_id == cluster_id,
+            c.member_actor_id == member_actor_id,
+            c.joined_on == latest,
+            or_(c.left_on.is_(None), c.left_on != left_on),
+        )
+        .values(left_on=left_on, updated_at=func.now())
+    )
+
+
+def current_membership() -> Any:
+    c = cluster_memberships.c
+    return or_(c.left_on.is_(None), c.left_on > func.current_date())
+
+
+async def get_value_chain(session: AsyncSession, value_chain_id: uuid.UUID) -> Row[Any] | None:
+    return (
+        await session.execute(
+            select(value_chains).where(value_chains.c.value_chain_id == value_chain_id)
+        )
+    ).first()
+
+
+async def current_clusters_of(
+    session: AsyncSession, actor_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    c = cluster_memberships.c
+    rows = await session.execute(
+        select(c.member_actor_id, c.cluster_id).where(
+            and_(c.member_actor_id.in_(actor_ids), current_membership())
+        )
+    )
+    found: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for row in rows:
+        found.setdefault(row.member_actor_id, []).append(row.cluster_id)
+    return found
