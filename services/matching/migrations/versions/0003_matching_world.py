@@ -34,6 +34,10 @@ def upgrade() -> None:
     add("actor_profiles", sa.Column("nuts_version", sa.Text(), nullable=True))
     add("actor_profiles", sa.Column("offers_text", sa.Text(), nullable=False, server_default=""))
     add("actor_profiles", sa.Column("needs_text", sa.Text(), nullable=False, server_default=""))
+    add(
+        "actor_profiles",
+        sa.Column("offered_competences", TEXT_ARRAY, nullable=False, server_default=EMPTY_ARRAY),
+    )
     # 'english' named explicitly: to_tsvector with a regconfig constant is immutable, as a
     # generated column requires, and the stemming does not depend on the server's default.
     for kind in ("offers", "needs"):
@@ -52,7 +56,7 @@ def upgrade() -> None:
             [f"{kind}_document"],
             postgresql_using="gin",
         )
-    for name in ("competences", "ecosystems", "nace_codes"):
+    for name in ("offered_competences", "ecosystems", "nace_codes"):
         op.create_index(
             f"ix_actor_profiles_{name}", "actor_profiles", [name], postgresql_using="gin"
         )
@@ -166,13 +170,20 @@ def downgrade() -> None:
     op.drop_table("cluster_profiles")
     op.drop_table("ownership_links")
     op.drop_index("ix_actor_profiles_country", "actor_profiles")
-    for name in ("competences", "ecosystems", "nace_codes", "offers_document", "needs_document"):
+    for name in (
+        "offered_competences",
+        "ecosystems",
+        "nace_codes",
+        "offers_document",
+        "needs_document",
+    ):
         op.drop_index(f"ix_actor_profiles_{name}", "actor_profiles")
     for name in (
         "offers_document",
         "needs_document",
         "offers_text",
         "needs_text",
+        "offered_competences",
         "nuts_version",
         "country_standing",
     ):

@@ -6,7 +6,9 @@ from fastapi import FastAPI
 from synergia_shared.app import ServiceDefinition, create_service_app
 
 from synergia_matching.consumers import all_consumers
+from synergia_matching.partners.router import router as partners_router
 from synergia_matching.profiles.router import router as profiles_router
+from synergia_matching.regions.router import router as regions_router
 from synergia_matching.settings import MatchingSettings
 
 
@@ -16,8 +18,15 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
             settings=settings or MatchingSettings(),
             title="Synergia matching",
             description="Partner profiles.",
-            routers=[profiles_router],
+            routers=[profiles_router, partners_router, regions_router],
             consumers=all_consumers(),
-            openapi_tags=[{"name": "profiles", "description": "Partner profiles."}],
+            openapi_tags=[
+                {"name": "profiles", "description": "Partner profiles."},
+                {"name": "partners", "description": "Explained partner search."},
+                {
+                    "name": "regions",
+                    "description": "Regional smart-specialisation (S3) priorities.",
+                },
+            ],
         )
     )

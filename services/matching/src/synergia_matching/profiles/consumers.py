@@ -67,6 +67,7 @@ async def on_actor_profile(
             "nuts_version": data.nuts_version,
             "offers_text": rules.offers_text(data),
             "needs_text": rules.needs_text(data),
+            "offered_competences": rules.offered_competences(data),
         },
     )
     if applied:

@@ -61,6 +61,8 @@ actor_profiles = Table(
     # for (its needs), as plain text; the documents are their English full-text vectors.
     Column("offers_text", Text, nullable=False, server_default=""),
     Column("needs_text", Text, nullable=False, server_default=""),
+    # Its own competences and those of its offers: what it can bring.
+    Column("offered_competences", TextArray, nullable=False, server_default=EMPTY_ARRAY),
     Column(
         "offers_document",
         TSVECTOR,

@@ -87,3 +87,9 @@ def offers_text(data: ActorRegisteredV1) -> str:
 def needs_text(data: ActorRegisteredV1) -> str:
     """What the actor is looking for: its needs (technology, business and R&D requests)."""
     return "\n".join(p for p in _entries_text(data.needs) if p)
+
+
+def offered_competences(data: ActorRegisteredV1) -> list[str]:
+    """The actor's competences and those of its offers, each once, in order."""
+    found = [*data.competences, *(c for o in data.offers for c in o.competences)]
+    return list(dict.fromkeys(found))

@@ -1,0 +1,1 @@
+"""Partner search: who complements whom, ranked and explained."""

@@ -1,0 +1,89 @@
+"""HTTP for partner search."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from synergia_shared.db import read_only
+from synergia_shared.events.registry import ActorKind
+from synergia_shared.http.auth import ALL_ROLES, Principal, require
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+
+from synergia_matching.partners import service
+from synergia_matching.partners.schemas import (
+    Constraints,
+    CountryCode,
+    PartnerPage,
+    PartnerSearch,
+)
+
+router = APIRouter(tags=["partners"], responses=PROBLEM_RESPONSES)
+
+Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
+Limit = Annotated[int, Query(ge=1, le=100, description="Suggestions per page")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+RANKING = (
+    "Each suggestion has a score from 0 to 1 and its breakdown in plain words: "
+    "complementarity (what is needed against what the candidate offers: terms matched "
+    "with English stemming and a thesaurus of the field's synonyms, competences, sectors), "
+    "mutual benefit (the reverse), cross-border, cross-sector, S3 alignment of the "
+    "candidate's region, SME focus. Components that do not apply to a search are left "
+    "out and the others reweighted. The number of clusters, value chains or partners a "
+    "candidate already has never counts, so established organisations cannot crowd out "
+    "newcomers with the same fit; between equal scores the more recently registered "
+    "actor comes first."
+)
+
+
+@router.post(
+    "/v1/partner-searches",
+    operation_id="searchPartners",
+    summary="Search complementary partners",
+    description="Ranked, explained partner suggestions for what is needed, under the "
+    "given constraints. " + RANKING + " Page with `cursor` and the same body.",
+    response_model=PartnerPage,
+)
+async def search_partners(
+    request: Request, body: PartnerSearch, _: Reader, limit: Limit = 20, cursor: Cursor = None
+) -> PartnerPage:
+    async with read_only(request.app.state.sessions) as session:
+        search = await service.resolve(session, body)
+        return await service.page(session, search, limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/v1/profiles/{actor_id}/partners",
+    operation_id="suggestPartners",
+    summary="Partner suggestions for an actor",
+    description="Suggestions from the actor's own needs against others' offers, and its "
+    "offers against their needs (mutual benefit). Its linked enterprises are never "
+    "suggested. " + RANKING,
+    response_model=PartnerPage,
+    responses={
+        404: {"model": Problem, "description": "Actor not known here (yet)"},
+        409: {"model": Problem, "description": "The actor has no needs to match on"},
+    },
+)
+async def suggest_partners(
+    request: Request,
+    actor_id: uuid.UUID,
+    _: Reader,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    country: Annotated[list[CountryCode] | None, Query(description="Only these countries")] = None,
+    kind: Annotated[list[ActorKind] | None, Query(description="Only these kinds")] = None,
+    sme_only: bool = False,
+    eligible_countries_only: bool = False,
+) -> PartnerPage:
+    constraints = Constraints(
+        countries_in=country,
+        kinds=kind,
+        sme_only=sme_only,
+        eligible_countries_only=eligible_countries_only,
+    )
+    async with read_only(request.app.state.sessions) as session:
+        search = await service.for_actor(session, actor_id, constraints)
+        return await service.page(session, search, limit=limit, cursor=cursor)

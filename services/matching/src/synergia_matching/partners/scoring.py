@@ -1,0 +1,101 @@
+"""How a partner candidate is scored, and the score put in plain words.
+
+The score is a weighted mean of components in [0, 1], over the components that apply to
+this search (a search without the searcher's offers has no mutual-benefit component,
+one without an origin country no cross-border one):
+
+- complementarity: how much of what is needed the candidate offers — share of the needed
+  term groups its offers cover (stemmed, with synonyms), share of the needed
+  competences it has, whether its sectors (NACE) or ecosystems are the ones asked for;
+- mutual benefit: the same in reverse, the searcher's offers against the candidate's
+  needs;
+- cross-border: established in another country than the searcher;
+- cross-sector: brings a NACE section the searcher does not have;
+- S3 alignment: what is sought fits a smart-specialisation priority of the candidate's
+  region (or a region containing it);
+- SME focus: the candidate is an SME (micro, small or medium).
+
+What is deliberately NOT in the score: how many clusters, value chains, partners or
+past matches a candidate has, how old it is, how complete its profile looks. Those
+favour the well-established, who would otherwise crowd out capable newcomers with the
+same fit; between equal scores the more recently registered actor comes first.
+
+The SQL in ``repository`` computes the same formula to rank and paginate in the
+database; ``total`` here is the reference it is tested against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+WEIGHTS: dict[str, float] = {
+    "complementarity": 0.45,
+    "mutual_benefit": 0.15,
+    "cross_border": 0.10,
+    "cross_sector": 0.10,
+    "s3_alignment": 0.10,
+    "sme_focus": 0.10,
+}
+# Within complementarity: the parts the search asked for, weighted like this.
+COMPLEMENTARITY_PARTS: dict[str, float] = {"text": 0.5, "competences": 0.3, "sectors": 0.2}
+
+
+def weighted_mean(values: dict[str, float | None], weights: dict[str, float]) -> float:
+    """Mean of the values that apply (not ``None``), by their weights; 0 if none apply."""
+    applicable = {k: v for k, v in values.items() if v is not None}
+    total_weight = sum(weights[k] for k in applicable)
+    if not total_weight:
+        return 0.0
+    return sum(weights[k] * v for k, v in applicable.items()) / total_weight
+
+
+def total(components: dict[str, float | None]) -> float:
+    return round(weighted_mean(components, WEIGHTS), 4)
+
+
+@dataclass
+class Component:
+    name: str
+    value: float | None
+    weight: float
+    explanation: str
+
+
+@dataclass
+class Explanation:
+    score: float
+    components: list[Component] = field(default_factory=list)
+
+
+def _share(matched: list[str], wanted: int, what: str) -> str:
+    if not wanted:
+        return ""
+    if not matched:
+        return f"none of the {wanted} {what}"
+    return f"{len(matched)} of {wanted} {what} ({', '.join(matched)})"
+
+
+def explain_complementarity(
+    text: float | None,
+    matched_terms: list[str],
+    term_count: int,
+    competences: float | None,
+    matched_competences: list[str],
+    competence_count: int,
+    sectors: float | None,
+    matched_sectors: list[str],
+) -> str:
+    parts = []
+    if text is not None:
+        parts.append("its offers cover " + _share(matched_terms, term_count, "needed terms"))
+    if competences is not None:
+        parts.append(
+            "it has " + _share(matched_competences, competence_count, "needed competences")
+        )
+    if sectors is not None:
+        parts.append(
+            f"works in a wanted sector or ecosystem ({', '.join(matched_sectors)})"
+            if matched_sectors
+            else "works in none of the wanted sectors or ecosystems"
+        )
+    return "; ".join(parts)

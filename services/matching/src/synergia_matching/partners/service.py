@@ -1,0 +1,449 @@
+"""Partner search use cases: a search from a body, and suggestions for a known actor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.http.pagination import decode_cursor, encode_cursor
+from synergia_shared.http.problems import ProblemException
+from synergia_shared.reference.countries import UnknownCountry, lookup_country
+from synergia_shared.reference.nace import InvalidNace, validate_nace
+
+from synergia_matching.partners import repository, scoring
+from synergia_matching.partners.schemas import (
+    Constraints,
+    PartnerPage,
+    PartnerSearch,
+    PartnerSuggestion,
+    ScoreComponent,
+    Wanted,
+)
+from synergia_matching.partners.terms import TermGroup, term_groups
+from synergia_matching.profiles import repository as profiles
+from synergia_matching.regions import repository as regions
+from synergia_matching.regions.rules import Alignment, enclosing_codes, region_alignments
+
+
+def _invalid(errors: list[dict[str, Any]]) -> ProblemException:
+    return ProblemException(
+        422,
+        "validation-error",
+        "Request validation failed",
+        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
+        errors=errors,
+    )
+
+
+def _nace(codes: Sequence[str], loc: list[Any], errors: list[dict[str, Any]]) -> list[str]:
+    found = []
+    for i, code in enumerate(codes):
+        try:
+            found.append(validate_nace(code).code)
+        except InvalidNace as exc:
+            errors.append({"loc": [*loc, i], "msg": str(exc)})
+    return list(dict.fromkeys(found))
+
+
+def _countries(codes: Sequence[str], loc: list[Any], errors: list[dict[str, Any]]) -> list[str]:
+    found = []
+    for i, code in enumerate(codes):
+        try:
+            found.append(lookup_country(code).code)
+        except UnknownCountry as exc:
+            errors.append({"loc": [*loc, i], "msg": str(exc)})
+    return found
+
+
+def _words(wanted: Wanted) -> list[TermGroup]:
+    return term_groups(wanted.keywords, wanted.text)
+
+
+def _offer_groups_of(profile: Row[Any]) -> list[TermGroup]:
+    keywords = [k for o in profile.offers for k in o.get("keywords", [])]
+    titles = " ".join(o.get("title", "") for o in profile.offers)
+    return term_groups([*keywords, *profile.keywords], titles)
+
+
+async def _meaningful(session: AsyncSession, groups: list[TermGroup]) -> list[TermGroup]:
+    """Drop the groups PostgreSQL's English configuration reduces to nothing (stop words:
+    "the", "of"), so that they neither count as missed nor as matched."""
+    keep = await repository.non_empty_queries(session, [g.tsquery() for g in groups])
+    return [g for g, kept in zip(groups, keep, strict=True) if kept]
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search resolved against the request and the searcher's profile."""
+
+    query: repository.Query
+    need_groups: list[TermGroup]
+    offer_groups: list[TermGroup]
+    competences: list[str]
+    regions: dict[str, Alignment]
+    fingerprint: str
+
+
+def _weights(applies: dict[str, bool], weights: dict[str, float]) -> dict[str, float]:
+    total = sum(w for k, w in weights.items() if applies[k])
+    return {k: (w / total if applies[k] and total else 0.0) for k, w in weights.items()}
+
+
+async def resolve(session: AsyncSession, body: PartnerSearch) -> Search:
+    errors: list[dict[str, Any]] = []
+    need_nace = _nace(body.needs.nace_codes, ["body", "needs", "nace_codes"], errors)
+    origin_nace = _nace(body.origin_nace_codes, ["body", "origin_nace_codes"], errors)
+    c: Constraints = body.constraints
+    countries_in = (
+        _countries(c.countries_in, ["body", "constraints", "countries_in"], errors)
+        if c.countries_in is not None
+        else None
+    )
+    countries_out = _countries(c.countries_out, ["body", "constraints", "countries_out"], errors)
+    origin_country = None
+    if body.origin_country:
+        origin_country = _countries([body.origin_country], ["body", "origin_country"], errors)
+    searcher = None
+    if body.searcher_actor_id is not None:
+        searcher = await profiles.get(session, body.searcher_actor_id)
+        if searcher is None:
+            errors.append(
+                {
+                    "loc": ["body", "searcher_actor_id"],
+                    "msg": f"actor {body.searcher_actor_id} is not known to matching (yet)",
+                }
+            )
+    need_groups = await _meaningful(session, _words(body.needs))
+    if not (need_groups or body.needs.competences or need_nace or body.needs.ecosystems):
+        errors.append(
+            {
+                "loc": ["body", "needs"],
+                "msg": "say what is needed: text, keywords, competences, NACE codes or ecosystems",
+            }
+        )
+    if errors:
+        raise _invalid(errors)
+
+    exclude = list(c.exclude_actor_ids)
+    offer_groups = await _meaningful(session, _words(body.offers)) if body.offers else []
+    origin = origin_country[0] if origin_country else None
+    if searcher is not None:
+        exclude += await repository.linked_group(session, searcher.actor_id)
+        offer_groups = offer_groups or await _meaningful(session, _offer_groups_of(searcher))
+        origin = origin or searcher.country
+        origin_nace = origin_nace or list(searcher.nace_codes)
+    return await _search(
+        session,
+        need_groups=need_groups,
+        offer_groups=offer_groups,
+        competences=[str(x) for x in body.needs.competences],
+        nace_codes=need_nace,
+        ecosystems=[str(e) for e in body.needs.ecosystems],
+        origin_country=origin,
+        origin_sections=sorted({code[0] for code in origin_nace}),
+        constraints=c,
+        countries_in=countries_in,
+        countries_out=countries_out,
+        exclude=exclude,
+        fingerprint_of=body.model_dump(mode="json"),
+    )
+
+
+async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Constraints) -> Search:
+    """Suggestions for a known actor: its needs against others' offers, and its offers
+    against their needs."""
+    profile = await profiles.get(session, actor_id)
+    if profile is None:
+        raise ProblemException(
+            404, "not-found", "Not Found", f"actor {actor_id} is not known here (yet)"
+        )
+    keywords = [k for n in profile.needs for k in n.get("keywords", [])]
+    competences = sorted({c for n in profile.needs for c in n.get("competences", [])})
+    text = " ".join(f"{n.get('title', '')} {n.get('description', '')}" for n in profile.needs)
+    need_groups = await _meaningful(session, term_groups(keywords, text))
+    if not need_groups and not competences:
+        raise ProblemException(
+            409,
+            "no-needs",
+            "Nothing to match on",
+            f"actor {actor_id} has no needs in its profile: add technology, business or R&D "
+            "requests in the registry, or use POST /v1/partner-searches",
+        )
+    errors: list[dict[str, Any]] = []
+    countries_in = (
+        _countries(constraints.countries_in, ["query", "country"], errors)
+        if constraints.countries_in is not None
+        else None
+    )
+    if errors:
+        raise _invalid(errors)
+    return await _search(
+        session,
+        need_groups=need_groups,
+        offer_groups=await _meaningful(session, _offer_groups_of(profile)),
+        competences=competences,
+        nace_codes=[],
+        ecosystems=[],
+        origin_country=profile.country,
+        origin_sections=sorted({code[0] for code in profile.nace_codes}),
+        constraints=constraints,
+        countries_in=countries_in,
+        countries_out=[],
+        exclude=[*constraints.exclude_actor_ids, *await repository.linked_group(session, actor_id)],
+        fingerprint_of={"actor": str(actor_id), **constraints.model_dump(mode="json")},
+    )
+
+
+async def _search(
+    session: AsyncSession,
+    *,
+    need_groups: list[TermGroup],
+    offer_groups: list[TermGroup],
+    competences: list[str],
+    nace_codes: list[str],
+    ecosystems: list[str],
+    origin_country: str | None,
+    origin_sections: list[str],
+    constraints: Constraints,
+    countries_in: list[str] | None,
+    countries_out: list[str],
+    exclude: list[uuid.UUID],
+    fingerprint_of: dict[str, Any],
+) -> Search:
+    strategies = await regions.all_strategies(session)
+    aligned = region_alignments(
+        strategies,
+        nace_codes=nace_codes,
+        ecosystems=ecosystems,
+        words=[w for g in need_groups for w in g.members],
+    )
+    parts = _weights(
+        {
+            "text": bool(need_groups),
+            "competences": bool(competences),
+            "sectors": bool(nace_codes or ecosystems),
+        },
+        scoring.COMPLEMENTARITY_PARTS,
+    )
+    weights = _weights(
+        {
+            "complementarity": True,
+            "mutual_benefit": bool(offer_groups),
+            "cross_border": origin_country is not None,
+            "cross_sector": bool(origin_sections),
+            "s3_alignment": bool(strategies),
+            "sme_focus": True,
+        },
+        scoring.WEIGHTS,
+    )
+    query = repository.Query(
+        need_groups=[g.tsquery() for g in need_groups],
+        offer_groups=[g.tsquery() for g in offer_groups],
+        competences=competences,
+        nace_codes=nace_codes,
+        ecosystems=ecosystems,
+        origin_country=origin_country,
+        origin_sections=origin_sections,
+        s3_codes=list(aligned),
+        s3_scores=[a.score for a in aligned.values()],
+        weights=weights,
+        part_weights=parts,
+        countries_in=countries_in,
+        countries_out=countries_out,
+        kinds=[str(k) for k in constraints.kinds] if constraints.kinds is not None else None,
+        sme_only=constraints.sme_only,
+        eligible_countries_only=constraints.eligible_countries_only,
+        exclude=exclude,
+    )
+    digest = hashlib.sha256(json.dumps(fingerprint_of, sort_keys=True).encode()).hexdigest()
+    return Search(query, need_groups, offer_groups, competences, aligned, digest[:16])
+
+
+def _after(search: Search, cursor: str | None) -> repository.After | None:
+    if cursor is None:
+        return None
+    fingerprint, score, registered_at, actor_id = decode_cursor(cursor, 4)
+    if fingerprint != search.fingerprint:
+        raise ProblemException(
+            422,
+            "validation-error",
+            "Request validation failed",
+            "query.cursor: this cursor belongs to another search; send the same search again",
+            errors=[{"loc": ["query", "cursor"], "msg": "belongs to another search"}],
+        )
+    try:
+        return repository.After(
+            Decimal(score), datetime.fromisoformat(registered_at), uuid.UUID(actor_id)
+        )
+    except (ValueError, ArithmeticError, TypeError):
+        raise ProblemException(
+            422,
+            "validation-error",
+            "Request validation failed",
+            "query.cursor: not a valid cursor",
+            errors=[{"loc": ["query", "cursor"], "msg": "not a valid cursor"}],
+        ) from None
+
+
+async def page(
+    session: AsyncSession, search: Search, *, limit: int, cursor: str | None
+) -> PartnerPage:
+    rows = await repository.search(
+        session, search.query, limit=limit + 1, after=_after(search, cursor)
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            [
+                search.fingerprint,
+                str(last.score),
+                last.registered_at.isoformat(),
+                str(last.actor_id),
+            ]
+        )
+    return PartnerPage(
+        items=[_suggestion(search, row) for row in rows],
+        next_cursor=next_cursor,
+        searched_terms=[g.label for g in search.need_groups],
+    )
+
+
+def _labels(indices: Iterable[int], groups: list[TermGroup]) -> list[str]:
+    return [groups[i - 1].label for i in indices]
+
+
+def _best_region(search: Search, nuts_code: str | None, country: str) -> Alignment | None:
+    best = None
+    for code in enclosing_codes(nuts_code or country):
+        found = search.regions.get(code)
+        if found is not None and (best is None or found.score > best.score):
+            best = found
+    return best
+
+
+def _suggestion(search: Search, row: Row[Any]) -> PartnerSuggestion:
+    w = search.query.weights
+    q = search.query
+    components = [
+        ScoreComponent(
+            name="complementarity",
+            value=row.c_complementarity,
+            weight=w["complementarity"],
+            explanation=scoring.explain_complementarity(
+                row.c_text,
+                _labels(row.text_hits, search.need_groups),
+                len(search.need_groups),
+                row.c_competences,
+                list(row.competence_hits),
+                len(search.competences),
+                row.c_sectors,
+                [*row.nace_hits, *row.ecosystem_hits],
+            ),
+        ),
+        ScoreComponent(
+            name="mutual_benefit",
+            value=row.c_mutual,
+            weight=w["mutual_benefit"],
+            explanation=(
+                "its needs ask for "
+                + (
+                    f"{len(row.mutual_hits)} of the {len(search.offer_groups)} things you offer "
+                    f"({', '.join(_labels(row.mutual_hits, search.offer_groups))})"
+                    if row.mutual_hits
+                    else f"none of the {len(search.offer_groups)} things you offer"
+                )
+                if search.offer_groups
+                else "not scored: no offers of yours to match against its needs"
+            ),
+        ),
+        ScoreComponent(
+            name="cross_border",
+            value=row.c_border,
+            weight=w["cross_border"],
+            explanation=(
+                "not scored: no origin country"
+                if q.origin_country is None
+                else f"established in {row.country}, "
+                + ("another country than yours" if row.c_border else "your own country")
+            ),
+        ),
+        ScoreComponent(
+            name="cross_sector",
+            value=row.c_sector,
+            weight=w["cross_sector"],
+            explanation=(
+                "not scored: your sectors are not known"
+                if not q.origin_sections
+                else (
+                    "no NACE codes known for it"
+                    if not row.nace_codes
+                    else f"NACE sections {', '.join(sorted({c[0] for c in row.nace_codes}))} "
+                    f"against yours ({', '.join(q.origin_sections)})"
+                )
+            ),
+        ),
+        _s3_component(search, row, w["s3_alignment"]),
+        ScoreComponent(
+            name="sme_focus",
+            value=row.c_sme,
+            weight=w["sme_focus"],
+            explanation=(
+                f"an SME ({row.sme_category})"
+                if row.c_sme
+                else f"not an SME ({row.sme_category or 'category unknown'})"
+            ),
+        ),
+    ]
+    strongest = max(
+        (c for c in components if c.value), key=lambda c: c.weight * (c.value or 0), default=None
+    )
+    summary = f"{row.legal_name} ({row.country}) scores {float(row.score):.2f}" + (
+        f", mostly for {strongest.name.replace('_', ' ')}: {strongest.explanation}"
+        if strongest
+        else ""
+    )
+    return PartnerSuggestion(
+        actor_id=row.actor_id,
+        legal_name=row.legal_name,
+        short_name=row.short_name,
+        kind=row.kind,
+        country=row.country,
+        nuts_code=row.nuts_code,
+        sme_category=row.sme_category,
+        score=float(row.score),
+        summary=summary,
+        components=components,
+    )
+
+
+def _s3_component(search: Search, row: Row[Any], weight: float) -> ScoreComponent:
+    if not weight:
+        return ScoreComponent(
+            name="s3_alignment",
+            value=None,
+            weight=0.0,
+            explanation="not scored: no region has S3 priorities set",
+        )
+    best = _best_region(search, row.nuts_code, row.country)
+    if best is None or not best.score:
+        explanation = (
+            f"no S3 priority of its region ({row.nuts_code or row.country}) fits what you need"
+        )
+    else:
+        explanation = (
+            f"fits the S3 priority '{best.domain}' of {best.region} ({', '.join(best.matched)})"
+        )
+    return ScoreComponent(
+        name="s3_alignment", value=row.c_s3, weight=weight, explanation=explanation
+    )
