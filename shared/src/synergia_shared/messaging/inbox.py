@@ -10,6 +10,7 @@ the ``dead_letters`` table, and the partition moves on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -175,7 +176,7 @@ class ConsumerRunner:
         try:
             while not self._stopping.is_set():
                 try:
-                    batches = await kafka.getmany(timeout_ms=500, max_records=500)
+                    batches = await self._fetch(kafka)
                 except KafkaError as exc:
                     self.status.last_error = repr(exc)
                     logger.warning("consumer %s fetch failed: %r", self.consumer.name, exc)
@@ -199,6 +200,29 @@ class ConsumerRunner:
                 if task is not None and task.cancelling():
                     raise
                 logger.warning("consumer %s stop: fetcher cancelled", self.consumer.name)
+
+    async def _fetch(
+        self, kafka: AIOKafkaConsumer
+    ) -> dict[TopicPartition, list[ConsumerRecord[Any, Any]]]:
+        """The next records, or none as soon as the runner is asked to stop.
+
+        A fetch can wait seconds (the first join of a new group, a rebalance); stopping
+        must not wait for it. Abandoning a fetch loses nothing: nothing from it was
+        applied, so nothing was committed, and the next owner starts from the last commit.
+        """
+        fetch = asyncio.ensure_future(kafka.getmany(timeout_ms=500, max_records=500))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not fetch.done():
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fetch
+            return {}
+        batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = fetch.result()
+        return batches
 
     async def _process_partition(
         self, kafka: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]
