@@ -1,0 +1,251 @@
+"""The CP-SAT model of the team problem (internal; used by the solver and the explainer).
+
+Variables
+    ``x[a, s]`` actor ``a`` covers stage ``s`` (only where :func:`can_cover`);
+    ``y[a]`` actor ``a`` is a member: OR of its ``x`` (must-include actors: fixed to 1);
+    ``c[country]`` some member is in that eligible country (exactly the OR, so the
+    objective equals :func:`score_team` for every solution, not only the optimal one);
+    ``t[label]`` some member carries that sector label (exactly the OR);
+    ``e[entity]`` ≤ OR of the entity's eligible members (rule only);
+    ``z[entity, country]`` a matching of entities to distinct countries (rule only).
+
+Constraint groups (each can be switched off to explain an infeasibility)
+    ``must_include``, ``entities``, ``countries``, ``sections``, ``sme_share``,
+    ``team_size``. Stage coverage (each stage exactly one actor) is always on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ortools.sat.python import cp_model
+
+from synergia_matching.teams.model import Candidate, Stage, TeamConstraints
+from synergia_matching.teams.scoring import (
+    SmeRule,
+    can_cover,
+    fit_points,
+    s3_points,
+    sector_labels,
+)
+
+GROUPS: tuple[str, ...] = (
+    "must_include",
+    "entities",
+    "countries",
+    "sections",
+    "sme_share",
+    "team_size",
+)
+
+SolveStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A team problem over a (possibly pre-filtered) candidate list."""
+
+    stages: tuple[Stage, ...]
+    candidates: tuple[Candidate, ...]  # the candidates in the model, sorted by actor id
+    constraints: TeamConstraints
+    basis: Literal["nace", "ecosystems"]
+    sme: SmeRule
+    must_include: frozenset[uuid.UUID]  # must-include actors present among the candidates
+
+
+@dataclass(slots=True)
+class Built:
+    model: cp_model.CpModel
+    x: dict[tuple[uuid.UUID, uuid.UUID], cp_model.IntVar] = field(default_factory=dict)
+    y: dict[uuid.UUID, cp_model.IntVar] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Solved:
+    status: SolveStatus
+    assignment: Mapping[uuid.UUID, uuid.UUID] | None
+    objective: int | None
+    wall_seconds: float
+
+
+def _add(model: cp_model.CpModel, ct: object) -> None:
+    """Add a linear constraint; a constant one (an empty sum) is checked right away."""
+    if isinstance(ct, bool):
+        if not ct:
+            model.add_bool_or([])  # the empty clause: infeasible
+        return
+    model.add(ct)  # type: ignore[arg-type]
+
+
+def build(
+    problem: Problem,
+    groups: Iterable[str] = GROUPS,
+    *,
+    with_objective: bool = True,
+) -> Built:
+    groups = frozenset(groups)
+    cons = problem.constraints
+    model = cp_model.CpModel()
+    built = Built(model)
+    x, y = built.x, built.y
+    by_stage: dict[uuid.UUID, list[cp_model.IntVar]] = {s.id: [] for s in problem.stages}
+    for cand in problem.candidates:
+        a = cand.actor_id
+        mine: list[cp_model.IntVar] = []
+        for stage in problem.stages:
+            if can_cover(cand, stage.id, cons):
+                var = model.new_bool_var(f"x[{a},{stage.id}]")
+                x[a, stage.id] = var
+                by_stage[stage.id].append(var)
+                mine.append(var)
+        forced = "must_include" in groups and a in problem.must_include
+        if not mine and not forced:
+            continue
+        ya = model.new_bool_var(f"y[{a}]")
+        y[a] = ya
+        for var in mine:
+            model.add_implication(var, ya)
+        if forced:
+            model.add(ya == 1)
+        else:
+            model.add(ya <= sum(mine))
+    for stage in problem.stages:
+        model.add_exactly_one(by_stage[stage.id])
+
+    members = {c.actor_id: c for c in problem.candidates if c.actor_id in y}
+
+    def exact_or(name: str, groups_of: Mapping[str, list[uuid.UUID]]) -> list[cp_model.IntVar]:
+        out = []
+        for key in sorted(groups_of):
+            var = model.new_bool_var(f"{name}[{key}]")
+            lits = [y[a] for a in groups_of[key]]
+            for lit in lits:
+                model.add_implication(lit, var)
+            model.add(var <= sum(lits))
+            out.append(var)
+        return out
+
+    by_country: dict[str, list[uuid.UUID]] = {}
+    by_sector: dict[str, list[uuid.UUID]] = {}
+    by_entity: dict[uuid.UUID, list[uuid.UUID]] = {}
+    by_pair: dict[tuple[uuid.UUID, str], list[uuid.UUID]] = {}
+    for a, cand in members.items():
+        for label in sector_labels(cand, problem.basis):
+            by_sector.setdefault(label, []).append(a)
+        if cand.country_eligible:
+            by_country.setdefault(cand.country, []).append(a)
+            by_entity.setdefault(cand.entity_id, []).append(a)
+            by_pair.setdefault((cand.entity_id, cand.country), []).append(a)
+    country_vars = exact_or("c", by_country)
+    sector_vars = exact_or("t", by_sector)
+    # Redundant aggregate cuts: presolve turns the ORs above into clauses, which the LP
+    # relaxation sees only weakly; without these the objective bound stays far too loose
+    # to ever prove optimality (every country and sector would count as "half present").
+    n_forced = sum(1 for a in y if "must_include" in groups and a in problem.must_include)
+    _add(model, sum(y.values()) <= len(problem.stages) + n_forced)
+    _add(model, sum(country_vars) <= sum(y[a] for a, c in members.items() if c.country_eligible))
+    _add(
+        model,
+        sum(sector_vars)
+        <= sum(len(sector_labels(c, problem.basis)) * y[a] for a, c in members.items()),
+    )
+
+    if "entities" in groups and cons.min_entities > 0:
+        e_vars = []
+        for entity, actors in by_entity.items():
+            var = model.new_bool_var(f"e[{entity}]")
+            model.add(var <= sum(y[a] for a in actors))
+            e_vars.append(var)
+        _add(model, sum(e_vars) >= cons.min_entities)
+    if "countries" in groups and cons.min_countries > 0:
+        z: dict[tuple[uuid.UUID, str], cp_model.IntVar] = {}
+        for (entity, country), actors in by_pair.items():
+            var = model.new_bool_var(f"z[{entity},{country}]")
+            model.add(var <= sum(y[a] for a in actors))
+            z[entity, country] = var
+        for entity in by_entity:
+            model.add_at_most_one(v for (e, _), v in z.items() if e == entity)
+        for country in by_country:
+            model.add_at_most_one(v for (_, c), v in z.items() if c == country)
+        _add(model, sum(z.values()) >= cons.min_countries)
+    if "sections" in groups and cons.min_nace_sections > 0:
+        _add(model, sum(sector_vars) >= cons.min_nace_sections)
+    if "sme_share" in groups:
+        num, den = problem.sme.share.numerator, problem.sme.share.denominator
+        if problem.sme.basis == "budget":
+            units = problem.sme.budget_units
+            sme_budget = sum(
+                units[s] * var for (a, s), var in x.items() if members[a].is_sme and units[s]
+            )
+            _add(model, den * sme_budget >= num * problem.sme.total_units)
+        else:
+            sme_members = sum(var for a, var in y.items() if members[a].is_sme)
+            _add(model, den * sme_members >= num * sum(y.values()))
+    if "team_size" in groups:
+        _add(model, sum(y.values()) <= cons.max_team_size)
+
+    if with_objective:
+        w = cons.weights
+        terms = []
+        for (a, s), var in x.items():
+            cand = members[a]
+            coef = (
+                w.fit * fit_points(cand.fit.get(s, 0.0))
+                + w.s3 * s3_points(cand.s3_alignment)
+                + (w.sme if cand.is_sme else 0)
+            )
+            if coef:
+                terms.append(coef * var)
+        terms.extend(w.countries * v for v in country_vars)
+        terms.extend(w.sectors * v for v in sector_vars)
+        model.maximize(sum(terms))
+    return built
+
+
+def add_hint(
+    built: Built, assignment: Mapping[uuid.UUID, uuid.UUID], forced: frozenset[uuid.UUID]
+) -> None:
+    """Start the search from a known team (e.g. the greedy one)."""
+    built.model.clear_hints()  # type: ignore[no-untyped-call]
+    chosen = {(a, s) for s, a in assignment.items()}
+    for key, var in built.x.items():
+        built.model.add_hint(var, key in chosen)
+    members = set(assignment.values())
+    for a, var in built.y.items():
+        built.model.add_hint(var, a in members or (a in forced))
+
+
+def add_nogood(built: Built, team: frozenset[uuid.UUID]) -> None:
+    """Forbid exactly this member set (another team must differ in at least one member)."""
+    literals: list[cp_model.LiteralT] = [built.y[a].Not() for a in team if a in built.y]
+    literals += [var for a, var in built.y.items() if a not in team]
+    built.model.add_bool_or(literals)
+
+
+def solve(built: Built, constraints: TeamConstraints, seconds: float) -> Solved:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.01)
+    solver.parameters.num_workers = constraints.num_workers
+    solver.parameters.random_seed = constraints.random_seed
+    # Probing in presolve costs seconds on models with a few thousand candidates and delays
+    # the first solution; measured faster to a proven optimum without it (see the bench).
+    solver.parameters.cp_model_probing_level = 0
+    status = solver.solve(built.model)
+    wall = solver.wall_time
+    if status == cp_model.INFEASIBLE:
+        return Solved("infeasible", None, None, wall)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if status == cp_model.MODEL_INVALID:
+            raise RuntimeError(f"invalid CP-SAT model: {built.model.validate()}")
+        return Solved("unknown", None, None, wall)
+    assignment: dict[uuid.UUID, uuid.UUID] = {}
+    for (a, s), var in built.x.items():
+        if solver.boolean_value(var):
+            assignment[s] = a
+    objective = round(solver.objective_value) if built.model.has_objective() else None
+    return Solved(
+        "optimal" if status == cp_model.OPTIMAL else "feasible", assignment, objective, wall
+    )
