@@ -18,6 +18,8 @@ from typing import Any
 
 import asyncpg
 from synergia_devstack.ports import free_port
+from synergia_registry.actors import repository as actor_repository
+from synergia_registry.actors import service as actor_service
 from synergia_shared.settings import ServiceSettings
 
 from bench.loadgen import LoadResult, RequestSpec, run_load
@@ -116,6 +118,13 @@ def _paired_ratio(registry: dict[str, Any], bare: dict[str, Any], key: str) -> f
     return statistics.median(ratio(r[key], b[key]) for r, b in pairs)
 
 
+def registry_get_sql() -> str:
+    """The SQL of the registry's read of one actor, as it sends it (``$1``: the id)."""
+    read = actor_repository.actor_by_id_read(actor_service.OFFER_VALUES, actor_service.NEED_VALUES)
+    assert read.names == ("actor_id",), read.names
+    return read.sql
+
+
 def pool_settings() -> tuple[int, int]:
     """The services' default pool: connections kept, and the most ever open."""
     fields = ServiceSettings.model_fields
@@ -153,6 +162,7 @@ async def run(
             "BENCH_BASELINE_DSN": dsn(baseline_url),
             "BENCH_BASELINE_POOL_SIZE": str(pool_size),
             "BENCH_BASELINE_POOL_MAX": str(pool_max),
+            "BENCH_BASELINE_GET_SQL": registry_get_sql(),
         },
         app="bench.baseline_app:create_app",
         log_path=log_dir / "http-bare.log",

@@ -129,7 +129,17 @@ async def respond_once(
     key: str | None,
     create: Callable[[AsyncSession], Awaitable[StoredResponse]],
 ) -> Response:
-    """The HTTP side of :func:`run_once`: a replayed answer says so in a header."""
+    """The HTTP side of :func:`run_once`: a replayed answer says so in a header.
+
+    Without an ``Idempotency-Key`` nothing is looked up or stored (and the body is not
+    hashed): ``create`` runs in one transaction and its answer is sent.
+    """
+    if key is None:
+        async with unit_of_work(request.app.state.sessions) as session:
+            stored = await create(session)
+        return Response(
+            stored.body, stored.status_code, stored.headers, media_type="application/json"
+        )
     stored, replayed = await run_once(
         request.app.state.sessions,
         principal=principal,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +38,33 @@ def build_event(data: EventData, *, subject: str, sequence: int | None = None) -
     )
 
 
+# Built once; each call passes its rows as parameters. The outbox's AFTER INSERT
+# trigger (FOR EACH STATEMENT) wakes the relay on commit: no NOTIFY round trip here.
+_INSERT = insert(outbox)
+MAX_ROWS_PER_INSERT = 1000
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """One event for :func:`add_events`: its data, and the aggregate it is about."""
+
+    data: EventData
+    aggregate_type: str
+    subject: str
+    sequence: int | None = None
+
+
+def _row(event: CloudEvent, aggregate_type: str, topic: str) -> dict[str, Any]:
+    return {
+        "event_id": event.id,
+        "aggregate_type": aggregate_type,
+        "aggregate_id": event.subject,
+        "event_type": event.type,
+        "topic": topic,
+        "payload": event.to_bytes(),
+    }
+
+
 async def add_event(
     session: AsyncSession,
     data: EventData,
@@ -44,15 +75,23 @@ async def add_event(
 ) -> CloudEvent:
     """Record an event in the outbox; it is published only if the transaction commits."""
     event = build_event(data, subject=subject, sequence=sequence)
-    spec = spec_for_model(type(data))
-    await session.execute(
-        insert(outbox).values(
-            event_id=event.id,
-            aggregate_type=aggregate_type,
-            aggregate_id=subject,
-            event_type=event.type,
-            topic=spec.topic,
-            payload=event.to_bytes(),
-        )
-    )
+    await session.execute(_INSERT, _row(event, aggregate_type, spec_for_model(type(data)).topic))
     return event
+
+
+async def add_events(session: AsyncSession, events: Sequence[PendingEvent]) -> list[CloudEvent]:
+    """Record several events in the outbox with one statement, in the given order (the
+    relay publishes in ``id`` order, so one aggregate's events keep theirs)."""
+    built = [build_event(e.data, subject=e.subject, sequence=e.sequence) for e in events]
+    rows = [
+        _row(event, e.aggregate_type, spec_for_model(type(e.data)).topic)
+        for event, e in zip(built, events, strict=True)
+    ]
+    if len(rows) == 1:
+        await session.execute(_INSERT, rows[0])
+    else:
+        # Multi-row INSERT … VALUES (rows get their ids in list order), in chunks that
+        # stay well under PostgreSQL's 32,767 parameters per statement.
+        for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
+            await session.execute(insert(outbox).values(rows[start : start + MAX_ROWS_PER_INSERT]))
+    return built

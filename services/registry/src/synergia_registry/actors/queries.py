@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.db import SessionFactory
 from synergia_shared.http.auth import Principal
 from synergia_shared.http.pagination import decode_cursor, encode_cursor
 from synergia_shared.http.problems import ProblemException
@@ -43,12 +43,13 @@ def may_see_contacts(
     )
 
 
-def _view(row: Row[Any], principal: Principal) -> Actor:
-    return to_view(row, show_contacts=may_see_contacts(principal, row.id, row.cluster_ids))
+def _view(row: Mapping[Any, Any], principal: Principal) -> Actor:
+    return to_view(row, show_contacts=may_see_contacts(principal, row["id"], row["cluster_ids"]))
 
 
-async def get(session: AsyncSession, actor_id: uuid.UUID, principal: Principal) -> Actor:
-    row = await load(session, actor_id)
+async def get(sessions: SessionFactory, actor_id: uuid.UUID, principal: Principal) -> Actor:
+    """One actor: a single SELECT outside any transaction (see ``fetch_row``)."""
+    row = await repository.fetch_full(sessions, actor_id, OFFER_VALUES, NEED_VALUES)
     if row is None:
         raise not_found(actor_id)
     return _view(row, principal)
@@ -136,7 +137,7 @@ async def search(
         need_types=NEED_VALUES,
     )
     return ActorPage(
-        items=[_view(row, principal) for row in page.rows],
+        items=[_view(row._mapping, principal) for row in page.rows],
         next_cursor=encode_cursor([sort, *page.last_key]) if page.last_key else None,
     )
 

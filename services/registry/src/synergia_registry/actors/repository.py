@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,7 +16,10 @@ from sqlalchemy import (
     Row,
     Select,
     Text,
+    Uuid,
     and_,
+    any_,
+    bindparam,
     column,
     delete,
     exists,
@@ -31,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.db import PreparedRead, SessionFactory, fetch_row
 
 from synergia_registry.actors.models import (
     actor_financials,
@@ -41,6 +47,14 @@ from synergia_registry.actors.models import (
 )
 
 EMPTY_JSON = text("'[]'::jsonb")
+# What a view of an actor reads from its row: not the search document (a tsvector that
+# only search's WHERE needs), the text it is made from, nor the import bookkeeping.
+VIEW_COLUMNS = tuple(
+    c
+    for c in actors.c
+    if c.name
+    not in {"search_text", "search_document", "cordis_organisation_id", "deactivation_reason"}
+)
 NO_IDS = text("'{}'::uuid[]")
 
 # Owned by the clusters package; named here so that the actor queries need no import
@@ -81,7 +95,17 @@ def _pairs(fields: dict[str, Any]) -> list[Any]:
     return pairs
 
 
-def _offers(kinds: Iterable[str]) -> Any:
+def _constant_text_array(values: Iterable[str]) -> ColumnElement[Any]:
+    """``'{a,b}'::text[]`` written into the statement: no parameter to expand per call, so
+    the statement compiles (and PostgreSQL prepares it) once."""
+    items = sorted(set(values))
+    for item in items:
+        if not re.fullmatch(r"[a-z_]+", item):
+            raise ValueError(f"{item!r} is not a plain identifier")
+    return literal_column("'{" + ",".join(items) + "}'::text[]")
+
+
+def _offers(kinds: tuple[str, ...]) -> Any:
     o = actor_offers.c
     return (
         select(
@@ -107,7 +131,7 @@ def _offers(kinds: Iterable[str]) -> Any:
                 EMPTY_JSON,
             )
         )
-        .where(o.actor_id == actors.c.id, o.type.in_(list(kinds)))
+        .where(o.actor_id == actors.c.id, o.type == any_(_constant_text_array(kinds)))
         .scalar_subquery()
     )
 
@@ -115,11 +139,17 @@ def _offers(kinds: Iterable[str]) -> Any:
 def full_actor_select(offer_types: Iterable[str], need_types: Iterable[str]) -> Select[Any]:
     """One round trip for an actor with its offers, needs, accounts, owners and contacts.
 
-    Numbers leave PostgreSQL as text so that no amount passes through a float.
+    Numbers leave PostgreSQL as text so that no amount passes through a float. Built
+    once per pair of type lists (statements are immutable; callers add to copies).
     """
+    return _full_actor_select(tuple(sorted(offer_types)), tuple(sorted(need_types)))
+
+
+@functools.cache
+def _full_actor_select(offer_types: tuple[str, ...], need_types: tuple[str, ...]) -> Select[Any]:
     f, w, c = actor_financials.c, actor_owners.c, contact_persons.c
     return select(
-        actors,
+        *VIEW_COLUMNS,
         _offers(offer_types).label("offers"),
         _offers(need_types).label("needs"),
         _json_list(
@@ -158,6 +188,38 @@ def full_actor_select(offer_types: Iterable[str], need_types: Iterable[str]) -> 
     )
 
 
+@functools.cache
+def actor_by_id(
+    offer_types: tuple[str, ...], need_types: tuple[str, ...], *, for_update: bool = False
+) -> Select[Any]:
+    """:func:`full_actor_select` of the actor ``:actor_id``, built once."""
+    query = full_actor_select(offer_types, need_types).where(
+        actors.c.id == bindparam("actor_id", type_=Uuid)
+    )
+    if for_update:
+        query = query.with_for_update(of=actors)
+    return query
+
+
+@functools.cache
+def actor_by_id_read(offer_types: tuple[str, ...], need_types: tuple[str, ...]) -> PreparedRead:
+    """:func:`actor_by_id`, compiled once for :func:`fetch_full`."""
+    return PreparedRead.of(actor_by_id(offer_types, need_types))
+
+
+async def fetch_full(
+    sessions: SessionFactory,
+    actor_id: uuid.UUID,
+    offer_types: tuple[str, ...],
+    need_types: tuple[str, ...],
+) -> Mapping[str, Any] | None:
+    """:func:`get_full` outside any transaction: the one statement of an actor read."""
+    row: Mapping[str, Any] | None = await fetch_row(
+        sessions, actor_by_id_read(offer_types, need_types), actor_id=actor_id
+    )
+    return row
+
+
 async def get_full(
     session: AsyncSession,
     actor_id: uuid.UUID,
@@ -166,17 +228,40 @@ async def get_full(
     *,
     for_update: bool = False,
 ) -> Row[Any] | None:
-    query = full_actor_select(offer_types, need_types).where(actors.c.id == actor_id)
-    if for_update:
-        query = query.with_for_update(of=actors)
-    row: Row[Any] | None = (await session.execute(query)).first()
+    query = actor_by_id(tuple(offer_types), tuple(need_types), for_update=for_update)
+    row: Row[Any] | None = (await session.execute(query, {"actor_id": actor_id})).first()
     return row
+
+
+# Built once: an insert's values are parameters, so one compiled statement serves every
+# create that sets the same columns (the service always sets the same ones).
+_INSERT_ACTOR = insert(actors).returning(*VIEW_COLUMNS)
 
 
 async def insert_actor(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    result = await session.execute(insert(actors).values(**values).returning(actors))
-    row: Row[Any] = result.one()
+    """Insert one actor; the row as :data:`VIEW_COLUMNS` (defaults filled in)."""
+    row: Row[Any] = (await session.execute(_INSERT_ACTOR, values)).one()
     return row
+
+
+async def insert_children(
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    *,
+    offers: Sequence[dict[str, Any]],
+    financials: Sequence[dict[str, Any]],
+    owners: Sequence[dict[str, Any]],
+    contacts: Sequence[dict[str, Any]],
+) -> None:
+    """The child rows of an actor that has none yet: a statement per kind that has rows."""
+    for child, rows in (
+        (actor_offers, offers),
+        (actor_financials, financials),
+        (actor_owners, owners),
+        (contact_persons, contacts),
+    ):
+        if rows:
+            await session.execute(insert(child), [{**row, "actor_id": actor_id} for row in rows])
 
 
 async def update_actor(

@@ -156,10 +156,13 @@ async def search_actors(
     response_model=Actor,
     responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND},
 )
-async def get_actor(request: Request, actor_id: uuid.UUID, principal: Reader) -> JSONResponse:
-    async with unit_of_work(request.app.state.sessions) as session:
-        actor = await queries.get(session, actor_id, principal)
-    return _actor_response(actor)
+async def get_actor(request: Request, actor_id: uuid.UUID, principal: Reader) -> Response:
+    actor = await queries.get(request.app.state.sessions, actor_id, principal)
+    return Response(
+        actor.model_dump_json(),
+        headers={"ETag": etag_for(actor.version)},
+        media_type="application/json",
+    )
 
 
 @router.patch(

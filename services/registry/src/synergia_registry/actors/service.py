@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from synergia_shared.events.registry import (
 )
 from synergia_shared.http.preconditions import check_version, etag_for
 from synergia_shared.http.problems import ProblemException
-from synergia_shared.messaging.outbox import add_event
+from synergia_shared.messaging.outbox import PendingEvent, add_event, add_events
 
 from synergia_registry.actors import repository
 from synergia_registry.actors.rules import (
@@ -47,8 +47,8 @@ from synergia_registry.actors.sme import SmeCategory, assess
 from synergia_registry.actors.sme_refresh import assessment_json, refresh_sme
 
 AGGREGATE = "actor"
-OFFER_VALUES = sorted(t.value for t in OFFER_TYPES)
-NEED_VALUES = sorted(t.value for t in NEED_TYPES)
+OFFER_VALUES = tuple(sorted(t.value for t in OFFER_TYPES))
+NEED_VALUES = tuple(sorted(t.value for t in NEED_TYPES))
 
 
 def not_found(actor_id: uuid.UUID) -> ProblemException:
@@ -72,47 +72,49 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def to_view(row: Row[Any], *, show_contacts: bool) -> Actor:
-    country = normalise_country(row.country)
-    assessment = _json(row.sme_assessment) or {}
+def to_view(row: Mapping[Any, Any], *, show_contacts: bool) -> Actor:
+    """The API's view of an actor from a :func:`repository.full_actor_select` row (a
+    SQLAlchemy row's ``_mapping`` or an ``asyncpg.Record``)."""
+    country = normalise_country(row["country"])
+    assessment = _json(row["sme_assessment"]) or {}
     return Actor(
-        id=row.id,
-        legal_name=row.legal_name,
-        short_name=row.short_name,
-        kind=row.kind,
+        id=row["id"],
+        legal_name=row["legal_name"],
+        short_name=row["short_name"],
+        kind=row["kind"],
         country=country.code,
         country_name=country.name,
         country_standing=country.standing,
-        pic=row.pic,
-        vat_number=row.vat_number,
-        website=row.website,
-        description=row.description,
-        nuts_code=row.nuts_code,
-        nuts_version=row.nuts_version,
-        nace_codes=row.nace_codes,
-        nace_revision=row.nace_revision,
-        ecosystems=row.ecosystems,
-        competences=row.competences,
-        keywords=row.keywords,
-        offers=[OfferNeed.model_validate(o) for o in _json(row.offers)],
-        needs=[OfferNeed.model_validate(o) for o in _json(row.needs)],
-        sme_declared=row.sme_declared,
-        financials=[YearFigures.model_validate(f) for f in _json(row.financials)],
-        owners=[Owner.model_validate(o) for o in _json(row.owners)],
-        contacts=[ContactPerson.model_validate(c) for c in _json(row.contacts)]
+        pic=row["pic"],
+        vat_number=row["vat_number"],
+        website=row["website"],
+        description=row["description"],
+        nuts_code=row["nuts_code"],
+        nuts_version=row["nuts_version"],
+        nace_codes=row["nace_codes"],
+        nace_revision=row["nace_revision"],
+        ecosystems=row["ecosystems"],
+        competences=row["competences"],
+        keywords=row["keywords"],
+        offers=[OfferNeed.model_validate(o) for o in _json(row["offers"])],
+        needs=[OfferNeed.model_validate(o) for o in _json(row["needs"])],
+        sme_declared=row["sme_declared"],
+        financials=[YearFigures.model_validate(f) for f in _json(row["financials"])],
+        owners=[Owner.model_validate(o) for o in _json(row["owners"])],
+        contacts=[ContactPerson.model_validate(c) for c in _json(row["contacts"])]
         if show_contacts
         else None,
         sme=SmeSummary(
-            declared=row.sme_declared,
-            computed=row.sme_category,
+            declared=row["sme_declared"],
+            computed=row["sme_category"],
             contradicts_declared=bool(assessment.get("contradicts_declared", False)),
             autonomy=assessment.get("autonomy"),
         ),
-        active=row.active,
-        deactivated_at=row.deactivated_at,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        active=row["active"],
+        deactivated_at=row["deactivated_at"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 
@@ -181,15 +183,13 @@ def _offer_event(item: OfferNeed) -> OfferNeedV1:
     )
 
 
-async def _announce(session: AsyncSession, view: Actor, *, registered: bool) -> None:
+def _event(view: Actor, *, registered: bool) -> PendingEvent:
     data = (
         ActorRegisteredV1(**_snapshot(view))
         if registered
         else ActorUpdatedV1(**_snapshot(view), updated_at=view.updated_at)
     )
-    await add_event(
-        session, data, aggregate_type=AGGREGATE, subject=str(view.id), sequence=view.version
-    )
+    return PendingEvent(data, AGGREGATE, str(view.id), view.version)
 
 
 # --- use cases -------------------------------------------------------------------------
@@ -206,7 +206,7 @@ async def load(
 async def _view(session: AsyncSession, actor_id: uuid.UUID) -> Actor:
     row = await load(session, actor_id)
     assert row is not None
-    return to_view(row, show_contacts=True)
+    return to_view(row._mapping, show_contacts=True)
 
 
 async def _checked(
@@ -260,21 +260,17 @@ def _columns(profile: ProfileFields) -> dict[str, Any]:
     }
 
 
-async def _save_children(
-    session: AsyncSession, actor_id: uuid.UUID, profile: ProfileFields, *, contacts: bool
-) -> None:
+def _child_rows(profile: ProfileFields) -> dict[str, list[dict[str, Any]]]:
     offers = [
         {"id": uuid.uuid4(), "position": position, **item.model_dump(), "type": item.type.value}
         for position, item in enumerate([*profile.offers, *profile.needs])
     ]
     for row in offers:
         row["competences"] = [str(c) for c in row["competences"]]
-    await repository.replace_children(
-        session,
-        actor_id,
-        offers=offers,
-        financials=[f.model_dump() for f in profile.financials],
-        owners=[
+    return {
+        "offers": offers,
+        "financials": [f.model_dump() for f in profile.financials],
+        "owners": [
             {
                 "owner_actor_id": o.owner_actor_id,
                 "share_percent": o.share_percent,
@@ -283,31 +279,85 @@ async def _save_children(
             }
             for o in profile.owners
         ],
-        contacts=[
+        "contacts": [
             {"id": uuid.uuid4(), "position": position, **c.model_dump()}
             for position, c in enumerate(profile.contacts)
-        ]
-        if contacts
-        else None,
+        ],
+    }
+
+
+async def _save_children(
+    session: AsyncSession, actor_id: uuid.UUID, profile: ProfileFields, *, contacts: bool
+) -> None:
+    rows = _child_rows(profile)
+    await repository.replace_children(
+        session,
+        actor_id,
+        offers=rows["offers"],
+        financials=rows["financials"],
+        owners=rows["owners"],
+        contacts=rows["contacts"] if contacts else None,
     )
 
 
-async def _announce_others(session: AsyncSession, changed: set[uuid.UUID]) -> None:
-    """Actors whose SME category moved because a related actor changed."""
-    for other in sorted(changed):
-        await _announce(session, await _view(session, other), registered=False)
+async def _announce_with_others(
+    session: AsyncSession, view: Actor, changed: set[uuid.UUID], *, registered: bool
+) -> None:
+    """The actor's event, then one for each other actor whose SME category moved because
+    of this change, in one outbox statement."""
+    events = [_event(view, registered=registered)]
+    for other in sorted(changed - {view.id}):
+        events.append(_event(await _view(session, other), registered=False))
+    await add_events(session, events)
+
+
+def _lone_sme(actor_id: uuid.UUID, profile: ProfileFields) -> dict[str, Any]:
+    """What :func:`refresh_sme` stores for an actor with no accounts and no owners (and
+    that no one owns, as no one can own an actor not yet registered)."""
+    declared = SmeCategory(profile.sme_declared) if profile.sme_declared else None
+    assessment = assess(actor_id, {}, [], declared)
+    return {
+        "sme_category": assessment.category.value if assessment.category else None,
+        "sme_assessment": assessment_json(assessment),
+    }
+
+
+NO_CHILDREN: dict[str, Any] = {
+    "offers": [],
+    "needs": [],
+    "financials": [],
+    "owners": [],
+    "contacts": [],
+    "cluster_ids": [],
+}
 
 
 async def register(session: AsyncSession, command: ActorCreate) -> Actor:
-    """Register an actor and, in the same transaction, announce it."""
+    """Register an actor and, in the same transaction, announce it.
+
+    A new actor has no child rows to replace and belongs to no cluster. Without owners
+    or accounts its SME assessment needs no one else's data and is written with the
+    row; without any child rows the view is the inserted row itself. So the common
+    create is two statements (the actor, the event); the others also write their child
+    rows, follow the ownership group, and read the actor back.
+    """
     actor_id = uuid.uuid4()
     profile = await _checked(session, command, actor_id)
-    await repository.insert_actor(session, {"id": actor_id, **_columns(profile)})
-    await _save_children(session, actor_id, profile, contacts=True)
-    changed = await refresh_sme(session, actor_id)
-    view = await _view(session, actor_id)
-    await _announce(session, view, registered=True)
-    await _announce_others(session, changed - {actor_id})
+    columns = {"id": actor_id, **_columns(profile)}
+    lone = not profile.owners and not profile.financials
+    if lone:
+        columns |= _lone_sme(actor_id, profile)
+    row = await repository.insert_actor(session, columns)
+    children = _child_rows(profile)
+    changed: set[uuid.UUID] = set()
+    if any(children.values()):
+        await repository.insert_children(session, actor_id, **children)
+        if not lone:
+            changed = await refresh_sme(session, actor_id)
+        view = await _view(session, actor_id)
+    else:
+        view = to_view({**row._mapping, **NO_CHILDREN}, show_contacts=True)
+    await _announce_with_others(session, view, changed, registered=True)
     return view
 
 
@@ -323,7 +373,7 @@ async def update(
         raise ProblemException(
             409, "actor-inactive", "Actor inactive", f"actor {actor_id} is deactivated"
         )
-    current = profile_of(to_view(row, show_contacts=True))
+    current = profile_of(to_view(row._mapping, show_contacts=True))
     changes = patch.model_dump(exclude_unset=True)
     try:
         merged = ProfileFields.model_validate({**current.model_dump(), **changes})
@@ -334,8 +384,7 @@ async def update(
     await _save_children(session, actor_id, profile, contacts="contacts" in changes)
     changed = await refresh_sme(session, actor_id)
     view = await _view(session, actor_id)
-    await _announce(session, view, registered=False)
-    await _announce_others(session, changed - {actor_id})
+    await _announce_with_others(session, view, changed, registered=False)
     return view
 
 
@@ -347,7 +396,7 @@ async def deactivate(
         raise not_found(actor_id)
     check_version(if_match, row.version, f"actor {actor_id}")
     if not row.active:
-        return to_view(row, show_contacts=True)  # already done: a retry changes nothing
+        return to_view(row._mapping, show_contacts=True)  # already done: a retry changes nothing
     now = datetime.now(UTC)
     updated = await repository.update_actor(
         session, actor_id, {"active": False, "deactivated_at": now, "deactivation_reason": reason}
@@ -432,14 +481,16 @@ async def register_imported_many(
     loaded = await repository.get_full_many(
         session, [row["id"] for row in rows], OFFER_VALUES, NEED_VALUES
     )
-    views = {row.id: to_view(row, show_contacts=True) for row in loaded}
+    views = {row.id: to_view(row._mapping, show_contacts=True) for row in loaded}
     inserted = iter(rows)
     results: list[Actor | str] = []
+    events: list[PendingEvent] = []
     for outcome in outcomes:
         if outcome is None:
             outcome = views[next(inserted)["id"]]
-            await _announce(session, outcome, registered=True)
+            events.append(_event(outcome, registered=True))
         results.append(outcome)
+    await add_events(session, events)
     return results
 
 
