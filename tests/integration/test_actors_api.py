@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -146,8 +147,13 @@ async def test_health_is_open_and_readiness_reports_dependencies(
     registry: httpx.AsyncClient,
 ) -> None:
     assert (await registry.get("/healthz")).json() == {"status": "ok"}
-    ready = await registry.get("/readyz")
-    assert ready.status_code == 200
+    # Ready once its consumer (accepted team proposals) has joined its group.
+    deadline = asyncio.get_running_loop().time() + 15
+    while (ready := await registry.get("/readyz")).status_code != 200:
+        assert ready.status_code == 503, ready.text
+        assert asyncio.get_running_loop().time() < deadline, ready.json()
+        await asyncio.sleep(0.1)
+    assert ready.json()["checks"]["consumers"] == {"registry.accepted-teams": "running"}
     assert ready.json()["checks"]["database"] == "up"
     assert ready.json()["checks"]["broker"] == "up"
     metrics = await registry.get("/metrics")

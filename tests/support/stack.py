@@ -71,6 +71,9 @@ class TestStack:
             f"{prefix}_CONSUMER_FETCH_MAX_WAIT_MS": "20",
             f"{prefix}_CONSUMER_BACKOFF_INITIAL_SECONDS": "0.05",
             f"{prefix}_CONSUMER_BACKOFF_MAX_SECONDS": "0.5",
+            # Tansu holds a new group's first join for half the session timeout.
+            f"{prefix}_CONSUMER_SESSION_TIMEOUT_MS": "2000",
+            f"{prefix}_CONSUMER_HEARTBEAT_INTERVAL_MS": "500",
             **extra,
         }
 

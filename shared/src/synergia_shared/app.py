@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -117,6 +118,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                     backoff_initial=settings.consumer_backoff_initial_seconds,
                     backoff_max=settings.consumer_backoff_max_seconds,
                     fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+                    session_timeout_ms=settings.consumer_session_timeout_ms,
+                    heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
                 )
                 await runner.start()
                 app.state.consumer_runners.append(runner)
@@ -126,10 +129,12 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             yield
         finally:
             _gc_tuning.stop(gc_tuned)
-            # Consumers finish the event in hand and commit; the relay flushes what
-            # the last requests committed; then the connections close.
-            for runner in app.state.consumer_runners:
-                await runner.stop(settings.drain_timeout_seconds)
+            # Consumers finish the event in hand and commit (all at once: each may be
+            # waiting on the broker); the relay flushes what the last requests
+            # committed; then the connections close.
+            await asyncio.gather(
+                *(r.stop(settings.drain_timeout_seconds) for r in app.state.consumer_runners)
+            )
             if app.state.relay is not None:
                 await app.state.relay.stop(settings.drain_timeout_seconds)
             await bus.close()

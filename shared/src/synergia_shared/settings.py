@@ -76,6 +76,16 @@ class ServiceSettings(BaseSettings):
         "as soon as records arrive; a broker that holds the fetch for the full wait "
         "(the embedded Tansu does) adds up to this much delivery latency.",
     )
+    consumer_session_timeout_ms: int = Field(
+        default=10_000,
+        description="How long the broker waits for a silent consumer before giving its "
+        "partitions to another. Shorter moves partitions of a dead process sooner but "
+        "risks needless rebalances; the embedded Tansu also holds a group's first join "
+        "for half of it.",
+    )
+    consumer_heartbeat_interval_ms: int = Field(
+        default=3_000, description="Consumer heartbeats; keep below a third of the session."
+    )
     drain_timeout_seconds: float = 10.0
     gc_young_threshold: int = Field(
         default=10_000,

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -45,6 +45,7 @@ from synergia_shared.metrics import (
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
 
@@ -118,6 +119,8 @@ class ConsumerRunner:
         backoff_initial: float = 0.2,
         backoff_max: float = 5.0,
         fetch_max_wait_ms: int = 500,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 3_000,
     ) -> None:
         self.consumer = consumer
         self._sessions = sessions
@@ -127,6 +130,8 @@ class ConsumerRunner:
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._session_timeout_ms = session_timeout_ms
+        self._heartbeat_interval_ms = heartbeat_interval_ms
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._positions: dict[TopicPartition, int] = {}
@@ -148,6 +153,8 @@ class ConsumerRunner:
             auto_offset_reset="earliest",
             max_poll_records=500,
             fetch_max_wait_ms=self._fetch_max_wait_ms,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=self._heartbeat_interval_ms,
         )
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -160,11 +167,35 @@ class ConsumerRunner:
                 self._task.cancel()
                 logger.warning("consumer %s did not stop within %.1fs", self.consumer.name, timeout)
 
+    async def _until_stopping(self, operation: Awaitable[T]) -> tuple[bool, T | None]:
+        """Run ``operation`` unless the runner is asked to stop first: ``(done, result)``.
+
+        Joining a new consumer group, or fetching during a rebalance, can take seconds;
+        stopping must not wait for it. Abandoning either loses nothing: nothing from it
+        was applied, so nothing was committed, and the next owner starts from the last
+        commit.
+        """
+        work = asyncio.ensure_future(operation)
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not work.done():
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            return False, None
+        return True, work.result()
+
     async def _run(self) -> None:
         while True:
             kafka = self._new_kafka_consumer()
             try:
-                await kafka.start()
+                started, _ = await self._until_stopping(kafka.start())
+                if not started:
+                    await kafka.stop()
+                    return
                 break
             except KafkaError as exc:
                 await kafka.stop()
@@ -204,25 +235,9 @@ class ConsumerRunner:
     async def _fetch(
         self, kafka: AIOKafkaConsumer
     ) -> dict[TopicPartition, list[ConsumerRecord[Any, Any]]]:
-        """The next records, or none as soon as the runner is asked to stop.
-
-        A fetch can wait seconds (the first join of a new group, a rebalance); stopping
-        must not wait for it. Abandoning a fetch loses nothing: nothing from it was
-        applied, so nothing was committed, and the next owner starts from the last commit.
-        """
-        fetch = asyncio.ensure_future(kafka.getmany(timeout_ms=500, max_records=500))
-        stopping = asyncio.ensure_future(self._stopping.wait())
-        try:
-            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopping.cancel()
-        if not fetch.done():
-            fetch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await fetch
-            return {}
-        batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = fetch.result()
-        return batches
+        """The next records, or none as soon as the runner is asked to stop."""
+        _, batches = await self._until_stopping(kafka.getmany(timeout_ms=500, max_records=500))
+        return batches or {}
 
     async def _process_partition(
         self, kafka: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]
