@@ -19,11 +19,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench import cordis_bench, http_bench, propagation, relay_bench, search_bench
+from bench import (
+    catchup_bench,
+    cordis_bench,
+    http_bench,
+    partner_bench,
+    propagation,
+    ranking_bench,
+    relay_bench,
+    search_bench,
+    team_bench,
+)
 from bench.stack import BenchStack
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-ALL = ("http", "propagation", "relay", "cordis", "search")
+ALL = (
+    "http",
+    "propagation",
+    "relay",
+    "cordis",
+    "search",
+    "partners",
+    "teams",
+    "catchup",
+    "ranking",
+)
 T = TypeVar("T")
 # The product as configured, then with the consumer's fetch wait lowered: the embedded
 # broker (Tansu) holds a fetch for its full wait instead of answering when records arrive.
@@ -51,6 +71,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--relay-events", type=int, default=20_000)
     parser.add_argument("--search-actors", type=int, default=100_000)
     parser.add_argument("--search-samples", type=int, default=200, help="per search scenario")
+    parser.add_argument(
+        "--partner-sizes",
+        default=",".join(str(n) for n in partner_bench.SIZES),
+        help="comma-separated world sizes (actors) for the partner-search bench",
+    )
+    parser.add_argument("--partner-samples", type=int, default=15, help="per partner scenario")
+    parser.add_argument("--team-actors", type=int, default=team_bench.ACTORS)
+    parser.add_argument("--team-repeats", type=int, default=3, help="HTTP calls per k")
+    parser.add_argument("--catchup-actors", type=int, default=catchup_bench.ACTORS)
+    parser.add_argument("--ranking-actors", type=int, default=ranking_bench.ACTORS)
+    parser.add_argument("--ranking-searchers", type=int, default=ranking_bench.SEARCHERS)
     return parser.parse_args(argv)
 
 
@@ -63,6 +94,10 @@ async def run_all(
         "relay": relay_bench.render,
         "cordis": cordis_bench.render,
         "search": search_bench.render,
+        "partners": partner_bench.render,
+        "teams": team_bench.render,
+        "catchup": catchup_bench.render,
+        "ranking": ranking_bench.render,
     }
     try:
         for name in selected:
@@ -96,6 +131,26 @@ async def run_all(
             elif name == "search":
                 results[name] = await search_bench.run(
                     stack, log_dir, actors=args.search_actors, samples=args.search_samples
+                )
+            elif name == "partners":
+                results[name] = await partner_bench.run(
+                    stack,
+                    log_dir,
+                    sizes=tuple(int(n) for n in args.partner_sizes.split(",") if n),
+                    samples=args.partner_samples,
+                )
+            elif name == "teams":
+                results[name] = await team_bench.run(
+                    stack, log_dir, actors=args.team_actors, repeats=args.team_repeats
+                )
+            elif name == "catchup":
+                results[name] = await catchup_bench.run(stack, actors=args.catchup_actors)
+            elif name == "ranking":
+                results[name] = await ranking_bench.run(
+                    stack,
+                    log_dir,
+                    actors=args.ranking_actors,
+                    searchers=args.ranking_searchers,
                 )
             else:
                 results[name] = await relay_bench.run(stack, events=args.relay_events)

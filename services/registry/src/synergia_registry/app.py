@@ -9,6 +9,7 @@ from synergia_registry.actors.router import router as actors_router
 from synergia_registry.clusters.router import router as clusters_router
 from synergia_registry.imports.router import router as imports_router
 from synergia_registry.settings import RegistrySettings
+from synergia_registry.value_chains.accepted_teams import accepted_teams
 from synergia_registry.value_chains.router import router as value_chains_router
 
 
@@ -19,6 +20,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             title="Synergia registry",
             description="Innovation actors, cluster organisations and value-chain initiatives.",
             routers=[actors_router, clusters_router, value_chains_router, imports_router],
+            consumers=[accepted_teams()],
             openapi_tags=[
                 {"name": "actors", "description": "Innovation actors."},
                 {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 
+from synergia_shared.events import matching as mat
 from synergia_shared.events import registry as reg
 from synergia_shared.events import topics
 from synergia_shared.events.base import EventData
@@ -25,10 +26,15 @@ class EventSpec:
 
 
 REGISTRY = "/synergia/registry"
+MATCHING = "/synergia/matching"
 
 
 def _registry(name: str, model: builtins.type[EventData], topic: str) -> EventSpec:
     return EventSpec(type=f"eu.synergia.registry.{name}", model=model, topic=topic, source=REGISTRY)
+
+
+def _matching(name: str, model: builtins.type[EventData], topic: str) -> EventSpec:
+    return EventSpec(type=f"eu.synergia.matching.{name}", model=model, topic=topic, source=MATCHING)
 
 
 CATALOGUE: dict[str, EventSpec] = {
@@ -51,6 +57,8 @@ CATALOGUE: dict[str, EventSpec] = {
             reg.ValueChainStatusChangedV1,
             topics.REGISTRY_VALUE_CHAIN,
         ),
+        _matching("proposal.accepted.v1", mat.TeamProposalAcceptedV1, topics.MATCHING_PROPOSAL),
+        _matching("proposal.declined.v1", mat.TeamProposalDeclinedV1, topics.MATCHING_PROPOSAL),
     )
 }
 

@@ -247,3 +247,13 @@ async def eligibility_facts(
         controlled_by.label("controlled_by"),
     ).where(actors.c.id.in_(select(reach.c.id)))
     return list((await session.execute(query)).all())
+
+
+async def add_participants(
+    session: AsyncSession, value_chain_id: uuid.UUID, participants: Sequence[dict[str, Any]]
+) -> None:
+    """Append participants after the existing ones (positions in order)."""
+    await session.execute(
+        insert(value_chain_participants),
+        [{**p, "value_chain_id": value_chain_id} for p in participants],
+    )

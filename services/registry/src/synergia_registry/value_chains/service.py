@@ -133,6 +133,13 @@ async def _publish_state(session: AsyncSession, view: ValueChain) -> None:
     )
 
 
+async def publish_changed(session: AsyncSession, saved: Row[Any]) -> ValueChain:
+    """Announce the value chain's state after a change made outside a request."""
+    view = await _load_view(session, saved)
+    await _publish_state(session, view)
+    return view
+
+
 def _may_lead(principal: Principal, lead_actor_ids: Sequence[uuid.UUID]) -> bool:
     return is_admin(principal) or manages_any_cluster(principal, lead_actor_ids)
 

@@ -1,0 +1,208 @@
+"""Benchmark: projection catch-up, ``rebuild_projections`` from the registry's topics.
+
+N actor events (``bench.matching_world``; the registry's ``ActorRegisteredV1`` for each
+generated actor) plus cluster profiles, memberships and value chains are published to
+fresh topics (the relay's producer settings, key = aggregate id). Then, timed:
+
+- ``rebuild``: ``synergia_matching.rebuild.rebuild_projections`` into a fresh, migrated
+  matching database (the live consumers' handlers and inbox, one transaction per fetched
+  batch): events applied per second;
+- ``raw read``: a bare aiokafka consumer reading the same partitions from the beginning
+  to the end offsets, doing nothing with the records (the broker's read rate);
+- ``raw read + decode``: the same, parsing each record as the rebuild does (CloudEvent
+  envelope and the event's pydantic model);
+- ``raw COPY``: the same actors' projection rows (as ``matching_world.profile_row``
+  computes them) COPYed with asyncpg into another fresh database (the database's bulk
+  write rate, without events).
+
+After the rebuild, the rebuilt actor_profiles must equal the COPYed ones (same rows, same
+offers/needs texts): this checks that the COPY path the other matching benches use writes
+what the real consumer writes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from synergia_matching.consumers import projection_consumers
+from synergia_matching.rebuild import rebuild_projections
+from synergia_matching.settings import MatchingSettings
+from synergia_shared.db import create_engine, create_session_factory
+from synergia_shared.events.topics import REGISTRY_ACTOR, REGISTRY_CLUSTER, REGISTRY_VALUE_CHAIN
+
+from bench import matching_world
+from bench.stack import BenchStack, dsn
+from bench.stats import ratio, table
+
+ACTORS = 20_000
+CHAINS = 20
+TOPICS = (REGISTRY_ACTOR, REGISTRY_CLUSTER, REGISTRY_VALUE_CHAIN)
+CHECKSUM = (
+    "SELECT count(*) AS n, md5(string_agg(actor_id::text || offers_text || needs_text "
+    "|| active::text || offered_competences::text, '|' ORDER BY actor_id)) AS digest "
+    "FROM actor_profiles"
+)
+
+
+async def raw_read(kafka: str, prefix: str, *, decode: bool) -> dict[str, float]:
+    """Read every partition of the topics to its end offset; optionally decode."""
+    decoders = {t: [c for c in projection_consumers() if t in c.topics] for t in TOPICS}
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka,
+        group_id=None,
+        enable_auto_commit=False,
+        client_id="bench-raw-read",
+        max_poll_records=1000,
+    )
+    await consumer.start()
+    try:
+        started = time.perf_counter()
+        await consumer.topics()
+        partitions = [
+            TopicPartition(f"{prefix}{t}", p)
+            for t in TOPICS
+            for p in sorted(consumer.partitions_for_topic(f"{prefix}{t}") or ())
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        records = 0
+        while remaining:
+            fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=1000)
+            for tp, batch in fetched.items():
+                topic = tp.topic.removeprefix(prefix)
+                for record in batch:
+                    if record.offset >= ends[tp]:
+                        break
+                    records += 1
+                    if decode:
+                        for c in decoders[topic]:
+                            c.decode(record.value)
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        seconds = time.perf_counter() - started
+    finally:
+        await consumer.stop()
+    return {"records": records, "seconds": seconds, "events_per_s": records / seconds}
+
+
+async def checksum(database_url: str) -> tuple[int, str]:
+    conn = await asyncpg.connect(dsn(database_url))
+    try:
+        row = await conn.fetchrow(CHECKSUM)
+    finally:
+        await conn.close()
+    return row["n"], row["digest"]
+
+
+async def run(stack: BenchStack, *, actors: int = ACTORS) -> dict[str, Any]:
+    world = matching_world.generate(actors)
+    messages = matching_world.actor_messages(world.events)
+    messages += matching_world.network_events(world, chains=CHAINS)
+    counts = {t: sum(1 for m in messages if m.topic == t) for t in TOPICS}
+    prefix = await stack.topics("catchup")
+    publish_s = await matching_world.publish(stack.kafka, prefix, messages)
+    print(
+        f"  published {len(messages):,} events ({counts}) in {publish_s:.1f} s; "
+        f"mean {sum(len(m.payload) for m in messages) / len(messages):.0f} B",
+        flush=True,
+    )
+
+    read = await raw_read(stack.kafka, prefix, decode=False)
+    decoded = await raw_read(stack.kafka, prefix, decode=True)
+
+    copy_url = await stack.fresh_database("matching", "catchupcopy")
+    started = time.perf_counter()
+    loaded = await matching_world.load_profiles(copy_url, world.events)
+    copy_s = loaded.seconds["copy"]
+    copy_total_s = time.perf_counter() - started
+
+    rebuild_url = await stack.fresh_database("matching", "catchup")
+    settings = MatchingSettings(
+        database_url=rebuild_url,
+        kafka_bootstrap_servers=stack.kafka,
+        kafka_topic_prefix=prefix,
+    )
+    engine = create_engine(settings)
+    try:
+        report = await rebuild_projections(create_session_factory(engine), settings, reset=False)
+    finally:
+        await engine.dispose()
+    if report.failed:
+        raise RuntimeError(f"rebuild failed on {len(report.failed)} events: {report.failed[:3]}")
+    rebuilt, copied = await checksum(rebuild_url), await checksum(copy_url)
+    rebuild = {
+        "events_read": report.events_read,
+        "applied": report.applied,
+        "duplicates": report.duplicates,
+        "ignored": report.ignored,
+        "seconds": report.seconds,
+        "events_per_s": report.events_per_second,
+    }
+    print(
+        f"  rebuild: {report.applied:,} events in {report.seconds:.1f} s "
+        f"({report.events_per_second:,.0f}/s); raw read {read['events_per_s']:,.0f}/s",
+        flush=True,
+    )
+    return {
+        "actors": actors,
+        "events": len(messages),
+        "events_per_topic": counts,
+        "payload_bytes_mean": sum(len(m.payload) for m in messages) / len(messages),
+        "publish_seconds": publish_s,
+        "rebuild": rebuild,
+        "raw_read": read,
+        "raw_read_decode": decoded,
+        "raw_copy": {
+            "rows": loaded.actors,
+            "copy_seconds": copy_s,
+            "rows_per_s": loaded.actors / copy_s,
+            "with_row_building_and_analyze_seconds": copy_total_s,
+        },
+        "rebuild_to_read": ratio(rebuild["events_per_s"], read["events_per_s"]),
+        "rebuild_to_read_decode": ratio(rebuild["events_per_s"], decoded["events_per_s"]),
+        "rebuild_to_copy": ratio(rebuild["events_per_s"], loaded.actors / copy_s),
+        "rebuilt_rows": rebuilt[0],
+        "rebuilt_equals_copy": rebuilt == copied,
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    r = report["rebuild"]
+    rows: list[list[object]] = [
+        ["rebuild_projections (apply, inbox, batches)", r["events_per_s"], r["seconds"], "1.00x"],
+        [
+            "raw aiokafka read to the end",
+            report["raw_read"]["events_per_s"],
+            report["raw_read"]["seconds"],
+            f"{report['rebuild_to_read']:.3f}x",
+        ],
+        [
+            "raw read + decode (envelope + model)",
+            report["raw_read_decode"]["events_per_s"],
+            report["raw_read_decode"]["seconds"],
+            f"{report['rebuild_to_read_decode']:.3f}x",
+        ],
+        [
+            "raw asyncpg COPY of the actor rows",
+            report["raw_copy"]["rows_per_s"],
+            report["raw_copy"]["copy_seconds"],
+            f"{report['rebuild_to_copy']:.3f}x",
+        ],
+    ]
+    title = (
+        f"Projection catch-up: {report['events']:,} events ({report['actors']:,} actors + "
+        f"cluster and value-chain events, {report['payload_bytes_mean']:.0f} B mean) "
+        "into a fresh matching database"
+    )
+    text = table(title, ["path", "events/s", "seconds", "rebuild/this"], rows)
+    text += (
+        f"\n(rebuilt {report['rebuilt_rows']:,} actor profiles; equal to the COPYed rows: "
+        f"{'yes' if report['rebuilt_equals_copy'] else 'NO'}; "
+        f"published in {report['publish_seconds']:.1f} s)"
+    )
+    return text

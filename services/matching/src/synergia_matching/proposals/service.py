@@ -1,0 +1,427 @@
+"""Team proposal use cases: propose teams for a value chain, accept or decline one.
+
+Proposing reads the projection in one short read, solves outside any transaction (the
+solver runs in a worker thread for up to its time limit; no connection is held), then
+stores the proposals in a transaction of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.db import SessionFactory, read_only, unit_of_work
+from synergia_shared.events.matching import (
+    TeamMemberV1,
+    TeamProposalAcceptedV1,
+    TeamProposalDeclinedV1,
+)
+from synergia_shared.http.auth import Principal, Role
+from synergia_shared.http.problems import ProblemException
+from synergia_shared.messaging.outbox import add_event
+
+from synergia_matching.network import repository as network
+from synergia_matching.partners import repository as partners
+from synergia_matching.partners.terms import term_groups
+from synergia_matching.proposals import repository, rules
+from synergia_matching.proposals.schemas import (
+    Objective,
+    ObjectiveTerm,
+    StageRef,
+    TeamMember,
+    TeamProposal,
+    TeamProposals,
+    TeamRequest,
+)
+from synergia_matching.regions import repository as regions
+from synergia_matching.regions.rules import enclosing_codes, region_alignments
+from synergia_matching.teams import (
+    Candidate,
+    NoTeam,
+    Proposal,
+    Stage,
+    TeamConstraints,
+    propose_teams,
+)
+
+AGGREGATE = "team_proposal"
+OPEN_STATUSES = frozenset({"draft", "open", "formed"})
+
+
+def _invalid(errors: list[dict[str, Any]]) -> ProblemException:
+    return ProblemException(
+        422,
+        "validation-error",
+        "Request validation failed",
+        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
+        errors=errors,
+    )
+
+
+def _not_found(what: str) -> ProblemException:
+    return ProblemException(404, "not-found", "Not Found", what)
+
+
+def may_decide(principal: Principal, lead_actor_ids: Sequence[uuid.UUID]) -> bool:
+    """Admins, and the managers of the value chain's lead clusters."""
+    if Role.ADMIN in principal.roles:
+        return True
+    return Role.CLUSTER_MANAGER in principal.roles and principal.actor_id in {
+        str(a) for a in lead_actor_ids
+    }
+
+
+def _ensure_may_decide(principal: Principal, chain: Row[Any]) -> None:
+    if not may_decide(principal, chain.lead_actor_ids):
+        raise ProblemException(
+            403,
+            "forbidden",
+            "Forbidden",
+            f"only an admin or a manager of a lead cluster of value chain "
+            f"{chain.value_chain_id} may do this",
+        )
+
+
+@dataclass(frozen=True)
+class World:
+    """What the solver needs, read from the projection in one go."""
+
+    chain: Row[Any]
+    stages: list[Stage]
+    stage_names: dict[uuid.UUID, str]
+    candidates: list[Candidate]
+    names: dict[uuid.UUID, str]
+
+
+async def _world(
+    session: AsyncSession, value_chain_id: uuid.UUID, body: TeamRequest, principal: Principal
+) -> tuple[World, frozenset[uuid.UUID]]:
+    chain = await network.get_value_chain(session, value_chain_id)
+    if chain is None:
+        raise _not_found(f"value chain {value_chain_id} is not known here (yet)")
+    _ensure_may_decide(principal, chain)
+    if chain.status not in OPEN_STATUSES:
+        raise ProblemException(
+            409,
+            "value-chain-closed",
+            "Value chain closed",
+            f"value chain {value_chain_id} is {chain.status}; teams are proposed while it is "
+            "draft, open or formed",
+        )
+    raw_stages = sorted(chain.stages, key=lambda s: s["position"])
+    if not raw_stages:
+        raise ProblemException(
+            409,
+            "no-stages",
+            "Nothing to cover",
+            f"value chain {value_chain_id} has no stages yet; add them in the registry",
+        )
+    errors: list[dict[str, Any]] = []
+    budgets: dict[uuid.UUID, Decimal] = {}
+    known_stages = {uuid.UUID(s["id"]) for s in raw_stages}
+    for i, entry in enumerate(body.stage_budgets):
+        if entry.stage_id not in known_stages:
+            errors.append(
+                {
+                    "loc": ["body", "stage_budgets", i, "stage_id"],
+                    "msg": f"value chain {value_chain_id} has no stage {entry.stage_id}",
+                }
+            )
+        budgets[entry.stage_id] = entry.budget
+    must = list(dict.fromkeys(body.must_include))
+    if body.include_lead_actors:
+        must += [a for a in chain.lead_actor_ids if a not in must and a not in body.exclude]
+    stages = [
+        Stage(
+            id=uuid.UUID(s["id"]),
+            name=s["name"],
+            position=s["position"],
+            budget=budgets.get(uuid.UUID(s["id"])),
+        )
+        for s in raw_stages
+    ]
+    fits: dict[uuid.UUID, dict[uuid.UUID, float]] = {}
+    words: list[str] = []
+    for raw, stage in zip(raw_stages, stages, strict=True):
+        groups = term_groups(raw.get("keywords", []), f"{raw['name']} {raw.get('description', '')}")
+        kept = await partners.non_empty_queries(session, [g.tsquery() for g in groups])
+        groups = [g for g, k in zip(groups, kept, strict=True) if k]
+        words += [w for g in groups for w in g.members]
+        for row in await repository.stage_fits(
+            session, [g.tsquery() for g in groups], raw.get("competences", []), body.exclude
+        ):
+            fit = rules.stage_fit(row.text_fit, row.competence_fit)
+            if fit > 0:
+                fits.setdefault(row.actor_id, {})[stage.id] = fit
+    ids = list(dict.fromkeys([*fits, *must]))
+    found = {row.actor_id: row for row in await repository.profiles(session, ids)}
+    for i, actor_id in enumerate(body.must_include):
+        if actor_id not in found:
+            errors.append(
+                {
+                    "loc": ["body", "must_include", i],
+                    "msg": f"actor {actor_id} is not known to matching (yet)",
+                }
+            )
+    if errors:
+        raise _invalid(errors)
+    entities = rules.entity_ids(found, await repository.linked_pairs(session, list(found)))
+    aligned = region_alignments(
+        await regions.all_strategies(session),
+        nace_codes=[],
+        ecosystems=chain.ecosystems,
+        words=words,
+    )
+    candidates = []
+    for actor_id, row in found.items():
+        s3 = max(
+            (
+                aligned[c].score
+                for c in enclosing_codes(row.nuts_code or row.country)
+                if c in aligned
+            ),
+            default=0.0,
+        )
+        candidates.append(
+            Candidate(
+                actor_id=actor_id,
+                name=row.legal_name,
+                entity_id=entities[actor_id],
+                country=row.country,
+                country_eligible=rules.eligible(row.country_standing) and row.active,
+                nace_sections=frozenset(code[0] for code in row.nace_codes),
+                ecosystems=frozenset(row.ecosystems),
+                is_sme=row.sme_category in rules.SME_CATEGORIES,
+                fit=fits.get(actor_id, {}),
+                s3_alignment=s3,
+            )
+        )
+    world = World(
+        chain=chain,
+        stages=stages,
+        stage_names={s.id: s.name for s in stages},
+        candidates=candidates,
+        names={a: r.legal_name for a, r in found.items()},
+    )
+    return world, frozenset(must)
+
+
+def _constraints(body: TeamRequest, must: frozenset[uuid.UUID]) -> TeamConstraints:
+    return TeamConstraints(
+        min_entities=body.min_entities,
+        min_countries=body.min_countries,
+        min_nace_sections=body.min_nace_sections,
+        min_sme_share=body.min_sme_budget_share,
+        member_sme_share=body.min_sme_member_share,
+        max_team_size=body.max_team_size,
+        must_include=must,
+        exclude=frozenset(body.exclude),
+        k=body.k,
+        time_limit_seconds=body.time_limit_seconds,
+    )
+
+
+def _members(world: World, proposal: Proposal) -> list[dict[str, Any]]:
+    budgets = {s.id: s.budget for s in world.stages}
+    leads = list(world.chain.lead_actor_ids)
+    members = []
+    for m in proposal.members:
+        stage_budgets = [b for s in m.stage_ids if (b := budgets[s]) is not None]
+        planned = (
+            sum(stage_budgets, Decimal(0))
+            if stage_budgets and len(stage_budgets) == len(m.stage_ids)
+            else None
+        )
+        members.append(
+            {
+                "actor_id": str(m.actor_id),
+                "legal_name": m.name,
+                "country": m.country,
+                "sme": m.is_sme,
+                "must_include": m.must_include,
+                "role": rules.role_for(m.actor_id, leads, bool(m.stage_ids)),
+                "stages": [{"id": str(s), "name": world.stage_names[s]} for s in m.stage_ids],
+                "planned_budget": None if planned is None else str(planned),
+            }
+        )
+    return members
+
+
+def _row(
+    world: World, request_id: uuid.UUID, proposal: Proposal, body: TeamRequest, by: str
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "value_chain_id": world.chain.value_chain_id,
+        "request_id": request_id,
+        "rank": proposal.rank,
+        "status": "proposed",
+        "solver_status": proposal.status,
+        "members": _members(world, proposal),
+        "objective": {
+            "total": proposal.objective,
+            "terms": [
+                {
+                    "name": t.name,
+                    "raw": t.raw,
+                    "weight": t.weight,
+                    "contribution": t.contribution,
+                    "explanation": t.description,
+                }
+                for t in proposal.breakdown.terms
+            ],
+            "sme_share": str(proposal.sme_share),
+            "sme_share_basis": proposal.sme_share_basis,
+            "countries": list(proposal.countries),
+            "sectors": list(proposal.sectors),
+            "independent_entities": proposal.entities,
+            "candidates_considered": proposal.candidates_considered,
+            "candidates_total": proposal.candidates_total,
+        },
+        "constraints": body.model_dump(mode="json"),
+        "created_by": by,
+    }
+
+
+def to_view(row: Row[Any]) -> TeamProposal:
+    o = row.objective
+    return TeamProposal(
+        id=row.id,
+        value_chain_id=row.value_chain_id,
+        request_id=row.request_id,
+        rank=row.rank,
+        status=row.status,
+        solver_status=row.solver_status,
+        members=[
+            TeamMember(
+                actor_id=m["actor_id"],
+                legal_name=m["legal_name"],
+                country=m["country"],
+                sme=m["sme"],
+                must_include=m["must_include"],
+                role=m["role"],
+                stages=[StageRef(**s) for s in m["stages"]],
+                planned_budget=m["planned_budget"],
+            )
+            for m in row.members
+        ],
+        objective=Objective(total=o["total"], terms=[ObjectiveTerm(**t) for t in o["terms"]]),
+        sme_share=Decimal(o["sme_share"]),
+        sme_share_basis=o["sme_share_basis"],
+        countries=o["countries"],
+        sectors=o["sectors"],
+        independent_entities=o["independent_entities"],
+        candidates_considered=o["candidates_considered"],
+        candidates_total=o["candidates_total"],
+        created_at=row.created_at,
+        decided_at=row.decided_at,
+        decided_by=row.decided_by,
+        decision_reason=row.decision_reason,
+        version=row.version,
+    )
+
+
+async def propose(
+    sessions: SessionFactory, value_chain_id: uuid.UUID, body: TeamRequest, principal: Principal
+) -> TeamProposals:
+    async with read_only(sessions) as session:
+        world, must = await _world(session, value_chain_id, body, principal)
+    result = await asyncio.to_thread(
+        propose_teams, world.stages, world.candidates, _constraints(body, must)
+    )
+    request_id = uuid.uuid4()
+    if isinstance(result, NoTeam):
+        return TeamProposals(
+            request_id=request_id,
+            value_chain_id=value_chain_id,
+            outcome="no_team",
+            proposals=[],
+            reasons=list(result.reasons),
+        )
+    rows = [_row(world, request_id, p, body, principal.subject) for p in result]
+    async with unit_of_work(sessions) as session:
+        await repository.add(session, rows)
+        stored = await repository.of_request(session, request_id)
+    return TeamProposals(
+        request_id=request_id,
+        value_chain_id=value_chain_id,
+        outcome="proposed",
+        proposals=[to_view(r) for r in stored],
+        reasons=[],
+    )
+
+
+async def get(session: AsyncSession, proposal_id: uuid.UUID) -> TeamProposal:
+    row = await repository.get(session, proposal_id)
+    if row is None:
+        raise _not_found(f"no team proposal {proposal_id}")
+    return to_view(row)
+
+
+async def decide(
+    session: AsyncSession,
+    proposal_id: uuid.UUID,
+    principal: Principal,
+    *,
+    accept: bool,
+    reason: str | None = None,
+) -> TeamProposal:
+    """Accept or decline once; repeating the same decision answers the same (a retry)."""
+    row = await repository.get(session, proposal_id, for_update=True)
+    if row is None:
+        raise _not_found(f"no team proposal {proposal_id}")
+    chain = await network.get_value_chain(session, row.value_chain_id)
+    if chain is None:  # proposals exist only for projected chains; a rebuild may lag
+        raise _not_found(f"value chain {row.value_chain_id} is not known here (yet)")
+    _ensure_may_decide(principal, chain)
+    target = "accepted" if accept else "declined"
+    if row.status == target:
+        return to_view(row)
+    if row.status != "proposed":
+        raise ProblemException(
+            409,
+            "proposal-decided",
+            "Proposal already decided",
+            f"team proposal {proposal_id} was {row.status} by {row.decided_by}",
+        )
+    saved = await repository.decide(
+        session, proposal_id, status=target, decided_by=principal.subject, reason=reason
+    )
+    if accept:
+        event: TeamProposalAcceptedV1 | TeamProposalDeclinedV1 = TeamProposalAcceptedV1(
+            proposal_id=saved.id,
+            value_chain_id=saved.value_chain_id,
+            request_id=saved.request_id,
+            members=[
+                TeamMemberV1(
+                    actor_id=m["actor_id"],
+                    stage_ids=[s["id"] for s in m["stages"]],
+                    role=m["role"],
+                    planned_budget=m["planned_budget"],
+                )
+                for m in saved.members
+            ],
+            accepted_by=principal.subject,
+            accepted_at=saved.decided_at,
+            version=saved.version,
+        )
+    else:
+        event = TeamProposalDeclinedV1(
+            proposal_id=saved.id,
+            value_chain_id=saved.value_chain_id,
+            request_id=saved.request_id,
+            reason=reason,
+            declined_by=principal.subject,
+            declined_at=saved.decided_at,
+            version=saved.version,
+        )
+    await add_event(
+        session, event, aggregate_type=AGGREGATE, subject=str(saved.id), sequence=saved.version
+    )
+    return to_view(saved)

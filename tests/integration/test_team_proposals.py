@@ -1,0 +1,302 @@
+"""Team proposals through the real path: a value chain and its candidates registered in the
+registry, projected by matching, teams solved by CP-SAT, accepted as an event that the
+registry consumes to add the team to the value chain."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.support.stack import TestStack, auth
+
+MICRO = {"headcount": "6", "turnover": "900000", "balance_sheet": "700000"}
+LARGE = {"headcount": "900", "turnover": "300000000", "balance_sheet": "250000000"}
+
+
+async def register(registry: httpx.AsyncClient, name: str, country: str, **fields: Any) -> str:
+    figures = fields.pop("figures", MICRO)
+    body = {
+        "legal_name": name,
+        "kind": fields.pop("kind", "sme"),
+        "country": country,
+        "financials": [{"year": y, **figures} for y in (2023, 2024)],
+        **fields,
+    }
+    response = await registry.post("/v1/actors", json=body, headers=auth())
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def offer(title: str) -> list[dict[str, str]]:
+    return [{"type": "technology_offer", "title": title}]
+
+
+def manager(actor_id: str) -> dict[str, str]:
+    return auth("cluster_manager", actor_id=actor_id, subject=f"manager-of-{actor_id}")
+
+
+class World:
+    lead: str
+    chain: str
+    stages: list[dict[str, Any]]
+    ids: dict[str, str]
+
+
+@pytest.fixture
+async def world(registry: httpx.AsyncClient, matching: httpx.AsyncClient) -> World:
+    w = World()
+    w.lead = await register(
+        registry,
+        "Baltic Battery Cluster",
+        "LT",
+        kind="cluster_organisation",
+        figures=LARGE,
+        nace_codes=["94.11"],
+    )
+    w.ids = {
+        "collector": await register(
+            registry,
+            "Collecta Oy",
+            "FI",
+            offers=offer("Collection of spent batteries"),
+            nace_codes=["E38.11"],
+        ),
+        "collector_de": await register(
+            registry,
+            "Sammel GmbH",
+            "DE",
+            offers=offer("Battery collection and sorting"),
+            nace_codes=["E38.11"],
+        ),
+        "refiner": await register(
+            registry,
+            "Hydromet SAS",
+            "FR",
+            offers=offer("Hydrometallurgy of battery black mass"),
+            nace_codes=["C24.45"],
+        ),
+        "cathode": await register(
+            registry,
+            "Cathoda SpA",
+            "IT",
+            offers=offer("Cathode materials from recovered metals"),
+            nace_codes=["C20.13"],
+        ),
+        "big_cathode": await register(
+            registry,
+            "Megacathode AG",
+            "AT",
+            kind="large_enterprise",
+            figures=LARGE,
+            offers=offer("Cathode materials at scale"),
+            nace_codes=["C20.13"],
+        ),
+    }
+    chain = await registry.post(
+        "/v1/value-chains",
+        json={
+            "title": "Closed-loop battery materials",
+            "lead_actor_ids": [w.lead],
+            "ecosystems": ["energy_intensive"],
+            "stages": [
+                {"name": "Collection", "keywords": ["battery collection"]},
+                {"name": "Refining", "description": "hydrometallurgy of black mass"},
+                {"name": "Cathode materials", "keywords": ["cathode"]},
+            ],
+            "participants": [{"actor_id": w.lead, "role": "coordinator"}],
+        },
+        headers=manager(w.lead),
+    )
+    assert chain.status_code == 201, chain.text
+    w.chain = chain.json()["id"]
+    w.stages = chain.json()["stages"]
+    await until_projected(matching, w)
+    return w
+
+
+async def until_projected(matching: httpx.AsyncClient, w: World, timeout: float = 30.0) -> None:
+    """The chain and every actor have reached matching."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    for actor_id in [w.lead, *w.ids.values()]:
+        while (await matching.get(f"/v1/profiles/{actor_id}", headers=auth())).status_code != 200:
+            assert asyncio.get_running_loop().time() < deadline, f"{actor_id} never arrived"
+            await asyncio.sleep(0.05)
+    while True:
+        probe = await matching.post(
+            f"/v1/value-chains/{w.chain}/team-proposals",
+            json={
+                "stage_budgets": [
+                    {"stage_id": "00000000-0000-0000-0000-000000000000", "budget": "1"}
+                ]
+            },
+            headers=auth(),
+        )
+        if probe.status_code == 422:  # the chain is known: only the stage id is wrong
+            return
+        assert asyncio.get_running_loop().time() < deadline, probe.text
+        await asyncio.sleep(0.05)
+
+
+def budgets(w: World, amounts: list[str]) -> list[dict[str, str]]:
+    return [{"stage_id": s["id"], "budget": a} for s, a in zip(w.stages, amounts, strict=True)]
+
+
+async def outbox(stack: TestStack, service: str) -> list[dict[str, Any]]:
+    conn = await asyncpg.connect(stack.dsn(service))
+    try:
+        rows = await conn.fetch("SELECT payload FROM outbox ORDER BY id")
+    finally:
+        await conn.close()
+    return [json.loads(r["payload"]) for r in rows]
+
+
+async def test_teams_cover_every_stage_across_borders_and_acceptance_reaches_the_registry(
+    stack: TestStack, registry: httpx.AsyncClient, matching: httpx.AsyncClient, world: World
+) -> None:
+    response = await matching.post(
+        f"/v1/value-chains/{world.chain}/team-proposals",
+        json={"k": 2, "stage_budgets": budgets(world, ["100000", "300000", "200000"])},
+        headers=manager(world.lead),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["outcome"] == "proposed"
+    first, second = body["proposals"]
+    assert first["solver_status"] == "optimal"
+    assert first["objective"]["total"] >= second["objective"]["total"]
+    assert {frozenset(m["actor_id"] for m in p["members"]) for p in (first, second)}.__len__() == 2
+
+    members = {m["legal_name"]: m for m in first["members"]}
+    assert members["Baltic Battery Cluster"]["must_include"], "the lead is in every team"
+    assert members["Baltic Battery Cluster"]["role"] == "coordinator"
+    covered = [s["name"] for m in first["members"] for s in m["stages"]]
+    assert sorted(covered) == ["Cathode materials", "Collection", "Refining"]
+    assert members["Hydromet SAS"]["stages"] == [{"id": world.stages[1]["id"], "name": "Refining"}]
+    assert "Megacathode AG" not in members, "the SME budget share and SME focus prefer Cathoda"
+    assert len(first["countries"]) >= 3
+    assert first["independent_entities"] >= 3
+    assert first["sme_share_basis"] == "budget"
+    assert float(first["sme_share"]) >= 0.75
+    assert (
+        sum(t["contribution"] for t in first["objective"]["terms"]) == first["objective"]["total"]
+    )
+    assert all(t["explanation"] for t in first["objective"]["terms"])
+
+    stored = await matching.get(f"/v1/team-proposals/{first['id']}", headers=auth("viewer"))
+    assert stored.status_code == 200
+    assert stored.json() == first
+
+    # Accept: once, as an event, and the registry adds the team to the value chain.
+    accepted = await matching.post(
+        f"/v1/team-proposals/{first['id']}/accept", headers=manager(world.lead)
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted"
+    again = await matching.post(
+        f"/v1/team-proposals/{first['id']}/accept", headers=manager(world.lead)
+    )
+    assert again.status_code == 200
+    assert again.json() == accepted.json(), "a retried accept changes nothing"
+    refused = await matching.post(
+        f"/v1/team-proposals/{first['id']}/decline", json={}, headers=manager(world.lead)
+    )
+    assert refused.status_code == 409
+    events = [e for e in await outbox(stack, "matching") if "proposal" in e["type"]]
+    assert [e["type"] for e in events] == ["eu.synergia.matching.proposal.accepted.v1"]
+    assert events[0]["subject"] == first["id"]
+
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        chain = (await registry.get(f"/v1/value-chains/{world.chain}", headers=auth())).json()
+        if len(chain["participants"]) == len(first["members"]):
+            break
+        assert asyncio.get_running_loop().time() < deadline, chain["participants"]
+        await asyncio.sleep(0.1)
+    by_actor = {p["actor_id"]: p for p in chain["participants"]}
+    hydromet = by_actor[world.ids["refiner"]]
+    assert hydromet["stage_id"] == world.stages[1]["id"]
+    assert hydromet["role"] == "partner"
+    assert float(hydromet["planned_budget"]) == 300000
+    assert by_actor[world.lead]["role"] == "coordinator", "kept as it was"
+
+    declined = await matching.post(
+        f"/v1/team-proposals/{second['id']}/decline",
+        json={"reason": "we already have a refiner"},
+        headers=auth("admin"),
+    )
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["decision_reason"] == "we already have a refiner"
+    assert declined.json()["decided_by"] == "test-admin"
+
+
+async def test_when_no_team_is_possible_the_reasons_name_the_stage(
+    registry: httpx.AsyncClient, matching: httpx.AsyncClient, world: World
+) -> None:
+    current = await registry.get(f"/v1/value-chains/{world.chain}", headers=auth())
+    body = {
+        "title": "Closed-loop battery materials",
+        "lead_actor_ids": [world.lead],
+        "stages": [
+            {"name": "Collection", "keywords": ["battery collection"]},
+            {"name": "Quantum teleportation", "keywords": ["teleportation"]},
+        ],
+        "participants": [{"actor_id": world.lead, "role": "coordinator"}],
+    }
+    replaced = await registry.put(
+        f"/v1/value-chains/{world.chain}",
+        json=body,
+        headers={**manager(world.lead), "If-Match": current.headers["etag"]},
+    )
+    assert replaced.status_code == 200, replaced.text
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        response = await matching.post(
+            f"/v1/value-chains/{world.chain}/team-proposals", json={}, headers=auth()
+        )
+        assert response.status_code == 200, response.text
+        if response.json()["outcome"] == "no_team":
+            break
+        assert asyncio.get_running_loop().time() < deadline, "the new stages never arrived"
+        await asyncio.sleep(0.1)
+    reasons = response.json()["reasons"]
+    assert any("Quantum teleportation" in r for r in reasons), reasons
+    assert response.json()["proposals"] == []
+
+
+async def test_proposals_are_guarded(matching: httpx.AsyncClient, world: World) -> None:
+    path = f"/v1/value-chains/{world.chain}/team-proposals"
+    assert (await matching.post(path, json={})).status_code == 401
+    other_cluster = manager("00000000-0000-0000-0000-0000000000aa")
+    assert (await matching.post(path, json={}, headers=other_cluster)).status_code == 403
+    assert (await matching.post(path, json={}, headers=auth("sme"))).status_code == 403
+    unknown = await matching.post(
+        "/v1/value-chains/00000000-0000-0000-0000-000000000001/team-proposals",
+        json={},
+        headers=auth(),
+    )
+    assert unknown.status_code == 404
+    for body, loc in [
+        ({"k": 0}, ["body", "k"]),
+        ({"min_sme_budget_share": "1.5"}, ["body", "min_sme_budget_share"]),
+        ({"must_include": ["00000000-0000-0000-0000-000000000002"]}, ["body", "must_include", 0]),
+        ({"colour": "red"}, ["body", "colour"]),
+    ]:
+        bad = await matching.post(path, json=body, headers=auth())
+        assert bad.status_code == 422, bad.text
+        assert loc in [e["loc"] for e in bad.json()["errors"]]
+
+    proposed = await matching.post(path, json={"k": 1}, headers=auth())
+    proposal_id = proposed.json()["proposals"][0]["id"]
+    accept = f"/v1/team-proposals/{proposal_id}/accept"
+    assert (await matching.post(accept)).status_code == 401
+    assert (await matching.post(accept, headers=other_cluster)).status_code == 403
+    assert (await matching.post(accept, headers=auth("viewer"))).status_code == 403
+    missing = await matching.post(
+        "/v1/team-proposals/00000000-0000-0000-0000-000000000003/accept", headers=auth()
+    )
+    assert missing.status_code == 404

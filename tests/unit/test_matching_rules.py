@@ -1,0 +1,122 @@
+"""Pure rules of matching: term groups and synonyms, the score, S3 alignment, legal
+entities and stage fit of team candidates."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from synergia_matching.partners import scoring
+from synergia_matching.partners.terms import MAX_GROUPS, term_groups
+from synergia_matching.partners.thesaurus import synonyms
+from synergia_matching.proposals import rules as proposals
+from synergia_matching.regions.rules import enclosing_codes, may_set, region_alignments
+from synergia_shared.http.auth import Principal, Role
+
+
+def test_synonyms_join_words_for_one_thing_and_find_plurals() -> None:
+    assert "accumulator" in synonyms("battery")
+    assert "accumulator" in synonyms("Batteries"), "plural → the group of its singular"
+    assert "batteries" in synonyms("batteries"), "the word as asked stays in"
+    assert synonyms("lithium") == frozenset({"lithium"})
+
+
+def test_term_groups_keep_keywords_first_and_drop_noise() -> None:
+    groups = term_groups(
+        ["battery recycling"], "We are looking for a partner in AI and 3D printing"
+    )
+    labels = [g.label for g in groups]
+    assert labels[:2] == ["battery", "recycling"], "an unknown multi-word keyword → its words"
+    assert "3d printing" in labels, "a known phrase is kept whole"
+    assert "ai" in labels
+    assert "looking" not in labels
+    assert "partner" not in labels
+    assert len({g.members for g in groups}) == len(groups), "no group twice"
+
+
+def test_term_groups_are_capped() -> None:
+    words = " ".join(f"word{i}x" for i in range(40))
+    assert len(term_groups([], words)) == MAX_GROUPS
+
+
+def test_tsquery_text_carries_only_words_and_operators() -> None:
+    (group,) = term_groups([], "additive manufacturing")
+    assert group.tsquery() == "(3d <-> printing) | (additive <-> manufacturing)"
+    (hostile,) = term_groups(["x'); DROP TABLE actor_profiles; --"], "")[:1]
+    assert set(hostile.tsquery()) <= set("abcdefghijklmnopqrstuvwxyz0123456789 ()<->|_")
+
+
+def test_the_score_is_the_weighted_mean_of_the_components_that_apply() -> None:
+    all_ones = dict.fromkeys(scoring.WEIGHTS, 1.0)
+    assert scoring.total(all_ones) == 1.0
+    only_fit = {
+        "complementarity": 0.8,
+        "mutual_benefit": None,
+        "cross_border": None,
+        "cross_sector": None,
+        "s3_alignment": None,
+        "sme_focus": 0.0,
+    }
+    expected = 0.45 * 0.8 / (0.45 + 0.10)
+    assert scoring.total(only_fit) == pytest.approx(expected, abs=1e-4)
+
+
+def test_no_component_rewards_being_established() -> None:
+    """The guard against crowding-out: nothing in the score counts links."""
+    for name in scoring.WEIGHTS:
+        assert not any(w in name for w in ("member", "link", "chain", "popular", "degree"))
+
+
+def test_s3_regions_cover_the_regions_inside_them() -> None:
+    assert enclosing_codes("DE111") == ["DE111", "DE11", "DE1", "DE"]
+    assert enclosing_codes(None) == []
+    strategies = {
+        "ITH5": [
+            {
+                "name": "Mechatronics",
+                "nace_codes": ["C28"],
+                "ecosystems": [],
+                "keywords": ["robotics"],
+            }
+        ],
+        "DE": [{"name": "Health", "nace_codes": ["Q"], "ecosystems": ["health"], "keywords": []}],
+    }
+    found = region_alignments(
+        strategies, nace_codes=["C28.11"], ecosystems=["digital"], words=["robotics"]
+    )
+    assert set(found) == {"ITH5"}
+    assert found["ITH5"].score == pytest.approx(2 / 3)
+    assert found["ITH5"].matched == ("C28.11", "robotics")
+
+
+def test_authorities_set_priorities_of_their_own_region_only() -> None:
+    authority = Principal("a", frozenset({Role.AUTHORITY}), region="ITH")
+    assert may_set(authority, "ITH5")
+    assert may_set(authority, "ITH")
+    assert not may_set(authority, "IT")
+    assert not may_set(authority, "DE1")
+    assert may_set(Principal("root", frozenset({Role.ADMIN})), "DE1")
+    assert not may_set(Principal("v", frozenset({Role.VIEWER})), "ITH5")
+
+
+def test_linked_enterprises_are_one_entity_also_through_others() -> None:
+    a, b, c, d = (uuid.UUID(int=i) for i in range(1, 5))
+    entities = proposals.entity_ids([a, b, c, d], [(a, b), (c, b)])
+    assert entities[a] == entities[b] == entities[c] == a
+    assert entities[d] == d
+
+
+def test_stage_fit_weighs_only_what_the_stage_asks() -> None:
+    assert proposals.stage_fit(1.0, None) == 1.0
+    assert proposals.stage_fit(None, 0.5) == 0.5
+    assert proposals.stage_fit(0.5, 1.0) == pytest.approx(0.6 * 0.5 + 0.4 * 1.0)
+    assert proposals.stage_fit(None, None) == 0.0
+
+
+def test_only_the_first_lead_without_a_stage_coordinates() -> None:
+    lead, other = uuid.UUID(int=1), uuid.UUID(int=2)
+    assert proposals.role_for(lead, [lead, other], covers_stage=False) == "coordinator"
+    assert proposals.role_for(other, [lead, other], covers_stage=False) == "partner"
+    assert proposals.role_for(lead, [lead], covers_stage=True) == "partner"
+    assert proposals.eligible("united_kingdom")
+    assert not proposals.eligible("third_country")
