@@ -4,6 +4,8 @@ profiles and memberships, value chains; and a rebuild from the topics equals the
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -12,7 +14,11 @@ import pytest
 from synergia_devstack.postgres import create_database, drop_database
 from synergia_matching.rebuild import PROJECTION_TABLES, rebuild_projections
 from synergia_matching.settings import MatchingSettings
+from synergia_shared.bus import create_producer
 from synergia_shared.db import create_engine, create_session_factory
+from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
+from synergia_shared.events.topics import REGISTRY_ACTOR
+from synergia_shared.messaging.outbox import build_event
 
 from tests.support.stack import TEMPLATE_PREFIX, TestStack, auth, sqlalchemy_url
 
@@ -226,3 +232,44 @@ async def test_a_rebuild_refuses_a_filled_projection_unless_reset(
     assert report.failed == []
     tables = await dump(stack.dsn("matching"))
     assert [str(r["actor_id"]) for r in tables["actor_profiles"]] == [actor_id]
+
+
+async def test_a_rebuild_reads_the_last_compressed_batch_of_every_partition(
+    stack: TestStack,
+) -> None:
+    """Events published in big gzip batches (as the relay sends them) are all rebuilt,
+    also where a broker reports a partition's end short of its last batch."""
+    producer = create_producer(stack.kafka, "test-batches")
+    await producer.start()
+    try:
+        sent = []
+        for i in range(300):
+            data = ActorRegisteredV1(
+                actor_id=uuid.uuid4(),
+                legal_name=f"Batch Actor {i}",
+                kind=ActorKind.SME,
+                country="PT",
+                registered_at=datetime.now(UTC),
+            )
+            event = build_event(data, subject=str(data.actor_id), sequence=1)
+            sent.append(
+                await producer.send(
+                    f"{stack.topic_prefix}{REGISTRY_ACTOR}",
+                    value=event.to_bytes(),
+                    key=str(data.actor_id).encode(),
+                )
+            )
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+    settings = MatchingSettings(**stack.settings_kwargs("matching"))  # type: ignore[arg-type]
+    engine = create_engine(settings)
+    try:
+        report = await rebuild_projections(create_session_factory(engine), settings, reset=False)
+    finally:
+        await engine.dispose()
+    assert report.failed == []
+    assert report.applied == 300
+    tables = await dump(stack.dsn("matching"))
+    assert len(tables["actor_profiles"]) == 300

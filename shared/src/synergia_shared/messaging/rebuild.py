@@ -1,7 +1,8 @@
 """Rebuild projections by reading their topics from the beginning.
 
 The live consumers keep a projection current; this reads every partition of their topics
-from offset 0 up to the end offsets seen at the start, without a consumer group (nothing
+from offset 0 until it has passed the end offsets seen at the start and a fetch brings
+nothing more, without a consumer group (nothing
 is committed, the live group's position is untouched), and applies each event through the
 same :class:`InboxConsumer` handlers and inbox the live path uses. So the result is the
 projection the live consumers would have built, and a later live delivery of an event
@@ -133,21 +134,23 @@ async def rebuild(
         kafka.assign(partitions)
         await kafka.seek_to_beginning(*partitions)
         ends = await kafka.end_offsets(partitions)
-        remaining = {tp for tp in partitions if ends[tp] > 0}
-        while remaining:
-            fetched = await kafka.getmany(*remaining, timeout_ms=1000, max_records=batch_size)
+        # Done once every partition is at or past the end seen at the start AND a fetch
+        # brings nothing more. The second condition matters: a broker may report an end
+        # that stops short of the records of its last compressed batch (the embedded
+        # Tansu does), and records appended meanwhile are worth applying too.
+        while True:
+            fetched = await kafka.getmany(*partitions, timeout_ms=500, max_records=batch_size)
             items: list[_Decoded] = []
             for tp, records in fetched.items():
                 topic = tp.topic.removeprefix(topic_prefix)
                 for record in records:
-                    if record.offset >= ends[tp]:
-                        break
                     report.events_read += 1
                     items += batch.decode(record, topic)
-                if await kafka.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
             if items:
                 await _apply_batch(sessions, items, report)
+            caught_up = all([await kafka.position(tp) >= ends[tp] for tp in partitions])
+            if caught_up and not any(fetched.values()):
+                break
     finally:
         await kafka.stop()
     report.seconds = time.perf_counter() - started
