@@ -9,10 +9,11 @@ into the value_chains projection as its consumer would, led by one cluster organ
   proposal's ``solver_status`` (optimal = proven optimum over the candidates kept) and
   objective. Time to the first proven optimum is the k=1 call's wall time when its
   proposal is optimal.
-- in process, on the same World the service builds (``proposals.service._world``, the
-  same reads of the projection): ``propose_teams`` (CP-SAT) against the greedy baseline
-  ``greedy_team`` with the same constraints and objective (``score_team``): objective
-  ratio solver / greedy and the time each takes.
+- in process, on the same World the service builds (``proposals.service.inputs``, the
+  same reads of the projection: the candidates the pre-filter may keep):
+  ``propose_teams`` (CP-SAT) against the greedy baseline ``greedy_team`` with the same
+  constraints and objective (``score_team``): objective ratio solver / greedy and the time
+  each takes.
 """
 
 from __future__ import annotations
@@ -62,8 +63,7 @@ def _timing_reads(into: dict[str, float]) -> Iterator[None]:
     targets = [
         (service.network, "get_value_chain"),
         (service.partners, "non_empty_queries"),
-        (service.repository, "stage_fits"),
-        (service.repository, "profiles"),
+        (service.repository, "candidates"),
         (service.repository, "linked_pairs"),
         (service.regions, "all_strategies"),
     ]
@@ -97,11 +97,10 @@ async def _in_process(database_url: str, value_chain_id: uuid.UUID, k: int) -> d
         started = time.perf_counter()
         with _timing_reads(reads):
             async with AsyncSession(engine) as session:
-                world, must = await service._world(session, value_chain_id, body, ADMIN)
+                world, constraints = await service.inputs(session, value_chain_id, body, ADMIN)
         world_s = time.perf_counter() - started
     finally:
         await engine.dispose()
-    constraints = service._constraints(body, must)
     started = time.perf_counter()
     greedy = await asyncio.to_thread(greedy_team, world.stages, world.candidates, constraints)
     greedy_s = time.perf_counter() - started
@@ -115,7 +114,8 @@ async def _in_process(database_url: str, value_chain_id: uuid.UUID, k: int) -> d
         "k": k,
         "world_seconds": world_s,
         "world_reads_seconds": reads,
-        "candidates": len(world.candidates),
+        "candidates": world.candidates_total,
+        "candidates_fetched": len(world.candidates),
         "candidates_considered": best.candidates_considered,
         "solver_seconds": solver_s,
         "solver_status": [p.status for p in solved],

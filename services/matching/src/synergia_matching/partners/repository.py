@@ -2,20 +2,23 @@
 
 The formula is the one of ``scoring`` (weighted components in [0, 1]); the per-search
 weights arrive already normalised over the components that apply, so the SQL only sums.
-Candidates are found through the GIN indexes (offers document, competences, ecosystems)
-before anything is scored.
+Candidates are found through the GIN indexes (offers document, competences, ecosystems,
+NACE prefixes) before anything is scored; every candidate is scored, so the ranking is
+exact.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, bindparam, text
+from sqlalchemy import BindParameter, Row, TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, FLOAT, TEXT, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,124 +55,252 @@ class After:
     actor_id: uuid.UUID
 
 
-_SEARCH = """
-WITH q AS (
-    SELECT
-        array(SELECT to_tsquery('english', g) FROM unnest(:need_groups) AS g) AS need_qs,
-        array(SELECT to_tsquery('english', g) FROM unnest(:offer_groups) AS g) AS offer_qs,
-        (SELECT coalesce(string_agg('(' || g || ')', ' | '), '') FROM unnest(:need_groups) g)
-            AS any_need
-),
-found AS (
-    SELECT p.*,
-        array(SELECT i FROM generate_subscripts(q.need_qs, 1) AS i
-              WHERE p.offers_document @@ q.need_qs[i]) AS text_hits,
-        array(SELECT i FROM generate_subscripts(q.offer_qs, 1) AS i
-              WHERE p.needs_document @@ q.offer_qs[i]) AS mutual_hits,
-        array(SELECT c FROM unnest(p.offered_competences) AS c WHERE c = ANY(:competences))
-            AS competence_hits,
-        array(SELECT DISTINCT w FROM unnest(:nace_codes) AS w, unnest(p.nace_codes) AS c
-              WHERE c LIKE w || '%') AS nace_hits,
-        array(SELECT e FROM unnest(p.ecosystems) AS e WHERE e = ANY(:ecosystems))
-            AS ecosystem_hits,
-        array(SELECT DISTINCT left(c, 1) FROM unnest(p.nace_codes) AS c) AS sections
-    FROM actor_profiles AS p, q
-    WHERE p.active
-      AND p.actor_id <> ALL(:exclude)
-      AND (:countries_in IS NULL OR p.country = ANY(:countries_in))
-      AND p.country <> ALL(:countries_out)
-      AND (:kinds IS NULL OR p.kind = ANY(:kinds))
-      AND (NOT CAST(:sme_only AS boolean) OR p.sme_category IN ('micro', 'small', 'medium'))
-      AND (NOT CAST(:eligible_only AS boolean)
-           OR coalesce(p.country_standing, '') <> 'third_country')
-      AND (
-          (q.any_need <> '' AND p.offers_document @@ to_tsquery('english', q.any_need))
-          OR p.offered_competences && :competences
-          OR p.ecosystems && :ecosystems
-          OR (cardinality(:nace_codes) > 0 AND EXISTS (
-              SELECT 1 FROM unnest(:nace_codes) AS w, unnest(p.nace_codes) AS c
-              WHERE c LIKE w || '%'))
-      )
-),
-components AS (
-    SELECT f.*,
-        cardinality(f.text_hits)::float8 / nullif(cardinality(:need_groups), 0) AS c_text,
-        cardinality(f.competence_hits)::float8 / nullif(cardinality(:competences), 0)
-            AS c_competences,
-        (cardinality(f.nace_hits) + cardinality(f.ecosystem_hits))::float8
-            / nullif(cardinality(:nace_codes) + cardinality(:ecosystems), 0) AS c_sectors,
-        cardinality(f.mutual_hits)::float8 / nullif(cardinality(:offer_groups), 0) AS c_mutual,
-        CASE WHEN CAST(:origin_country AS text) IS NULL THEN NULL
-             WHEN f.country <> :origin_country THEN 1.0 ELSE 0.0 END AS c_border,
-        CASE WHEN cardinality(:origin_sections) = 0 THEN NULL
-             WHEN cardinality(f.sections) = 0 THEN 0.0
-             ELSE cardinality(array(SELECT s FROM unnest(f.sections) AS s
-                                    WHERE s <> ALL(:origin_sections)))::float8
-                  / cardinality(f.sections) END AS c_sector,
-        coalesce((SELECT max(r.score) FROM unnest(:s3_codes, :s3_scores) AS r(code, score)
-                  WHERE coalesce(f.nuts_code, f.country) LIKE r.code || '%'), 0.0) AS c_s3,
-        CASE WHEN f.sme_category IN ('micro', 'small', 'medium') THEN 1.0 ELSE 0.0 END AS c_sme
-    FROM found AS f
-),
-scored AS (
-    SELECT c.*,
-        CAST(:p_text AS float8) * coalesce(c.c_text, 0)
-            + CAST(:p_competences AS float8) * coalesce(c.c_competences, 0)
-            + CAST(:p_sectors AS float8) * coalesce(c.c_sectors, 0) AS c_complementarity
-    FROM components AS c
-),
-ranked AS (
-    SELECT s.*,
-        round((CAST(:w_complementarity AS float8) * s.c_complementarity
-            + CAST(:w_mutual AS float8) * coalesce(s.c_mutual, 0)
-            + CAST(:w_border AS float8) * coalesce(s.c_border, 0)
-            + CAST(:w_sector AS float8) * coalesce(s.c_sector, 0)
-            + CAST(:w_s3 AS float8) * s.c_s3
-            + CAST(:w_sme AS float8) * s.c_sme)::numeric, 4) AS score
-    FROM scored AS s
-)
-SELECT actor_id, legal_name, short_name, kind, country, country_standing, nuts_code,
-       nace_codes, ecosystems, competences, sme_category, registered_at,
-       text_hits, mutual_hits, competence_hits, nace_hits, ecosystem_hits,
-       c_text, c_competences, c_sectors, c_complementarity, c_mutual, c_border, c_sector,
-       c_s3, c_sme, score
-FROM ranked
-WHERE CAST(:after_score AS numeric) IS NULL OR (score, registered_at, actor_id)
-      < (CAST(:after_score AS numeric), CAST(:after_registered_at AS timestamptz),
-         CAST(:after_id AS uuid))
-ORDER BY score DESC, registered_at DESC, actor_id DESC
-LIMIT :limit
-"""
+# One statement per shape of search (how many term groups, competences, codes …): every
+# per-candidate part is an inline expression over parameters, never a correlated
+# subquery, so scoring a candidate costs a handful of operator calls. The tsqueries are
+# InitPlans, parsed once per execution. Each count appears once in the score, which is
+# all the ranking computes for every candidate; the components and the matched terms
+# (what the explanation names) are computed again, by the same expressions, for the rows
+# of the page only.
+#
+# A share counts the wanted values the candidate has (its competence, ecosystem, NACE
+# prefix and section arrays are sets; the search's values are deduplicated), over as many
+# values as the search asked for.
+
 
 TextArray = ARRAY(TEXT)
-_STATEMENT = text(_SEARCH).bindparams(
-    bindparam("need_groups", type_=TextArray),
-    bindparam("offer_groups", type_=TextArray),
-    bindparam("competences", type_=TextArray),
-    bindparam("nace_codes", type_=TextArray),
-    bindparam("ecosystems", type_=TextArray),
-    bindparam("origin_sections", type_=TextArray),
-    bindparam("s3_codes", type_=TextArray),
-    bindparam("s3_scores", type_=ARRAY(FLOAT)),
-    bindparam("countries_in", type_=TextArray),
-    bindparam("countries_out", type_=TextArray),
-    bindparam("kinds", type_=TextArray),
-    bindparam("exclude", type_=ARRAY(UUID(as_uuid=True))),
-)
+_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")  # as SQLAlchemy's text() finds them
+
+
+@dataclass(frozen=True)
+class _Shape:
+    need_groups: int
+    offer_groups: int
+    competences: int  # distinct …
+    competences_asked: int  # … and as many as asked for (the share's denominator)
+    nace_codes: int
+    ecosystems: int
+    ecosystems_asked: int
+    origin_sections: int
+    origin_country: bool
+    s3: bool
+    countries_in: bool
+    kinds: bool
+    after: bool
+
+
+def _sum(terms: list[str]) -> str:
+    return "(" + " + ".join(f"({t})::int" for t in terms) + ")" if terms else "0"
+
+
+def _hits(terms: list[str]) -> str:
+    """1-based positions of the true conditions, in order."""
+    if not terms:
+        return "CAST('{}' AS int[])"
+    cases = ", ".join(f"CASE WHEN {t} THEN {i} END" for i, t in enumerate(terms, start=1))
+    return f"array_remove(ARRAY[{cases}], NULL)"
+
+
+def _share(count: str, of: int) -> str:
+    return f"({count})::float8 / {of}" if of else "CAST(NULL AS float8)"
+
+
+@dataclass(frozen=True)
+class _Parts:
+    text: list[str]
+    mutual: list[str]
+    competences: list[str]
+    nace: list[str]
+    ecosystems: list[str]
+    sections: list[str]
+
+
+def _parts(shape: _Shape) -> _Parts:
+    return _Parts(
+        text=[f"p.offers_document @@ (SELECT {_tsq(f'ng{i}')})" for i in range(shape.need_groups)],
+        mutual=[
+            f"p.needs_document @@ (SELECT {_tsq(f'og{i}')})" for i in range(shape.offer_groups)
+        ],
+        competences=[
+            f"CAST(:cp{i} AS text) = ANY(p.offered_competences)" for i in range(shape.competences)
+        ],
+        nace=[f"CAST(:nc{i} AS text) = ANY(p.nace_prefixes)" for i in range(shape.nace_codes)],
+        ecosystems=[f"CAST(:ec{i} AS text) = ANY(p.ecosystems)" for i in range(shape.ecosystems)],
+        sections=[
+            f"CAST(:os{i} AS text) = ANY(p.nace_sections)" for i in range(shape.origin_sections)
+        ],
+    )
+
+
+def _tsq(name: str) -> str:
+    return f"to_tsquery('english', CAST(:{name} AS text))"
+
+
+def _components(shape: _Shape, parts: _Parts) -> dict[str, str]:
+    sectors = shape.nace_codes + shape.ecosystems_asked
+    return {
+        "c_text": _share(_sum(parts.text), shape.need_groups),
+        "c_competences": _share(_sum(parts.competences), shape.competences_asked),
+        "c_sectors": _share(f"{_sum(parts.nace)} + {_sum(parts.ecosystems)}", sectors),
+        "c_mutual": _share(_sum(parts.mutual), shape.offer_groups),
+        "c_border": (
+            "CASE WHEN p.country <> CAST(:origin_country AS text) THEN 1.0 ELSE 0.0 END"
+            if shape.origin_country
+            else "CAST(NULL AS numeric)"
+        ),
+        "c_sector": (
+            "CASE WHEN cardinality(p.nace_sections) = 0 THEN 0.0 ELSE "
+            f"(cardinality(p.nace_sections) - {_sum(parts.sections)})::float8"
+            " / cardinality(p.nace_sections) END"
+            if shape.origin_sections
+            else "CAST(NULL AS float8)"
+        ),
+        "c_s3": (
+            "coalesce((SELECT max(r.score) FROM unnest(CAST(:s3_codes AS text[]),"
+            " CAST(:s3_scores AS float8[])) AS r(code, score)"
+            " WHERE coalesce(p.nuts_code, p.country) LIKE r.code || '%'), 0.0)"
+            if shape.s3
+            else "CAST(0.0 AS float8)"
+        ),
+        "c_sme": "CASE WHEN p.sme_category IN ('micro', 'small', 'medium') THEN 1.0 ELSE 0.0 END",
+    }
+
+
+def _complementarity(c: dict[str, str]) -> str:
+    return (
+        f"(CAST(:p_text AS float8) * coalesce({c['c_text']}, 0)"
+        f" + CAST(:p_competences AS float8) * coalesce({c['c_competences']}, 0)"
+        f" + CAST(:p_sectors AS float8) * coalesce({c['c_sectors']}, 0))"
+    )
+
+
+def _score(c: dict[str, str]) -> str:
+    return (
+        f"round((CAST(:w_complementarity AS float8) * {_complementarity(c)}"
+        f" + CAST(:w_mutual AS float8) * coalesce({c['c_mutual']}, 0)"
+        f" + CAST(:w_border AS float8) * coalesce({c['c_border']}, 0)"
+        f" + CAST(:w_sector AS float8) * coalesce({c['c_sector']}, 0)"
+        f" + CAST(:w_s3 AS float8) * {c['c_s3']}"
+        f" + CAST(:w_sme AS float8) * {c['c_sme']})::numeric, 4)"
+    )
+
+
+def _filters(shape: _Shape, parts: _Parts) -> str:
+    found = []
+    if shape.need_groups:
+        found.append(f"p.offers_document @@ (SELECT {_tsq('any_need')})")
+    if shape.competences:
+        found.append("p.offered_competences && CAST(:competences AS text[])")
+    if shape.ecosystems:
+        found.append("p.ecosystems && CAST(:ecosystems AS text[])")
+    if shape.nace_codes:
+        found.append("p.nace_prefixes && CAST(:nace_codes AS text[])")
+    where = [
+        "p.active",
+        "p.actor_id <> ALL(CAST(:exclude AS uuid[]))",
+        "p.country <> ALL(CAST(:countries_out AS text[]))",
+        "(NOT CAST(:sme_only AS boolean) OR p.sme_category IN ('micro', 'small', 'medium'))",
+        "(NOT CAST(:eligible_only AS boolean)"
+        " OR coalesce(p.country_standing, '') <> 'third_country')",
+        "(" + " OR ".join(found or ["false"]) + ")",
+    ]
+    if shape.countries_in:
+        where.append("p.country = ANY(CAST(:countries_in AS text[]))")
+    if shape.kinds:
+        where.append("p.kind = ANY(CAST(:kinds AS text[]))")
+    return "\n  AND ".join(where)
+
+
+@lru_cache(maxsize=256)
+def _statement(shape: _Shape) -> TextClause:
+    parts = _parts(shape)
+    c = _components(shape, parts)
+    ranked = (
+        f"SELECT p.actor_id, p.registered_at, {_score(c)} AS score\n"
+        f"FROM actor_profiles AS p\nWHERE {_filters(shape, parts)}"
+    )
+    if shape.after:
+        # A fence, so the score is computed once per candidate, not in the filter again.
+        after = (
+            "(r.score, r.registered_at, r.actor_id) < (CAST(:after_score AS numeric),"
+            " CAST(:after_registered_at AS timestamptz), CAST(:after_id AS uuid))"
+        )
+        ranked = f"SELECT * FROM ({ranked} OFFSET 0) AS r\nWHERE {after}"  # noqa: S608
+    columns = ",\n  ".join(f"{expr} AS {name}" for name, expr in c.items())
+    # Built from fixed fragments only (the shape is counts and flags); every value the
+    # search carries is a bound parameter.
+    sql = f"""
+SELECT p.actor_id, p.legal_name, p.short_name, p.kind, p.country, p.country_standing,
+  p.nuts_code, p.nace_codes, p.ecosystems, p.competences, p.sme_category, p.registered_at,
+  {_hits(parts.text)} AS text_hits,
+  {_hits(parts.mutual)} AS mutual_hits,
+  array(SELECT x FROM unnest(p.offered_competences) AS x
+        WHERE x = ANY(CAST(:competences AS text[]))) AS competence_hits,
+  array(SELECT w FROM unnest(CAST(:nace_codes AS text[])) AS w
+        WHERE w = ANY(p.nace_prefixes)) AS nace_hits,
+  array(SELECT x FROM unnest(p.ecosystems) AS x
+        WHERE x = ANY(CAST(:ecosystems AS text[]))) AS ecosystem_hits,
+  {columns},
+  {_complementarity(c)} AS c_complementarity,
+  page.score
+FROM (
+{ranked}
+ORDER BY score DESC, registered_at DESC, actor_id DESC
+LIMIT :limit
+) AS page
+JOIN actor_profiles AS p ON p.actor_id = page.actor_id
+ORDER BY page.score DESC, page.registered_at DESC, page.actor_id DESC
+"""  # noqa: S608
+    arrays = ("competences", "nace_codes", "ecosystems", "countries_out", "s3_codes")
+    binds: list[BindParameter[Any]] = [bindparam(name, type_=TextArray) for name in arrays]
+    binds += [
+        bindparam("s3_scores", type_=ARRAY(FLOAT)),
+        bindparam("countries_in", type_=TextArray),
+        bindparam("kinds", type_=TextArray),
+        bindparam("exclude", type_=ARRAY(UUID(as_uuid=True))),
+    ]
+    names = set(_BIND.findall(sql))
+    return text(sql).bindparams(*(b for b in binds if b.key in names))
+
+
+def _named(prefix: str, values: Sequence[str]) -> dict[str, str]:
+    return {f"{prefix}{i}": v for i, v in enumerate(values)}
 
 
 async def search(
     session: AsyncSession, query: Query, *, limit: int, after: After | None
 ) -> list[Row[Any]]:
     w, p = query.weights, query.part_weights
+    competences = list(dict.fromkeys(query.competences))
+    ecosystems = list(dict.fromkeys(query.ecosystems))
+    shape = _Shape(
+        need_groups=len(query.need_groups),
+        offer_groups=len(query.offer_groups),
+        competences=len(competences),
+        competences_asked=len(query.competences),
+        nace_codes=len(query.nace_codes),
+        ecosystems=len(ecosystems),
+        ecosystems_asked=len(query.ecosystems),
+        origin_sections=len(query.origin_sections),
+        origin_country=query.origin_country is not None,
+        s3=bool(query.s3_codes),
+        countries_in=query.countries_in is not None,
+        kinds=query.kinds is not None,
+        after=after is not None,
+    )
+    statement = _statement(shape)
     params: dict[str, Any] = {
-        "need_groups": list(query.need_groups),
-        "offer_groups": list(query.offer_groups),
+        **_named("ng", query.need_groups),
+        **_named("og", query.offer_groups),
+        **_named("cp", competences),
+        **_named("nc", query.nace_codes),
+        **_named("ec", ecosystems),
+        **_named("os", query.origin_sections),
+        "any_need": " | ".join(f"({g})" for g in query.need_groups),
         "competences": list(query.competences),
         "nace_codes": list(query.nace_codes),
         "ecosystems": list(query.ecosystems),
         "origin_country": query.origin_country,
-        "origin_sections": list(query.origin_sections),
         "s3_codes": list(query.s3_codes),
         "s3_scores": list(query.s3_scores),
         "countries_in": list(query.countries_in) if query.countries_in is not None else None,
@@ -192,7 +323,9 @@ async def search(
         "after_id": after.actor_id if after else None,
         "limit": limit,
     }
-    return list((await session.execute(_STATEMENT, params)).all())
+    names = statement._bindparams
+    used = {name: value for name, value in params.items() if name in names}
+    return list((await session.execute(statement, used)).all())
 
 
 _LINKED_GROUP = text(

@@ -75,6 +75,20 @@ actor_profiles = Table(
         Computed("to_tsvector('english'::regconfig, needs_text)", persisted=True),
         nullable=False,
     ),
+    # For partner search (migration 0004): every leading substring of every NACE code
+    # (C10.51 → C, C1, C10, C10., C10.5, C10.51), GIN-indexed, and the distinct sections.
+    Column(
+        "nace_prefixes",
+        TextArray,
+        Computed("matching_nace_prefixes(nace_codes)", persisted=True),
+        nullable=False,
+    ),
+    Column(
+        "nace_sections",
+        TextArray,
+        Computed("matching_nace_sections(nace_codes)", persisted=True),
+        nullable=False,
+    ),
 )
 
 # Who holds a share of whom, from the actor events' ``owners``: more than 50 % or control

@@ -2,76 +2,150 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from synergia_matching.profiles.models import actor_profiles
 from synergia_matching.proposals.models import team_proposals
 
 TextArray = ARRAY(TEXT)
 UuidArray = ARRAY(UUID(as_uuid=True))
 
-# How well each active actor fits one stage: the share of the stage's term groups its
-# offers cover and the share of the stage's competences it offers (0 when not asked).
-_STAGE_CANDIDATES = text(
+# One statement for every stage. ``hits``: how well each active, not excluded actor fits
+# each stage it matches, the share of the stage's term groups its offers cover and the share
+# of the stage's competences it offers (NULL when the stage asks for none); ``fit`` is
+# rules.stage_fit before rounding. Then the candidates the solver's pre-filter
+# (teams._common.prefilter) may keep, a superset of it: per stage, among eligible
+# candidates, every one within ``margin`` of the ``top_n``-th best fit (all when fewer),
+# of the best per country, per sector label (NACE section and ecosystem: either basis)
+# and of the best SME overall and per country, plus the must-include actors. ``margin``
+# covers the rounding of the fit to 3 places (the pre-filter ranks rounded fits and breaks
+# ties by S3 alignment, which the database does not know). Each row: one kept actor, its
+# profile and its fits for every stage it matches; ``fitting`` counts the actors with a
+# fit > 0 for some stage plus the must-include ones, ``any_nace`` whether one carries a
+# NACE code (the "auto" sector basis over all of them).
+_CANDIDATES = text(
     """
-WITH q AS (
-    SELECT array(SELECT to_tsquery('english', g) FROM unnest(:groups) AS g) AS qs,
-           (SELECT coalesce(string_agg('(' || g || ')', ' | '), '') FROM unnest(:groups) g)
-               AS any_q
+WITH st AS MATERIALIZED (
+    SELECT s.n AS stage,
+           array(SELECT to_tsquery('english', g) FROM unnest(s.groups) AS g) AS qs,
+           to_tsquery('english', (SELECT string_agg('(' || g || ')', ' | ')
+                                  FROM unnest(s.groups) AS g)) AS any_q,
+           s.competences
+    FROM jsonb_to_recordset(CAST(:stages AS jsonb)) AS s(n int, groups text[], competences text[])
+), hits AS MATERIALIZED (
+    SELECT p.actor_id, st.stage, p.country, p.nace_codes, p.ecosystems,
+        coalesce(p.sme_category IN ('micro', 'small', 'medium'), false) AS sme,
+        p.country_standing IS DISTINCT FROM 'third_country' AS eligible,
+        cardinality(array(SELECT i FROM generate_subscripts(st.qs, 1) AS i
+                          WHERE p.offers_document @@ st.qs[i]))::float8
+            / nullif(cardinality(st.qs), 0) AS text_fit,
+        cardinality(array(SELECT c FROM unnest(p.offered_competences) AS c
+                          WHERE c = ANY(st.competences)))::float8
+            / nullif(cardinality(st.competences), 0) AS competence_fit
+    FROM st JOIN actor_profiles AS p
+      ON (st.any_q IS NOT NULL AND p.offers_document @@ st.any_q)
+         OR p.offered_competences && st.competences
+    WHERE p.active AND p.actor_id <> ALL(:exclude)
+), fits AS (
+    SELECT h.*,
+        (CAST(:w_text AS float8) * coalesce(h.text_fit, 0)
+         + CAST(:w_competences AS float8) * coalesce(h.competence_fit, 0))
+        / nullif((CASE WHEN h.text_fit IS NULL THEN 0 ELSE CAST(:w_text AS float8) END)
+                 + (CASE WHEN h.competence_fit IS NULL THEN 0
+                         ELSE CAST(:w_competences AS float8) END), 0) AS fit
+    FROM hits AS h
+), usable AS (
+    SELECT * FROM fits WHERE eligible AND fit > 0.0004
+), ranked AS (
+    SELECT u.actor_id, u.fit, u.sme,
+        nth_value(u.fit, :top_n) OVER (
+            PARTITION BY u.stage ORDER BY u.fit DESC
+            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS nth,
+        max(u.fit) OVER (PARTITION BY u.stage, u.country) AS best_country,
+        max(u.fit) FILTER (WHERE u.sme) OVER (PARTITION BY u.stage) AS best_sme,
+        max(u.fit) FILTER (WHERE u.sme) OVER (PARTITION BY u.stage, u.country)
+            AS best_sme_country
+    FROM usable AS u
+), labelled AS (
+    SELECT u.actor_id, u.fit, max(u.fit) OVER (PARTITION BY u.stage, l.label) AS best
+    FROM usable AS u,
+    LATERAL (SELECT 'n:' || left(c, 1) FROM unnest(u.nace_codes) AS c
+             UNION SELECT 'e:' || e FROM unnest(u.ecosystems) AS e) AS l(label)
+), keep AS (
+    SELECT actor_id FROM ranked
+    WHERE nth IS NULL OR fit >= nth - :margin OR fit >= best_country - :margin
+       OR (sme AND (fit >= best_sme - :margin OR fit >= best_sme_country - :margin))
+    UNION SELECT actor_id FROM labelled WHERE fit >= best - :margin
+    UNION SELECT unnest(CAST(:must AS uuid[]))
+), fitting AS (
+    SELECT actor_id, nace_codes FROM fits WHERE round(CAST(fit AS numeric), 3) > 0
+    UNION SELECT actor_id, nace_codes FROM actor_profiles WHERE actor_id = ANY(:must)
 )
-SELECT p.actor_id,
-    cardinality(array(SELECT i FROM generate_subscripts(q.qs, 1) AS i
-                      WHERE p.offers_document @@ q.qs[i]))::float8
-        / nullif(cardinality(q.qs), 0) AS text_fit,
-    cardinality(array(SELECT c FROM unnest(p.offered_competences) AS c
-                      WHERE c = ANY(:competences)))::float8
-        / nullif(cardinality(:competences), 0) AS competence_fit
-FROM actor_profiles AS p, q
-WHERE p.active
-  AND p.actor_id <> ALL(:exclude)
-  AND ((q.any_q <> '' AND p.offers_document @@ to_tsquery('english', q.any_q))
-       OR p.offered_competences && :competences)
+SELECT p.actor_id, p.legal_name, p.country, p.country_standing, p.nuts_code, p.nace_codes,
+    p.ecosystems, p.sme_category, p.active,
+    array_remove(array_agg(f.stage ORDER BY f.stage), NULL) AS stages,
+    array_agg(f.text_fit ORDER BY f.stage) FILTER (WHERE f.stage IS NOT NULL) AS text_fits,
+    array_agg(f.competence_fit ORDER BY f.stage) FILTER (WHERE f.stage IS NOT NULL)
+        AS competence_fits,
+    (SELECT count(DISTINCT actor_id) FROM fitting) AS fitting,
+    (SELECT coalesce(bool_or(cardinality(nace_codes) > 0), false) FROM fitting) AS any_nace
+FROM actor_profiles AS p
+JOIN (SELECT DISTINCT actor_id FROM keep) AS k ON k.actor_id = p.actor_id
+LEFT JOIN fits AS f ON f.actor_id = p.actor_id
+GROUP BY p.actor_id
 """
 ).bindparams(
-    bindparam("groups", type_=TextArray),
-    bindparam("competences", type_=TextArray),
     bindparam("exclude", type_=UuidArray),
+    bindparam("must", type_=UuidArray),
 )
 
+#: Rounding the fit to 3 places moves it by at most 0.0005; two fits that the pre-filter
+#: ranks in one order are at most twice that apart the other way (plus float noise).
+RANK_MARGIN = 0.0011
 
-async def stage_fits(
+
+@dataclass(frozen=True)
+class StageQuery:
+    """What one stage asks for: its term groups (tsquery texts) and competences."""
+
+    groups: Sequence[str]
+    competences: Sequence[str]
+
+
+async def candidates(
     session: AsyncSession,
-    groups: Sequence[str],
-    competences: Sequence[str],
+    stages: Sequence[StageQuery],
+    *,
     exclude: Sequence[uuid.UUID],
+    must: Sequence[uuid.UUID],
+    fit_parts: Mapping[str, float],
+    top_n: int | None,
 ) -> list[Row[Any]]:
+    """Profiles and per-stage fits (``stages`` holds indexes into ``stages``) of the
+    candidates the pre-filter with ``top_n`` may keep, plus the must-include actors, in
+    one round trip; every fitting actor when ``top_n`` is None."""
+    payload = [
+        {"n": i, "groups": list(s.groups), "competences": list(s.competences)}
+        for i, s in enumerate(stages)
+    ]
     result = await session.execute(
-        _STAGE_CANDIDATES,
-        {"groups": list(groups), "competences": list(competences), "exclude": list(exclude)},
-    )
-    return list(result.all())
-
-
-async def profiles(session: AsyncSession, actor_ids: Sequence[uuid.UUID]) -> list[Any]:
-    p = actor_profiles.c
-    result = await session.execute(
-        select(
-            p.actor_id,
-            p.legal_name,
-            p.country,
-            p.country_standing,
-            p.nuts_code,
-            p.nace_codes,
-            p.ecosystems,
-            p.sme_category,
-            p.active,
-        ).where(p.actor_id.in_(list(actor_ids)))
+        _CANDIDATES,
+        {
+            "stages": json.dumps(payload),
+            "exclude": list(exclude),
+            "must": list(must),
+            "w_text": fit_parts["text"],
+            "w_competences": fit_parts["competences"],
+            "top_n": 2**31 - 1 if top_n is None else top_n,
+            "margin": RANK_MARGIN,
+        },
     )
     return list(result.all())
 

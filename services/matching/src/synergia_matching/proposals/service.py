@@ -2,17 +2,21 @@
 
 Proposing reads the projection in one short read, solves outside any transaction (the
 solver runs in a worker thread for up to its time limit; no connection is held), then
-stores the proposals in a transaction of their own.
+stores the proposals in a transaction of their own. The read fetches only the candidates
+the solver's pre-filter may keep (a superset, computed in SQL), so the solver considers
+exactly the candidates it would over every fitting actor; every fitting actor is read
+instead when linked enterprises crowd a stage's top, and before answering "no team".
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +53,8 @@ from synergia_matching.teams import (
     TeamConstraints,
     propose_teams,
 )
+from synergia_matching.teams._common import entity_rule_within_top
+from synergia_matching.teams.solver import MIN_EXPLAIN_SECONDS
 
 AGGREGATE = "team_proposal"
 OPEN_STATUSES = frozenset({"draft", "open", "formed"})
@@ -90,18 +96,28 @@ def _ensure_may_decide(principal: Principal, chain: Row[Any]) -> None:
 
 @dataclass(frozen=True)
 class World:
-    """What the solver needs, read from the projection in one go."""
+    """What the solver needs, read from the projection in one go (five statements)."""
 
     chain: Row[Any]
     stages: list[Stage]
     stage_names: dict[uuid.UUID, str]
     candidates: list[Candidate]
     names: dict[uuid.UUID, str]
+    candidates_total: int  # every fitting actor and the must-include ones
+    sector_basis: Literal["nace", "ecosystems"]  # "auto" resolved over all of them
+    filtered: bool  # only the candidates the pre-filter may keep (a superset of them)
 
 
 async def _world(
-    session: AsyncSession, value_chain_id: uuid.UUID, body: TeamRequest, principal: Principal
+    session: AsyncSession,
+    value_chain_id: uuid.UUID,
+    body: TeamRequest,
+    principal: Principal,
+    *,
+    top_n: int | None,
 ) -> tuple[World, frozenset[uuid.UUID]]:
+    """The solver's input; with ``top_n``, only the candidates the pre-filter with that
+    ``top_n`` may keep (see :func:`repository.candidates`), else every fitting actor."""
     chain = await network.get_value_chain(session, value_chain_id)
     if chain is None:
         raise _not_found(f"value chain {value_chain_id} is not known here (yet)")
@@ -146,21 +162,37 @@ async def _world(
         )
         for s in raw_stages
     ]
+    groups_of = [
+        term_groups(raw.get("keywords", []), f"{raw['name']} {raw.get('description', '')}")
+        for raw in raw_stages
+    ]
+    # Groups left empty by stop words match nothing and count for no one: dropped, all
+    # stages' groups checked in one round trip.
+    non_empty = iter(
+        await partners.non_empty_queries(session, [g.tsquery() for gs in groups_of for g in gs])
+    )
+    groups_of = [[g for g in gs if next(non_empty)] for gs in groups_of]
+    words = [w for gs in groups_of for g in gs for w in g.members]
+    rows = await repository.candidates(
+        session,
+        [
+            repository.StageQuery([g.tsquery() for g in gs], raw.get("competences", []))
+            for gs, raw in zip(groups_of, raw_stages, strict=True)
+        ],
+        exclude=body.exclude,
+        must=must,
+        fit_parts=rules.FIT_PARTS,
+        top_n=top_n,
+    )
     fits: dict[uuid.UUID, dict[uuid.UUID, float]] = {}
-    words: list[str] = []
-    for raw, stage in zip(raw_stages, stages, strict=True):
-        groups = term_groups(raw.get("keywords", []), f"{raw['name']} {raw.get('description', '')}")
-        kept = await partners.non_empty_queries(session, [g.tsquery() for g in groups])
-        groups = [g for g, k in zip(groups, kept, strict=True) if k]
-        words += [w for g in groups for w in g.members]
-        for row in await repository.stage_fits(
-            session, [g.tsquery() for g in groups], raw.get("competences", []), body.exclude
+    for row in rows:
+        for n, text_fit, competence_fit in zip(
+            row.stages, row.text_fits or [], row.competence_fits or [], strict=True
         ):
-            fit = rules.stage_fit(row.text_fit, row.competence_fit)
+            fit = rules.stage_fit(text_fit, competence_fit)
             if fit > 0:
-                fits.setdefault(row.actor_id, {})[stage.id] = fit
-    ids = list(dict.fromkeys([*fits, *must]))
-    found = {row.actor_id: row for row in await repository.profiles(session, ids)}
+                fits.setdefault(row.actor_id, {})[stages[n].id] = fit
+    found = {row.actor_id: row for row in rows if row.actor_id in fits or row.actor_id in must}
     for i, actor_id in enumerate(body.must_include):
         if actor_id not in found:
             errors.append(
@@ -208,12 +240,20 @@ async def _world(
         stage_names={s.id: s.name for s in stages},
         candidates=candidates,
         names={a: r.legal_name for a, r in found.items()},
+        candidates_total=rows[0].fitting if rows else 0,
+        sector_basis="nace" if rows and rows[0].any_nace else "ecosystems",
+        filtered=top_n is not None,
     )
     return world, frozenset(must)
 
 
-def _constraints(body: TeamRequest, must: frozenset[uuid.UUID]) -> TeamConstraints:
+def _constraints(
+    body: TeamRequest,
+    must: frozenset[uuid.UUID],
+    sector_basis: Literal["nace", "ecosystems"] | None = None,
+) -> TeamConstraints:
     return TeamConstraints(
+        sector_basis=sector_basis or "auto",
         min_entities=body.min_entities,
         min_countries=body.min_countries,
         min_nace_sections=body.min_nace_sections,
@@ -282,7 +322,7 @@ def _row(
             "sectors": list(proposal.sectors),
             "independent_entities": proposal.entities,
             "candidates_considered": proposal.candidates_considered,
-            "candidates_total": proposal.candidates_total,
+            "candidates_total": world.candidates_total,
         },
         "constraints": body.model_dump(mode="json"),
         "created_by": by,
@@ -327,14 +367,40 @@ def to_view(row: Row[Any]) -> TeamProposal:
     )
 
 
+async def inputs(
+    session: AsyncSession, value_chain_id: uuid.UUID, body: TeamRequest, principal: Principal
+) -> tuple[World, TeamConstraints]:
+    """The World and the rules to solve: only the candidates the pre-filter may keep, or
+    every fitting actor when linked enterprises crowd a stage's top so much that the
+    pre-filter's entity rule would look further down (then the result is the same)."""
+    top_n = TeamConstraints().top_n_per_stage
+    world, must = await _world(session, value_chain_id, body, principal, top_n=top_n)
+    constraints = _constraints(body, must, world.sector_basis)
+    if not entity_rule_within_top(world.stages, world.candidates, constraints, top_n):
+        world, must = await _world(session, value_chain_id, body, principal, top_n=None)
+    return world, constraints
+
+
 async def propose(
     sessions: SessionFactory, value_chain_id: uuid.UUID, body: TeamRequest, principal: Principal
 ) -> TeamProposals:
+    started = time.monotonic()
     async with read_only(sessions) as session:
-        world, must = await _world(session, value_chain_id, body, principal)
-    result = await asyncio.to_thread(
-        propose_teams, world.stages, world.candidates, _constraints(body, must)
-    )
+        world, constraints = await inputs(session, value_chain_id, body, principal)
+    result = await asyncio.to_thread(propose_teams, world.stages, world.candidates, constraints)
+    if isinstance(result, NoTeam) and world.filtered:
+        # The fetched candidates hold every team the solver would propose, but a "no team"
+        # (and its reasons) must be about all fitting actors: solve again over them, in
+        # what is left of the time limit (at least MIN_EXPLAIN_SECONDS).
+        async with read_only(sessions) as session:
+            world, _ = await _world(session, value_chain_id, body, principal, top_n=None)
+        left = constraints.time_limit_seconds - (time.monotonic() - started)
+        result = await asyncio.to_thread(
+            propose_teams,
+            world.stages,
+            world.candidates,
+            replace(constraints, time_limit_seconds=max(left, MIN_EXPLAIN_SECONDS)),
+        )
     request_id = uuid.uuid4()
     if isinstance(result, NoTeam):
         return TeamProposals(

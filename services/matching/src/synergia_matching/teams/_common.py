@@ -93,6 +93,30 @@ def prefilter(
     return tuple(keep[a] for a in sorted(keep))
 
 
+def entity_rule_within_top(
+    stages: Sequence[Stage],
+    candidates: Sequence[Candidate],
+    constraints: TeamConstraints,
+    top_n: int,
+) -> bool:
+    """Whether, for every stage, :func:`prefilter`'s "first ``top_n`` distinct entities"
+    are all found among the candidates whose fit is at least the ``top_n``-th best (or the
+    stage has fewer than ``top_n`` usable candidates).
+
+    The service fetches only those top candidates (plus the best per country, sector and
+    SME) from the database; when this holds, :func:`prefilter` keeps the same candidates
+    from them as from every fitting actor, else the service fetches every one.
+    """
+    for stage in stages:
+        usable = [c for c in candidates if can_cover(c, stage.id, constraints)]
+        if len(usable) < top_n:
+            continue
+        cutoff = sorted((c.fit[stage.id] for c in usable), reverse=True)[top_n - 1]
+        if len({c.entity_id for c in usable if c.fit[stage.id] >= cutoff}) < top_n:
+            return False
+    return True
+
+
 def make_proposal(
     *,
     rank: int,

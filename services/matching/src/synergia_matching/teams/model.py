@@ -117,9 +117,10 @@ class TeamConstraints:
     count one sector twice). ``time_limit_seconds`` is the wall-clock budget of the whole
     call (all ``k`` solves together). ``top_n_per_stage`` bounds the candidates kept per
     stage by the pre-filter (see :func:`synergia_matching.teams.solver.propose_teams`).
-    ``num_workers=1`` makes results fully reproducible; with more workers the proven optimum
-    value is the same on every run but a tie between equally good teams may be broken
-    differently.
+    ``num_workers=1`` (the default: with the full linear relaxation one worker proves the
+    optimum fastest, see :func:`synergia_matching.teams._cpsat.solve`) makes results fully
+    reproducible; with more workers the proven optimum value is the same on every run but a
+    tie between equally good teams may be broken differently.
     """
 
     min_entities: int = DEFAULT_MIN_ENTITIES
@@ -135,7 +136,7 @@ class TeamConstraints:
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     sector_basis: SectorBasis = "auto"
     top_n_per_stage: int = 40
-    num_workers: int = 2
+    num_workers: int = 1
     random_seed: int = 0
 
     def __post_init__(self) -> None:

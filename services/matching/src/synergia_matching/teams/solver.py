@@ -32,11 +32,13 @@ belong to the global optimum (say one with a middling fit but two NACE sections 
 country), so "optimal" means optimal over the ``candidates_considered`` kept, which each
 proposal states. Feasibility is not lost: when the filtered model is infeasible, the
 solver re-solves over all candidates before saying that no team exists. Measured on random
-instances of 10,000 candidates and 6 stages (2 cores): ``top_n_per_stage=40`` keeps about
-340 candidates and proves its optimum in 0.4-2 s, but on three of five instances that
-optimum was 0.1-0.7 % below the one with ``top_n_per_stage=160`` (about 930 candidates,
-1.5-7 s), which equalled the unfiltered optimum on the two instances where it was computed.
-The unfiltered model (about 8,400 candidates) took 15-20 s.
+instances of 10,000 candidates and 6 stages (2 cores, one CP-SAT worker with the full
+linear relaxation, see :func:`synergia_matching.teams._cpsat.solve`):
+``top_n_per_stage=40`` keeps about 380 candidates and proves its optimum in 0.2-0.3 s
+(k=3: all three proven in 0.5-0.65 s); ``top_n_per_stage=160`` (about 930 candidates)
+proves it in 0.6-0.9 s. Earlier, with two workers and the default relaxation (40: 0.4-2 s,
+160: 1.5-7 s), three of five instances had an optimum 0.1-0.7 % lower with 40 than with
+160, which equalled the unfiltered optimum where that was computed.
 """
 
 from __future__ import annotations
