@@ -233,6 +233,21 @@ async def test_teams_cover_every_stage_across_borders_and_acceptance_reaches_the
     assert declined.json()["decision_reason"] == "we already have a refiner"
     assert declined.json()["decided_by"] == "test-admin"
 
+    # Both stay listed with their decisions, a page at a time.
+    listed: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = await matching.get(
+            f"/v1/value-chains/{world.chain}/team-proposals", params=params, headers=auth("sme")
+        )
+        assert page.status_code == 200, page.text
+        listed += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert [(p["rank"], p["status"]) for p in listed] == [(1, "accepted"), (2, "declined")]
+
 
 async def test_when_no_team_is_possible_the_reasons_name_the_stage(
     registry: httpx.AsyncClient, matching: httpx.AsyncClient, world: World

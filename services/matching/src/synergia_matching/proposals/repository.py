@@ -6,9 +6,10 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, text, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -197,6 +198,29 @@ async def of_request(session: AsyncSession, request_id: uuid.UUID) -> list[Row[A
         .order_by(team_proposals.c.rank)
     )
     return list(result.all())
+
+
+async def of_value_chain(
+    session: AsyncSession,
+    value_chain_id: uuid.UUID,
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID, int] | None,
+) -> list[Row[Any]]:
+    """Newest request first, each request's proposals by rank."""
+    t = team_proposals.c
+    query = select(team_proposals).where(t.value_chain_id == value_chain_id)
+    if after is not None:
+        created_at, request_id, rank = after
+        query = query.where(
+            or_(
+                t.created_at < created_at,
+                and_(t.created_at == created_at, t.request_id < request_id),
+                and_(t.created_at == created_at, t.request_id == request_id, t.rank > rank),
+            )
+        )
+    query = query.order_by(t.created_at.desc(), t.request_id.desc(), t.rank).limit(limit)
+    return list((await session.execute(query)).all())
 
 
 async def decide(

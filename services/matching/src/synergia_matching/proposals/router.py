@@ -5,13 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 
 from synergia_matching.proposals import service
-from synergia_matching.proposals.schemas import Decline, TeamProposal, TeamProposals, TeamRequest
+from synergia_matching.proposals.schemas import (
+    Decline,
+    TeamProposal,
+    TeamProposalPage,
+    TeamProposals,
+    TeamRequest,
+)
 
 router = APIRouter(tags=["team-proposals"], responses=PROBLEM_RESPONSES)
 
@@ -49,6 +55,25 @@ async def propose_teams(
     body: Annotated[TeamRequest, Body()] = TeamRequest(),
 ) -> TeamProposals:
     return await service.propose(request.app.state.sessions, value_chain_id, body, principal)
+
+
+@router.get(
+    "/v1/value-chains/{value_chain_id}/team-proposals",
+    operation_id="listTeamProposals",
+    summary="Stored team proposals of a value chain",
+    description="Newest request first, each request's proposals by rank, with their "
+    "decision. Cursor-paginated.",
+    response_model=TeamProposalPage,
+)
+async def list_team_proposals(
+    request: Request,
+    value_chain_id: uuid.UUID,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> TeamProposalPage:
+    async with read_only(request.app.state.sessions) as session:
+        return await service.list_for_chain(session, value_chain_id, limit=limit, cursor=cursor)
 
 
 @router.get(

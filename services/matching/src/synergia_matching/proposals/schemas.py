@@ -120,6 +120,11 @@ class TeamProposal(BaseModel):
     version: int
 
 
+class TeamProposalPage(BaseModel):
+    items: list[TeamProposal]
+    next_cursor: str | None
+
+
 class TeamProposals(BaseModel):
     request_id: uuid.UUID
     value_chain_id: uuid.UUID

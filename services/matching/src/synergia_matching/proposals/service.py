@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ from synergia_shared.events.matching import (
     TeamProposalDeclinedV1,
 )
 from synergia_shared.http.auth import Principal, Role
+from synergia_shared.http.pagination import decode_cursor, encode_cursor
 from synergia_shared.http.problems import ProblemException
 from synergia_shared.messaging.outbox import add_event
 
@@ -40,6 +42,7 @@ from synergia_matching.proposals.schemas import (
     StageRef,
     TeamMember,
     TeamProposal,
+    TeamProposalPage,
     TeamProposals,
     TeamRequest,
 )
@@ -421,6 +424,24 @@ async def propose(
         proposals=[to_view(r) for r in stored],
         reasons=[],
     )
+
+
+async def list_for_chain(
+    session: AsyncSession, value_chain_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> TeamProposalPage:
+    after = None
+    if cursor is not None:
+        created_at, request_id, rank = decode_cursor(cursor, 3)
+        try:
+            after = (datetime.fromisoformat(created_at), uuid.UUID(request_id), int(rank))
+        except (TypeError, ValueError):
+            raise _invalid([{"loc": ["query", "cursor"], "msg": "not a valid cursor"}]) from None
+    rows = await repository.of_value_chain(session, value_chain_id, limit=limit + 1, after=after)
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.request_id), last.rank])
+    return TeamProposalPage(items=[to_view(r) for r in rows[:limit]], next_cursor=next_cursor)
 
 
 async def get(session: AsyncSession, proposal_id: uuid.UUID) -> TeamProposal:
