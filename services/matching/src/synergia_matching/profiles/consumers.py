@@ -74,7 +74,8 @@ async def on_actor_profile(
         await repository.replace_ownership_links(
             session,
             data.actor_id,
-            [
+            first_snapshot=sequence == 1,
+            links=[
                 {
                     "owner_actor_id": o.owner_actor_id,
                     "share_percent": o.share_percent,

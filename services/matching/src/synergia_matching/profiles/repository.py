@@ -113,10 +113,20 @@ async def get(session: AsyncSession, actor_id: uuid.UUID) -> Row[Any] | None:
 
 
 async def replace_ownership_links(
-    session: AsyncSession, actor_id: uuid.UUID, links: list[dict[str, Any]]
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    *,
+    first_snapshot: bool,
+    links: list[dict[str, Any]],
 ) -> None:
-    """The owners of the applied snapshot replace the ones held before."""
-    await session.execute(delete(ownership_links).where(ownership_links.c.actor_id == actor_id))
+    """The owners of the applied snapshot replace the ones held before.
+
+    An applied first snapshot (sequence 1) means no snapshot was applied before it (a
+    newer one would have stopped it), so there is nothing to delete: one statement less
+    per registration, which is most of what a rebuild applies.
+    """
+    if not first_snapshot:
+        await session.execute(delete(ownership_links).where(ownership_links.c.actor_id == actor_id))
     if links:
         await session.execute(
             insert(ownership_links), [{**link, "actor_id": actor_id} for link in links]
