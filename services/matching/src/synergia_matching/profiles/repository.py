@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -43,6 +44,22 @@ async def marks(session: AsyncSession, actor_id: uuid.UUID) -> LifecycleMarks:
     return LifecycleMarks(row.deactivated_at_sequence, row.contacts_erased_at_sequence)
 
 
+@functools.cache
+def _upsert_statement(columns: tuple[str, ...]) -> Any:
+    """The upsert for snapshots carrying ``columns``, built once: building it per event
+    (the ``excluded`` collection above all) cost more than executing it."""
+    statement = pg_insert(actor_profiles)
+    stored = actor_profiles.c.source_sequence
+    return statement.on_conflict_do_update(
+        index_elements=[actor_profiles.c.actor_id],
+        set_={
+            **{k: statement.excluded[k] for k in columns if k != "actor_id"},
+            "updated_at": func.now(),
+        },
+        where=or_(stored.is_(None), stored < statement.excluded.source_sequence),
+    ).returning(actor_profiles.c.actor_id)
+
+
 async def upsert_snapshot(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert the profile, or overwrite it with a strictly newer snapshot.
 
@@ -50,18 +67,7 @@ async def upsert_snapshot(session: AsyncSession, values: dict[str, Any]) -> bool
     must not overwrite newer state, so it changes nothing. The inbox dedups by event id
     only; this guard is what makes order irrelevant. ``False`` when it was older.
     """
-    statement = pg_insert(actor_profiles).values(**values)
-    stored = actor_profiles.c.source_sequence
-    result = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[actor_profiles.c.actor_id],
-            set_={
-                **{k: statement.excluded[k] for k in values if k != "actor_id"},
-                "updated_at": func.now(),
-            },
-            where=or_(stored.is_(None), stored < statement.excluded.source_sequence),
-        ).returning(actor_profiles.c.actor_id)
-    )
+    result = await session.execute(_upsert_statement(tuple(sorted(values))), values)
     return result.first() is not None
 
 
