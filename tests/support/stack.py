@@ -71,15 +71,21 @@ class TestStack:
             f"{prefix}_CONSUMER_FETCH_MAX_WAIT_MS": "20",
             f"{prefix}_CONSUMER_BACKOFF_INITIAL_SECONDS": "0.05",
             f"{prefix}_CONSUMER_BACKOFF_MAX_SECONDS": "0.5",
-            # Tansu holds a new group's first join for half the session timeout.
-            f"{prefix}_CONSUMER_SESSION_TIMEOUT_MS": "2000",
-            f"{prefix}_CONSUMER_HEARTBEAT_INTERVAL_MS": "500",
             **extra,
         }
 
     def settings_kwargs(self, service: str) -> dict[str, object]:
-        return {
+        """Settings for an app run in the test process. Its consumers get a short session:
+        Tansu holds a new group's first join for half of it, and most such apps live for
+        one short test. Service processes (``env``) keep the default, which the drills'
+        rebalances need (a restarted broker, a killed consumer)."""
+        settings: dict[str, object] = {
             k.removeprefix(f"{service.upper()}_").lower(): v for k, v in self.env(service).items()
+        }
+        return {
+            **settings,
+            "consumer_session_timeout_ms": 2000,
+            "consumer_heartbeat_interval_ms": 500,
         }
 
     async def setup(self) -> None:
