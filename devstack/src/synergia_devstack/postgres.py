@@ -28,6 +28,10 @@ from synergia_devstack.processes import die_with_parent, stop_process
 SERVICE_USER = "embedded_postgres"
 
 
+# Override with SYNERGIA_PG_SHARED_BUFFERS (e.g. 128MB on a small machine).
+SHARED_BUFFERS = os.environ.get("SYNERGIA_PG_SHARED_BUFFERS", "512MB")
+
+
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path, port: int | None = None, *, durable: bool = True) -> None:
         self.data_dir = data_dir.resolve()
@@ -77,6 +81,11 @@ class EmbeddedPostgres:
                 str(self.data_dir),
                 "-c",
                 "max_connections=300",
+                # PostgreSQL's default of 128 MB does not hold matching's search columns
+                # for 100,000 actors; every partner search then re-reads them from the OS
+                # (docs/matching.md). A production server is sized by its operator.
+                "-c",
+                f"shared_buffers={SHARED_BUFFERS}",
                 *self._durability_options(),
             ],
             user=self._user,
