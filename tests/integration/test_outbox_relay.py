@@ -7,18 +7,21 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from synergia_devstack.broker import EmbeddedBroker
 from synergia_devstack.ports import free_port
-from synergia_shared.bus import Bus
+from synergia_shared.bus import Bus, ensure_topics
 from synergia_shared.db import create_session_factory, unit_of_work
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
 from synergia_shared.messaging.outbox import add_event
-from synergia_shared.messaging.relay import OutboxRelay
+from synergia_shared.messaging.relay import OutboxRelay, TopicsMissing
 from synergia_shared.messaging.tables import outbox
 
 from tests.support.stack import TestStack
@@ -154,3 +157,54 @@ async def test_two_replicas_publish_everything_once_and_keep_each_aggregate_in_o
         assert event.sequence is not None
         by_aggregate[event.subject].append(event.sequence)
     assert all(seqs == list(range(1, 16)) for seqs in by_aggregate.values()), by_aggregate
+
+
+async def test_rows_wait_for_topics_a_restarted_broker_has_lost(
+    engine: AsyncEngine, stack: TestStack, tmp_path: Path
+) -> None:
+    """The embedded in-memory broker forgets its topics on restart and acknowledges, then
+    drops, records sent to them; the relay must publish only once they exist again."""
+    broker = EmbeddedBroker(port=free_port(), log_path=tmp_path / "broker.log")
+    broker.start()
+    bus = Bus(broker.bootstrap_servers, client_id="test")
+    try:
+        await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
+        relay = OutboxRelay(
+            engine,
+            bus,
+            database_url=stack.database_url("registry"),
+            topic_prefix=stack.topic_prefix,
+        )
+        await write_events(engine, [uuid.uuid4()], per_aggregate=2)
+        assert await relay.publish_pending() == 2  # the producer now has the topic's metadata
+
+        broker.stop()
+        await write_events(engine, [uuid.uuid4()], per_aggregate=3)
+        with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the client raises
+            await relay.publish_pending()
+        broker.start()  # empty: no topics
+        with pytest.raises(TopicsMissing, match=r"registry\.actor"):
+            await relay.publish_pending()
+        assert await unsent(engine) == 3, "nothing is marked sent to a topic that is gone"
+
+        await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
+        assert await relay.publish_pending() == 3
+        consumer = AIOKafkaConsumer(
+            f"{stack.topic_prefix}registry.actor",
+            bootstrap_servers=broker.bootstrap_servers,
+            group_id=None,
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        try:
+            records: list[Any] = []
+            async with asyncio.timeout(20):
+                while len(records) < 3:
+                    for batch in (await consumer.getmany(timeout_ms=300)).values():
+                        records += batch
+        finally:
+            await consumer.stop()
+        assert len(records) == 3, "the outage's events reached the recreated topic"
+    finally:
+        await bus.close()
+        broker.stop()

@@ -120,6 +120,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                     fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
                     session_timeout_ms=settings.consumer_session_timeout_ms,
                     heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
+                    metadata_max_age_ms=settings.consumer_metadata_max_age_ms,
                 )
                 await runner.start()
                 app.state.consumer_runners.append(runner)

@@ -83,6 +83,12 @@ class ServiceSettings(BaseSettings):
         "risks needless rebalances; the embedded Tansu also holds a group's first join "
         "for half of it.",
     )
+    consumer_metadata_max_age_ms: int = Field(
+        default=15_000,
+        description="How often a consumer refreshes the cluster metadata. A topic or "
+        "partition that appears later (created after the consumer joined, or recreated on "
+        "a broker that lost it) is consumed only after a refresh; Kafka's default is 5 min.",
+    )
     consumer_heartbeat_interval_ms: int = Field(
         default=3_000, description="Consumer heartbeats; keep below a third of the session."
     )

@@ -121,6 +121,7 @@ class ConsumerRunner:
         fetch_max_wait_ms: int = 500,
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
+        metadata_max_age_ms: int = 15_000,
     ) -> None:
         self.consumer = consumer
         self._sessions = sessions
@@ -132,6 +133,7 @@ class ConsumerRunner:
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._session_timeout_ms = session_timeout_ms
         self._heartbeat_interval_ms = heartbeat_interval_ms
+        self._metadata_max_age_ms = metadata_max_age_ms
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._positions: dict[TopicPartition, int] = {}
@@ -155,6 +157,7 @@ class ConsumerRunner:
             fetch_max_wait_ms=self._fetch_max_wait_ms,
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=self._heartbeat_interval_ms,
+            metadata_max_age_ms=self._metadata_max_age_ms,
         )
 
     async def stop(self, timeout: float = 10.0) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -29,6 +30,10 @@ from synergia_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 logger = logging.getLogger(__name__)
 
 _CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
+
+
+class TopicsMissing(RuntimeError):
+    """The broker does not (yet) have a topic the outbox publishes to."""
 
 
 @dataclass
@@ -60,6 +65,9 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._backlog_measured_at = 0.0
+        # After the broker was unreachable, publish only once it reports the topics (see
+        # _check_topics); starting True covers a broker that was never reached.
+        self._check_topics_first = True
         self.status = RelayStatus()
 
     async def start(self) -> None:
@@ -88,6 +96,7 @@ class OutboxRelay:
                     self.status.broker_ok = True
                     self.status.last_error = None
                 except Exception as exc:  # the broker or database is down: rows wait
+                    self._check_topics_first = True
                     published = 0
                     self.status.broker_ok = False
                     self.status.last_error = repr(exc)
@@ -158,15 +167,22 @@ class OutboxRelay:
 
     async def _publish(self, rows: Sequence[Any]) -> list[int]:
         producer = await self._bus.producer()
-        futures = [
-            await producer.send(
-                f"{self._topic_prefix}{row.topic}",
-                value=row.payload,
-                key=row.aggregate_id.encode(),
-                headers=[_CONTENT_TYPE_HEADER],
-            )
-            for row in rows
-        ]
+        try:
+            if self._check_topics_first:
+                await self._check_topics(producer, {row.topic for row in rows})
+                self._check_topics_first = False
+            futures = [
+                await producer.send(
+                    f"{self._topic_prefix}{row.topic}",
+                    value=row.payload,
+                    key=row.aggregate_id.encode(),
+                    headers=[_CONTENT_TYPE_HEADER],
+                )
+                for row in rows
+            ]
+        except Exception:
+            self._check_topics_first = True
+            raise
         results = await asyncio.gather(*futures, return_exceptions=True)
         sent: list[int] = []
         failed_aggregates: set[str] = set()
@@ -179,9 +195,28 @@ class OutboxRelay:
                 first_error = first_error or (result if isinstance(result, BaseException) else None)
                 continue
             sent.append(row.id)
-        if first_error is not None and not sent:
-            raise first_error
+        if first_error is not None:
+            self._check_topics_first = True
+            if not sent:
+                raise first_error
         return sent
+
+    async def _check_topics(self, producer: AIOKafkaProducer, topics: set[str]) -> None:
+        """Refuse to publish to a topic the broker does not report.
+
+        The producer keeps the metadata it had before an outage. A broker that lost its
+        topics (the embedded in-memory one, restarted) acknowledges records sent to them
+        and drops them, so a row would be marked sent and lost. Fresh metadata first: a
+        missing topic keeps the rows waiting until it is created.
+        """
+        await producer.client.force_metadata_update()
+        missing = sorted(
+            t
+            for t in (f"{self._topic_prefix}{topic}" for topic in topics)
+            if not producer.client.cluster.partitions_for_topic(t)
+        )
+        if missing:
+            raise TopicsMissing(f"the broker does not have the topics {', '.join(missing)}")
 
     async def _record_backlog(self, conn: AsyncConnection) -> None:
         now = time.monotonic()
