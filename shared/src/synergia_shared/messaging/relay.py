@@ -65,9 +65,10 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._backlog_measured_at = 0.0
-        # After the broker was unreachable, publish only once it reports the topics (see
-        # _check_topics); starting True covers a broker that was never reached.
+        # Publish only to topics the broker reports, checked on fresh metadata after a
+        # failure and whenever the last check is older than a second (see _check_topics).
         self._check_topics_first = True
+        self._topics_checked_at = 0.0
         self.status = RelayStatus()
 
     async def start(self) -> None:
@@ -168,9 +169,10 @@ class OutboxRelay:
     async def _publish(self, rows: Sequence[Any]) -> list[int]:
         producer = await self._bus.producer()
         try:
-            if self._check_topics_first:
+            if self._check_topics_first or time.monotonic() - self._topics_checked_at > 1.0:
                 await self._check_topics(producer, {row.topic for row in rows})
                 self._check_topics_first = False
+                self._topics_checked_at = time.monotonic()
             futures = [
                 await producer.send(
                     f"{self._topic_prefix}{row.topic}",
@@ -204,12 +206,17 @@ class OutboxRelay:
     async def _check_topics(self, producer: AIOKafkaProducer, topics: set[str]) -> None:
         """Refuse to publish to a topic the broker does not report.
 
-        The producer keeps the metadata it had before an outage. A broker that lost its
-        topics (the embedded in-memory one, restarted) acknowledges records sent to them
-        and drops them, so a row would be marked sent and lost. Fresh metadata first: a
-        missing topic keeps the rows waiting until it is created.
+        The producer keeps the metadata it had before an outage, and retries a send until
+        the broker is back. A broker that lost its topics (the embedded in-memory one,
+        restarted) acknowledges records sent to them and drops them, so a row would be
+        marked sent and lost. Fresh metadata first (one request, at most once a second
+        while publishing continuously): no answer, or a missing topic, keeps the rows
+        waiting. An idle relay checks before its next publish, so an outage between two
+        rounds cannot slip through; only a restart in the second between a check and a
+        send could, which a broker that keeps its topics (Kafka) does not need anyway.
         """
-        await producer.client.force_metadata_update()
+        if not await producer.client.force_metadata_update():
+            raise TopicsMissing("the broker did not answer a metadata request")
         missing = sorted(
             t
             for t in (f"{self._topic_prefix}{topic}" for topic in topics)
