@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any
 
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.problems import ProblemException, validation_problem
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -18,17 +18,11 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise _bad_cursor() from exc
+        raise bad_cursor() from exc
     if not isinstance(values, list) or len(values) != arity:
-        raise _bad_cursor()
+        raise bad_cursor()
     return values
 
 
-def _bad_cursor() -> ProblemException:
-    return ProblemException(
-        422,
-        "validation-error",
-        "Request validation failed",
-        "query.cursor: not a valid cursor",
-        errors=[{"loc": ["query", "cursor"], "msg": "not a valid cursor"}],
-    )
+def bad_cursor(msg: str = "not a valid cursor") -> ProblemException:
+    return validation_problem([{"loc": ["query", "cursor"], "msg": msg}])

@@ -59,6 +59,21 @@ class ProblemException(Exception):
         self.headers = headers
 
 
+def validation_problem(errors: list[dict[str, Any]]) -> ProblemException:
+    """422 for what a service checks beyond the request model (a code that does not exist,
+    an unknown id), shaped like FastAPI's own validation errors: each error names its
+    field (``loc``) and the detail lists them all."""
+    detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+    return ProblemException(
+        422, "validation-error", "Request validation failed", detail, errors=errors
+    )
+
+
+def invalid_field(loc: list[str | int], msg: str) -> ProblemException:
+    """:func:`validation_problem` for one field."""
+    return validation_problem([{"loc": loc, "msg": msg}])
+
+
 def problem_response(
     request: Request,
     status: int,

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.http.pagination import decode_cursor, encode_cursor
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
+from synergia_shared.http.problems import ProblemException, validation_problem
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 from synergia_shared.reference.nace import InvalidNace, validate_nace
 
@@ -31,16 +31,6 @@ from synergia_matching.partners.terms import TermGroup, term_groups
 from synergia_matching.profiles import repository as profiles
 from synergia_matching.regions import repository as regions
 from synergia_matching.regions.rules import Alignment, enclosing_codes, region_alignments
-
-
-def _invalid(errors: list[dict[str, Any]]) -> ProblemException:
-    return ProblemException(
-        422,
-        "validation-error",
-        "Request validation failed",
-        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
-        errors=errors,
-    )
 
 
 def _nace(codes: Sequence[str], loc: list[Any], errors: list[dict[str, Any]]) -> list[str]:
@@ -130,7 +120,7 @@ async def resolve(session: AsyncSession, body: PartnerSearch) -> Search:
             }
         )
     if errors:
-        raise _invalid(errors)
+        raise validation_problem(errors)
 
     exclude = list(c.exclude_actor_ids)
     offer_groups = await _meaningful(session, _words(body.offers)) if body.offers else []
@@ -184,7 +174,7 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
         else None
     )
     if errors:
-        raise _invalid(errors)
+        raise validation_problem(errors)
     return await _search(
         session,
         need_groups=need_groups,
@@ -272,25 +262,13 @@ def _after(search: Search, cursor: str | None) -> repository.After | None:
         return None
     fingerprint, score, registered_at, actor_id = decode_cursor(cursor, 4)
     if fingerprint != search.fingerprint:
-        raise ProblemException(
-            422,
-            "validation-error",
-            "Request validation failed",
-            "query.cursor: this cursor belongs to another search; send the same search again",
-            errors=[{"loc": ["query", "cursor"], "msg": "belongs to another search"}],
-        )
+        raise bad_cursor("this cursor belongs to another search; send the same search again")
     try:
         return repository.After(
             Decimal(score), datetime.fromisoformat(registered_at), uuid.UUID(actor_id)
         )
     except (ValueError, ArithmeticError, TypeError):
-        raise ProblemException(
-            422,
-            "validation-error",
-            "Request validation failed",
-            "query.cursor: not a valid cursor",
-            errors=[{"loc": ["query", "cursor"], "msg": "not a valid cursor"}],
-        ) from None
+        raise bad_cursor() from None
 
 
 async def page(

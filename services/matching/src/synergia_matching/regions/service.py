@@ -8,7 +8,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.auth import Principal
 from synergia_shared.http.preconditions import check_version
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.problems import ProblemException, validation_problem
 from synergia_shared.reference.nace import InvalidNace, validate_nace
 from synergia_shared.reference.nuts import InvalidNuts, NutsRegion, validate_nuts
 
@@ -27,13 +27,7 @@ def region(nuts_code: str) -> NutsRegion:
             return validate_nuts(code, code[:2], version)
         except InvalidNuts as exc:
             first_error = first_error or exc
-    raise ProblemException(
-        422,
-        "validation-error",
-        "Request validation failed",
-        f"path.nuts: {first_error}",
-        errors=[{"loc": ["path", "nuts"], "msg": str(first_error)}],
-    )
+    raise validation_problem([{"loc": ["path", "nuts"], "msg": str(first_error)}])
 
 
 def _canonical_domains(body: S3PrioritiesIn) -> list[dict[str, Any]]:
@@ -52,13 +46,7 @@ def _canonical_domains(body: S3PrioritiesIn) -> list[dict[str, Any]]:
         data["keywords"] = list(dict.fromkeys(data["keywords"]))
         domains.append(data)
     if errors:
-        raise ProblemException(
-            422,
-            "validation-error",
-            "Request validation failed",
-            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
-            errors=errors,
-        )
+        raise validation_problem(errors)
     return domains
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import SessionFactory
 from synergia_shared.http.auth import Principal
 from synergia_shared.http.pagination import decode_cursor, encode_cursor
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.problems import invalid_field
 from synergia_shared.reference.countries import UnknownCountry
 from synergia_shared.reference.nace import InvalidNace, validate_nace
 from synergia_shared.reference.nuts import nuts_prefix_ok
@@ -55,16 +55,6 @@ async def get(sessions: SessionFactory, actor_id: uuid.UUID, principal: Principa
     return _view(row, principal)
 
 
-def _bad_query(name: str, msg: str) -> ProblemException:
-    return ProblemException(
-        422,
-        "validation-error",
-        "Request validation failed",
-        f"query.{name}: {msg}",
-        errors=[{"loc": ["query", name], "msg": msg}],
-    )
-
-
 def build_filters(
     *,
     kinds: Sequence[Any] | None,
@@ -85,16 +75,18 @@ def build_filters(
         try:
             stored_countries.append(normalise_country(code).code)
         except UnknownCountry as exc:
-            raise _bad_query("country", str(exc)) from None
+            raise invalid_field(["query", "country"], str(exc)) from None
     nuts_prefix = nuts.strip().upper() if nuts else None
     if nuts_prefix is not None and not nuts_prefix_ok(nuts_prefix):
-        raise _bad_query("nuts", f"{nuts!r} is not a NUTS code prefix (e.g. DE, DE1, DE11)")
+        raise invalid_field(
+            ["query", "nuts"], f"{nuts!r} is not a NUTS code prefix (e.g. DE, DE1, DE11)"
+        )
     nace_prefix = None
     if nace:
         try:
             nace_prefix = validate_nace(nace).code
         except InvalidNace as exc:
-            raise _bad_query("nace", str(exc)) from None
+            raise invalid_field(["query", "nace"], str(exc)) from None
     return repository.SearchFilters(
         kinds=[str(k) for k in kinds or []],
         countries=stored_countries,
@@ -120,12 +112,12 @@ async def search(
     cursor: str | None,
 ) -> ActorPage:
     if sort == "relevance" and filters.query is None:
-        raise _bad_query("sort", "sorting by relevance needs a full-text query q")
+        raise invalid_field(["query", "sort"], "sorting by relevance needs a full-text query q")
     after = None
     if cursor is not None:
         after = decode_cursor(cursor, 3)
         if after[0] != sort:
-            raise _bad_query("cursor", "this cursor belongs to another sort order")
+            raise invalid_field(["query", "cursor"], "this cursor belongs to another sort order")
         after = after[1:]
     page = await repository.search(
         session,

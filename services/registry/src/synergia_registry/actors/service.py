@@ -20,7 +20,7 @@ from synergia_shared.events.registry import (
     SharedContactV1,
 )
 from synergia_shared.http.preconditions import check_version, etag_for
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.problems import ProblemException, validation_problem
 from synergia_shared.messaging.outbox import PendingEvent, add_event, add_events
 
 from synergia_registry.actors import repository
@@ -53,16 +53,6 @@ NEED_VALUES = tuple(sorted(t.value for t in NEED_TYPES))
 
 def not_found(actor_id: uuid.UUID) -> ProblemException:
     return ProblemException(404, "not-found", "Not Found", f"no actor {actor_id}")
-
-
-def invalid(errors: list[dict[str, Any]]) -> ProblemException:
-    return ProblemException(
-        422,
-        "validation-error",
-        "Request validation failed",
-        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
-        errors=errors,
-    )
 
 
 # --- views -----------------------------------------------------------------------------
@@ -216,7 +206,7 @@ async def _checked(
     try:
         profile = normalise_profile(profile, actor_id)
     except InvalidProfile as exc:
-        raise invalid([e.as_problem_error() for e in exc.errors]) from None
+        raise validation_problem([e.as_problem_error() for e in exc.errors]) from None
     errors: list[dict[str, Any]] = []
     known = await repository.existing_ids(session, [o.owner_actor_id for o in profile.owners])
     for index, owner in enumerate(profile.owners):
@@ -234,7 +224,7 @@ async def _checked(
                 {"loc": ["body", "pic"], "msg": f"PIC {profile.pic} is already actor {holder}"}
             )
     if errors:
-        raise invalid(errors)
+        raise validation_problem(errors)
     return profile
 
 
@@ -378,7 +368,7 @@ async def update(
     try:
         merged = ProfileFields.model_validate({**current.model_dump(), **changes})
     except ValueError as exc:  # a field set to null that cannot be null, say
-        raise invalid([{"loc": ["body"], "msg": str(exc)}]) from None
+        raise validation_problem([{"loc": ["body"], "msg": str(exc)}]) from None
     profile = await _checked(session, merged, actor_id)
     await repository.update_actor(session, actor_id, _columns(profile))
     await _save_children(session, actor_id, profile, contacts="contacts" in changes)

@@ -18,9 +18,9 @@ from synergia_shared.events.registry import (
     ClusterMemberLeftV1,
     ClusterProfileUpdatedV1,
 )
-from synergia_shared.http.pagination import decode_cursor, encode_cursor
+from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
 from synergia_shared.http.preconditions import check_version
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.problems import ProblemException, invalid_field
 from synergia_shared.messaging.outbox import add_event
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 
@@ -60,22 +60,12 @@ def _not_found(detail: str) -> ProblemException:
     return ProblemException(404, "not-found", "Not Found", detail)
 
 
-def _invalid(loc: list[str | int], msg: str) -> ProblemException:
-    return ProblemException(
-        422,
-        "validation-error",
-        "Request validation failed",
-        f"{'.'.join(map(str, loc))}: {msg}",
-        errors=[{"loc": loc, "msg": msg}],
-    )
-
-
 def _conflict(detail: str) -> ProblemException:
     return ProblemException(409, "conflict", "Conflict", detail)
 
 
 def _violation(exc: RuleViolation) -> ProblemException:
-    return _invalid(["body", exc.field], exc.message)
+    return invalid_field(["body", exc.field], exc.message)
 
 
 async def _cluster_actor(session: AsyncSession, cluster_id: uuid.UUID) -> AnyRow:
@@ -84,7 +74,7 @@ async def _cluster_actor(session: AsyncSession, cluster_id: uuid.UUID) -> AnyRow
     if actor is None:
         raise _not_found(f"no actor {cluster_id}")
     if actor.kind != repository.CLUSTER_KIND:
-        raise _invalid(
+        raise invalid_field(
             ["path", "cluster_id"],
             f"actor {cluster_id} is a {actor.kind}, not a cluster_organisation",
         )
@@ -170,7 +160,7 @@ async def list_clusters(
         try:
             country = lookup_country(country).code
         except UnknownCountry as exc:
-            raise _invalid(["query", "country"], str(exc)) from None
+            raise invalid_field(["query", "country"], str(exc)) from None
     after = None
     if cursor is not None:
         name, last_id = decode_cursor(cursor, 2)
@@ -197,7 +187,7 @@ def _cursor_uuid(value: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise _invalid(["query", "cursor"], "not a valid cursor") from None
+        raise bad_cursor() from None
 
 
 async def get_cluster(session: AsyncSession, cluster_id: uuid.UUID) -> Cluster:
@@ -301,9 +291,9 @@ async def join(session: AsyncSession, cluster_id: uuid.UUID, command: MemberJoin
         raise _violation(exc) from None
     member = await repository.get_actor(session, command.actor_id)
     if member is None:
-        raise _invalid(["body", "actor_id"], f"no actor {command.actor_id}")
+        raise invalid_field(["body", "actor_id"], f"no actor {command.actor_id}")
     if not member.active:
-        raise _invalid(["body", "actor_id"], f"actor {command.actor_id} is deactivated")
+        raise invalid_field(["body", "actor_id"], f"actor {command.actor_id} is deactivated")
     existing = await repository.current_membership(session, cluster_id, command.actor_id)
     if existing is not None:
         raise _conflict(

@@ -22,9 +22,9 @@ from synergia_shared.events.registry import (
     ValueChainUpdatedV1,
 )
 from synergia_shared.http.auth import Principal
-from synergia_shared.http.pagination import decode_cursor, encode_cursor
+from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
 from synergia_shared.http.preconditions import check_version
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.problems import ProblemException, validation_problem
 from synergia_shared.messaging.outbox import add_event
 
 from synergia_registry.access import acts_for, ensure, is_admin, manages_any_cluster
@@ -162,13 +162,6 @@ def _ensure_leads_include_caller(principal: Principal, lead_actor_ids: Sequence[
     )
 
 
-def _validation_problem(errors: list[dict[str, Any]]) -> ProblemException:
-    detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
-    return ProblemException(
-        422, "validation-error", "Request validation failed", detail, errors=errors
-    )
-
-
 async def _validate(session: AsyncSession, command: ValueChainCreate) -> None:
     errors = rules.composition_errors(command.lead_actor_ids, command.stages, command.participants)
     participant_ids = [p.actor_id for p in command.participants]
@@ -176,7 +169,7 @@ async def _validate(session: AsyncSession, command: ValueChainCreate) -> None:
     refs = {row.id: rules.ActorRef(id=row.id, kind=row.kind, active=row.active) for row in found}
     errors += rules.reference_errors(command.lead_actor_ids, participant_ids, refs)
     if errors:
-        raise _validation_problem(errors)
+        raise validation_problem(errors)
 
 
 def _child_rows(
@@ -433,13 +426,7 @@ def _decode_after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     try:
         return datetime.fromisoformat(str(created_at)), uuid.UUID(str(value_chain_id))
     except ValueError:
-        raise ProblemException(
-            422,
-            "validation-error",
-            "Request validation failed",
-            "query.cursor: not a valid cursor",
-            errors=[{"loc": ["query", "cursor"], "msg": "not a valid cursor"}],
-        ) from None
+        raise bad_cursor() from None
 
 
 async def list_value_chains(
