@@ -315,3 +315,33 @@ async def test_proposals_are_guarded(matching: httpx.AsyncClient, world: World) 
         "/v1/team-proposals/00000000-0000-0000-0000-000000000003/accept", headers=auth()
     )
     assert missing.status_code == 404
+
+
+async def test_a_retried_proposal_request_answers_the_same_and_stores_nothing_twice(
+    stack: TestStack, matching: httpx.AsyncClient, world: World
+) -> None:
+    path = f"/v1/value-chains/{world.chain}/team-proposals"
+    headers = {**manager(world.lead), "Idempotency-Key": "teams-2026-11-24"}
+    # Two at once (a client timing out and retrying), then a third later.
+    first, twin = await asyncio.gather(
+        matching.post(path, json={"k": 2}, headers=headers),
+        matching.post(path, json={"k": 2}, headers=headers),
+    )
+    later = await matching.post(path, json={"k": 2}, headers=headers)
+    for response in (first, twin, later):
+        assert response.status_code == 200, response.text
+    assert first.json() == twin.json() == later.json()
+    assert later.headers["idempotent-replayed"] == "true"
+    replays = [r.headers.get("idempotent-replayed") for r in (first, twin)]
+    assert sorted(replays, key=str) == [None, "true"], "one computed, its twin replayed"
+
+    conn = await asyncpg.connect(stack.dsn("matching"))
+    try:
+        stored = await conn.fetchval("SELECT count(*) FROM team_proposals")
+    finally:
+        await conn.close()
+    assert stored == 2, "one request's proposals, not three"
+
+    other_body = await matching.post(path, json={"k": 1}, headers=headers)
+    assert other_body.status_code == 422
+    assert other_body.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]

@@ -22,8 +22,9 @@ from synergia_shared.events.registry import (
 )
 from synergia_shared.events.topics import REGISTRY_ACTOR
 from synergia_shared.messaging.inbox import InboxConsumer
+from synergia_shared.projections import actor_lifecycle as lifecycle
 
-from synergia_funding.beneficiaries import repository, rules
+from synergia_funding.beneficiaries import repository
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ async def on_actor_profile(
 ) -> None:
     """Registered and updated alike (``ActorUpdatedV1`` extends ``ActorRegisteredV1``):
     both carry the whole profile after the change; a beneficiary keeps part of it."""
-    sequence = rules.event_sequence(event.sequence, data.version)
+    sequence = lifecycle.event_sequence(event.sequence, data.version)
     await repository.lock_actor(session, data.actor_id)
     marks = await repository.marks(session, data.actor_id)
     applied = await repository.upsert_snapshot(
@@ -55,8 +56,8 @@ async def on_actor_profile(
             "nace_codes": data.nace_codes,
             "ecosystems": data.ecosystems,
             "sme_category": data.sme_category,
-            "active": rules.snapshot_active(data.active, sequence, marks),
-            "shared_contacts": rules.snapshot_contacts(
+            "active": lifecycle.snapshot_active(data.active, sequence, marks),
+            "shared_contacts": lifecycle.snapshot_contacts(
                 [c.model_dump(mode="json") for c in data.shared_contacts], sequence, marks
             ),
         },
@@ -71,7 +72,7 @@ async def on_actor_profile(
 async def on_actor_deactivated(
     session: AsyncSession, event: CloudEvent, data: ActorDeactivatedV1
 ) -> None:
-    sequence = rules.event_sequence(event.sequence, data.version)
+    sequence = lifecycle.event_sequence(event.sequence, data.version)
     await repository.lock_actor(session, data.actor_id)
     await repository.deactivate(session, data.actor_id, sequence)
 
@@ -79,7 +80,7 @@ async def on_actor_deactivated(
 async def on_actor_personal_data_erased(
     session: AsyncSession, event: CloudEvent, data: ActorPersonalDataErasedV1
 ) -> None:
-    sequence = rules.event_sequence(event.sequence, data.version)
+    sequence = lifecycle.event_sequence(event.sequence, data.version)
     await repository.lock_actor(session, data.actor_id)
     await repository.erase_contacts(session, data.actor_id, sequence)
 

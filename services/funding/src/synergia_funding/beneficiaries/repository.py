@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.projections.actor_lifecycle import NO_MARKS, LifecycleMarks
 
 from synergia_funding.beneficiaries.models import (
     EMPTY_JSON_LIST,
     actor_lifecycle_marks,
     beneficiaries,
 )
-from synergia_funding.beneficiaries.rules import NO_MARKS, LifecycleMarks
 
 
 async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.projections.actor_lifecycle import NO_MARKS, LifecycleMarks
 
 from synergia_matching.profiles.models import (
     EMPTY_JSON_LIST,
@@ -16,7 +17,6 @@ from synergia_matching.profiles.models import (
     actor_profiles,
     ownership_links,
 )
-from synergia_matching.profiles.rules import NO_MARKS, LifecycleMarks
 
 
 async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:

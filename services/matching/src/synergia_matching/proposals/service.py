@@ -27,9 +27,10 @@ from synergia_shared.events.matching import (
     TeamProposalAcceptedV1,
     TeamProposalDeclinedV1,
 )
+from synergia_shared.http import idempotency
 from synergia_shared.http.auth import Principal, Role
-from synergia_shared.http.pagination import decode_cursor, encode_cursor
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
+from synergia_shared.http.problems import ProblemException, validation_problem
 from synergia_shared.messaging.outbox import add_event
 
 from synergia_matching.network import repository as network
@@ -61,16 +62,6 @@ from synergia_matching.teams.solver import MIN_EXPLAIN_SECONDS
 
 AGGREGATE = "team_proposal"
 OPEN_STATUSES = frozenset({"draft", "open", "formed"})
-
-
-def _invalid(errors: list[dict[str, Any]]) -> ProblemException:
-    return ProblemException(
-        422,
-        "validation-error",
-        "Request validation failed",
-        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
-        errors=errors,
-    )
 
 
 def _not_found(what: str) -> ProblemException:
@@ -205,7 +196,7 @@ async def _world(
                 }
             )
     if errors:
-        raise _invalid(errors)
+        raise validation_problem(errors)
     entities = rules.entity_ids(found, await repository.linked_pairs(session, list(found)))
     aligned = region_alignments(
         await regions.all_strategies(session),
@@ -384,9 +375,58 @@ async def inputs(
     return world, constraints
 
 
+@dataclass(frozen=True)
+class Retry:
+    """An ``Idempotency-Key`` and the fingerprint of the request it came with."""
+
+    key: str
+    fingerprint: str
+
+
 async def propose(
+    sessions: SessionFactory,
+    value_chain_id: uuid.UUID,
+    body: TeamRequest,
+    principal: Principal,
+    retry: Retry | None = None,
+) -> tuple[TeamProposals, bool]:
+    """The proposals and whether they are the stored answer to an earlier request with
+    the same Idempotency-Key. The solver runs outside any transaction; the proposals and
+    the key are stored together, so a retry, even one racing the first request, gets the
+    first answer and no second set of proposals."""
+    if retry is not None:
+        idempotency.check_key(retry.key)
+        async with read_only(sessions) as session:
+            stored = await idempotency.find(
+                session, principal.subject, retry.key, retry.fingerprint
+            )
+        if stored is not None:
+            return TeamProposals.model_validate_json(stored.body), True
+    result, world = await _solve(sessions, value_chain_id, body, principal)
+    request_id = uuid.uuid4()
+
+    async def store(session: AsyncSession) -> idempotency.StoredResponse:
+        answer = await _store(session, world, request_id, result, body, principal)
+        return idempotency.StoredResponse(200, answer.model_dump_json().encode(), {})
+
+    if retry is None:
+        async with unit_of_work(sessions) as session:
+            response = await store(session)
+        replayed = False
+    else:
+        response, replayed = await idempotency.run_once(
+            sessions,
+            principal=principal.subject,
+            key=retry.key,
+            fingerprint=retry.fingerprint,
+            create=store,
+        )
+    return TeamProposals.model_validate_json(response.body), replayed
+
+
+async def _solve(
     sessions: SessionFactory, value_chain_id: uuid.UUID, body: TeamRequest, principal: Principal
-) -> TeamProposals:
+) -> tuple[list[Proposal] | NoTeam, World]:
     started = time.monotonic()
     async with read_only(sessions) as session:
         world, constraints = await inputs(session, value_chain_id, body, principal)
@@ -404,7 +444,18 @@ async def propose(
             world.candidates,
             replace(constraints, time_limit_seconds=max(left, MIN_EXPLAIN_SECONDS)),
         )
-    request_id = uuid.uuid4()
+    return result, world
+
+
+async def _store(
+    session: AsyncSession,
+    world: World,
+    request_id: uuid.UUID,
+    result: list[Proposal] | NoTeam,
+    body: TeamRequest,
+    principal: Principal,
+) -> TeamProposals:
+    value_chain_id = world.chain.value_chain_id
     if isinstance(result, NoTeam):
         return TeamProposals(
             request_id=request_id,
@@ -413,10 +464,10 @@ async def propose(
             proposals=[],
             reasons=list(result.reasons),
         )
-    rows = [_row(world, request_id, p, body, principal.subject) for p in result]
-    async with unit_of_work(sessions) as session:
-        await repository.add(session, rows)
-        stored = await repository.of_request(session, request_id)
+    await repository.add(
+        session, [_row(world, request_id, p, body, principal.subject) for p in result]
+    )
+    stored = await repository.of_request(session, request_id)
     return TeamProposals(
         request_id=request_id,
         value_chain_id=value_chain_id,
@@ -435,7 +486,7 @@ async def list_for_chain(
         try:
             after = (datetime.fromisoformat(created_at), uuid.UUID(request_id), int(rank))
         except (TypeError, ValueError):
-            raise _invalid([{"loc": ["query", "cursor"], "msg": "not a valid cursor"}]) from None
+            raise bad_cursor() from None
     rows = await repository.of_value_chain(session, value_chain_id, limit=limit + 1, after=after)
     next_cursor = None
     if len(rows) > limit:

@@ -1,5 +1,6 @@
-"""Pure rules of the beneficiary projection: which sequence an event has, and what a profile
-snapshot may still carry given the deactivations and erasures already seen.
+"""Pure ordering rules of every projection of the registry's actors (matching's profiles,
+funding's beneficiaries): which sequence an event has, and what a profile snapshot may
+still carry given the deactivations and erasures already seen.
 
 Every registry actor event has ``sequence`` = the actor's version after the change.
 Registered/updated events carry the whole profile (a snapshot); deactivated and

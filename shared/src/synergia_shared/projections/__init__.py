@@ -1,0 +1,1 @@
+"""Rules shared by the services' projections of other services' aggregates."""
