@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench import (
+    authority_bench,
     catchup_bench,
     cordis_bench,
     http_bench,
@@ -43,6 +44,7 @@ ALL = (
     "teams",
     "catchup",
     "ranking",
+    "authority",
 )
 T = TypeVar("T")
 # The product as configured, then with the consumer's fetch wait lowered: the embedded
@@ -82,6 +84,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--catchup-actors", type=int, default=catchup_bench.ACTORS)
     parser.add_argument("--ranking-actors", type=int, default=ranking_bench.ACTORS)
     parser.add_argument("--ranking-searchers", type=int, default=ranking_bench.SEARCHERS)
+    parser.add_argument(
+        "--authority-beneficiaries",
+        type=int,
+        default=authority_bench.BENEFICIARIES,
+        help="SMEs in the authority-events world (about 3.1 items each)",
+    )
     return parser.parse_args(argv)
 
 
@@ -98,6 +106,7 @@ async def run_all(
         "teams": team_bench.render,
         "catchup": catchup_bench.render,
         "ranking": ranking_bench.render,
+        "authority": authority_bench.render,
     }
     try:
         for name in selected:
@@ -151,6 +160,10 @@ async def run_all(
                     log_dir,
                     actors=args.ranking_actors,
                     searchers=args.ranking_searchers,
+                )
+            elif name == "authority":
+                results[name] = await authority_bench.run(
+                    stack, log_dir, beneficiaries=args.authority_beneficiaries
                 )
             else:
                 results[name] = await relay_bench.run(stack, events=args.relay_events)

@@ -15,7 +15,7 @@ from synergia_shared.http.auth import issue_token
 from synergia_shared.migrations import upgrade_head
 from synergia_shared.settings import DEV_JWT_SECRET
 
-TEMPLATE_SERVICES = ("registry", "matching")
+TEMPLATE_SERVICES = ("registry", "matching", "funding")
 
 
 def sqlalchemy_url(server_url: str, database: str) -> str:

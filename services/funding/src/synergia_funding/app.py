@@ -5,19 +5,46 @@ from __future__ import annotations
 from fastapi import FastAPI
 from synergia_shared.app import ServiceDefinition, create_service_app
 
+from synergia_funding.authority.router import document_batch_schema
+from synergia_funding.authority.router import router as authority_router
 from synergia_funding.beneficiaries.router import router as beneficiaries_router
 from synergia_funding.consumers import all_consumers
+from synergia_funding.reference.router import router as reference_router
+from synergia_funding.reports.router import router as reports_router
 from synergia_funding.settings import FundingSettings
 
 
 def create_app(settings: FundingSettings | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or FundingSettings()
+    app = create_service_app(
         ServiceDefinition(
-            settings=settings or FundingSettings(),
+            settings=settings,
             title="Synergia funding",
-            description="Funding beneficiaries.",
-            routers=[beneficiaries_router],
-            consumers=all_consumers(),
-            openapi_tags=[{"name": "beneficiaries", "description": "Funding beneficiaries."}],
+            description="Co-funding of value chains across Horizon 2020, ESIF, EFSI, "
+            "national and private money: the ledger, what regional authority systems push "
+            "into it, and the reports derived from it.",
+            routers=[beneficiaries_router, authority_router, reference_router, reports_router],
+            consumers=all_consumers(settings),
+            openapi_tags=[
+                {"name": "beneficiaries", "description": "Funding beneficiaries."},
+                {
+                    "name": "funding-sources",
+                    "description": "Reference data: the sources money comes from (Horizon "
+                    "2020 grants, FSTP calls, ESIF programmes, EFSI, national programmes, "
+                    "private investors), loaded by API or from the ESIF open data.",
+                },
+                {
+                    "name": "authority events",
+                    "description": "Commitments, cost items and payments pushed by regional "
+                    "authority systems, each recorded exactly once.",
+                },
+                {
+                    "name": "reports",
+                    "description": "Co-funding reports of value chains and regions, derived "
+                    "from the append-only ledger; JSON or CSV (Accept: text/csv).",
+                },
+            ],
         )
     )
+    document_batch_schema(app)
+    return app

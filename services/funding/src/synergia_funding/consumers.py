@@ -2,8 +2,10 @@
 
 from synergia_shared.messaging.inbox import InboxConsumer
 
+from synergia_funding.authority.consumers import authority_inbound
 from synergia_funding.beneficiaries.consumers import actor_projection
+from synergia_funding.settings import FundingSettings
 
 
-def all_consumers() -> list[InboxConsumer]:
-    return [actor_projection()]
+def all_consumers(settings: FundingSettings) -> list[InboxConsumer]:
+    return [actor_projection(), authority_inbound(settings)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 
+from synergia_shared.events import funding as fun
 from synergia_shared.events import matching as mat
 from synergia_shared.events import registry as reg
 from synergia_shared.events import topics
@@ -27,6 +28,9 @@ class EventSpec:
 
 REGISTRY = "/synergia/registry"
 MATCHING = "/synergia/matching"
+FUNDING = "/synergia/funding"
+# Authority systems are outside Synergia; their submissions name the authority in the data.
+AUTHORITIES = "/authorities"
 
 
 def _registry(name: str, model: builtins.type[EventData], topic: str) -> EventSpec:
@@ -35,6 +39,10 @@ def _registry(name: str, model: builtins.type[EventData], topic: str) -> EventSp
 
 def _matching(name: str, model: builtins.type[EventData], topic: str) -> EventSpec:
     return EventSpec(type=f"eu.synergia.matching.{name}", model=model, topic=topic, source=MATCHING)
+
+
+def _funding(name: str, model: builtins.type[EventData], topic: str) -> EventSpec:
+    return EventSpec(type=f"eu.synergia.funding.{name}", model=model, topic=topic, source=FUNDING)
 
 
 CATALOGUE: dict[str, EventSpec] = {
@@ -59,6 +67,17 @@ CATALOGUE: dict[str, EventSpec] = {
         ),
         _matching("proposal.accepted.v1", mat.TeamProposalAcceptedV1, topics.MATCHING_PROPOSAL),
         _matching("proposal.declined.v1", mat.TeamProposalDeclinedV1, topics.MATCHING_PROPOSAL),
+        _funding("commitment.recorded.v1", fun.CommitmentRecordedV1, topics.FUNDING_LEDGER),
+        _funding("cost-item.recorded.v1", fun.CostItemRecordedV1, topics.FUNDING_LEDGER),
+        _funding("disbursement.recorded.v1", fun.DisbursementRecordedV1, topics.FUNDING_LEDGER),
+        _funding("rule-violation.flagged.v1", fun.RuleViolationFlaggedV1, topics.FUNDING_LEDGER),
+        _funding("authority-item.rejected.v1", fun.AuthorityItemRejectedV1, topics.FUNDING_LEDGER),
+        EventSpec(
+            type="eu.synergia.funding.authority-events.submitted.v1",
+            model=fun.AuthorityEventsSubmittedV1,
+            topic=topics.FUNDING_AUTHORITY_INBOUND,
+            source=AUTHORITIES,
+        ),
     )
 }
 

@@ -291,6 +291,9 @@ class ConsumerRunner:
                         },
                     )
                     return True
+                except PoisonEvent as exc:  # the handler knows retrying cannot help
+                    self.status.last_error = str(exc)
+                    return await self._park(record, str(exc), attempts=attempt)
                 except Exception as exc:
                     self.status.last_error = repr(exc)
                     logger.warning(

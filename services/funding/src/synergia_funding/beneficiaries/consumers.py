@@ -25,6 +25,7 @@ from synergia_shared.messaging.inbox import InboxConsumer
 from synergia_shared.projections import actor_lifecycle as lifecycle
 
 from synergia_funding.beneficiaries import repository
+from synergia_funding.ledger import repository as ledger_repository
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,21 @@ async def on_actor_profile(
             ),
         },
     )
-    if not applied:
+    if applied:
+        # The single undertaking of the de minimis rule follows the latest snapshot.
+        await ledger_repository.replace_ownership_links(
+            session,
+            data.actor_id,
+            [
+                {
+                    "owner_actor_id": o.owner_actor_id,
+                    "share_percent": o.share_percent,
+                    "controls": o.controls,
+                }
+                for o in data.owners
+            ],
+        )
+    else:
         logger.info(
             "older profile snapshot ignored",
             extra={"actor_id": str(data.actor_id), "sequence": sequence},

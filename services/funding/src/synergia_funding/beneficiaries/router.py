@@ -1,21 +1,37 @@
-"""HTTP for the beneficiaries projection."""
+"""HTTP for the beneficiaries projection, with the beneficiary's funding report."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from synergia_shared.db import unit_of_work
+from fastapi import APIRouter, Depends, Query, Request, Response
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
 
 from synergia_funding.beneficiaries import repository
 from synergia_funding.beneficiaries.schemas import Beneficiary
+from synergia_funding.reports import csv
+from synergia_funding.reports import repository as reports_repository
+from synergia_funding.reports import service as reports
+from synergia_funding.reports.router import Accept, report_responses, respond
 
 router = APIRouter(prefix="/v1/beneficiaries", tags=["beneficiaries"], responses=PROBLEM_RESPONSES)
 
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
+On = Annotated[
+    date | None,
+    Query(
+        description="Reference date of the de minimis headroom (YYYY-MM-DD); today (UTC) "
+        "when omitted",
+        examples=["2026-06-30"],
+    ),
+]
+
+
+def _csv(view: Beneficiary) -> str:
+    return csv.beneficiary_csv(view.funding)
 
 
 @router.get(
@@ -25,18 +41,34 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
     description="What funding knows of the actor from the registry's events: identity, "
     "country and NUTS region, sectors and ecosystems, SME category, whether it is active, "
     "and the contact persons who consented to be shown to partners. Eventually consistent "
-    "with the registry; 404 until the registration has arrived.",
+    "with the registry; 404 until the registration has arrived, even when the ledger "
+    "already holds entries for it. `funding` is its report from the ledger: totals by "
+    "source and instrument net of corrections, and the de minimis aid of its single "
+    "undertaking (linked enterprises included) per Member State, with the headroom left "
+    "on the reference date and the day each aid drops out of the window. "
+    "`Accept: text/csv` gives the funding figures as CSV.",
     response_model=Beneficiary,
-    responses={404: {"model": Problem, "description": "Not known here (yet)"}},
+    responses={
+        **report_responses("The beneficiary and its funding"),
+        404: {"model": Problem, "description": "Not known here (yet)"},
+    },
 )
-async def getBeneficiary(request: Request, actor_id: uuid.UUID, _: Reader) -> Beneficiary:
-    async with unit_of_work(request.app.state.sessions) as session:
+async def getBeneficiary(
+    request: Request, actor_id: uuid.UUID, _: Reader, on: On = None, accept: Accept = None
+) -> Response:
+    kind = csv.representation(accept)
+    day = on or datetime.now(UTC).date()
+    async with reports_repository.snapshot(request.app.state.sessions) as session:
         row = await repository.get(session, actor_id)
-    if row is None:
-        raise ProblemException(
-            404,
-            "not-found",
-            "Not Found",
-            f"actor {actor_id} is not known here: unknown, or its registration has not arrived yet",
-        )
-    return Beneficiary.model_validate(row, from_attributes=True)
+        if row is None:
+            raise ProblemException(
+                404,
+                "not-found",
+                "Not Found",
+                f"actor {actor_id} is not known here: unknown, or its registration has not "
+                "arrived yet",
+            )
+        funding = await reports.beneficiary_funding(session, actor_id, day)
+    profile: dict[str, Any] = dict(row._mapping)
+    view = Beneficiary.model_validate({**profile, "funding": funding})
+    return respond(view, kind, _csv, f"beneficiary-{actor_id}-funding-{day.isoformat()}.csv")

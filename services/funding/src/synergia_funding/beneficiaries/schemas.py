@@ -6,6 +6,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 from synergia_shared.events.registry import ActorKind
 
+from synergia_funding.reports.schemas import BeneficiaryFunding
+
 
 class BeneficiaryContact(BaseModel):
     """A contact person whose consent covers being shown to partners."""
@@ -16,7 +18,8 @@ class BeneficiaryContact(BaseModel):
 
 
 class Beneficiary(BaseModel):
-    """A funding beneficiary as this service knows it from the registry's events."""
+    """A funding beneficiary as this service knows it from the registry's events, and
+    what the co-funding ledger holds for it."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -36,6 +39,51 @@ class Beneficiary(BaseModel):
                     "shared_contacts": [
                         {"name": "Rūta Kazlauskienė", "email": "ruta@balpho.lt", "role": "CEO"}
                     ],
+                    "funding": {
+                        "total": {
+                            "committed": "110000.00",
+                            "cost_claimed": "0.00",
+                            "disbursed": "50000.00",
+                        },
+                        "by_instrument": [
+                            {
+                                "line": "esif.ERDF",
+                                "source": "esif",
+                                "fund": "ERDF",
+                                "private_timing": None,
+                                "instrument_id": "2014LT16MAOP001",
+                                "committed": "110000.00",
+                                "cost_claimed": "0.00",
+                                "disbursed": "50000.00",
+                            }
+                        ],
+                        "de_minimis": {
+                            "on": "2026-11-24",
+                            "undertaking": ["3f0c9a52-6a43-4b7e-9d0e-2f4b8e1f6c21"],
+                            "member_states": [
+                                {
+                                    "member_state": "LT",
+                                    "regulation": "Regulation (EU) 2023/2831",
+                                    "ceiling": "300000.00",
+                                    "used": "110000.00",
+                                    "remaining": "190000.00",
+                                    "window": "aid granted after 2023-11-24 up to 2026-11-24 "
+                                    "(rolling three years)",
+                                    "aids": [
+                                        {
+                                            "entry_id": "0e4f3c1a-5b7d-5e2f-9a6c-1d2b3c4d5e6f",
+                                            "beneficiary_id": (
+                                                "3f0c9a52-6a43-4b7e-9d0e-2f4b8e1f6c21"
+                                            ),
+                                            "granted": "2025-03-01",
+                                            "amount": "110000.00",
+                                            "drops_out_on": "2028-03-01",
+                                        }
+                                    ],
+                                }
+                            ],
+                        },
+                    },
                 }
             ]
         }
@@ -57,4 +105,8 @@ class Beneficiary(BaseModel):
     shared_contacts: list[BeneficiaryContact] = Field(
         description="Only contact persons whose consent covers being shown to partners; "
         "emptied when the actor's personal data is erased.",
+    )
+    funding: BeneficiaryFunding = Field(
+        description="Totals by source and instrument, and de minimis aid and headroom of its "
+        "single undertaking, derived from the ledger"
     )

@@ -15,11 +15,12 @@ regulation has exceptions the figures do not show.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from synergia_shared.reference.countries import CountryStanding, UnknownCountry, lookup_country
@@ -56,6 +57,7 @@ def _cci(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+@functools.lru_cache(maxsize=4096)  # an authority's items name the same few regions
 def _nuts(value: str) -> str:
     """A NUTS code of NUTS 2021 or 2024 (the United Kingdom's: NUTS 2016)."""
     code = value.strip().upper()
@@ -70,6 +72,7 @@ def _nuts(value: str) -> str:
     raise ValueError(problems[0])
 
 
+@functools.lru_cache(maxsize=512)
 def _member_state(value: str) -> str:
     """A 2014-2020 Member State (the UK included), in the EU form (EL, UK)."""
     try:
@@ -574,3 +577,166 @@ FundingSourceIn = Annotated[
     | PrivateInvestorIn,
     Field(discriminator="kind"),
 ]
+
+
+# --- responses ------------------------------------------------------------------------------
+
+
+class SourceKind(StrEnum):
+    """The kinds of funding source, as ``kind`` names them in requests."""
+
+    H2020_GRANT = "h2020_grant"
+    FSTP_CALL = "fstp_call"
+    ESIF_PROGRAMME = "esif_programme"
+    EFSI_WINDOW = "efsi_window"
+    NATIONAL_PROGRAMME = "national_programme"
+    PRIVATE_INVESTOR = "private_investor"
+
+
+class EsifLine(BaseModel):
+    """One stored line of an ESIF programme's financial plan."""
+
+    fund: EsifFund
+    priority_axis: str
+    thematic_objective: str | None
+    category_of_region: RegionCategory | None
+    eu_amount: Decimal
+    national_amount: Decimal
+    total_amount: Decimal
+    co_financing_rate: Decimal | None = Field(description="As stated (a fraction); None if not")
+    flags: list[str] = Field(
+        description="Why the line deserves a second look (a rate above the ceiling for its "
+        "fund and category of region, with the exceptions that would allow it); never a "
+        "reason to refuse it"
+    )
+
+
+_SOURCE_EXAMPLE: dict[str, Any] = {
+    "id": "5b0c3f1e-8d2a-4c55-9a11-2f0e7d6c4b3a",
+    "kind": "esif_programme",
+    "code": "2014IT16RFOP012",
+    "name": "POR Lombardia FESR 2014-2020",
+    "regions": ["ITC4"],
+    "country": "IT",
+    "project_id": None,
+    "version": 1,
+    "updated_by": "admin@example.eu",
+    "created_at": "2026-01-12T09:30:00Z",
+    "updated_at": "2026-01-12T09:30:00Z",
+    "definition": {
+        "kind": "esif_programme",
+        "cci": "2014IT16RFOP012",
+        "title": "POR Lombardia FESR 2014-2020",
+        "managing_authority": "Regione Lombardia - DG Sviluppo Economico",
+        "regions": ["ITC4"],
+    },
+    "lines": [
+        {
+            "fund": "ERDF",
+            "priority_axis": "3",
+            "thematic_objective": "03",
+            "category_of_region": "more_developed",
+            "eu_amount": "97000000.00",
+            "national_amount": "97000000.00",
+            "total_amount": "194000000.00",
+            "co_financing_rate": "0.500000",
+            "flags": [],
+        }
+    ],
+}
+
+
+class FundingSource(BaseModel):
+    """A stored funding source: what identifies and locates it, and its definition."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_SOURCE_EXAMPLE]})
+
+    id: uuid.UUID
+    kind: SourceKind
+    code: str = Field(
+        description="The natural code, unique within the kind: the grant agreement number, "
+        "`<grant agreement number>/<call identifier>` of an FSTP call, the CCI, the EFSI "
+        "operation reference (or window and name), `<region or country>/<name>` of a "
+        "national programme, the registry actor id or `<country>/<name>` of an investor"
+    )
+    name: str
+    regions: list[str] = Field(
+        description="NUTS codes it is declared for: an ESIF programme's regions, a regional "
+        "programme's region, a national programme's country"
+    )
+    country: str | None = Field(description="Member State or country, EU form (EL, UK)")
+    project_id: uuid.UUID | None = Field(description="FSTP calls: the value chain running it")
+    version: int = Field(description="Also the ETag: send it as If-Match to change it")
+    updated_by: str
+    created_at: datetime
+    updated_at: datetime
+    definition: dict[str, Any] = Field(
+        description="The request that defined it, as validated (an ESIF programme's lines "
+        "are in `lines`). A programme created by a CSV import has a null managing_authority "
+        "and no regions until a PUT sets them"
+    )
+    lines: list[EsifLine] | None = Field(
+        default=None, description="ESIF programmes: the financial plan; null for other kinds"
+    )
+
+
+class FundingSourcePage(BaseModel):
+    items: list[FundingSource]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end"
+    )
+
+
+class RejectedRow(BaseModel):
+    line: int = Field(description="Physical line of the file; the header is line 1")
+    cci: str | None = Field(description="The row's CCI as written, when it had one")
+    reason: str = Field(description="Every problem of the row, separated by '; '")
+
+
+class FlaggedRow(BaseModel):
+    line: int
+    cci: str
+    flags: list[str]
+
+
+class EsifImportReport(BaseModel):
+    """What an import of the ESIF planned finances did, and every row it did not load."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "rows": 3,
+                    "lines_loaded": 2,
+                    "lines_created": 2,
+                    "lines_updated": 0,
+                    "lines_unchanged": 0,
+                    "programmes_created": 1,
+                    "programmes_updated": 0,
+                    "programmes_unchanged": 0,
+                    "rejected": 1,
+                    "rejections": [
+                        {
+                            "line": 4,
+                            "cci": "2014ES16RFOP003",
+                            "reason": "EU 80000000.00 + national 20000000.00 = 100000000.00, "
+                            "not the total 100000100.00 (off by -100.00)",
+                        }
+                    ],
+                    "flagged": [],
+                }
+            ]
+        }
+    )
+
+    rows: int = Field(description="Data rows read (blank lines are not rows)")
+    lines_loaded: int = Field(description="Rows stored: created, updated or already as stored")
+    lines_created: int
+    lines_updated: int
+    lines_unchanged: int
+    programmes_created: int
+    programmes_updated: int = Field(description="Existing programmes whose plan or title changed")
+    programmes_unchanged: int
+    rejected: int
+    rejections: list[RejectedRow]
+    flagged: list[FlaggedRow] = Field(description="Loaded rows that carry flags")

@@ -1,0 +1,360 @@
+"""Benchmark: authority events ingested per second, exactly once, through the HTTP batch
+endpoint and through the Kafka topic, against a raw asyncpg insert of the same rows.
+
+A world of ``beneficiaries`` SMEs, each with a de minimis ERDF commitment, two payments
+of it and, for one in ten, a correction (a reversal of the second payment): the items a
+regional authority pushes. They are sent in batches of ``batch`` items (payments in a
+batch before their commitment in one of eight batches, so parking is exercised), from
+``clients`` concurrent clients, to the real funding process (one uvicorn worker; its relay
+publishes the ledger events meanwhile, as in production). Every item goes through
+validation, the region check, the rules (each against its single undertaking's entries)
+and lands with its ``funding.ledger`` event in the outbox.
+
+Then the same batches again: the exactly-once check (nothing new may be recorded) and
+the rate of answering replays. Then the same items as messages on
+``funding.authority-inbound`` to a second, fresh funding process: events/s from the first
+message sent until the last entry is recorded.
+
+The baseline inserts the same ledger rows with asyncpg (``executemany`` of the same
+INSERT, one transaction per batch, as many concurrent connections as clients) into a
+fresh copy of the schema: the floor for writing these rows, with no parsing, rules or
+events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from synergia_devstack.ports import free_port
+from synergia_funding.authority import intake
+from synergia_funding.authority.schemas import AuthorityEventIn
+from synergia_funding.ledger import codec
+from synergia_shared.events.funding import AuthorityEventsSubmittedV1
+from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
+from synergia_shared.messaging.outbox import build_event
+
+from bench.loadgen import RawConnection
+from bench.processes import AppProcess
+from bench.stack import BenchStack, dsn
+from bench.stats import ratio, table
+
+BENEFICIARIES = 4_000
+BATCH = 500
+CLIENTS = 4
+AIM_EVENTS_PER_SECOND = 5_000
+KEY = "bench-authority-key"
+AUTHORITY = "bench-lombardia"
+REGIONS = ("ITC4C", "ITC46", "ITC41", "ITC4B")
+
+
+def api_keys() -> str:
+    return json.dumps(
+        [
+            {
+                "name": AUTHORITY,
+                "sha256": hashlib.sha256(KEY.encode()).hexdigest(),
+                "roles": ["authority"],
+                "region": "ITC4",
+            }
+        ]
+    )
+
+
+def world(beneficiaries: int) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for n in range(beneficiaries):
+        sme = str(uuid.UUID(int=n + 1))
+        region = REGIONS[n % len(REGIONS)]
+        base = {
+            "beneficiary_id": sme,
+            "source": "esif",
+            "fund": "ERDF",
+            "instrument_id": "2014IT16RFOP012",
+            "region_nuts": region,
+        }
+        commitment = {
+            **base,
+            "external_id": f"C-{n}",
+            "kind": "commitment",
+            "amount": f"{20_000 + n % 50_000}.00",
+            "date": "2024-03-01",
+            "is_de_minimis": True,
+        }
+        payments = [
+            {
+                **base,
+                "external_id": f"P-{n}-{k}",
+                "kind": "disbursement",
+                "amount": "5000.00",
+                "date": f"2024-0{4 + k}-01",
+                "commitment_external_id": f"C-{n}",
+            }
+            for k in range(2)
+        ]
+        group = [*payments, commitment] if n % 8 == 0 else [commitment, *payments]
+        if n % 10 == 0:
+            group.append(
+                {**payments[1], "external_id": f"R-{n}", "reverses_external_id": f"P-{n}-1"}
+            )
+        items.extend(group)
+    return items
+
+
+def batches(items: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+async def _post_all(
+    base_url: str, chunks: list[list[dict[str, Any]]], clients: int
+) -> tuple[float, list[dict[str, Any]]]:
+    queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+    for chunk in chunks:
+        queue.put_nowait(chunk)
+    answers: list[dict[str, Any]] = []
+
+    async def worker() -> None:
+        conn = RawConnection(base_url, {"X-API-Key": KEY})
+        try:
+            while not queue.empty():
+                chunk = queue.get_nowait()
+                status, body = await conn.request(
+                    "POST", "/v1/authority-events:batch", {"items": chunk}
+                )
+                if status != 200:
+                    raise RuntimeError(f"batch answered {status}: {body[:300]!r}")
+                answers.append(json.loads(body))
+        finally:
+            await conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return time.perf_counter() - started, answers
+
+
+def _renamed(item: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The same item under other external ids (its references renamed alike)."""
+    refs = ("external_id", "commitment_external_id", "reverses_external_id")
+    return {k: f"{prefix}{v}" if k in refs else v for k, v in item.items()}
+
+
+async def _count(database_url: str) -> tuple[int, int]:
+    """Entries recorded, and entries still waiting in the parking."""
+    conn = await asyncpg.connect(dsn(database_url))
+    try:
+        entries = await conn.fetchval("SELECT count(*) FROM ledger_entries")
+        parked = await conn.fetchval("SELECT count(*) FROM parked_entries WHERE state = 'waiting'")
+        return int(entries), int(parked)
+    finally:
+        await conn.close()
+
+
+async def _parked_sample(database_url: str) -> list[str]:
+    conn = await asyncpg.connect(dsn(database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT external_id, state, reason, problem FROM parked_entries LIMIT 5"
+        )
+        return [f"{r['external_id']} {r['state']}: {r['reason']} {r['problem']}" for r in rows]
+    finally:
+        await conn.close()
+
+
+def _rows(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The ledger rows the service writes for these items (for the raw baseline)."""
+    authority = intake.Authority(intake.api_key_system(AUTHORITY), "ITC4")
+    rows = []
+    for raw in items:
+        entry = intake.to_entry(authority, AuthorityEventIn.model_validate(raw))
+        row = codec.to_row(entry)
+        rows.append(tuple(row[name] for name in codec.ENTRY_FIELDS))
+    return rows
+
+
+async def _raw_insert(database_url: str, items: list[dict[str, Any]], clients: int) -> float:
+    rows = _rows(items)
+    columns = ", ".join(codec.ENTRY_FIELDS)
+    params = ", ".join(f"${i}" for i in range(1, len(codec.ENTRY_FIELDS) + 1))
+    sql = f"INSERT INTO ledger_entries ({columns}) VALUES ({params})"
+    chunks = [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
+    pool = await asyncpg.create_pool(dsn(database_url), min_size=clients, max_size=clients)
+    queue: asyncio.Queue[list[tuple[Any, ...]]] = asyncio.Queue()
+    for chunk in chunks:
+        queue.put_nowait(chunk)
+
+    async def worker() -> None:
+        async with pool.acquire() as conn:
+            while not queue.empty():
+                chunk = queue.get_nowait()
+                async with conn.transaction():
+                    await conn.executemany(sql, chunk)
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        return time.perf_counter() - started
+    finally:
+        await pool.close()
+
+
+async def _via_kafka(
+    stack: BenchStack, log_dir: Path, items: list[dict[str, Any]], expected: int
+) -> float:
+    database_url = await stack.fresh_database("funding", "authority_kafka")
+    prefix = await stack.topics("authority_kafka")
+    proc = AppProcess(
+        "funding",
+        free_port(),
+        {**stack.service_env("funding", database_url, prefix), "FUNDING_API_KEYS": api_keys()},
+        log_path=log_dir / "authority-kafka.log",
+    )
+    proc.start()
+    try:
+        await asyncio.to_thread(proc.wait_ready)
+        producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
+        await producer.start()
+        try:
+            started = time.perf_counter()
+            for chunk in batches(items, BATCH):
+                event = build_event(
+                    AuthorityEventsSubmittedV1(authority=AUTHORITY, items=chunk), subject=AUTHORITY
+                )
+                await producer.send(
+                    f"{prefix}{FUNDING_AUTHORITY_INBOUND}", event.to_bytes(), key=AUTHORITY.encode()
+                )
+            await producer.flush()
+        finally:
+            await producer.stop()
+        deadline = time.monotonic() + 600
+        while (await _count(database_url))[0] < expected:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the Kafka items were not all recorded in 10 minutes")
+            await asyncio.sleep(0.05)
+        return time.perf_counter() - started
+    except Exception:
+        print(f"--- funding (kafka) log tail ---\n{proc.log_tail()}")
+        raise
+    finally:
+        proc.stop()
+
+
+async def run(
+    stack: BenchStack,
+    log_dir: Path,
+    *,
+    beneficiaries: int = BENEFICIARIES,
+    clients: int = CLIENTS,
+) -> dict[str, Any]:
+    items = world(beneficiaries)
+    expected = len(items)
+    chunks = batches(items, BATCH)
+    database_url = await stack.fresh_database("funding", "authority_http")
+    prefix = await stack.topics("authority_http")
+    proc = AppProcess(
+        "funding",
+        free_port(),
+        {**stack.service_env("funding", database_url, prefix), "FUNDING_API_KEYS": api_keys()},
+        log_path=log_dir / "authority-http.log",
+    )
+    proc.start()
+    try:
+        await asyncio.to_thread(proc.wait_ready)
+        # Warm-up: other external ids, so the first timed batch pays no first-use costs.
+        warm = [_renamed(item, "W") for item in world(200)]
+        await _post_all(proc.base_url, batches(warm, BATCH), 1)
+        before, _ = await _count(database_url)
+        cpu_before = proc.cpu_seconds()
+        http_seconds, answers = await _post_all(proc.base_url, chunks, clients)
+        server_cpu = proc.cpu_seconds() - cpu_before
+        after, parked = await _count(database_url)
+        parked_sample = await _parked_sample(database_url)
+        statuses: dict[str, int] = {}
+        for answer in answers:
+            for item in answer["items"]:
+                statuses[item["status"]] = statuses.get(item["status"], 0) + 1
+        replay_seconds, replays = await _post_all(proc.base_url, chunks, clients)
+        again, _ = await _count(database_url)
+        replayed = sum(item["replayed"] for a in replays for item in a["items"])
+    except Exception:
+        print(f"--- funding (http) log tail ---\n{proc.log_tail()}")
+        raise
+    finally:
+        proc.stop()
+
+    kafka_seconds = await _via_kafka(stack, log_dir, items, expected)
+    raw_url = await stack.fresh_database("funding", "authority_raw")
+    raw_seconds = await _raw_insert(raw_url, items, clients)
+
+    http_rate = expected / http_seconds
+    raw_rate = expected / raw_seconds
+    kafka_rate = expected / kafka_seconds
+    return {
+        "items": expected,
+        "beneficiaries": beneficiaries,
+        "batch": BATCH,
+        "clients": clients,
+        "http": {
+            "seconds": http_seconds,
+            "events_per_second": http_rate,
+            "server_cpu_ms_per_event": 1000 * server_cpu / expected,
+            "recorded": after - before,
+            "left_parked": parked,
+            "parked_sample": parked_sample,
+            "statuses": statuses,
+            "ratio_to_raw": ratio(http_rate, raw_rate),
+            "meets_aim": http_rate >= AIM_EVENTS_PER_SECOND,
+        },
+        "http_replay": {
+            "seconds": replay_seconds,
+            "events_per_second": expected / replay_seconds,
+            "replayed": replayed,
+            "recorded_again": again - after,
+        },
+        "kafka": {
+            "seconds": kafka_seconds,
+            "events_per_second": kafka_rate,
+            "ratio_to_raw": ratio(kafka_rate, raw_rate),
+        },
+        "raw_asyncpg": {"seconds": raw_seconds, "events_per_second": raw_rate},
+        "aim_events_per_second": AIM_EVENTS_PER_SECOND,
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    http, replay, kafka, raw = (
+        report["http"],
+        report["http_replay"],
+        report["kafka"],
+        report["raw_asyncpg"],
+    )
+    rows: list[list[object]] = [
+        [
+            "HTTP batch (first time)",
+            http["events_per_second"],
+            f"{http['ratio_to_raw']:.2f}x",
+            f"recorded {http['recorded']:,}, parked left {http['left_parked']}, "
+            f"{http['server_cpu_ms_per_event']:.3f} ms CPU/event",
+        ],
+        [
+            "HTTP batch (resent)",
+            replay["events_per_second"],
+            "",
+            f"replayed {replay['replayed']:,}, recorded again {replay['recorded_again']}",
+        ],
+        ["Kafka topic", kafka["events_per_second"], f"{kafka['ratio_to_raw']:.2f}x", ""],
+        ["raw asyncpg insert", raw["events_per_second"], "1.00x", "baseline"],
+    ]
+    title = (
+        f"Authority events: {report['items']:,} items of {report['beneficiaries']:,} SMEs, "
+        f"batches of {report['batch']}, {report['clients']} clients "
+        f"(aim >= {report['aim_events_per_second']:,}/s through the batch endpoint: "
+        f"{'met' if http['meets_aim'] else 'NOT met'})"
+    )
+    return table(title, ["path", "events/s", "vs raw", "notes"], rows)

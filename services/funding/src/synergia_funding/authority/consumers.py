@@ -1,0 +1,88 @@
+"""Authority items from Kafka (``funding.authority-inbound``), exactly once.
+
+The message names the authority by its API-key name; the service's API-key configuration
+gives its region, as for the same client over HTTP, and so the same exactly-once identity
+(``api-key:<name>``). The items are recorded in the transaction that records the message
+in the inbox. There is no one to answer, so every refused item is announced on
+``funding.ledger`` (``authority-item.rejected``); an unknown authority is a poison message
+(to the DLQ, with the reason).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.events.envelope import CloudEvent
+from synergia_shared.events.funding import AuthorityEventsSubmittedV1, AuthorityItemRejectedV1
+from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
+from synergia_shared.http.auth import Role
+from synergia_shared.messaging.inbox import Handler, InboxConsumer, PoisonEvent
+from synergia_shared.messaging.outbox import PendingEvent, add_events
+
+from synergia_funding.authority import intake
+from synergia_funding.authority.schemas import MAX_BATCH_ITEMS
+from synergia_funding.ledger.codec import entry_id_for
+from synergia_funding.settings import FundingSettings
+
+logger = logging.getLogger(__name__)
+
+SUBMITTED = "eu.synergia.funding.authority-events.submitted.v1"
+
+
+def authorities(settings: FundingSettings) -> dict[str, intake.Authority]:
+    """The API-key clients allowed to push, by name."""
+    known: dict[str, intake.Authority] = {}
+    for entry in settings.parsed_api_keys():
+        roles = entry.get("roles", [Role.AUTHORITY.value])
+        if Role.AUTHORITY.value in roles or Role.ADMIN.value in roles:
+            region = None if Role.ADMIN.value in roles else entry.get("region")
+            known[entry["name"]] = intake.Authority(intake.api_key_system(entry["name"]), region)
+    return known
+
+
+def authority_inbound(settings: FundingSettings) -> InboxConsumer:
+    known = authorities(settings)
+
+    async def on_submitted(
+        session: AsyncSession, event: CloudEvent, data: AuthorityEventsSubmittedV1
+    ) -> None:
+        authority = known.get(data.authority)
+        if authority is None:
+            raise PoisonEvent(f"unknown authority {data.authority!r}: not a configured API key")
+        if len(data.items) > MAX_BATCH_ITEMS:
+            raise PoisonEvent(f"{len(data.items)} items; at most {MAX_BATCH_ITEMS} a message")
+        result = await intake.submit(session, authority, data.items, loc_root=("data", "items"))
+        refused = [r for r in result.items if r.status == "rejected" and not r.replayed]
+        if refused:
+            await add_events(session, [_refused(authority, r) for r in refused])
+        logger.info(
+            "authority items received",
+            extra={
+                "authority": authority.system,
+                "applied": result.applied,
+                "parked": result.parked,
+                "rejected": result.rejected,
+            },
+        )
+
+    handlers: dict[str, Handler] = {SUBMITTED: on_submitted}
+    return InboxConsumer(
+        name="funding.authority-inbound", topics=[FUNDING_AUTHORITY_INBOUND], handlers=handlers
+    )
+
+
+def _refused(authority: intake.Authority, result: Any) -> PendingEvent:
+    external_id = result.external_id or f"#{result.index}"
+    problem = result.problem
+    return PendingEvent(
+        data=AuthorityItemRejectedV1(
+            external_system=authority.system,
+            external_id=external_id,
+            entry_id=entry_id_for(authority.system, external_id),
+            reason=problem.detail if problem is not None else "refused",
+        ),
+        aggregate_type="authority",
+        subject=authority.system,
+    )

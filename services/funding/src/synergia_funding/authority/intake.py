@@ -1,0 +1,222 @@
+"""Authority items in, per-item results out: the one path of every channel (HTTP batch,
+CSV upload, Kafka).
+
+Each item is validated on its own, checked against the authority's region, turned into a
+ledger entry whose id derives from (authority, external id), and recorded with the rest
+of the batch in one transaction. An invalid item is refused with its own problem while
+the valid ones go in; a resent item is answered with its first result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.http.problems import TYPE_BASE
+
+from synergia_funding.authority.schemas import (
+    AuthorityEventIn,
+    BatchResult,
+    ItemProblem,
+    ItemResult,
+    RuleFlagOut,
+)
+from synergia_funding.ledger import repository as ledger_repository
+from synergia_funding.ledger import service as ledger
+from synergia_funding.ledger.codec import entry_id_for
+from synergia_funding.ledger.decide import Decision
+from synergia_funding.ledger.model import Entry, InvalidEntry
+
+_ITEM = TypeAdapter(AuthorityEventIn)
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Who writes: the system's name (its entries' ``external_system``) and the NUTS
+    region it may write in (``None``: an administrator, anywhere)."""
+
+    system: str
+    region: str | None
+
+    def may_write(self, nuts: str) -> bool:
+        return self.region is None or nuts.startswith(self.region)
+
+
+def api_key_system(name: str) -> str:
+    """The external system of an API-key client: the same over HTTP and Kafka."""
+    return f"api-key:{name}"
+
+
+def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> ItemProblem:
+    return ItemProblem(
+        type=f"{TYPE_BASE}{slug}", title=title, status=status, detail=detail, **extra
+    )
+
+
+def _validation(index: int, exc: ValidationError, loc_root: Sequence[str | int]) -> ItemProblem:
+    errors = []
+    for err in exc.errors():
+        loc = [*loc_root, index, *(p for p in err["loc"] if isinstance(p, str | int))]
+        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        errors.append({"loc": loc, "msg": msg})
+    detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+    return _problem(422, "validation-error", "Invalid item", detail, errors=errors)
+
+
+def to_entry(authority: Authority, item: AuthorityEventIn) -> Entry:
+    def ref(external_id: str | None) -> uuid.UUID | None:
+        return None if external_id is None else entry_id_for(authority.system, external_id)
+
+    assert item.member_state is not None  # filled from the region by the model
+    return Entry(
+        entry_id=entry_id_for(authority.system, item.external_id),
+        kind=item.kind,
+        beneficiary_id=item.beneficiary_id,
+        project_id=item.project_id,
+        source=item.source,
+        fund=item.fund,
+        instrument_id=item.instrument_id,
+        amount=item.amount,
+        finance_type=item.finance_type,
+        entry_date=item.date,
+        member_state=item.member_state,
+        external_system=authority.system,
+        external_id=item.external_id,
+        cost_item_ref=item.cost_item_ref,
+        commitment_ref=ref(item.commitment_external_id),
+        region_nuts=item.region_nuts,
+        is_de_minimis=item.is_de_minimis,
+        aid_equivalent=item.aid_equivalent,
+        private_timing=item.private_timing,
+        reverses=ref(item.reverses_external_id),
+        adjusts=ref(item.adjusts_external_id),
+    )
+
+
+def _refs(authority: Authority, item: AuthorityEventIn) -> dict[uuid.UUID, str]:
+    names = (item.commitment_external_id, item.reverses_external_id, item.adjusts_external_id)
+    return {entry_id_for(authority.system, n): n for n in names if n is not None}
+
+
+def _result(index: int, decision: Decision, names: dict[uuid.UUID, str]) -> ItemResult:
+    entry = decision.entry
+    result = ItemResult(
+        index=index,
+        external_id=entry.external_id,
+        status=decision.status,
+        replayed=decision.replayed,
+        entry_id=entry.entry_id if decision.status != "rejected" else None,
+        waiting_for=[names.get(w, str(w)) for w in decision.waiting_for],
+        flags=[RuleFlagOut.model_validate(f) for f in decision.flags],
+    )
+    if decision.conflict:
+        result.problem = _problem(
+            409,
+            "external-id-conflict",
+            "External id already used",
+            f"{entry.external_id} was received before with different content; a correction "
+            "is a new item that reverses or adjusts it",
+        )
+    elif decision.stored_problem is not None:
+        result.problem = _problem(
+            422, "rule-violation", "Rule violation", str(decision.stored_problem["reason"])
+        )
+    elif decision.errors:
+        result.problem = _problem(
+            422,
+            "rule-violation",
+            "Rule violation",
+            "; ".join(e["message"] for e in decision.errors),
+            errors=[{"loc": ["items", index], "msg": e["message"]} for e in decision.errors],
+        )
+    return result
+
+
+async def submit(
+    session: AsyncSession,
+    authority: Authority,
+    raw_items: Sequence[Any],
+    *,
+    loc_root: Sequence[str | int] = ("body", "items"),
+    first_index: int = 0,
+) -> BatchResult:
+    """Validate, check and record a batch in the caller's transaction."""
+    results: dict[int, ItemResult] = {}
+    accepted: list[tuple[int, Entry]] = []
+    names: dict[uuid.UUID, str] = {}
+    for offset, raw in enumerate(raw_items):
+        index = first_index + offset
+        try:
+            item = _ITEM.validate_python(raw)
+        except ValidationError as exc:
+            external_id = raw.get("external_id") if isinstance(raw, dict) else None
+            results[index] = ItemResult(
+                index=index,
+                external_id=external_id if isinstance(external_id, str) else None,
+                status="rejected",
+                problem=_validation(index, exc, loc_root),
+            )
+            continue
+        if not authority.may_write(item.region_nuts):
+            results[index] = ItemResult(
+                index=index,
+                external_id=item.external_id,
+                status="rejected",
+                problem=_problem(
+                    403,
+                    "forbidden-region",
+                    "Outside the authority's region",
+                    f"region {item.region_nuts} is outside {authority.region}, the region "
+                    f"{authority.system} may write in; nothing was recorded for this item",
+                ),
+            )
+            continue
+        try:
+            entry = to_entry(authority, item)
+        except InvalidEntry as exc:
+            results[index] = ItemResult(
+                index=index,
+                external_id=item.external_id,
+                status="rejected",
+                problem=_problem(422, "invalid-entry", "Invalid item", str(exc)),
+            )
+            continue
+        names[entry.entry_id] = item.external_id
+        names.update(_refs(authority, item))
+        accepted.append((index, entry))
+    decisions = await ledger.record(session, [entry for _, entry in accepted], names)
+    for (index, _), decision in zip(accepted, decisions, strict=True):
+        results[index] = _result(index, decision, names)
+    items = [results[i] for i in sorted(results)]
+    return BatchResult(
+        authority=authority.system,
+        applied=sum(r.status == "applied" for r in items),
+        parked=sum(r.status == "parked" for r in items),
+        rejected=sum(r.status == "rejected" for r in items),
+        items=items,
+    )
+
+
+async def status(
+    session: AsyncSession, authority: Authority, external_id: str
+) -> ItemResult | None:
+    """An item of this authority as it stands, or ``None`` if it was never kept."""
+    entry_id = entry_id_for(authority.system, external_id)
+    stored = await ledger_repository.stored_entries(session, [entry_id])
+    if entry_id in stored:
+        entry, flags = stored[entry_id]
+        return _result(0, Decision(entry, "applied", replayed=True, flags=flags), {})
+    parked = await ledger_repository.parked(session, [entry_id])
+    if entry_id not in parked:
+        return None
+    entry, state, problem, waiting, refers_to = parked[entry_id]
+    names = {uuid.UUID(i): n for i, n in refers_to.items()}
+    if state == "rejected":
+        decision = Decision(entry, "rejected", replayed=True, stored_problem=problem)
+    else:
+        decision = Decision(entry, "parked", replayed=True, waiting_for=waiting)
+    return _result(0, decision, names)

@@ -1,0 +1,157 @@
+"""HTTP for authority systems: a JSON batch and a CSV upload of the same items."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from synergia_shared.db import unit_of_work
+from synergia_shared.http.auth import Principal, Role, require
+from synergia_shared.http.problems import (
+    PROBLEM_RESPONSES,
+    Problem,
+    ProblemException,
+    invalid_field,
+)
+
+from synergia_funding.authority import csv_items, intake
+from synergia_funding.authority.schemas import (
+    MAX_BATCH_ITEMS,
+    AuthorityBatchIn,
+    BatchResult,
+    ItemResult,
+)
+
+router = APIRouter(tags=["authority events"], responses=PROBLEM_RESPONSES)
+
+Writer = Annotated[Principal, Depends(require(Role.AUTHORITY, Role.ADMIN))]
+
+_RESULTS = (
+    "Per-item results, in the batch's order: `applied`, `parked` (waits for the item it "
+    "refers to, applied when that arrives) or `rejected` with an RFC 9457 problem for the "
+    "item (422 invalid or against a rule, 403 outside the authority's region, 409 external "
+    "id reused with other content). Valid items are recorded even when others are refused. "
+    "Each item counts once per (authority, external id): a resent batch gets the same "
+    "results, marked `replayed`."
+)
+
+
+def authority_of(principal: Principal) -> intake.Authority:
+    """An authority writes in its region; an administrator anywhere (operations)."""
+    region = None if Role.ADMIN in principal.roles else principal.region
+    return intake.Authority(system=principal.subject, region=region)
+
+
+def _items(body: bytes) -> list[Any]:
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise invalid_field(["body"], f"malformed JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise invalid_field(["body"], "expected an object with `items`")
+    unknown = sorted(set(document) - {"items"})
+    if unknown:
+        raise invalid_field(["body", unknown[0]], "unknown field")
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise invalid_field(["body", "items"], "expected a list of items")
+    if not 1 <= len(items) <= MAX_BATCH_ITEMS:
+        raise invalid_field(
+            ["body", "items"], f"a batch has 1 to {MAX_BATCH_ITEMS} items, not {len(items)}"
+        )
+    return items
+
+
+@router.post(
+    "/v1/authority-events:batch",
+    operation_id="submitAuthorityEvents",
+    summary="Push a batch of commitments, cost items and payments",
+    description=_RESULTS,
+    response_model=BatchResult,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/AuthorityBatchIn"}}
+            },
+        }
+    },
+)
+async def submitAuthorityEvents(request: Request, principal: Writer) -> BatchResult:
+    items = _items(await request.body())
+    async with unit_of_work(request.app.state.sessions) as session:
+        return await intake.submit(session, authority_of(principal), items)
+
+
+@router.post(
+    "/v1/authority-events:csv",
+    operation_id="uploadAuthorityEvents",
+    summary="Upload the same items as CSV",
+    description="A `text/csv` body whose header names the item fields (those of "
+    "`AuthorityEventIn`; empty cells are absent values). An item's `index` is its row "
+    f"number, the header being row 1; at most {MAX_BATCH_ITEMS} rows. {_RESULTS}",
+    response_model=BatchResult,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def uploadAuthorityEvents(request: Request, principal: Writer) -> BatchResult:
+    rows = csv_items.parse(await request.body())
+    async with unit_of_work(request.app.state.sessions) as session:
+        return await intake.submit(
+            session,
+            authority_of(principal),
+            rows,
+            loc_root=("body", "row"),
+            first_index=csv_items.FIRST_ROW,
+        )
+
+
+@router.get(
+    "/v1/authority-events/{external_id}",
+    operation_id="getAuthorityEvent",
+    summary="What became of an item sent earlier",
+    description="The calling authority's item by its external id: `applied` (with its "
+    "entry id and flags), `parked` (with what it waits for) or `rejected` after parking "
+    "(with the reason). 404 if no item with that id was recorded or parked: an item "
+    "refused on arrival is not kept, its answer was in the batch's response.",
+    response_model=ItemResult,
+    responses={404: {"model": Problem, "description": "Not recorded or parked"}},
+)
+async def getAuthorityEvent(request: Request, external_id: str, principal: Writer) -> ItemResult:
+    authority = authority_of(principal)
+    async with unit_of_work(request.app.state.sessions) as session:
+        result = await intake.status(session, authority, external_id)
+    if result is None:
+        raise ProblemException(
+            404,
+            "not-found",
+            "Not Found",
+            f"{authority.system} has no recorded or parked item {external_id!r}",
+        )
+    return result
+
+
+def document_batch_schema(app: FastAPI) -> None:
+    """Put ``AuthorityBatchIn`` and what it uses into the OpenAPI components: the batch's
+    body is parsed by hand (so one bad item is refused alone, not the whole batch), and
+    FastAPI documents only the models it parses."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()
+        schema = AuthorityBatchIn.model_json_schema(ref_template=REF_TEMPLATE)
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components.setdefault("AuthorityBatchIn", schema)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+REF_TEMPLATE = "#/components/schemas/{model}"

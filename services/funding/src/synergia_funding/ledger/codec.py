@@ -1,0 +1,80 @@
+"""Entries to and from their stored forms: a ``ledger_entries`` row, and JSON (parked)."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Mapping
+from dataclasses import fields
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from synergia_funding.ledger.model import (
+    Entry,
+    EntryKind,
+    EsifFund,
+    FinanceType,
+    PrivateTiming,
+    Source,
+)
+
+ENTRY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Entry))
+_UUIDS = ("entry_id", "beneficiary_id", "project_id", "commitment_ref", "reverses", "adjusts")
+_DECIMALS = ("amount", "aid_equivalent")
+_ENUMS: dict[str, Any] = {
+    "kind": EntryKind,
+    "source": Source,
+    "fund": EsifFund,
+    "finance_type": FinanceType,
+    "private_timing": PrivateTiming,
+}
+
+# An entry's id is derived from the external reference that names it, so a system can
+# refer to an entry it sent (a payment's commitment, a correction's target) by its own id,
+# also before that entry has arrived.
+ENTRY_NAMESPACE = uuid.UUID("6f0d0e36-7f0a-4c35-9a52-2b8c3d6c1f00")
+
+
+@functools.lru_cache(maxsize=65_536)  # a batch names most ids twice (item, reference)
+def entry_id_for(external_system: str, external_id: str) -> uuid.UUID:
+    return uuid.uuid5(ENTRY_NAMESPACE, f"{external_system}\x00{external_id}")
+
+
+def to_row(entry: Entry) -> dict[str, Any]:
+    """Column values of an entry (enums as their values)."""
+    row: dict[str, Any] = {}
+    for name in ENTRY_FIELDS:
+        value = getattr(entry, name)
+        row[name] = value.value if name in _ENUMS and value is not None else value
+    return row
+
+
+def from_row(row: Mapping[Any, Any]) -> Entry:
+    """An entry from a row (or any mapping holding at least the entry's columns)."""
+    values: dict[str, Any] = {}
+    for name in ENTRY_FIELDS:
+        value = row[name]
+        if value is not None:
+            if name in _ENUMS:
+                value = _ENUMS[name](value)
+            elif name in _UUIDS and not isinstance(value, uuid.UUID):
+                value = uuid.UUID(str(value))
+            elif name in _DECIMALS and not isinstance(value, Decimal):
+                value = Decimal(str(value))
+            elif name == "entry_date" and not isinstance(value, date):
+                value = date.fromisoformat(value)
+        values[name] = value
+    return Entry(**values)
+
+
+def to_json(entry: Entry) -> dict[str, Any]:
+    """JSON-ready form (ids and amounts as strings, dates ISO) that :func:`from_row` reads."""
+    out: dict[str, Any] = {}
+    for name, value in to_row(entry).items():
+        if isinstance(value, uuid.UUID | Decimal):
+            value = str(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        out[name] = value
+    return out

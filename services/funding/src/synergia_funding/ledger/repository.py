@@ -1,0 +1,256 @@
+"""The ledger's SQL: entries (insert only), parked entries, single undertakings, locks."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from synergia_funding.beneficiaries.models import beneficiaries
+from synergia_funding.ledger import codec
+from synergia_funding.ledger.model import Entry
+from synergia_funding.ledger.tables import ledger_entries, ownership_links, parked_entries
+
+SME_CATEGORIES = ("micro", "small", "medium")
+# The first half of every advisory lock key of the ledger, so they cannot meet another
+# feature's locks: "FUND" in ASCII.
+LOCK_CLASS = 0x46554E44
+
+_ENTRY_COLUMNS = [ledger_entries.c[name] for name in codec.ENTRY_FIELDS]
+_UPSERT_PARKED = pg_insert(parked_entries)
+_PARK = _UPSERT_PARKED.on_conflict_do_update(
+    index_elements=[parked_entries.c.entry_id],
+    set_={
+        **{
+            name: _UPSERT_PARKED.excluded[name]
+            for name in ("entry", "waiting_for", "reason", "state", "problem")
+        },
+        "refers_to": parked_entries.c.refers_to.op("||")(_UPSERT_PARKED.excluded.refers_to),
+    },
+)
+
+
+# --- Locks -------------------------------------------------------------------------------
+
+
+def lock_key(scope: uuid.UUID) -> int:
+    """A 32-bit key for an undertaking or project (a collision only serialises more)."""
+    return int.from_bytes(scope.bytes[:4], "big", signed=True)
+
+
+async def lock_scopes(session: AsyncSession, scopes: Iterable[uuid.UUID]) -> None:
+    """Serialise the writers of the same single undertakings and projects until commit.
+
+    The rules read an undertaking's and a project's entries and decide on a new one; two
+    writers deciding at once could each stay under a ceiling that together they break.
+    Keys are taken in ascending order, so two batches cannot wait for each other.
+    """
+    keys = sorted({lock_key(s) for s in scopes})
+    if keys:
+        await session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(:class, k) "
+                "FROM (SELECT k FROM unnest(CAST(:keys AS int[])) AS k ORDER BY k) AS ordered"
+            ),
+            {"class": LOCK_CLASS, "keys": keys},
+        )
+
+
+# --- Single undertakings -----------------------------------------------------------------
+
+_LINKED = text(
+    """
+    WITH RECURSIVE reach(start, member) AS (
+        SELECT s, s FROM unnest(CAST(:ids AS uuid[])) AS s
+        UNION
+        SELECT r.start,
+               CASE WHEN l.actor_id = r.member THEN l.owner_actor_id ELSE l.actor_id END
+        FROM reach AS r
+        JOIN ownership_links AS l
+          ON (l.actor_id = r.member OR l.owner_actor_id = r.member)
+         AND (l.share_percent > 50 OR l.controls)
+    )
+    SELECT start, member FROM reach
+    """
+)
+
+
+async def linked_enterprises(
+    session: AsyncSession, actor_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """Each actor's single undertaking: itself and every enterprise linked to it through
+    a majority share or control, followed both ways and transitively."""
+    if not actor_ids:
+        return {}
+    groups: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    rows = await session.execute(_LINKED, {"ids": list(actor_ids)})
+    for start, member in rows:
+        groups[start].add(member)
+    return {actor: frozenset(groups.get(actor, {actor})) for actor in actor_ids}
+
+
+async def replace_ownership_links(
+    session: AsyncSession, actor_id: uuid.UUID, links: Sequence[dict[str, Any]]
+) -> None:
+    """The actor's owners as its latest profile snapshot states them."""
+    await session.execute(delete(ownership_links).where(ownership_links.c.actor_id == actor_id))
+    if links:
+        await session.execute(
+            insert(ownership_links), [{**link, "actor_id": actor_id} for link in links]
+        )
+
+
+async def smes_among(session: AsyncSession, actor_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    if not actor_ids:
+        return set()
+    rows = await session.execute(
+        select(beneficiaries.c.actor_id).where(
+            beneficiaries.c.actor_id.in_(list(actor_ids)),
+            beneficiaries.c.sme_category.in_(SME_CATEGORIES),
+        )
+    )
+    return set(rows.scalars())
+
+
+# --- Entries -----------------------------------------------------------------------------
+
+
+async def stored_entries(
+    session: AsyncSession, entry_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Entry, list[dict[str, Any]]]]:
+    """Entries already recorded under these ids, with the flags raised when they were."""
+    if not entry_ids:
+        return {}
+    rows = await session.execute(
+        select(*_ENTRY_COLUMNS, ledger_entries.c.flags).where(
+            ledger_entries.c.entry_id.in_(list(entry_ids))
+        )
+    )
+    return {row.entry_id: (codec.from_row(row._mapping), list(row.flags)) for row in rows}
+
+
+async def entries_in_scope(
+    session: AsyncSession,
+    *,
+    beneficiaries: Collection[uuid.UUID],
+    projects: Collection[uuid.UUID],
+    entry_ids: Collection[uuid.UUID],
+) -> list[Entry]:
+    """Every entry a rule may need to decide on new entries of these beneficiaries (their
+    whole single undertakings) and projects, and the entries they refer to."""
+    conditions = []
+    if beneficiaries:
+        conditions.append(ledger_entries.c.beneficiary_id.in_(list(beneficiaries)))
+    if projects:
+        conditions.append(ledger_entries.c.project_id.in_(list(projects)))
+    if entry_ids:
+        conditions.append(ledger_entries.c.entry_id.in_(list(entry_ids)))
+    if not conditions:
+        return []
+    rows = await session.execute(select(*_ENTRY_COLUMNS).where(or_(*conditions)))
+    return [codec.from_row(row._mapping) for row in rows]
+
+
+async def insert_entries(
+    session: AsyncSession, recorded: Sequence[tuple[Entry, list[dict[str, Any]]]]
+) -> None:
+    if recorded:
+        # executemany of one cached statement: a multi-row VALUES built per call would be
+        # compiled anew every time (most of a batch's CPU when measured).
+        await session.execute(
+            insert(ledger_entries),
+            [{**codec.to_row(entry), "flags": flags} for entry, flags in recorded],
+        )
+
+
+# --- Parked entries ----------------------------------------------------------------------
+
+
+async def parked(
+    session: AsyncSession, entry_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Entry, str, dict[str, Any] | None, list[uuid.UUID], dict[str, str]]]:
+    """Parked entries under these ids: (entry, state, problem, waiting_for, refers_to)."""
+    if not entry_ids:
+        return {}
+    rows = await session.execute(
+        select(parked_entries).where(parked_entries.c.entry_id.in_(list(entry_ids)))
+    )
+    return {
+        row.entry_id: (
+            codec.from_row(row.entry),
+            row.state,
+            row.problem,
+            list(row.waiting_for),
+            dict(row.refers_to),
+        )
+        for row in rows
+    }
+
+
+async def parked_waiting_for(
+    session: AsyncSession, entry_ids: Collection[uuid.UUID]
+) -> list[Entry]:
+    """The parked entries that wait for any of these, locked until commit (a concurrent
+    writer applying the same one waits, then finds it gone)."""
+    if not entry_ids:
+        return []
+    rows = await session.execute(
+        select(parked_entries.c.entry)
+        .where(
+            parked_entries.c.state == "waiting",
+            parked_entries.c.waiting_for.overlap(list(entry_ids)),
+        )
+        .with_for_update()
+    )
+    return [codec.from_row(row.entry) for row in rows]
+
+
+async def park(
+    session: AsyncSession,
+    waiting: Sequence[tuple[Entry, list[uuid.UUID], str]],
+    names: Mapping[uuid.UUID, str],
+) -> None:
+    """Park entries (or update what a parked one waits for), with the sender's ids of
+    what they wait for where ``names`` knows them."""
+    if not waiting:
+        return
+    rows = [
+        {
+            "entry_id": entry.entry_id,
+            "external_system": entry.external_system,
+            "external_id": entry.external_id,
+            "entry": codec.to_json(entry),
+            "waiting_for": missing,
+            "refers_to": {str(m): names[m] for m in missing if m in names},
+            "reason": reason,
+            "state": "waiting",
+            "problem": None,
+        }
+        for entry, missing, reason in waiting
+    ]
+    await session.execute(_PARK, rows)
+
+
+async def unpark(session: AsyncSession, entry_ids: Collection[uuid.UUID]) -> None:
+    """Forget parked entries that are now recorded."""
+    if entry_ids:
+        await session.execute(
+            delete(parked_entries).where(parked_entries.c.entry_id.in_(list(entry_ids)))
+        )
+
+
+async def reject_parked(
+    session: AsyncSession, rejected: Sequence[tuple[uuid.UUID, dict[str, Any]]]
+) -> None:
+    """Keep parked entries that broke a rule once applicable, with the reason."""
+    for entry_id, problem in rejected:
+        await session.execute(
+            update(parked_entries)
+            .where(parked_entries.c.entry_id == entry_id)
+            .values(state="rejected", problem=problem, waiting_for=[])
+        )

@@ -1,0 +1,161 @@
+"""Recording entries: load what the rules need, decide, write, announce — one transaction.
+
+Writers of the same single undertaking or project are serialised by advisory locks taken
+before anything is read, so a rule's decision holds until the commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.events.base import EventData
+from synergia_shared.events.funding import (
+    AuthorityItemRejectedV1,
+    CommitmentRecordedV1,
+    CostItemRecordedV1,
+    DisbursementRecordedV1,
+    LedgerEntryV1,
+    RuleFlagV1,
+    RuleViolationFlaggedV1,
+)
+from synergia_shared.messaging.outbox import PendingEvent, add_events
+
+from synergia_funding.ledger import codec, repository
+from synergia_funding.ledger.decide import BatchDecider, Changes, Decision, Parked
+from synergia_funding.ledger.model import Entry, EntryKind
+from synergia_funding.ledger.rules import FstpCaps, RuleContext
+from synergia_funding.reference import repository as reference_repository
+
+AGGREGATE = "beneficiary"  # events of one beneficiary keep their order
+_RECORDED: dict[EntryKind, type[LedgerEntryV1]] = {
+    EntryKind.COMMITMENT: CommitmentRecordedV1,
+    EntryKind.COST_ITEM: CostItemRecordedV1,
+    EntryKind.DISBURSEMENT: DisbursementRecordedV1,
+}
+
+
+def parked_reason(entry: Entry, waiting_for: Sequence[uuid.UUID]) -> str:
+    return (
+        f"{entry.kind.value} {entry.external_system}/{entry.external_id} waits for "
+        + ", ".join(f"entry {w}" for w in waiting_for)
+        + ": it is applied when that arrives"
+    )
+
+
+def refusal_problem(decision: Decision) -> dict[str, Any]:
+    return {
+        "reason": "; ".join(e["message"] for e in decision.errors) or "refused",
+        "violations": decision.errors,
+    }
+
+
+async def record(
+    session: AsyncSession,
+    entries: Sequence[Entry],
+    names: Mapping[uuid.UUID, str] | None = None,
+) -> list[Decision]:
+    """Decide and record new entries in the caller's transaction; one decision each, in
+    order. Entries parked earlier that these release are decided and recorded too.
+    ``names`` gives the sender's ids of the entries referred to, kept with parked ones."""
+    if not entries:
+        return []
+    ids = [e.entry_id for e in entries]
+    undertakings = await repository.linked_enterprises(session, {e.beneficiary_id for e in entries})
+    projects = {e.project_id for e in entries if e.project_id is not None}
+    await repository.lock_scopes(
+        session, [min(members) for members in undertakings.values()] + sorted(projects)
+    )
+    recorded = await repository.stored_entries(session, ids)
+    parked = {
+        entry_id: Parked(entry, state, problem, waiting)  # type: ignore[arg-type]
+        for entry_id, (entry, state, problem, waiting, _) in (
+            await repository.parked(session, ids)
+        ).items()
+    }
+    waiting = await repository.parked_waiting_for(session, ids)
+    members = {m for group in undertakings.values() for m in group}
+    refs = {r for e in (*entries, *waiting) for r in (e.target, e.commitment_ref) if r}
+    scope = await repository.entries_in_scope(
+        session,
+        beneficiaries=members | {w.beneficiary_id for w in waiting},
+        projects=projects | {w.project_id for w in waiting if w.project_id is not None},
+        entry_ids=refs,
+    )
+    everyone = members | {e.beneficiary_id for e in scope}
+    caps: dict[uuid.UUID, FstpCaps] = await reference_repository.fstp_caps(session, projects)
+    context = RuleContext(
+        undertaking_of={m: min(group) for group in undertakings.values() for m in group},
+        fstp_caps=caps,
+        smes=frozenset(await repository.smes_among(session, everyone)),
+    )
+    decider = BatchDecider(
+        scope=scope,
+        recorded=recorded,
+        parked=parked,
+        waiting_elsewhere=waiting,
+        undertakings=undertakings,
+        context=context,
+    )
+    decisions = [decider.submit(entry) for entry in entries]
+    await _write(session, decider.finish(), names or {})
+    return decisions
+
+
+async def _write(session: AsyncSession, changes: Changes, names: Mapping[uuid.UUID, str]) -> None:
+    await repository.insert_entries(session, [(d.entry, d.flags) for d in changes.applied])
+    await repository.park(
+        session,
+        [(d.entry, d.waiting_for, parked_reason(d.entry, d.waiting_for)) for d in changes.parked],
+        names,
+    )
+    await repository.unpark(session, changes.released)
+    await repository.reject_parked(
+        session, [(d.entry.entry_id, refusal_problem(d)) for d in changes.refused_after_parking]
+    )
+    events: list[PendingEvent] = []
+    for decision in changes.applied:
+        entry = decision.entry
+        subject = str(entry.beneficiary_id)
+        flags = [RuleFlagV1.model_validate(f) for f in decision.flags]
+        events.append(_pending(_recorded_event(entry, flags), subject))
+        events.extend(
+            _pending(
+                RuleViolationFlaggedV1(
+                    entry_id=entry.entry_id,
+                    beneficiary_id=entry.beneficiary_id,
+                    project_id=entry.project_id,
+                    flag=flag,
+                ),
+                subject,
+            )
+            for flag in flags
+        )
+    events.extend(
+        _pending(rejection_event(d), str(d.entry.beneficiary_id))
+        for d in changes.refused_after_parking
+    )
+    if events:
+        await add_events(session, events)
+
+
+def rejection_event(decision: Decision) -> AuthorityItemRejectedV1:
+    entry = decision.entry
+    problem = refusal_problem(decision)
+    return AuthorityItemRejectedV1(
+        external_system=entry.external_system,
+        external_id=entry.external_id,
+        entry_id=entry.entry_id,
+        reason=problem["reason"],
+        violations=[RuleFlagV1.model_validate(v) for v in decision.errors],
+    )
+
+
+def _recorded_event(entry: Entry, flags: list[RuleFlagV1]) -> LedgerEntryV1:
+    return _RECORDED[entry.kind].model_validate({**codec.to_row(entry), "flags": flags})
+
+
+def _pending(data: EventData, subject: str) -> PendingEvent:
+    return PendingEvent(data=data, aggregate_type=AGGREGATE, subject=subject)

@@ -1,0 +1,82 @@
+"""The ledger's tables (migration 0003): entries, parked entries, ownership links."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Identity,
+    Numeric,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from synergia_funding.db import metadata
+
+MONEY = Numeric(16, 2)
+
+# Append-only: rows are inserted, never updated or deleted.
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("entry_id", Uuid, primary_key=True),
+    Column("seq", BigInteger, Identity(always=True), nullable=False, unique=True),
+    Column("kind", Text, nullable=False),
+    Column("beneficiary_id", Uuid, nullable=False),
+    Column("project_id", Uuid, nullable=True),
+    Column("source", Text, nullable=False),
+    Column("fund", Text, nullable=True),
+    Column("instrument_id", Text, nullable=True),
+    Column("amount", MONEY, nullable=False),
+    Column("finance_type", Text, nullable=False),
+    Column("entry_date", Date, nullable=False),
+    Column("member_state", Text, nullable=False),
+    Column("external_system", Text, nullable=False),
+    Column("external_id", Text, nullable=False),
+    Column("cost_item_ref", Text, nullable=True),
+    Column("commitment_ref", Uuid, nullable=True),
+    Column("region_nuts", Text, nullable=True),
+    Column("is_de_minimis", Boolean, nullable=False, server_default="false"),
+    Column("aid_equivalent", MONEY, nullable=True),
+    Column("private_timing", Text, nullable=True),
+    Column("reverses", Uuid, nullable=True),
+    Column("adjusts", Uuid, nullable=True),
+    Column("flags", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("external_system", "external_id"),
+)
+
+parked_entries = Table(
+    "parked_entries",
+    metadata,
+    Column("entry_id", Uuid, primary_key=True),
+    Column("external_system", Text, nullable=False),
+    Column("external_id", Text, nullable=False),
+    Column("entry", JSONB, nullable=False),
+    Column("waiting_for", ARRAY(Uuid), nullable=False),
+    Column("refers_to", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("reason", Text, nullable=False),
+    Column("state", Text, nullable=False, server_default="waiting"),  # or rejected
+    Column("problem", JSONB, nullable=True),
+    Column("parked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("external_system", "external_id"),
+)
+
+# The registry actors' owners: more than 50 % or control links two enterprises into one
+# single undertaking (de minimis).
+ownership_links = Table(
+    "ownership_links",
+    metadata,
+    Column("actor_id", Uuid, primary_key=True),
+    Column("owner_actor_id", Uuid, primary_key=True),
+    Column("share_percent", Numeric(5, 2), nullable=False),
+    Column("controls", Boolean, nullable=False, server_default="false"),
+)

@@ -1,0 +1,233 @@
+"""Import of the ESIF 2014-2020 planned finances CSV: programmes and their plan lines.
+
+The upload is parsed as it streams (:mod:`.esif_csv`) and written in batches, all in the
+caller's one transaction: a file that turns out not to be readable halfway (a quote that
+never closes, bytes that are not UTF-8) raises :class:`EsifCsvFormatError` and nothing of
+it is kept. A row that is wrong is reported with its line and reasons, and the good rows
+load anyway.
+
+Upsert, never delete: a line is created, updated when its amounts, stated rate or flags
+differ, or left alone when equal, so importing the same file twice changes nothing (no
+write, no version bump). A line of the stored plan that the file does not mention stays:
+the portal exports filtered extracts (one Member State, one fund), and a row rejected
+today must not erase what an earlier import loaded. A PUT states the whole plan.
+
+A new CCI creates its programme with the CSV's title, its Member State, no managing
+authority and no regions (the open data does not name them; a PUT adds them). An
+existing programme keeps what a PUT gave it; only a different non-empty title replaces
+its name. Each programme changed by the import moves to its next version once.
+
+Who may import: an admin anything; an authority the programmes within its region. A
+stored programme's declared regions must lie in the authority's region; a programme
+with no declared regions is located only by its Member State, so only the authority of
+that whole country may load it. Rows of other programmes are rejected, saying so.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.http.auth import Principal
+
+from synergia_funding.reference import repository
+from synergia_funding.reference.esif_csv import (
+    PlannedFinanceLine,
+    RowRejection,
+    aparse_planned_finances,
+)
+from synergia_funding.reference.schemas import (
+    EsifImportReport,
+    FlaggedRow,
+    RejectedRow,
+    SourceKind,
+)
+from synergia_funding.reference.service import may_write
+
+BATCH_ROWS = 500
+
+_Key = tuple[str, str, str, str | None, str | None]
+
+
+def _key(line: PlannedFinanceLine) -> _Key:
+    category = line.category_of_region.value if line.category_of_region else None
+    return (line.cci, line.fund.value, line.priority, line.thematic_objective, category)
+
+
+def _line_values(source_id: uuid.UUID, line: PlannedFinanceLine) -> dict[str, Any]:
+    return {
+        "source_id": source_id,
+        "fund": line.fund.value,
+        "priority_axis": line.priority,
+        "thematic_objective": line.thematic_objective,
+        "category_of_region": line.category_of_region.value if line.category_of_region else None,
+        "eu_amount": line.eu_amount,
+        "national_amount": line.national_amount,
+        "total_amount": line.total_amount,
+        "stated_rate": line.stated_rate,
+        # The parser's flags (no stated rate, a fund the CCI does not foresee, a rate
+        # above its ceiling) are the ones a programme line carries whatever its origin.
+        "flags": list(line.flags),
+    }
+
+
+def _new_programme(line: PlannedFinanceLine, by: str) -> dict[str, Any]:
+    country = None if line.ms == "TC" else line.ms
+    title = line.title or line.cci
+    return {
+        "id": uuid.uuid4(),
+        "kind": SourceKind.ESIF_PROGRAMME.value,
+        "code": line.cci,
+        "name": title,
+        "regions": [],
+        "nuts_closure": repository.nuts_closure([], country),
+        "country": country,
+        "definition": {
+            "kind": SourceKind.ESIF_PROGRAMME.value,
+            "cci": line.cci,
+            "title": title,
+            "managing_authority": None,
+            "regions": [],
+        },
+        "updated_by": by,
+    }
+
+
+@dataclass
+class _Import:
+    session: AsyncSession
+    principal: Principal
+    rows: int = 0
+    rejections: list[RejectedRow] = field(default_factory=list)
+    flagged: list[FlaggedRow] = field(default_factory=list)
+    first_line_of: dict[_Key, int] = field(default_factory=dict)
+    batch: list[PlannedFinanceLine] = field(default_factory=list)
+    programme_ids: dict[str, uuid.UUID] = field(default_factory=dict)
+    forbidden: dict[str, str] = field(default_factory=dict)  # CCI -> why
+    created: set[uuid.UUID] = field(default_factory=set)
+    changed: set[uuid.UUID] = field(default_factory=set)
+    loaded: int = 0
+    lines_created: int = 0
+    lines_updated: int = 0
+
+    def reject(self, line: int, cci: str | None, reason: str) -> None:
+        self.rejections.append(RejectedRow(line=line, cci=cci, reason=reason))
+
+    async def take(self, row: PlannedFinanceLine | RowRejection) -> None:
+        self.rows += 1
+        if isinstance(row, RowRejection):
+            self.reject(row.line, row.cci, row.reason)
+            return
+        key = _key(row)
+        first = self.first_line_of.setdefault(key, row.line)
+        if first != row.line:
+            self.reject(
+                row.line,
+                row.cci,
+                f"repeats line {first} (same CCI, fund, priority, thematic objective and "
+                "category of region)",
+            )
+            return
+        self.batch.append(row)
+        if len(self.batch) >= BATCH_ROWS:
+            await self.flush()
+
+    async def _programmes(self, lines: list[PlannedFinanceLine]) -> None:
+        """Know (or create) the programme of every CCI in ``lines``, and whether the
+        caller may write it."""
+        firsts: dict[str, PlannedFinanceLine] = {}
+        for line in lines:
+            if line.cci not in self.programme_ids and line.cci not in self.forbidden:
+                firsts.setdefault(line.cci, line)
+        if not firsts:
+            return
+        stored = await repository.programmes(self.session, list(firsts))
+        new: list[dict[str, Any]] = []
+        for cci, line in firsts.items():
+            row = stored.get(cci)
+            if row is None:
+                values = _new_programme(line, self.principal.subject)
+                regions = [values["country"]] if values["country"] else []
+                if not may_write(self.principal, SourceKind.ESIF_PROGRAMME, regions):
+                    self.forbidden[cci] = self._outside(cci, f"Member State {line.ms}")
+                else:
+                    new.append(values)
+                continue
+            regions = list(row.regions) or ([row.country] if row.country else [])
+            if not may_write(self.principal, SourceKind.ESIF_PROGRAMME, regions):
+                where = ", ".join(row.regions) if row.regions else f"Member State {row.country}"
+                self.forbidden[cci] = self._outside(cci, where)
+                continue
+            self.programme_ids[cci] = row.id
+            if line.title and line.title != row.name:
+                await repository.retitle(self.session, row.id, line.title)
+                self.changed.add(row.id)
+        inserted = await repository.insert_programmes(self.session, new)
+        self.created.update(inserted.values())
+        self.programme_ids.update(inserted)
+        # A concurrent import inserted the others first: take them as stored.
+        missed = [v["code"] for v in new if v["code"] not in inserted]
+        for cci, row in (await repository.programmes(self.session, missed)).items():
+            self.programme_ids[cci] = row.id
+
+    def _outside(self, cci: str, where: str) -> str:
+        return (
+            f"programme {cci} ({where}) is not within your region "
+            f"{self.principal.region or 'none'}: an authority loads only its own region's "
+            "programmes"
+        )
+
+    async def flush(self) -> None:
+        lines, self.batch = self.batch, []
+        if not lines:
+            return
+        await self._programmes(lines)
+        values = []
+        for line in lines:
+            if line.cci in self.forbidden:
+                self.reject(line.line, line.cci, self.forbidden[line.cci])
+                continue
+            values.append(_line_values(self.programme_ids[line.cci], line))
+            if line.flags:
+                self.flagged.append(FlaggedRow(line=line.line, cci=line.cci, flags=[*line.flags]))
+        self.loaded += len(values)
+        for change in await repository.upsert_lines(self.session, values):
+            self.changed.add(change.source_id)
+            if change.created:
+                self.lines_created += 1
+            else:
+                self.lines_updated += 1
+
+    async def finish(self) -> EsifImportReport:
+        await self.flush()
+        updated = self.changed - self.created
+        await repository.next_versions(self.session, updated, self.principal.subject)
+        programmes = set(self.programme_ids.values())
+        self.rejections.sort(key=lambda r: r.line)
+        return EsifImportReport(
+            rows=self.rows,
+            lines_loaded=self.loaded,
+            lines_created=self.lines_created,
+            lines_updated=self.lines_updated,
+            lines_unchanged=self.loaded - self.lines_created - self.lines_updated,
+            programmes_created=len(self.created),
+            programmes_updated=len(updated),
+            programmes_unchanged=len(programmes - self.created - updated),
+            rejected=len(self.rejections),
+            rejections=self.rejections,
+            flagged=self.flagged,
+        )
+
+
+async def import_esif_programmes(
+    session: AsyncSession, chunks: AsyncIterable[bytes], principal: Principal
+) -> EsifImportReport:
+    """Load the planned finances in ``chunks`` into ``session``'s transaction; raises
+    :class:`~.esif_csv.EsifCsvFormatError` if the stream is not such a file."""
+    run = _Import(session, principal)
+    async for row in aparse_planned_finances(chunks):
+        await run.take(row)
+    return await run.finish()

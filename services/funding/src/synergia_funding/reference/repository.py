@@ -1,0 +1,313 @@
+"""Every query on funding reference data: funding sources and ESIF programme lines."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Text,
+    delete,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from synergia_funding.ledger.rules import FstpCaps
+from synergia_funding.reference.tables import (
+    LINE_CONTENT,
+    LINE_KEY,
+    esif_programme_lines,
+    funding_sources,
+)
+
+ESIF = "esif_programme"
+FSTP = "fstp_call"
+_src = funding_sources.c
+_line = esif_programme_lines.c
+TEXT_ARRAY = ARRAY(Text)
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    kind: str | None = None
+    region: str | None = None  # a valid NUTS code (or country code)
+    fund: str | None = None  # ESIF programmes with a line of this fund
+
+
+def enclosing(code: str) -> list[str]:
+    """The region and every region containing it, down to the country: ITC41 → IT, ITC,
+    ITC4, ITC41 (a NUTS code starts with the codes of the regions containing it)."""
+    return [code[:n] for n in range(2, len(code) + 1)]
+
+
+def nuts_closure(regions: Iterable[str], country: str | None) -> list[str]:
+    """What ``nuts_closure`` stores: the declared regions, every region containing one of
+    them, and the country."""
+    codes = {prefix for region in regions for prefix in enclosing(region)}
+    if country:
+        codes.add(country)
+    return sorted(codes)
+
+
+def in_region(region: str) -> ColumnElement[bool]:
+    """Sources located in ``region``: one of their regions lies in it, or contains it
+    (a national programme covers each of its regions), or it is the source's country.
+    Both tests are GIN-indexed array operators."""
+    return or_(
+        _src.nuts_closure.contains(literal([region], TEXT_ARRAY)),
+        _src.regions.overlap(literal(enclosing(region), TEXT_ARRAY)),
+    )
+
+
+# --- funding sources -----------------------------------------------------------------------
+
+
+async def get(
+    session: AsyncSession, source_id: uuid.UUID, *, for_update: bool = False
+) -> Row[Any] | None:
+    query = select(funding_sources).where(_src.id == source_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def find(
+    session: AsyncSession, kind: str, code: str, *, for_update: bool = False
+) -> Row[Any] | None:
+    query = select(funding_sources).where(_src.kind == kind, _src.code == code)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def insert(session: AsyncSession, values: Mapping[str, Any]) -> Row[Any] | None:
+    """Insert version 1; ``None`` when the (kind, code) exists (perhaps since we looked)."""
+    result = await session.execute(
+        pg_insert(funding_sources)
+        .values(**values, version=1)
+        .on_conflict_do_nothing(index_elements=[_src.kind, _src.code])
+        .returning(funding_sources)
+    )
+    row: Row[Any] | None = result.first()
+    return row
+
+
+async def replace(
+    session: AsyncSession, source_id: uuid.UUID, values: Mapping[str, Any]
+) -> Row[Any]:
+    """Overwrite the row and move it to the next version."""
+    result = await session.execute(
+        update(funding_sources)
+        .where(_src.id == source_id)
+        .values(**values, version=_src.version + 1, updated_at=func.now())
+        .returning(funding_sources)
+    )
+    row: Row[Any] = result.one()
+    return row
+
+
+async def list_page(
+    session: AsyncSession,
+    filters: ListFilters,
+    *,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """A page in (kind, code) order, the unique key: keyset pagination on its index."""
+    query = select(funding_sources)
+    if filters.kind is not None:
+        query = query.where(_src.kind == filters.kind)
+    if filters.region is not None:
+        query = query.where(in_region(filters.region))
+    if filters.fund is not None:
+        query = query.where(exists().where(_line.source_id == _src.id, _line.fund == filters.fund))
+    if after is not None:
+        query = query.where(tuple_(_src.kind, _src.code) > tuple_(*after))
+    query = query.order_by(_src.kind, _src.code).limit(limit)
+    return (await session.execute(query)).all()
+
+
+# --- ESIF programme lines ------------------------------------------------------------------
+
+
+async def lines_of(
+    session: AsyncSession, source_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """The lines of each programme, in plan order (fund, priority axis, ...)."""
+    found: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    if not source_ids:
+        return found
+    rows = await session.execute(
+        select(esif_programme_lines)
+        .where(_line.source_id.in_(list(source_ids)))
+        .order_by(
+            _line.source_id,
+            _line.fund,
+            _line.priority_axis,
+            _line.thematic_objective.nulls_first(),
+            _line.category_of_region.nulls_first(),
+        )
+    )
+    for row in rows:
+        found[row.source_id].append(row)
+    return found
+
+
+async def replace_lines(
+    session: AsyncSession, source_id: uuid.UUID, lines: Sequence[Mapping[str, Any]]
+) -> None:
+    """A programme's whole plan, as a PUT or POST states it."""
+    await session.execute(delete(esif_programme_lines).where(_line.source_id == source_id))
+    if lines:
+        await session.execute(
+            esif_programme_lines.insert(), [{**line, "source_id": source_id} for line in lines]
+        )
+
+
+@dataclass(frozen=True)
+class LineChange:
+    source_id: uuid.UUID
+    created: bool  # False: an existing line whose amounts, rate or flags changed
+
+
+async def upsert_lines(
+    session: AsyncSession, lines: Sequence[Mapping[str, Any]]
+) -> list[LineChange]:
+    """Insert lines, or update the stored line of the same key whose content differs.
+
+    A line equal to the stored one is not written at all (the ``WHERE`` of ``DO
+    UPDATE``), so it is not returned: re-importing a file changes nothing. ``xmax = 0``
+    tells a freshly inserted row from an updated one. Each key must occur once in
+    ``lines`` (PostgreSQL refuses to update a row twice in one statement).
+    """
+    if not lines:
+        return []
+    statement = pg_insert(esif_programme_lines).values(list(lines))
+    changed = or_(
+        *(
+            esif_programme_lines.c[column].is_distinct_from(statement.excluded[column])
+            for column in LINE_CONTENT
+        )
+    )
+    result = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[esif_programme_lines.c[column] for column in LINE_KEY],
+            set_={
+                **{column: statement.excluded[column] for column in LINE_CONTENT},
+                "updated_at": func.now(),
+            },
+            where=changed,
+        ).returning(_line.source_id, literal_column("xmax = 0").label("created"))
+    )
+    return [LineChange(row.source_id, bool(row.created)) for row in result]
+
+
+# --- ESIF programmes by CCI, for the import ---------------------------------------------------
+
+
+async def programmes(session: AsyncSession, ccis: Collection[str]) -> dict[str, Row[Any]]:
+    """The stored ESIF programmes among ``ccis``, by CCI."""
+    if not ccis:
+        return {}
+    rows = await session.execute(
+        select(funding_sources).where(_src.kind == ESIF, _src.code.in_(list(ccis)))
+    )
+    found: dict[str, Row[Any]] = {row.code: row for row in rows}
+    return found
+
+
+async def insert_programmes(
+    session: AsyncSession, values: Sequence[Mapping[str, Any]]
+) -> dict[str, uuid.UUID]:
+    """Insert new programmes at version 1; the CCIs actually inserted, with their ids (a
+    concurrent import may have inserted some first: those are left out)."""
+    if not values:
+        return {}
+    result = await session.execute(
+        pg_insert(funding_sources)
+        .values([{**v, "version": 1} for v in values])
+        .on_conflict_do_nothing(index_elements=[_src.kind, _src.code])
+        .returning(_src.code, _src.id)
+    )
+    return {row.code: row.id for row in result}
+
+
+async def retitle(session: AsyncSession, source_id: uuid.UUID, title: str) -> None:
+    await session.execute(
+        update(funding_sources)
+        .where(_src.id == source_id)
+        .values(
+            name=title,
+            definition=func.jsonb_set(
+                _src.definition, literal(["title"], TEXT_ARRAY), func.to_jsonb(title)
+            ),
+        )
+    )
+
+
+async def next_versions(session: AsyncSession, source_ids: Collection[uuid.UUID], by: str) -> None:
+    """Move changed sources to their next version (one step per import, not per line)."""
+    if source_ids:
+        await session.execute(
+            update(funding_sources)
+            .where(_src.id.in_(list(source_ids)))
+            .values(version=_src.version + 1, updated_by=by, updated_at=func.now())
+        )
+
+
+# --- for the ledger ------------------------------------------------------------------------
+
+
+async def fstp_caps(
+    session: AsyncSession, project_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, FstpCaps]:
+    """The FSTP caps of each project (value chain) in ``project_ids``, from its stored
+    FSTP calls; a project without calls gets the defaults (€60,000 per third party, no
+    project limit). Every id asked for is in the answer.
+
+    With several calls:
+
+    - **per third party**: the smallest of the calls' caps. The ledger adds up what a
+      third party receives across the project without knowing which call each
+      commitment answers, and Art. 23(7) caps support per third party per action, so
+      the strictest call's cap is the one that can be checked without false comfort.
+    - **per project** (:attr:`FstpCaps.per_project`, the FSTP the project passes on in
+      total): the sum of the calls' total budgets, or None as soon as one call states no
+      budget (then nothing bounds the total). The calls' own ``per_project_cap`` is not
+      used here: it caps each *funded project* of a call (several SMEs applying
+      together), which ledger entries do not identify, and summing it would flag a
+      project whose calls fund several such projects. It stays stored in its column.
+    """
+    wanted = list(dict.fromkeys(project_ids))
+    caps = {project: FstpCaps() for project in wanted}
+    if not wanted:
+        return caps
+    rows = await session.execute(
+        select(
+            _src.project_id,
+            func.min(_src.per_third_party_cap).label("per_third_party"),
+            func.sum(_src.call_budget).label("budgets"),
+            func.bool_and(_src.call_budget.is_not(None)).label("all_budgeted"),
+        )
+        .where(_src.kind == FSTP, _src.project_id.in_(wanted))
+        .group_by(_src.project_id)
+    )
+    for row in rows:
+        total: Decimal | None = row.budgets if row.all_budgeted else None
+        caps[row.project_id] = FstpCaps(per_third_party=row.per_third_party, per_project=total)
+    return caps

@@ -1,0 +1,244 @@
+"""HTTP for funding reference data: parse, authorise, call the service, shape the response."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from synergia_shared.db import read_only, unit_of_work
+from synergia_shared.http import idempotency
+from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
+from synergia_shared.http.preconditions import etag_for
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+
+from synergia_funding.reference import csv_import, service
+from synergia_funding.reference.esif_csv import EsifCsvFormatError
+from synergia_funding.reference.repository import ListFilters
+from synergia_funding.reference.rules import EsifFund
+from synergia_funding.reference.schemas import (
+    EsifImportReport,
+    FundingSource,
+    FundingSourceIn,
+    FundingSourcePage,
+    SourceKind,
+)
+
+router = APIRouter(
+    prefix="/v1/funding-sources", tags=["funding-sources"], responses=PROBLEM_RESPONSES
+)
+
+Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
+# Authorities are further limited, in the service, to programmes within their region.
+Writer = Annotated[Principal, Depends(require(Role.ADMIN, Role.AUTHORITY))]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag of the version this change is based on (required: 428 "
+        "without it, 412 when stale).",
+    ),
+]
+CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
+
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The version"}}
+LOCATION_HEADER = {"Location": {"schema": {"type": "string"}}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such funding source"}
+}
+PRECONDITIONS: dict[int | str, dict[str, Any]] = {
+    412: {"model": Problem, "description": "If-Match is stale: read it again"},
+    428: {"model": Problem, "description": "If-Match is missing"},
+}
+_CSV_SAMPLE = (
+    "MS,MS Name,CCI,Title,Fund,Priority,TO,To short,To long,Category of region,"
+    "EU Amount,National Amount,Total Amount,EU Co-financing\n"
+    "IT,Italy,2014IT16RFOP012,POR Lombardia FESR 2014-2020,ERDF,3,03,Competitiveness of SMEs,"
+    "Enhancing the competitiveness of SMEs,More developed,97000000.00,97000000.00,"
+    "194000000.00,50.00\n"
+)
+
+
+def _with_etag(view: FundingSource, status_code: int = 200, **headers: str) -> JSONResponse:
+    return JSONResponse(
+        view.model_dump(mode="json"),
+        status_code=status_code,
+        headers={"ETag": etag_for(view.version), **headers},
+    )
+
+
+@router.post(
+    "",
+    operation_id="createFundingSource",
+    summary="Load a funding source",
+    description="Stores a Horizon 2020 grant, an FSTP call of a value chain, an ESIF "
+    "operational programme with its financial plan, an EFSI operation, a national or "
+    "regional programme or a private investor, told apart by `kind`. A source is "
+    "identified by its natural code within its kind (see `code` in the response): posting "
+    "one that exists with the same content answers 200 with the stored source; with other "
+    "content a 409 whose `Location` is the stored one, to change with PUT. Admins load "
+    "anything; an authority only ESIF and national/regional programmes whose regions all "
+    "lie within its own. ESIF lines whose rate is above the ceiling for their fund and "
+    "category of region are stored with a flag saying which exceptions would allow it. "
+    "Send an `Idempotency-Key` to make a retry return the first answer.",
+    status_code=201,
+    response_model=FundingSource,
+    responses={
+        200: {
+            "model": FundingSource,
+            "description": "Already stored with this content",
+            "headers": {**ETAG_HEADER, **LOCATION_HEADER},
+        },
+        201: {"headers": {**ETAG_HEADER, **LOCATION_HEADER}},
+        409: {"model": Problem, "description": "Stored with other content: use PUT"},
+    },
+)
+async def create_funding_source(
+    request: Request,
+    body: Annotated[FundingSourceIn, Body()],
+    principal: Writer,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
+        result = await service.create(session, body, principal)
+        view = result.view
+        return idempotency.StoredResponse(
+            201 if result.created else 200,
+            view.model_dump_json().encode(),
+            {"Location": service.location_of(view.id), "ETag": etag_for(view.version)},
+        )
+
+    return await idempotency.respond_once(request, principal.subject, idempotency_key, create)
+
+
+@router.get(
+    "",
+    operation_id="listFundingSources",
+    summary="List funding sources",
+    description="In (kind, code) order, a page at a time: pass `next_cursor` back as "
+    "`cursor`. Filters combine with AND. `region` (a NUTS code, or a country code) finds "
+    "the sources located there: declared for it, for a region inside it, or for a region "
+    "containing it (a national programme covers its regions); a country code also finds "
+    "sources by their country, such as programmes loaded from the open data, which names "
+    "only the Member State.",
+    response_model=FundingSourcePage,
+)
+async def list_funding_sources(
+    request: Request,
+    _: Reader,
+    kind: Annotated[SourceKind | None, Query(description="Only this kind")] = None,
+    region: Annotated[
+        str | None, Query(description="NUTS code (2021/2024; UK: 2016)", examples=["ITC4"])
+    ] = None,
+    fund: Annotated[
+        EsifFund | None, Query(description="ESIF programmes with a line of this fund")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the page before")] = None,
+) -> FundingSourcePage:
+    filters = ListFilters(
+        kind=kind.value if kind else None,
+        region=service.region_filter(region),
+        fund=fund.value if fund else None,
+    )
+    async with read_only(request.app.state.sessions) as session:
+        return await service.list_sources(session, filters, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/{source_id}",
+    operation_id="getFundingSource",
+    summary="One funding source",
+    description="The source with its current version in the `ETag` header (send it as "
+    "`If-Match` to change it); an ESIF programme with its financial plan.",
+    response_model=FundingSource,
+    responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND},
+)
+async def get_funding_source(request: Request, source_id: uuid.UUID, _: Reader) -> JSONResponse:
+    async with read_only(request.app.state.sessions) as session:
+        view = await service.get(session, source_id)
+    return _with_etag(view)
+
+
+@router.put(
+    "/{source_id}",
+    operation_id="replaceFundingSource",
+    summary="Replace a funding source",
+    description="Replaces the source's definition (an ESIF programme's whole plan: lines not "
+    "in the body are removed). The kind cannot change (422); a natural code taken by "
+    "another source is a 409. Needs `If-Match`. An authority may replace only a programme "
+    "within its region, and only keeping it there.",
+    response_model=FundingSource,
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **NOT_FOUND,
+        409: {"model": Problem, "description": "The natural code is another source's"},
+        **PRECONDITIONS,
+    },
+)
+async def replace_funding_source(
+    request: Request,
+    source_id: uuid.UUID,
+    body: Annotated[FundingSourceIn, Body()],
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    async with unit_of_work(request.app.state.sessions) as session:
+        view = await service.replace(session, source_id, body, principal, if_match)
+    return _with_etag(view)
+
+
+@router.post(
+    "/esif-programmes:import",
+    operation_id="importEsifProgrammes",
+    summary="Import ESIF 2014-2020 planned finances (CSV)",
+    description='The cohesion open-data portal\'s "ESIF 2014-2020 FINANCES PLANNED DETAILS" '
+    "as the raw body (`Content-Type: text/csv`), UTF-8, `,`, `;`, tab or `|` separated, "
+    "read as it streams. Each row is a line of a programme's plan (CCI, fund, priority, "
+    "thematic objective, category of region, EU, national and total amounts, EU "
+    "co-financing rate). A row whose CCI, fund or amounts are invalid, whose EU + national "
+    "is not the total, whose stated rate is not EU / total (within 0.01 point) or that "
+    "repeats an earlier row's key is rejected with its line number and every reason; the "
+    "other rows load. New CCIs create programmes (no managing authority or regions until "
+    "a PUT); lines are created or updated, never deleted; importing the same file again "
+    "changes nothing. A file that is not that CSV (columns missing, empty, not UTF-8) is a "
+    "422 and nothing is kept. Admins; an authority only for programmes within its region.",
+    response_model=EsifImportReport,
+    responses={
+        415: {"model": Problem, "description": "Not text/csv"},
+        422: {"model": Problem, "description": "Not an ESIF planned-finances CSV at all"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "example": _CSV_SAMPLE,
+                }
+            },
+        }
+    },
+)
+async def import_esif_programmes(request: Request, principal: Writer) -> EsifImportReport:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in CSV_MEDIA_TYPES:
+        raise ProblemException(
+            415,
+            "unsupported-media-type",
+            "Unsupported Media Type",
+            f"send the file as the raw body with Content-Type text/csv; got "
+            f"{media_type or 'no Content-Type'}",
+        )
+    try:
+        async with unit_of_work(request.app.state.sessions) as session:
+            return await csv_import.import_esif_programmes(session, request.stream(), principal)
+    except EsifCsvFormatError as exc:
+        raise ProblemException(
+            422,
+            "invalid-csv",
+            "Not an ESIF 2014-2020 planned-finances CSV",
+            f"{exc}; nothing was imported",
+            errors=[{"loc": ["body"], "msg": str(exc)}],
+        ) from None

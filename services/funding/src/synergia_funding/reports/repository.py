@@ -1,0 +1,342 @@
+"""Every query of the funding reports.
+
+Totals are summed in PostgreSQL, because a value chain, a region or a large beneficiary
+can have many entries. The SQL applies the ledger's correction semantics exactly as the
+pure fold does (:func:`synergia_funding.ledger.balances.resolve`):
+
+* an *original* (neither ``reverses`` nor ``adjusts``) counts its amount plus the amounts
+  of its live adjustments, or nothing once any entry reverses it;
+* an adjustment counts only when it adjusts an original directly and is not itself
+  reversed; it counts in its original's line (the original's kind, source, fund, timing,
+  project, region: a correction's own copies of those fields are never read);
+* reversals, and corrections whose target has not arrived or may not be corrected, add
+  nothing.
+
+The scope of a report (a project, a NUTS prefix, a beneficiary) is always a condition on
+the *originals*; their corrections are found through the ``reverses`` / ``adjusts``
+indexes, wherever they are. ``tests/integration/test_funding_report_sql.py`` checks the
+SQL against the fold on random ledgers with corrections.
+
+Only small sets are loaded as entries and folded in Python: a single undertaking's de
+minimis aid, and the entries a value chain's rule flags need.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.db import SessionFactory, unit_of_work
+
+from synergia_funding.beneficiaries.models import beneficiaries
+from synergia_funding.ledger import codec
+from synergia_funding.ledger.model import EU_SOURCES, Entry, EntryKind, Source
+from synergia_funding.ledger.repository import linked_enterprises
+from synergia_funding.ledger.tables import ledger_entries
+
+le = ledger_entries
+ZERO = Decimal("0.00")
+_ENTRY_COLUMNS = [le.c[name] for name in codec.ENTRY_FIELDS]
+
+
+@asynccontextmanager
+async def snapshot(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """One read-only snapshot for all the queries of a report, so its totals, SME share
+    and flags describe the same ledger even while entries are being recorded."""
+    async with unit_of_work(sessions) as session:
+        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        yield session
+
+
+@dataclass(frozen=True)
+class NetRow:
+    """One group of originals: the grouping values and the net committed / claimed /
+    disbursed after corrections, with how many originals it holds."""
+
+    key: tuple[Any, ...]
+    committed: Decimal
+    cost_claimed: Decimal
+    disbursed: Decimal
+    originals: int
+
+
+def _net_totals(scope: ColumnElement[bool], group_by: Sequence[str]) -> Select[Any]:
+    """Net sums of the originals in ``scope``, grouped by their columns ``group_by``."""
+    originals = (
+        select(le.c.entry_id, le.c.kind, le.c.amount, *[le.c[c] for c in group_by])
+        .where(scope, le.c.reverses.is_(None), le.c.adjusts.is_(None))
+        .cte("originals")
+    )
+    r = le.alias("r")
+    # ``IS NOT NULL`` repeats what the join implies so the partial indexes on
+    # reverses / adjusts qualify for a hash join as well as for a nested loop.
+    reversed_ids = (
+        select(r.c.reverses.label("entry_id"))
+        .where(r.c.reverses.is_not(None), r.c.reverses.in_(select(originals.c.entry_id)))
+        .group_by(r.c.reverses)
+        .subquery("reversed_ids")
+    )
+    a = le.alias("a")
+    ra = le.alias("ra")
+    deltas = (
+        select(a.c.adjusts.label("entry_id"), func.sum(a.c.amount).label("delta"))
+        .where(
+            a.c.adjusts.is_not(None),
+            a.c.adjusts.in_(select(originals.c.entry_id)),
+            ~exists().where(ra.c.reverses.is_not(None), ra.c.reverses == a.c.entry_id),
+        )
+        .group_by(a.c.adjusts)
+        .subquery("deltas")
+    )
+    net = case(
+        (reversed_ids.c.entry_id.is_not(None), literal(ZERO)),
+        else_=originals.c.amount + func.coalesce(deltas.c.delta, literal(ZERO)),
+    )
+    keys = [originals.c[c] for c in group_by]
+
+    def of(kind: EntryKind) -> ColumnElement[Decimal]:
+        return func.coalesce(
+            func.sum(net).filter(originals.c.kind == kind.value), literal(ZERO)
+        ).label(kind.value)
+
+    return (
+        select(
+            *keys,
+            of(EntryKind.COMMITMENT),
+            of(EntryKind.COST_ITEM),
+            of(EntryKind.DISBURSEMENT),
+            func.count().label("originals"),
+        )
+        .select_from(
+            originals.outerjoin(
+                reversed_ids, reversed_ids.c.entry_id == originals.c.entry_id
+            ).outerjoin(deltas, deltas.c.entry_id == originals.c.entry_id)
+        )
+        .group_by(*keys)
+    )
+
+
+async def net_totals(
+    session: AsyncSession, scope: ColumnElement[bool], group_by: Sequence[str]
+) -> list[NetRow]:
+    rows = await session.execute(_net_totals(scope, group_by))
+    n = len(group_by)
+    return [
+        NetRow(
+            key=tuple(row[:n]),
+            committed=row.commitment,
+            cost_claimed=row.cost_item,
+            disbursed=row.disbursement,
+            originals=row.originals,
+        )
+        for row in rows
+    ]
+
+
+# --- scopes ------------------------------------------------------------------------------
+
+LINE = ("source", "fund", "private_timing")
+
+
+def in_project(project_id: uuid.UUID) -> ColumnElement[bool]:
+    return le.c.project_id == project_id
+
+
+def in_region(nuts_prefix: str) -> ColumnElement[bool]:
+    """Entries located in a NUTS region or any region below it.
+
+    ``nuts_prefix`` is a validated NUTS code (letters and digits only), so it needs no
+    LIKE escaping; the btree index on ``region_nuts text_pattern_ops`` serves the prefix.
+    """
+    return le.c.region_nuts.like(nuts_prefix.upper() + "%")
+
+
+def of_beneficiary(actor_id: uuid.UUID) -> ColumnElement[bool]:
+    return le.c.beneficiary_id == actor_id
+
+
+def in_projects_with_esif_in_region(nuts_prefix: str) -> ColumnElement[bool]:
+    """Entries of the projects that have an ESIF original located in the region."""
+    esif_projects = select(le.c.project_id).where(
+        in_region(nuts_prefix),
+        le.c.source == Source.ESIF.value,
+        le.c.project_id.is_not(None),
+        le.c.reverses.is_(None),
+        le.c.adjusts.is_(None),
+    )
+    return le.c.project_id.in_(esif_projects)
+
+
+# --- reports' queries --------------------------------------------------------------------
+
+
+async def beneficiary_totals(session: AsyncSession, actor_id: uuid.UUID) -> list[NetRow]:
+    """A beneficiary's net totals by source line and instrument."""
+    return await net_totals(session, of_beneficiary(actor_id), (*LINE, "instrument_id"))
+
+
+async def project_lines(session: AsyncSession, project_id: uuid.UUID) -> list[NetRow]:
+    return await net_totals(session, in_project(project_id), LINE)
+
+
+async def project_budget_by_beneficiary(
+    session: AsyncSession, project_id: uuid.UUID, sources: Collection[Source]
+) -> list[NetRow]:
+    """Net amounts per beneficiary of a project's money from ``sources`` (the SME share)."""
+    scope = and_(in_project(project_id), le.c.source.in_([s.value for s in sources]))
+    return await net_totals(session, scope, ("beneficiary_id",))
+
+
+async def region_lines(session: AsyncSession, nuts_prefix: str) -> list[NetRow]:
+    return await net_totals(session, in_region(nuts_prefix), LINE)
+
+
+async def region_project_lines(session: AsyncSession, nuts_prefix: str) -> list[NetRow]:
+    """Lines of all the money, wherever located, of the projects with ESIF in the region."""
+    return await net_totals(session, in_projects_with_esif_in_region(nuts_prefix), LINE)
+
+
+async def count_projects_with_esif(session: AsyncSession, nuts_prefix: str) -> int:
+    esif_projects = (
+        select(le.c.project_id)
+        .where(
+            in_region(nuts_prefix),
+            le.c.source == Source.ESIF.value,
+            le.c.project_id.is_not(None),
+            le.c.reverses.is_(None),
+            le.c.adjusts.is_(None),
+        )
+        .distinct()
+        .subquery()
+    )
+    count = select(func.count()).select_from(esif_projects)
+    return int((await session.execute(count)).scalar_one())
+
+
+async def sme_categories(
+    session: AsyncSession, actor_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str | None]:
+    """The registry's SME category of each actor known here (None when not computed);
+    actors whose registration has not arrived are missing from the result."""
+    if not actor_ids:
+        return {}
+    rows = await session.execute(
+        select(beneficiaries.c.actor_id, beneficiaries.c.sme_category).where(
+            beneficiaries.c.actor_id.in_(list(actor_ids))
+        )
+    )
+    return {row.actor_id: row.sme_category for row in rows}
+
+
+async def undertakings(
+    session: AsyncSession, actor_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """Each actor's single undertaking (linked enterprises, transitively)."""
+    return await linked_enterprises(session, actor_ids)
+
+
+async def _entries(session: AsyncSession, condition: ColumnElement[bool]) -> dict[uuid.UUID, Entry]:
+    rows = await session.execute(select(*_ENTRY_COLUMNS).where(condition))
+    return {row.entry_id: codec.from_row(row._mapping) for row in rows}
+
+
+async def with_corrections(
+    session: AsyncSession, entries: dict[uuid.UUID, Entry]
+) -> dict[uuid.UUID, Entry]:
+    """``entries`` and every correction of them, and the corrections of those (a reversal
+    of an adjustment): what the fold needs to net them."""
+    out = dict(entries)
+    frontier = list(entries)
+    while frontier:
+        found = await _entries(
+            session,
+            or_(
+                and_(le.c.reverses.is_not(None), le.c.reverses == func.any(frontier)),
+                and_(le.c.adjusts.is_not(None), le.c.adjusts == func.any(frontier)),
+            ),
+        )
+        frontier = [i for i in found if i not in out]
+        out.update(found)
+    return out
+
+
+async def de_minimis_entries(session: AsyncSession, members: Collection[uuid.UUID]) -> list[Entry]:
+    """The de minimis aid granted to an undertaking's members, with its corrections."""
+    if not members:
+        return []
+    originals = await _entries(
+        session,
+        and_(
+            le.c.beneficiary_id == func.any(list(members)),
+            le.c.is_de_minimis,
+            le.c.reverses.is_(None),
+            le.c.adjusts.is_(None),
+        ),
+    )
+    return list((await with_corrections(session, originals)).values())
+
+
+async def project_rule_entries(
+    session: AsyncSession, project_id: uuid.UUID
+) -> tuple[list[Entry], set[uuid.UUID]]:
+    """The entries the rules need to judge a project: its own originals and corrections,
+    plus what its beneficiaries have elsewhere that a project rule can meet — de minimis
+    aid of their single undertakings, and the EU money funding the same cost items.
+    Returns the entries and the ids of the project's own originals."""
+    own = await _entries(
+        session, and_(in_project(project_id), le.c.reverses.is_(None), le.c.adjusts.is_(None))
+    )
+    if not own:
+        return [], set()
+    beneficiaries_ = {e.beneficiary_id for e in own.values()}
+    groups = await linked_enterprises(session, beneficiaries_)
+    members = set().union(*groups.values()) if groups else set()
+    elsewhere = and_(
+        le.c.reverses.is_(None),
+        le.c.adjusts.is_(None),
+        or_(le.c.project_id.is_(None), le.c.project_id != project_id),
+    )
+    # Two statements rather than one OR, so each is served by the beneficiary index.
+    extra = await _entries(
+        session,
+        and_(le.c.beneficiary_id == func.any(sorted(members)), le.c.is_de_minimis, elsewhere),
+    )
+    cost_items = {
+        (e.beneficiary_id, e.cost_item_ref)
+        for e in own.values()
+        if e.cost_item_ref is not None and e.source in EU_SOURCES
+    }
+    if cost_items:
+        same_items = await _entries(
+            session,
+            and_(
+                le.c.beneficiary_id == func.any(sorted({b for b, _ in cost_items})),
+                le.c.cost_item_ref == func.any(sorted({c for _, c in cost_items})),
+                le.c.source.in_(sorted(s.value for s in EU_SOURCES)),
+                elsewhere,
+            ),
+        )
+        extra.update(
+            (i, e)
+            for i, e in same_items.items()
+            if (e.beneficiary_id, e.cost_item_ref) in cost_items
+        )
+    everything = await with_corrections(session, {**own, **extra})
+    return list(everything.values()), set(own)

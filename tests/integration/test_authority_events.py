@@ -1,0 +1,399 @@
+"""Regional authority systems push commitments, cost items and payments: over HTTP in
+batches, as CSV, and on Kafka. Each item counts once per (authority, external id)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from synergia_funding.app import create_app as create_funding
+from synergia_funding.settings import FundingSettings
+from synergia_shared.events.funding import AuthorityEventsSubmittedV1
+from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
+from synergia_shared.messaging.outbox import build_event
+
+from tests.support.stack import TestStack, auth, running_app
+
+LOMBARDIA_KEY = "lombardia-secret-key"
+BAVARIA_KEY = "bavaria-secret-key"
+API_KEYS = [
+    {
+        "name": "lombardia",
+        "sha256": hashlib.sha256(LOMBARDIA_KEY.encode()).hexdigest(),
+        "roles": ["authority"],
+        "region": "ITC4",
+    },
+    {
+        "name": "bavaria",
+        "sha256": hashlib.sha256(BAVARIA_KEY.encode()).hexdigest(),
+        "roles": ["authority"],
+        "region": "DE2",
+    },
+]
+LOMBARDIA = {"X-API-Key": LOMBARDIA_KEY}
+BATCH = "/v1/authority-events:batch"
+
+
+@pytest.fixture
+async def funding(stack: TestStack) -> AsyncIterator[httpx.AsyncClient]:
+    settings = FundingSettings(  # type: ignore[arg-type]
+        **stack.settings_kwargs("funding"), api_keys=json.dumps(API_KEYS)
+    )
+    async with running_app(create_funding(settings), "http://funding") as client:
+        yield client
+
+
+def commitment(external_id: str, beneficiary: uuid.UUID, **fields: Any) -> dict[str, Any]:
+    return {
+        "external_id": external_id,
+        "kind": "commitment",
+        "beneficiary_id": str(beneficiary),
+        "source": "esif",
+        "fund": "ERDF",
+        "instrument_id": "2014IT16RFOP012",
+        "amount": "100000.00",
+        "date": "2024-03-01",
+        "region_nuts": "ITC4C",
+        **fields,
+    }
+
+
+def payment(external_id: str, beneficiary: uuid.UUID, of: str, **fields: Any) -> dict[str, Any]:
+    return {
+        **commitment(external_id, beneficiary),
+        "kind": "disbursement",
+        "amount": "40000.00",
+        "date": "2024-06-01",
+        "commitment_external_id": of,
+        **fields,
+    }
+
+
+async def post(funding: httpx.AsyncClient, items: list[dict[str, Any]]) -> dict[str, Any]:
+    response = await funding.post(BATCH, json={"items": items}, headers=LOMBARDIA)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def query(stack: TestStack, sql: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(stack.dsn("funding"))
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
+async def entry_count(stack: TestStack) -> int:
+    return int((await query(stack, "SELECT count(*) FROM ledger_entries"))[0][0])
+
+
+async def test_a_mixed_batch_applies_the_valid_items_parks_the_early_payment_and_refuses_the_rest(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    items = [
+        payment("PAY-1", sme, of="COM-1"),  # before its commitment, which is not in this batch
+        commitment("COM-0", sme),
+        {**commitment("BAD-1", sme), "amount": "12.345"},
+        {**commitment("BAD-2", sme), "colour": "blue"},
+        commitment("ROME-1", sme, region_nuts="ITI43"),  # Lazio: outside Lombardia
+        {**commitment("BAD-3", sme), "fund": None},  # ESIF without its fund
+    ]
+    body = await post(funding, items)
+    by_id = {item["external_id"]: item for item in body["items"]}
+    assert [i["index"] for i in body["items"]] == list(range(6))
+    assert (body["applied"], body["parked"], body["rejected"]) == (1, 1, 4)
+    assert body["authority"] == "api-key:lombardia"
+
+    assert by_id["COM-0"]["status"] == "applied"
+    assert by_id["PAY-1"]["status"] == "parked"
+    assert by_id["PAY-1"]["waiting_for"] == ["COM-1"]
+    bad_amount = by_id["BAD-1"]["problem"]
+    assert bad_amount["status"] == 422
+    assert bad_amount["errors"][0]["loc"] == ["body", "items", 2, "amount"]
+    assert by_id["BAD-2"]["problem"]["errors"][0] == {
+        "loc": ["body", "items", 3, "colour"],
+        "msg": "unknown field",
+    }
+    rome = by_id["ROME-1"]["problem"]
+    assert rome["status"] == 403
+    assert "ITI43" in rome["detail"]
+    assert "ITC4" in rome["detail"]
+    assert by_id["BAD-3"]["problem"]["status"] == 422
+    assert "fund" in by_id["BAD-3"]["problem"]["detail"]
+    assert await entry_count(stack) == 1
+
+    # The commitment arrives: the parked payment is applied with it.
+    later = await post(funding, [commitment("COM-1", sme)])
+    assert later["items"][0]["status"] == "applied"
+    rows = await query(stack, "SELECT external_id FROM ledger_entries ORDER BY seq")
+    assert [r["external_id"] for r in rows] == ["COM-0", "COM-1", "PAY-1"]
+    assert not await query(stack, "SELECT 1 FROM parked_entries")
+
+    # The whole first batch resent (a retry after a lost answer): same results, nothing new.
+    again = await post(funding, items)
+    replayed = {item["external_id"]: item for item in again["items"]}
+    assert replayed["COM-0"]["status"] == "applied"
+    assert replayed["COM-0"]["replayed"]
+    assert replayed["PAY-1"]["status"] == "applied", "it has been applied since"
+    assert replayed["PAY-1"]["replayed"]
+    assert replayed["PAY-1"]["entry_id"] == by_id["PAY-1"]["entry_id"]
+    assert replayed["ROME-1"]["problem"]["status"] == 403
+    assert await entry_count(stack) == 3
+
+
+async def test_a_payment_before_its_commitment_in_one_batch_is_applied_with_it(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    body = await post(funding, [payment("P", sme, of="C"), commitment("C", sme)])
+    assert [i["status"] for i in body["items"]] == ["applied", "applied"]
+    events = await query(
+        stack, "SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY id", str(sme)
+    )
+    assert [e["event_type"] for e in events] == [
+        "eu.synergia.funding.commitment.recorded.v1",
+        "eu.synergia.funding.disbursement.recorded.v1",
+    ]
+
+
+async def test_rules_refuse_an_item_with_the_reason_and_flags_travel_with_accepted_ones(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    parent, subsidiary = uuid.uuid4(), uuid.uuid4()
+    # The registry says the parent holds 80 % of the subsidiary: one single undertaking.
+    conn = await asyncpg.connect(stack.dsn("funding"))
+    try:
+        await conn.execute(
+            "INSERT INTO ownership_links (actor_id, owner_actor_id, share_percent) "
+            "VALUES ($1, $2, 80)",
+            subsidiary,
+            parent,
+        )
+    finally:
+        await conn.close()
+    aid = {"is_de_minimis": True, "amount": "180000.00"}
+    body = await post(
+        funding,
+        [
+            commitment("DM-1", parent, **aid),
+            commitment("DM-2", subsidiary, **aid, date="2025-01-10"),
+            payment("PAY-TOO-MUCH", parent, of="DM-1", amount="180000.01"),
+        ],
+    )
+    first, second, overpaid = body["items"]
+    assert first["status"] == "applied"
+    assert second["status"] == "rejected"
+    problem = second["problem"]
+    assert problem["type"].endswith("/rule-violation")
+    assert problem["status"] == 422
+    assert "300,000" in problem["detail"], problem["detail"]
+    assert overpaid["status"] == "rejected"
+    assert "disburse" in overpaid["problem"]["detail"].lower()
+    assert await entry_count(stack) == 1
+
+
+async def test_the_same_external_id_with_other_content_is_a_conflict_not_an_overwrite(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    await post(funding, [commitment("C-9", sme)])
+    body = await post(funding, [commitment("C-9", sme, amount="999.00")])
+    item = body["items"][0]
+    assert item["status"] == "rejected"
+    assert item["problem"]["status"] == 409
+    amounts = await query(stack, "SELECT amount FROM ledger_entries")
+    assert [str(r["amount"]) for r in amounts] == ["100000.00"]
+
+
+async def test_a_parked_payment_breaking_a_rule_once_its_commitment_arrives_is_refused_and_said_so(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    early = payment("PAY-X", sme, of="COM-X", amount="150000.00")
+    assert (await post(funding, [early]))["items"][0]["status"] == "parked"
+    arrived = await post(funding, [commitment("COM-X", sme)])  # 100,000 committed
+    assert arrived["items"][0]["status"] == "applied"
+    assert await entry_count(stack) == 1
+    state = await query(stack, "SELECT state, problem FROM parked_entries")
+    assert state[0]["state"] == "rejected"
+    assert "150,000.00" in json.loads(state[0]["problem"])["reason"]
+    rejected = await query(
+        stack,
+        "SELECT payload FROM outbox WHERE event_type = $1",
+        "eu.synergia.funding.authority-item.rejected.v1",
+    )
+    assert json.loads(rejected[0]["payload"])["data"]["external_id"] == "PAY-X"
+    # Resent, the payment gets that answer.
+    resent = (await post(funding, [early]))["items"][0]
+    assert resent["status"] == "rejected"
+    assert resent["replayed"]
+    assert "150,000.00" in resent["problem"]["detail"]
+
+
+async def test_concurrent_copies_of_a_batch_record_each_item_once(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    items = [commitment(f"C-{i}", sme, amount="1000.00") for i in range(20)]
+    answers = await asyncio.gather(*(post(funding, items) for _ in range(4)))
+    assert await entry_count(stack) == 20
+    for answer in answers:
+        assert all(item["status"] == "applied" for item in answer["items"])
+    fresh = [sum(not i["replayed"] for i in a["items"]) for a in answers]
+    assert sorted(fresh) == [0, 0, 0, 20]
+
+
+async def test_the_batch_endpoint_refuses_what_is_not_a_batch_and_who_may_not_write(
+    funding: httpx.AsyncClient,
+) -> None:
+    sme = uuid.uuid4()
+    no_key = await funding.post(BATCH, json={"items": [commitment("A", sme)]})
+    assert no_key.status_code == 401
+    admin = await funding.post(BATCH, json={"items": [commitment("A", sme)]}, headers=auth())
+    assert admin.status_code == 200, "an administrator may write anywhere"
+    as_viewer = await funding.post(
+        BATCH, json={"items": [commitment("A", sme)]}, headers=auth("viewer")
+    )
+    assert as_viewer.status_code == 403
+    for content, where in (
+        (b"{not json", ["body"]),
+        (b'{"items": []}', ["body", "items"]),
+        (b'{"items": {}}', ["body", "items"]),
+        (b'{"items": [{}], "x": 1}', ["body", "x"]),
+        (json.dumps({"items": [{}] * 1001}).encode(), ["body", "items"]),
+    ):
+        response = await funding.post(
+            BATCH, content=content, headers={**LOMBARDIA, "Content-Type": "application/json"}
+        )
+        assert response.status_code == 422, content[:40]
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["loc"] == where
+
+
+async def test_a_csv_upload_is_recorded_like_a_batch_with_row_numbers(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    csv = (
+        "external_id,kind,beneficiary_id,source,fund,instrument_id,amount,date,region_nuts,"
+        "commitment_external_id\n"
+        f"CSV-C,commitment,{sme},esif,ERDF,2014IT16RFOP012,5000.00,2024-02-01,ITC4C,\n"
+        f"CSV-P,disbursement,{sme},esif,ERDF,2014IT16RFOP012,2500.00,2024-04-01,ITC4C,CSV-C\n"
+        f"CSV-BAD,commitment,{sme},esif,ERDF,2014IT16RFOP012,lots,2024-02-01,ITC4C,\n"
+    )
+    response = await funding.post(
+        "/v1/authority-events:csv",
+        content=csv.encode(),
+        headers={**LOMBARDIA, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert [(i["index"], i["status"]) for i in items] == [
+        (2, "applied"),
+        (3, "applied"),
+        (4, "rejected"),
+    ]
+    assert items[2]["problem"]["errors"][0]["loc"] == ["body", "row", 4, "amount"]
+    assert await entry_count(stack) == 2
+
+    unknown = await funding.post(
+        "/v1/authority-events:csv",
+        content=b"external_id,colour\nX,blue\n",
+        headers={**LOMBARDIA, "Content-Type": "text/csv"},
+    )
+    assert unknown.status_code == 422
+    assert "colour" in unknown.json()["detail"]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
+
+
+async def test_items_on_the_kafka_topic_are_recorded_once_and_an_unknown_authority_goes_to_the_dlq(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    items = [payment("K-P", sme, of="K-C"), commitment("K-C", sme)]
+    first = build_event(
+        AuthorityEventsSubmittedV1(authority="lombardia", items=items), subject="lombardia"
+    )
+    resent = build_event(  # the authority resends the same items in a new message
+        AuthorityEventsSubmittedV1(authority="lombardia", items=items), subject="lombardia"
+    )
+    stranger = build_event(
+        AuthorityEventsSubmittedV1(authority="atlantis", items=items), subject="atlantis"
+    )
+    bad_item = build_event(
+        AuthorityEventsSubmittedV1(
+            authority="lombardia", items=[commitment("K-ROME", sme, region_nuts="ITI43")]
+        ),
+        subject="lombardia",
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
+    await producer.start()
+    try:
+        topic = f"{stack.topic_prefix}{FUNDING_AUTHORITY_INBOUND}"
+        for event in (first, resent, stranger, bad_item):
+            await producer.send_and_wait(topic, value=event.to_bytes(), key=b"lombardia")
+    finally:
+        await producer.stop()
+
+    async def settled() -> bool:
+        dlq = await query(stack, "SELECT error FROM dead_letters")
+        refused = await query(
+            stack,
+            "SELECT 1 FROM outbox WHERE event_type = $1",
+            "eu.synergia.funding.authority-item.rejected.v1",
+        )
+        return bool(dlq) and bool(refused)
+
+    await eventually(settled)
+    rows = await query(stack, "SELECT external_system, external_id FROM ledger_entries")
+    assert sorted((r["external_system"], r["external_id"]) for r in rows) == [
+        ("api-key:lombardia", "K-C"),
+        ("api-key:lombardia", "K-P"),
+    ]
+    dlq = await query(stack, "SELECT error FROM dead_letters")
+    assert len(dlq) == 1
+    assert "atlantis" in dlq[0]["error"]
+
+    # The same authority over HTTP is the same sender: its items are already there.
+    over_http = await post(funding, items)
+    assert all(i["replayed"] for i in over_http["items"])
+
+
+async def test_an_authority_can_ask_later_what_became_of_an_item(
+    funding: httpx.AsyncClient,
+) -> None:
+    sme = uuid.uuid4()
+    await post(funding, [payment("LATE-P", sme, of="LATE-C")])
+
+    async def status(external_id: str) -> httpx.Response:
+        return await funding.get(f"/v1/authority-events/{external_id}", headers=LOMBARDIA)
+
+    parked = (await status("LATE-P")).json()
+    assert parked["status"] == "parked"
+    assert parked["waiting_for"] == ["LATE-C"]
+    await post(funding, [commitment("LATE-C", sme)])
+    applied = (await status("LATE-P")).json()
+    assert applied["status"] == "applied"
+    assert applied["entry_id"] == parked["entry_id"]
+    missing = await status("NEVER-SENT")
+    assert missing.status_code == 404
+    other = await funding.get("/v1/authority-events/LATE-P", headers={"X-API-Key": BAVARIA_KEY})
+    assert other.status_code == 404, "another authority's ids are its own"

@@ -1,0 +1,153 @@
+"""The batch decider: however the items arrive — in what order, split into which batches,
+resent or not — the ledger ends up with the same entries and nothing parked.
+
+The store is simulated here exactly as the service writes it (recorded entries, parked
+entries with what they wait for), so this checks the decisions, not the SQL; the
+integration tests check the SQL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from synergia_funding.ledger.balances import fold
+from synergia_funding.ledger.decide import BatchDecider, Parked
+from synergia_funding.ledger.model import Entry, EntryKind, EsifFund, FinanceType, Source
+from synergia_funding.ledger.rules import RuleContext
+
+BENEFICIARY = uuid.UUID(int=7)
+
+
+def commitment(n: int, amount: str) -> Entry:
+    return Entry(
+        entry_id=uuid.UUID(int=1000 + n),
+        kind=EntryKind.COMMITMENT,
+        beneficiary_id=BENEFICIARY,
+        project_id=None,
+        source=Source.ESIF,
+        fund=EsifFund.ERDF,
+        instrument_id="2014IT16RFOP012",
+        amount=Decimal(amount),
+        finance_type=FinanceType.GRANT,
+        entry_date=date(2024, 1, 1),
+        member_state="IT",
+        external_system="authority",
+        external_id=f"C{n}",
+    )
+
+
+def world() -> list[Entry]:
+    """Commitments, payments of them, an upward adjustment, a reversed payment: every
+    order is valid once all have arrived (payments stay below what is committed)."""
+    entries: list[Entry] = []
+    for n in range(3):
+        c = commitment(n, "1000.00")
+        pay = replace(
+            c,
+            entry_id=uuid.UUID(int=2000 + n),
+            kind=EntryKind.DISBURSEMENT,
+            amount=Decimal("400.00"),
+            external_id=f"P{n}",
+            commitment_ref=c.entry_id,
+        )
+        raise_it = replace(
+            c,
+            entry_id=uuid.UUID(int=3000 + n),
+            amount=Decimal("50.00"),
+            external_id=f"A{n}",
+            adjusts=c.entry_id,
+        )
+        undo_pay = replace(
+            pay, entry_id=uuid.UUID(int=4000 + n), external_id=f"R{n}", reverses=pay.entry_id
+        )
+        entries += [c, pay, raise_it, undo_pay]
+    return entries
+
+
+class Store:
+    def __init__(self) -> None:
+        self.recorded: dict[uuid.UUID, tuple[Entry, list[dict[str, Any]]]] = {}
+        self.parked: dict[uuid.UUID, Parked] = {}
+
+    def submit(self, batch: list[Entry]) -> list[str]:
+        ids = {e.entry_id for e in batch}
+        waiting = [
+            p.entry
+            for p in self.parked.values()
+            if p.state == "waiting" and ids & set(p.waiting_for)
+        ]
+        decider = BatchDecider(
+            scope=[e for e, _ in self.recorded.values()],
+            recorded=self.recorded,
+            parked={i: p for i, p in self.parked.items() if i in ids},
+            waiting_elsewhere=waiting,
+            undertakings={},
+            context=RuleContext(),
+        )
+        statuses = [decider.submit(e).status for e in batch]
+        changes = decider.finish()
+        for d in changes.applied:
+            self.recorded[d.entry.entry_id] = (d.entry, d.flags)
+            self.parked.pop(d.entry.entry_id, None)
+        for d in changes.parked:
+            self.parked[d.entry.entry_id] = Parked(d.entry, "waiting", None, d.waiting_for)
+        for d in changes.refused_after_parking:
+            self.parked[d.entry.entry_id] = Parked(d.entry, "rejected", {"reason": "x"}, [])
+        return statuses
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    order=st.permutations(list(range(12))),
+    cuts=st.lists(st.integers(1, 11), max_size=5),
+    resend=st.lists(st.integers(0, 11), max_size=4),
+)
+def test_any_arrival_order_and_batching_gives_the_same_ledger(
+    order: list[int], cuts: list[int], resend: list[int]
+) -> None:
+    entries = world()
+    arrivals = [entries[i] for i in order] + [entries[i] for i in resend]
+    bounds = [0, *sorted(set(cuts)), len(arrivals)]
+    store = Store()
+    for start, end in itertools.pairwise(bounds):
+        if start < end:
+            store.submit(arrivals[start:end])
+    assert set(store.recorded) == {e.entry_id for e in entries}
+    assert not store.parked, "nothing is left waiting once everything has arrived"
+    expected = fold(entries)
+    assert fold(e for e, _ in store.recorded.values()) == expected
+
+
+def test_a_resent_item_is_answered_with_its_first_result_and_changes_nothing() -> None:
+    store = Store()
+    c, pay = world()[:2]
+    assert store.submit([pay]) == ["parked"]
+    assert store.submit([pay]) == ["parked"]
+    assert store.submit([c, pay]) == ["applied", "applied"]
+    assert store.submit([c, pay, c]) == ["applied", "applied", "applied"]
+    assert len(store.recorded) == 2
+
+
+def test_the_same_id_with_other_content_is_refused_as_a_conflict() -> None:
+    store = Store()
+    c = world()[0]
+    store.submit([c])
+    decider = BatchDecider(
+        scope=[c],
+        recorded=store.recorded,
+        parked={},
+        waiting_elsewhere=[],
+        undertakings={},
+        context=RuleContext(),
+    )
+    decision = decider.submit(replace(c, amount=Decimal("1.00")))
+    assert decision.status == "rejected"
+    assert decision.conflict
+    assert not decider.finish().applied
