@@ -28,6 +28,7 @@ from bench import (
     propagation,
     ranking_bench,
     relay_bench,
+    report_bench,
     search_bench,
     team_bench,
 )
@@ -45,6 +46,7 @@ ALL = (
     "catchup",
     "ranking",
     "authority",
+    "reports",
 )
 T = TypeVar("T")
 # The product as configured, then with the consumer's fetch wait lowered: the embedded
@@ -90,6 +92,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=authority_bench.BENEFICIARIES,
         help="SMEs in the authority-events world (about 3.1 items each)",
     )
+    parser.add_argument("--report-entries", type=int, default=report_bench.ENTRIES)
+    parser.add_argument("--report-samples", type=int, default=report_bench.SAMPLES)
     return parser.parse_args(argv)
 
 
@@ -107,6 +111,7 @@ async def run_all(
         "catchup": catchup_bench.render,
         "ranking": ranking_bench.render,
         "authority": authority_bench.render,
+        "reports": report_bench.render,
     }
     try:
         for name in selected:
@@ -164,6 +169,10 @@ async def run_all(
             elif name == "authority":
                 results[name] = await authority_bench.run(
                     stack, log_dir, beneficiaries=args.authority_beneficiaries
+                )
+            elif name == "reports":
+                results[name] = await report_bench.run(
+                    stack, log_dir, entries=args.report_entries, samples=args.report_samples
                 )
             else:
                 results[name] = await relay_bench.run(stack, events=args.relay_events)

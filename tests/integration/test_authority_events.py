@@ -16,6 +16,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from synergia_funding.app import create_app as create_funding
+from synergia_funding.ledger.repository import REBUILD_NETS
 from synergia_funding.settings import FundingSettings
 from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
@@ -397,3 +398,46 @@ async def test_an_authority_can_ask_later_what_became_of_an_item(
     assert missing.status_code == 404
     other = await funding.get("/v1/authority-events/LATE-P", headers={"X-API-Key": BAVARIA_KEY})
     assert other.status_code == 404, "another authority's ids are its own"
+
+
+async def test_the_net_amounts_kept_for_the_reports_equal_a_rebuild_from_the_entries(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme, other = uuid.uuid4(), uuid.uuid4()
+    await post(
+        funding,
+        [
+            payment("N-P1", sme, of="N-C1"),  # parked, then released below
+            commitment("N-C1", sme),
+            commitment("N-C2", sme, amount="50000.00"),
+            {**commitment("N-A1", sme, amount="2500.00"), "adjusts_external_id": "N-C1"},
+            {**commitment("N-A2", sme, amount="-500.00"), "adjusts_external_id": "N-C1"},
+            commitment("N-C3", other),
+        ],
+    )
+    await post(
+        funding,
+        [
+            {**commitment("N-R1", sme, amount="-500.00"), "reverses_external_id": "N-A2"},
+            {**commitment("N-R2", sme, amount="50000.00"), "reverses_external_id": "N-C2"},
+            {**payment("N-R3", sme, of="N-C1"), "reverses_external_id": "N-P1"},
+        ],
+    )
+    kept = await query(stack, "SELECT entry_id, net, reversed FROM ledger_nets ORDER BY 1")
+    nets = {r["entry_id"]: (str(r["net"]), r["reversed"]) for r in kept}
+    assert sorted(nets.values()) == sorted(
+        [
+            ("102500.00", False),  # N-C1 + 2,500 (the -500 adjustment reversed)
+            ("0.00", True),  # N-C2 reversed
+            ("0.00", True),  # N-P1 reversed
+            ("100000.00", False),  # N-C3
+        ]
+    )
+    conn = await asyncpg.connect(stack.dsn("funding"))
+    try:
+        await conn.execute("DELETE FROM ledger_nets")
+        await conn.execute(str(REBUILD_NETS))
+    finally:
+        await conn.close()
+    rebuilt = await query(stack, "SELECT entry_id, net, reversed FROM ledger_nets ORDER BY 1")
+    assert [tuple(r) for r in rebuilt] == [tuple(r) for r in kept]

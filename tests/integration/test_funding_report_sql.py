@@ -38,6 +38,7 @@ from synergia_funding.ledger.model import (
     PrivateTiming,
     Source,
 )
+from synergia_funding.ledger.repository import rebuild_nets
 from synergia_funding.ledger.tables import ledger_entries
 from synergia_funding.reports import figures, repository
 
@@ -161,6 +162,7 @@ def _lines(rows: list[repository.NetRow]) -> dict[SourceLine, Balance]:
 async def test_sql_totals_equal_the_fold(session: AsyncSession, seed: int) -> None:
     entries = random_ledger(seed)
     await session.execute(ledger_entries.insert(), [codec.to_row(e) for e in entries])
+    await rebuild_nets(session)  # the fold in SQL, checked here against the pure one
     await session.commit()
     res = resolve(entries)
     # The ledger exercises every kind of correction.

@@ -29,6 +29,7 @@ from synergia_funding.ledger.model import (
     PrivateTiming,
     Source,
 )
+from synergia_funding.ledger.repository import rebuild_nets
 from synergia_funding.ledger.tables import ledger_entries, ownership_links
 
 from tests.support.stack import TestStack, auth
@@ -256,6 +257,7 @@ async def world(stack: TestStack) -> AsyncIterator[World]:
                 ],
             )
             await conn.execute(ledger_entries.insert(), [codec.to_row(e) for e in entries])
+            await rebuild_nets(conn)  # written directly, not through the ledger writer
         yield World(entries)
     finally:
         await engine.dispose()
@@ -347,6 +349,7 @@ async def test_value_chain_flags_see_the_undertakings_aid_elsewhere(
     try:
         async with engine.begin() as conn:
             await conn.execute(ledger_entries.insert(), [codec.to_row(big)])
+            await rebuild_nets(conn)
     finally:
         await engine.dispose()
     body = (await funding.get(f"/v1/value-chains/{P}/co-funding", headers=auth("sme"))).json()
@@ -601,3 +604,24 @@ async def test_reports_need_a_token(funding: httpx.AsyncClient, path: str) -> No
     response = await funding.get(path)
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_chains_fstp_call_with_a_lower_cap_raises_the_fstp_flag(
+    funding: httpx.AsyncClient, world: World
+) -> None:
+    call = {
+        "kind": "fstp_call",
+        "value_chain_id": str(P),
+        "grant_agreement_number": "824060",
+        "call_identifier": "CX-OC-2020-9",
+        "title": "Vouchers with a lower cap",
+        "opens_on": "2020-03-02",
+        "closes_on": "2020-05-29",
+        "per_third_party_cap": "50000.00",
+        "total_budget": "1200000.00",
+    }
+    created = await funding.post("/v1/funding-sources", json=call, headers=auth("admin"))
+    assert created.status_code == 201, created.text
+    body = (await funding.get(f"/v1/value-chains/{P}/co-funding", headers=auth("viewer"))).json()
+    flags = {f["rule"]: f for f in body["flags"]}
+    assert flags["fstp_cap"]["details"]["excess"] == "20000.00", "70,000 against 50,000"

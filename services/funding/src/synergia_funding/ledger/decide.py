@@ -20,8 +20,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
+from synergia_funding.ledger.balances import resolve
 from synergia_funding.ledger.model import Entry
 from synergia_funding.ledger.rules import (
     RuleContext,
@@ -69,6 +71,8 @@ class Changes:
     parked: list[Decision] = field(default_factory=list)  # newly parked or waiting for less
     released: list[uuid.UUID] = field(default_factory=list)  # parked earlier, now recorded
     refused_after_parking: list[Decision] = field(default_factory=list)  # parked earlier
+    # The originals whose net amount changed, with it (the reports' ``ledger_nets``).
+    nets: dict[uuid.UUID, tuple[Entry, Decimal, bool]] = field(default_factory=dict)
 
 
 class BatchDecider:
@@ -174,8 +178,23 @@ class BatchDecider:
         self._index(entry)
         self._applied[entry.entry_id] = decision
         self.changes.applied.append(decision)
+        self._net_changed(entry)
         self._release(entry.entry_id)
         return decision
+
+    def _net_changed(self, entry: Entry) -> None:
+        """Record the new net amount of the original an applied entry is or corrects.
+
+        Corrections repeat their original's beneficiary (the consistency rule), so the
+        original and all its corrections are among the beneficiary's entries."""
+        family = self._by_beneficiary[entry.beneficiary_id].values()
+        resolution = resolve(family)
+        original = resolution.original_of(entry.entry_id)
+        if original is None:
+            return
+        effect = resolution.effects.get(original.entry_id)
+        if effect is not None:
+            self.changes.nets[original.entry_id] = (original, effect.amount, effect.reversed)
 
     def _release(self, arrived: uuid.UUID) -> None:
         for waiter in list(self._waiters.pop(arrived, {}).values()):

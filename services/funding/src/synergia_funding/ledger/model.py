@@ -159,9 +159,12 @@ def entry_problems(entry: Entry) -> list[str]:
     if entry.adjusts is not None:
         if entry.amount == 0 and not entry.aid_equivalent:
             problems.append("an adjustment must change the amount (delta is 0)")
+    elif entry.reverses is not None:
+        # It repeats the reversed amount, which is negative for a downward adjustment.
+        if entry.amount == 0:
+            problems.append("a reversal repeats the reversed amount, which is never 0")
     elif entry.amount <= 0:
-        what = "a reversal repeats the reversed amount" if entry.reverses else "an original"
-        problems.append(f"amount €{entry.amount} must be positive ({what})")
+        problems.append(f"amount €{entry.amount} must be positive (an original)")
     elif entry.aid_equivalent is not None and entry.aid_equivalent < 0:
         problems.append(f"aid equivalent €{entry.aid_equivalent} must not be negative")
     if (entry.source is Source.ESIF) != (entry.fund is not None):

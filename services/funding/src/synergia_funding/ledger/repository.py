@@ -5,16 +5,22 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from synergia_funding.beneficiaries.models import beneficiaries
 from synergia_funding.ledger import codec
 from synergia_funding.ledger.model import Entry
-from synergia_funding.ledger.tables import ledger_entries, ownership_links, parked_entries
+from synergia_funding.ledger.tables import (
+    ledger_entries,
+    ledger_nets,
+    ownership_links,
+    parked_entries,
+)
 
 SME_CATEGORIES = ("micro", "small", "medium")
 # The first half of every advisory lock key of the ledger, so they cannot meet another
@@ -254,3 +260,72 @@ async def reject_parked(
             .where(parked_entries.c.entry_id == entry_id)
             .values(state="rejected", problem=problem, waiting_for=[])
         )
+
+
+# --- Net amounts per original (the reports' read model) -----------------------------------
+
+_UPSERT_NET = pg_insert(ledger_nets)
+_SET_NET = _UPSERT_NET.on_conflict_do_update(
+    index_elements=[ledger_nets.c.entry_id],
+    set_={"net": _UPSERT_NET.excluded.net, "reversed": _UPSERT_NET.excluded.reversed},
+)
+
+# The fold of ``ledger.balances.resolve`` in SQL, for every original: its amount plus its
+# live adjustments (adjusting it directly, not reversed), or 0 once reversed. Migration
+# 0005 runs a copy of it.
+REBUILD_NETS = text(
+    """
+    INSERT INTO ledger_nets (entry_id, kind, beneficiary_id, project_id, source, fund,
+        private_timing, instrument_id, region_nuts, amount, net, reversed)
+    SELECT o.entry_id, o.kind, o.beneficiary_id, o.project_id, o.source, o.fund,
+        o.private_timing, o.instrument_id, o.region_nuts, o.amount,
+        CASE WHEN r.entry_id IS NOT NULL THEN 0 ELSE o.amount + COALESCE(d.delta, 0) END,
+        r.entry_id IS NOT NULL
+    FROM ledger_entries AS o
+    LEFT JOIN (
+        SELECT DISTINCT reverses AS entry_id FROM ledger_entries WHERE reverses IS NOT NULL
+    ) AS r ON r.entry_id = o.entry_id
+    LEFT JOIN (
+        SELECT a.adjusts AS entry_id, sum(a.amount) AS delta
+        FROM ledger_entries AS a
+        WHERE a.adjusts IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM ledger_entries AS ra WHERE ra.reverses = a.entry_id)
+        GROUP BY a.adjusts
+    ) AS d ON d.entry_id = o.entry_id
+    WHERE o.reverses IS NULL AND o.adjusts IS NULL
+    ON CONFLICT (entry_id) DO UPDATE SET net = excluded.net, reversed = excluded.reversed
+    """
+)
+
+
+async def set_nets(session: AsyncSession, nets: Sequence[tuple[Entry, Decimal, bool]]) -> None:
+    """Store the net amount of these originals (inserted the first time)."""
+    if nets:
+        await session.execute(
+            _SET_NET,
+            [
+                {
+                    "entry_id": original.entry_id,
+                    "kind": original.kind.value,
+                    "beneficiary_id": original.beneficiary_id,
+                    "project_id": original.project_id,
+                    "source": original.source.value,
+                    "fund": original.fund.value if original.fund else None,
+                    "private_timing": (
+                        original.private_timing.value if original.private_timing else None
+                    ),
+                    "instrument_id": original.instrument_id,
+                    "region_nuts": original.region_nuts,
+                    "amount": original.amount,
+                    "net": net,
+                    "reversed": gone,
+                }
+                for original, net, gone in nets
+            ],
+        )
+
+
+async def rebuild_nets(session: AsyncSession | AsyncConnection) -> None:
+    """Recompute every original's net amount from the entries (after a load that wrote
+    entries directly, or to check the writer's)."""
+    await session.execute(REBUILD_NETS)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    ForeignKey,
     Identity,
     Numeric,
     Table,
@@ -79,4 +80,23 @@ ownership_links = Table(
     Column("owner_actor_id", Uuid, primary_key=True),
     Column("share_percent", Numeric(5, 2), nullable=False),
     Column("controls", Boolean, nullable=False, server_default="false"),
+)
+
+# One row per original entry: its net amount after the corrections recorded so far,
+# kept by the ledger writer for the reports (migration 0005); derived, rebuildable.
+ledger_nets = Table(
+    "ledger_nets",
+    metadata,
+    Column("entry_id", Uuid, ForeignKey("ledger_entries.entry_id"), primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("beneficiary_id", Uuid, nullable=False),
+    Column("project_id", Uuid, nullable=True),
+    Column("source", Text, nullable=False),
+    Column("fund", Text, nullable=True),
+    Column("private_timing", Text, nullable=True),
+    Column("instrument_id", Text, nullable=True),
+    Column("region_nuts", Text, nullable=True),
+    Column("amount", MONEY, nullable=False),
+    Column("net", MONEY, nullable=False),
+    Column("reversed", Boolean, nullable=False, server_default="false"),
 )

@@ -1,21 +1,25 @@
 """Every query of the funding reports.
 
 Totals are summed in PostgreSQL, because a value chain, a region or a large beneficiary
-can have many entries. The SQL applies the ledger's correction semantics exactly as the
-pure fold does (:func:`synergia_funding.ledger.balances.resolve`):
+can have many entries. They are sums over ``ledger_nets``: one row per *original* entry
+(neither ``reverses`` nor ``adjusts``) with the columns reports group by and its net
+amount, which the ledger writer keeps in the transaction that records each correction
+(:mod:`synergia_funding.ledger.decide`). The net is the pure fold's
+(:func:`synergia_funding.ledger.balances.resolve`):
 
-* an *original* (neither ``reverses`` nor ``adjusts``) counts its amount plus the amounts
-  of its live adjustments, or nothing once any entry reverses it;
+* an original counts its amount plus the amounts of its live adjustments, or nothing
+  once any entry reverses it;
 * an adjustment counts only when it adjusts an original directly and is not itself
   reversed; it counts in its original's line (the original's kind, source, fund, timing,
   project, region: a correction's own copies of those fields are never read);
 * reversals, and corrections whose target has not arrived or may not be corrected, add
   nothing.
 
-The scope of a report (a project, a NUTS prefix, a beneficiary) is always a condition on
-the *originals*; their corrections are found through the ``reverses`` / ``adjusts``
-indexes, wherever they are. ``tests/integration/test_funding_report_sql.py`` checks the
-SQL against the fold on random ledgers with corrections.
+The scope of a report (a project, a NUTS prefix, a beneficiary) is a condition on the
+originals. ``tests/integration/test_funding_report_sql.py`` checks
+``ledger.repository.rebuild_nets`` (the same fold in SQL) and these sums against the
+pure fold on random ledgers with corrections; ``tests/integration/test_authority_events.py``
+checks that the nets the writer keeps equal the rebuilt ones.
 
 Only small sets are loaded as entries and folded in Python: a single undertaking's de
 minimis aid, and the entries a value chain's rule flags need.
@@ -34,8 +38,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    case,
-    exists,
     func,
     literal,
     or_,
@@ -49,9 +51,10 @@ from synergia_funding.beneficiaries.models import beneficiaries
 from synergia_funding.ledger import codec
 from synergia_funding.ledger.model import EU_SOURCES, Entry, EntryKind, Source
 from synergia_funding.ledger.repository import linked_enterprises
-from synergia_funding.ledger.tables import ledger_entries
+from synergia_funding.ledger.tables import ledger_entries, ledger_nets
 
 le = ledger_entries
+nets = ledger_nets
 ZERO = Decimal("0.00")
 _ENTRY_COLUMNS = [le.c[name] for name in codec.ENTRY_FIELDS]
 
@@ -78,42 +81,13 @@ class NetRow:
 
 
 def _net_totals(scope: ColumnElement[bool], group_by: Sequence[str]) -> Select[Any]:
-    """Net sums of the originals in ``scope``, grouped by their columns ``group_by``."""
-    originals = (
-        select(le.c.entry_id, le.c.kind, le.c.amount, *[le.c[c] for c in group_by])
-        .where(scope, le.c.reverses.is_(None), le.c.adjusts.is_(None))
-        .cte("originals")
-    )
-    r = le.alias("r")
-    # ``IS NOT NULL`` repeats what the join implies so the partial indexes on
-    # reverses / adjusts qualify for a hash join as well as for a nested loop.
-    reversed_ids = (
-        select(r.c.reverses.label("entry_id"))
-        .where(r.c.reverses.is_not(None), r.c.reverses.in_(select(originals.c.entry_id)))
-        .group_by(r.c.reverses)
-        .subquery("reversed_ids")
-    )
-    a = le.alias("a")
-    ra = le.alias("ra")
-    deltas = (
-        select(a.c.adjusts.label("entry_id"), func.sum(a.c.amount).label("delta"))
-        .where(
-            a.c.adjusts.is_not(None),
-            a.c.adjusts.in_(select(originals.c.entry_id)),
-            ~exists().where(ra.c.reverses.is_not(None), ra.c.reverses == a.c.entry_id),
-        )
-        .group_by(a.c.adjusts)
-        .subquery("deltas")
-    )
-    net = case(
-        (reversed_ids.c.entry_id.is_not(None), literal(ZERO)),
-        else_=originals.c.amount + func.coalesce(deltas.c.delta, literal(ZERO)),
-    )
-    keys = [originals.c[c] for c in group_by]
+    """Net sums of the originals in ``scope`` (conditions on ``ledger_nets``), grouped by
+    their columns ``group_by``: one narrow row per original, its net kept by the writer."""
+    keys = [nets.c[c] for c in group_by]
 
     def of(kind: EntryKind) -> ColumnElement[Decimal]:
         return func.coalesce(
-            func.sum(net).filter(originals.c.kind == kind.value), literal(ZERO)
+            func.sum(nets.c.net).filter(nets.c.kind == kind.value), literal(ZERO)
         ).label(kind.value)
 
     return (
@@ -124,11 +98,7 @@ def _net_totals(scope: ColumnElement[bool], group_by: Sequence[str]) -> Select[A
             of(EntryKind.DISBURSEMENT),
             func.count().label("originals"),
         )
-        .select_from(
-            originals.outerjoin(
-                reversed_ids, reversed_ids.c.entry_id == originals.c.entry_id
-            ).outerjoin(deltas, deltas.c.entry_id == originals.c.entry_id)
-        )
+        .where(scope)
         .group_by(*keys)
     )
 
@@ -156,32 +126,34 @@ LINE = ("source", "fund", "private_timing")
 
 
 def in_project(project_id: uuid.UUID) -> ColumnElement[bool]:
-    return le.c.project_id == project_id
+    return nets.c.project_id == project_id
 
 
 def in_region(nuts_prefix: str) -> ColumnElement[bool]:
-    """Entries located in a NUTS region or any region below it.
+    """Originals located in a NUTS region or any region below it.
 
     ``nuts_prefix`` is a validated NUTS code (letters and digits only), so it needs no
     LIKE escaping; the btree index on ``region_nuts text_pattern_ops`` serves the prefix.
     """
-    return le.c.region_nuts.like(nuts_prefix.upper() + "%")
+    return nets.c.region_nuts.like(nuts_prefix.upper() + "%")
 
 
 def of_beneficiary(actor_id: uuid.UUID) -> ColumnElement[bool]:
-    return le.c.beneficiary_id == actor_id
+    return nets.c.beneficiary_id == actor_id
+
+
+def _esif_projects(nuts_prefix: str) -> Select[Any]:
+    esif = nets.alias("esif")
+    return select(esif.c.project_id).where(
+        esif.c.region_nuts.like(nuts_prefix.upper() + "%"),
+        esif.c.source == Source.ESIF.value,
+        esif.c.project_id.is_not(None),
+    )
 
 
 def in_projects_with_esif_in_region(nuts_prefix: str) -> ColumnElement[bool]:
-    """Entries of the projects that have an ESIF original located in the region."""
-    esif_projects = select(le.c.project_id).where(
-        in_region(nuts_prefix),
-        le.c.source == Source.ESIF.value,
-        le.c.project_id.is_not(None),
-        le.c.reverses.is_(None),
-        le.c.adjusts.is_(None),
-    )
-    return le.c.project_id.in_(esif_projects)
+    """Originals of the projects that have an ESIF original located in the region."""
+    return nets.c.project_id.in_(_esif_projects(nuts_prefix))
 
 
 # --- reports' queries --------------------------------------------------------------------
@@ -200,7 +172,7 @@ async def project_budget_by_beneficiary(
     session: AsyncSession, project_id: uuid.UUID, sources: Collection[Source]
 ) -> list[NetRow]:
     """Net amounts per beneficiary of a project's money from ``sources`` (the SME share)."""
-    scope = and_(in_project(project_id), le.c.source.in_([s.value for s in sources]))
+    scope = and_(in_project(project_id), nets.c.source.in_([s.value for s in sources]))
     return await net_totals(session, scope, ("beneficiary_id",))
 
 
@@ -214,18 +186,7 @@ async def region_project_lines(session: AsyncSession, nuts_prefix: str) -> list[
 
 
 async def count_projects_with_esif(session: AsyncSession, nuts_prefix: str) -> int:
-    esif_projects = (
-        select(le.c.project_id)
-        .where(
-            in_region(nuts_prefix),
-            le.c.source == Source.ESIF.value,
-            le.c.project_id.is_not(None),
-            le.c.reverses.is_(None),
-            le.c.adjusts.is_(None),
-        )
-        .distinct()
-        .subquery()
-    )
+    esif_projects = _esif_projects(nuts_prefix).distinct().subquery()
     count = select(func.count()).select_from(esif_projects)
     return int((await session.execute(count)).scalar_one())
 
@@ -301,7 +262,8 @@ async def project_rule_entries(
     aid of their single undertakings, and the EU money funding the same cost items.
     Returns the entries and the ids of the project's own originals."""
     own = await _entries(
-        session, and_(in_project(project_id), le.c.reverses.is_(None), le.c.adjusts.is_(None))
+        session,
+        and_(le.c.project_id == project_id, le.c.reverses.is_(None), le.c.adjusts.is_(None)),
     )
     if not own:
         return [], set()

@@ -12,6 +12,7 @@ from synergia_shared.reference.nuts import InvalidNuts, NutsRegion, validate_nut
 from synergia_funding.ledger.balances import PROJECT_BUDGET_SOURCES, Balance
 from synergia_funding.ledger.model import NON_EU_SOURCES, Source
 from synergia_funding.ledger.rules import RuleContext, check_ledger
+from synergia_funding.reference import repository as reference_repository
 from synergia_funding.reports import figures, repository
 from synergia_funding.reports.schemas import (
     BeneficiaryFunding,
@@ -68,7 +69,10 @@ async def value_chain_co_funding(
     )
     groups = await repository.undertakings(session, beneficiaries)
     context = RuleContext(
-        undertaking_of=figures.undertaking_of(groups.values()), smes=figures.smes(categories)
+        undertaking_of=figures.undertaking_of(groups.values()),
+        smes=figures.smes(categories),
+        # The chain's FSTP calls may set a lower cap per third party than the default.
+        fstp_caps=await reference_repository.fstp_caps(session, [project_id]),
     )
     funding = figures.cofunding(lines)
     return ValueChainCoFunding(
