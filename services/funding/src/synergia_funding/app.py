@@ -12,6 +12,7 @@ from synergia_funding.consumers import all_consumers
 from synergia_funding.reference.router import router as reference_router
 from synergia_funding.reports.router import router as reports_router
 from synergia_funding.settings import FundingSettings
+from synergia_funding.value_chains.router import router as value_chains_router
 
 
 def create_app(settings: FundingSettings | None = None) -> FastAPI:
@@ -23,7 +24,13 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
             description="Co-funding of value chains across Horizon 2020, ESIF, EFSI, "
             "national and private money: the ledger, what regional authority systems push "
             "into it, and the reports derived from it.",
-            routers=[beneficiaries_router, authority_router, reference_router, reports_router],
+            routers=[
+                beneficiaries_router,
+                authority_router,
+                value_chains_router,
+                reference_router,
+                reports_router,
+            ],
             consumers=all_consumers(settings),
             openapi_tags=[
                 {"name": "beneficiaries", "description": "Funding beneficiaries."},
@@ -37,6 +44,11 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
                     "name": "authority events",
                     "description": "Commitments, cost items and payments pushed by regional "
                     "authority systems, each recorded exactly once.",
+                },
+                {
+                    "name": "value chains",
+                    "description": "A value chain's own ledger: the co-funding its lead "
+                    "clusters' managers record, and its entries.",
                 },
                 {
                     "name": "reports",

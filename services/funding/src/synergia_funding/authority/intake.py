@@ -36,11 +36,13 @@ _ITEM = TypeAdapter(AuthorityEventIn)
 
 @dataclass(frozen=True)
 class Authority:
-    """Who writes: the system's name (its entries' ``external_system``) and the NUTS
-    region it may write in (``None``: an administrator, anywhere)."""
+    """Who writes: the system's name (its entries' ``external_system``), the NUTS region
+    it may write in (``None``: anywhere) and, for a value chain's cluster manager, the
+    one value chain it records money for (items without a project are that chain's)."""
 
     system: str
     region: str | None
+    project: uuid.UUID | None = None
 
     def may_write(self, nuts: str) -> bool:
         return self.region is None or nuts.startswith(self.region)
@@ -175,6 +177,24 @@ async def submit(
                 ),
             )
             continue
+        if authority.project is not None:
+            if item.project_id is None:
+                item = item.model_copy(update={"project_id": authority.project})
+            elif item.project_id != authority.project:
+                results[index] = ItemResult(
+                    index=index,
+                    external_id=item.external_id,
+                    status="rejected",
+                    problem=_problem(
+                        403,
+                        "forbidden-value-chain",
+                        "Outside the value chain",
+                        f"project_id {item.project_id} is not value chain "
+                        f"{authority.project}, the one this batch records money for; "
+                        "nothing was recorded for this item",
+                    ),
+                )
+                continue
         try:
             entry = to_entry(authority, item)
         except InvalidEntry as exc:

@@ -43,7 +43,7 @@ def authority_of(principal: Principal) -> intake.Authority:
     return intake.Authority(system=principal.subject, region=region)
 
 
-def _items(body: bytes) -> list[Any]:
+def parse_batch(body: bytes) -> list[Any]:
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -79,7 +79,7 @@ def _items(body: bytes) -> list[Any]:
     },
 )
 async def submitAuthorityEvents(request: Request, principal: Writer) -> BatchResult:
-    items = _items(await request.body())
+    items = parse_batch(await request.body())
     async with unit_of_work(request.app.state.sessions) as session:
         return await intake.submit(session, authority_of(principal), items)
 

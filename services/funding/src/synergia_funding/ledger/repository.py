@@ -329,3 +329,16 @@ async def rebuild_nets(session: AsyncSession | AsyncConnection) -> None:
     """Recompute every original's net amount from the entries (after a load that wrote
     entries directly, or to check the writer's)."""
     await session.execute(REBUILD_NETS)
+
+
+async def project_entries(
+    session: AsyncSession, project_id: uuid.UUID, after_seq: int, limit: int
+) -> list[Any]:
+    """A project's entries in recording order, after ``after_seq``."""
+    rows = await session.execute(
+        select(ledger_entries)
+        .where(ledger_entries.c.project_id == project_id, ledger_entries.c.seq > after_seq)
+        .order_by(ledger_entries.c.seq)
+        .limit(limit)
+    )
+    return list(rows)

@@ -1,0 +1,128 @@
+"""A value chain's cluster managers record its co-funding and list its ledger; funding
+learns who leads which chain from the registry's value-chain events."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from synergia_shared.events.registry import ValueChainParticipantV1, ValueChainUpdatedV1
+from synergia_shared.events.topics import REGISTRY_VALUE_CHAIN
+from synergia_shared.messaging.outbox import build_event
+
+from tests.support.stack import TestStack, auth
+
+LEAD_CLUSTER = uuid.uuid4()
+SME = uuid.uuid4()
+
+
+def item(external_id: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "external_id": external_id,
+        "kind": "commitment",
+        "beneficiary_id": str(SME),
+        "source": "h2020",
+        "instrument_id": "824060",
+        "amount": "50000.00",
+        "date": "2024-05-01",
+        "region_nuts": "DE212",
+        **fields,
+    }
+
+
+async def announce_chain(stack: TestStack, chain: uuid.UUID) -> None:
+    """The registry's event for a chain led by LEAD_CLUSTER, as the registry sends it."""
+    event = build_event(
+        ValueChainUpdatedV1(
+            value_chain_id=chain,
+            title="Battery recycling across the Alps",
+            lead_actor_ids=[LEAD_CLUSTER],
+            participants=[ValueChainParticipantV1(actor_id=SME, role="partner")],
+            status="running",
+            version=3,
+            changed_at=datetime.now(UTC),
+        ),
+        subject=str(chain),
+        sequence=3,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            f"{stack.topic_prefix}{REGISTRY_VALUE_CHAIN}", event.to_bytes(), key=str(chain).encode()
+        )
+    finally:
+        await producer.stop()
+
+
+async def post(
+    funding: httpx.AsyncClient, chain: uuid.UUID, items: list[dict[str, Any]], headers: Any
+) -> httpx.Response:
+    return await funding.post(
+        f"/v1/value-chains/{chain}/ledger-entries:batch", json={"items": items}, headers=headers
+    )
+
+
+async def test_a_lead_clusters_manager_records_and_lists_the_chains_money(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    chain = uuid.uuid4()
+    manager = auth("cluster_manager", actor_id=str(LEAD_CLUSTER))
+    early = await post(funding, chain, [item("G-1")], manager)
+    assert early.status_code == 404, "the chain has not arrived from the registry yet"
+
+    await announce_chain(stack, chain)
+    deadline = time.monotonic() + 20
+    while (response := await post(funding, chain, [item("G-1")], manager)).status_code == 404:
+        assert time.monotonic() < deadline, "the value-chain event never arrived"
+        await asyncio.sleep(0.1)
+    assert response.status_code == 200, response.text
+    assert response.json()["items"][0]["status"] == "applied"
+
+    more = await post(
+        funding,
+        chain,
+        [
+            item("FSTP-1", source="fstp", amount="30000.00"),
+            item("ELSEWHERE", project_id=str(uuid.uuid4())),
+        ],
+        manager,
+    )
+    fstp, elsewhere = more.json()["items"]
+    assert fstp["status"] == "applied"
+    assert elsewhere["status"] == "rejected"
+    assert elsewhere["problem"]["status"] == 403
+
+    stranger = auth("cluster_manager", actor_id=str(uuid.uuid4()))
+    refused = await post(funding, chain, [item("G-2")], stranger)
+    assert refused.status_code == 403
+    assert (await post(funding, chain, [item("G-2")], auth("sme"))).status_code == 403
+
+    first = await funding.get(
+        f"/v1/value-chains/{chain}/ledger-entries", params={"limit": 1}, headers=auth("viewer")
+    )
+    assert first.status_code == 200, first.text
+    page = first.json()
+    assert [e["external_id"] for e in page["items"]] == ["G-1"]
+    assert page["items"][0]["project_id"] == str(chain), "the chain's by default"
+    second = await funding.get(
+        f"/v1/value-chains/{chain}/ledger-entries",
+        params={"limit": 1, "cursor": page["next"]},
+        headers=auth("viewer"),
+    )
+    assert [e["external_id"] for e in second.json()["items"]] == ["FSTP-1"]
+    assert second.json()["next"] is None
+    bad = await funding.get(
+        f"/v1/value-chains/{chain}/ledger-entries", params={"cursor": "x"}, headers=auth()
+    )
+    assert bad.status_code == 422
+
+    report = await funding.get(f"/v1/value-chains/{chain}/co-funding", headers=auth("viewer"))
+    lines = {x["line"]: x["committed"] for x in report.json()["lines"]}
+    assert lines["h2020"] == "50000.00"
+    assert lines["fstp"] == "30000.00"
