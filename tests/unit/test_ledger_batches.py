@@ -17,7 +17,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from synergia_funding.ledger.balances import fold
+from synergia_funding.ledger.balances import fold, resolve
 from synergia_funding.ledger.decide import BatchDecider, Parked
 from synergia_funding.ledger.model import Entry, EntryKind, EsifFund, FinanceType, Source
 from synergia_funding.ledger.rules import RuleContext
@@ -75,6 +75,7 @@ class Store:
     def __init__(self) -> None:
         self.recorded: dict[uuid.UUID, tuple[Entry, list[dict[str, Any]]]] = {}
         self.parked: dict[uuid.UUID, Parked] = {}
+        self.nets: dict[uuid.UUID, Decimal] = {}  # as ledger_nets keeps them
 
     def submit(self, batch: list[Entry]) -> list[str]:
         ids = {e.entry_id for e in batch}
@@ -98,6 +99,8 @@ class Store:
             self.parked.pop(d.entry.entry_id, None)
         for d in changes.parked:
             self.parked[d.entry.entry_id] = Parked(d.entry, "waiting", None, d.waiting_for)
+        for original, net, _ in changes.nets.values():
+            self.nets[original.entry_id] = net
         for d in changes.refused_after_parking:
             self.parked[d.entry.entry_id] = Parked(d.entry, "rejected", {"reason": "x"}, [])
         return statuses
@@ -123,6 +126,8 @@ def test_any_arrival_order_and_batching_gives_the_same_ledger(
     assert not store.parked, "nothing is left waiting once everything has arrived"
     expected = fold(entries)
     assert fold(e for e, _ in store.recorded.values()) == expected
+    effects = resolve(entries).effects
+    assert store.nets == {i: effect.amount for i, effect in effects.items()}, "report nets"
 
 
 def test_a_resent_item_is_answered_with_its_first_result_and_changes_nothing() -> None:

@@ -187,6 +187,10 @@ class BatchDecider:
 
         Corrections repeat their original's beneficiary (the consistency rule), so the
         original and all its corrections are among the beneficiary's entries."""
+        if not entry.is_correction:
+            # Its corrections are parked until it is applied: its net is its amount.
+            self.changes.nets[entry.entry_id] = (entry, entry.amount, False)
+            return
         family = self._by_beneficiary[entry.beneficiary_id].values()
         resolution = resolve(family)
         original = resolution.original_of(entry.entry_id)
