@@ -42,7 +42,7 @@ lint: install
 	$(VENV_BIN)/ruff format --check .
 
 typecheck: install
-	$(VENV_BIN)/mypy shared/src services/registry/src services/matching/src services/funding/src devstack/src
+	$(VENV_BIN)/mypy shared/src services/registry/src services/matching/src services/funding/src devstack/src bench
 
 pytest: install
 	$(VENV_BIN)/synergia-dev with-servers -- $(VENV_BIN)/python -m pytest $(PYTEST_ARGS)

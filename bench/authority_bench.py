@@ -99,7 +99,9 @@ def world(beneficiaries: int) -> list[dict[str, Any]]:
             }
             for k in range(2)
         ]
-        group = [*payments, commitment] if n % 8 == 0 else [commitment, *payments]
+        group: list[dict[str, Any]] = (
+            [*payments, commitment] if n % 8 == 0 else [commitment, *payments]
+        )
         if n % 10 == 0:
             group.append(
                 {**payments[1], "external_id": f"R-{n}", "reverses_external_id": f"P-{n}-1"}

@@ -52,6 +52,7 @@ from synergia_shared.events.topics import (
     REGISTRY_VALUE_CHAIN,
 )
 from synergia_shared.messaging.outbox import build_event
+from synergia_shared.projections import actor_lifecycle as lifecycle
 from synergia_shared.reference.countries import lookup_country
 
 from bench.stack import dsn
@@ -213,12 +214,12 @@ def profile_row(data: ActorRegisteredV1, sequence: int = 1) -> tuple[Any, ...]:
         "offers": json.dumps([o.model_dump(mode="json") for o in data.offers]),
         "needs": json.dumps([n.model_dump(mode="json") for n in data.needs]),
         "sme_category": data.sme_category,
-        "active": rules.snapshot_active(data.active, sequence, rules.NO_MARKS),
+        "active": lifecycle.snapshot_active(data.active, sequence, lifecycle.NO_MARKS),
         "shared_contacts": json.dumps(
-            rules.snapshot_contacts(
+            lifecycle.snapshot_contacts(
                 [c.model_dump(mode="json") for c in data.shared_contacts],
                 sequence,
-                rules.NO_MARKS,
+                lifecycle.NO_MARKS,
             )
         ),
         "country_standing": data.country_standing,

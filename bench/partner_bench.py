@@ -151,7 +151,7 @@ async def statement(search: service.Search, *, limit: int) -> tuple[str, list[An
 def condensed(plan: str) -> str:
     """The plan's nodes down to the scan of actor_profiles and its index scans, without
     the InitPlans over the parameter arrays and the per-row SubPlans, then the timing."""
-    keep = []
+    keep: list[str] = []
     for line in plan.splitlines():
         text = line.strip()
         if text.startswith("SubPlan") and any("Scan on actor_profiles" in k for k in keep):
@@ -203,7 +203,8 @@ async def measure(
         return payload
 
     async def via_sql() -> list[asyncpg.Record]:
-        return await conn.fetch(sql, *args)
+        rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
+        return rows
 
     sides: dict[str, Callable[[], Awaitable[Any]]] = {"http": via_http, "sql": via_sql}
     http_ids = [i["actor_id"] for i in json.loads(await via_http())["items"]]

@@ -32,8 +32,12 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from synergia_devstack.ports import free_port
+from synergia_matching.network import repository as network_repository
+from synergia_matching.partners import repository as partners_repository
+from synergia_matching.proposals import repository as proposals_repository
 from synergia_matching.proposals import service
 from synergia_matching.proposals.schemas import TeamRequest
+from synergia_matching.regions import repository as regions_repository
 from synergia_matching.teams import NoTeam, greedy_team, propose_teams
 from synergia_shared.http.auth import Principal, Role
 
@@ -61,11 +65,11 @@ async def _lead(conn: asyncpg.Connection) -> uuid.UUID:
 def _timing_reads(into: dict[str, float]) -> Iterator[None]:
     """Time the projection reads ``_world`` makes (patched here, in the bench's process)."""
     targets = [
-        (service.network, "get_value_chain"),
-        (service.partners, "non_empty_queries"),
-        (service.repository, "candidates"),
-        (service.repository, "linked_pairs"),
-        (service.regions, "all_strategies"),
+        (network_repository, "get_value_chain"),
+        (partners_repository, "non_empty_queries"),
+        (proposals_repository, "candidates"),
+        (proposals_repository, "linked_pairs"),
+        (regions_repository, "all_strategies"),
     ]
     originals = [(module, name, getattr(module, name)) for module, name in targets]
 
