@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from fastapi.responses import JSONResponse
+
 from synergia_shared.http.problems import ProblemException
 
 IF_MATCH_HEADERS = {
@@ -14,6 +18,23 @@ IF_MATCH_HEADERS = {
 
 def etag_for(version: int) -> str:
     return f'"{version}"'
+
+
+class Versioned(Protocol):
+    """A view of something with optimistic concurrency: a pydantic model with a version."""
+
+    version: int
+
+    def model_dump(self, *, mode: str) -> dict[str, object]: ...
+
+
+def versioned_json(view: Versioned, status_code: int = 200, **headers: str) -> JSONResponse:
+    """The view as JSON with its ``ETag``, for a client to send back in ``If-Match``."""
+    return JSONResponse(
+        view.model_dump(mode="json"),
+        status_code=status_code,
+        headers={"ETag": etag_for(view.version), **headers},
+    )
 
 
 def expected_version(if_match: str | None) -> int:

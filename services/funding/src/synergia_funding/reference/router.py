@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.preconditions import etag_for
+from synergia_shared.http.preconditions import etag_for, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
 
 from synergia_funding.reference import csv_import, service
@@ -58,14 +58,6 @@ _CSV_SAMPLE = (
     "Enhancing the competitiveness of SMEs,More developed,97000000.00,97000000.00,"
     "194000000.00,50.00\n"
 )
-
-
-def _with_etag(view: FundingSource, status_code: int = 200, **headers: str) -> JSONResponse:
-    return JSONResponse(
-        view.model_dump(mode="json"),
-        status_code=status_code,
-        headers={"ETag": etag_for(view.version), **headers},
-    )
 
 
 @router.post(
@@ -158,7 +150,7 @@ async def list_funding_sources(
 async def get_funding_source(request: Request, source_id: uuid.UUID, _: Reader) -> JSONResponse:
     async with read_only(request.app.state.sessions) as session:
         view = await service.get(session, source_id)
-    return _with_etag(view)
+    return versioned_json(view)
 
 
 @router.put(
@@ -186,7 +178,7 @@ async def replace_funding_source(
 ) -> JSONResponse:
     async with unit_of_work(request.app.state.sessions) as session:
         view = await service.replace(session, source_id, body, principal, if_match)
-    return _with_etag(view)
+    return versioned_json(view)
 
 
 @router.post(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.preconditions import etag_for
+from synergia_shared.http.preconditions import versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES
 
 from synergia_matching.regions import service
@@ -26,7 +26,7 @@ ETAG: dict[str, Any] = {"ETag": {"schema": {"type": "string"}, "description": "V
 
 
 def _response(view: S3Priorities) -> JSONResponse:
-    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": etag_for(view.version)})
+    return versioned_json(view)
 
 
 @router.get(

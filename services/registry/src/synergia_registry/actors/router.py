@@ -11,7 +11,7 @@ from synergia_shared.db import unit_of_work
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import Principal, Role, require
-from synergia_shared.http.preconditions import etag_for
+from synergia_shared.http.preconditions import etag_for, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 from synergia_shared.reference.competences import Competence
 from synergia_shared.reference.ecosystems import Ecosystem
@@ -48,12 +48,6 @@ def _may_write(principal: Principal, actor_id: uuid.UUID) -> None:
     ensure(
         is_admin(principal) or (principal.has_any(SELF_EDITORS) and acts_for(principal, actor_id)),
         f"only an admin or actor {actor_id} itself may change it",
-    )
-
-
-def _actor_response(actor: Actor, status_code: int = 200) -> JSONResponse:
-    return JSONResponse(
-        actor.model_dump(mode="json"), status_code, headers={"ETag": etag_for(actor.version)}
     )
 
 
@@ -192,7 +186,7 @@ async def update_actor(
     _may_write(principal, actor_id)
     async with unit_of_work(request.app.state.sessions) as session:
         actor = await service.update(session, actor_id, body, if_match)
-    return _actor_response(actor)
+    return versioned_json(actor)
 
 
 @router.post(
@@ -215,7 +209,7 @@ async def deactivate_actor(
     _may_write(principal, actor_id)
     async with unit_of_work(request.app.state.sessions) as session:
         actor = await service.deactivate(session, actor_id, body.reason if body else None, if_match)
-    return _actor_response(actor)
+    return versioned_json(actor)
 
 
 @router.get(

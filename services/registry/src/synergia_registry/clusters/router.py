@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from synergia_shared.db import unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.preconditions import etag_for
+from synergia_shared.http.preconditions import versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 from synergia_shared.reference.ecosystems import Ecosystem
 
@@ -136,9 +136,7 @@ async def list_clusters(
 async def get_cluster(request: Request, cluster_id: uuid.UUID, _: Reader) -> JSONResponse:
     async with unit_of_work(request.app.state.sessions) as session:
         cluster = await service.get_cluster(session, cluster_id)
-    return JSONResponse(
-        cluster.model_dump(mode="json"), headers={"ETag": etag_for(cluster.version)}
-    )
+    return versioned_json(cluster)
 
 
 @router.put(
@@ -168,9 +166,7 @@ async def update_cluster_profile(
     _ensure_writes(principal, cluster_id)
     async with unit_of_work(request.app.state.sessions) as session:
         cluster = await service.update_profile(session, cluster_id, body, if_match)
-    return JSONResponse(
-        cluster.model_dump(mode="json"), headers={"ETag": etag_for(cluster.version)}
-    )
+    return versioned_json(cluster)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from synergia_shared.db import unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.preconditions import etag_for
+from synergia_shared.http.preconditions import etag_for, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 from synergia_shared.reference.ecosystems import Ecosystem
 
@@ -48,14 +48,6 @@ PRECONDITIONS: dict[int | str, dict[str, Any]] = {
     412: {"model": Problem, "description": "If-Match is stale: read it again"},
     428: {"model": Problem, "description": "If-Match is missing"},
 }
-
-
-def _with_etag(view: ValueChain, status_code: int = 200, **headers: str) -> JSONResponse:
-    return JSONResponse(
-        view.model_dump(mode="json"),
-        status_code=status_code,
-        headers={"ETag": etag_for(view.version), **headers},
-    )
 
 
 @router.post(
@@ -151,7 +143,7 @@ async def get_value_chain(request: Request, value_chain_id: uuid.UUID, _: Reader
         view = await service.get(session, value_chain_id)
     if view is None:
         raise service.not_found(value_chain_id)
-    return _with_etag(view)
+    return versioned_json(view)
 
 
 @router.put(
@@ -179,7 +171,7 @@ async def replace_value_chain(
 ) -> JSONResponse:
     async with unit_of_work(request.app.state.sessions) as session:
         view = await service.replace(session, value_chain_id, body, principal, if_match)
-    return _with_etag(view)
+    return versioned_json(view)
 
 
 @router.post(
@@ -211,7 +203,7 @@ async def change_value_chain_status(
 ) -> JSONResponse:
     async with unit_of_work(request.app.state.sessions) as session:
         view = await service.change_status(session, value_chain_id, body.to, principal, if_match)
-    return _with_etag(view)
+    return versioned_json(view)
 
 
 @router.get(
