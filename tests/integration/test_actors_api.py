@@ -143,6 +143,21 @@ async def test_idempotency_key_makes_a_retry_return_the_first_result(
     assert other_body.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
 
 
+async def test_concurrent_retries_with_one_idempotency_key_create_one_actor(
+    registry: httpx.AsyncClient, stack: TestStack
+) -> None:
+    """A client whose first attempt timed out retries while the first is still running:
+    the twins race, one creates, and every answer is that one's."""
+    headers = {**auth(), "Idempotency-Key": "create-olympic-race"}
+    answers = await asyncio.gather(
+        *(registry.post("/v1/actors", json=ACTOR, headers=headers) for _ in range(6))
+    )
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert sum(a.headers.get("idempotent-replayed") != "true" for a in answers) == 1
+    assert len(await outbox_rows(stack)) == 1
+
+
 async def test_health_is_open_and_readiness_reports_dependencies(
     registry: httpx.AsyncClient,
 ) -> None:

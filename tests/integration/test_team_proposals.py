@@ -345,3 +345,26 @@ async def test_a_retried_proposal_request_answers_the_same_and_stores_nothing_tw
     other_body = await matching.post(path, json={"k": 1}, headers=headers)
     assert other_body.status_code == 422
     assert other_body.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
+
+
+async def test_an_accept_and_a_decline_racing_on_one_proposal_decide_it_once(
+    stack: TestStack, matching: httpx.AsyncClient, world: World
+) -> None:
+    proposed = await matching.post(
+        f"/v1/value-chains/{world.chain}/team-proposals", json={"k": 1}, headers=auth()
+    )
+    assert proposed.status_code == 200, proposed.text
+    proposal_id = proposed.json()["proposals"][0]["id"]
+    accept, decline = await asyncio.gather(
+        matching.post(f"/v1/team-proposals/{proposal_id}/accept", headers=manager(world.lead)),
+        matching.post(
+            f"/v1/team-proposals/{proposal_id}/decline", json={}, headers=manager(world.lead)
+        ),
+    )
+    assert sorted([accept.status_code, decline.status_code]) == [200, 409]
+    winner = accept if accept.status_code == 200 else decline
+    stored = await matching.get(f"/v1/team-proposals/{proposal_id}", headers=auth("viewer"))
+    assert stored.json()["status"] == winner.json()["status"]
+    events = [e for e in await outbox(stack, "matching") if "proposal" in e["type"]]
+    assert len(events) == 1, "one decision, one event"
+    assert events[0]["type"].endswith(f"proposal.{winner.json()['status']}.v1")
