@@ -11,7 +11,6 @@ in the inbox. There is no one to answer, so every refused item is announced on
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.events.envelope import CloudEvent
@@ -22,7 +21,7 @@ from synergia_shared.messaging.inbox import Handler, InboxConsumer, PoisonEvent
 from synergia_shared.messaging.outbox import PendingEvent, add_events
 
 from synergia_funding.authority import intake
-from synergia_funding.authority.schemas import MAX_BATCH_ITEMS
+from synergia_funding.authority.schemas import MAX_BATCH_ITEMS, ItemResult
 from synergia_funding.ledger.codec import entry_id_for
 from synergia_funding.settings import FundingSettings
 
@@ -73,7 +72,7 @@ def authority_inbound(settings: FundingSettings) -> InboxConsumer:
     )
 
 
-def _refused(authority: intake.Authority, result: Any) -> PendingEvent:
+def _refused(authority: intake.Authority, result: ItemResult) -> PendingEvent:
     external_id = result.external_id or f"#{result.index}"
     problem = result.problem
     return PendingEvent(

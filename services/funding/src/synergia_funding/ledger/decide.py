@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -136,7 +136,7 @@ class BatchDecider:
         earlier = self._in_batch.get(entry.entry_id) or self._applied.get(entry.entry_id)
         if earlier is not None:
             if earlier.entry == entry:
-                return Decision(**{**earlier.__dict__, "replayed": True})
+                return replace(earlier, replayed=True)
             return Decision(entry, "rejected", conflict=True)
         stored = self._recorded.get(entry.entry_id)
         if stored is not None:
