@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import statistics
 import time
 import uuid
 from pathlib import Path
@@ -36,7 +35,7 @@ from synergia_funding.ledger.repository import REBUILD_NETS
 from bench.loadgen import RawConnection
 from bench.processes import AppProcess
 from bench.stack import BenchStack, bearer, dsn
-from bench.stats import table
+from bench.stats import summary_ms, table
 
 ENTRIES = 1_000_000
 SAMPLES = 30
@@ -130,15 +129,6 @@ async def _plain_scan(database_url: str, where: str, arg: Any, samples: int) -> 
         await conn.close()
 
 
-def _summary(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    return {
-        "p50_ms": 1000 * statistics.median(ordered),
-        "p95_ms": 1000 * ordered[max(0, round(0.95 * len(ordered)) - 1)],
-        "max_ms": 1000 * ordered[-1],
-    }
-
-
 async def _time_gets(conn: RawConnection, paths: list[str]) -> list[float]:
     times = []
     for path in paths:
@@ -210,8 +200,8 @@ async def run(
                     {
                         "report": name,
                         "requests": len(paths),
-                        **_summary(times),
-                        "plain_scan": _summary(plain),
+                        **summary_ms(times),
+                        "plain_scan": summary_ms(plain),
                     }
                 )
                 print(f"  {name}: p50 {results[-1]['p50_ms']:.1f} ms", flush=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.deploy.conftest import Service, find, one
+from tests.deploy.conftest import SECRET_SETTINGS, Service, find, one
 
 Doc = dict[str, Any]
 UVICORN_ENV = frozenset({"UVICORN_ROOT_PATH"})  # read by uvicorn itself, not the settings
@@ -60,7 +60,7 @@ def environment(docs: list[Doc], svc: Service, workload: Doc) -> tuple[dict[str,
         if "configMapRef" in source:
             config = one(docs, "ConfigMap", source["configMapRef"]["name"])
             for key, value in config.get("data", {}).items():
-                if svc.setting_for(key) in {"database_url", "auth_jwt_secret", "api_keys"}:
+                if svc.setting_for(key) in SECRET_SETTINGS:
                     problems.append(f"ConfigMap {config['metadata']['name']} holds secret {key}")
                 env[key] = str(value)
         else:
@@ -71,7 +71,7 @@ def environment(docs: list[Doc], svc: Service, workload: Doc) -> tuple[dict[str,
             continue
         field = svc.setting_for(name)
         ref = item.get("valueFrom", {}).get("secretKeyRef")
-        if field in {"database_url", "auth_jwt_secret", "api_keys"} and ref is None:
+        if field in SECRET_SETTINGS and ref is None:
             problems.append(f"{name} must be a Secret reference")
         if ref is not None:
             value = secret_placeholder(docs, svc, ref)

@@ -348,7 +348,7 @@ def security_problems(spec: Doc, app: Doc) -> list[str]:
         problems.append("privilege escalation is allowed")
     if security.get("readOnlyRootFilesystem") is not True:
         problems.append("the root filesystem is writable")
-    if "ALL" not in _get(security, "capabilities.drop") or []:
+    if "ALL" not in (_get(security, "capabilities.drop") or []):
         problems.append("capabilities are not dropped")
     mounts = {m["mountPath"]: m["name"] for m in app.get("volumeMounts", [])}
     volumes = {v["name"]: v for v in spec.get("volumes", [])}

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from synergia_shared.http.pagination import encode_cursor
 
 from tests.support.stack import auth
 
@@ -216,3 +217,18 @@ async def test_search_needs_a_token_and_any_role_may_search(registry: httpx.Asyn
         assert (await registry.get("/v1/actors", headers=auth(role))).status_code == 200, role
     authority = auth("authority", region="ITH5")
     assert (await registry.get("/v1/actors", headers=authority)).status_code == 200
+
+
+async def test_a_forged_cursor_is_a_problem_not_a_server_error(registry: httpx.AsyncClient) -> None:
+    for sort, values in (
+        ("name", ["name", "Acme", "not-a-uuid"]),
+        ("newest", ["newest", "yesterday", "00000000-0000-0000-0000-000000000001"]),
+        ("name", ["name", "Acme"]),
+    ):
+        response = await registry.get(
+            "/v1/actors",
+            params={"sort": sort, "cursor": encode_cursor(values)},
+            headers=auth("viewer"),
+        )
+        assert response.status_code == 422, (sort, values, response.text)
+        assert response.json()["errors"][0]["loc"] == ["query", "cursor"]

@@ -441,3 +441,69 @@ async def test_the_net_amounts_kept_for_the_reports_equal_a_rebuild_from_the_ent
         await conn.close()
     rebuilt = await query(stack, "SELECT entry_id, net, reversed FROM ledger_nets ORDER BY 1")
     assert [tuple(r) for r in rebuilt] == [tuple(r) for r in kept]
+
+
+async def test_officials_of_one_authority_share_its_external_ids(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    anna = auth("authority", region="ITC4", subject="anna")
+    bruno = auth("authority", region="ITC4", subject="bruno")
+    first = await funding.post(BATCH, json={"items": [commitment("T-1", sme)]}, headers=anna)
+    assert first.json()["authority"] == "authority:ITC4"
+    second = await funding.post(BATCH, json={"items": [commitment("T-1", sme)]}, headers=bruno)
+    assert second.json()["items"][0]["replayed"]
+    assert await entry_count(stack) == 1
+
+
+async def test_one_external_id_sent_at_once_with_different_content_is_recorded_once(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    """Different beneficiaries: different undertaking locks, yet one id. Each pair either
+    parks or applies; one of the two is refused as a conflict, never a 500, never an
+    overwrite of what the other stored."""
+    for early in (False, True):
+        a, b = uuid.uuid4(), uuid.uuid4()
+        if early:  # waits for a commitment that never comes: parked
+            pair = [payment("SAME-P", a, of="NEVER"), payment("SAME-P", b, of="NEVER")]
+        else:
+            pair = [commitment("SAME-A", a), commitment("SAME-A", b)]
+        answers = await asyncio.gather(*(post(funding, [one]) for one in pair))
+        results = sorted(x["items"][0]["status"] for x in answers)
+        assert results == sorted(["parked" if early else "applied", "rejected"]), answers
+        refused = next(x["items"][0] for x in answers if x["items"][0]["status"] == "rejected")
+        assert refused["problem"]["status"] == 409
+    assert await entry_count(stack) == 1
+    assert len(await query(stack, "SELECT 1 FROM parked_entries")) == 1
+
+
+async def test_an_item_refused_after_parking_and_sent_anew_corrected_leaves_no_parked_trace(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    await post(funding, [payment("FIX-P", sme, of="FIX-C", amount="150000.00")])
+    await post(funding, [commitment("FIX-C", sme)])  # 100,000: the payment is refused
+    assert (await query(stack, "SELECT state FROM parked_entries"))[0]["state"] == "rejected"
+    corrected = (await post(funding, [payment("FIX-P", sme, of="FIX-C")]))["items"][0]
+    assert corrected["status"] == "applied"
+    assert not await query(stack, "SELECT 1 FROM parked_entries")
+
+
+async def test_a_csv_rows_rule_violation_names_its_row(
+    funding: httpx.AsyncClient,
+) -> None:
+    sme = uuid.uuid4()
+    await post(funding, [commitment("ROW-C", sme, amount="1000.00")])
+    csv = (
+        "external_id,kind,beneficiary_id,source,fund,amount,date,region_nuts,"
+        "commitment_external_id\n"
+        f"ROW-P,disbursement,{sme},esif,ERDF,5000.00,2024-04-01,ITC4C,ROW-C\n"
+    )
+    response = await funding.post(
+        "/v1/authority-events:csv",
+        content=csv.encode(),
+        headers={**LOMBARDIA, "Content-Type": "text/csv"},
+    )
+    problem = response.json()["items"][0]["problem"]
+    assert problem["type"].endswith("/rule-violation")
+    assert problem["errors"][0]["loc"] == ["body", "row", 2]

@@ -20,7 +20,7 @@ from synergia_shared.bus import Bus, ensure_topics
 from synergia_shared.db import create_session_factory, unit_of_work
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
-from synergia_shared.messaging.outbox import add_event
+from synergia_shared.messaging.outbox import add_event, add_events
 from synergia_shared.messaging.relay import OutboxRelay, TopicsMissing
 from synergia_shared.messaging.tables import outbox
 
@@ -208,3 +208,26 @@ async def test_rows_wait_for_topics_a_restarted_broker_has_lost(
     finally:
         await bus.close()
         broker.stop()
+
+
+async def test_adding_no_events_writes_nothing_and_keeps_the_transaction_usable(
+    engine: AsyncEngine,
+) -> None:
+    """A batch whose every item was refused announces nothing: no row, no error (an
+    executemany of no rows would be an empty INSERT the table refuses)."""
+    sessions = create_session_factory(engine)
+    async with unit_of_work(sessions) as session:
+        assert await add_events(session, []) == []
+        await add_event(
+            session,
+            ActorRegisteredV1(
+                actor_id=uuid.uuid4(),
+                legal_name="After nothing",
+                kind=ActorKind.SME,
+                country="DE",
+                registered_at=datetime.now(UTC),
+            ),
+            aggregate_type="actor",
+            subject="after-nothing",
+        )
+    assert await unsent(engine) == 1

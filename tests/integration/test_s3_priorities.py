@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -116,3 +117,18 @@ async def test_bad_input_is_422_naming_the_field(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert loc in [e["loc"] for e in response.json()["errors"]]
+
+
+async def test_two_first_writes_at_once_one_wins_the_other_is_told_it_is_stale(
+    matching: httpx.AsyncClient,
+) -> None:
+    other = {"domains": [{**DOMAINS["domains"][0], "name": "Agrifood"}]}
+    answers = await asyncio.gather(
+        put(matching, "ITH5", DOMAINS, authority("ITH")),
+        put(matching, "ITH5", other, authority("ITH")),
+    )
+    assert sorted(a.status_code for a in answers) == [200, 412]
+    winner = next(a for a in answers if a.status_code == 200)
+    stored = await matching.get("/v1/regions/ITH5/s3-priorities", headers=auth("viewer"))
+    assert stored.json()["domains"] == winner.json()["domains"]
+    assert stored.headers["etag"] == '"1"'

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from synergia_shared.http.pagination import encode_cursor
 
 from tests.support.stack import TestStack, auth
 
@@ -224,6 +226,15 @@ async def test_teams_cover_every_stage_across_borders_and_acceptance_reaches_the
     assert float(hydromet["planned_budget"]) == 300000
     assert by_actor[world.lead]["role"] == "coordinator", "kept as it was"
 
+    # The chain has its team: the runner-up cannot be accepted too (the registry would
+    # merge a second team into the chain).
+    second_team = await matching.post(
+        f"/v1/team-proposals/{second['id']}/accept", headers=manager(world.lead)
+    )
+    assert second_team.status_code == 409, second_team.text
+    assert second_team.json()["type"].endswith("/team-already-accepted")
+    assert first["id"] in second_team.json()["detail"]
+
     declined = await matching.post(
         f"/v1/team-proposals/{second['id']}/decline",
         json={"reason": "we already have a refiner"},
@@ -368,3 +379,17 @@ async def test_an_accept_and_a_decline_racing_on_one_proposal_decide_it_once(
     events = [e for e in await outbox(stack, "matching") if "proposal" in e["type"]]
     assert len(events) == 1, "one decision, one event"
     assert events[0]["type"].endswith(f"proposal.{winner.json()['status']}.v1")
+
+
+async def test_a_proposals_cursor_is_checked_and_bound_to_its_value_chain(
+    matching: httpx.AsyncClient, world: World
+) -> None:
+    path = f"/v1/value-chains/{world.chain}/team-proposals"
+    forged = encode_cursor([str(world.chain), "2024-01-01T00:00:00+00:00", 5, 1])
+    other_chain = encode_cursor(
+        [str(uuid.uuid4()), "2024-01-01T00:00:00+00:00", str(uuid.uuid4()), 1]
+    )
+    for cursor in (forged, other_chain, "garbage"):
+        response = await matching.get(path, params={"cursor": cursor}, headers=auth("viewer"))
+        assert response.status_code == 422, (cursor, response.text)
+        assert response.json()["errors"][0]["loc"] == ["query", "cursor"]

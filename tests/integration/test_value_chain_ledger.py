@@ -126,3 +126,37 @@ async def test_a_lead_clusters_manager_records_and_lists_the_chains_money(
     lines = {x["line"]: x["committed"] for x in report.json()["lines"]}
     assert lines["h2020"] == "50000.00"
     assert lines["fstp"] == "30000.00"
+
+
+async def test_the_chain_is_the_sender_and_records_only_its_own_kinds_of_money(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    chain = uuid.uuid4()
+    await announce_chain(stack, chain)
+    first_manager = auth("cluster_manager", actor_id=str(LEAD_CLUSTER), subject="anna")
+    second_manager = auth("cluster_manager", actor_id=str(LEAD_CLUSTER), subject="bruno")
+    deadline = time.monotonic() + 20
+    while (response := await post(funding, chain, [item("G-7")], first_manager)).status_code == 404:
+        assert time.monotonic() < deadline, "the value-chain event never arrived"
+        await asyncio.sleep(0.1)
+    assert response.json()["items"][0]["status"] == "applied"
+
+    # Another manager of the same lead cluster sends the same item: one chain, one item.
+    again = (await post(funding, chain, [item("G-7")], second_manager)).json()["items"][0]
+    assert again["status"] == "applied"
+    assert again["replayed"]
+    # And can correct it by its id, whoever recorded it.
+    fix = {**item("G-7-R", amount="50000.00"), "reverses_external_id": "G-7"}
+    assert (await post(funding, chain, [fix], second_manager)).json()["items"][0][
+        "status"
+    ] == "applied"
+
+    esif = (
+        await post(funding, chain, [item("E-1", source="esif", fund="ERDF")], first_manager)
+    ).json()["items"][0]
+    assert esif["status"] == "rejected"
+    assert esif["problem"]["status"] == 403
+    assert "esif" in esif["problem"]["detail"]
+    listed = await funding.get(f"/v1/value-chains/{chain}/ledger-entries", headers=auth("viewer"))
+    assert {e["external_system"] for e in listed.json()["items"]} == {f"value-chain:{chain}"}
+    assert [e["external_id"] for e in listed.json()["items"]] == ["G-7", "G-7-R"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,78 +21,23 @@ from synergia_funding.ledger.balances import (
 from synergia_funding.ledger.model import (
     EU_SOURCES,
     Entry,
-    EntryKind,
     EsifFund,
-    FinanceType,
     InvalidEntry,
     PrivateTiming,
     Source,
 )
 
-C, K, D = EntryKind.COMMITMENT, EntryKind.COST_ITEM, EntryKind.DISBURSEMENT
-PROJECT = 100
+from tests.support.ledger import PROJECT, C, D, K, make_correction, make_entry, uid
 
-
-def uid(n: int) -> uuid.UUID:
-    return uuid.UUID(int=n)
-
-
-def entry(
-    n: int,
-    kind: EntryKind = C,
-    amount: str = "1000.00",
-    *,
-    beneficiary: int = 1,
-    project: int | None = PROJECT,
-    source: Source = Source.H2020,
-    day: date = date(2024, 3, 1),
-    state: str = "DE",
-    **extra: Any,
-) -> Entry:
-    if source is Source.ESIF:
-        extra.setdefault("fund", EsifFund.ERDF)
-    if source is Source.PRIVATE:
-        extra.setdefault("private_timing", PrivateTiming.UPFRONT)
-    if kind is K:
-        extra.setdefault("cost_item_ref", f"item-{n}")
-    return Entry(
-        entry_id=uid(n),
-        kind=kind,
-        beneficiary_id=uid(beneficiary),
-        project_id=None if project is None else uid(project),
-        source=source,
-        fund=extra.pop("fund", None),
-        instrument_id=extra.pop("instrument_id", None),
-        amount=Decimal(amount),
-        finance_type=extra.pop("finance_type", FinanceType.GRANT),
-        entry_date=day,
-        member_state=state,
-        external_system="test",
-        external_id=str(n),
-        **extra,
-    )
+entry = make_entry
 
 
 def reversal(n: int, of: Entry, **extra: Any) -> Entry:
-    return _correct(n, of, amount=str(of.amount), reverses=of.entry_id, **extra)
+    return make_correction(n, of, str(of.amount), reverses=of.entry_id, **extra)
 
 
 def adjustment(n: int, of: Entry, delta: str, **extra: Any) -> Entry:
-    return _correct(n, of, amount=delta, adjusts=of.entry_id, **extra)
-
-
-def _correct(n: int, of: Entry, amount: str, **extra: Any) -> Entry:
-    return Entry(
-        **{
-            **{f: getattr(of, f) for f in of.__dataclass_fields__},
-            "entry_id": uid(n),
-            "amount": Decimal(amount),
-            "external_id": str(n),
-            "reverses": None,
-            "adjusts": None,
-            **extra,
-        }
-    )
+    return make_correction(n, of, delta, adjusts=of.entry_id, **extra)
 
 
 def key(beneficiary: int = 1, source: Source = Source.H2020, **extra: Any) -> BucketKey:

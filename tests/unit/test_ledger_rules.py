@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -11,9 +10,7 @@ import pytest
 from synergia_funding.ledger.model import (
     Entry,
     EntryKind,
-    EsifFund,
     FinanceType,
-    PrivateTiming,
     Source,
 )
 from synergia_funding.ledger.rules import (
@@ -32,65 +29,19 @@ from synergia_funding.ledger.rules import (
     missing_prerequisites,
 )
 
-C, K, D = EntryKind.COMMITMENT, EntryKind.COST_ITEM, EntryKind.DISBURSEMENT
-PROJECT = 100
+from tests.support.ledger import PROJECT, C, D, K, make_correction, make_entry, uid
+
 _counter = iter(range(10_000, 1_000_000))
 
 
-def uid(n: int) -> uuid.UUID:
-    return uuid.UUID(int=n)
-
-
 def entry(
-    kind: EntryKind = C,
-    amount: str = "1000.00",
-    *,
-    n: int | None = None,
-    beneficiary: int = 1,
-    project: int | None = PROJECT,
-    source: Source = Source.H2020,
-    day: date = date(2024, 3, 1),
-    state: str = "DE",
-    **extra: Any,
+    kind: EntryKind = C, amount: str = "1000.00", *, n: int | None = None, **fields: Any
 ) -> Entry:
-    n = next(_counter) if n is None else n
-    if source is Source.ESIF:
-        extra.setdefault("fund", EsifFund.ERDF)
-    if source is Source.PRIVATE:
-        extra.setdefault("private_timing", PrivateTiming.UPFRONT)
-    if kind is K:
-        extra.setdefault("cost_item_ref", f"item-{n}")
-    return Entry(
-        entry_id=uid(n),
-        kind=kind,
-        beneficiary_id=uid(beneficiary),
-        project_id=None if project is None else uid(project),
-        source=source,
-        fund=extra.pop("fund", None),
-        instrument_id=extra.pop("instrument_id", None),
-        amount=Decimal(amount),
-        finance_type=extra.pop("finance_type", FinanceType.GRANT),
-        entry_date=day,
-        member_state=state,
-        external_system="test",
-        external_id=str(n),
-        **extra,
-    )
+    return make_entry(next(_counter) if n is None else n, kind, amount, **fields)
 
 
 def correct(of: Entry, amount: str, **extra: Any) -> Entry:
-    n = next(_counter)
-    return Entry(
-        **{
-            **{f: getattr(of, f) for f in of.__dataclass_fields__},
-            "entry_id": uid(n),
-            "amount": Decimal(amount),
-            "external_id": str(n),
-            "reverses": None,
-            "adjusts": None,
-            **extra,
-        }
-    )
+    return make_correction(next(_counter), of, amount, **extra)
 
 
 def reversal(of: Entry, **extra: Any) -> Entry:

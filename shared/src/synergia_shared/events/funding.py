@@ -3,8 +3,8 @@
 Out on ``funding.ledger`` for other systems: one event per recorded entry (a commitment, a
 cost item or a disbursement; a correction is recorded as a new entry of the corrected
 kind, naming what it ``reverses`` or ``adjusts``), one per rule flag raised, and one per
-authority item that was refused after it had been parked (the authority's answer when its
-batch is long gone). Amounts are decimal strings in EUR.
+item refused where no answer can say so (from Kafka, or after it had been parked).
+Amounts are decimal strings in EUR.
 
 In on ``funding.authority-inbound``: the same items a regional authority system can post
 to ``POST /v1/authority-events:batch``, as a CloudEvent whose data names the authority.
@@ -90,8 +90,9 @@ class RuleViolationFlaggedV1(EventData):
 
 
 class AuthorityItemRejectedV1(EventData):
-    """An authority item that was parked (its prerequisite had not arrived) and, once the
-    prerequisite arrived, broke a rule: it is not recorded."""
+    """An item a sender pushed that is not recorded, where no answer can say so: refused
+    on arrival from Kafka, or parked (its prerequisite had not arrived) and refused once
+    the prerequisite arrived and it broke a rule. Keyed by the sender."""
 
     external_system: str
     external_id: str

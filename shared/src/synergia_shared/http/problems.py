@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -59,13 +60,35 @@ class ProblemException(Exception):
         self.headers = headers
 
 
+def errors_detail(errors: Sequence[Mapping[str, Any]]) -> str:
+    """The one-line ``detail`` naming every error: ``body.country: unknown code; …``."""
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+
+
+def field_errors(
+    errors: Iterable[Mapping[str, Any]], loc_prefix: Sequence[str | int] = ()
+) -> list[dict[str, Any]]:
+    """Pydantic's errors as the problems' ``errors``: where (``loc``, under
+    ``loc_prefix``) and what, in words (an unknown field says so)."""
+    out = []
+    for err in errors:
+        loc = [*loc_prefix, *(part for part in err.get("loc", ()) if isinstance(part, str | int))]
+        msg = err.get("msg", "invalid")
+        if err.get("type") == "extra_forbidden":
+            msg = "unknown field"
+        elif err.get("type") == "json_invalid":
+            ctx = err.get("ctx") or {}
+            msg = f"malformed JSON: {ctx.get('error', 'cannot parse')}"
+        out.append({"loc": loc, "msg": msg})
+    return out
+
+
 def validation_problem(errors: list[dict[str, Any]]) -> ProblemException:
     """422 for what a service checks beyond the request model (a code that does not exist,
     an unknown id), shaped like FastAPI's own validation errors: each error names its
     field (``loc``) and the detail lists them all."""
-    detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
     return ProblemException(
-        422, "validation-error", "Request validation failed", detail, errors=errors
+        422, "validation-error", "Request validation failed", errors_detail(errors), errors=errors
     )
 
 
@@ -100,20 +123,6 @@ def problem_response(
     )
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    errors = []
-    for err in exc.errors():
-        loc = [part for part in err.get("loc", ()) if isinstance(part, str | int)]
-        msg = err.get("msg", "invalid")
-        if err.get("type") == "extra_forbidden":
-            msg = "unknown field"
-        elif err.get("type") == "json_invalid":
-            ctx = err.get("ctx") or {}
-            msg = f"malformed JSON: {ctx.get('error', 'cannot parse')}"
-        errors.append({"loc": loc, "msg": msg})
-    return errors
-
-
 def install_problem_handlers(app: FastAPI) -> None:
     _document_problems_as_problem_json(app)
 
@@ -125,10 +134,14 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _validation_errors(exc)
-        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+        errors = field_errors(exc.errors())
         return problem_response(
-            request, 422, "validation-error", "Request validation failed", detail, errors
+            request,
+            422,
+            "validation-error",
+            "Request validation failed",
+            errors_detail(errors),
+            errors,
         )
 
     @app.exception_handler(StarletteHTTPException)

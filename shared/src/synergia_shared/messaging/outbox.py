@@ -81,6 +81,8 @@ async def add_event(
 async def add_events(session: AsyncSession, events: Sequence[PendingEvent]) -> list[CloudEvent]:
     """Record several events in the outbox with one statement, in the given order (the
     relay publishes in ``id`` order, so one aggregate's events keep theirs)."""
+    if not events:  # executemany of no rows would be INSERT … DEFAULT VALUES
+        return []
     built = [build_event(e.data, subject=e.subject, sequence=e.sequence) for e in events]
     rows = [
         _row(event, e.aggregate_type, spec_for_model(type(e.data)).topic)

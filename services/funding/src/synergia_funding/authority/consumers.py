@@ -14,7 +14,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.events.envelope import CloudEvent
-from synergia_shared.events.funding import AuthorityEventsSubmittedV1, AuthorityItemRejectedV1
+from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
 from synergia_shared.http.auth import Role
 from synergia_shared.messaging.inbox import Handler, InboxConsumer, PoisonEvent
@@ -22,7 +22,7 @@ from synergia_shared.messaging.outbox import PendingEvent, add_events
 
 from synergia_funding.authority import intake
 from synergia_funding.authority.schemas import MAX_BATCH_ITEMS, ItemResult
-from synergia_funding.ledger.codec import entry_id_for
+from synergia_funding.ledger import service as ledger
 from synergia_funding.settings import FundingSettings
 
 logger = logging.getLogger(__name__)
@@ -73,15 +73,9 @@ def authority_inbound(settings: FundingSettings) -> InboxConsumer:
 
 
 def _refused(authority: intake.Authority, result: ItemResult) -> PendingEvent:
-    external_id = result.external_id or f"#{result.index}"
-    problem = result.problem
-    return PendingEvent(
-        data=AuthorityItemRejectedV1(
-            external_system=authority.system,
-            external_id=external_id,
-            entry_id=entry_id_for(authority.system, external_id),
-            reason=problem.detail if problem is not None else "refused",
-        ),
-        aggregate_type="authority",
-        subject=authority.system,
+    # An item without a usable external id is named by its position in the message.
+    return ledger.item_rejected(
+        authority.system,
+        result.external_id or f"#{result.index}",
+        result.problem.detail if result.problem is not None else "refused",
     )

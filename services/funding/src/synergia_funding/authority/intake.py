@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.http.problems import TYPE_BASE
+from synergia_shared.http.problems import TYPE_BASE, errors_detail, field_errors
 
 from synergia_funding.authority.schemas import (
     AuthorityEventIn,
@@ -29,20 +29,23 @@ from synergia_funding.ledger import repository as ledger_repository
 from synergia_funding.ledger import service as ledger
 from synergia_funding.ledger.codec import entry_id_for
 from synergia_funding.ledger.decide import Decision
-from synergia_funding.ledger.model import Entry, InvalidEntry
+from synergia_funding.ledger.model import Entry, InvalidEntry, Source
 
 _ITEM = TypeAdapter(AuthorityEventIn)
 
 
 @dataclass(frozen=True)
 class Authority:
-    """Who writes: the system's name (its entries' ``external_system``), the NUTS region
-    it may write in (``None``: anywhere) and, for a value chain's cluster manager, the
-    one value chain it records money for (items without a project are that chain's)."""
+    """Who writes: the system's name (its entries' ``external_system``: the sender whose
+    external ids must be unique, so an organisation, not a person), the NUTS region it may
+    write in (``None``: anywhere), for a value chain's cluster managers the one value chain
+    they record money for (items without a project are that chain's), and the sources it
+    may record (``None``: any)."""
 
     system: str
     region: str | None
     project: uuid.UUID | None = None
+    sources: frozenset[Source] | None = None
 
     def may_write(self, nuts: str) -> bool:
         return self.region is None or nuts.startswith(self.region)
@@ -60,13 +63,8 @@ def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> I
 
 
 def _validation(index: int, exc: ValidationError, loc_root: Sequence[str | int]) -> ItemProblem:
-    errors = []
-    for err in exc.errors():
-        loc = [*loc_root, index, *(p for p in err["loc"] if isinstance(p, str | int))]
-        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-        errors.append({"loc": loc, "msg": msg})
-    detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
-    return _problem(422, "validation-error", "Invalid item", detail, errors=errors)
+    errors = field_errors(exc.errors(), [*loc_root, index])
+    return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
 
 
 def to_entry(authority: Authority, item: AuthorityEventIn) -> Entry:
@@ -104,7 +102,12 @@ def _refs(authority: Authority, item: AuthorityEventIn) -> dict[uuid.UUID, str]:
     return {entry_id_for(authority.system, n): n for n in names if n is not None}
 
 
-def _result(index: int, decision: Decision, names: dict[uuid.UUID, str]) -> ItemResult:
+def _result(
+    index: int,
+    decision: Decision,
+    names: dict[uuid.UUID, str],
+    loc_root: Sequence[str | int] = ("body", "items"),
+) -> ItemResult:
     entry = decision.entry
     result = ItemResult(
         index=index,
@@ -133,7 +136,7 @@ def _result(index: int, decision: Decision, names: dict[uuid.UUID, str]) -> Item
             "rule-violation",
             "Rule violation",
             "; ".join(e["message"] for e in decision.errors),
-            errors=[{"loc": ["items", index], "msg": e["message"]} for e in decision.errors],
+            errors=[{"loc": [*loc_root, index], "msg": e["message"]} for e in decision.errors],
         )
     return result
 
@@ -177,6 +180,20 @@ async def submit(
                 ),
             )
             continue
+        if authority.sources is not None and item.source not in authority.sources:
+            results[index] = ItemResult(
+                index=index,
+                external_id=item.external_id,
+                status="rejected",
+                problem=_problem(
+                    403,
+                    "forbidden-source",
+                    "Source not recorded by this sender",
+                    f"{item.source.value} money is not recorded by {authority.system}; it "
+                    "records " + ", ".join(sorted(s.value for s in authority.sources)),
+                ),
+            )
+            continue
         if authority.project is not None:
             if item.project_id is None:
                 item = item.model_copy(update={"project_id": authority.project})
@@ -210,7 +227,7 @@ async def submit(
         accepted.append((index, entry))
     decisions = await ledger.record(session, [entry for _, entry in accepted], names)
     for (index, _), decision in zip(accepted, decisions, strict=True):
-        results[index] = _result(index, decision, names)
+        results[index] = _result(index, decision, names, loc_root)
     items = [results[i] for i in sorted(results)]
     return BatchResult(
         authority=authority.system,

@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from synergia_shared.db import unit_of_work
+from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import Principal, Role, require
 from synergia_shared.http.problems import (
     PROBLEM_RESPONSES,
@@ -38,9 +38,25 @@ _RESULTS = (
 
 
 def authority_of(principal: Principal) -> intake.Authority:
-    """An authority writes in its region; an administrator anywhere (operations)."""
-    region = None if Role.ADMIN in principal.roles else principal.region
-    return intake.Authority(system=principal.subject, region=region)
+    """An authority writes in its region; an administrator anywhere (operations).
+
+    The sender is the organisation, so that its external ids are one namespace: an API
+    key's client (``api-key:<name>``, as on Kafka), or the regional authority of a bearer
+    token (``authority:<NUTS>``, whichever of its officials signs in). An administrator
+    writes as itself."""
+    if Role.ADMIN in principal.roles:
+        return intake.Authority(system=principal.subject, region=None)
+    if principal.region is None:  # an API key configured without its region
+        raise ProblemException(
+            403,
+            "forbidden",
+            "Forbidden",
+            f"{principal.subject} has no NUTS region to write in; an authority's API key "
+            "names its region",
+        )
+    if principal.via_api_key:
+        return intake.Authority(system=principal.subject, region=principal.region)
+    return intake.Authority(system=f"authority:{principal.region}", region=principal.region)
 
 
 def parse_batch(body: bytes) -> list[Any]:
@@ -124,7 +140,7 @@ async def uploadAuthorityEvents(request: Request, principal: Writer) -> BatchRes
 )
 async def getAuthorityEvent(request: Request, external_id: str, principal: Writer) -> ItemResult:
     authority = authority_of(principal)
-    async with unit_of_work(request.app.state.sessions) as session:
+    async with read_only(request.app.state.sessions) as session:
         result = await intake.status(session, authority, external_id)
     if result is None:
         raise ProblemException(

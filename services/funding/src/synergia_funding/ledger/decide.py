@@ -178,6 +178,9 @@ class BatchDecider:
         self._index(entry)
         self._applied[entry.entry_id] = decision
         self.changes.applied.append(decision)
+        if entry.entry_id in self._parked or entry.entry_id in self._from_earlier:
+            # Parked earlier (waiting, or refused once and now sent anew): recorded now.
+            self.changes.released.append(entry.entry_id)
         self._net_changed(entry)
         self._release(entry.entry_id)
         return decision
@@ -207,11 +210,9 @@ class BatchDecider:
                 other.pop(entry_id, None)
             self._decide(waiter)
             if entry_id in self._from_earlier:
-                if waiter.status == "applied":
-                    self.changes.released.append(entry_id)
-                elif waiter.status == "rejected":
+                if waiter.status == "rejected":
                     self.changes.refused_after_parking.append(waiter)
-                else:
+                elif waiter.status == "parked":
                     self.changes.parked.append(waiter)  # waits for something else now
 
     def finish(self) -> Changes:

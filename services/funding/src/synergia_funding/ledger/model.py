@@ -80,6 +80,10 @@ class PrivateTiming(StrEnum):
     FOLLOW_UP = "follow_up"
 
 
+# The registry's SME categories that are SMEs (its ``not_sme`` is not).
+SME_CATEGORIES = frozenset({"micro", "small", "medium"})
+
+
 class InvalidEntry(ValueError):
     """An entry that is malformed on its own (before looking at any other entry)."""
 

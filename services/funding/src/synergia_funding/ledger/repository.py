@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from synergia_funding.beneficiaries.models import beneficiaries
 from synergia_funding.ledger import codec
-from synergia_funding.ledger.model import Entry
+from synergia_funding.ledger.model import SME_CATEGORIES, Entry
 from synergia_funding.ledger.tables import (
     ledger_entries,
     ledger_nets,
@@ -22,7 +22,6 @@ from synergia_funding.ledger.tables import (
     parked_entries,
 )
 
-SME_CATEGORIES = ("micro", "small", "medium")
 # The first half of every advisory lock key of the ledger, so they cannot meet another
 # feature's locks: "FUND" in ASCII.
 LOCK_CLASS = 0x46554E44
@@ -117,7 +116,7 @@ async def smes_among(session: AsyncSession, actor_ids: Collection[uuid.UUID]) ->
     rows = await session.execute(
         select(beneficiaries.c.actor_id).where(
             beneficiaries.c.actor_id.in_(list(actor_ids)),
-            beneficiaries.c.sme_category.in_(SME_CATEGORIES),
+            beneficiaries.c.sme_category.in_(sorted(SME_CATEGORIES)),
         )
     )
     return set(rows.scalars())

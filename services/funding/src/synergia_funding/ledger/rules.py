@@ -135,6 +135,17 @@ class RuleContext:
         return self.fiscal_year_starts.get(normalise_member_state(member_state), CALENDAR_YEAR)
 
 
+def undertaking_ids(groups: Iterable[frozenset[uuid.UUID]]) -> dict[uuid.UUID, uuid.UUID]:
+    """Each member of a single undertaking -> one id for the undertaking (its smallest
+    member's, so the same group always gets the same id): ``RuleContext.undertaking_of``."""
+    out: dict[uuid.UUID, uuid.UUID] = {}
+    for group in groups:
+        head = min(group)
+        for member in group:
+            out[member] = min(head, out.get(member, head))
+    return out
+
+
 def euros(amount: Decimal) -> str:
     return f"€{amount:,.2f}"
 

@@ -26,7 +26,7 @@ from synergia_shared.messaging.outbox import PendingEvent, add_events
 from synergia_funding.ledger import codec, repository
 from synergia_funding.ledger.decide import BatchDecider, Changes, Decision, Parked
 from synergia_funding.ledger.model import Entry, EntryKind
-from synergia_funding.ledger.rules import FstpCaps, RuleContext
+from synergia_funding.ledger.rules import FstpCaps, RuleContext, undertaking_ids
 from synergia_funding.reference import repository as reference_repository
 
 AGGREGATE = "beneficiary"  # events of one beneficiary keep their order
@@ -65,8 +65,11 @@ async def record(
     ids = [e.entry_id for e in entries]
     undertakings = await repository.linked_enterprises(session, {e.beneficiary_id for e in entries})
     projects = {e.project_id for e in entries if e.project_id is not None}
+    # The entries' own ids too: the same external id sent twice at once with different
+    # beneficiaries falls under different undertakings, and must still meet one lock
+    # (the second then sees the first and answers a conflict).
     await repository.lock_scopes(
-        session, [min(members) for members in undertakings.values()] + sorted(projects)
+        session, [min(members) for members in undertakings.values()] + sorted(projects) + ids
     )
     recorded = await repository.stored_entries(session, ids)
     parked = {
@@ -87,7 +90,7 @@ async def record(
     everyone = members | {e.beneficiary_id for e in scope}
     caps: dict[uuid.UUID, FstpCaps] = await reference_repository.fstp_caps(session, projects)
     context = RuleContext(
-        undertaking_of={m: min(group) for group in undertakings.values() for m in group},
+        undertaking_of=undertaking_ids(undertakings.values()),
         fstp_caps=caps,
         smes=frozenset(await repository.smes_among(session, everyone)),
     )
@@ -135,22 +138,36 @@ async def _write(session: AsyncSession, changes: Changes, names: Mapping[uuid.UU
             for flag in flags
         )
     events.extend(
-        _pending(rejection_event(d), str(d.entry.beneficiary_id))
+        item_rejected(
+            d.entry.external_system,
+            d.entry.external_id,
+            refusal_problem(d)["reason"],
+            d.errors,
+        )
         for d in changes.refused_after_parking
     )
     if events:
         await add_events(session, events)
 
 
-def rejection_event(decision: Decision) -> AuthorityItemRejectedV1:
-    entry = decision.entry
-    problem = refusal_problem(decision)
-    return AuthorityItemRejectedV1(
-        external_system=entry.external_system,
-        external_id=entry.external_id,
-        entry_id=entry.entry_id,
-        reason=problem["reason"],
-        violations=[RuleFlagV1.model_validate(v) for v in decision.errors],
+def item_rejected(
+    external_system: str,
+    external_id: str,
+    reason: str,
+    violations: Sequence[dict[str, Any]] = (),
+) -> PendingEvent:
+    """The announcement that a sender's item is not recorded, keyed by the sender so its
+    refusals keep their order whichever path refused them."""
+    return PendingEvent(
+        data=AuthorityItemRejectedV1(
+            external_system=external_system,
+            external_id=external_id,
+            entry_id=codec.entry_id_for(external_system, external_id),
+            reason=reason,
+            violations=[RuleFlagV1.model_validate(v) for v in violations],
+        ),
+        aggregate_type="sender",
+        subject=external_system,
     )
 
 

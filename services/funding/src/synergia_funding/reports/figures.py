@@ -26,6 +26,7 @@ from synergia_funding.ledger.limits import (
 from synergia_funding.ledger.model import (
     EU_SOURCES,
     NON_EU_SOURCES,
+    SME_CATEGORIES,
     Entry,
     EntryKind,
     EsifFund,
@@ -55,8 +56,6 @@ from synergia_funding.reports.schemas import (
     RuleFlag,
     SmeShareOut,
 )
-
-SME_CATEGORIES = frozenset({"micro", "small", "medium"})
 
 # The report lines in the order DOMAIN.md names them; every report shows all of them.
 LINES: tuple[SourceLine, ...] = (
@@ -197,17 +196,6 @@ def smes(categories: Mapping[uuid.UUID, str | None]) -> frozenset[uuid.UUID]:
 
 
 # --- Single undertakings and de minimis ----------------------------------------------------
-
-
-def undertaking_of(groups: Iterable[frozenset[uuid.UUID]]) -> dict[uuid.UUID, uuid.UUID]:
-    """Each member of a single undertaking -> one id for the undertaking (its smallest
-    member's, so the same group always gets the same id)."""
-    out: dict[uuid.UUID, uuid.UUID] = {}
-    for group in groups:
-        head = min(group)
-        for member in group:
-            out[member] = min(head, out.get(member, head))
-    return out
 
 
 def window_words(on: date, fiscal: FiscalYearStart) -> str:

@@ -206,13 +206,6 @@ async def sme_categories(
     return {row.actor_id: row.sme_category for row in rows}
 
 
-async def undertakings(
-    session: AsyncSession, actor_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
-    """Each actor's single undertaking (linked enterprises, transitively)."""
-    return await linked_enterprises(session, actor_ids)
-
-
 async def _entries(session: AsyncSession, condition: ColumnElement[bool]) -> dict[uuid.UUID, Entry]:
     rows = await session.execute(select(*_ENTRY_COLUMNS).where(condition))
     return {row.entry_id: codec.from_row(row._mapping) for row in rows}

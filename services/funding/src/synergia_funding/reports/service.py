@@ -11,7 +11,8 @@ from synergia_shared.reference.nuts import InvalidNuts, NutsRegion, validate_nut
 
 from synergia_funding.ledger.balances import PROJECT_BUDGET_SOURCES, Balance
 from synergia_funding.ledger.model import NON_EU_SOURCES, Source
-from synergia_funding.ledger.rules import RuleContext, check_ledger
+from synergia_funding.ledger.repository import linked_enterprises
+from synergia_funding.ledger.rules import RuleContext, check_ledger, undertaking_ids
 from synergia_funding.reference import repository as reference_repository
 from synergia_funding.reports import figures, repository
 from synergia_funding.reports.schemas import (
@@ -44,7 +45,7 @@ async def beneficiary_funding(
     session: AsyncSession, actor_id: uuid.UUID, on: date
 ) -> BeneficiaryFunding:
     rows = await repository.beneficiary_totals(session, actor_id)
-    groups = await repository.undertakings(session, [actor_id])
+    groups = await linked_enterprises(session, [actor_id])
     members = groups.get(actor_id, frozenset({actor_id}))
     aid = await repository.de_minimis_entries(session, members)
     total = sum((figures.balance_of(r) for r in rows), Balance())
@@ -67,9 +68,9 @@ async def value_chain_co_funding(
     categories = await repository.sme_categories(
         session, beneficiaries | {r.key[0] for r in budget}
     )
-    groups = await repository.undertakings(session, beneficiaries)
+    groups = await linked_enterprises(session, beneficiaries)
     context = RuleContext(
-        undertaking_of=figures.undertaking_of(groups.values()),
+        undertaking_of=undertaking_ids(groups.values()),
         smes=figures.smes(categories),
         # The chain's FSTP calls may set a lower cap per third party than the default.
         fstp_caps=await reference_repository.fstp_caps(session, [project_id]),

@@ -8,6 +8,7 @@ from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.registry import ValueChainUpdatedV1
 from synergia_shared.events.topics import REGISTRY_VALUE_CHAIN
 from synergia_shared.messaging.inbox import InboxConsumer
+from synergia_shared.projections.actor_lifecycle import event_sequence
 
 from synergia_funding.value_chains import repository
 
@@ -25,7 +26,7 @@ async def on_value_chain(
             "status": data.status,
             "lead_actor_ids": list(data.lead_actor_ids),
             "participant_ids": list(dict.fromkeys(p.actor_id for p in data.participants)),
-            "source_sequence": event.sequence if event.sequence is not None else data.version,
+            "source_sequence": event_sequence(event.sequence, data.version),
             "changed_at": data.changed_at,
         },
     )

@@ -6,16 +6,16 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from synergia_shared.db import unit_of_work
+from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
-from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cursor
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 
 from synergia_funding.authority import intake
 from synergia_funding.authority.router import parse_batch
 from synergia_funding.authority.schemas import BatchResult
 from synergia_funding.ledger import repository as ledger_repository
-from synergia_funding.value_chains import repository
+from synergia_funding.value_chains import service
 from synergia_funding.value_chains.schemas import LedgerEntryOut, LedgerPage
 
 router = APIRouter(prefix="/v1/value-chains", tags=["value chains"], responses=PROBLEM_RESPONSES)
@@ -24,40 +24,15 @@ Manager = Annotated[Principal, Depends(require(Role.CLUSTER_MANAGER, Role.ADMIN)
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 
 
-async def _writer(
-    request: Request, value_chain_id: uuid.UUID, principal: Principal
-) -> intake.Authority:
-    """A lead cluster's manager (or an administrator) writes for the chain, nobody else."""
-    async with unit_of_work(request.app.state.sessions) as session:
-        chain = await repository.get(session, value_chain_id)
-    if chain is None:
-        raise ProblemException(
-            404,
-            "not-found",
-            "Not Found",
-            f"value chain {value_chain_id} is not known here: unknown, or the registry's "
-            "event has not arrived yet",
-        )
-    if Role.ADMIN not in principal.roles:
-        leads = {str(a) for a in chain.lead_actor_ids}
-        if principal.actor_id not in leads:
-            raise ProblemException(
-                403,
-                "forbidden",
-                "Forbidden",
-                f"only the managers of the lead clusters of value chain {value_chain_id} "
-                "record its money; your token's actor_id is not one of them",
-            )
-    return intake.Authority(system=principal.subject, region=None, project=value_chain_id)
-
-
 @router.post(
     "/{value_chain_id}/ledger-entries:batch",
     operation_id="recordValueChainEntries",
     summary="Record the co-funding of a value chain",
     description="The items of `POST /v1/authority-events:batch` (Horizon 2020 grants, FSTP "
-    "passed on, private money, …) for one value chain, by a manager of one of its lead "
-    "clusters (the token's `actor_id`) or an administrator. Items without `project_id` "
+    "passed on, EFSI and private money) for one value chain, by a manager of one of its "
+    "lead clusters (the token's `actor_id`) or an administrator. ESIF, national and "
+    "regional money is the authorities' to push: such an item is refused (403). The sender "
+    "is the chain: its managers share one namespace of external ids. Items without `project_id` "
     "are the chain's; another project is refused for the item (403). Same per-item "
     "results, rules and exactly-once per (sender, external id).",
     response_model=BatchResult,
@@ -75,8 +50,8 @@ async def recordValueChainEntries(
     request: Request, value_chain_id: uuid.UUID, principal: Manager
 ) -> BatchResult:
     items = parse_batch(await request.body())
-    writer = await _writer(request, value_chain_id, principal)
     async with unit_of_work(request.app.state.sessions) as session:
+        writer = await service.writer(session, value_chain_id, principal)
         return await intake.submit(session, writer, items)
 
 
@@ -97,10 +72,10 @@ async def listValueChainEntries(
 ) -> LedgerPage:
     after = 0
     if cursor is not None:
-        (after,) = decode_cursor(cursor, 1)
-        if not isinstance(after, int) or after < 0:
+        (after,) = parse_cursor(cursor, int)
+        if after < 0:
             raise bad_cursor()
-    async with unit_of_work(request.app.state.sessions) as session:
+    async with read_only(request.app.state.sessions) as session:
         rows = await ledger_repository.project_entries(session, value_chain_id, after, limit + 1)
     page = rows[:limit]
     return LedgerPage(

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
+from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cursor
 from synergia_shared.http.problems import ProblemException, validation_problem
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 from synergia_shared.reference.nace import InvalidNace, validate_nace
@@ -260,15 +260,14 @@ async def _search(
 def _after(search: Search, cursor: str | None) -> repository.After | None:
     if cursor is None:
         return None
-    fingerprint, score, registered_at, actor_id = decode_cursor(cursor, 4)
+    fingerprint, score, registered_at, actor_id = parse_cursor(
+        cursor, str, Decimal, datetime.fromisoformat, uuid.UUID
+    )
     if fingerprint != search.fingerprint:
         raise bad_cursor("this cursor belongs to another search; send the same search again")
-    try:
-        return repository.After(
-            Decimal(score), datetime.fromisoformat(registered_at), uuid.UUID(actor_id)
-        )
-    except (ValueError, ArithmeticError, TypeError):
-        raise bad_cursor() from None
+    if not score.is_finite():
+        raise bad_cursor()
+    return repository.After(score, registered_at, actor_id)
 
 
 async def page(

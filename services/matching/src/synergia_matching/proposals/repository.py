@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -188,6 +188,25 @@ async def get(
     if for_update:
         query = query.with_for_update()
     row: Row[Any] | None = (await session.execute(query)).first()
+    return row
+
+
+async def lock_chain_decisions(session: AsyncSession, value_chain_id: uuid.UUID) -> None:
+    """Serialise the decisions on one value chain's proposals until the transaction ends:
+    two accepts of different proposals must not both see no team accepted yet."""
+    key = func.hashtextextended("team-proposals:" + str(value_chain_id), 0)
+    await session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+async def accepted_of_chain(session: AsyncSession, value_chain_id: uuid.UUID) -> Row[Any] | None:
+    row: Row[Any] | None = (
+        await session.execute(
+            select(team_proposals).where(
+                team_proposals.c.value_chain_id == value_chain_id,
+                team_proposals.c.status == "accepted",
+            )
+        )
+    ).first()
     return row
 
 

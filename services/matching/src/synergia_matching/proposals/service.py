@@ -29,7 +29,7 @@ from synergia_shared.events.matching import (
 )
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import Principal, Role
-from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
+from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cursor
 from synergia_shared.http.problems import ProblemException, validation_problem
 from synergia_shared.messaging.outbox import add_event
 
@@ -482,16 +482,19 @@ async def list_for_chain(
 ) -> TeamProposalPage:
     after = None
     if cursor is not None:
-        created_at, request_id, rank = decode_cursor(cursor, 3)
-        try:
-            after = (datetime.fromisoformat(created_at), uuid.UUID(request_id), int(rank))
-        except (TypeError, ValueError):
-            raise bad_cursor() from None
+        chain, created_at, request_id, rank = parse_cursor(
+            cursor, uuid.UUID, datetime.fromisoformat, uuid.UUID, int
+        )
+        if chain != value_chain_id:
+            raise bad_cursor("this cursor belongs to another value chain's proposals")
+        after = (created_at, request_id, rank)
     rows = await repository.of_value_chain(session, value_chain_id, limit=limit + 1, after=after)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.request_id), last.rank])
+        next_cursor = encode_cursor(
+            [str(value_chain_id), last.created_at.isoformat(), str(last.request_id), last.rank]
+        )
     return TeamProposalPage(items=[to_view(r) for r in rows[:limit]], next_cursor=next_cursor)
 
 
@@ -510,7 +513,14 @@ async def decide(
     accept: bool,
     reason: str | None = None,
 ) -> TeamProposal:
-    """Accept or decline once; repeating the same decision answers the same (a retry)."""
+    """Accept or decline once; repeating the same decision answers the same (a retry).
+
+    A value chain gets one team: accepting a proposal while another of the chain is
+    accepted, or on a closed chain, is a 409 (the registry would not take the team)."""
+    found = await repository.get(session, proposal_id)
+    if found is None:
+        raise _not_found(f"no team proposal {proposal_id}")
+    await repository.lock_chain_decisions(session, found.value_chain_id)
     row = await repository.get(session, proposal_id, for_update=True)
     if row is None:
         raise _not_found(f"no team proposal {proposal_id}")
@@ -528,6 +538,23 @@ async def decide(
             "Proposal already decided",
             f"team proposal {proposal_id} was {row.status} by {row.decided_by}",
         )
+    if accept:
+        if chain.status == "closed":
+            raise ProblemException(
+                409,
+                "value-chain-closed",
+                "Value chain closed",
+                f"value chain {row.value_chain_id} is closed: it takes no team",
+            )
+        other = await repository.accepted_of_chain(session, row.value_chain_id)
+        if other is not None:
+            raise ProblemException(
+                409,
+                "team-already-accepted",
+                "A team is already accepted",
+                f"value chain {row.value_chain_id} already has its team: proposal {other.id}, "
+                f"accepted by {other.decided_by}",
+            )
     saved = await repository.decide(
         session, proposal_id, status=target, decided_by=principal.subject, reason=reason
     )

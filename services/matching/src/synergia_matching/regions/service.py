@@ -97,8 +97,12 @@ async def replace(
     if current is None:
         check_version(if_match, 0, what)
         created = await repository.create(session, place.code, domains, principal.subject)
-        if created is None:  # another writer created version 1 since we looked
-            check_version(if_match, 1, what)
+        if created is None:
+            # Another writer created them since we looked: the version this write was
+            # based on (none, "0") is gone, a 412 against what is stored now.
+            stored = await repository.get(session, place.code)
+            check_version(if_match, stored.version if stored is not None else 1, what)
+            raise AssertionError("If-Match was checked against 0 above")
         return _view(place, created)
     check_version(if_match, current.version, what)
     return _view(place, await repository.replace(session, place.code, domains, principal.subject))

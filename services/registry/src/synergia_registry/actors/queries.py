@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import SessionFactory
 from synergia_shared.http.auth import Principal
-from synergia_shared.http.pagination import decode_cursor, encode_cursor
+from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor, parse_cursor
 from synergia_shared.http.problems import invalid_field
 from synergia_shared.reference.countries import UnknownCountry
 from synergia_shared.reference.nace import InvalidNace, validate_nace
@@ -117,7 +117,13 @@ async def search(
     if cursor is not None:
         after = decode_cursor(cursor, 3)
         if after[0] != sort:
-            raise invalid_field(["query", "cursor"], "this cursor belongs to another sort order")
+            raise bad_cursor("this cursor belongs to another sort order")
+        # Checked here, so a forged or truncated cursor is a 422, not a failed query.
+        keys: dict[str, Callable[[str], object]] = {
+            "relevance": float,
+            "newest": datetime.fromisoformat,
+        }
+        parse_cursor(cursor, str, keys.get(sort, str), uuid.UUID)
         after = after[1:]
     page = await repository.search(
         session,

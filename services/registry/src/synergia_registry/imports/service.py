@@ -29,7 +29,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import SessionFactory, unit_of_work
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.problems import ProblemException, errors_detail
 
 from synergia_registry.actors import repository as actor_repository
 from synergia_registry.actors import service as actor_service
@@ -262,7 +262,7 @@ async def _update(
 
 
 def _reasons(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    return errors_detail(exc.errors())
 
 
 async def _write(
