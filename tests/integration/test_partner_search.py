@@ -256,6 +256,72 @@ async def test_pages_walk_every_result_once_and_cursors_belong_to_their_search(
     assert response.json()["errors"][0]["loc"] == ["query", "cursor"]
 
 
+async def test_pages_rank_candidates_found_without_a_needed_term_in_their_place(
+    registry: httpx.AsyncClient, matching: httpx.AsyncClient
+) -> None:
+    """Candidates found only by a competence are skipped while the best text matches
+    score above anything they could reach, and ranked where they belong once not."""
+    need = {
+        "needs": {"text": "zeolite perovskite", "competences": ["materials_recycling"]},
+        "origin_country": "DE",
+    }
+    strong = await register(
+        registry,
+        "Zeolite Perovskite Labs SRL",
+        "RO",
+        offers=[
+            {
+                "type": "technology_offer",
+                "title": "Zeolite and perovskite synthesis",
+                "competences": ["materials_recycling"],
+            }
+        ],
+    )
+    # SMEs across the border covering half the terms: just below the competence-only
+    # candidate's score, which is the most a candidate without a needed term can score.
+    # Two of them, so a page of one (two rows read) has a full set of text matches.
+    weak = [
+        await register(
+            registry,
+            name,
+            country,
+            offers=[{"type": "business_offer", "title": "Zeolite powders"}],
+        )
+        for name, country in (("Zeolith Pulver GmbH", "AT"), ("Zeolit Polska Sp. z o.o.", "PL"))
+    ]
+    competent = await register(
+        registry,
+        "Kreislauf Kompetenz s.r.o.",
+        "CZ",
+        offers=[
+            {
+                "type": "technology_offer",
+                "title": "Catalyst coatings",
+                "competences": ["materials_recycling"],
+            }
+        ],
+    )
+    await projected(matching, strong, *weak, competent)
+
+    full = await search(matching, need, limit=100)
+    ranked = names(full)
+    assert ranked[0] == "Zeolite Perovskite Labs SRL"
+    assert ranked.index("Kreislauf Kompetenz s.r.o.") < ranked.index("Zeolith Pulver GmbH"), (
+        "full competence coverage outscores half the terms"
+    )
+    walked: list[str] = []
+    cursor = None
+    while True:
+        page = await search(matching, need, limit=1, **({"cursor": cursor} if cursor else {}))
+        walked += names(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == ranked
+    scores = [item["score"] for item in full["items"]]
+    assert scores == sorted(scores, reverse=True)
+
+
 async def test_s3_priorities_of_the_candidates_region_count_and_are_named(
     registry: httpx.AsyncClient, matching: httpx.AsyncClient
 ) -> None:

@@ -3,12 +3,13 @@
 The formula is the one of ``scoring`` (weighted components in [0, 1]); the per-search
 weights arrive already normalised over the components that apply, so the SQL only sums.
 Candidates are found through the GIN indexes (offers document, competences, ecosystems,
-NACE prefixes) before anything is scored; every candidate is scored, so the ranking is
-exact.
+NACE prefixes) before anything is scored. The ranking is exact: candidates no needed
+term matches are skipped only when none of them could reach the page (see ``_page``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Sequence
@@ -67,6 +68,12 @@ class After:
 # prefix and section arrays are sets; the search's values are deduplicated), over as many
 # values as the search asked for.
 
+
+# The ranking sorts on the score in whole basis points, a float8: converting a float8 to
+# numeric goes through its text form, which cost a sixth of the statement when every
+# candidate's score was rounded as numeric. Only the page's rows are converted; the
+# score they show is the points over 10,000, so it is exactly what was ranked on.
+POINTS = 10_000
 
 TextArray = ARRAY(TEXT)
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")  # as SQLAlchemy's text() finds them
@@ -174,27 +181,35 @@ def _complementarity(c: dict[str, str]) -> str:
     )
 
 
-def _score(c: dict[str, str]) -> str:
+def _points(c: dict[str, str]) -> str:
+    """The score in whole basis points (1/10,000), as float8: what the ranking sorts on."""
     return (
         f"round((CAST(:w_complementarity AS float8) * {_complementarity(c)}"
         f" + CAST(:w_mutual AS float8) * coalesce({c['c_mutual']}, 0)"
         f" + CAST(:w_border AS float8) * coalesce({c['c_border']}, 0)"
         f" + CAST(:w_sector AS float8) * coalesce({c['c_sector']}, 0)"
         f" + CAST(:w_s3 AS float8) * {c['c_s3']}"
-        f" + CAST(:w_sme AS float8) * {c['c_sme']})::numeric, 4)"
+        f" + CAST(:w_sme AS float8) * {c['c_sme']}) * {POINTS})"
     )
 
 
-def _filters(shape: _Shape, parts: _Parts) -> str:
+def _text_found() -> str:
+    return f"p.offers_document @@ (SELECT {_tsq('any_need')})"
+
+
+def _other_found(shape: _Shape) -> list[str]:
+    """How a candidate is found other than by a needed term."""
     found = []
-    if shape.need_groups:
-        found.append(f"p.offers_document @@ (SELECT {_tsq('any_need')})")
     if shape.competences:
         found.append("p.offered_competences && CAST(:competences AS text[])")
     if shape.ecosystems:
         found.append("p.ecosystems && CAST(:ecosystems AS text[])")
     if shape.nace_codes:
         found.append("p.nace_prefixes && CAST(:nace_codes AS text[])")
+    return found
+
+
+def _constraints(shape: _Shape) -> list[str]:
     where = [
         "p.active",
         "p.actor_id <> ALL(CAST(:exclude AS uuid[]))",
@@ -202,30 +217,69 @@ def _filters(shape: _Shape, parts: _Parts) -> str:
         "(NOT CAST(:sme_only AS boolean) OR p.sme_category IN ('micro', 'small', 'medium'))",
         "(NOT CAST(:eligible_only AS boolean)"
         " OR coalesce(p.country_standing, '') <> 'third_country')",
-        "(" + " OR ".join(found or ["false"]) + ")",
     ]
     if shape.countries_in:
         where.append("p.country = ANY(CAST(:countries_in AS text[]))")
     if shape.kinds:
         where.append("p.kind = ANY(CAST(:kinds AS text[]))")
-    return "\n  AND ".join(where)
+    return where
+
+
+def _top(shape: _Shape, c: dict[str, str], found: str) -> str:
+    """The best ``:limit`` candidates found by ``found`` (after the cursor, if any)."""
+    where = "\n  AND ".join([*_constraints(shape), found])
+    ranked = (
+        f"SELECT p.actor_id, p.registered_at, {_points(c)} AS points\n"
+        f"FROM actor_profiles AS p\nWHERE {where}"
+    )
+    if shape.after:
+        # A fence, so the score is computed once per candidate, not in the filter again.
+        after = (
+            "(r.points, r.registered_at, r.actor_id) < (CAST(:after_points AS float8),"
+            " CAST(:after_registered_at AS timestamptz), CAST(:after_id AS uuid))"
+        )
+        ranked = f"SELECT * FROM ({ranked} OFFSET 0) AS r\nWHERE {after}"  # noqa: S608
+    return f"{ranked}\nORDER BY points DESC, registered_at DESC, actor_id DESC\nLIMIT :limit"
+
+
+def _page(shape: _Shape, c: dict[str, str]) -> str:
+    """The page's ids and points, best first.
+
+    When the search has needed terms and other ways to find a candidate, the candidates
+    no needed term matches are ranked only if one of them could still reach the page:
+    without a text hit a candidate scores at most ``:other_max`` points (every other
+    component at its maximum), so once the best ``:limit`` text matches all score above
+    that, the others are not read at all (the gate is a one-time filter). The page is
+    the same either way; a search whose needed terms match many profiles skips most of
+    the rest.
+    """
+    other = _other_found(shape)
+    if not shape.need_groups:
+        return _top(shape, c, "(" + " OR ".join(other or ["false"]) + ")")
+    if not other:
+        return _top(shape, c, _text_found())
+    others = f"NOT ({_text_found()}) AND (" + " OR ".join(other) + ")"
+    return f"""
+WITH text_top AS (
+{_top(shape, c, _text_found())}
+)
+SELECT * FROM (
+SELECT * FROM text_top
+UNION ALL
+SELECT * FROM (
+{_top(shape, c, others)}
+) AS other_top
+WHERE (SELECT count(*) < CAST(:limit AS bigint) OR min(t.points) <= CAST(:other_max AS float8)
+       FROM text_top AS t)
+) AS both_tops
+ORDER BY points DESC, registered_at DESC, actor_id DESC
+LIMIT :limit"""  # noqa: S608
 
 
 @lru_cache(maxsize=256)
 def _statement(shape: _Shape) -> TextClause:
     parts = _parts(shape)
     c = _components(shape, parts)
-    ranked = (
-        f"SELECT p.actor_id, p.registered_at, {_score(c)} AS score\n"
-        f"FROM actor_profiles AS p\nWHERE {_filters(shape, parts)}"
-    )
-    if shape.after:
-        # A fence, so the score is computed once per candidate, not in the filter again.
-        after = (
-            "(r.score, r.registered_at, r.actor_id) < (CAST(:after_score AS numeric),"
-            " CAST(:after_registered_at AS timestamptz), CAST(:after_id AS uuid))"
-        )
-        ranked = f"SELECT * FROM ({ranked} OFFSET 0) AS r\nWHERE {after}"  # noqa: S608
     columns = ",\n  ".join(f"{expr} AS {name}" for name, expr in c.items())
     # Built from fixed fragments only (the shape is counts and flags); every value the
     # search carries is a bound parameter.
@@ -242,14 +296,12 @@ SELECT p.actor_id, p.legal_name, p.short_name, p.kind, p.country, p.country_stan
         WHERE x = ANY(CAST(:ecosystems AS text[]))) AS ecosystem_hits,
   {columns},
   {_complementarity(c)} AS c_complementarity,
-  page.score
+  round(CAST(page.points AS numeric) / {POINTS}, 4) AS score
 FROM (
-{ranked}
-ORDER BY score DESC, registered_at DESC, actor_id DESC
-LIMIT :limit
+{_page(shape, c)}
 ) AS page
 JOIN actor_profiles AS p ON p.actor_id = page.actor_id
-ORDER BY page.score DESC, page.registered_at DESC, page.actor_id DESC
+ORDER BY page.points DESC, page.registered_at DESC, page.actor_id DESC
 """  # noqa: S608
     arrays = ("competences", "nace_codes", "ecosystems", "countries_out", "s3_codes")
     binds: list[BindParameter[Any]] = [bindparam(name, type_=TextArray) for name in arrays]
@@ -261,6 +313,16 @@ ORDER BY page.score DESC, page.registered_at DESC, page.actor_id DESC
     ]
     names = set(_BIND.findall(sql))
     return text(sql).bindparams(*(b for b in binds if b.key in names))
+
+
+def _other_max(weights: dict[str, float], parts: dict[str, float]) -> float:
+    """The most points a candidate no needed term matches can score: every component
+    but the text share at its maximum of 1. One point of slack for float rounding: a
+    looser bound only reads more candidates, never fewer."""
+    complementarity = weights.get("complementarity", 0.0)
+    others = sum(w for name, w in weights.items() if name != "complementarity")
+    without_text = sum(w for name, w in parts.items() if name != "text")
+    return math.ceil((others + complementarity * without_text) * POINTS) + 1.0
 
 
 def _named(prefix: str, values: Sequence[str]) -> dict[str, str]:
@@ -318,9 +380,10 @@ async def search(
         "w_sector": w.get("cross_sector", 0.0),
         "w_s3": w.get("s3_alignment", 0.0),
         "w_sme": w.get("sme_focus", 0.0),
-        "after_score": after.score if after else None,
+        "after_points": float(after.score * POINTS) if after else None,
         "after_registered_at": after.registered_at if after else None,
         "after_id": after.actor_id if after else None,
+        "other_max": _other_max(w, p),
         "limit": limit,
     }
     names = statement._bindparams
