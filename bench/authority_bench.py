@@ -42,7 +42,7 @@ from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
 from synergia_shared.messaging.outbox import build_event
 
 from bench.loadgen import RawConnection
-from bench.processes import AppProcess
+from bench.processes import AppProcess, running
 from bench.stack import BenchStack, dsn
 from bench.stats import ratio, table
 
@@ -216,10 +216,9 @@ async def _via_kafka(
         free_port(),
         {**stack.service_env("funding", database_url, prefix), "FUNDING_API_KEYS": api_keys()},
         log_path=log_dir / "authority-kafka.log",
+        label="funding (kafka)",
     )
-    proc.start()
-    try:
-        await asyncio.to_thread(proc.wait_ready)
+    async with running(proc):
         producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
         await producer.start()
         try:
@@ -240,11 +239,6 @@ async def _via_kafka(
                 raise TimeoutError("the Kafka items were not all recorded in 10 minutes")
             await asyncio.sleep(0.05)
         return time.perf_counter() - started
-    except Exception:
-        print(f"--- funding (kafka) log tail ---\n{proc.log_tail()}")
-        raise
-    finally:
-        proc.stop()
 
 
 async def run(
@@ -264,10 +258,9 @@ async def run(
         free_port(),
         {**stack.service_env("funding", database_url, prefix), "FUNDING_API_KEYS": api_keys()},
         log_path=log_dir / "authority-http.log",
+        label="funding (http)",
     )
-    proc.start()
-    try:
-        await asyncio.to_thread(proc.wait_ready)
+    async with running(proc):
         # Warm-up: other external ids, so the first timed batch pays no first-use costs.
         warm = [_renamed(item, "W") for item in world(200)]
         await _post_all(proc.base_url, batches(warm, BATCH), 1)
@@ -284,11 +277,6 @@ async def run(
         replay_seconds, replays = await _post_all(proc.base_url, chunks, clients)
         again, _ = await _count(database_url)
         replayed = sum(item["replayed"] for a in replays for item in a["items"])
-    except Exception:
-        print(f"--- funding (http) log tail ---\n{proc.log_tail()}")
-        raise
-    finally:
-        proc.stop()
 
     kafka_seconds = await _via_kafka(stack, log_dir, items, expected)
     raw_url = await stack.fresh_database("funding", "authority_raw")

@@ -31,7 +31,7 @@ from synergia_devstack.ports import free_port
 from synergia_registry.imports.mapping import COLUMNS
 
 from bench.http_bench import wait_outbox_drained
-from bench.processes import AppProcess
+from bench.processes import AppProcess, running
 from bench.stack import BenchStack, bearer, dsn
 from bench.stats import ratio, table
 
@@ -174,9 +174,7 @@ async def run(
         stack.service_env("registry", database_url, topic_prefix),
         log_path=log_dir / "cordis-registry.log",
     )
-    try:
-        registry.start()
-        await asyncio.to_thread(registry.wait_ready)
+    async with running(registry):
         copies = [await copy_seconds(database_url, sample) for _ in range(copy_rounds)]
         # Other organisations: loads the NUTS lists (once per process) and warms the pools.
         await import_seconds(registry.base_url, warmup)
@@ -189,11 +187,6 @@ async def run(
         again_s, again = await import_seconds(registry.base_url, sample)
         if again["unchanged"] != organisations:
             raise RuntimeError(f"the re-import changed something: {again['updated']} updated")
-    except Exception:
-        print(f"--- registry log tail ---\n{registry.log_tail()}")
-        raise
-    finally:
-        registry.stop()
     copy_s = min(copies)
     return {
         "rows": rows,

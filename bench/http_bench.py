@@ -23,7 +23,7 @@ from synergia_registry.actors import service as actor_service
 from synergia_shared.settings import ServiceSettings
 
 from bench.loadgen import LoadResult, RequestSpec, run_load
-from bench.processes import AppProcess
+from bench.processes import AppProcess, running
 from bench.stack import BenchStack, bearer, dsn
 from bench.stats import ratio, summary_ms, table
 
@@ -171,11 +171,7 @@ async def run(
     results: dict[str, dict[str, list[LoadResult]]] = {
         op: {side: [] for side in servers} for op in ("GET", "POST")
     }
-    try:
-        for proc in servers.values():
-            proc.start()
-        for proc in servers.values():
-            await asyncio.to_thread(proc.wait_ready)
+    async with running(*servers.values()):
         headers = {**bearer("admin"), "Accept": "application/json"}
         for op in ("GET", "POST"):
             for round_no in range(rounds):
@@ -202,13 +198,6 @@ async def run(
                     )
                     if side == "registry" and op == "POST":
                         await wait_outbox_drained(registry_url)
-    except Exception:
-        for proc in servers.values():
-            print(f"--- {proc.name} log tail ---\n{proc.log_tail()}")
-        raise
-    finally:
-        for proc in servers.values():
-            proc.stop()
 
     report: dict[str, Any] = {
         "concurrency": concurrency,

@@ -7,9 +7,9 @@ value-chain terms) and are turned into the ``ActorRegisteredV1`` events the regi
 would publish for them. They reach matching two ways:
 
 - :func:`load_profiles`: written straight into a migrated matching database with COPY.
-  The row is what matching's own consumer (``profiles.consumers.on_actor_profile``) makes
-  of the event, with the text columns from the real ``profiles.rules`` functions, so the
-  generated tsvectors are what a real event gives; then ANALYZE.
+  The rows come from ``profiles.rules.profile_row`` and ``ownership_links``, the
+  functions matching's own consumer (``profiles.consumers.on_actor_profile``) writes, so
+  the generated tsvectors are what a real event gives; then ANALYZE.
 - :func:`publish`: the same events as CloudEvents on the broker (key = actor id, as the
   outbox relay sends them), with cluster and value-chain events, for the catch-up bench.
 """
@@ -30,9 +30,11 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy.dialects.postgresql import JSONB
 from synergia_devstack.demo.plan import ActorPlan, DemoSize, generate_actors
 from synergia_devstack.demo.vocabulary import CHAIN_THEMES, ChainTheme
 from synergia_matching.profiles import rules
+from synergia_matching.profiles.models import actor_profiles
 from synergia_shared.bus import create_producer
 from synergia_shared.events.base import EventData
 from synergia_shared.events.envelope import CloudEvent
@@ -64,31 +66,10 @@ END_MARKER = CloudEvent(
 ).to_bytes()
 NOW = datetime(2025, 11, 1, 12, 0, tzinfo=UTC)
 
-PROFILE_COLUMNS = [
-    "actor_id",
-    "legal_name",
-    "short_name",
-    "kind",
-    "country",
-    "registered_at",
-    "source_sequence",
-    "nuts_code",
-    "nace_codes",
-    "ecosystems",
-    "competences",
-    "keywords",
-    "offers",
-    "needs",
-    "sme_category",
-    "active",
-    "shared_contacts",
-    "country_standing",
-    "nuts_version",
-    "offers_text",
-    "needs_text",
-    "offered_competences",
-]
-LINK_COLUMNS = ["actor_id", "owner_actor_id", "share_percent", "controls"]
+# asyncpg's COPY takes jsonb as JSON text.
+PROFILE_JSONB_COLUMNS = frozenset(
+    c.name for c in actor_profiles.columns if isinstance(c.type, JSONB)
+)
 CHAIN_COLUMNS = [
     "value_chain_id",
     "title",
@@ -195,40 +176,21 @@ def generate(actors: int, seed: int = SEED) -> GeneratedWorld:
     return GeneratedWorld(tuple(plans), tuple(events), time.perf_counter() - started)
 
 
-def profile_row(data: ActorRegisteredV1, sequence: int = 1) -> tuple[Any, ...]:
+def profile_row(data: ActorRegisteredV1, sequence: int = 1) -> dict[str, Any]:
     """The actor_profiles row matching's consumer writes for this event (a first snapshot,
-    no lifecycle marks), in :data:`PROFILE_COLUMNS` order; jsonb as JSON text for COPY."""
-    values: dict[str, Any] = {
-        "actor_id": data.actor_id,
-        "legal_name": data.legal_name,
-        "short_name": data.short_name,
-        "kind": data.kind.value,
-        "country": data.country,
-        "registered_at": data.registered_at,
-        "source_sequence": sequence,
-        "nuts_code": data.nuts_code,
-        "nace_codes": data.nace_codes,
-        "ecosystems": data.ecosystems,
-        "competences": data.competences,
-        "keywords": data.keywords,
-        "offers": json.dumps([o.model_dump(mode="json") for o in data.offers]),
-        "needs": json.dumps([n.model_dump(mode="json") for n in data.needs]),
-        "sme_category": data.sme_category,
-        "active": lifecycle.snapshot_active(data.active, sequence, lifecycle.NO_MARKS),
-        "shared_contacts": json.dumps(
-            lifecycle.snapshot_contacts(
-                [c.model_dump(mode="json") for c in data.shared_contacts],
-                sequence,
-                lifecycle.NO_MARKS,
-            )
-        ),
-        "country_standing": data.country_standing,
-        "nuts_version": data.nuts_version,
-        "offers_text": rules.offers_text(data),
-        "needs_text": rules.needs_text(data),
-        "offered_competences": rules.offered_competences(data),
-    }
-    return tuple(values[c] for c in PROFILE_COLUMNS)
+    no lifecycle marks); jsonb as JSON text for COPY."""
+    row = rules.profile_row(data, sequence, lifecycle.NO_MARKS)
+    return {k: json.dumps(v) if k in PROFILE_JSONB_COLUMNS else v for k, v in row.items()}
+
+
+def link_rows(data: ActorRegisteredV1) -> list[dict[str, Any]]:
+    """The ownership_links rows matching's consumer writes for this event."""
+    return [{"actor_id": data.actor_id, **link} for link in rules.ownership_links(data)]
+
+
+def _records(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """COPY's columns and records for rows made by one function (same keys, same order)."""
+    return (list(rows[0]) if rows else []), [tuple(row.values()) for row in rows]
 
 
 @dataclass
@@ -243,26 +205,22 @@ async def load_profiles(database_url: str, events: Sequence[ActorRegisteredV1]) 
     database, then VACUUM ANALYZE."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    rows = await asyncio.to_thread(lambda: [profile_row(e) for e in events])
-    links = [
-        (e.actor_id, o.owner_actor_id, o.share_percent, o.controls)
-        for e in events
-        for o in e.owners
-    ]
+    profiles = await asyncio.to_thread(lambda: _records([profile_row(e) for e in events]))
+    links = _records([link for e in events for link in link_rows(e)])
     seconds["rows"] = time.perf_counter() - started
     conn = await asyncpg.connect(dsn(database_url))
     try:
         started = time.perf_counter()
-        await conn.copy_records_to_table("actor_profiles", records=rows, columns=PROFILE_COLUMNS)
-        if links:
-            await conn.copy_records_to_table("ownership_links", records=links, columns=LINK_COLUMNS)
+        for table, (columns, records) in (("actor_profiles", profiles), ("ownership_links", links)):
+            if records:
+                await conn.copy_records_to_table(table, records=records, columns=columns)
         seconds["copy"] = time.perf_counter() - started
         started = time.perf_counter()
         await conn.execute("VACUUM ANALYZE")
         seconds["vacuum_analyze"] = time.perf_counter() - started
     finally:
         await conn.close()
-    return Loaded(len(rows), len(links), seconds)
+    return Loaded(len(profiles[1]), len(links[1]), seconds)
 
 
 # --- value chains ----------------------------------------------------------------------

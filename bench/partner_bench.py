@@ -21,7 +21,6 @@ EXPLAIN (ANALYZE, BUFFERS) of the statement is printed (condensed).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import time
@@ -41,7 +40,7 @@ from synergia_matching.partners.schemas import Constraints, PartnerSearch
 
 from bench import matching_world
 from bench.loadgen import RawConnection
-from bench.processes import AppProcess
+from bench.processes import AppProcess, running
 from bench.stack import BenchStack, bearer, dsn
 from bench.stats import ratio, summary_ms, table
 
@@ -269,35 +268,30 @@ async def run_size(
     http = RawConnection(matching.base_url, {**bearer("admin"), "Accept": "application/json"})
     results = []
     try:
-        matching.start()
-        await asyncio.to_thread(matching.wait_ready)
-        profile_id = await _profile_with_needs(conn)
-        async with AsyncSession(engine) as session:
-            for scenario in SCENARIOS:
-                result = await measure(
-                    scenario,
-                    http=http,
-                    conn=conn,
-                    session=session,
-                    profile_id=profile_id,
-                    samples=samples,
-                    warmup=warmup,
-                )
-                results.append(result)
-                print(
-                    f"  {actors:>7,} {scenario.name:<32} {result['candidates']:>6} scored  "
-                    f"http p95 {result['http']['p95_ms']:7.1f} ms  "
-                    f"sql p95 {result['sql']['p95_ms']:7.1f} ms",
-                    flush=True,
-                )
-    except Exception:
-        print(f"--- matching log tail ---\n{matching.log_tail()}")
-        raise
+        async with running(matching):
+            profile_id = await _profile_with_needs(conn)
+            async with AsyncSession(engine) as session:
+                for scenario in SCENARIOS:
+                    result = await measure(
+                        scenario,
+                        http=http,
+                        conn=conn,
+                        session=session,
+                        profile_id=profile_id,
+                        samples=samples,
+                        warmup=warmup,
+                    )
+                    results.append(result)
+                    print(
+                        f"  {actors:>7,} {scenario.name:<32} {result['candidates']:>6} scored  "
+                        f"http p95 {result['http']['p95_ms']:7.1f} ms  "
+                        f"sql p95 {result['sql']['p95_ms']:7.1f} ms",
+                        flush=True,
+                    )
     finally:
         await http.close()
         await conn.close()
         await engine.dispose()
-        matching.stop()
     return {
         "actors": actors,
         "ownership_links": loaded.links,

@@ -14,7 +14,7 @@ import asyncpg
 from synergia_devstack.ports import free_port
 
 from bench.loadgen import ConnectionPool
-from bench.processes import AppProcess
+from bench.processes import AppProcess, running
 from bench.stack import BenchStack, bearer, dsn
 from bench.stats import summary_ms, table
 
@@ -110,11 +110,7 @@ async def run(
         log_path=log_dir / f"propagation-{variant}-matching.log",
     )
     procs = (registry, matching)
-    try:
-        for proc in procs:
-            proc.start()
-        for proc in procs:
-            await asyncio.to_thread(proc.wait_ready)
+    async with running(*procs):
         conn = await asyncpg.connect(dsn(matching_url))
         try:
             offset = await clock_offset(conn)
@@ -166,13 +162,6 @@ async def run(
             stages = await stage_times(registry_url, conn, [p[0] for p in posted])
         finally:
             await conn.close()
-    except Exception:
-        for proc in procs:
-            print(f"--- {proc.name} log tail ---\n{proc.log_tail()}")
-        raise
-    finally:
-        for proc in procs:
-            proc.stop()
 
     from_commit = [
         (seen[actor_id] - created).total_seconds()

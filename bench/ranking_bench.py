@@ -50,7 +50,7 @@ from synergia_shared.events.registry import ActorRegisteredV1
 
 from bench import matching_world
 from bench.loadgen import RawConnection
-from bench.processes import AppProcess
+from bench.processes import AppProcess, running
 from bench.stack import BenchStack, bearer
 from bench.stats import table
 
@@ -307,16 +307,11 @@ async def run(
     http = RawConnection(matching.base_url, {**bearer("admin"), "Accept": "application/json"})
     service_ranks: dict[uuid.UUID, int | None] = {}
     try:
-        matching.start()
-        await asyncio.to_thread(matching.wait_ready)
-        for case in world.cases:
-            service_ranks[case.searcher] = await search_rank(http, case)
-    except Exception:
-        print(f"--- matching log tail ---\n{matching.log_tail()}")
-        raise
+        async with running(matching):
+            for case in world.cases:
+                service_ranks[case.searcher] = await search_rank(http, case)
     finally:
         await http.close()
-        matching.stop()
     cap = PAGES * PAGE
     by_kind: dict[str, Any] = {}
     for kind in ("all", *dict.fromkeys(KINDS)):

@@ -21,7 +21,6 @@ corrections, measured in the same run: what one scan of that scope costs this se
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 import uuid
@@ -33,7 +32,7 @@ from synergia_devstack.ports import free_port
 from synergia_funding.ledger.repository import REBUILD_NETS
 
 from bench.loadgen import RawConnection
-from bench.processes import AppProcess
+from bench.processes import AppProcess, running
 from bench.stack import BenchStack, bearer, dsn
 from bench.stats import summary_ms, table
 
@@ -187,9 +186,7 @@ async def run(
         ),
     ]
     results: list[dict[str, Any]] = []
-    proc.start()
-    try:
-        await asyncio.to_thread(proc.wait_ready)
+    async with running(proc):
         conn = RawConnection(proc.base_url, {**bearer("viewer"), "Accept": "application/json"})
         try:
             for name, paths, where, arg in cases:
@@ -207,11 +204,6 @@ async def run(
                 print(f"  {name}: p50 {results[-1]['p50_ms']:.1f} ms", flush=True)
         finally:
             await conn.close()
-    except Exception:
-        print(f"--- funding log tail ---\n{proc.log_tail()}")
-        raise
-    finally:
-        proc.stop()
     return {"generated": generated, "reports": results}
 
 

@@ -51,7 +51,7 @@ from synergia_registry.actors.schemas import ProfileFields
 from synergia_registry.actors.service import NEED_VALUES, OFFER_VALUES
 
 from bench.loadgen import RawConnection
-from bench.processes import AppProcess
+from bench.processes import AppProcess, running
 from bench.stack import BenchStack, bearer, dsn
 from bench.stats import ratio, summary_ms, table
 
@@ -521,24 +521,20 @@ async def run(
     )
     http = RawConnection(registry.base_url, {**bearer("viewer"), "Accept": "application/json"})
     try:
-        registry.start()
-        await asyncio.to_thread(registry.wait_ready)
-        for scenario in scenarios(seeded.big_cluster):
-            result = await measure(scenario, http, conn, custom, samples=samples, warmup=warmup)
-            results.append(result)
-            print(
-                f"  {scenario.name:<36} {result['hits']:>6} hits  http p50 "
-                f"{result['http']['p50_ms']:7.2f} ms  bare p50 {result['bare']['p50_ms']:6.2f} ms",
-                flush=True,
-            )
-    except Exception:
-        print(f"--- registry log tail ---\n{registry.log_tail()}")
-        raise
+        async with running(registry):
+            for scenario in scenarios(seeded.big_cluster):
+                result = await measure(scenario, http, conn, custom, samples=samples, warmup=warmup)
+                results.append(result)
+                print(
+                    f"  {scenario.name:<36} {result['hits']:>6} hits  http p50 "
+                    f"{result['http']['p50_ms']:7.2f} ms  "
+                    f"bare p50 {result['bare']['p50_ms']:6.2f} ms",
+                    flush=True,
+                )
     finally:
         await http.close()
         await conn.close()
         await custom.close()
-        registry.stop()
     return {
         "actors": seeded.actors,
         "offers": seeded.offers,

@@ -43,7 +43,7 @@ from synergia_shared.http.auth import Principal, Role
 
 from bench import matching_world
 from bench.loadgen import RawConnection
-from bench.processes import AppProcess
+from bench.processes import AppProcess, running
 from bench.stack import BenchStack, bearer, dsn
 from bench.stats import ratio, table
 
@@ -208,24 +208,19 @@ async def run(
     http = RawConnection(matching.base_url, {**bearer("admin"), "Accept": "application/json"})
     over_http = []
     try:
-        matching.start()
-        await asyncio.to_thread(matching.wait_ready)
-        await _http(http, chain.value_chain_id, 1, 1)  # warm-up: imports, OR-Tools, pools
-        for k in (1, 3):
-            result = await _http(http, chain.value_chain_id, k, repeats)
-            over_http.append(result)
-            print(
-                f"  http k={k}: median {result['median_seconds']:.2f} s, "
-                f"max {result['max_seconds']:.2f} s, statuses "
-                f"{[c['solver_status'] for c in result['calls']]}",
-                flush=True,
-            )
-    except Exception:
-        print(f"--- matching log tail ---\n{matching.log_tail()}")
-        raise
+        async with running(matching):
+            await _http(http, chain.value_chain_id, 1, 1)  # warm-up: imports, OR-Tools, pools
+            for k in (1, 3):
+                result = await _http(http, chain.value_chain_id, k, repeats)
+                over_http.append(result)
+                print(
+                    f"  http k={k}: median {result['median_seconds']:.2f} s, "
+                    f"max {result['max_seconds']:.2f} s, statuses "
+                    f"{[c['solver_status'] for c in result['calls']]}",
+                    flush=True,
+                )
     finally:
         await http.close()
-        matching.stop()
     return {
         "actors": loaded.actors,
         "value_chain": theme.title,

@@ -42,48 +42,13 @@ async def on_actor_profile(
     sequence = lifecycle.event_sequence(event.sequence, data.version)
     await repository.lock_actor(session, data.actor_id)
     marks = await repository.marks(session, data.actor_id)
-    applied = await repository.upsert_snapshot(
-        session,
-        {
-            "actor_id": data.actor_id,
-            "legal_name": data.legal_name,
-            "short_name": data.short_name,
-            "kind": data.kind.value,
-            "country": data.country,
-            "registered_at": data.registered_at,
-            "source_sequence": sequence,
-            "nuts_code": data.nuts_code,
-            "nace_codes": data.nace_codes,
-            "ecosystems": data.ecosystems,
-            "competences": data.competences,
-            "keywords": data.keywords,
-            "offers": [o.model_dump(mode="json") for o in data.offers],
-            "needs": [n.model_dump(mode="json") for n in data.needs],
-            "sme_category": data.sme_category,
-            "active": lifecycle.snapshot_active(data.active, sequence, marks),
-            "shared_contacts": lifecycle.snapshot_contacts(
-                [c.model_dump(mode="json") for c in data.shared_contacts], sequence, marks
-            ),
-            "country_standing": data.country_standing,
-            "nuts_version": data.nuts_version,
-            "offers_text": rules.offers_text(data),
-            "needs_text": rules.needs_text(data),
-            "offered_competences": rules.offered_competences(data),
-        },
-    )
+    applied = await repository.upsert_snapshot(session, rules.profile_row(data, sequence, marks))
     if applied:
         await repository.replace_ownership_links(
             session,
             data.actor_id,
             first_snapshot=sequence == 1,
-            links=[
-                {
-                    "owner_actor_id": o.owner_actor_id,
-                    "share_percent": o.share_percent,
-                    "controls": o.controls,
-                }
-                for o in data.owners
-            ],
+            links=rules.ownership_links(data),
         )
     else:
         logger.info(

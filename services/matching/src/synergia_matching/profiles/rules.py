@@ -1,11 +1,15 @@
-"""Pure rules of the actor projection: what an actor offers and needs, as the text and
-competences partner search and team proposals match on. The ordering rules (late events,
-deactivations, erasures) are shared with funding: ``synergia_shared.projections``.
+"""Pure rules of the actor projection: the row a profile snapshot makes, and what an actor
+offers and needs, as the text and competences partner search and team proposals match
+on. The ordering rules (late events, deactivations, erasures) are shared with funding:
+``synergia_shared.projections``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from synergia_shared.events.registry import ActorRegisteredV1, OfferNeedV1
+from synergia_shared.projections import actor_lifecycle as lifecycle
 from synergia_shared.reference.competences import LABELS as COMPETENCE_LABELS
 from synergia_shared.reference.competences import Competence
 
@@ -49,3 +53,49 @@ def offered_competences(data: ActorRegisteredV1) -> list[str]:
     """The actor's competences and those of its offers, each once, in order."""
     found = [*data.competences, *(c for o in data.offers for c in o.competences)]
     return list(dict.fromkeys(found))
+
+
+def profile_row(
+    data: ActorRegisteredV1, sequence: int, marks: lifecycle.LifecycleMarks
+) -> dict[str, Any]:
+    """The actor_profiles row of a snapshot at ``sequence``, given the lifecycle marks
+    already seen for the actor; jsonb columns as JSON-ready lists. The consumer upserts
+    it and the benchmarks COPY it, so both make the same row of an event."""
+    return {
+        "actor_id": data.actor_id,
+        "legal_name": data.legal_name,
+        "short_name": data.short_name,
+        "kind": data.kind.value,
+        "country": data.country,
+        "registered_at": data.registered_at,
+        "source_sequence": sequence,
+        "nuts_code": data.nuts_code,
+        "nace_codes": data.nace_codes,
+        "ecosystems": data.ecosystems,
+        "competences": data.competences,
+        "keywords": data.keywords,
+        "offers": [o.model_dump(mode="json") for o in data.offers],
+        "needs": [n.model_dump(mode="json") for n in data.needs],
+        "sme_category": data.sme_category,
+        "active": lifecycle.snapshot_active(data.active, sequence, marks),
+        "shared_contacts": lifecycle.snapshot_contacts(
+            [c.model_dump(mode="json") for c in data.shared_contacts], sequence, marks
+        ),
+        "country_standing": data.country_standing,
+        "nuts_version": data.nuts_version,
+        "offers_text": offers_text(data),
+        "needs_text": needs_text(data),
+        "offered_competences": offered_competences(data),
+    }
+
+
+def ownership_links(data: ActorRegisteredV1) -> list[dict[str, Any]]:
+    """The snapshot's owners as ownership_links rows, without the owned actor's id."""
+    return [
+        {
+            "owner_actor_id": o.owner_actor_id,
+            "share_percent": o.share_percent,
+            "controls": o.controls,
+        }
+        for o in data.owners
+    ]
