@@ -312,6 +312,22 @@ def service_problems(svc: Service, docs: list[Doc], overlay: str) -> list[str]:
     ]
     if job_env.get("DATABASE_URL", 1) != env.get("DATABASE_URL", 2):
         problems.append("the migration Job migrates another database")
+    # Least privilege: its database, and the token settings the settings class requires in
+    # production; never the API keys or another service's secrets. (A generated Secret's
+    # name carries kustomize's hash suffix.)
+    job_secrets = {
+        re.sub(r"-[a-z0-9]{10}$", "", name)
+        for name in [
+            *(
+                ref["valueFrom"]["secretKeyRef"]["name"]
+                for ref in migrate.get("env", [])
+                if "secretKeyRef" in ref.get("valueFrom", {})
+            ),
+            *(ref["secretRef"]["name"] for ref in migrate.get("envFrom", []) if "secretRef" in ref),
+        ]
+    }
+    if unneeded := job_secrets - {f"{svc.name}-db-app", "synergia-auth"}:
+        problems.append(f"the migration Job is given secrets it does not need: {sorted(unneeded)}")
 
     # Image: the service's version; in dev exactly what docker compose builds.
     name, _, tag = app["image"].rpartition(":")
@@ -405,6 +421,14 @@ def _registry_mutations() -> dict[str, Any]:
         "no kafka egress": lambda d: one(d, "NetworkPolicy", "registry")["spec"]["egress"].pop(),
         "migration command": lambda d: container(one(d, "Job", "registry-migrate")).update(
             command=["alembic"]
+        ),
+        "api keys to the migration": lambda d: container(one(d, "Job", "registry-migrate"))[
+            "env"
+        ].append(
+            {
+                "name": "API_KEYS",
+                "valueFrom": {"secretKeyRef": {"name": "synergia-api-keys", "key": "api-keys"}},
+            }
         ),
     }
 

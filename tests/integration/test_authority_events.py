@@ -4,11 +4,11 @@ batches, as CSV, and on Kafka. Each item counts once per (authority, external id
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -22,26 +22,19 @@ from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
 from synergia_shared.messaging.outbox import build_event
 
+from tests.support.funding import (
+    API_KEYS,
+    BATCH,
+    BAVARIA_KEY,
+    LOMBARDIA,
+    announce_chain,
+    chain_item,
+    commitment,
+    eventually,
+    payment,
+    query,
+)
 from tests.support.stack import TestStack, auth, running_app
-
-LOMBARDIA_KEY = "lombardia-secret-key"
-BAVARIA_KEY = "bavaria-secret-key"
-API_KEYS = [
-    {
-        "name": "lombardia",
-        "sha256": hashlib.sha256(LOMBARDIA_KEY.encode()).hexdigest(),
-        "roles": ["authority"],
-        "region": "ITC4",
-    },
-    {
-        "name": "bavaria",
-        "sha256": hashlib.sha256(BAVARIA_KEY.encode()).hexdigest(),
-        "roles": ["authority"],
-        "region": "DE2",
-    },
-]
-LOMBARDIA = {"X-API-Key": LOMBARDIA_KEY}
-BATCH = "/v1/authority-events:batch"
 
 
 @pytest.fixture
@@ -53,45 +46,11 @@ async def funding(stack: TestStack) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def commitment(external_id: str, beneficiary: uuid.UUID, **fields: Any) -> dict[str, Any]:
-    return {
-        "external_id": external_id,
-        "kind": "commitment",
-        "beneficiary_id": str(beneficiary),
-        "source": "esif",
-        "fund": "ERDF",
-        "instrument_id": "2014IT16RFOP012",
-        "amount": "100000.00",
-        "date": "2024-03-01",
-        "region_nuts": "ITC4C",
-        **fields,
-    }
-
-
-def payment(external_id: str, beneficiary: uuid.UUID, of: str, **fields: Any) -> dict[str, Any]:
-    return {
-        **commitment(external_id, beneficiary),
-        "kind": "disbursement",
-        "amount": "40000.00",
-        "date": "2024-06-01",
-        "commitment_external_id": of,
-        **fields,
-    }
-
-
 async def post(funding: httpx.AsyncClient, items: list[dict[str, Any]]) -> dict[str, Any]:
     response = await funding.post(BATCH, json={"items": items}, headers=LOMBARDIA)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-async def query(stack: TestStack, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(stack.dsn("funding"))
-    try:
-        return list(await conn.fetch(sql, *args))
-    finally:
-        await conn.close()
 
 
 async def entry_count(stack: TestStack) -> int:
@@ -317,14 +276,6 @@ async def test_a_csv_upload_is_recorded_like_a_batch_with_row_numbers(
     assert "colour" in unknown.json()["detail"]
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)
-
-
 async def test_items_on_the_kafka_topic_are_recorded_once_and_an_unknown_authority_goes_to_the_dlq(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
@@ -507,3 +458,205 @@ async def test_a_csv_rows_rule_violation_names_its_row(
     problem = response.json()["items"][0]["problem"]
     assert problem["type"].endswith("/rule-violation")
     assert problem["errors"][0]["loc"] == ["body", "row", 2]
+
+
+async def upload(funding: httpx.AsyncClient, csv: str) -> list[dict[str, Any]]:
+    response = await funding.post(
+        "/v1/authority-events:csv",
+        content=csv.encode(),
+        headers={**LOMBARDIA, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_a_spreadsheets_csv_with_semicolons_and_decimal_commas_is_read_as_meant(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    csv = (
+        "external_id;kind;beneficiary_id;source;fund;amount;date;region_nuts;"
+        "commitment_external_id;adjusts_external_id\r\n"
+        f"EU-C;commitment;{sme};esif;ERDF;1.234,56;2024-02-01;ITC4C;;\r\n"
+        f"EU-P;disbursement;{sme};esif;ERDF;1 000,5;2024-04-01;ITC4C;EU-C;\r\n"
+        f"EU-A;commitment;{sme};esif;ERDF;-34,56;2024-05-01;ITC4C;;EU-C\r\n"
+        f"EU-AMB;commitment;{sme};esif;ERDF;1,234;2024-02-01;ITC4C;;\r\n"
+    )
+    items = await upload(funding, csv)
+    assert [(i["index"], i["status"]) for i in items] == [
+        (2, "applied"),
+        (3, "applied"),
+        (4, "applied"),
+        (5, "rejected"),
+    ]
+    ambiguous = items[3]["problem"]
+    assert ambiguous["status"] == 422
+    assert ambiguous["errors"] == [
+        {
+            "loc": ["body", "row", 5, "amount"],
+            "msg": "'1,234' is ambiguous: a decimal or a thousands separator before three digits",
+        }
+    ]
+    rows = await query(stack, "SELECT external_id, amount FROM ledger_entries ORDER BY seq")
+    assert [(r["external_id"], str(r["amount"])) for r in rows] == [
+        ("EU-C", "1234.56"),
+        ("EU-P", "1000.50"),
+        ("EU-A", "-34.56"),
+    ]
+
+
+async def test_tab_and_pipe_delimited_uploads_are_read_and_a_wide_row_is_refused_alone(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    header = ["external_id", "kind", "beneficiary_id", "source", "fund", "amount", "date"]
+    for delimiter, external_id in (("\t", "TAB-1"), ("|", "PIPE-1")):
+        cells = [external_id, "commitment", str(sme), "esif", "ERDF", "12.500,00", "2024-02-01"]
+        csv = (
+            delimiter.join([*header, "region_nuts"])
+            + "\n"
+            + delimiter.join([*cells, "ITC4C"])
+            + "\n"
+        )
+        (item,) = await upload(funding, csv)
+        assert item["status"] == "applied", item
+    # A ","-delimited file with an unquoted decimal comma: the row is too wide, and says so.
+    wide = (
+        "external_id,kind,beneficiary_id,source,fund,amount,date,region_nuts\n"
+        f"W-1,commitment,{sme},esif,ERDF,1234,56,2024-02-01,ITC4C\n"
+        f'W-2,commitment,{sme},esif,ERDF,"1234,56",2024-02-01,ITC4C\n'
+    )
+    refused, quoted = await upload(funding, wide)
+    assert refused["status"] == "rejected"
+    assert refused["problem"]["errors"][0]["loc"] == ["body", "row", 2]
+    assert "9 cells where the header has 8 columns" in refused["problem"]["detail"]
+    assert quoted["status"] == "applied"
+    rows = await query(stack, "SELECT external_id, amount FROM ledger_entries ORDER BY seq")
+    assert [(r["external_id"], str(r["amount"])) for r in rows] == [
+        ("TAB-1", "12500.00"),
+        ("PIPE-1", "12500.00"),
+        ("W-2", "1234.56"),
+    ]
+
+
+def in_days(days: int) -> str:
+    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+
+
+async def test_an_implausible_date_is_refused_for_its_item_naming_the_field(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    body = await post(
+        funding,
+        [
+            commitment("TYPO-FUTURE", sme, date="2204-01-01", is_de_minimis=True),
+            commitment("TYPO-PAST", sme, date="2013-12-31"),
+            commitment("NEXT-YEAR", sme, date=in_days(400)),
+            commitment("FIRST-DAY", sme, date="2014-01-01"),
+            commitment("SOON", sme, date=in_days(300)),
+        ],
+    )
+    by_id = {item["external_id"]: item for item in body["items"]}
+    assert (body["applied"], body["rejected"]) == (2, 3)
+    for index, external_id in enumerate(("TYPO-FUTURE", "TYPO-PAST", "NEXT-YEAR")):
+        problem = by_id[external_id]["problem"]
+        assert problem["status"] == 422
+        (error,) = problem["errors"]
+        assert error["loc"] == ["body", "items", index, "date"]
+    assert "more than one year after today" in by_id["TYPO-FUTURE"]["problem"]["detail"]
+    assert "before 2014-01-01" in by_id["TYPO-PAST"]["problem"]["detail"]
+    rows = await query(stack, "SELECT external_id FROM ledger_entries ORDER BY seq")
+    assert [r["external_id"] for r in rows] == ["FIRST-DAY", "SOON"]
+
+    csv = (
+        "external_id,kind,beneficiary_id,source,fund,amount,date,region_nuts\n"
+        f"CSV-TYPO,commitment,{sme},esif,ERDF,5000.00,2204-01-01,ITC4C\n"
+    )
+    (row,) = await upload(funding, csv)
+    assert row["status"] == "rejected"
+    assert row["problem"]["errors"][0]["loc"] == ["body", "row", 2, "date"]
+    assert await entry_count(stack) == 2
+
+
+async def test_the_value_chain_batch_refuses_an_implausible_date_too(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    chain = uuid.uuid4()
+    await announce_chain(stack, chain)
+    url = f"/v1/value-chains/{chain}/ledger-entries:batch"
+    items = [chain_item("VC-TYPO", date="2204-01-01"), chain_item("VC-OK")]
+    deadline = time.monotonic() + 20
+    while (
+        response := await funding.post(url, json={"items": items}, headers=auth())
+    ).status_code == 404:
+        assert time.monotonic() < deadline, "the value-chain event never arrived"
+        await asyncio.sleep(0.1)
+    assert response.status_code == 200, response.text
+    typo, fine = response.json()["items"]
+    assert typo["status"] == "rejected"
+    assert typo["problem"]["errors"][0]["loc"] == ["body", "items", 0, "date"]
+    assert fine["status"] == "applied"
+    assert await entry_count(stack) == 1
+
+
+async def test_a_kafka_message_with_a_bad_item_applies_the_others_and_refuses_that_one(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    items: list[Any] = [
+        commitment("K-GOOD-1", sme),
+        "K-NOT-AN-OBJECT",
+        42,
+        commitment("K-TYPO", sme, date="2204-01-01"),
+        commitment("K-GOOD-2", sme),
+    ]
+    # Sent as a producer that ignores the contract would: items that are not objects.
+    event = build_event(
+        AuthorityEventsSubmittedV1(authority="lombardia", items=[commitment("X", sme)]),
+        subject="lombardia",
+    )
+    message = event.model_copy(update={"data": {"authority": "lombardia", "items": items}})
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
+    await producer.start()
+    try:
+        topic = f"{stack.topic_prefix}{FUNDING_AUTHORITY_INBOUND}"
+        await producer.send_and_wait(topic, value=message.to_bytes(), key=b"lombardia")
+    finally:
+        await producer.stop()
+
+    async def refusals() -> list[dict[str, Any]]:
+        rows = await query(
+            stack,
+            "SELECT payload FROM outbox WHERE event_type = $1 ORDER BY id",
+            "eu.synergia.funding.authority-item.rejected.v1",
+        )
+        return [json.loads(r["payload"])["data"] for r in rows]
+
+    async def settled() -> bool:
+        return len(await refusals()) == 3
+
+    await eventually(settled)
+    rows = await query(stack, "SELECT external_id FROM ledger_entries ORDER BY seq")
+    assert [r["external_id"] for r in rows] == ["K-GOOD-1", "K-GOOD-2"]
+    assert not await query(stack, "SELECT 1 FROM dead_letters")
+    refused = {r["external_id"]: r["reason"] for r in await refusals()}
+    assert refused["#1"] == "data.items.1: an item is an object of the item fields, not a string"
+    assert refused["#2"] == "data.items.2: an item is an object of the item fields, not a number"
+    assert "data.items.3.date: 2204-01-01 is more than one year after today" in refused["K-TYPO"]
+
+
+async def test_a_batch_item_that_is_not_an_object_is_refused_alone(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    body = await post(funding, ["oops", commitment("OBJ-1", uuid.uuid4())])  # type: ignore[list-item]
+    oops, fine = body["items"]
+    assert oops["problem"]["errors"] == [
+        {
+            "loc": ["body", "items", 0],
+            "msg": "an item is an object of the item fields, not a string",
+        }
+    ]
+    assert fine["status"] == "applied"
+    assert await entry_count(stack) == 1

@@ -517,6 +517,32 @@ async def test_a_file_that_is_not_the_planned_finances_is_refused_whole(
     assert (await import_csv(funding, header + rows)).json()["lines_created"] == 600
 
 
+async def test_a_spreadsheets_semicolons_and_decimal_commas_import_and_ambiguity_is_refused(
+    funding: httpx.AsyncClient,
+) -> None:
+    """The dialect the authority items' CSV shares (``csv_dialect``), through the import."""
+    content = (
+        b"MS;CCI;Title;Fund;Priority;TO;Category of region;EU Amount;National Amount;"
+        b"Total Amount;EU Co-financing\r\n"
+        b"IT;2014IT16RFOP012;POR Lombardia;ERDF;1;01;More developed;1.234.567,89;"
+        b"1 234 567,89;2.469.135,78;50,00\r\n"
+        b"IT;2014IT16RFOP012;POR Lombardia;ERDF;2;03;More developed;1,234;0;1,234;100\r\n"
+    )
+    response = await import_csv(funding, content)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["lines_loaded"], report["rejected"]) == (1, 1)
+    (ambiguous,) = report["rejections"]
+    assert ambiguous["line"] == 3
+    assert ambiguous["reason"].startswith(
+        "EU Amount '1,234' is ambiguous: a decimal or a thousands separator before three digits"
+    )
+    (programme,) = await list_all(funding, kind="esif_programme")
+    assert [(x["eu_amount"], x["national_amount"]) for x in programme["lines"]] == [
+        ("1234567.89", "1234567.89")
+    ]
+
+
 async def test_an_authority_imports_only_its_own_programmes(funding: httpx.AsyncClient) -> None:
     report = (await import_csv(funding, SAMPLE.read_bytes(), authority("IT"))).json()
     assert report["lines_loaded"] == 4

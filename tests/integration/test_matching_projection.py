@@ -8,11 +8,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from synergia_devstack.postgres import create_database, drop_database
-from synergia_matching.rebuild import PROJECTION_TABLES, rebuild_projections
+from synergia_matching.app import create_app as create_matching
+from synergia_matching.rebuild import RebuildRefused, rebuild_projections
 from synergia_matching.settings import MatchingSettings
 from synergia_shared.bus import create_producer
 from synergia_shared.db import create_engine, create_session_factory
@@ -20,9 +20,9 @@ from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
 from synergia_shared.events.topics import REGISTRY_ACTOR
 from synergia_shared.messaging.outbox import build_event
 
-from tests.support.stack import TEMPLATE_PREFIX, TestStack, auth, sqlalchemy_url
-
-MICRO = {"headcount": "6", "turnover": "900000", "balance_sheet": "700000"}
+from tests.support.actors import MICRO
+from tests.support.matching import dump
+from tests.support.stack import TEMPLATE_PREFIX, TestStack, auth, running_app, sqlalchemy_url
 
 
 async def actor(registry: httpx.AsyncClient, name: str, country: str, **fields: Any) -> str:
@@ -122,22 +122,6 @@ async def build_world(registry: httpx.AsyncClient) -> dict[str, str]:
     }
 
 
-async def dump(dsn: str) -> dict[str, list[dict[str, Any]]]:
-    """Every projection row, without the local bookkeeping time."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        tables: dict[str, list[dict[str, Any]]] = {}
-        for table in PROJECTION_TABLES:
-            keys = ", ".join(c.name for c in table.primary_key.columns)
-            rows = await conn.fetch(f"SELECT * FROM {table.name} ORDER BY {keys}")
-            tables[table.name] = [
-                {k: v for k, v in dict(row).items() if k != "updated_at"} for row in rows
-            ]
-        return tables
-    finally:
-        await conn.close()
-
-
 async def live_projection(stack: TestStack, ready: Any, timeout: float = 30.0) -> dict[str, Any]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -149,8 +133,15 @@ async def live_projection(stack: TestStack, ready: Any, timeout: float = 30.0) -
         await asyncio.sleep(0.1)
 
 
+def live_matching(stack: TestStack) -> Any:
+    """The matching app with its consumers; a rebuild runs once it has stopped (the
+    rebuild takes the consumer groups over and refuses while live consumers hold them)."""
+    settings = MatchingSettings(**stack.settings_kwargs("matching"))  # type: ignore[arg-type]
+    return running_app(create_matching(settings), "http://matching")
+
+
 async def test_projection_follows_the_registry_and_a_rebuild_equals_it(
-    stack: TestStack, registry: httpx.AsyncClient, matching: httpx.AsyncClient
+    stack: TestStack, registry: httpx.AsyncClient
 ) -> None:
     ids = await build_world(registry)
 
@@ -167,7 +158,8 @@ async def test_projection_follows_the_registry_and_a_rebuild_equals_it(
             and len(t["cluster_profiles"]) == 1
         )
 
-    live = await live_projection(stack, ready)
+    async with live_matching(stack):
+        live = await live_projection(stack, ready)
 
     # What matching needs to match, as the events told it.
     links = live["ownership_links"]
@@ -215,17 +207,17 @@ async def test_projection_follows_the_registry_and_a_rebuild_equals_it(
 
 
 async def test_a_rebuild_refuses_a_filled_projection_unless_reset(
-    stack: TestStack, registry: httpx.AsyncClient, matching: httpx.AsyncClient
+    stack: TestStack, registry: httpx.AsyncClient
 ) -> None:
     actor_id = await actor(registry, "Lone Actor GmbH", "DE")
-    await live_projection(stack, lambda t: len(t["actor_profiles"]) == 1)
+    async with live_matching(stack):
+        await live_projection(stack, lambda t: len(t["actor_profiles"]) == 1)
     settings = MatchingSettings(**stack.settings_kwargs("matching"))  # type: ignore[arg-type]
     engine = create_engine(settings)
     try:
         sessions = create_session_factory(engine)
-        with pytest.raises(SystemExit, match="not empty"):
+        with pytest.raises(RebuildRefused, match="not empty"):
             await rebuild_projections(sessions, settings, reset=False)
-        # Stopping the live consumers first is the operator's part; here the app is idle.
         report = await rebuild_projections(sessions, settings, reset=True)
     finally:
         await engine.dispose()

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from synergia_devstack.broker import EmbeddedBroker
 from synergia_devstack.ports import free_port
+from synergia_registry.settings import RegistrySettings
 from synergia_shared.bus import Bus, ensure_topics
 from synergia_shared.db import create_session_factory, unit_of_work
 from synergia_shared.events.envelope import CloudEvent
@@ -163,7 +164,8 @@ async def test_rows_wait_for_topics_a_restarted_broker_has_lost(
     engine: AsyncEngine, stack: TestStack, tmp_path: Path
 ) -> None:
     """The embedded in-memory broker forgets its topics on restart and acknowledges, then
-    drops, records sent to them; the relay must publish only once they exist again."""
+    drops, records sent to them; with the check on (RELAY_CHECK_TOPICS, as the dev and
+    test stacks set it) the relay publishes only once they exist again."""
     broker = EmbeddedBroker(port=free_port(), log_path=tmp_path / "broker.log")
     broker.start()
     bus = Bus(broker.bootstrap_servers, client_id="test")
@@ -174,6 +176,7 @@ async def test_rows_wait_for_topics_a_restarted_broker_has_lost(
             bus,
             database_url=stack.database_url("registry"),
             topic_prefix=stack.topic_prefix,
+            check_topics=True,
         )
         await write_events(engine, [uuid.uuid4()], per_aggregate=2)
         assert await relay.publish_pending() == 2  # the producer now has the topic's metadata
@@ -205,6 +208,41 @@ async def test_rows_wait_for_topics_a_restarted_broker_has_lost(
         finally:
             await consumer.stop()
         assert len(records) == 3, "the outage's events reached the recreated topic"
+    finally:
+        await bus.close()
+        broker.stop()
+
+
+async def test_without_the_topic_check_the_relay_asks_the_broker_nothing_before_sending(
+    engine: AsyncEngine, stack: TestStack, tmp_path: Path
+) -> None:
+    """Off (the default, for Kafka, which keeps its topics): no metadata round trip per
+    second, so on a broker that lost its topics the relay cannot tell, which is why the
+    dev and test stacks, on the embedded broker, turn it on."""
+    assert RegistrySettings(database_url=stack.database_url("registry")).relay_check_topics is False
+    on = RegistrySettings(**stack.settings_kwargs("registry"))  # type: ignore[arg-type]
+    assert on.relay_check_topics is True, "the test stack runs on the embedded broker"
+
+    broker = EmbeddedBroker(port=free_port(), log_path=tmp_path / "broker.log")
+    broker.start()
+    bus = Bus(broker.bootstrap_servers, client_id="test")
+    try:
+        await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
+        relay = OutboxRelay(
+            engine,
+            bus,
+            database_url=stack.database_url("registry"),
+            topic_prefix=stack.topic_prefix,
+        )
+        await write_events(engine, [uuid.uuid4()], per_aggregate=2)
+        assert await relay.publish_pending() == 2
+
+        await asyncio.sleep(1.1)  # a check would be due now
+        broker.stop()
+        broker.start()  # empty: no topics
+        await write_events(engine, [uuid.uuid4()], per_aggregate=3)
+        assert await relay.publish_pending() == 3, "sent without asking whether topics exist"
+        assert await unsent(engine) == 0
     finally:
         await bus.close()
         broker.stop()

@@ -3,17 +3,15 @@ matching from the events, searched over HTTP; scores explained and ranked fairly
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 import pytest
 from synergia_matching.partners import scoring
 
+from tests.support.actors import LARGE, projected, register
 from tests.support.stack import auth
 
-MICRO = {"headcount": "6", "turnover": "900000", "balance_sheet": "700000"}
-LARGE = {"headcount": "900", "turnover": "300000000", "balance_sheet": "250000000"}
 NEED = {
     "needs": {
         "text": "recycling of lithium batteries",
@@ -22,29 +20,6 @@ NEED = {
     "origin_country": "DE",
     "origin_nace_codes": ["H49.41"],
 }
-
-
-async def register(registry: httpx.AsyncClient, name: str, country: str, **fields: Any) -> str:
-    figures = fields.pop("figures", MICRO)
-    body = {
-        "legal_name": name,
-        "kind": fields.pop("kind", "sme"),
-        "country": country,
-        "financials": [{"year": y, **figures} for y in (2023, 2024)],
-        **fields,
-    }
-    response = await registry.post("/v1/actors", json=body, headers=auth())
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-async def projected(matching: httpx.AsyncClient, *actor_ids: str, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    for actor_id in actor_ids:
-        while (await matching.get(f"/v1/profiles/{actor_id}", headers=auth())).status_code != 200:
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{actor_id} never reached matching")
-            await asyncio.sleep(0.05)
 
 
 async def search(

@@ -14,24 +14,8 @@ import httpx
 import pytest
 from synergia_shared.http.pagination import encode_cursor
 
+from tests.support.actors import LARGE, register
 from tests.support.stack import TestStack, auth
-
-MICRO = {"headcount": "6", "turnover": "900000", "balance_sheet": "700000"}
-LARGE = {"headcount": "900", "turnover": "300000000", "balance_sheet": "250000000"}
-
-
-async def register(registry: httpx.AsyncClient, name: str, country: str, **fields: Any) -> str:
-    figures = fields.pop("figures", MICRO)
-    body = {
-        "legal_name": name,
-        "kind": fields.pop("kind", "sme"),
-        "country": country,
-        "financials": [{"year": y, **figures} for y in (2023, 2024)],
-        **fields,
-    }
-    response = await registry.post("/v1/actors", json=body, headers=auth())
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 def offer(title: str) -> list[dict[str, str]]:

@@ -6,58 +6,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
-from synergia_shared.events.registry import ValueChainParticipantV1, ValueChainUpdatedV1
-from synergia_shared.events.topics import REGISTRY_VALUE_CHAIN
-from synergia_shared.messaging.outbox import build_event
 
+from tests.support.funding import LEAD_CLUSTER, announce_chain
+from tests.support.funding import chain_item as item
 from tests.support.stack import TestStack, auth
-
-LEAD_CLUSTER = uuid.uuid4()
-SME = uuid.uuid4()
-
-
-def item(external_id: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "external_id": external_id,
-        "kind": "commitment",
-        "beneficiary_id": str(SME),
-        "source": "h2020",
-        "instrument_id": "824060",
-        "amount": "50000.00",
-        "date": "2024-05-01",
-        "region_nuts": "DE212",
-        **fields,
-    }
-
-
-async def announce_chain(stack: TestStack, chain: uuid.UUID) -> None:
-    """The registry's event for a chain led by LEAD_CLUSTER, as the registry sends it."""
-    event = build_event(
-        ValueChainUpdatedV1(
-            value_chain_id=chain,
-            title="Battery recycling across the Alps",
-            lead_actor_ids=[LEAD_CLUSTER],
-            participants=[ValueChainParticipantV1(actor_id=SME, role="partner")],
-            status="running",
-            version=3,
-            changed_at=datetime.now(UTC),
-        ),
-        subject=str(chain),
-        sequence=3,
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            f"{stack.topic_prefix}{REGISTRY_VALUE_CHAIN}", event.to_bytes(), key=str(chain).encode()
-        )
-    finally:
-        await producer.stop()
 
 
 async def post(

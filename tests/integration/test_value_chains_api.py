@@ -13,6 +13,7 @@ from sqlalchemy import event
 from synergia_registry.app import create_app
 from synergia_registry.settings import RegistrySettings
 
+from tests.support.actors import MICRO
 from tests.support.stack import TestStack, auth, running_app
 
 VC = "/v1/value-chains"
@@ -33,7 +34,6 @@ def manager(actor_id: str) -> dict[str, str]:
 
 # SME figures for one accounting year; two years so the category is settled (2003/361/EC
 # Annex Art. 4(2)).
-MICRO = {"headcount": "6", "turnover": "900000", "balance_sheet": "700000"}
 SMALL = {"headcount": "35", "turnover": "6000000", "balance_sheet": "5000000"}
 
 

@@ -71,6 +71,8 @@ class TestStack:
             f"{prefix}_CONSUMER_FETCH_MAX_WAIT_MS": "20",
             f"{prefix}_CONSUMER_BACKOFF_INITIAL_SECONDS": "0.05",
             f"{prefix}_CONSUMER_BACKOFF_MAX_SECONDS": "0.5",
+            # The embedded broker forgets its topics when a drill restarts it.
+            f"{prefix}_RELAY_CHECK_TOPICS": "true",
             **extra,
         }
 

@@ -104,5 +104,8 @@ def service_env(service: str, servers: Servers, port: int, **extra: str) -> dict
         f"{prefix}_PORT": str(port),
         # Tansu holds a fetch for the whole wait even when records arrive; Kafka does not.
         f"{prefix}_CONSUMER_FETCH_MAX_WAIT_MS": "20",
+        # The embedded broker keeps its topics in memory only; a Kafka given in the
+        # environment keeps them, and needs no check.
+        f"{prefix}_RELAY_CHECK_TOPICS": "true" if servers.broker is not None else "false",
         **extra,
     }

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from synergia_shared.bus import Bus
-from synergia_shared.db import create_engine, create_session_factory
+from synergia_shared.db import SessionFactory, create_engine, create_session_factory, read_only
 from synergia_shared.http import admin, health
 from synergia_shared.http.auth import Authenticator, document_credentials
 from synergia_shared.http.middleware import CorrelationAndMetricsMiddleware
@@ -26,6 +28,29 @@ from synergia_shared.settings import ServiceSettings
 logger = logging.getLogger(__name__)
 
 
+class BackgroundTask(Protocol):
+    """A service's own long-running work besides the relay and the consumers (a sweep):
+    started once the database and the bus are set up, stopped before they close."""
+
+    def start(self) -> None: ...
+
+    async def stop(self, timeout: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConsumerHold:
+    """A reason the service must not consume, nor be ready, yet: ``check`` says why, or
+    ``None`` once it may (a projection being rebuilt from the topics, say). Checked at
+    startup and every ``interval`` seconds; the consumers start the first time it clears,
+    and readiness follows it as long as the service runs (a replica without consumers
+    must not take traffic either). ``/readyz`` shows it as ``checks[name]``."""
+
+    name: str
+    check: Callable[[AsyncSession], Awaitable[str | None]]
+    interval: float = 5.0
+    clear: str = "ok"
+
+
 @dataclass
 class ServiceDefinition:
     settings: ServiceSettings
@@ -35,6 +60,59 @@ class ServiceDefinition:
     consumers: Sequence[InboxConsumer] = ()
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
     version: str = "0.1.0"
+    background: Sequence[Callable[[FastAPI], BackgroundTask | None]] = ()
+    hold: ConsumerHold | None = None
+
+
+class _Hold:
+    """Runs a :class:`ConsumerHold`: holds the runners until it clears, keeps its reason."""
+
+    def __init__(
+        self,
+        hold: ConsumerHold,
+        sessions: SessionFactory,
+        runners: Sequence[ConsumerRunner],
+    ) -> None:
+        self.hold = hold
+        self.reason: str | None = "not checked yet"
+        self._sessions = sessions
+        self._runners = runners
+        self._started = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def check(self) -> None:
+        try:
+            async with read_only(self._sessions) as session:
+                reason = await self.hold.check(session)
+        except Exception as exc:  # the database is away: stay held, the next round retries
+            logger.warning("cannot check %s yet: %r", self.hold.name, exc)
+            return
+        if reason != self.reason:
+            logger.log(
+                logging.WARNING if reason else logging.INFO,
+                "%s: %s",
+                self.hold.name,
+                reason or self.hold.clear,
+            )
+        self.reason = reason
+        if reason is None and not self._started:
+            self._started = True
+            for runner in self._runners:
+                await runner.start()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"hold-{self.hold.name}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.hold.interval)
+            await self.check()
 
 
 class _GcTuning:
@@ -105,11 +183,12 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 topic_prefix=settings.kafka_topic_prefix,
                 batch_size=settings.relay_batch_size,
                 poll_interval=settings.relay_poll_interval_seconds,
+                check_topics=settings.relay_check_topics,
             )
             await app.state.relay.start()
         if settings.consumers_enabled:
-            for consumer in definition.consumers:
-                runner = ConsumerRunner(
+            app.state.consumer_runners = [
+                ConsumerRunner(
                     consumer,
                     app.state.sessions,
                     bus,
@@ -122,19 +201,36 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                     heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
                     metadata_max_age_ms=settings.consumer_metadata_max_age_ms,
                 )
+                for consumer in definition.consumers
+            ]
+        app.state.hold = None
+        if definition.hold is None:
+            for runner in app.state.consumer_runners:
                 await runner.start()
-                app.state.consumer_runners.append(runner)
+        else:
+            # Listed before they run, so /readyz reports them stopped while held.
+            app.state.hold = _Hold(definition.hold, app.state.sessions, app.state.consumer_runners)
+            await app.state.hold.check()
+            app.state.hold.start()
+        app.state.background = [
+            task for make in definition.background if (task := make(app)) is not None
+        ]
+        for task in app.state.background:
+            task.start()
         logger.info("%s started", settings.service_name)
         gc_tuned = _gc_tuning.start(settings)
         try:
             yield
         finally:
             _gc_tuning.stop(gc_tuned)
-            # Consumers finish the event in hand and commit (all at once: each may be
-            # waiting on the broker); the relay flushes what the last requests
-            # committed; then the connections close.
+            if app.state.hold is not None:
+                await app.state.hold.stop()
+            # Background tasks and consumers finish the work in hand and commit (all at
+            # once: each may be waiting on the broker or the database); the relay
+            # flushes what the last requests committed; then the connections close.
             await asyncio.gather(
-                *(r.stop(settings.drain_timeout_seconds) for r in app.state.consumer_runners)
+                *(t.stop(settings.drain_timeout_seconds) for t in app.state.background),
+                *(r.stop(settings.drain_timeout_seconds) for r in app.state.consumer_runners),
             )
             if app.state.relay is not None:
                 await app.state.relay.stop(settings.drain_timeout_seconds)

@@ -66,6 +66,14 @@ class ServiceSettings(BaseSettings):
     relay_enabled: bool = True
     relay_batch_size: int = 500
     relay_poll_interval_seconds: float = 1.0
+    relay_check_topics: bool = Field(
+        default=False,
+        description="Before publishing, check (at most once a second) that the broker "
+        "still has the outbox's topics, and keep the rows waiting if not. Only for a "
+        "broker that can lose its topics while the service runs: the embedded in-memory "
+        "one of the dev and test stacks, which forgets them on restart and then "
+        "acknowledges and drops what is sent to them. Kafka keeps its topics; leave off.",
+    )
     consumers_enabled: bool = True
     consumer_max_attempts: int = 5
     consumer_backoff_initial_seconds: float = 0.2

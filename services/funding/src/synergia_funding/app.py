@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 from synergia_shared.app import ServiceDefinition, create_service_app
 
@@ -9,6 +11,7 @@ from synergia_funding.authority.router import document_batch_schema
 from synergia_funding.authority.router import router as authority_router
 from synergia_funding.beneficiaries.router import router as beneficiaries_router
 from synergia_funding.consumers import all_consumers
+from synergia_funding.ledger.expiry import ParkedExpiry
 from synergia_funding.reference.router import router as reference_router
 from synergia_funding.reports.router import router as reports_router
 from synergia_funding.settings import FundingSettings
@@ -32,6 +35,7 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
                 reports_router,
             ],
             consumers=all_consumers(settings),
+            background=[_parked_expiry],
             openapi_tags=[
                 {"name": "beneficiaries", "description": "Funding beneficiaries."},
                 {
@@ -60,3 +64,16 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
     )
     document_batch_schema(app)
     return app
+
+
+def _parked_expiry(app: FastAPI) -> ParkedExpiry | None:
+    """The sweep that refuses parked items whose prerequisite never came."""
+    settings: FundingSettings = app.state.settings
+    if not settings.parked_expiry_enabled:
+        return None
+    return ParkedExpiry(
+        app.state.sessions,
+        max_age=timedelta(days=settings.parked_expiry_days),
+        interval=settings.parked_expiry_interval_seconds,
+        batch_size=settings.parked_expiry_batch_size,
+    )

@@ -91,8 +91,10 @@ class RuleViolationFlaggedV1(EventData):
 
 class AuthorityItemRejectedV1(EventData):
     """An item a sender pushed that is not recorded, where no answer can say so: refused
-    on arrival from Kafka, or parked (its prerequisite had not arrived) and refused once
-    the prerequisite arrived and it broke a rule. Keyed by the sender."""
+    on arrival from Kafka; or parked (its prerequisite had not arrived) and refused once
+    the prerequisite arrived and it broke a rule, or once it had waited too long for it
+    (rule ``prerequisite_expired``: sent again, it is decided afresh). Keyed by the
+    sender."""
 
     external_system: str
     external_id: str

@@ -59,9 +59,14 @@ async def readyz(request: Request) -> JSONResponse:
             for runner in state.consumer_runners
         },
     }
+    hold = getattr(state, "hold", None)
+    held = hold.reason if hold is not None else None
+    if hold is not None:
+        checks[hold.hold.name] = held or hold.hold.clear
     ready = (
         database_ok
         and broker_ok
+        and held is None
         and checks["relay"] == "running"
         and all(v == "running" for v in checks["consumers"].values())
     )

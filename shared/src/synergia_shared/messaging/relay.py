@@ -53,6 +53,7 @@ class OutboxRelay:
         topic_prefix: str = "",
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        check_topics: bool = False,
     ) -> None:
         self._engine = engine
         self._bus = bus
@@ -65,8 +66,10 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._backlog_measured_at = 0.0
-        # Publish only to topics the broker reports, checked on fresh metadata after a
-        # failure and whenever the last check is older than a second (see _check_topics).
+        # With check_topics (a broker that can lose its topics: the embedded dev one),
+        # publish only to topics the broker reports, checked on fresh metadata after a
+        # failure and whenever the last check is older than a second (_ensure_topics_exist).
+        self._check_topics = check_topics
         self._check_topics_first = True
         self._topics_checked_at = 0.0
         self.status = RelayStatus()
@@ -169,8 +172,10 @@ class OutboxRelay:
     async def _publish(self, rows: Sequence[Any]) -> list[int]:
         producer = await self._bus.producer()
         try:
-            if self._check_topics_first or time.monotonic() - self._topics_checked_at > 1.0:
-                await self._check_topics(producer, {row.topic for row in rows})
+            if self._check_topics and (
+                self._check_topics_first or time.monotonic() - self._topics_checked_at > 1.0
+            ):
+                await self._ensure_topics_exist(producer, {row.topic for row in rows})
                 self._check_topics_first = False
                 self._topics_checked_at = time.monotonic()
             futures = [
@@ -203,8 +208,9 @@ class OutboxRelay:
                 raise first_error
         return sent
 
-    async def _check_topics(self, producer: AIOKafkaProducer, topics: set[str]) -> None:
-        """Refuse to publish to a topic the broker does not report.
+    async def _ensure_topics_exist(self, producer: AIOKafkaProducer, topics: set[str]) -> None:
+        """Refuse to publish to a topic the broker does not report (``check_topics``,
+        the ``RELAY_CHECK_TOPICS`` setting: dev and test stacks on the embedded broker).
 
         The producer keeps the metadata it had before an outage, and retries a send until
         the broker is back. A broker that lost its topics (the embedded in-memory one,

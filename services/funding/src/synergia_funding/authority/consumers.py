@@ -6,13 +6,20 @@ gives its region, as for the same client over HTTP, and so the same exactly-once
 in the inbox. There is no one to answer, so every refused item is announced on
 ``funding.ledger`` (``authority-item.rejected``); an unknown authority is a poison message
 (to the DLQ, with the reason).
+
+The message is read leniently (:class:`Submission`): the contract says items are objects,
+but an item that is a string or a number is one bad item, refused alone like any other,
+not a reason to park the whole message with its valid items.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from pydantic import Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.events.base import EventData
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
@@ -41,12 +48,34 @@ def authorities(settings: FundingSettings) -> dict[str, intake.Authority]:
     return known
 
 
+class Submission(AuthorityEventsSubmittedV1):
+    """The contract's message with its items left unchecked: :func:`intake.submit`
+    validates each on its own. The committed schema is unchanged, so producers are still
+    told to send objects; this reader only tolerates a producer's mistake per item."""
+
+    items: list[Any] = Field(min_length=1)  # wider than the contract on purpose
+
+
+class AuthorityInboundConsumer(InboxConsumer):
+    """The inbox consumer of the topic, reading its messages as :class:`Submission`."""
+
+    def decode(self, raw: bytes) -> tuple[CloudEvent, EventData] | None:
+        try:
+            event = CloudEvent.from_bytes(raw)
+        except ValidationError as exc:
+            raise PoisonEvent(f"not a CloudEvent: {exc}") from exc
+        if event.type not in self.handlers:
+            return None
+        try:
+            return event, Submission.model_validate(event.data)
+        except ValidationError as exc:
+            raise PoisonEvent(f"invalid data for {event.type}: {exc}") from exc
+
+
 def authority_inbound(settings: FundingSettings) -> InboxConsumer:
     known = authorities(settings)
 
-    async def on_submitted(
-        session: AsyncSession, event: CloudEvent, data: AuthorityEventsSubmittedV1
-    ) -> None:
+    async def on_submitted(session: AsyncSession, event: CloudEvent, data: Submission) -> None:
         authority = known.get(data.authority)
         if authority is None:
             raise PoisonEvent(f"unknown authority {data.authority!r}: not a configured API key")
@@ -67,7 +96,7 @@ def authority_inbound(settings: FundingSettings) -> InboxConsumer:
         )
 
     handlers: dict[str, Handler] = {SUBMITTED: on_submitted}
-    return InboxConsumer(
+    return AuthorityInboundConsumer(
         name="funding.authority-inbound", topics=[FUNDING_AUTHORITY_INBOUND], handlers=handlers
     )
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.problems import TYPE_BASE, errors_detail, field_errors
 
 from synergia_funding.authority.schemas import (
+    SPREADSHEET_CELLS,
     AuthorityEventIn,
     BatchResult,
     ItemProblem,
@@ -64,6 +65,29 @@ def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> I
 
 def _validation(index: int, exc: ValidationError, loc_root: Sequence[str | int]) -> ItemProblem:
     errors = field_errors(exc.errors(), [*loc_root, index])
+    return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
+
+
+@dataclass(frozen=True)
+class UnreadableItem:
+    """What a channel could not read into item fields (a CSV row with more cells than
+    its header has columns), and why: refused alone, like any invalid item."""
+
+    reason: str
+
+
+_JSON_TYPES = ((bool, "a boolean"), (int | float, "a number"), (str, "a string"), (list, "a list"))
+
+
+def _unreadable(raw: Any) -> str:
+    if isinstance(raw, UnreadableItem):
+        return raw.reason
+    what = "null" if raw is None else next((n for t, n in _JSON_TYPES if isinstance(raw, t)), "")
+    return f"an item is an object of the item fields, not {what or type(raw).__name__}"
+
+
+def _whole_item_invalid(index: int, msg: str, loc_root: Sequence[str | int]) -> ItemProblem:
+    errors = [{"loc": [*loc_root, index], "msg": msg}]
     return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
 
 
@@ -127,9 +151,12 @@ def _result(
             "is a new item that reverses or adjusts it",
         )
     elif decision.stored_problem is not None:
-        result.problem = _problem(
-            422, "rule-violation", "Rule violation", str(decision.stored_problem["reason"])
+        type_, title = (
+            ("prerequisite-expired", "Prerequisite never arrived")
+            if ledger.expired(decision.stored_problem)
+            else ("rule-violation", "Rule violation")
         )
+        result.problem = _problem(422, type_, title, str(decision.stored_problem["reason"]))
     elif decision.errors:
         result.problem = _problem(
             422,
@@ -148,17 +175,30 @@ async def submit(
     *,
     loc_root: Sequence[str | int] = ("body", "items"),
     first_index: int = 0,
+    spreadsheet_cells: bool = False,
 ) -> BatchResult:
-    """Validate, check and record a batch in the caller's transaction."""
+    """Validate, check and record a batch in the caller's transaction.
+
+    ``spreadsheet_cells``: the items are CSV rows, whose amounts are read as spreadsheets
+    write them (:data:`~.schemas.SPREADSHEET_CELLS`)."""
     results: dict[int, ItemResult] = {}
     accepted: list[tuple[int, Entry]] = []
     names: dict[uuid.UUID, str] = {}
+    context = {SPREADSHEET_CELLS: spreadsheet_cells}
     for offset, raw in enumerate(raw_items):
         index = first_index + offset
+        if not isinstance(raw, dict):  # a CSV row too wide, a string or number on Kafka
+            results[index] = ItemResult(
+                index=index,
+                external_id=None,
+                status="rejected",
+                problem=_whole_item_invalid(index, _unreadable(raw), loc_root),
+            )
+            continue
         try:
-            item = _ITEM.validate_python(raw)
+            item = _ITEM.validate_python(raw, context=context)
         except ValidationError as exc:
-            external_id = raw.get("external_id") if isinstance(raw, dict) else None
+            external_id = raw.get("external_id")
             results[index] = ItemResult(
                 index=index,
                 external_id=external_id if isinstance(external_id, str) else None,

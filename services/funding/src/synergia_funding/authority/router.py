@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import Principal, Role, require
 from synergia_shared.http.problems import (
@@ -15,7 +16,8 @@ from synergia_shared.http.problems import (
     invalid_field,
 )
 
-from synergia_funding.authority import csv_items, intake
+from synergia_funding.authority import csv_items, intake, parked
+from synergia_funding.authority.parked_schemas import ListedStatus, ParkedItemPage
 from synergia_funding.authority.schemas import (
     MAX_BATCH_ITEMS,
     AuthorityBatchIn,
@@ -104,9 +106,15 @@ async def submitAuthorityEvents(request: Request, principal: Writer) -> BatchRes
     "/v1/authority-events:csv",
     operation_id="uploadAuthorityEvents",
     summary="Upload the same items as CSV",
-    description="A `text/csv` body whose header names the item fields (those of "
-    "`AuthorityEventIn`; empty cells are absent values). An item's `index` is its row "
-    f"number, the header being row 1; at most {MAX_BATCH_ITEMS} rows. {_RESULTS}",
+    description="A `text/csv` body (UTF-8) whose header names the item fields (those of "
+    "`AuthorityEventIn`; empty cells are absent values). The delimiter is `,`, `;`, tab "
+    "or `|`, whichever splits the header into the most field names. Amounts are read as "
+    "spreadsheets write them, with a decimal point or comma and unambiguous thousands "
+    "separators (`1234.56`, `1234,56`, `1.234,56`, `1 234,56`, `1,234.56`); one "
+    "separator before exactly three digits (`1,234`, `100.000`) is ambiguous and refused "
+    "for the row. An item's `index` is its row number, the header being row 1, and a "
+    "problem's `loc` is `body.row.<row>.<column>`; at most "
+    f"{MAX_BATCH_ITEMS} rows. {_RESULTS}",
     response_model=BatchResult,
     openapi_extra={
         "requestBody": {
@@ -124,6 +132,7 @@ async def uploadAuthorityEvents(request: Request, principal: Writer) -> BatchRes
             rows,
             loc_root=("body", "row"),
             first_index=csv_items.FIRST_ROW,
+            spreadsheet_cells=True,
         )
 
 
@@ -150,6 +159,48 @@ async def getAuthorityEvent(request: Request, external_id: str, principal: Write
             f"{authority.system} has no recorded or parked item {external_id!r}",
         )
     return result
+
+
+@router.get(
+    "/v1/authority-events",
+    operation_id="listAuthorityEvents",
+    summary="The caller's items still waiting for their prerequisite",
+    description="Parked items (`status=parked`, required), oldest first, a page at a time: "
+    "pass `next_cursor` back as `cursor`. Each says what it waits for, by the sender's "
+    "own ids, and when it expires: an item whose prerequisite has not arrived by "
+    "`expires_at` is rejected (`GET /v1/authority-events/{external_id}` then gives the "
+    "reason; `authority-item.rejected` is announced). An authority or API key sees its "
+    "own sender's items; an administrator sees every sender's, or one with `sender`.",
+    response_model=ParkedItemPage,
+)
+async def listAuthorityEvents(
+    request: Request,
+    principal: Writer,
+    status: Annotated[ListedStatus, Query(description="Only `parked` for now")],
+    sender: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="Administrators: only this sender's items (`api-key:<name>`, "
+            "`authority:<NUTS>`, `value-chain:<id>`…). Others may give only their own.",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the page before")] = None,
+) -> ParkedItemPage:
+    visible = parked.visible_sender(
+        authority_of(principal).system, admin=Role.ADMIN in principal.roles, requested=sender
+    )
+    settings = request.app.state.settings
+    async with read_only(request.app.state.sessions) as session:
+        return await parked.list_parked(
+            session,
+            sender=visible,
+            max_age=timedelta(days=settings.parked_expiry_days),
+            limit=limit,
+            cursor=cursor,
+        )
 
 
 def document_batch_schema(app: FastAPI) -> None:

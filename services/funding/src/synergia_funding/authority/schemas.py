@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from synergia_funding.csv_dialect import InvalidValue, parse_amount
 from synergia_funding.ledger.model import (
     EntryKind,
     EsifFund,
@@ -21,12 +32,34 @@ from synergia_funding.ledger.model import (
     PrivateTiming,
     Source,
 )
+from synergia_funding.ledger.rules import EARLIEST_ENTRY_DATE, implausible_date
 from synergia_funding.reference.schemas import MemberState, NutsCode
 
 MAX_BATCH_ITEMS = 1000
+
+SPREADSHEET_CELLS = "spreadsheet_cells"
+"""Validation context key: the item's values are CSV cells as a spreadsheet writes them,
+so an amount may have a decimal comma and thousands separators
+(:func:`synergia_funding.csv_dialect.parse_amount`, the ESIF import's rule). JSON and
+Kafka items keep plain decimals: a machine client has no locale to guess."""
+
+
+def _spreadsheet_amount(value: Any, info: ValidationInfo) -> Any:
+    context = info.context
+    if not (isinstance(value, str) and isinstance(context, Mapping)):
+        return value
+    if not context.get(SPREADSHEET_CELLS):
+        return value
+    try:
+        return parse_amount(value, signed=True)
+    except InvalidValue as exc:
+        raise PydanticCustomError("amount_text", "{reason}", {"reason": str(exc)}) from None
+
+
 ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")]
 Amount = Annotated[
     Decimal,
+    BeforeValidator(_spreadsheet_amount),
     Field(
         max_digits=14,
         decimal_places=2,
@@ -84,7 +117,11 @@ class AuthorityEventIn(BaseModel):
     )
     amount: Amount
     finance_type: FinanceType = FinanceType.GRANT
-    date: dt.date = Field(description="Commitment: the date the legal right to the aid arises")
+    date: dt.date = Field(
+        description="Commitment: the date the legal right to the aid arises. From "
+        f"{EARLIEST_ENTRY_DATE.isoformat()} (nothing tracked here predates it) to one year "
+        "after today (UTC); a date outside is refused for the item as a typo"
+    )
     region_nuts: NutsCode = Field(description="Where the operation is (NUTS 2021 or 2024)")
     member_state: MemberState | None = Field(
         default=None, description="Defaults to the region's country"
@@ -104,6 +141,14 @@ class AuthorityEventIn(BaseModel):
         default=None, description="Gross grant equivalent of de minimis aid, if not the amount"
     )
     private_timing: PrivateTiming | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _plausible_date(cls, day: dt.date) -> dt.date:
+        problem = implausible_date(day, today=dt.datetime.now(dt.UTC).date())
+        if problem is not None:
+            raise PydanticCustomError("implausible_date", "{reason}", {"reason": problem})
+        return day
 
     @model_validator(mode="after")
     def _state_of_region(self) -> AuthorityEventIn:

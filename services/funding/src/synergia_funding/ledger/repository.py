@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, text, update
+from sqlalchemy import case, delete, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -28,6 +29,9 @@ LOCK_CLASS = 0x46554E44
 
 _ENTRY_COLUMNS = [ledger_entries.c[name] for name in codec.ENTRY_FIELDS]
 _UPSERT_PARKED = pg_insert(parked_entries)
+# A row refused earlier (by a rule or by expiry) and parked again by a new copy of the
+# item starts afresh: its clock (expiry counts from ``parked_at``) and what it refers to.
+_WAS_REFUSED = parked_entries.c.state == "rejected"
 _PARK = _UPSERT_PARKED.on_conflict_do_update(
     index_elements=[parked_entries.c.entry_id],
     set_={
@@ -35,7 +39,11 @@ _PARK = _UPSERT_PARKED.on_conflict_do_update(
             name: _UPSERT_PARKED.excluded[name]
             for name in ("entry", "waiting_for", "reason", "state", "problem")
         },
-        "refers_to": parked_entries.c.refers_to.op("||")(_UPSERT_PARKED.excluded.refers_to),
+        "refers_to": case(
+            (_WAS_REFUSED, _UPSERT_PARKED.excluded.refers_to),
+            else_=parked_entries.c.refers_to.op("||")(_UPSERT_PARKED.excluded.refers_to),
+        ),
+        "parked_at": case((_WAS_REFUSED, func.now()), else_=parked_entries.c.parked_at),
     },
 )
 
@@ -259,6 +267,52 @@ async def reject_parked(
             .where(parked_entries.c.entry_id == entry_id)
             .values(state="rejected", problem=problem, waiting_for=[])
         )
+
+
+_WAITING_COLUMNS = (
+    parked_entries.c.entry_id,
+    parked_entries.c.external_system,
+    parked_entries.c.external_id,
+    parked_entries.c.entry["kind"].astext.label("kind"),
+    parked_entries.c.waiting_for,
+    parked_entries.c.refers_to,
+    parked_entries.c.parked_at,
+)
+# Oldest first; the key of keyset pagination and of the expiry sweep (migration 0007).
+_WAITING_ORDER = (parked_entries.c.parked_at, parked_entries.c.entry_id)
+
+
+async def waiting_page(
+    session: AsyncSession,
+    *,
+    sender: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Any]:
+    """Entries still waiting, oldest first: one sender's (``None``: everyone's), after
+    the (parked_at, entry_id) key ``after``."""
+    query = select(*_WAITING_COLUMNS).where(parked_entries.c.state == "waiting")
+    if sender is not None:
+        query = query.where(parked_entries.c.external_system == sender)
+    if after is not None:
+        query = query.where(tuple_(*_WAITING_ORDER) > tuple_(*after))
+    rows = await session.execute(query.order_by(*_WAITING_ORDER).limit(limit))
+    return list(rows)
+
+
+async def claim_expired(session: AsyncSession, parked_before: datetime, limit: int) -> list[Any]:
+    """Up to ``limit`` entries waiting since before ``parked_before``, oldest first, locked
+    until commit. Rows another transaction holds are skipped: another replica's sweep has
+    them, or a writer is releasing them (it applies or refuses them itself; a writer that
+    comes second waits, and then no longer finds them waiting)."""
+    rows = await session.execute(
+        select(*_WAITING_COLUMNS)
+        .where(parked_entries.c.state == "waiting", parked_entries.c.parked_at < parked_before)
+        .order_by(*_WAITING_ORDER)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows)
 
 
 # --- Net amounts per original (the reports' read model) -----------------------------------

@@ -30,6 +30,10 @@ from synergia_funding.ledger.rules import FstpCaps, RuleContext, undertaking_ids
 from synergia_funding.reference import repository as reference_repository
 
 AGGREGATE = "beneficiary"  # events of one beneficiary keep their order
+# The rule named in the refusal of a parked item whose prerequisite did not arrive in time
+# (``ledger.expiry``). Such a refusal is about time, not content: sent again, the item is
+# decided afresh, where one refused by a rule gets its refusal again.
+EXPIRED_RULE = "prerequisite_expired"
 _RECORDED: dict[EntryKind, type[LedgerEntryV1]] = {
     EntryKind.COMMITMENT: CommitmentRecordedV1,
     EntryKind.COST_ITEM: CostItemRecordedV1,
@@ -43,6 +47,12 @@ def parked_reason(entry: Entry, waiting_for: Sequence[uuid.UUID]) -> str:
         + ", ".join(f"entry {w}" for w in waiting_for)
         + ": it is applied when that arrives"
     )
+
+
+def expired(problem: Mapping[str, Any] | None) -> bool:
+    """Whether a parked entry's stored refusal is its expiry."""
+    violations = (problem or {}).get("violations") or []
+    return any(v.get("rule") == EXPIRED_RULE for v in violations)
 
 
 def refusal_problem(decision: Decision) -> dict[str, Any]:
@@ -72,11 +82,17 @@ async def record(
         session, [min(members) for members in undertakings.values()] + sorted(projects) + ids
     )
     recorded = await repository.stored_entries(session, ids)
+    stored_parked = await repository.parked(session, ids)
+    # Refused for waiting too long: decided as if never seen (see EXPIRED_RULE).
+    expired_ids = {
+        entry_id
+        for entry_id, (_, state, problem, _, _) in stored_parked.items()
+        if state == "rejected" and expired(problem)
+    }
     parked = {
         entry_id: Parked(entry, state, problem, waiting)  # type: ignore[arg-type]
-        for entry_id, (entry, state, problem, waiting, _) in (
-            await repository.parked(session, ids)
-        ).items()
+        for entry_id, (entry, state, problem, waiting, _) in stored_parked.items()
+        if entry_id not in expired_ids
     }
     waiting = await repository.parked_waiting_for(session, ids)
     members = {m for group in undertakings.values() for m in group}
@@ -103,7 +119,13 @@ async def record(
         context=context,
     )
     decisions = [decider.submit(entry) for entry in entries]
-    await _write(session, decider.finish(), names or {})
+    changes = decider.finish()
+    # The decider does not know them as parked: an expired one applied now leaves no
+    # refused row behind (one parked again has its row reset by the upsert).
+    changes.released.extend(
+        d.entry.entry_id for d in changes.applied if d.entry.entry_id in expired_ids
+    )
+    await _write(session, changes, names or {})
     return decisions
 
 

@@ -65,8 +65,12 @@ parked_entries = Table(
     Column("waiting_for", ARRAY(Uuid), nullable=False),
     Column("refers_to", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("reason", Text, nullable=False),
-    Column("state", Text, nullable=False, server_default="waiting"),  # or rejected
+    # waiting, or rejected: by a rule once its prerequisite arrived, or because that did
+    # not arrive in time (``ledger.expiry``); ``problem`` says which.
+    Column("state", Text, nullable=False, server_default="waiting"),
     Column("problem", JSONB, nullable=True),
+    # Waiting since (reset when a refused item is parked again); expiry counts from it.
+    # Waiting rows are indexed by (parked_at, entry_id), per sender too (migration 0007).
     Column("parked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("external_system", "external_id"),
 )

@@ -26,7 +26,8 @@ Reading:
   quoted title holding the delimiter, a doubled quote or a line break stays one field;
   the record then goes through :mod:`csv` (strict). The delimiter is the one of ``,``
   (what the portal writes), ``;``, tab or ``|`` that splits the header into the most
-  known column names.
+  known column names (:func:`~synergia_funding.csv_dialect.detect_delimiter`, shared
+  with the authority items' CSV).
 - **Line numbers** are physical lines, the header being line 1; a record spanning lines
   has the number of its first line. Blank lines are skipped.
 
@@ -40,11 +41,13 @@ Each data row comes out as a :class:`PlannedFinanceLine` or a :class:`RowRejecti
   ENI, FEAD) are rejected;
 - the category of region is ``Less developed``, ``Transition``, ``More developed``,
   ``Outermost or Northern Sparsely Populated``, or empty / ``VOID`` for none;
-- the three amounts must be present, non-negative and in euro and cent. Decimal points
-  and commas are both read (``1234.5``, ``1234,5``), as are thousands separators when
-  unambiguous (``1,234,567.89``, ``1.234.567,89``, ``1 234 567``); one separator before
-  exactly three digits (``100.000``, ``1,234``) could be either and is rejected, as are
-  more than two non-zero decimals;
+- the three amounts must be present, non-negative and in euro and cent, read by
+  :func:`~synergia_funding.csv_dialect.parse_amount` (the authority items' CSV reads its
+  amounts the same way). Decimal points and commas are both read (``1234.5``,
+  ``1234,5``), as are thousands separators when unambiguous (``1,234,567.89``,
+  ``1.234.567,89``, ``1 234 567``); one separator before exactly three digits
+  (``100.000``, ``1,234``) could be either and is rejected, as are more than two
+  non-zero decimals;
 - **EU + national must equal the total** to the cent, and **the stated rate must be
   EU / total** within :data:`~.rules.RATE_TOLERANCE` (0.01 point). The rate may be a
   percentage (``85``, ``85.00``, ``85 %``, what the portal writes) or a fraction
@@ -68,6 +71,12 @@ from decimal import Decimal
 
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 
+from synergia_funding.csv_dialect import (
+    InvalidValue,
+    detect_delimiter,
+    parse_amount,
+    split_header,
+)
 from synergia_funding.reference.cci import InvalidCci, fund_fits_cci, parse_cci
 from synergia_funding.reference.rules import (
     RATE_TOLERANCE,
@@ -79,7 +88,6 @@ from synergia_funding.reference.rules import (
     rate_mismatch,
 )
 
-DELIMITERS = (",", ";", "\t", "|")
 MAX_RECORD_CHARS = 100_000
 
 # Each column this reader uses, with the header spellings it accepts (normalised by
@@ -119,24 +127,13 @@ _CATEGORIES: dict[str, RegionCategory | None] = {
     "void": None,
     "": None,
 }
-_PLAIN = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
-_GROUPED = re.compile(
-    r"[0-9]{1,3}(?P<sep>[.,' \u00a0\u202f])[0-9]{3}(?:(?P=sep)[0-9]{3})*"
-    r"(?:(?P<dec>[.,])[0-9]+)?"
-)
-_AMBIGUOUS = re.compile(r"[0-9]{1,3}[.,][0-9]{3}")
 _RATE = re.compile(r"(?P<number>[0-9]+(?:[.,][0-9]+)?)\s*(?P<percent>%?)")
-_CENT = Decimal("0.01")
 _Getter = Callable[[str], str]
 _HUNDRED = Decimal(100)
 
 
 class EsifCsvFormatError(ValueError):
     """The stream is not a planned-finances CSV that can be read."""
-
-
-class InvalidValue(ValueError):
-    pass
 
 
 # --- values ------------------------------------------------------------------------------
@@ -152,29 +149,6 @@ _COLUMN_OF = {
     for column, spellings in COLUMN_NAMES.items()
     for spelling in spellings
 }
-
-
-def parse_amount(text: str) -> Decimal:
-    """An amount in euro and cent; raises :class:`InvalidValue` saying why not."""
-    value = text.strip()
-    if not value:
-        raise InvalidValue("is empty")
-    if value.startswith("-"):
-        raise InvalidValue(f"{value!r} is negative")
-    if _AMBIGUOUS.fullmatch(value):
-        raise InvalidValue(
-            f"{value!r} is ambiguous: a decimal or a thousands separator before three digits"
-        )
-    if _PLAIN.fullmatch(value):
-        number = Decimal(value.replace(",", "."))
-    elif (grouped := _GROUPED.fullmatch(value)) and grouped["sep"] != grouped["dec"]:
-        digits = value.replace(grouped["sep"], "")
-        number = Decimal(digits.replace(",", ".") if grouped["dec"] else digits)
-    else:
-        raise InvalidValue(f"{value!r} is not an amount (digits with a decimal . or ,)")
-    if number != number.quantize(_CENT):
-        raise InvalidValue(f"{value!r} has more than two decimals (euro and cent)")
-    return number.quantize(_CENT)
 
 
 def parse_rate(text: str) -> Decimal | None:
@@ -416,14 +390,8 @@ class PlannedFinancesParser:
 
 
 def _read_header(text: str) -> _Header:
-    def names(delimiter: str) -> list[str]:
-        return next(csv.reader([text], delimiter=delimiter), [])
-
-    def score(delimiter: str) -> int:
-        return sum(1 for name in names(delimiter) if normalise_header(name) in _COLUMN_OF)
-
-    delimiter = max(DELIMITERS, key=score)  # ties: the earlier (the portal's ",") wins
-    header = names(delimiter)
+    delimiter = detect_delimiter(text, lambda name: normalise_header(name) in _COLUMN_OF)
+    header = split_header(text, delimiter)
     index: dict[str, int] = {}
     for position, name in enumerate(header):
         column = _COLUMN_OF.get(normalise_header(name))

@@ -1,0 +1,82 @@
+"""How European spreadsheets write CSV, read the same way by every CSV upload (pure).
+
+Both uploads of this service, the ESIF planned finances (:mod:`.reference.esif_csv`) and
+the authority items (:mod:`.authority.csv_items`), come from spreadsheets across Europe,
+so they accept one set of dialects, decided here:
+
+- **Delimiter**: ``,``, ``;``, tab or ``|``, whichever splits the header into the most
+  column names the reader knows; on a tie the earliest, ``,`` (:func:`detect_delimiter`).
+  Spreadsheets set to a decimal comma write ``;``.
+- **Amounts** in euro and cent, with a decimal point or a decimal comma (``1234.5``,
+  ``1234,5``) and thousands separators when unambiguous: ``.``, ``,``, space, no-break
+  space, narrow no-break space or ``'`` between groups of three digits, with the other
+  mark as the decimal (``1,234,567.89``, ``1.234.567,89``, ``1 234 567,89``,
+  ``1'234.50``). One separator before exactly three digits (``100.000``, ``1,234``) is
+  a thousands separator in one country and a decimal in another: it is refused, never
+  guessed (:func:`parse_amount`), as are more than two non-zero decimals.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from decimal import Decimal
+
+DELIMITERS = (",", ";", "\t", "|")
+
+_PLAIN = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+_GROUPED = re.compile(
+    r"[0-9]{1,3}(?P<sep>[.,' \u00a0\u202f])[0-9]{3}(?:(?P=sep)[0-9]{3})*"
+    r"(?:(?P<dec>[.,])[0-9]+)?"
+)
+_AMBIGUOUS = re.compile(r"[0-9]{1,3}[.,][0-9]{3}")
+_CENT = Decimal("0.01")
+
+
+class InvalidValue(ValueError):
+    """A cell that is not the value its column holds; the message says why, in words
+    that follow the cell's text (``'1,234' is ambiguous: …``)."""
+
+
+def split_header(header: str, delimiter: str) -> list[str]:
+    """The names of a header record split at ``delimiter`` (quotes as CSV has them)."""
+    return next(csv.reader([header], delimiter=delimiter), [])
+
+
+def detect_delimiter(header: str, known: Callable[[str], bool]) -> str:
+    """The delimiter of a file whose first record is ``header``: the one of
+    :data:`DELIMITERS` that splits it into the most names ``known`` accepts."""
+
+    def score(delimiter: str) -> int:
+        return sum(1 for name in split_header(header, delimiter) if known(name))
+
+    return max(DELIMITERS, key=score)  # ties: the earlier wins, "," before the rest
+
+
+def parse_amount(text: str, *, signed: bool = False) -> Decimal:
+    """An amount in euro and cent, written as a spreadsheet writes it; raises
+    :class:`InvalidValue` saying why not. ``signed`` admits a leading ``-`` (a signed
+    delta); otherwise a negative amount is refused."""
+    value = text.strip()
+    if not value:
+        raise InvalidValue("is empty")
+    negative = value.startswith("-")
+    if negative and not signed:
+        raise InvalidValue(f"{value!r} is negative")
+    digits = value[1:].lstrip() if negative else value
+    if _AMBIGUOUS.fullmatch(digits):
+        raise InvalidValue(
+            f"{value!r} is ambiguous: a decimal or a thousands separator before three digits"
+        )
+    if _PLAIN.fullmatch(digits):
+        number = Decimal(digits.replace(",", "."))
+    elif (grouped := _GROUPED.fullmatch(digits)) and grouped["sep"] != grouped["dec"]:
+        whole = digits.replace(grouped["sep"], "")
+        number = Decimal(whole.replace(",", ".") if grouped["dec"] else whole)
+    else:
+        raise InvalidValue(f"{value!r} is not an amount (digits with a decimal . or ,)")
+    if number != number.quantize(_CENT):
+        raise InvalidValue(f"{value!r} has more than two decimals (euro and cent)")
+    amount = number.quantize(_CENT)
+    return -amount if negative and amount else amount

@@ -1,0 +1,338 @@
+"""Parked authority items: a sender lists what still waits for its prerequisite, and an
+item whose prerequisite never comes is rejected after ``parked_expiry_days``, once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from synergia_funding.app import create_app as create_funding
+from synergia_funding.ledger.expiry import expire_parked
+from synergia_funding.settings import FundingSettings
+from synergia_shared.http.pagination import encode_cursor
+
+from tests.support.funding import (
+    API_KEYS,
+    BATCH,
+    BAVARIA_KEY,
+    LOMBARDIA,
+    commitment,
+    eventually,
+    payment,
+    query,
+)
+from tests.support.stack import TestStack, auth, running_app
+
+BAVARIA = {"X-API-Key": BAVARIA_KEY}
+ADMIN = auth("admin")
+LIST = "/v1/authority-events"
+REJECTED = "eu.synergia.funding.authority-item.rejected.v1"
+MAX_AGE = timedelta(days=30)
+
+
+@dataclass
+class Funding:
+    client: httpx.AsyncClient
+    app: FastAPI
+
+    async def sweep(self, **kwargs: Any) -> int:
+        """One run of the expiry sweep, as the background task runs it."""
+        return await expire_parked(self.app.state.sessions, max_age=MAX_AGE, **kwargs)
+
+
+def settings(stack: TestStack, **overrides: Any) -> FundingSettings:
+    return FundingSettings(
+        **{
+            **stack.settings_kwargs("funding"),
+            "api_keys": json.dumps(API_KEYS),
+            # The tests run the sweep themselves, at moments they choose.
+            "parked_expiry_enabled": False,
+            **overrides,
+        }
+    )
+
+
+@pytest.fixture
+async def funding(stack: TestStack) -> AsyncIterator[Funding]:
+    app = create_funding(settings(stack))
+    async with running_app(app, "http://funding") as client:
+        yield Funding(client, app)
+
+
+async def send(
+    funding: Funding, items: list[dict[str, Any]], headers: dict[str, str] = LOMBARDIA
+) -> list[dict[str, Any]]:
+    response = await funding.client.post(BATCH, json={"items": items}, headers=headers)
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["items"]
+    return results
+
+
+async def listed(
+    funding: Funding, headers: dict[str, str] = LOMBARDIA, **params: Any
+) -> dict[str, Any]:
+    response = await funding.client.get(
+        LIST, params={"status": "parked", **params}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    page: dict[str, Any] = response.json()
+    return page
+
+
+async def status_of(funding: Funding, external_id: str) -> dict[str, Any]:
+    response = await funding.client.get(f"{LIST}/{external_id}", headers=LOMBARDIA)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def park_days_ago(stack: TestStack, external_id: str, days: float) -> None:
+    """As if the item had been parked ``days`` ago (the only way a test has a month)."""
+    changed = await query(
+        stack,
+        "UPDATE parked_entries SET parked_at = now() - make_interval(secs => $2) "
+        "WHERE external_id = $1 RETURNING 1",
+        external_id,
+        days * 86400,
+    )
+    assert changed, f"{external_id} is not parked"
+
+
+async def rejections(stack: TestStack, external_id: str) -> list[dict[str, Any]]:
+    rows = await query(stack, "SELECT payload FROM outbox WHERE event_type = $1", REJECTED)
+    events = [json.loads(r["payload"])["data"] for r in rows]
+    return [e for e in events if e["external_id"] == external_id]
+
+
+# --- Listing ------------------------------------------------------------------------------
+
+
+async def test_a_sender_lists_only_its_own_parked_items_oldest_first_and_an_admin_filters(
+    funding: Funding,
+) -> None:
+    sme = uuid.uuid4()
+    await send(funding, [payment("L-P1", sme, of="L-C1"), commitment("L-C0", sme)])
+    await send(funding, [payment("L-P2", sme, of="L-C2")])
+    bavarian = payment("B-P1", sme, of="B-C1", region_nuts="DE212", instrument_id=None)
+    assert (await send(funding, [bavarian], BAVARIA))[0]["status"] == "parked"
+    official = auth("authority", region="ITC4", subject="anna")
+    assert (await send(funding, [payment("T-P1", sme, of="T-C1")], official))[0][
+        "status"
+    ] == "parked"
+
+    mine = (await listed(funding))["items"]
+    assert [i["external_id"] for i in mine] == ["L-P1", "L-P2"]  # not the applied L-C0
+    first = mine[0]
+    assert first["sender"] == "api-key:lombardia"
+    assert first["kind"] == "disbursement"
+    assert first["status"] == "parked"
+    assert first["waiting_for"] == ["L-C1"]
+    parked_at = datetime.fromisoformat(first["parked_at"])
+    assert datetime.fromisoformat(first["expires_at"]) - parked_at == MAX_AGE
+    assert mine[0]["parked_at"] <= mine[1]["parked_at"]
+
+    assert [i["external_id"] for i in (await listed(funding, BAVARIA))["items"]] == ["B-P1"]
+    assert [i["external_id"] for i in (await listed(funding, official))["items"]] == ["T-P1"]
+    # Naming another sender is refused, not quietly answered with one's own items.
+    peek = await funding.client.get(
+        LIST, params={"status": "parked", "sender": "api-key:bavaria"}, headers=LOMBARDIA
+    )
+    assert peek.status_code == 403
+    assert peek.headers["content-type"].startswith("application/problem+json")
+    own = await listed(funding, sender="api-key:lombardia")
+    assert [i["external_id"] for i in own["items"]] == ["L-P1", "L-P2"]
+
+    everyone = (await listed(funding, ADMIN))["items"]
+    assert sorted(i["external_id"] for i in everyone) == ["B-P1", "L-P1", "L-P2", "T-P1"]
+    assert [i["parked_at"] for i in everyone] == sorted(i["parked_at"] for i in everyone)
+    by_sender = (await listed(funding, ADMIN, sender="authority:ITC4"))["items"]
+    assert [(i["sender"], i["external_id"]) for i in by_sender] == [("authority:ITC4", "T-P1")]
+
+    # Its commitment arrives: the payment is applied and no longer listed.
+    await send(funding, [commitment("L-C1", sme)])
+    assert [i["external_id"] for i in (await listed(funding))["items"]] == ["L-P2"]
+
+
+async def test_the_listing_pages_with_a_cursor_and_refuses_bad_parameters(
+    funding: Funding,
+) -> None:
+    sme = uuid.uuid4()
+    for n in range(5):  # one batch each: five moments
+        await send(funding, [payment(f"PG-{n}", sme, of=f"PG-C{n}")])
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = await listed(funding, **params)
+        pages += 1
+        seen += [i["external_id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"PG-{n}" for n in range(5)]
+    assert pages == 3
+
+    refused: list[tuple[dict[str, Any], list[str]]] = [
+        ({}, ["query", "status"]),
+        ({"status": "applied"}, ["query", "status"]),
+        ({"status": "parked", "limit": 0}, ["query", "limit"]),
+        ({"status": "parked", "cursor": "not-a-cursor"}, ["query", "cursor"]),
+        # A well-formed cursor holding something else than this listing's key.
+        ({"status": "parked", "cursor": encode_cursor(["2024-01-01", "x"])}, ["query", "cursor"]),
+        # A timestamp without its zone: not one this service wrote.
+        (
+            {
+                "status": "parked",
+                "cursor": encode_cursor(["2024-01-01T00:00:00", str(uuid.UUID(int=0))]),
+            },
+            ["query", "cursor"],
+        ),
+    ]
+    for params, loc in refused:
+        response = await funding.client.get(LIST, params=params, headers=LOMBARDIA)
+        assert response.status_code == 422, (params, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert [e["loc"] for e in response.json()["errors"]] == [loc], response.text
+    anonymous = await funding.client.get(LIST, params={"status": "parked"})
+    assert anonymous.status_code == 401
+
+
+# --- Expiry -------------------------------------------------------------------------------
+
+
+async def test_expiry_rejects_only_old_items_once_and_a_late_prerequisite_does_not_apply_them(
+    funding: Funding, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    await send(
+        funding,
+        [
+            payment("X-OLD", sme, of="X-TYPO"),
+            payment("X-OLDER", sme, of="X-GONE"),
+            payment("X-YOUNG", sme, of="X-LATER"),
+        ],
+    )
+    await park_days_ago(stack, "X-OLD", 31)
+    await park_days_ago(stack, "X-OLDER", 45)
+    await park_days_ago(stack, "X-YOUNG", 29)
+    before = {i["external_id"]: i for i in (await listed(funding))["items"]}
+    assert list(before) == ["X-OLDER", "X-OLD", "X-YOUNG"]  # oldest first
+
+    assert await funding.sweep(batch_size=1) == 2  # in batches of one: all of them
+    assert await funding.sweep() == 0  # run again: nothing is refused twice
+
+    old = await status_of(funding, "X-OLD")
+    assert old["status"] == "rejected"
+    assert "its prerequisite X-TYPO did not arrive within 30 days" in old["problem"]["detail"]
+    assert old["problem"]["type"].endswith("/prerequisite-expired"), "not a rule's refusal"
+    assert (await status_of(funding, "X-YOUNG"))["status"] == "parked"
+    assert [i["external_id"] for i in (await listed(funding))["items"]] == ["X-YOUNG"]
+
+    [event] = await rejections(stack, "X-OLD")
+    assert event["external_system"] == "api-key:lombardia"
+    assert event["entry_id"] == before["X-OLD"]["entry_id"]
+    assert "X-TYPO did not arrive within 30 days" in event["reason"]
+    assert [v["rule"] for v in event["violations"]] == ["prerequisite_expired"]
+    assert len(await rejections(stack, "X-OLDER")) == 1
+    assert await rejections(stack, "X-YOUNG") == []
+
+    # The prerequisite arrives after all: it is recorded, the expired payment is not.
+    assert (await send(funding, [commitment("X-TYPO", sme)]))[0]["status"] == "applied"
+    entries = await query(stack, "SELECT external_id FROM ledger_entries")
+    assert [r["external_id"] for r in entries] == ["X-TYPO"]
+    assert (await status_of(funding, "X-OLD"))["status"] == "rejected"
+    assert await funding.sweep() == 0
+    assert len(await rejections(stack, "X-OLD")) == 1
+
+
+async def test_an_item_sent_again_after_its_expiry_is_decided_afresh(
+    funding: Funding, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    early = payment("R-P", sme, of="R-C")
+    waiting = payment("R-Q", sme, of="R-NEVER")
+    await send(funding, [early, waiting])
+    await park_days_ago(stack, "R-P", 31)
+    await park_days_ago(stack, "R-Q", 31)
+    assert await funding.sweep() == 2
+
+    # The sender sends the missing commitment, then the same payment again: applied.
+    await send(funding, [commitment("R-C", sme)])
+    again = (await send(funding, [early]))[0]
+    assert again["status"] == "applied"
+    assert not again["replayed"]
+    assert (await status_of(funding, "R-P"))["status"] == "applied"
+    rows = await query(stack, "SELECT external_id FROM parked_entries")
+    assert [r["external_id"] for r in rows] == ["R-Q"]  # no refused trace of R-P left
+
+    # Sent again while its prerequisite is still missing: parked anew, with a new month.
+    parked = (await send(funding, [waiting]))[0]
+    assert parked["status"] == "parked"
+    [item] = (await listed(funding))["items"]
+    assert item["external_id"] == "R-Q"
+    assert datetime.fromisoformat(item["expires_at"]) > datetime.now(
+        datetime.fromisoformat(item["parked_at"]).tzinfo
+    ) + timedelta(days=29)
+    assert await funding.sweep() == 0
+    assert len(await rejections(stack, "R-Q")) == 1
+
+
+async def test_sweeps_racing_the_prerequisites_apply_or_reject_each_item_exactly_once(
+    funding: Funding, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    count = 12
+    await send(funding, [payment(f"Z-P{n}", sme, of=f"Z-C{n}") for n in range(count)])
+    await query(stack, "UPDATE parked_entries SET parked_at = now() - interval '31 days'")
+    arrivals = [commitment(f"Z-C{n}", sme, amount="50000.00") for n in range(count)]
+    # Two replicas' sweeps and the commitments, all at once.
+    swept_a, swept_b, _ = await asyncio.gather(
+        funding.sweep(batch_size=2),
+        funding.sweep(batch_size=3),
+        send(funding, arrivals),
+    )
+    applied = {
+        r["external_id"]
+        for r in await query(stack, "SELECT external_id FROM ledger_entries")
+        if r["external_id"].startswith("Z-P")
+    }
+    refused = {
+        r["external_id"]
+        for r in await query(
+            stack, "SELECT external_id FROM parked_entries WHERE state = $1", "rejected"
+        )
+    }
+    assert applied | refused == {f"Z-P{n}" for n in range(count)}
+    assert not applied & refused
+    assert swept_a + swept_b == len(refused)
+    for external_id in refused:
+        assert len(await rejections(stack, external_id)) == 1
+    for external_id in applied:
+        assert await rejections(stack, external_id) == []
+    assert not await query(stack, "SELECT 1 FROM parked_entries WHERE state = 'waiting'")
+
+
+async def test_the_service_runs_the_sweep_in_the_background(stack: TestStack) -> None:
+    app = create_funding(
+        settings(stack, parked_expiry_enabled=True, parked_expiry_interval_seconds=0.2)
+    )
+    async with running_app(app, "http://funding") as client:
+        funding = Funding(client, app)
+        sme = uuid.uuid4()
+        await send(funding, [payment("BG-P", sme, of="BG-C")])
+        await park_days_ago(stack, "BG-P", 31)
+
+        async def refused() -> bool:
+            return bool((await status_of(funding, "BG-P"))["status"] == "rejected")
+
+        await eventually(refused, timeout=10)
+        assert len(await rejections(stack, "BG-P")) == 1

@@ -1,0 +1,134 @@
+"""Funding test helpers: the authorities' API keys, item builders, a value chain's
+announcement as the registry sends it, and a few waits and reads."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from synergia_shared.events.registry import ValueChainParticipantV1, ValueChainUpdatedV1
+from synergia_shared.events.topics import REGISTRY_VALUE_CHAIN
+from synergia_shared.messaging.outbox import build_event
+
+from tests.support.stack import TestStack
+
+# --- authorities -------------------------------------------------------------------------
+
+LOMBARDIA_KEY = "lombardia-secret-key"
+BAVARIA_KEY = "bavaria-secret-key"
+API_KEYS = [
+    {
+        "name": "lombardia",
+        "sha256": hashlib.sha256(LOMBARDIA_KEY.encode()).hexdigest(),
+        "roles": ["authority"],
+        "region": "ITC4",
+    },
+    {
+        "name": "bavaria",
+        "sha256": hashlib.sha256(BAVARIA_KEY.encode()).hexdigest(),
+        "roles": ["authority"],
+        "region": "DE2",
+    },
+]
+LOMBARDIA = {"X-API-Key": LOMBARDIA_KEY}
+BATCH = "/v1/authority-events:batch"
+
+
+def commitment(external_id: str, beneficiary: uuid.UUID, **fields: Any) -> dict[str, Any]:
+    """An ESIF commitment in Lombardia, as an authority sends it."""
+    return {
+        "external_id": external_id,
+        "kind": "commitment",
+        "beneficiary_id": str(beneficiary),
+        "source": "esif",
+        "fund": "ERDF",
+        "instrument_id": "2014IT16RFOP012",
+        "amount": "100000.00",
+        "date": "2024-03-01",
+        "region_nuts": "ITC4C",
+        **fields,
+    }
+
+
+def payment(external_id: str, beneficiary: uuid.UUID, of: str, **fields: Any) -> dict[str, Any]:
+    """A payment of commitment ``of``."""
+    return {
+        **commitment(external_id, beneficiary),
+        "kind": "disbursement",
+        "amount": "40000.00",
+        "date": "2024-06-01",
+        "commitment_external_id": of,
+        **fields,
+    }
+
+
+# --- value chains ------------------------------------------------------------------------
+
+LEAD_CLUSTER = uuid.uuid4()
+SME = uuid.uuid4()
+
+
+def chain_item(external_id: str, **fields: Any) -> dict[str, Any]:
+    """A Horizon 2020 commitment to SME, as a chain's manager records it."""
+    return {
+        "external_id": external_id,
+        "kind": "commitment",
+        "beneficiary_id": str(SME),
+        "source": "h2020",
+        "instrument_id": "824060",
+        "amount": "50000.00",
+        "date": "2024-05-01",
+        "region_nuts": "DE212",
+        **fields,
+    }
+
+
+async def announce_chain(stack: TestStack, chain: uuid.UUID) -> None:
+    """The registry's event for a chain led by LEAD_CLUSTER, as the registry sends it."""
+    event = build_event(
+        ValueChainUpdatedV1(
+            value_chain_id=chain,
+            title="Battery recycling across the Alps",
+            lead_actor_ids=[LEAD_CLUSTER],
+            participants=[ValueChainParticipantV1(actor_id=SME, role="partner")],
+            status="running",
+            version=3,
+            changed_at=datetime.now(UTC),
+        ),
+        subject=str(chain),
+        sequence=3,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            f"{stack.topic_prefix}{REGISTRY_VALUE_CHAIN}", event.to_bytes(), key=str(chain).encode()
+        )
+    finally:
+        await producer.stop()
+
+
+# --- waiting and reading -----------------------------------------------------------------
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
+
+
+async def query(stack: TestStack, sql: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(stack.dsn("funding"))
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
