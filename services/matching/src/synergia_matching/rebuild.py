@@ -377,14 +377,17 @@ async def _take_groups(
     # A broker waits up to a session for a dead member (Tansu holds a first join half
     # of one): three sessions is ample for a group that is really free.
     timeout = max(3 * settings.consumer_session_timeout_ms / 1000, 10.0)
+    joins = [asyncio.create_task(_take_group(settings, c, offsets, timeout)) for c in consumers]
     try:
-        async with asyncio.TaskGroup() as tasks:  # one refusal cancels the other joins
-            taken = [
-                tasks.create_task(_take_group(settings, c, offsets, timeout)) for c in consumers
-            ]
-    except* RebuildRefused as refused:
-        raise refused.exceptions[0] from None
-    return {c.name: t.result() for c, t in zip(consumers, taken, strict=True)}
+        taken = await asyncio.gather(*joins)
+    except BaseException:
+        # The first failure (a refusal, usually) is the answer: the other joins are
+        # cancelled, and whatever they raise while leaving their groups is not.
+        for join in joins:
+            join.cancel()
+        await asyncio.gather(*joins, return_exceptions=True)
+        raise
+    return {c.name: t for c, t in zip(consumers, taken, strict=True)}
 
 
 # --- the whole rebuild -----------------------------------------------------------------
