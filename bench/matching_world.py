@@ -7,7 +7,7 @@ value-chain terms) and are turned into the ``ActorRegisteredV1`` events the regi
 would publish for them. They reach matching two ways:
 
 - :func:`load_profiles`: written straight into a migrated matching database with COPY.
-  The rows come from ``profiles.rules.profile_row`` and ``ownership_links``, the
+  The rows come from ``profiles.rules.profile_row`` and ``actor_lifecycle.owner_links``, the
   functions matching's own consumer (``profiles.consumers.on_actor_profile``) writes, so
   the generated tsvectors are what a real event gives; then ANALYZE.
 - :func:`publish`: the same events as CloudEvents on the broker (key = actor id, as the
@@ -185,7 +185,7 @@ def profile_row(data: ActorRegisteredV1, sequence: int = 1) -> dict[str, Any]:
 
 def link_rows(data: ActorRegisteredV1) -> list[dict[str, Any]]:
     """The ownership_links rows matching's consumer writes for this event."""
-    return [{"actor_id": data.actor_id, **link} for link in rules.ownership_links(data)]
+    return [{"actor_id": data.actor_id, **link} for link in lifecycle.owner_links(data)]
 
 
 def _records(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:

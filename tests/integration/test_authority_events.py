@@ -475,8 +475,8 @@ async def test_a_spreadsheets_csv_with_semicolons_and_decimal_commas_is_read_as_
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
     sme = uuid.uuid4()
-    csv = (
-        "external_id;kind;beneficiary_id;source;fund;amount;date;region_nuts;"
+    csv = (  # as a spreadsheet saves "CSV UTF-8": with a byte-order mark
+        "\ufeffexternal_id;kind;beneficiary_id;source;fund;amount;date;region_nuts;"
         "commitment_external_id;adjusts_external_id\r\n"
         f"EU-C;commitment;{sme};esif;ERDF;1.234,56;2024-02-01;ITC4C;;\r\n"
         f"EU-P;disbursement;{sme};esif;ERDF;1 000,5;2024-04-01;ITC4C;EU-C;\r\n"

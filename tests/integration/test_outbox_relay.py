@@ -35,6 +35,21 @@ async def engine(stack: TestStack) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.fixture
+async def own_broker(stack: TestStack, tmp_path: Path) -> AsyncIterator[tuple[EmbeddedBroker, Bus]]:
+    """An embedded broker of the test's own, to restart (it comes back without topics),
+    with the topics created and a bus on it; both stopped however the test ends."""
+    broker = EmbeddedBroker(port=free_port(), log_path=tmp_path / "broker.log")
+    broker.start()
+    bus = Bus(broker.bootstrap_servers, client_id="test")
+    try:
+        await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
+        yield broker, bus
+    finally:
+        await bus.close()
+        broker.stop()
+
+
 async def write_events(
     engine: AsyncEngine, aggregates: list[uuid.UUID], per_aggregate: int
 ) -> None:
@@ -161,60 +176,53 @@ async def test_two_replicas_publish_everything_once_and_keep_each_aggregate_in_o
 
 
 async def test_rows_wait_for_topics_a_restarted_broker_has_lost(
-    engine: AsyncEngine, stack: TestStack, tmp_path: Path
+    engine: AsyncEngine, stack: TestStack, own_broker: tuple[EmbeddedBroker, Bus]
 ) -> None:
     """The embedded in-memory broker forgets its topics on restart and acknowledges, then
     drops, records sent to them; with the check on (RELAY_CHECK_TOPICS, as the dev and
     test stacks set it) the relay publishes only once they exist again."""
-    broker = EmbeddedBroker(port=free_port(), log_path=tmp_path / "broker.log")
-    broker.start()
-    bus = Bus(broker.bootstrap_servers, client_id="test")
+    broker, bus = own_broker
+    relay = OutboxRelay(
+        engine,
+        bus,
+        database_url=stack.database_url("registry"),
+        topic_prefix=stack.topic_prefix,
+        check_topics=True,
+    )
+    await write_events(engine, [uuid.uuid4()], per_aggregate=2)
+    assert await relay.publish_pending() == 2  # the producer now has the topic's metadata
+
+    # Idle across the restart: no failed round tells the relay the broker went away.
+    await asyncio.sleep(1.1)
+    broker.stop()
+    broker.start()  # empty: no topics
+    await write_events(engine, [uuid.uuid4()], per_aggregate=3)
+    with pytest.raises(TopicsMissing, match=r"registry\.actor"):
+        await relay.publish_pending()
+    assert await unsent(engine) == 3, "nothing is marked sent to a topic that is gone"
+
+    await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
+    assert await relay.publish_pending() == 3
+    consumer = AIOKafkaConsumer(
+        f"{stack.topic_prefix}registry.actor",
+        bootstrap_servers=broker.bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
     try:
-        await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
-        relay = OutboxRelay(
-            engine,
-            bus,
-            database_url=stack.database_url("registry"),
-            topic_prefix=stack.topic_prefix,
-            check_topics=True,
-        )
-        await write_events(engine, [uuid.uuid4()], per_aggregate=2)
-        assert await relay.publish_pending() == 2  # the producer now has the topic's metadata
-
-        # Idle across the restart: no failed round tells the relay the broker went away.
-        await asyncio.sleep(1.1)
-        broker.stop()
-        broker.start()  # empty: no topics
-        await write_events(engine, [uuid.uuid4()], per_aggregate=3)
-        with pytest.raises(TopicsMissing, match=r"registry\.actor"):
-            await relay.publish_pending()
-        assert await unsent(engine) == 3, "nothing is marked sent to a topic that is gone"
-
-        await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
-        assert await relay.publish_pending() == 3
-        consumer = AIOKafkaConsumer(
-            f"{stack.topic_prefix}registry.actor",
-            bootstrap_servers=broker.bootstrap_servers,
-            group_id=None,
-            auto_offset_reset="earliest",
-        )
-        await consumer.start()
-        try:
-            records: list[Any] = []
-            async with asyncio.timeout(20):
-                while len(records) < 3:
-                    for batch in (await consumer.getmany(timeout_ms=300)).values():
-                        records += batch
-        finally:
-            await consumer.stop()
-        assert len(records) == 3, "the outage's events reached the recreated topic"
+        records: list[Any] = []
+        async with asyncio.timeout(20):
+            while len(records) < 3:
+                for batch in (await consumer.getmany(timeout_ms=300)).values():
+                    records += batch
     finally:
-        await bus.close()
-        broker.stop()
+        await consumer.stop()
+    assert len(records) == 3, "the outage's events reached the recreated topic"
 
 
 async def test_without_the_topic_check_the_relay_asks_the_broker_nothing_before_sending(
-    engine: AsyncEngine, stack: TestStack, tmp_path: Path
+    engine: AsyncEngine, stack: TestStack, own_broker: tuple[EmbeddedBroker, Bus]
 ) -> None:
     """Off (the default, for Kafka, which keeps its topics): no metadata round trip per
     second, so on a broker that lost its topics the relay cannot tell, which is why the
@@ -223,29 +231,22 @@ async def test_without_the_topic_check_the_relay_asks_the_broker_nothing_before_
     on = RegistrySettings(**stack.settings_kwargs("registry"))  # type: ignore[arg-type]
     assert on.relay_check_topics is True, "the test stack runs on the embedded broker"
 
-    broker = EmbeddedBroker(port=free_port(), log_path=tmp_path / "broker.log")
-    broker.start()
-    bus = Bus(broker.bootstrap_servers, client_id="test")
-    try:
-        await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
-        relay = OutboxRelay(
-            engine,
-            bus,
-            database_url=stack.database_url("registry"),
-            topic_prefix=stack.topic_prefix,
-        )
-        await write_events(engine, [uuid.uuid4()], per_aggregate=2)
-        assert await relay.publish_pending() == 2
+    broker, bus = own_broker
+    relay = OutboxRelay(
+        engine,
+        bus,
+        database_url=stack.database_url("registry"),
+        topic_prefix=stack.topic_prefix,
+    )
+    await write_events(engine, [uuid.uuid4()], per_aggregate=2)
+    assert await relay.publish_pending() == 2
 
-        await asyncio.sleep(1.1)  # a check would be due now
-        broker.stop()
-        broker.start()  # empty: no topics
-        await write_events(engine, [uuid.uuid4()], per_aggregate=3)
-        assert await relay.publish_pending() == 3, "sent without asking whether topics exist"
-        assert await unsent(engine) == 0
-    finally:
-        await bus.close()
-        broker.stop()
+    await asyncio.sleep(1.1)  # a check would be due now
+    broker.stop()
+    broker.start()  # empty: no topics
+    await write_events(engine, [uuid.uuid4()], per_aggregate=3)
+    assert await relay.publish_pending() == 3, "sent without asking whether topics exist"
+    assert await unsent(engine) == 0
 
 
 async def test_adding_no_events_writes_nothing_and_keeps_the_transaction_usable(

@@ -17,6 +17,7 @@ from synergia_shared.events.registry import (
     OwnerV1,
     SharedContactV1,
 )
+from synergia_shared.projections import actor_lifecycle as lifecycle
 from synergia_shared.projections.actor_lifecycle import NO_MARKS, LifecycleMarks
 
 OWNER = uuid.uuid4()
@@ -86,6 +87,6 @@ def test_a_snapshot_older_than_a_deactivation_and_an_erasure_stays_inactive_and_
 
 
 def test_the_owners_become_ownership_links() -> None:
-    assert rules.ownership_links(snapshot()) == [
+    assert lifecycle.owner_links(snapshot()) == [
         {"owner_actor_id": OWNER, "share_percent": Decimal("60"), "controls": True}
     ]

@@ -13,7 +13,9 @@ same in any order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from synergia_shared.events.registry import ActorRegisteredV1
 
 T = TypeVar("T")
 
@@ -49,3 +51,41 @@ def snapshot_contacts(contacts: list[T], sequence: int, marks: LifecycleMarks) -
     contacts back. Contacts in a snapshot newer than the erasure were added (with
     consent) after it, so they stay."""
     return [] if _not_older(marks.contacts_erased_at_sequence, sequence) else contacts
+
+
+def snapshot_columns(
+    data: ActorRegisteredV1, sequence: int, marks: LifecycleMarks
+) -> dict[str, Any]:
+    """What every projection keeps of a profile snapshot at ``sequence``: who the actor
+    is and where, its sectors and SME category, whether active and its shared contacts
+    (both after the marks already seen); jsonb values as JSON-ready lists."""
+    return {
+        "actor_id": data.actor_id,
+        "legal_name": data.legal_name,
+        "short_name": data.short_name,
+        "kind": data.kind.value,
+        "country": data.country,
+        "registered_at": data.registered_at,
+        "source_sequence": sequence,
+        "nuts_code": data.nuts_code,
+        "nace_codes": data.nace_codes,
+        "ecosystems": data.ecosystems,
+        "sme_category": data.sme_category,
+        "active": snapshot_active(data.active, sequence, marks),
+        "shared_contacts": snapshot_contacts(
+            [c.model_dump(mode="json") for c in data.shared_contacts], sequence, marks
+        ),
+    }
+
+
+def owner_links(data: ActorRegisteredV1) -> list[dict[str, Any]]:
+    """The snapshot's owners as ownership-link rows, without the owned actor's id: who
+    counts as one undertaking with it (de minimis) or one legal entity (teams)."""
+    return [
+        {
+            "owner_actor_id": o.owner_actor_id,
+            "share_percent": o.share_percent,
+            "controls": o.controls,
+        }
+        for o in data.owners
+    ]

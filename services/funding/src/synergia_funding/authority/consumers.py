@@ -17,9 +17,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.events.base import EventData
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
@@ -56,22 +55,6 @@ class Submission(AuthorityEventsSubmittedV1):
     items: list[Any] = Field(min_length=1)  # wider than the contract on purpose
 
 
-class AuthorityInboundConsumer(InboxConsumer):
-    """The inbox consumer of the topic, reading its messages as :class:`Submission`."""
-
-    def decode(self, raw: bytes) -> tuple[CloudEvent, EventData] | None:
-        try:
-            event = CloudEvent.from_bytes(raw)
-        except ValidationError as exc:
-            raise PoisonEvent(f"not a CloudEvent: {exc}") from exc
-        if event.type not in self.handlers:
-            return None
-        try:
-            return event, Submission.model_validate(event.data)
-        except ValidationError as exc:
-            raise PoisonEvent(f"invalid data for {event.type}: {exc}") from exc
-
-
 def authority_inbound(settings: FundingSettings) -> InboxConsumer:
     known = authorities(settings)
 
@@ -96,8 +79,11 @@ def authority_inbound(settings: FundingSettings) -> InboxConsumer:
         )
 
     handlers: dict[str, Handler] = {SUBMITTED: on_submitted}
-    return AuthorityInboundConsumer(
-        name="funding.authority-inbound", topics=[FUNDING_AUTHORITY_INBOUND], handlers=handlers
+    return InboxConsumer(
+        name="funding.authority-inbound",
+        topics=[FUNDING_AUTHORITY_INBOUND],
+        handlers=handlers,
+        models={SUBMITTED: Submission},
     )
 
 

@@ -86,6 +86,10 @@ def _unreadable(raw: Any) -> str:
     return f"an item is an object of the item fields, not {what or type(raw).__name__}"
 
 
+def _refused(index: int, external_id: str | None, problem: ItemProblem) -> ItemResult:
+    return ItemResult(index=index, external_id=external_id, status="rejected", problem=problem)
+
+
 def _whole_item_invalid(index: int, msg: str, loc_root: Sequence[str | int]) -> ItemProblem:
     errors = [{"loc": [*loc_root, index], "msg": msg}]
     return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
@@ -188,30 +192,25 @@ async def submit(
     for offset, raw in enumerate(raw_items):
         index = first_index + offset
         if not isinstance(raw, dict):  # a CSV row too wide, a string or number on Kafka
-            results[index] = ItemResult(
-                index=index,
-                external_id=None,
-                status="rejected",
-                problem=_whole_item_invalid(index, _unreadable(raw), loc_root),
+            results[index] = _refused(
+                index, None, _whole_item_invalid(index, _unreadable(raw), loc_root)
             )
             continue
         try:
             item = _ITEM.validate_python(raw, context=context)
         except ValidationError as exc:
             external_id = raw.get("external_id")
-            results[index] = ItemResult(
-                index=index,
-                external_id=external_id if isinstance(external_id, str) else None,
-                status="rejected",
-                problem=_validation(index, exc, loc_root),
+            results[index] = _refused(
+                index,
+                external_id if isinstance(external_id, str) else None,
+                _validation(index, exc, loc_root),
             )
             continue
         if not authority.may_write(item.region_nuts):
-            results[index] = ItemResult(
-                index=index,
-                external_id=item.external_id,
-                status="rejected",
-                problem=_problem(
+            results[index] = _refused(
+                index,
+                item.external_id,
+                _problem(
                     403,
                     "forbidden-region",
                     "Outside the authority's region",
@@ -221,11 +220,10 @@ async def submit(
             )
             continue
         if authority.sources is not None and item.source not in authority.sources:
-            results[index] = ItemResult(
-                index=index,
-                external_id=item.external_id,
-                status="rejected",
-                problem=_problem(
+            results[index] = _refused(
+                index,
+                item.external_id,
+                _problem(
                     403,
                     "forbidden-source",
                     "Source not recorded by this sender",
@@ -238,11 +236,10 @@ async def submit(
             if item.project_id is None:
                 item = item.model_copy(update={"project_id": authority.project})
             elif item.project_id != authority.project:
-                results[index] = ItemResult(
-                    index=index,
-                    external_id=item.external_id,
-                    status="rejected",
-                    problem=_problem(
+                results[index] = _refused(
+                    index,
+                    item.external_id,
+                    _problem(
                         403,
                         "forbidden-value-chain",
                         "Outside the value chain",
@@ -255,11 +252,10 @@ async def submit(
         try:
             entry = to_entry(authority, item)
         except InvalidEntry as exc:
-            results[index] = ItemResult(
-                index=index,
-                external_id=item.external_id,
-                status="rejected",
-                problem=_problem(422, "invalid-entry", "Invalid item", str(exc)),
+            results[index] = _refused(
+                index,
+                item.external_id,
+                _problem(422, "invalid-entry", "Invalid item", str(exc)),
             )
             continue
         names[entry.entry_id] = item.external_id

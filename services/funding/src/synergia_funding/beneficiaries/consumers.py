@@ -45,37 +45,14 @@ async def on_actor_profile(
     marks = await repository.marks(session, data.actor_id)
     applied = await repository.upsert_snapshot(
         session,
-        {
-            "actor_id": data.actor_id,
-            "legal_name": data.legal_name,
-            "short_name": data.short_name,
-            "kind": data.kind.value,
-            "country": data.country,
-            "registered_at": data.registered_at,
-            "source_sequence": sequence,
-            "nuts_code": data.nuts_code,
-            "nace_codes": data.nace_codes,
-            "ecosystems": data.ecosystems,
-            "sme_category": data.sme_category,
-            "active": lifecycle.snapshot_active(data.active, sequence, marks),
-            "shared_contacts": lifecycle.snapshot_contacts(
-                [c.model_dump(mode="json") for c in data.shared_contacts], sequence, marks
-            ),
-        },
+        lifecycle.snapshot_columns(data, sequence, marks),
     )
     if applied:
         # The single undertaking of the de minimis rule follows the latest snapshot.
         await ledger_repository.replace_ownership_links(
             session,
             data.actor_id,
-            [
-                {
-                    "owner_actor_id": o.owner_actor_id,
-                    "share_percent": o.share_percent,
-                    "controls": o.controls,
-                }
-                for o in data.owners
-            ],
+            lifecycle.owner_links(data),
         )
     else:
         logger.info(

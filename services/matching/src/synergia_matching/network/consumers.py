@@ -18,6 +18,7 @@ from synergia_shared.events.registry import (
 )
 from synergia_shared.events.topics import REGISTRY_CLUSTER, REGISTRY_VALUE_CHAIN
 from synergia_shared.messaging.inbox import InboxConsumer
+from synergia_shared.projections import actor_lifecycle as lifecycle
 
 from synergia_matching.network import repository
 
@@ -37,7 +38,7 @@ async def on_cluster_profile(
             "ecosystems": data.ecosystems,
             "s3_priorities": data.s3_priorities,
             "esca_label": data.esca_label,
-            "source_sequence": event.sequence if event.sequence is not None else data.version,
+            "source_sequence": lifecycle.event_sequence(event.sequence, data.version),
         },
     )
 
@@ -70,7 +71,7 @@ async def on_value_chain(
             "lead_actor_ids": data.lead_actor_ids,
             "stages": [s.model_dump(mode="json") for s in data.stages],
             "participants": [p.model_dump(mode="json") for p in data.participants],
-            "source_sequence": event.sequence if event.sequence is not None else data.version,
+            "source_sequence": lifecycle.event_sequence(event.sequence, data.version),
             "changed_at": data.changed_at,
         },
     )

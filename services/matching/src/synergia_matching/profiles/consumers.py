@@ -48,7 +48,7 @@ async def on_actor_profile(
             session,
             data.actor_id,
             first_snapshot=sequence == 1,
-            links=rules.ownership_links(data),
+            links=lifecycle.owner_links(data),
         )
     else:
         logger.info(

@@ -62,40 +62,14 @@ def profile_row(
     already seen for the actor; jsonb columns as JSON-ready lists. The consumer upserts
     it and the benchmarks COPY it, so both make the same row of an event."""
     return {
-        "actor_id": data.actor_id,
-        "legal_name": data.legal_name,
-        "short_name": data.short_name,
-        "kind": data.kind.value,
-        "country": data.country,
-        "registered_at": data.registered_at,
-        "source_sequence": sequence,
-        "nuts_code": data.nuts_code,
-        "nace_codes": data.nace_codes,
-        "ecosystems": data.ecosystems,
+        **lifecycle.snapshot_columns(data, sequence, marks),
         "competences": data.competences,
         "keywords": data.keywords,
         "offers": [o.model_dump(mode="json") for o in data.offers],
         "needs": [n.model_dump(mode="json") for n in data.needs],
-        "sme_category": data.sme_category,
-        "active": lifecycle.snapshot_active(data.active, sequence, marks),
-        "shared_contacts": lifecycle.snapshot_contacts(
-            [c.model_dump(mode="json") for c in data.shared_contacts], sequence, marks
-        ),
         "country_standing": data.country_standing,
         "nuts_version": data.nuts_version,
         "offers_text": offers_text(data),
         "needs_text": needs_text(data),
         "offered_competences": offered_competences(data),
     }
-
-
-def ownership_links(data: ActorRegisteredV1) -> list[dict[str, Any]]:
-    """The snapshot's owners as ownership_links rows, without the owned actor's id."""
-    return [
-        {
-            "owner_actor_id": o.owner_actor_id,
-            "share_percent": o.share_percent,
-            "controls": o.controls,
-        }
-        for o in data.owners
-    ]
