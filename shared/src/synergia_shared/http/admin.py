@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from synergia_shared.db import unit_of_work
 from synergia_shared.http.auth import Principal, Role, require
 from synergia_shared.http.pagination import decode_cursor, encode_cursor
-from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException, not_found
 from synergia_shared.messaging import dead_letters
 from synergia_shared.messaging.inbox import InboxConsumer, PoisonEvent
 
@@ -124,9 +124,7 @@ async def replay_dead_letter(
     async with unit_of_work(request.app.state.sessions) as session:
         row = await dead_letters.get_for_update(session, dead_letter_id)
         if row is None:
-            raise ProblemException(
-                404, "not-found", "Not Found", f"no dead letter {dead_letter_id}"
-            )
+            raise not_found(f"no dead letter {dead_letter_id}")
         consumer = consumers.get(row.consumer)
         if consumer is None:
             raise ProblemException(

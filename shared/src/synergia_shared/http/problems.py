@@ -92,6 +92,11 @@ def validation_problem(errors: list[dict[str, Any]]) -> ProblemException:
     )
 
 
+def not_found(detail: str) -> ProblemException:
+    """404 for a resource that does not exist (or not yet, here); ``detail`` names it."""
+    return ProblemException(404, "not-found", "Not Found", detail)
+
+
 def invalid_field(loc: list[str | int], msg: str) -> ProblemException:
     """:func:`validation_problem` for one field."""
     return validation_problem([{"loc": loc, "msg": msg}])

@@ -14,6 +14,7 @@ from synergia_shared.http.problems import (
     Problem,
     ProblemException,
     invalid_field,
+    not_found,
 )
 
 from synergia_funding.authority import csv_items, intake, parked
@@ -152,10 +153,7 @@ async def getAuthorityEvent(request: Request, external_id: str, principal: Write
     async with read_only(request.app.state.sessions) as session:
         result = await intake.status(session, authority, external_id)
     if result is None:
-        raise ProblemException(
-            404,
-            "not-found",
-            "Not Found",
+        raise not_found(
             f"{authority.system} has no recorded or parked item {external_id!r}",
         )
     return result

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
-from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, not_found
 
 from synergia_funding.beneficiaries import repository
 from synergia_funding.beneficiaries.schemas import Beneficiary
@@ -61,10 +61,7 @@ async def getBeneficiary(
     async with reports_repository.snapshot(request.app.state.sessions) as session:
         row = await repository.get(session, actor_id)
         if row is None:
-            raise ProblemException(
-                404,
-                "not-found",
-                "Not Found",
+            raise not_found(
                 f"actor {actor_id} is not known here: unknown, or its registration has not "
                 "arrived yet",
             )

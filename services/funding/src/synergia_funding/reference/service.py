@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.http import problems
 from synergia_shared.http.auth import Principal, Role
 from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
 from synergia_shared.http.preconditions import check_version, etag_for
@@ -302,7 +303,7 @@ def to_view(row: Row[Any], lines: list[Row[Any]]) -> FundingSource:
 
 
 def not_found(source_id: uuid.UUID) -> ProblemException:
-    return ProblemException(404, "not-found", "Not Found", f"no funding source {source_id}")
+    return problems.not_found(f"no funding source {source_id}")
 
 
 def location_of(source_id: uuid.UUID) -> str:

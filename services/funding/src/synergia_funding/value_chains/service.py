@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.auth import Principal, Role
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.problems import ProblemException, not_found
 
 from synergia_funding.authority import intake
 from synergia_funding.ledger.model import Source
@@ -30,10 +30,7 @@ async def writer(
     """A lead cluster's manager (or an administrator) writes for the chain, nobody else."""
     chain = await repository.get(session, value_chain_id)
     if chain is None:
-        raise ProblemException(
-            404,
-            "not-found",
-            "Not Found",
+        raise not_found(
             f"value chain {value_chain_id} is not known here: unknown, or the registry's "
             "event has not arrived yet",
         )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cursor
-from synergia_shared.http.problems import ProblemException, validation_problem
+from synergia_shared.http.problems import ProblemException, not_found, validation_problem
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 from synergia_shared.reference.nace import InvalidNace, validate_nace
 
@@ -152,9 +152,7 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
     against their needs."""
     profile = await profiles.get(session, actor_id)
     if profile is None:
-        raise ProblemException(
-            404, "not-found", "Not Found", f"actor {actor_id} is not known here (yet)"
-        )
+        raise not_found(f"actor {actor_id} is not known here (yet)")
     keywords = [k for n in profile.needs for k in n.get("keywords", [])]
     competences = sorted({c for n in profile.needs for c in n.get("competences", [])})
     text = " ".join(f"{n.get('title', '')} {n.get('description', '')}" for n in profile.needs)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from synergia_shared.db import unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
-from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, not_found
 
 from synergia_matching.profiles import repository
 from synergia_matching.profiles.schemas import Profile
@@ -33,10 +33,7 @@ async def getProfile(request: Request, actor_id: uuid.UUID, _: Reader) -> Profil
     async with unit_of_work(request.app.state.sessions) as session:
         row = await repository.get(session, actor_id)
     if row is None:
-        raise ProblemException(
-            404,
-            "not-found",
-            "Not Found",
+        raise not_found(
             f"actor {actor_id} is not known here: unknown, or its registration has not arrived yet",
         )
     return Profile.model_validate(row, from_attributes=True)

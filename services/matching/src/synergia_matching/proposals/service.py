@@ -30,7 +30,7 @@ from synergia_shared.events.matching import (
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import Principal, Role
 from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cursor
-from synergia_shared.http.problems import ProblemException, validation_problem
+from synergia_shared.http.problems import ProblemException, not_found, validation_problem
 from synergia_shared.messaging.outbox import add_event
 
 from synergia_matching.network import repository as network
@@ -65,7 +65,7 @@ OPEN_STATUSES = frozenset({"draft", "open", "formed"})
 
 
 def _not_found(what: str) -> ProblemException:
-    return ProblemException(404, "not-found", "Not Found", what)
+    return not_found(what)
 
 
 def may_decide(principal: Principal, lead_actor_ids: Sequence[uuid.UUID]) -> bool:

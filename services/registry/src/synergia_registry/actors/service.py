@@ -19,6 +19,7 @@ from synergia_shared.events.registry import (
     OwnerV1,
     SharedContactV1,
 )
+from synergia_shared.http import problems
 from synergia_shared.http.preconditions import check_version, etag_for
 from synergia_shared.http.problems import ProblemException, validation_problem
 from synergia_shared.messaging.outbox import PendingEvent, add_event, add_events
@@ -52,7 +53,7 @@ NEED_VALUES = tuple(sorted(t.value for t in NEED_TYPES))
 
 
 def not_found(actor_id: uuid.UUID) -> ProblemException:
-    return ProblemException(404, "not-found", "Not Found", f"no actor {actor_id}")
+    return problems.not_found(f"no actor {actor_id}")
 
 
 # --- views -----------------------------------------------------------------------------

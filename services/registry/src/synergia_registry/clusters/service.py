@@ -20,7 +20,7 @@ from synergia_shared.events.registry import (
 )
 from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
 from synergia_shared.http.preconditions import check_version
-from synergia_shared.http.problems import ProblemException, invalid_field
+from synergia_shared.http.problems import ProblemException, invalid_field, not_found
 from synergia_shared.messaging.outbox import add_event
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 
@@ -57,7 +57,7 @@ AGGREGATE = "cluster"
 
 
 def _not_found(detail: str) -> ProblemException:
-    return ProblemException(404, "not-found", "Not Found", detail)
+    return not_found(detail)
 
 
 def _conflict(detail: str) -> ProblemException:

@@ -21,6 +21,7 @@ from synergia_shared.events.registry import (
     ValueChainStatusChangedV1,
     ValueChainUpdatedV1,
 )
+from synergia_shared.http import problems
 from synergia_shared.http.auth import Principal
 from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
 from synergia_shared.http.preconditions import check_version
@@ -46,7 +47,7 @@ AGGREGATE = "value_chain"
 
 
 def not_found(value_chain_id: uuid.UUID) -> ProblemException:
-    return ProblemException(404, "not-found", "Not Found", f"no value chain {value_chain_id}")
+    return problems.not_found(f"no value chain {value_chain_id}")
 
 
 def to_view(row: Row[Any], children: Children) -> ValueChain:
