@@ -175,6 +175,41 @@ async def test_two_replicas_publish_everything_once_and_keep_each_aggregate_in_o
     assert all(seqs == list(range(1, 16)) for seqs in by_aggregate.values()), by_aggregate
 
 
+async def test_an_aggregate_whose_earlier_event_another_replica_holds_waits_for_it(
+    engine: AsyncEngine, stack: TestStack
+) -> None:
+    held, free = uuid.uuid4(), uuid.uuid4()
+    await write_events(engine, [held, free], per_aggregate=2)
+    bus = Bus(stack.kafka, client_id="relay")
+    relay = OutboxRelay(
+        engine,
+        bus,
+        database_url=stack.database_url("registry"),
+        topic_prefix=stack.topic_prefix,
+    )
+    try:
+        # Another replica has claimed the held aggregate's first event and not yet sent it.
+        async with engine.connect() as other, other.begin():
+            await other.execute(
+                select(outbox.c.id)
+                .where(outbox.c.aggregate_id == str(held))
+                .order_by(outbox.c.id)
+                .limit(1)
+                .with_for_update()
+            )
+            assert await relay.publish_pending() == 2, "only the free aggregate's two events"
+            assert await unsent(engine) == 2
+        assert await relay.publish_pending() == 2
+    finally:
+        await bus.close()
+
+    events = await consume_all(stack, 4)
+    sequences = defaultdict(list)
+    for event in events:
+        sequences[event.subject].append(event.sequence)
+    assert sequences == {str(held): [1, 2], str(free): [1, 2]}
+
+
 async def test_rows_wait_for_topics_a_restarted_broker_has_lost(
     engine: AsyncEngine, stack: TestStack, own_broker: tuple[EmbeddedBroker, Bus]
 ) -> None:
