@@ -99,6 +99,32 @@ class ActorIn(BaseModel):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
 
 
+def insert_values(actor_id: uuid.UUID, body: ActorIn) -> tuple[Any, ...]:
+    """The values of :data:`INSERT_COLUMNS` for a new actor (the profile fields empty)."""
+    return (
+        actor_id,
+        body.legal_name,
+        body.short_name,
+        body.kind,
+        body.country.upper(),
+        None,  # pic
+        None,  # vat_number
+        None,  # website
+        "",  # description
+        None,  # nuts_code
+        None,  # nuts_version
+        [],  # nace_codes
+        None,  # nace_revision
+        [],  # ecosystems
+        [],  # competences
+        [],  # keywords
+        None,  # sme_declared
+        "",  # search_text
+        None,  # sme_category
+        None,  # sme_assessment
+    )
+
+
 def _value(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -109,11 +135,11 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _row_json(row: asyncpg.Record) -> dict[str, Any]:
+def row_json(row: asyncpg.Record) -> dict[str, Any]:
     return {name: _value(value) for name, value in row.items()}
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def init_connection(conn: asyncpg.Connection) -> None:
     # JSON in and out as Python values, as SQLAlchemy's asyncpg dialect sets up the
     # registry's connections.
     for name in ("json", "jsonb"):
@@ -129,7 +155,7 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = await asyncpg.create_pool(
-            dsn, min_size=pool_size, max_size=pool_max, init=_init_connection
+            dsn, min_size=pool_size, max_size=pool_max, init=init_connection
         )
         try:
             yield
@@ -148,33 +174,11 @@ def create_app() -> FastAPI:
         row = await request.app.state.pool.fetchrow(get_sql, actor_id)
         if row is None:
             return JSONResponse({"detail": "not found"}, status_code=404)
-        return JSONResponse(_row_json(row))
+        return JSONResponse(row_json(row))
 
     @app.post("/v1/actors", status_code=201)
     async def create_actor(request: Request, body: ActorIn) -> JSONResponse:
-        row = await request.app.state.pool.fetchrow(
-            INSERT_SQL,
-            uuid.uuid4(),
-            body.legal_name,
-            body.short_name,
-            body.kind,
-            body.country.upper(),
-            None,  # pic
-            None,  # vat_number
-            None,  # website
-            "",  # description
-            None,  # nuts_code
-            None,  # nuts_version
-            [],  # nace_codes
-            None,  # nace_revision
-            [],  # ecosystems
-            [],  # competences
-            [],  # keywords
-            None,  # sme_declared
-            "",  # search_text
-            None,  # sme_category
-            None,  # sme_assessment
-        )
-        return JSONResponse(_row_json(row), status_code=201)
+        row = await request.app.state.pool.fetchrow(INSERT_SQL, *insert_values(uuid.uuid4(), body))
+        return JSONResponse(row_json(row), status_code=201)
 
     return app
