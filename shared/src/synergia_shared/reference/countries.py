@@ -7,6 +7,7 @@ CORDIS use it: a region's code then always starts with its country's code.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -79,6 +80,10 @@ class UnknownCountry(ValueError):
     pass
 
 
+# Cached: every actor view and profile check resolves its country, and pycountry's lookup
+# is most of the cost of building a view. Country is immutable; an unknown code raises,
+# and exceptions are not cached, so only real codes (a few hundred) fill the cache.
+@functools.lru_cache(maxsize=1024)
 def lookup_country(code: str) -> Country:
     """Resolve an ISO 3166-1 alpha-2 or EU country code; raises :class:`UnknownCountry`."""
     raw = code.strip().upper()
