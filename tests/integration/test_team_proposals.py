@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from synergia_shared.http.pagination import encode_cursor
 
 from tests.support.actors import LARGE, register
@@ -312,17 +313,31 @@ async def test_proposals_are_guarded(matching: httpx.AsyncClient, world: World) 
     assert missing.status_code == 404
 
 
+async def solves(matching: httpx.AsyncClient) -> float:
+    """How many team solves the service has run, from its ``/metrics``."""
+    text = (await matching.get("/metrics")).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "synergia_matching_team_solve_seconds"
+        for sample in family.samples
+        if sample.name.endswith("_count")
+    )
+
+
 async def test_a_retried_proposal_request_answers_the_same_and_stores_nothing_twice(
     stack: TestStack, matching: httpx.AsyncClient, world: World
 ) -> None:
     path = f"/v1/value-chains/{world.chain}/team-proposals"
     headers = {**manager(world.lead), "Idempotency-Key": "teams-2026-11-24"}
+    solves_before = await solves(matching)
     # Two at once (a client timing out and retrying), then a third later.
     first, twin = await asyncio.gather(
         matching.post(path, json={"k": 2}, headers=headers),
         matching.post(path, json={"k": 2}, headers=headers),
     )
     later = await matching.post(path, json={"k": 2}, headers=headers)
+    assert await solves(matching) == solves_before + 1, "the twin waited, it did not solve"
     for response in (first, twin, later):
         assert response.status_code == 200, response.text
     assert first.json() == twin.json() == later.json()

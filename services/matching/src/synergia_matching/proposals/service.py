@@ -33,10 +33,11 @@ from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cur
 from synergia_shared.http.problems import ProblemException, not_found, validation_problem
 from synergia_shared.messaging.outbox import add_event
 
+from synergia_matching.metrics import TEAM_SOLVE_SECONDS
 from synergia_matching.network import repository as network
 from synergia_matching.partners import repository as partners
 from synergia_matching.partners.terms import term_groups
-from synergia_matching.proposals import repository, rules
+from synergia_matching.proposals import repository, rules, twins
 from synergia_matching.proposals.schemas import (
     Objective,
     ObjectiveTerm,
@@ -393,27 +394,28 @@ async def propose(
     """The proposals and whether they are the stored answer to an earlier request with
     the same Idempotency-Key. The solver runs outside any transaction; the proposals and
     the key are stored together, so a retry, even one racing the first request, gets the
-    first answer and no second set of proposals."""
-    if retry is not None:
-        idempotency.check_key(retry.key)
+    first answer and no second set of proposals. A twin racing in this process waits for
+    the first instead of solving too (:mod:`twins`)."""
+    if retry is None:
+        result, world = await _solve(sessions, value_chain_id, body, principal)
+        async with unit_of_work(sessions) as session:
+            answer = await _store(session, world, uuid.uuid4(), result, body, principal)
+        return answer, False
+    idempotency.check_key(retry.key)
+    async with twins.one_at_a_time((principal.subject, retry.key)):
         async with read_only(sessions) as session:
             stored = await idempotency.find(
                 session, principal.subject, retry.key, retry.fingerprint
             )
         if stored is not None:
             return TeamProposals.model_validate_json(stored.body), True
-    result, world = await _solve(sessions, value_chain_id, body, principal)
-    request_id = uuid.uuid4()
+        result, world = await _solve(sessions, value_chain_id, body, principal)
+        request_id = uuid.uuid4()
 
-    async def store(session: AsyncSession) -> idempotency.StoredResponse:
-        answer = await _store(session, world, request_id, result, body, principal)
-        return idempotency.StoredResponse(200, answer.model_dump_json().encode(), {})
+        async def store(session: AsyncSession) -> idempotency.StoredResponse:
+            answer = await _store(session, world, request_id, result, body, principal)
+            return idempotency.StoredResponse(200, answer.model_dump_json().encode(), {})
 
-    if retry is None:
-        async with unit_of_work(sessions) as session:
-            response = await store(session)
-        replayed = False
-    else:
         response, replayed = await idempotency.run_once(
             sessions,
             principal=principal.subject,
@@ -444,6 +446,8 @@ async def _solve(
             world.candidates,
             replace(constraints, time_limit_seconds=max(left, MIN_EXPLAIN_SECONDS)),
         )
+    outcome = "no_team" if isinstance(result, NoTeam) else "proposals"
+    TEAM_SOLVE_SECONDS.labels(outcome).observe(time.monotonic() - started)
     return result, world
 
 
