@@ -99,13 +99,6 @@ def test_authorities_set_priorities_of_their_own_region_only() -> None:
     assert not may_set(Principal("v", frozenset({Role.VIEWER})), "ITH5")
 
 
-def test_linked_enterprises_are_one_entity_also_through_others() -> None:
-    a, b, c, d = (uuid.UUID(int=i) for i in range(1, 5))
-    entities = proposals.entity_ids([a, b, c, d], [(a, b), (c, b)])
-    assert entities[a] == entities[b] == entities[c] == a
-    assert entities[d] == d
-
-
 def test_stage_fit_weighs_only_what_the_stage_asks() -> None:
     assert proposals.stage_fit(1.0, None) == 1.0
     assert proposals.stage_fit(None, 0.5) == 0.5

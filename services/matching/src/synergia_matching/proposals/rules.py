@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 
 # Within a stage's fit: its words against the offers, its competences against those the
 # actor offers; normalised over the parts the stage asks for.
@@ -18,27 +17,6 @@ def stage_fit(text_fit: float | None, competence_fit: float | None) -> float:
     if not weight:
         return 0.0
     return round(sum(FIT_PARTS[k] * v for k, v in applicable.items()) / weight, 3)
-
-
-def entity_ids(
-    actor_ids: Iterable[uuid.UUID], links: Iterable[tuple[uuid.UUID, uuid.UUID]]
-) -> dict[uuid.UUID, uuid.UUID]:
-    """One id per independent legal entity: linked enterprises (> 50 % or control, also
-    through others) share the smallest actor id of their group (union-find)."""
-    parent: dict[uuid.UUID, uuid.UUID] = {}
-
-    def find(a: uuid.UUID) -> uuid.UUID:
-        parent.setdefault(a, a)
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for a, b in links:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {a: find(a) for a in actor_ids}
 
 
 def eligible(country_standing: str | None) -> bool:

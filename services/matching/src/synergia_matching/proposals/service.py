@@ -31,6 +31,7 @@ from synergia_shared.http import idempotency
 from synergia_shared.http.auth import Principal, Role
 from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cursor
 from synergia_shared.http.problems import ProblemException, not_found, validation_problem
+from synergia_shared.linked_enterprises import entity_of
 from synergia_shared.messaging.outbox import add_event
 
 from synergia_matching.metrics import TEAM_SOLVE_SECONDS
@@ -198,7 +199,7 @@ async def _world(
             )
     if errors:
         raise validation_problem(errors)
-    entities = rules.entity_ids(found, await repository.linked_pairs(session, list(found)))
+    entities = entity_of(found, await repository.linked_pairs(session, list(found)))
     aligned = region_alignments(
         await regions.all_strategies(session),
         nace_codes=[],

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from synergia_shared.events.registry import ActorKind
+from synergia_shared.linked_enterprises import entity_of
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 from synergia_shared.reference.ecosystems import LABELS as ECOSYSTEM_LABELS
 from synergia_shared.reference.ecosystems import Ecosystem
@@ -321,25 +322,13 @@ def linked_groups(
     """Members grouped into legal entities: linked through control, in either direction
     and transitively (also through actors outside ``members``). Groups keep the order of
     ``members``."""
-    parent: dict[uuid.UUID, uuid.UUID] = {}
-
-    def find(x: uuid.UUID) -> uuid.UUID:
-        parent.setdefault(x, x)
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    for actor in facts.values():
-        for owner in actor.controlled_by:
-            a, b = find(actor.id), find(owner)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+    entity = entity_of(
+        members,
+        ((actor.id, owner) for actor in facts.values() for owner in actor.controlled_by),
+    )
     groups: dict[uuid.UUID, list[uuid.UUID]] = {}
     for member in members:
-        groups.setdefault(find(member), []).append(member)
+        groups.setdefault(entity[member], []).append(member)
     return list(groups.values())
 
 
