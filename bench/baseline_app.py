@@ -146,28 +146,40 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-def create_app() -> FastAPI:
-    dsn = os.environ["BENCH_BASELINE_DSN"]
-    get_sql = os.environ["BENCH_BASELINE_GET_SQL"]  # the registry's statement, compiled
+async def open_pool() -> asyncpg.Pool:
+    """The pool of ``BENCH_BASELINE_DSN``, sized like the registry's (see the module doc)."""
     pool_size = int(os.environ.get("BENCH_BASELINE_POOL_SIZE", "20"))
     pool_max = max(pool_size, int(os.environ.get("BENCH_BASELINE_POOL_MAX", str(pool_size))))
+    return await asyncpg.create_pool(
+        os.environ["BENCH_BASELINE_DSN"],
+        min_size=pool_size,
+        max_size=pool_max,
+        init=init_connection,
+    )
+
+
+def add_readyz(app: FastAPI) -> None:
+    """``/readyz`` once the pool answers, which is what the harness waits for."""
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> dict[str, str]:
+        await request.app.state.pool.fetchval("SELECT 1")
+        return {"status": "ready"}
+
+
+def create_app() -> FastAPI:
+    get_sql = os.environ["BENCH_BASELINE_GET_SQL"]  # the registry's statement, compiled
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = await asyncpg.create_pool(
-            dsn, min_size=pool_size, max_size=pool_max, init=init_connection
-        )
+        app.state.pool = await open_pool()
         try:
             yield
         finally:
             await app.state.pool.close()
 
     app = FastAPI(title="bench baseline", lifespan=lifespan)
-
-    @app.get("/readyz")
-    async def readyz(request: Request) -> dict[str, str]:
-        await request.app.state.pool.fetchval("SELECT 1")
-        return {"status": "ready"}
+    add_readyz(app)
 
     @app.get("/v1/actors/{actor_id}")
     async def get_actor(request: Request, actor_id: uuid.UUID) -> JSONResponse:

@@ -27,7 +27,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -42,8 +41,9 @@ from bench.baseline_app import (
     INSERT_COLUMNS,
     RETURNING,
     ActorIn,
-    init_connection,
+    add_readyz,
     insert_values,
+    open_pool,
     row_json,
 )
 
@@ -61,17 +61,12 @@ INSERT_WITH_EVENT_SQL = (
 
 
 def create_app() -> FastAPI:
-    dsn = os.environ["BENCH_BASELINE_DSN"]
-    pool_size = int(os.environ.get("BENCH_BASELINE_POOL_SIZE", "20"))
-    pool_max = max(pool_size, int(os.environ.get("BENCH_BASELINE_POOL_MAX", str(pool_size))))
     database_url = os.environ["BENCH_FLOOR_DATABASE_URL"]
     defaults = ServiceSettings.model_fields
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = await asyncpg.create_pool(
-            dsn, min_size=pool_size, max_size=pool_max, init=init_connection
-        )
+        app.state.pool = await open_pool()
         engine = create_async_engine(database_url, pool_size=2, max_overflow=0)
         bus = Bus(os.environ["BENCH_FLOOR_KAFKA"], client_id="bench-floor")
         relay = OutboxRelay(
@@ -92,11 +87,7 @@ def create_app() -> FastAPI:
             await app.state.pool.close()
 
     app = FastAPI(title="bench outbox floor", lifespan=lifespan)
-
-    @app.get("/readyz")
-    async def readyz(request: Request) -> dict[str, str]:
-        await request.app.state.pool.fetchval("SELECT 1")
-        return {"status": "ready"}
+    add_readyz(app)
 
     @app.post("/v1/actors", status_code=201)
     async def create_actor(request: Request, body: ActorIn) -> JSONResponse:
