@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -538,6 +538,58 @@ async def test_tab_and_pipe_delimited_uploads_are_read_and_a_wide_row_is_refused
         ("PIPE-1", "12500.00"),
         ("W-2", "1234.56"),
     ]
+
+
+async def test_a_spreadsheets_dotted_day_first_dates_are_read_as_meant_and_slashed_ones_refused(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = uuid.uuid4()
+    csv = (  # as a spreadsheet set to a European locale saves it
+        "external_id;kind;beneficiary_id;source;fund;amount;date;region_nuts;"
+        "commitment_external_id\r\n"
+        f"DOT-C;commitment;{sme};esif;ERDF;10.000,00;01.03.2024;ITC4C;\r\n"
+        f"DOT-P;disbursement;{sme};esif;ERDF;2.500,00;5.6.2024;ITC4C;DOT-C\r\n"
+        f"DOT-ISO;commitment;{sme};esif;ERDF;1.000,00;2024-02-13;ITC4C;\r\n"
+        f"DOT-US;commitment;{sme};esif;ERDF;1.000,00;01/03/2024;ITC4C;\r\n"
+        f"DOT-NODAY;commitment;{sme};esif;ERDF;1.000,00;31.02.2024;ITC4C;\r\n"
+    )
+    items = await upload(funding, csv)
+    assert [(i["index"], i["external_id"], i["status"]) for i in items] == [
+        (2, "DOT-C", "applied"),
+        (3, "DOT-P", "applied"),
+        (4, "DOT-ISO", "applied"),
+        (5, "DOT-US", "rejected"),
+        (6, "DOT-NODAY", "rejected"),
+    ]
+    ambiguous, impossible = items[3]["problem"], items[4]["problem"]
+    assert ambiguous["status"] == 422
+    assert ambiguous["type"].endswith("/validation-error")
+    assert ambiguous["errors"] == [
+        {
+            "loc": ["body", "row", 5, "date"],
+            "msg": "'01/03/2024' is ambiguous: with / or - the day comes first in Europe and "
+            "the month first in the US; write the date as YYYY-MM-DD or DD.MM.YYYY (D.M.YYYY)",
+        }
+    ]
+    assert impossible["errors"] == [
+        {
+            "loc": ["body", "row", 6, "date"],
+            "msg": "'31.02.2024' is not a day: February 2024 has 29 days",
+        }
+    ]
+    rows = await query(stack, "SELECT external_id, entry_date FROM ledger_entries ORDER BY seq")
+    assert [(r["external_id"], r["entry_date"]) for r in rows] == [
+        ("DOT-C", date(2024, 3, 1)),  # 1 March, not 3 January
+        ("DOT-P", date(2024, 6, 5)),  # 5 June, not 6 May
+        ("DOT-ISO", date(2024, 2, 13)),
+    ]
+
+    # A JSON item is no spreadsheet's: its date stays ISO, as its schema says.
+    body = await post(funding, [commitment("JSON-DOT", sme, date="01.03.2024")])
+    (refused,) = body["items"]
+    assert refused["status"] == "rejected"
+    assert refused["problem"]["errors"][0]["loc"] == ["body", "items", 0, "date"]
+    assert await entry_count(stack) == 3
 
 
 def in_days(days: int) -> str:

@@ -1,5 +1,6 @@
-"""Parked authority items: a sender lists what still waits for its prerequisite, and an
-item whose prerequisite never comes is rejected after ``parked_expiry_days``, once."""
+"""Parked authority items: a sender (a value chain's, by its managers) lists what still
+waits for its prerequisite, and an item whose prerequisite never comes is rejected after
+``parked_expiry_days``, once."""
 
 from __future__ import annotations
 
@@ -23,11 +24,15 @@ from tests.support.funding import (
     API_KEYS,
     BATCH,
     BAVARIA_KEY,
+    LEAD_CLUSTER,
     LOMBARDIA,
+    announce_chain,
+    chain_item,
     commitment,
     eventually,
     payment,
     query,
+    record_for_chain,
 )
 from tests.support.stack import TestStack, auth, running_app
 
@@ -159,6 +164,74 @@ async def test_a_sender_lists_only_its_own_parked_items_oldest_first_and_an_admi
     # Its commitment arrives: the payment is applied and no longer listed.
     await send(funding, [commitment("L-C1", sme)])
     assert [i["external_id"] for i in (await listed(funding))["items"]] == ["L-P2"]
+
+
+async def test_a_chain_manager_lists_its_chains_parked_items_only(
+    funding: Funding, stack: TestStack
+) -> None:
+    ours, theirs = uuid.uuid4(), uuid.uuid4()
+    other_lead = uuid.uuid4()
+    await announce_chain(stack, ours)
+    await announce_chain(stack, theirs, lead=other_lead)
+    manager = auth("cluster_manager", actor_id=str(LEAD_CLUSTER), subject="anna")
+    their_manager = auth("cluster_manager", actor_id=str(other_lead), subject="bruno")
+
+    # A payment of a grant whose commitment the chain has not recorded yet: parked.
+    early = chain_item(
+        "VC-P1",
+        kind="disbursement",
+        amount="10000.00",
+        date="2024-06-01",
+        commitment_external_id="VC-C1",
+    )
+    (parked,) = await record_for_chain(funding.client, ours, [early], manager)
+    assert parked["status"] == "parked"
+    theirs_early = {**early, "external_id": "VC-Q1", "commitment_external_id": "VC-D1"}
+    (their_item,) = await record_for_chain(funding.client, theirs, [theirs_early], their_manager)
+    assert their_item["status"] == "parked"
+    sme = uuid.uuid4()
+    assert (await send(funding, [payment("L-P9", sme, of="L-C9")]))[0]["status"] == "parked"
+
+    page = await listed(funding, manager, sender=f"value-chain:{ours}")
+    [item] = page["items"]
+    assert item["external_id"] == "VC-P1"
+    assert item["sender"] == f"value-chain:{ours}"
+    assert item["waiting_for"] == ["VC-C1"]
+    assert item["kind"] == "disbursement"
+    # The id spelled in capitals names the same chain.
+    shouted = await listed(funding, manager, sender=f"value-chain:{str(ours).upper()}")
+    assert [i["external_id"] for i in shouted["items"]] == ["VC-P1"]
+
+    # Another chain's items, an authority's, or nobody's in particular: not theirs to see.
+    for sender in (f"value-chain:{theirs}", "api-key:lombardia", f"value-chain:{uuid.uuid4()}"):
+        refused = await funding.client.get(
+            LIST, params={"status": "parked", "sender": sender}, headers=manager
+        )
+        assert refused.status_code == 403, (sender, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert sender in refused.json()["detail"]
+    unnamed = await funding.client.get(LIST, params={"status": "parked"}, headers=manager)
+    assert unnamed.status_code == 422, unnamed.text
+    assert [e["loc"] for e in unnamed.json()["errors"]] == [["query", "sender"]]
+    # A cluster manager leading no chain of these sees none of them.
+    stranger = auth("cluster_manager", actor_id=str(uuid.uuid4()))
+    peek = await funding.client.get(
+        LIST, params={"status": "parked", "sender": f"value-chain:{ours}"}, headers=stranger
+    )
+    assert peek.status_code == 403
+    # And the authority does not see the chain's items either.
+    assert [i["external_id"] for i in (await listed(funding))["items"]] == ["L-P9"]
+    forbidden = await funding.client.get(
+        LIST, params={"status": "parked", "sender": f"value-chain:{ours}"}, headers=LOMBARDIA
+    )
+    assert forbidden.status_code == 403
+
+    # The commitment arrives: the payment is applied and no longer listed.
+    (applied,) = await record_for_chain(funding.client, ours, [chain_item("VC-C1")], manager)
+    assert applied["status"] == "applied"
+    assert (await listed(funding, manager, sender=f"value-chain:{ours}"))["items"] == []
+    their_page = await listed(funding, their_manager, sender=f"value-chain:{theirs}")
+    assert [i["external_id"] for i in their_page["items"]] == ["VC-Q1"]
 
 
 async def test_the_listing_pages_with_a_cursor_and_refuses_bad_parameters(

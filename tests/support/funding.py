@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaProducer
 from synergia_shared.events.registry import ValueChainParticipantV1, ValueChainUpdatedV1
 from synergia_shared.events.topics import REGISTRY_VALUE_CHAIN
@@ -90,13 +91,15 @@ def chain_item(external_id: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-async def announce_chain(stack: TestStack, chain: uuid.UUID) -> None:
-    """The registry's event for a chain led by LEAD_CLUSTER, as the registry sends it."""
+async def announce_chain(
+    stack: TestStack, chain: uuid.UUID, lead: uuid.UUID = LEAD_CLUSTER
+) -> None:
+    """The registry's event for a chain led by ``lead``, as the registry sends it."""
     event = build_event(
         ValueChainUpdatedV1(
             value_chain_id=chain,
             title="Battery recycling across the Alps",
-            lead_actor_ids=[LEAD_CLUSTER],
+            lead_actor_ids=[lead],
             participants=[ValueChainParticipantV1(actor_id=SME, role="partner")],
             status="running",
             version=3,
@@ -113,6 +116,27 @@ async def announce_chain(stack: TestStack, chain: uuid.UUID) -> None:
         )
     finally:
         await producer.stop()
+
+
+async def record_for_chain(
+    client: httpx.AsyncClient,
+    chain: uuid.UUID,
+    items: list[dict[str, Any]],
+    headers: dict[str, str],
+    timeout: float = 20.0,
+) -> list[dict[str, Any]]:
+    """The chain's ledger batch, sent again while funding answers 404 (the registry's
+    event for the chain has not arrived yet; nothing is recorded then)."""
+    url = f"/v1/value-chains/{chain}/ledger-entries:batch"
+    deadline = time.monotonic() + timeout
+    while (
+        response := await client.post(url, json={"items": items}, headers=headers)
+    ).status_code == 404:
+        assert time.monotonic() < deadline, "the value-chain event never arrived"
+        await asyncio.sleep(0.1)
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["items"]
+    return results
 
 
 # --- waiting and reading -----------------------------------------------------------------

@@ -4,13 +4,19 @@ planned finances and the authority items."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
 from synergia_funding.authority import csv_items
 from synergia_funding.authority.schemas import SPREADSHEET_CELLS, AuthorityEventIn
-from synergia_funding.csv_dialect import InvalidValue, detect_delimiter, parse_amount
+from synergia_funding.csv_dialect import (
+    InvalidValue,
+    detect_delimiter,
+    parse_amount,
+    parse_date,
+)
 from synergia_funding.reference.esif_csv import (
     PlannedFinanceLine,
     RowRejection,
@@ -138,3 +144,109 @@ def test_json_and_kafka_items_keep_plain_decimal_amounts() -> None:
     assert AuthorityEventIn.model_validate({**item, "amount": "1234.56"}).amount == Decimal(
         "1234.56"
     )
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2024-03-01", date(2024, 3, 1)),
+        ("01.03.2024", date(2024, 3, 1)),  # dots: day first, wherever they are written
+        ("1.3.2024", date(2024, 3, 1)),
+        ("1.03.2024", date(2024, 3, 1)),
+        ("13.12.2024", date(2024, 12, 13)),
+        ("29.02.2024", date(2024, 2, 29)),
+        (" 31.12.2023 ", date(2023, 12, 31)),
+    ],
+)
+def test_dates_in_iso_or_day_first_with_dots(text: str, day: date) -> None:
+    assert parse_date(text) == day
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["01/03/2024", "1/3/2024", "13/03/2024", "03/13/2024", "01-03-2024", "01/03/24"],
+)
+def test_day_and_month_with_a_slash_or_dash_are_refused_naming_the_accepted_forms(
+    text: str,
+) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        parse_date(text)
+    assert str(refused.value) == (
+        f"{text!r} is ambiguous: with / or - the day comes first in Europe and the month "
+        "first in the US; write the date as YYYY-MM-DD or DD.MM.YYYY (D.M.YYYY)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("31.02.2024", "'31.02.2024' is not a day: February 2024 has 29 days"),
+        ("29.02.2023", "'29.02.2023' is not a day: February 2023 has 28 days"),
+        ("31.04.2024", "'31.04.2024' is not a day: April 2024 has 30 days"),
+        ("0.03.2024", "'0.03.2024' is not a day: there is no day 0"),
+        ("01.13.2024", "'01.13.2024' is not a day: there is no month 13"),
+        ("2024-02-30", "'2024-02-30' is not a day: February 2024 has 29 days"),
+        ("01.03.0000", "'01.03.0000' is not a day: there is no year 0"),
+    ],
+)
+def test_a_day_the_calendar_does_not_have_is_refused_saying_why(text: str, reason: str) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        parse_date(text)
+    assert str(refused.value) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["01.03.24", "2024.03.01", "2024/03/01", "2024-3-1", "1 March 2024", "45352", "x", "1.3.2024."],
+)
+def test_other_forms_are_refused_naming_the_accepted_ones(text: str) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        parse_date(text)
+    assert str(refused.value) == (
+        f"{text.strip()!r} is not a date: write it as YYYY-MM-DD or DD.MM.YYYY (D.M.YYYY)"
+    )
+
+
+def test_an_empty_date_is_refused() -> None:
+    with pytest.raises(InvalidValue, match="is empty"):
+        parse_date("  ")
+
+
+def spreadsheet_item(**fields: str) -> dict[str, str]:
+    return {
+        "external_id": "A",
+        "kind": "commitment",
+        "beneficiary_id": str(uuid.uuid4()),
+        "source": "esif",
+        "fund": "ERDF",
+        "amount": "1234.56",
+        "date": "2024-03-01",
+        "region_nuts": "ITC4C",
+        **fields,
+    }
+
+
+def test_a_csv_cells_date_is_read_day_first_with_dots_and_refused_at_its_field() -> None:
+    cells = {SPREADSHEET_CELLS: True}
+    assert AuthorityEventIn.model_validate(
+        spreadsheet_item(date="1.3.2024"), context=cells
+    ).date == date(2024, 3, 1)
+    with pytest.raises(ValidationError) as refused:
+        AuthorityEventIn.model_validate(spreadsheet_item(date="01/03/2024"), context=cells)
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("date",)
+    assert "YYYY-MM-DD or DD.MM.YYYY" in error["msg"]
+    # A dotted day is still judged plausible or not, as an ISO one is.
+    with pytest.raises(ValidationError, match="before 2014-01-01"):
+        AuthorityEventIn.model_validate(spreadsheet_item(date="31.12.2013"), context=cells)
+
+
+def test_json_and_kafka_items_keep_iso_dates() -> None:
+    with pytest.raises(ValidationError) as refused:
+        AuthorityEventIn.model_validate(spreadsheet_item(date="01.03.2024"))
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("date",)
+    assert AuthorityEventIn.model_validate(spreadsheet_item()).date == date(2024, 3, 1)

@@ -14,13 +14,20 @@ so they accept one set of dialects, decided here:
   ``1'234.50``). One separator before exactly three digits (``100.000``, ``1,234``) is
   a thousands separator in one country and a decimal in another: it is refused, never
   guessed (:func:`parse_amount`), as are more than two non-zero decimals.
+- **Dates** (authority items only: the ESIF file has none) in ISO (``2024-03-01``) or
+  day first with dots (``1.3.2024``, ``01.03.2024``): dots are day-first wherever a
+  spreadsheet writes them. With ``/`` or ``-`` (``01/03/2024``) the day comes first in
+  Europe and the month first in the US, so those are refused, never guessed, and so is
+  a day the calendar does not have (``31.02.2024``) (:func:`parse_date`).
 """
 
 from __future__ import annotations
 
+import calendar
 import csv
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -32,6 +39,26 @@ _GROUPED = re.compile(
 )
 _AMBIGUOUS = re.compile(r"[0-9]{1,3}[.,][0-9]{3}")
 _CENT = Decimal("0.01")
+
+_ISO_DATE = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})")
+_DOTTED_DATE = re.compile(r"(?P<day>[0-9]{1,2})\.(?P<month>[0-9]{1,2})\.(?P<year>[0-9]{4})")
+_SLASHED_DATE = re.compile(r"[0-9]{1,2}([/-])[0-9]{1,2}\1[0-9]{2,4}")
+DATE_FORMS = "YYYY-MM-DD or DD.MM.YYYY (D.M.YYYY)"
+# Not calendar.month_name: that follows the process's locale, and messages are English.
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 class InvalidValue(ValueError):
@@ -80,3 +107,31 @@ def parse_amount(text: str, *, signed: bool = False) -> Decimal:
         raise InvalidValue(f"{value!r} has more than two decimals (euro and cent)")
     amount = number.quantize(_CENT)
     return -amount if negative and amount else amount
+
+
+def _day(text: str, year: int, month: int, day: int) -> date:
+    if not 1 <= month <= 12:
+        raise InvalidValue(f"{text!r} is not a day: there is no month {month}")
+    if year < 1 or day < 1:
+        zero = "year" if year < 1 else "day"
+        raise InvalidValue(f"{text!r} is not a day: there is no {zero} 0")
+    days = calendar.monthrange(year, month)[1]
+    if day > days:
+        raise InvalidValue(f"{text!r} is not a day: {_MONTHS[month - 1]} {year} has {days} days")
+    return date(year, month, day)
+
+
+def parse_date(text: str) -> date:
+    """A day, written in ISO or day first with dots as a spreadsheet writes it; raises
+    :class:`InvalidValue` saying why not, naming the forms accepted."""
+    value = text.strip()
+    if not value:
+        raise InvalidValue("is empty")
+    if written := _ISO_DATE.fullmatch(value) or _DOTTED_DATE.fullmatch(value):
+        return _day(value, int(written["year"]), int(written["month"]), int(written["day"]))
+    if _SLASHED_DATE.fullmatch(value):
+        raise InvalidValue(
+            f"{value!r} is ambiguous: with / or - the day comes first in Europe and the "
+            f"month first in the US; write the date as {DATE_FORMS}"
+        )
+    raise InvalidValue(f"{value!r} is not a date: write it as {DATE_FORMS}")

@@ -1,9 +1,9 @@
 """Authority items from a CSV upload: a header naming the item fields, one item a row.
 
 The file may come from any European spreadsheet: the delimiter is detected from the
-header as for the ESIF import (:mod:`synergia_funding.csv_dialect`), and the amount cells
-are read by the same rule when each row is validated (decimal comma, thousands
-separators; :data:`~.schemas.SPREADSHEET_CELLS`).
+header as for the ESIF import (:mod:`synergia_funding.csv_dialect`), and the amount and
+date cells are read by its rules when each row is validated (decimal comma, thousands
+separators, day-first dates with dots; :data:`~.schemas.SPREADSHEET_CELLS`).
 """
 
 from __future__ import annotations

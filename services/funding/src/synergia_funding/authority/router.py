@@ -28,7 +28,10 @@ from synergia_funding.authority.schemas import (
 
 router = APIRouter(tags=["authority events"], responses=PROBLEM_RESPONSES)
 
-Writer = Annotated[Principal, Depends(require(Role.AUTHORITY, Role.ADMIN))]
+_WRITERS = frozenset({Role.AUTHORITY, Role.ADMIN})
+Writer = Annotated[Principal, Depends(require(*_WRITERS))]
+# A value chain's managers also list what waits among the items they recorded for it.
+Lister = Annotated[Principal, Depends(require(*_WRITERS, Role.CLUSTER_MANAGER))]
 
 _RESULTS = (
     "Per-item results, in the batch's order: `applied`, `parked` (waits for the item it "
@@ -113,7 +116,10 @@ async def submitAuthorityEvents(request: Request, principal: Writer) -> BatchRes
     "spreadsheets write them, with a decimal point or comma and unambiguous thousands "
     "separators (`1234.56`, `1234,56`, `1.234,56`, `1 234,56`, `1,234.56`); one "
     "separator before exactly three digits (`1,234`, `100.000`) is ambiguous and refused "
-    "for the row. An item's `index` is its row number, the header being row 1, and a "
+    "for the row. Dates are ISO (`2024-03-01`) or day first with dots (`1.3.2024`, "
+    "`01.03.2024`); with `/` or `-` (`01/03/2024`) the order of day and month depends on "
+    "the country, so such a date is refused for the row, as is a day the calendar does "
+    "not have (`31.02.2024`). An item's `index` is its row number, the header being row 1, and a "
     "problem's `loc` is `body.row.<row>.<column>`; at most "
     f"{MAX_BATCH_ITEMS} rows. {_RESULTS}",
     response_model=BatchResult,
@@ -168,30 +174,34 @@ async def getAuthorityEvent(request: Request, external_id: str, principal: Write
     "own ids, and when it expires: an item whose prerequisite has not arrived by "
     "`expires_at` is rejected (`GET /v1/authority-events/{external_id}` then gives the "
     "reason; `authority-item.rejected` is announced). An authority or API key sees its "
-    "own sender's items; an administrator sees every sender's, or one with `sender`.",
+    "own sender's items; a cluster manager those of a value chain it manages (one of "
+    "the chain's lead clusters is the token's `actor_id`, as for recording the chain's "
+    "ledger entries), named by `sender=value-chain:<id>`, which it must give; an "
+    "administrator sees every sender's, or one with `sender`. Another sender's items "
+    "are a 403.",
     response_model=ParkedItemPage,
 )
 async def listAuthorityEvents(
     request: Request,
-    principal: Writer,
+    principal: Lister,
     status: Annotated[ListedStatus, Query(description="Only `parked` for now")],
     sender: Annotated[
         str | None,
         Query(
             min_length=1,
             max_length=300,
-            description="Administrators: only this sender's items (`api-key:<name>`, "
-            "`authority:<NUTS>`, `value-chain:<id>`…). Others may give only their own.",
+            description="Only this sender's items (`api-key:<name>`, `authority:<NUTS>`, "
+            "`value-chain:<id>`…): administrators any sender, authorities their own, "
+            "cluster managers a value chain they manage (required of them).",
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the page before")] = None,
 ) -> ParkedItemPage:
-    visible = parked.visible_sender(
-        authority_of(principal).system, admin=Role.ADMIN in principal.roles, requested=sender
-    )
+    own = authority_of(principal).system if principal.has_any(_WRITERS) else None
     settings = request.app.state.settings
     async with read_only(request.app.state.sessions) as session:
+        visible = await parked.visible_to(session, principal, own=own, requested=sender)
         return await parked.list_parked(
             session,
             sender=visible,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from synergia_funding.csv_dialect import InvalidValue, parse_amount
+from synergia_funding.csv_dialect import InvalidValue, parse_amount, parse_date
 from synergia_funding.ledger.model import (
     EntryKind,
     EsifFund,
@@ -40,32 +41,43 @@ MAX_BATCH_ITEMS = 1000
 SPREADSHEET_CELLS = "spreadsheet_cells"
 """Validation context key: the item's values are CSV cells as a spreadsheet writes them,
 so an amount may have a decimal comma and thousands separators
-(:func:`synergia_funding.csv_dialect.parse_amount`, the ESIF import's rule). JSON and
-Kafka items keep plain decimals: a machine client has no locale to guess."""
+(:func:`synergia_funding.csv_dialect.parse_amount`, the ESIF import's rule) and a date
+may be written day first with dots (:func:`synergia_funding.csv_dialect.parse_date`).
+JSON and Kafka items keep plain decimals and ISO dates: a machine client has no locale
+to guess."""
 
 
-def _spreadsheet_amount(value: Any, info: ValidationInfo) -> Any:
-    context = info.context
-    if not (isinstance(value, str) and isinstance(context, Mapping)):
-        return value
-    if not context.get(SPREADSHEET_CELLS):
-        return value
-    try:
-        return parse_amount(value, signed=True)
-    except InvalidValue as exc:
-        raise PydanticCustomError("amount_text", "{reason}", {"reason": str(exc)}) from None
+def _spreadsheet_cell(
+    parse: Callable[[str], Any], error_type: str
+) -> Callable[[Any, ValidationInfo], Any]:
+    """A before-validator reading a text value with ``parse`` when the values are
+    spreadsheet cells (:data:`SPREADSHEET_CELLS`); other values go on unchanged."""
+
+    def read(value: Any, info: ValidationInfo) -> Any:
+        context = info.context
+        if not (isinstance(value, str) and isinstance(context, Mapping)):
+            return value
+        if not context.get(SPREADSHEET_CELLS):
+            return value
+        try:
+            return parse(value)
+        except InvalidValue as exc:
+            raise PydanticCustomError(error_type, "{reason}", {"reason": str(exc)}) from None
+
+    return read
 
 
 ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")]
 Amount = Annotated[
     Decimal,
-    BeforeValidator(_spreadsheet_amount),
+    BeforeValidator(_spreadsheet_cell(partial(parse_amount, signed=True), "amount_text")),
     Field(
         max_digits=14,
         decimal_places=2,
         description="EUR with at most two decimals: positive, or a signed delta for an adjustment",
     ),
 ]
+Day = Annotated[dt.date, BeforeValidator(_spreadsheet_cell(parse_date, "date_text"))]
 
 
 class AuthorityEventIn(BaseModel):
@@ -117,7 +129,7 @@ class AuthorityEventIn(BaseModel):
     )
     amount: Amount
     finance_type: FinanceType = FinanceType.GRANT
-    date: dt.date = Field(
+    date: Day = Field(
         description="Commitment: the date the legal right to the aid arises. From "
         f"{EARLIEST_ENTRY_DATE.isoformat()} (nothing tracked here predates it) to one year "
         "after today (UTC); a date outside is refused for the item as a typo"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.auth import Principal, Role
@@ -18,10 +19,40 @@ from synergia_funding.value_chains import repository
 CHAIN_SOURCES = frozenset({Source.H2020, Source.FSTP, Source.EFSI, Source.PRIVATE})
 
 
+_SENDER_PREFIX = "value-chain:"
+
+
 def chain_sender(value_chain_id: uuid.UUID) -> str:
     """One sender per chain, whichever of its managers signs in: their external ids are
     one namespace, so two managers cannot record the same item twice."""
-    return f"value-chain:{value_chain_id}"
+    return f"{_SENDER_PREFIX}{value_chain_id}"
+
+
+def chain_of_sender(sender: str) -> uuid.UUID | None:
+    """The value chain a sender is (:func:`chain_sender`), ``None`` for any other sender."""
+    if not sender.startswith(_SENDER_PREFIX):
+        return None
+    try:
+        return uuid.UUID(sender.removeprefix(_SENDER_PREFIX))
+    except ValueError:
+        return None
+
+
+def manages(principal: Principal, lead_actor_ids: Iterable[uuid.UUID]) -> bool:
+    """A chain's manager: a cluster manager whose token's ``actor_id`` is one of the
+    chain's lead clusters (as the registry announced them)."""
+    return Role.CLUSTER_MANAGER in principal.roles and principal.actor_id in {
+        str(a) for a in lead_actor_ids
+    }
+
+
+async def manages_chain(
+    session: AsyncSession, value_chain_id: uuid.UUID, principal: Principal
+) -> bool:
+    """Whether ``principal`` manages the chain; ``False`` for a chain not known here,
+    whose managers funding cannot tell yet."""
+    chain = await repository.get(session, value_chain_id)
+    return chain is not None and manages(principal, chain.lead_actor_ids)
 
 
 async def writer(
@@ -34,16 +65,14 @@ async def writer(
             f"value chain {value_chain_id} is not known here: unknown, or the registry's "
             "event has not arrived yet",
         )
-    if Role.ADMIN not in principal.roles:
-        leads = {str(a) for a in chain.lead_actor_ids}
-        if principal.actor_id not in leads:
-            raise ProblemException(
-                403,
-                "forbidden",
-                "Forbidden",
-                f"only the managers of the lead clusters of value chain {value_chain_id} "
-                "record its money; your token's actor_id is not one of them",
-            )
+    if Role.ADMIN not in principal.roles and not manages(principal, chain.lead_actor_ids):
+        raise ProblemException(
+            403,
+            "forbidden",
+            "Forbidden",
+            f"only the managers of the lead clusters of value chain {value_chain_id} "
+            "record its money; your token's actor_id is not one of them",
+        )
     return intake.Authority(
         system=chain_sender(value_chain_id),
         region=None,
