@@ -7,17 +7,20 @@ import re
 import pytest
 from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
+from synergia_matching import metrics as matching_metrics
 from synergia_shared import metrics
 
 from tests.deploy.conftest import ROOT, find, manifests, services
 
 OPERATIONS = ROOT / "docs" / "operations.md"
+# Where metrics are defined: the shared ones every service exposes, and a service's own.
+METRIC_MODULES = (metrics, matching_metrics)
 
 
 def defined_metrics() -> dict[str, set[str]]:
     """Metric name as documented -> the series names Prometheus stores for it."""
     result: dict[str, set[str]] = {}
-    for value in vars(metrics).values():
+    for value in (v for module in METRIC_MODULES for v in vars(module).values()):
         if not isinstance(value, MetricWrapperBase):
             continue
         name = value._name
@@ -43,6 +46,17 @@ def test_every_metric_is_documented() -> None:
     text = OPERATIONS.read_text()
     documented = set(re.findall(r"`(synergia_\w+)`", text))
     assert documented == set(defined_metrics())
+
+
+def test_metrics_are_defined_only_where_the_documentation_check_looks() -> None:
+    looked_at = {module.__file__ for module in METRIC_MODULES}
+    constructs = re.compile(r"^\w+ = (Counter|Gauge|Histogram|Summary|Info|Enum)\(", re.M)
+    defining = {
+        str(path)
+        for path in [*ROOT.glob("shared/src/**/*.py"), *ROOT.glob("services/*/src/**/*.py")]
+        if constructs.search(path.read_text())
+    }
+    assert defining <= looked_at, f"add these to METRIC_MODULES: {sorted(defining - looked_at)}"
 
 
 def test_every_alert_is_documented_and_uses_real_metrics() -> None:
