@@ -226,10 +226,37 @@ async def test_a_chain_manager_lists_its_chains_parked_items_only(
     )
     assert forbidden.status_code == 403
 
+    # One item by its id, with the same rule: the manager names the chain.
+    one = f"{LIST}/VC-P1"
+    looked_up = await funding.client.get(
+        one, params={"sender": f"value-chain:{ours}"}, headers=manager
+    )
+    assert looked_up.status_code == 200, looked_up.text
+    assert looked_up.json()["status"] == "parked"
+    assert looked_up.json()["waiting_for"] == ["VC-C1"]
+    unnamed_one = await funding.client.get(one, headers=manager)
+    assert unnamed_one.status_code == 422
+    assert [e["loc"] for e in unnamed_one.json()["errors"]] == [["query", "sender"]]
+    not_theirs = await funding.client.get(
+        f"{LIST}/VC-Q1", params={"sender": f"value-chain:{theirs}"}, headers=manager
+    )
+    assert not_theirs.status_code == 403
+    # The authority's own lookup never reaches the chain's items; an admin names the chain.
+    assert (await funding.client.get(one, headers=LOMBARDIA)).status_code == 404
+    by_admin = await funding.client.get(
+        one, params={"sender": f"value-chain:{ours}"}, headers=auth("admin")
+    )
+    assert by_admin.status_code == 200
+    assert by_admin.json()["entry_id"] == looked_up.json()["entry_id"]
+
     # The commitment arrives: the payment is applied and no longer listed.
     (applied,) = await record_for_chain(funding.client, ours, [chain_item("VC-C1")], manager)
     assert applied["status"] == "applied"
     assert (await listed(funding, manager, sender=f"value-chain:{ours}"))["items"] == []
+    now_applied = await funding.client.get(
+        one, params={"sender": f"value-chain:{ours}"}, headers=manager
+    )
+    assert now_applied.json()["status"] == "applied"
     their_page = await listed(funding, their_manager, sender=f"value-chain:{theirs}")
     assert [i["external_id"] for i in their_page["items"]] == ["VC-Q1"]
 

@@ -274,11 +274,9 @@ async def submit(
     )
 
 
-async def status(
-    session: AsyncSession, authority: Authority, external_id: str
-) -> ItemResult | None:
-    """An item of this authority as it stands, or ``None`` if it was never kept."""
-    entry_id = entry_id_for(authority.system, external_id)
+async def status(session: AsyncSession, sender: str, external_id: str) -> ItemResult | None:
+    """An item of this sender as it stands, or ``None`` if it was never kept."""
+    entry_id = entry_id_for(sender, external_id)
     stored = await ledger_repository.stored_entries(session, [entry_id])
     if entry_id in stored:
         entry, flags = stored[entry_id]

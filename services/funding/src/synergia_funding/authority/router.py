@@ -43,6 +43,21 @@ _RESULTS = (
 )
 
 
+SenderQuery = Query(
+    min_length=1,
+    max_length=300,
+    description="Whose items (`api-key:<name>`, `authority:<NUTS>`, `value-chain:<id>`…): "
+    "administrators any sender, authorities their own, cluster managers a value chain "
+    "they manage (required of them).",
+)
+
+
+def _own_sender(principal: Principal) -> str | None:
+    """The sender a caller writes as; ``None`` for a cluster manager, who writes only as
+    one of its value chains."""
+    return authority_of(principal).system if principal.has_any(_WRITERS) else None
+
+
 def authority_of(principal: Principal) -> intake.Authority:
     """An authority writes in its region; an administrator anywhere (operations).
 
@@ -147,21 +162,31 @@ async def uploadAuthorityEvents(request: Request, principal: Writer) -> BatchRes
     "/v1/authority-events/{external_id}",
     operation_id="getAuthorityEvent",
     summary="What became of an item sent earlier",
-    description="The calling authority's item by its external id: `applied` (with its "
-    "entry id and flags), `parked` (with what it waits for) or `rejected` after parking "
-    "(with the reason). 404 if no item with that id was recorded or parked: an item "
-    "refused on arrival is not kept, its answer was in the batch's response.",
+    description="An item by its sender's external id: `applied` (with its entry id and "
+    "flags), `parked` (with what it waits for) or `rejected` after parking (with the "
+    "reason). The sender is the caller's own unless `sender` names another, with the "
+    "listing's rule: an authority or API key its own items, a cluster manager those of a "
+    "value chain it manages (`sender=value-chain:<id>`, required of it), an administrator "
+    "any sender's. 404 if no item with that id was recorded or parked: an item refused on "
+    "arrival is not kept, its answer was in the batch's response.",
     response_model=ItemResult,
     responses={404: {"model": Problem, "description": "Not recorded or parked"}},
 )
-async def getAuthorityEvent(request: Request, external_id: str, principal: Writer) -> ItemResult:
-    authority = authority_of(principal)
+async def getAuthorityEvent(
+    request: Request,
+    external_id: str,
+    principal: Lister,
+    sender: Annotated[str | None, SenderQuery] = None,
+) -> ItemResult:
+    own = _own_sender(principal)
     async with read_only(request.app.state.sessions) as session:
-        result = await intake.status(session, authority, external_id)
+        visible = await parked.visible_to(session, principal, own=own, requested=sender)
+        # An administrator naming no sender asks for an item it sent itself.
+        of = visible or own
+        assert of is not None  # visible_to refuses a caller with neither
+        result = await intake.status(session, of, external_id)
     if result is None:
-        raise not_found(
-            f"{authority.system} has no recorded or parked item {external_id!r}",
-        )
+        raise not_found(f"{of} has no recorded or parked item {external_id!r}")
     return result
 
 
@@ -185,20 +210,11 @@ async def listAuthorityEvents(
     request: Request,
     principal: Lister,
     status: Annotated[ListedStatus, Query(description="Only `parked` for now")],
-    sender: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=300,
-            description="Only this sender's items (`api-key:<name>`, `authority:<NUTS>`, "
-            "`value-chain:<id>`…): administrators any sender, authorities their own, "
-            "cluster managers a value chain they manage (required of them).",
-        ),
-    ] = None,
+    sender: Annotated[str | None, SenderQuery] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the page before")] = None,
 ) -> ParkedItemPage:
-    own = authority_of(principal).system if principal.has_any(_WRITERS) else None
+    own = _own_sender(principal)
     settings = request.app.state.settings
     async with read_only(request.app.state.sessions) as session:
         visible = await parked.visible_to(session, principal, own=own, requested=sender)
