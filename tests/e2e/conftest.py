@@ -11,10 +11,8 @@ import asyncio
 import contextlib
 import json
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,9 +24,6 @@ from aiokafka.partitioner import DefaultPartitioner
 from synergia_devstack.broker import EmbeddedBroker
 from synergia_devstack.ports import free_port
 from synergia_devstack.services import SERVICES, ServiceProcess
-from synergia_shared.events.envelope import CloudEvent
-from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
-from synergia_shared.messaging.outbox import build_event
 
 from tests.support.stack import TestStack, auth
 
@@ -325,33 +320,6 @@ def partition_for(key: bytes, partitions: int = 3) -> int:
     """The partition a keyed message goes to (the producers' default partitioner)."""
     chosen: int = DefaultPartitioner()(key, list(range(partitions)), list(range(partitions)))
     return chosen
-
-
-async def metric(http: httpx.AsyncClient, name: str, **labels: str) -> float:
-    """One sample of a service's Prometheus metrics (0 if it has none yet)."""
-    text = (await http.get("/metrics")).text
-    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    for line in text.splitlines():
-        series, _, value = line.rpartition(" ")
-        if series == f"{name}{{{wanted}}}" or (not labels and series == name):
-            return float(value)
-    return 0.0
-
-
-def actor_event(legal_name: str, *, country: str = "PL") -> CloudEvent:
-    """An actor-registered event as the registry would publish it, built by hand."""
-    actor_id = uuid.uuid4()
-    return build_event(
-        ActorRegisteredV1(
-            actor_id=actor_id,
-            legal_name=legal_name,
-            kind=ActorKind.SME,
-            country=country,
-            registered_at=datetime.now(UTC),
-        ),
-        subject=str(actor_id),
-        sequence=1,
-    )
 
 
 CONTENT_TYPE_HEADERS = [("content-type", b"application/cloudevents+json")]

@@ -12,17 +12,16 @@ from tests.e2e.conftest import (
     FUNDING_CONSUMER,
     MATCHING_CONSUMER,
     Services,
-    actor_event,
     assert_exactly_once,
     client,
     create_actors,
     eventually,
     fetch,
     fetchval,
-    metric,
     raw_producer,
     wait_for_projections,
 )
+from tests.support.events import actor_event, metric
 from tests.support.stack import TestStack, auth
 
 pytestmark = pytest.mark.drill

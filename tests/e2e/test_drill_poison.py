@@ -15,7 +15,6 @@ from tests.e2e.conftest import (
     FUNDING_CONSUMER,
     MATCHING_CONSUMER,
     Services,
-    actor_event,
     client,
     create_actor,
     eventually,
@@ -28,6 +27,7 @@ from tests.e2e.conftest import (
     tally,
     wait_for_projections,
 )
+from tests.support.events import actor_event
 from tests.support.stack import TestStack, auth
 
 pytestmark = pytest.mark.drill

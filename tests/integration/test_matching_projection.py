@@ -4,8 +4,6 @@ profiles and memberships, value chains; and a rebuild from the topics equals the
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,11 +14,10 @@ from synergia_matching.rebuild import RebuildRefused, rebuild_projections
 from synergia_matching.settings import MatchingSettings
 from synergia_shared.bus import create_producer
 from synergia_shared.db import create_engine, create_session_factory
-from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
 from synergia_shared.events.topics import REGISTRY_ACTOR
-from synergia_shared.messaging.outbox import build_event
 
 from tests.support.actors import MICRO
+from tests.support.events import actor_event
 from tests.support.matching import dump
 from tests.support.stack import TEMPLATE_PREFIX, TestStack, auth, running_app, sqlalchemy_url
 
@@ -236,19 +233,12 @@ async def test_a_rebuild_reads_the_last_compressed_batch_of_every_partition(
     try:
         sent = []
         for i in range(300):
-            data = ActorRegisteredV1(
-                actor_id=uuid.uuid4(),
-                legal_name=f"Batch Actor {i}",
-                kind=ActorKind.SME,
-                country="PT",
-                registered_at=datetime.now(UTC),
-            )
-            event = build_event(data, subject=str(data.actor_id), sequence=1)
+            event = actor_event(f"Batch Actor {i}", country="PT")
             sent.append(
                 await producer.send(
                     f"{stack.topic_prefix}{REGISTRY_ACTOR}",
                     value=event.to_bytes(),
-                    key=str(data.actor_id).encode(),
+                    key=event.subject.encode(),
                 )
             )
         await asyncio.gather(*sent)

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -22,10 +20,9 @@ from synergia_matching.rebuild import RebuildRefused, rebuild_projections
 from synergia_matching.settings import MatchingSettings
 from synergia_shared.bus import create_producer
 from synergia_shared.db import create_engine, create_session_factory
-from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
 from synergia_shared.events.topics import REGISTRY_ACTOR
-from synergia_shared.messaging.outbox import build_event
 
+from tests.support.events import actor_event
 from tests.support.matching import dump
 from tests.support.stack import TEMPLATE_PREFIX, TestStack, running_app, sqlalchemy_url
 
@@ -45,18 +42,11 @@ class Publisher:
     async def publish(self, count: int = 1) -> None:
         pending = []
         for _ in range(count):
-            data = ActorRegisteredV1(
-                actor_id=uuid.uuid4(),
-                legal_name=f"Steady Actor {len(self.sent) + len(pending)}",
-                kind=ActorKind.SME,
-                country="AT",
-                registered_at=datetime.now(UTC),
-            )
-            event = build_event(data, subject=str(data.actor_id), sequence=1)
+            event = actor_event(f"Steady Actor {len(self.sent) + len(pending)}", country="AT")
             future = await self.producer.send(
-                self.topic, value=event.to_bytes(), key=str(data.actor_id).encode()
+                self.topic, value=event.to_bytes(), key=event.subject.encode()
             )
-            pending.append((str(data.actor_id), future))
+            pending.append((event.subject, future))
         for actor_id, future in pending:
             self.sent.append((actor_id, await future))
 

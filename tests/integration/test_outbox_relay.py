@@ -73,6 +73,17 @@ async def write_events(
                 )
 
 
+def relay_on(stack: TestStack, engine: AsyncEngine, bus: Bus, **options: Any) -> OutboxRelay:
+    """A relay over the registry's test outbox, publishing with ``bus``."""
+    return OutboxRelay(
+        engine,
+        bus,
+        database_url=stack.database_url("registry"),
+        topic_prefix=stack.topic_prefix,
+        **options,
+    )
+
+
 async def unsent(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         count = await conn.scalar(
@@ -110,12 +121,7 @@ async def test_rows_wait_while_the_broker_is_unreachable(
 ) -> None:
     await write_events(engine, [uuid.uuid4()], per_aggregate=3)
     nowhere = Bus(f"127.0.0.1:{free_port()}", client_id="test")
-    relay = OutboxRelay(
-        engine,
-        nowhere,
-        database_url=stack.database_url("registry"),
-        topic_prefix=stack.topic_prefix,
-    )
+    relay = relay_on(stack, engine, nowhere)
     with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the client raises
         await relay.publish_pending()
     assert await unsent(engine) == 3, "nothing is marked sent without the broker's ack"
@@ -123,12 +129,7 @@ async def test_rows_wait_while_the_broker_is_unreachable(
 
     bus = Bus(stack.kafka, client_id="test")
     try:
-        relay = OutboxRelay(
-            engine,
-            bus,
-            database_url=stack.database_url("registry"),
-            topic_prefix=stack.topic_prefix,
-        )
+        relay = relay_on(stack, engine, bus)
         assert await relay.publish_pending() == 3
     finally:
         await bus.close()
@@ -142,17 +143,7 @@ async def test_two_replicas_publish_everything_once_and_keep_each_aggregate_in_o
     aggregates = [uuid.uuid4() for _ in range(20)]
     await write_events(engine, aggregates, per_aggregate=15)
     buses = [Bus(stack.kafka, client_id=f"replica-{i}") for i in range(2)]
-    relays = [
-        OutboxRelay(
-            engine,
-            bus,
-            database_url=stack.database_url("registry"),
-            topic_prefix=stack.topic_prefix,
-            batch_size=7,
-            poll_interval=0.05,
-        )
-        for bus in buses
-    ]
+    relays = [relay_on(stack, engine, bus, batch_size=7, poll_interval=0.05) for bus in buses]
     try:
         for relay in relays:
             await relay.start()
@@ -181,12 +172,7 @@ async def test_an_aggregate_whose_earlier_event_another_replica_holds_waits_for_
     held, free = uuid.uuid4(), uuid.uuid4()
     await write_events(engine, [held, free], per_aggregate=2)
     bus = Bus(stack.kafka, client_id="relay")
-    relay = OutboxRelay(
-        engine,
-        bus,
-        database_url=stack.database_url("registry"),
-        topic_prefix=stack.topic_prefix,
-    )
+    relay = relay_on(stack, engine, bus)
     try:
         # Another replica has claimed the held aggregate's first event and not yet sent it.
         async with engine.connect() as other, other.begin():
@@ -217,13 +203,7 @@ async def test_rows_wait_for_topics_a_restarted_broker_has_lost(
     drops, records sent to them; with the check on (RELAY_CHECK_TOPICS, as the dev and
     test stacks set it) the relay publishes only once they exist again."""
     broker, bus = own_broker
-    relay = OutboxRelay(
-        engine,
-        bus,
-        database_url=stack.database_url("registry"),
-        topic_prefix=stack.topic_prefix,
-        check_topics=True,
-    )
+    relay = relay_on(stack, engine, bus, check_topics=True)
     await write_events(engine, [uuid.uuid4()], per_aggregate=2)
     assert await relay.publish_pending() == 2  # the producer now has the topic's metadata
 
@@ -267,12 +247,7 @@ async def test_without_the_topic_check_the_relay_asks_the_broker_nothing_before_
     assert on.relay_check_topics is True, "the test stack runs on the embedded broker"
 
     broker, bus = own_broker
-    relay = OutboxRelay(
-        engine,
-        bus,
-        database_url=stack.database_url("registry"),
-        topic_prefix=stack.topic_prefix,
-    )
+    relay = relay_on(stack, engine, bus)
     await write_events(engine, [uuid.uuid4()], per_aggregate=2)
     assert await relay.publish_pending() == 2
 

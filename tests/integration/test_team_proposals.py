@@ -12,10 +12,10 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from synergia_shared.http.pagination import encode_cursor
 
 from tests.support.actors import LARGE, register
+from tests.support.events import metric
 from tests.support.stack import TestStack, auth
 
 
@@ -314,15 +314,8 @@ async def test_proposals_are_guarded(matching: httpx.AsyncClient, world: World) 
 
 
 async def solves(matching: httpx.AsyncClient) -> float:
-    """How many team solves the service has run, from its ``/metrics``."""
-    text = (await matching.get("/metrics")).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        if family.name == "synergia_matching_team_solve_seconds"
-        for sample in family.samples
-        if sample.name.endswith("_count")
-    )
+    """How many team solves that found proposals the service has run."""
+    return await metric(matching, "synergia_matching_team_solve_seconds_count", outcome="proposals")
 
 
 async def test_a_retried_proposal_request_answers_the_same_and_stores_nothing_twice(
@@ -331,13 +324,22 @@ async def test_a_retried_proposal_request_answers_the_same_and_stores_nothing_tw
     path = f"/v1/value-chains/{world.chain}/team-proposals"
     headers = {**manager(world.lead), "Idempotency-Key": "teams-2026-11-24"}
     solves_before = await solves(matching)
-    # Two at once (a client timing out and retrying), then a third later.
-    first, twin = await asyncio.gather(
+
+    async def other_request_same_key() -> httpx.Response:
+        await asyncio.sleep(0.02)  # after the first: solving or done, it is refused either way
+        return await matching.post(path, json={"k": 1}, headers=headers)
+
+    # Two at once (a client timing out and retrying), the key reused meanwhile with
+    # another request, then a third later.
+    first, twin, other_twin = await asyncio.gather(
         matching.post(path, json={"k": 2}, headers=headers),
         matching.post(path, json={"k": 2}, headers=headers),
+        other_request_same_key(),
     )
     later = await matching.post(path, json={"k": 2}, headers=headers)
     assert await solves(matching) == solves_before + 1, "the twin waited, it did not solve"
+    assert other_twin.status_code == 422, other_twin.text
+    assert other_twin.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
     for response in (first, twin, later):
         assert response.status_code == 200, response.text
     assert first.json() == twin.json() == later.json()

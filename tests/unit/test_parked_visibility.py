@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from synergia_funding.authority.parked import visible_sender
+from synergia_funding.authority.senders import visible_sender
 from synergia_funding.value_chains.service import chain_of_sender, chain_sender, manages
 from synergia_shared.http.auth import Principal, Role
 from synergia_shared.http.problems import ProblemException

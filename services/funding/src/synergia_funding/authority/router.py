@@ -17,7 +17,7 @@ from synergia_shared.http.problems import (
     not_found,
 )
 
-from synergia_funding.authority import csv_items, intake, parked
+from synergia_funding.authority import csv_items, intake, parked, senders
 from synergia_funding.authority.parked_schemas import ListedStatus, ParkedItemPage
 from synergia_funding.authority.schemas import (
     MAX_BATCH_ITEMS,
@@ -180,10 +180,7 @@ async def getAuthorityEvent(
 ) -> ItemResult:
     own = _own_sender(principal)
     async with read_only(request.app.state.sessions) as session:
-        visible = await parked.visible_to(session, principal, own=own, requested=sender)
-        # An administrator naming no sender asks for an item it sent itself.
-        of = visible or own
-        assert of is not None  # visible_to refuses a caller with neither
+        of = await senders.item_sender(session, principal, own=own, requested=sender)
         result = await intake.status(session, of, external_id)
     if result is None:
         raise not_found(f"{of} has no recorded or parked item {external_id!r}")
@@ -217,7 +214,7 @@ async def listAuthorityEvents(
     own = _own_sender(principal)
     settings = request.app.state.settings
     async with read_only(request.app.state.sessions) as session:
-        visible = await parked.visible_to(session, principal, own=own, requested=sender)
+        visible = await senders.visible_to(session, principal, own=own, requested=sender)
         return await parked.list_parked(
             session,
             sender=visible,
