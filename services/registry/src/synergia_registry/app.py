@@ -8,6 +8,7 @@ from synergia_shared.app import ServiceDefinition, create_service_app
 from synergia_registry.actors.router import router as actors_router
 from synergia_registry.clusters.router import router as clusters_router
 from synergia_registry.imports.router import router as imports_router
+from synergia_registry.regions.router import router as regions_router
 from synergia_registry.settings import RegistrySettings
 from synergia_registry.value_chains.accepted_teams import accepted_teams
 from synergia_registry.value_chains.router import router as value_chains_router
@@ -19,7 +20,13 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             settings=settings or RegistrySettings(),
             title="Synergia registry",
             description="Innovation actors, cluster organisations and value-chain initiatives.",
-            routers=[actors_router, clusters_router, value_chains_router, imports_router],
+            routers=[
+                actors_router,
+                clusters_router,
+                value_chains_router,
+                imports_router,
+                regions_router,
+            ],
             consumers=[accepted_teams()],
             openapi_tags=[
                 {"name": "actors", "description": "Innovation actors."},
@@ -35,6 +42,10 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
                 {
                     "name": "imports",
                     "description": "Imports of open data: CORDIS Horizon 2020 organisations.",
+                },
+                {
+                    "name": "regions",
+                    "description": "NUTS regions found by name, in any script.",
                 },
             ],
         )

@@ -50,6 +50,7 @@ class ProblemException(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or title)
         self.status = status
@@ -58,6 +59,8 @@ class ProblemException(Exception):
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        # RFC 9457 extension members, beside the standard ones (e.g. a refusal's candidates).
+        self.extensions = extensions
 
 
 def errors_detail(errors: Sequence[Mapping[str, Any]]) -> str:
@@ -110,8 +113,10 @@ def problem_response(
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
+        **(extensions or {}),
         "type": f"{TYPE_BASE}{slug}",
         "title": title,
         "status": status,
@@ -134,7 +139,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemException)
     async def _problem(request: Request, exc: ProblemException) -> JSONResponse:
         return problem_response(
-            request, exc.status, exc.slug, exc.title, exc.detail, exc.errors, exc.headers
+            request,
+            exc.status,
+            exc.slug,
+            exc.title,
+            exc.detail,
+            exc.errors,
+            exc.headers,
+            exc.extensions,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -181,23 +193,35 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _document_problems_as_problem_json(app: FastAPI) -> None:
-    """Document ``Problem`` responses as ``application/problem+json``, as they are sent.
+    """Document ``Problem`` responses (and those of its subclasses, which add extension
+    members) as ``application/problem+json``, as they are sent.
 
     FastAPI documents a response ``model`` under the route's media type (JSON).
     """
     generate = app.openapi
-    problem = {"$ref": "#/components/schemas/Problem"}
 
     def openapi() -> dict[str, Any]:
         first = app.openapi_schema is None
         schema = generate()
         if first:
+            problems = [{"$ref": f"#/components/schemas/{name}"} for name in _problem_models()]
             for path_item in schema.get("paths", {}).values():
                 for operation in path_item.values():
                     for response in operation.get("responses", {}).values():
                         content = response.get("content", {})
-                        if content.get("application/json", {}).get("schema") == problem:
-                            content[PROBLEM_JSON] = content.pop("application/json")
+                        if content.get("application/json", {}).get("schema") in problems:
+                            # Keeping what a route documents itself (examples).
+                            documented = content.pop("application/json")
+                            content[PROBLEM_JSON] = {**documented, **content.get(PROBLEM_JSON, {})}
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problem_models() -> list[str]:
+    found, todo = [Problem.__name__], [Problem]
+    while todo:
+        for subclass in todo.pop().__subclasses__():
+            found.append(subclass.__name__)
+            todo.append(subclass)
+    return found

@@ -130,8 +130,10 @@ def _workbook_rows(version: str) -> Iterator[tuple[str, str, str, int]]:
                 code, level = row[column], row[_LEVEL]
                 if not code or not isinstance(level, int) or level == 0:
                     continue
-                name = next((str(label) for label in row[_LABELS] if label), code)
-                yield str(row[_COUNTRY]), str(code), name.strip(), level
+                # A blank label cell can hold a space (RO322 Ilfov's NUTS 1 cell does).
+                labels = (str(label).strip() for label in row[_LABELS] if label)
+                name = next((label for label in labels if label), str(code))
+                yield str(row[_COUNTRY]), str(code), name, level
     finally:
         workbook.close()
 

@@ -1,0 +1,1 @@
+"""NUTS regions looked up by name, for lists that name regions in words."""
