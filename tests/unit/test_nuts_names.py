@@ -130,10 +130,33 @@ def test_an_older_romanisation_is_refused_with_the_region_as_a_hint() -> None:
     assert "did you mean BG321 Велико Търново (Veliko Tarnovo), NUTS 3" in str(refused.value)
 
 
-def test_an_english_exonym_is_not_guessed_but_both_sofias_are_hinted() -> None:
+def test_an_unknown_english_name_is_not_guessed_but_both_sofias_are_hinted() -> None:
     with pytest.raises(UnknownRegionName) as refused:
-        resolve_region_name("Sofia City Province")
+        resolve_region_name("Sofia Capital Municipality")
     assert {r.code for r in refused.value.candidates} == {"BG411", "BG412"}
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Sofia City Province", "BG411"),
+        ("Southwestern Planning Region", "BG41"),
+        ("South-West Oltenia Development Region", "RO41"),
+        ("Bucharest-Ilfov", "RO32"),
+        ("Central Slovenia Statistical Region", "SI041"),
+        ("Southeast Slovenia", "SI037"),
+        ("Coastal\u2013Karst", "SI044"),  # an en dash, as English texts write it
+    ],
+)
+def test_english_names_the_statistical_offices_publish(name: str, code: str) -> None:
+    assert resolve_region_name(name).code == code
+
+
+def test_an_english_name_two_countries_translate_alike_is_ambiguous() -> None:
+    with pytest.raises(AmbiguousRegionName) as refused:
+        resolve_region_name("North-West Region")
+    assert [r.code for r in refused.value.candidates] == ["BG31", "RO11"]
+    assert resolve_region_name("North-West Region", RegionFilter(country="RO")).code == "RO11"
 
 
 def test_a_name_unlike_any_region_is_refused_without_hints() -> None:

@@ -23,8 +23,11 @@ What counts as the same name (both sides are compared in the same normal form):
 - either half of a bilingual label ("Région de Bruxelles-Capitale/Brussels
   Hoofdstedelijk Gewest").
 
-English exonyms that are not one of those ("Sofia City" for "София (столица)") are not
-known: the near-miss hint names the region instead.
+- the English names in :data:`ENGLISH_NAMES`, for the regions whose English name is
+  not their own name romanised (Romania's and Bulgaria's development and planning
+  regions, Slovenia's statistical regions, Sofia City): "South-West Oltenia" is RO41.
+
+Other English exonyms are not known: the near-miss hint names the region instead.
 """
 
 from __future__ import annotations
@@ -51,6 +54,41 @@ from synergia_shared.reference.nuts import (
 )
 
 NUTS_LEVELS = (0, 1, 2, 3)
+# English names of regions whose NUTS label is in the national language and whose English
+# name is a translation, not a romanisation: as the national statistical offices (NSI,
+# INS, SURS) publish them in English. Codes are the same in NUTS 2021 and 2024. Left out:
+# names that mean another region to most readers ("Carinthia" is Austria's Kärnten,
+# "Centre" France's Centre-Val de Loire), so that they cannot resolve to the wrong one.
+ENGLISH_NAMES: Mapping[str, tuple[str, ...]] = {
+    "BG31": ("Northwestern", "North-West"),
+    "BG32": ("North Central", "North-Central"),
+    "BG33": ("Northeastern", "North-East"),
+    "BG34": ("Southeastern", "South-East"),
+    "BG41": ("Southwestern", "South-West"),
+    "BG42": ("South Central", "South-Central"),
+    "BG411": ("Sofia City", "Sofia (capital)"),
+    "RO11": ("North-West",),
+    "RO21": ("North-East",),
+    "RO22": ("South-East",),
+    "RO31": ("South-Muntenia", "South Muntenia"),
+    "RO32": ("Bucharest-Ilfov",),
+    "RO321": ("Bucharest",),
+    "RO41": ("South-West Oltenia",),
+    "RO42": ("West",),
+    "SI03": ("Eastern Slovenia",),
+    "SI04": ("Western Slovenia",),
+    "SI031": ("Mura",),
+    "SI032": ("Drava",),
+    "SI034": ("Savinja",),
+    "SI035": ("Central Sava",),
+    "SI036": ("Lower Sava",),
+    "SI037": ("Southeast Slovenia", "South-East Slovenia"),
+    "SI038": ("Littoral-Inner Carniola",),
+    "SI041": ("Central Slovenia",),
+    "SI042": ("Upper Carniola",),
+    "SI043": ("Gorizia",),
+    "SI044": ("Coastal-Karst",),
+}
 _NEAR_MISSES = 5
 _SIMILARITY = 0.75  # difflib ratio from which a name is hinted at as a near miss
 
@@ -168,6 +206,9 @@ _DESIGNATORS = frozenset(
         "regiunea",
         "regija",
         "statisticna regija",
+        "statistical region",
+        "development region",
+        "planning region",
         "judet",
         "judetul",
         "nuts",
@@ -346,6 +387,7 @@ def _index(version: str) -> Mapping[str, frozenset[str]]:
         native = natives.get(region.code)
         if region.code in latin and native is not None and _same(native, region.name):
             names.append(latin[region.code])
+        names += ENGLISH_NAMES.get(region.code, ())
         for key in _keys(names):
             index[key].add(region.code)
     return {key: frozenset(codes) for key, codes in index.items()}
