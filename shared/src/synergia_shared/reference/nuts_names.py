@@ -39,7 +39,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from openpyxl import load_workbook  # type: ignore[import-untyped]
@@ -284,11 +284,7 @@ def resolve_region_name(name: str, where: RegionFilter | None = None) -> NutsReg
     key = normalise_region_name(name)
     if not key:
         raise UnknownRegionName(f"{name!r} is not a region name", name, ())
-    found = tuple(
-        region
-        for region in _sorted(_index(where.version).get(key, ()), where.version)
-        if _within(region, country, where.level)
-    )
+    found, misses = _lookup(key, country, where.level, where.version)
     if len(found) == 1:
         return found[0]
     if found:
@@ -299,12 +295,28 @@ def resolve_region_name(name: str, where: RegionFilter | None = None) -> NutsReg
             name,
             found,
         )
-    misses = _near_misses(key, country, where)
     scope = _scope(country, where)
     hint = f"; did you mean {', '.join(map(describe_region, misses))}?" if misses else ""
     raise UnknownRegionName(
         f"no NUTS {where.version} region{scope} is named {name!r}{hint}", name, misses
     )
+
+
+# A file names the same few regions on thousands of lines, and finding near misses for an
+# unknown one reads every name of the version (milliseconds): each outcome is kept.
+@lru_cache(maxsize=4096)
+def _lookup(
+    key: str, country: str | None, level: int | None, version: str
+) -> tuple[tuple[NutsRegion, ...], tuple[NutsRegion, ...]]:
+    """The regions carrying the name ``key`` and, when there are none, its near misses."""
+    found = tuple(
+        region
+        for region in _sorted(_index(version).get(key, ()), version)
+        if _within(region, country, level)
+    )
+    if found:
+        return found, ()
+    return (), _near_misses(key, country, RegionFilter(country, level, version))
 
 
 def describe_region(region: NutsRegion) -> str:
