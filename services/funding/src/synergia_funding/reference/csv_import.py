@@ -6,21 +6,39 @@ never closes, bytes that are not UTF-8) raises :class:`EsifCsvFormatError` and n
 it is kept. A row that is wrong is reported with its line and reasons, and the good rows
 load anyway.
 
-Upsert, never delete: a line is created, updated when its amounts, stated rate or flags
-differ, or left alone when equal, so importing the same file twice changes nothing (no
-write, no version bump). A line of the stored plan that the file does not mention stays:
-the portal exports filtered extracts (one Member State, one fund), and a row rejected
-today must not erase what an earlier import loaded. A PUT states the whole plan.
+A line is identified by its programme, fund, priority axis, thematic objective,
+category of region and, for the EAFRD, measure and focus area; a row repeating an earlier
+row's identity is rejected. Lines are upserted: created, updated when their amounts,
+stated rate or flags differ, or left alone when equal, so importing the same file twice
+changes nothing (no write, no version bump).
 
-A new CCI creates its programme with the CSV's title, its Member State, no managing
-authority and no regions (the open data does not name them; a PUT adds them). An
-existing programme keeps what a PUT gave it; only a different non-empty title replaces
-its name. Each programme changed by the import moves to its next version once.
+Programme versions (``Ver``), per CCI:
+
+- **newer than held** (or none held): the file states the programme's plan. Its lines
+  are upserted and, at the end, the programme's stored lines the file does not hold are
+  retired (deleted from the plan; the programme's ETag version moves on). A row of it the
+  file refuses is not held either: the plan held is the new version's valid lines.
+- **the version held**: upsert only. The portal exports filtered extracts (one Member
+  State, one fund); two extracts of the same version add up, and nothing is retired.
+- **older than held**: every row of the programme is refused, saying which version is
+  held. A file mixing versions of one CCI keeps the first and refuses the others.
+- **no version stated** (an export without ``Ver``): upsert only.
+
+A new CCI creates its programme with the CSV's title, its Member State (none for
+Interreg), the version, no managing authority and no regions (the open data does not
+name them; a PUT adds them). An existing programme keeps what a PUT gave it; only a
+different non-empty title replaces its name. Each programme changed by the import moves
+to its next ETag version once.
 
 Who may import: an admin anything; an authority the programmes within its region. A
 stored programme's declared regions must lie in the authority's region; a programme
 with no declared regions is located only by its Member State, so only the authority of
-that whole country may load it. Rows of other programmes are rejected, saying so.
+that whole country may load it, and an Interreg programme, which has none, only an admin
+until a PUT declares its regions. Rows of other programmes are rejected, saying so.
+
+Set-based: rows are written in batches of :data:`BATCH_ROWS`, each batch one multi-row
+upsert after one lookup (and at most one insert) of its programmes; the retirements and
+version changes are a few statements at the end, whatever the number of programmes.
 """
 
 from __future__ import annotations
@@ -34,11 +52,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.auth import Principal
 
 from synergia_funding.reference import repository
+from synergia_funding.reference.cci import TERRITORIAL_COOPERATION
 from synergia_funding.reference.esif_csv import (
     PlannedFinanceLine,
     RowRejection,
     aparse_planned_finances,
 )
+from synergia_funding.reference.repository import LineKey
 from synergia_funding.reference.schemas import (
     EsifImportReport,
     FlaggedRow,
@@ -49,12 +69,18 @@ from synergia_funding.reference.service import may_write
 
 BATCH_ROWS = 500
 
-_Key = tuple[str, str, str, str | None, str | None]
 
-
-def _key(line: PlannedFinanceLine) -> _Key:
+def _line_key(line: PlannedFinanceLine) -> LineKey:
+    """The line's identity within its programme, as :data:`~.tables.LINE_KEY` orders it."""
     category = line.category_of_region.value if line.category_of_region else None
-    return (line.cci, line.fund.value, line.priority, line.thematic_objective, category)
+    return (
+        line.fund.value,
+        line.priority,
+        line.thematic_objective,
+        category,
+        line.eafrd_measure,
+        line.eafrd_focus_area,
+    )
 
 
 def _line_values(source_id: uuid.UUID, line: PlannedFinanceLine) -> dict[str, Any]:
@@ -64,6 +90,8 @@ def _line_values(source_id: uuid.UUID, line: PlannedFinanceLine) -> dict[str, An
         "priority_axis": line.priority,
         "thematic_objective": line.thematic_objective,
         "category_of_region": line.category_of_region.value if line.category_of_region else None,
+        "eafrd_measure": line.eafrd_measure,
+        "eafrd_focus_area": line.eafrd_focus_area,
         "eu_amount": line.eu_amount,
         "national_amount": line.national_amount,
         "total_amount": line.total_amount,
@@ -75,7 +103,7 @@ def _line_values(source_id: uuid.UUID, line: PlannedFinanceLine) -> dict[str, An
 
 
 def _new_programme(line: PlannedFinanceLine, by: str) -> dict[str, Any]:
-    country = None if line.ms == "TC" else line.ms
+    country = None if line.ms == TERRITORIAL_COOPERATION else line.ms
     title = line.title or line.cci
     return {
         "id": uuid.uuid4(),
@@ -92,8 +120,26 @@ def _new_programme(line: PlannedFinanceLine, by: str) -> dict[str, Any]:
             "managing_authority": None,
             "regions": [],
         },
+        "programme_version": line.version,
         "updated_by": by,
     }
+
+
+def _where(cci: str, country: str | None, regions: list[str]) -> str:
+    """Where a programme is, for a refusal: its regions, its Member State, or neither."""
+    if regions:
+        return ", ".join(regions)
+    if country:
+        return f"Member State {country}"
+    if cci[4:6] == TERRITORIAL_COOPERATION:
+        return "an Interreg programme: no single Member State and no declared regions"
+    return "no declared regions"
+
+
+@dataclass(frozen=True)
+class _Version:
+    number: int | None
+    line: int  # the first row that stated it
 
 
 @dataclass
@@ -103,15 +149,20 @@ class _Import:
     rows: int = 0
     rejections: list[RejectedRow] = field(default_factory=list)
     flagged: list[FlaggedRow] = field(default_factory=list)
-    first_line_of: dict[_Key, int] = field(default_factory=dict)
+    first_line_of: dict[tuple[str, LineKey], int] = field(default_factory=dict)
+    version_of: dict[str, _Version] = field(default_factory=dict)  # CCI -> as the file says
     batch: list[PlannedFinanceLine] = field(default_factory=list)
     programme_ids: dict[str, uuid.UUID] = field(default_factory=dict)
     forbidden: dict[str, str] = field(default_factory=dict)  # CCI -> why
+    # Programmes taking a newer version: the keys of the lines the file holds for them.
+    replacing: dict[uuid.UUID, set[LineKey]] = field(default_factory=dict)
+    new_versions: dict[uuid.UUID, int] = field(default_factory=dict)
     created: set[uuid.UUID] = field(default_factory=set)
     changed: set[uuid.UUID] = field(default_factory=set)
     loaded: int = 0
     lines_created: int = 0
     lines_updated: int = 0
+    lines_retired: int = 0
 
     def reject(self, line: int, cci: str | None, reason: str) -> None:
         self.rejections.append(RejectedRow(line=line, cci=cci, reason=reason))
@@ -121,14 +172,23 @@ class _Import:
         if isinstance(row, RowRejection):
             self.reject(row.line, row.cci, row.reason)
             return
-        key = _key(row)
-        first = self.first_line_of.setdefault(key, row.line)
+        stated = self.version_of.setdefault(row.cci, _Version(row.version, row.line))
+        if stated.number != row.version:
+            self.reject(
+                row.line,
+                row.cci,
+                f"Ver {_version_text(row.version)} of {row.cci}, where line {stated.line} "
+                f"states {_version_text(stated.number)}: a file holds one version of a "
+                "programme",
+            )
+            return
+        first = self.first_line_of.setdefault((row.cci, _line_key(row)), row.line)
         if first != row.line:
             self.reject(
                 row.line,
                 row.cci,
-                f"repeats line {first} (same CCI, fund, priority, thematic objective and "
-                "category of region)",
+                f"repeats line {first} (same CCI, fund, priority, thematic objective, "
+                "category of region, EAFRD measure and focus area)",
             )
             return
         self.batch.append(row)
@@ -152,15 +212,27 @@ class _Import:
                 values = _new_programme(line, self.principal.subject)
                 regions = [values["country"]] if values["country"] else []
                 if not may_write(self.principal, SourceKind.ESIF_PROGRAMME, regions):
-                    self.forbidden[cci] = self._outside(cci, f"Member State {line.ms}")
+                    self.forbidden[cci] = self._outside(cci, _where(cci, values["country"], []))
                 else:
                     new.append(values)
                 continue
             regions = list(row.regions) or ([row.country] if row.country else [])
             if not may_write(self.principal, SourceKind.ESIF_PROGRAMME, regions):
-                where = ", ".join(row.regions) if row.regions else f"Member State {row.country}"
-                self.forbidden[cci] = self._outside(cci, where)
+                self.forbidden[cci] = self._outside(
+                    cci, _where(cci, row.country, list(row.regions))
+                )
                 continue
+            version = self.version_of[cci].number
+            held: int | None = row.programme_version
+            if version is not None and held is not None and version < held:
+                self.forbidden[cci] = (
+                    f"Ver {version} of {cci} is older than version {held}, which is already "
+                    "held: an older version is not loaded (import the current one)"
+                )
+                continue
+            if version is not None and (held is None or version > held):
+                self.replacing[row.id] = set()
+                self.new_versions[row.id] = version
             self.programme_ids[cci] = row.id
             if line.title and line.title != row.name:
                 await repository.retitle(self.session, row.id, line.title)
@@ -190,7 +262,10 @@ class _Import:
             if line.cci in self.forbidden:
                 self.reject(line.line, line.cci, self.forbidden[line.cci])
                 continue
-            values.append(_line_values(self.programme_ids[line.cci], line))
+            source_id = self.programme_ids[line.cci]
+            values.append(_line_values(source_id, line))
+            if source_id in self.replacing:
+                self.replacing[source_id].add(_line_key(line))
             if line.flags:
                 self.flagged.append(FlaggedRow(line=line.line, cci=line.cci, flags=[*line.flags]))
         self.loaded += len(values)
@@ -203,6 +278,13 @@ class _Import:
 
     async def finish(self) -> EsifImportReport:
         await self.flush()
+        # Only programmes the file loaded lines for move on; one whose every row was
+        # refused keeps its version and plan.
+        replaced = {k: v for k, v in self.replacing.items() if v}
+        self.lines_retired = await repository.retire_lines(self.session, replaced)
+        versions = {k: v for k, v in self.new_versions.items() if k in replaced}
+        await repository.set_programme_versions(self.session, versions)
+        self.changed.update(versions)
         updated = self.changed - self.created
         await repository.next_versions(self.session, updated, self.principal.subject)
         programmes = set(self.programme_ids.values())
@@ -213,13 +295,19 @@ class _Import:
             lines_created=self.lines_created,
             lines_updated=self.lines_updated,
             lines_unchanged=self.loaded - self.lines_created - self.lines_updated,
+            lines_retired=self.lines_retired,
             programmes_created=len(self.created),
             programmes_updated=len(updated),
+            programmes_new_version=len(versions),
             programmes_unchanged=len(programmes - self.created - updated),
             rejected=len(self.rejections),
             rejections=self.rejections,
             flagged=self.flagged,
         )
+
+
+def _version_text(version: int | None) -> str:
+    return "(none)" if version is None else str(version)
 
 
 async def import_esif_programmes(

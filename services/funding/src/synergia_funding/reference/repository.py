@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Text,
+    bindparam,
     delete,
     exists,
     func,
@@ -47,6 +48,13 @@ class ListFilters:
     kind: str | None = None
     region: str | None = None  # a valid NUTS code (or country code)
     fund: str | None = None  # ESIF programmes with a line of this fund
+    # ESIF programmes of territorial cooperation (CCI country TC), or all but them.
+    interreg: bool | None = None
+
+
+def is_interreg() -> ColumnElement[bool]:
+    """An Interreg programme: its CCI's country part (characters 5-6) is TC."""
+    return (_src.kind == ESIF) & (func.substr(_src.code, 5, 2) == "TC")
 
 
 def enclosing(code: str) -> list[str]:
@@ -136,6 +144,8 @@ async def list_page(
         query = query.where(in_region(filters.region))
     if filters.fund is not None:
         query = query.where(exists().where(_line.source_id == _src.id, _line.fund == filters.fund))
+    if filters.interreg is not None:
+        query = query.where(is_interreg() if filters.interreg else ~is_interreg())
     if after is not None:
         query = query.where(tuple_(_src.kind, _src.code) > tuple_(*after))
     query = query.order_by(_src.kind, _src.code).limit(limit)
@@ -158,9 +168,11 @@ async def lines_of(
         .order_by(
             _line.source_id,
             _line.fund,
-            _line.priority_axis,
+            _line.priority_axis.nulls_first(),
             _line.thematic_objective.nulls_first(),
             _line.category_of_region.nulls_first(),
+            _line.eafrd_measure.nulls_first(),
+            _line.eafrd_focus_area.nulls_first(),
         )
     )
     for row in rows:
@@ -260,6 +272,36 @@ async def retitle(session: AsyncSession, source_id: uuid.UUID, title: str) -> No
     )
 
 
+LineKey = tuple[str | None, ...]  # LINE_KEY without source_id
+
+
+async def retire_lines(session: AsyncSession, keep: Mapping[uuid.UUID, Collection[LineKey]]) -> int:
+    """Delete the lines of each programme in ``keep`` whose key is not among its keys
+    (a newer version of the plan no longer has them); how many went."""
+    if not keep:
+        return 0
+    rows = await session.execute(
+        select(_line.id, _line.source_id, *(_line[c] for c in LINE_KEY[1:])).where(
+            _line.source_id.in_(list(keep))
+        )
+    )
+    gone = [row.id for row in rows if tuple(row)[2:] not in keep[row.source_id]]
+    if gone:
+        await session.execute(delete(esif_programme_lines).where(_line.id.in_(gone)))
+    return len(gone)
+
+
+async def set_programme_versions(session: AsyncSession, versions: Mapping[uuid.UUID, int]) -> None:
+    """Record the programme version (``Ver``) now held, in one executemany."""
+    if versions:
+        await session.execute(
+            update(funding_sources)
+            .where(_src.id == bindparam("source_id"))
+            .values(programme_version=bindparam("held")),
+            [{"source_id": k, "held": v} for k, v in versions.items()],
+        )
+
+
 async def next_versions(session: AsyncSession, source_ids: Collection[uuid.UUID], by: str) -> None:
     """Move changed sources to their next version (one step per import, not per line)."""
     if source_ids:
@@ -268,6 +310,44 @@ async def next_versions(session: AsyncSession, source_ids: Collection[uuid.UUID]
             .where(_src.id.in_(list(source_ids)))
             .values(version=_src.version + 1, updated_by=by, updated_at=func.now())
         )
+
+
+# --- planned totals --------------------------------------------------------------------------
+
+# What the totals are grouped by: a column expression of the lines joined to their sources.
+TOTAL_KEYS: dict[str, ColumnElement[Any]] = {
+    "country": func.coalesce(_src.country, "TC"),
+    "fund": _line.fund,
+    "programme": _src.code,
+    "thematic-objective": _line.thematic_objective,
+}
+
+
+async def esif_totals(session: AsyncSession, by: str | None) -> Sequence[Row[Any]]:
+    """EU, national and total planned amounts of every stored ESIF line, added up by
+    ``by`` (a key of :data:`TOTAL_KEYS`) in key order (no key last), with a programme's
+    name; ``by=None``: one row, everything."""
+    sums = (
+        func.coalesce(func.sum(_line.eu_amount), 0).label("eu_amount"),
+        func.coalesce(func.sum(_line.national_amount), 0).label("national_amount"),
+        func.coalesce(func.sum(_line.total_amount), 0).label("total_amount"),
+        func.count().label("lines"),
+        func.count(func.distinct(_line.source_id)).label("programmes"),
+    )
+    joined = esif_programme_lines.join(funding_sources, _src.id == _line.source_id)
+    if by is None:
+        none = literal(None, Text)
+        query = select(none.label("key"), none.label("name"), *sums).select_from(joined)
+        return (await session.execute(query)).all()
+    key = TOTAL_KEYS[by]
+    name = func.min(_src.name) if by == "programme" else literal(None, Text)
+    query = (
+        select(key.label("key"), name.label("name"), *sums)
+        .select_from(joined)
+        .group_by(key)
+        .order_by(key.asc().nulls_last())
+    )
+    return (await session.execute(query)).all()
 
 
 # --- for the ledger ------------------------------------------------------------------------
