@@ -700,12 +700,12 @@ async def test_a_file_that_is_not_the_planned_finances_is_refused_whole(
     json_body = await funding.post(IMPORT_URL, json={"rows": []}, headers=auth())
     assert json_body.status_code == 415
 
-    # Readable for 600 rows (more than one batch), then not UTF-8: nothing is kept.
+    # Readable for 2,100 rows (more than one batch), then not UTF-8: nothing is kept.
     header = SAMPLE.read_bytes().split(b"\n", 1)[0] + b"\n"
     rows = b"".join(
         b"AT,Austria,2014AT05SFOP001,3,Employment Austria,ESF,%d,08,,,More developed,,,,,"
         b"10.00,10.00,20.00,50\n" % n
-        for n in range(1, 601)
+        for n in range(1, 2101)
     )
 
     async def stream() -> AsyncIterator[bytes]:
@@ -717,7 +717,7 @@ async def test_a_file_that_is_not_the_planned_finances_is_refused_whole(
     assert "not UTF-8" in broken.json()["detail"]
     assert await list_all(funding) == []
 
-    assert (await import_csv(funding, header + rows)).json()["lines_created"] == 600
+    assert (await import_csv(funding, header + rows)).json()["lines_created"] == 2100
 
 
 async def test_a_spreadsheets_semicolons_and_decimal_commas_import_and_ambiguity_is_refused(

@@ -38,6 +38,7 @@ programmes and are refused.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -124,11 +125,26 @@ class Cci:
 def parse_cci(value: str) -> Cci:
     """The parts of a 2014-2020 ESIF programme CCI; raises :class:`InvalidCci` saying
     which part is wrong."""
-    code = value.strip().upper()
+    parsed = _parse_cached(value.strip().upper())
+    if isinstance(parsed, str):
+        raise InvalidCci(parsed)
+    return parsed
+
+
+# A file names each programme on a dozen rows or more, and there are a few hundred.
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(code: str) -> Cci | str:
+    try:
+        return _parse(code)
+    except InvalidCci as exc:
+        return str(exc)
+
+
+def _parse(code: str) -> Cci:
     match = _PATTERN.fullmatch(code)
     if match is None:
         raise InvalidCci(
-            f"{value!r} is not a CCI code: expected 15 characters such as 2014IT16RFOP007 "
+            f"{code!r} is not a CCI code: expected 15 characters such as 2014IT16RFOP007 "
             "(year, country, service, fund, programme type, sequence)"
         )
     year, country, service = match["year"], match["country"], match["service"]

@@ -67,7 +67,7 @@ from synergia_funding.reference.schemas import (
 )
 from synergia_funding.reference.service import may_write
 
-BATCH_ROWS = 500
+BATCH_ROWS = 2_000
 
 
 def _line_key(line: PlannedFinanceLine) -> LineKey:

@@ -73,8 +73,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -150,7 +151,7 @@ _NOT_ESIF = re.compile(r"IPA|ENI|FEAD|AMIF|ISF|NDICI", re.IGNORECASE)
 _VERSION = re.compile(r"(?P<number>[0-9]{1,4})(?:\.0+)?")
 _ABSENT = frozenset({"", "VOID"})
 _RATE = re.compile(r"(?P<number>[0-9]+(?:[.,][0-9]+)?)\s*(?P<percent>%?)")
-_Getter = Callable[[str], str]
+_Fields = Mapping[str, str]  # column -> the row's value, stripped
 _HUNDRED = Decimal(100)
 
 
@@ -188,6 +189,7 @@ def parse_rate(text: str) -> Decimal | None:
     return rate
 
 
+@functools.lru_cache(maxsize=256)  # a handful of spellings, on every row
 def parse_category(text: str) -> RegionCategory | None:
     key = " ".join(re.split(r"[\s_-]+", text.strip().casefold())).strip()
     if key in _CATEGORIES:
@@ -201,6 +203,7 @@ def parse_category(text: str) -> RegionCategory | None:
         ) from None
 
 
+@functools.lru_cache(maxsize=256)
 def parse_fund(text: str) -> EsifFund:
     value = text.strip().upper()
     if value in _FUNDS:
@@ -429,11 +432,8 @@ class PlannedFinancesParser:
                 line, f"the row has {len(values)} fields where the header has {header.width}"
             )
 
-        def get(column: str) -> str:
-            position = header.index.get(column)
-            return "" if position is None else values[position].strip()
-
-        return _check_row(line, get, self._tolerance)
+        fields = {column: values[position].strip() for column, position in header.index.items()}
+        return _check_row(line, fields, self._tolerance)
 
 
 def _read_header(text: str) -> _Header:
@@ -459,7 +459,10 @@ def _read_header(text: str) -> _Header:
     return _Header(delimiter, len(header), index)
 
 
-def _check_row(line: int, get: _Getter, tolerance: Decimal) -> PlannedFinanceLine | RowRejection:
+def _check_row(line: int, fields: _Fields, tolerance: Decimal) -> PlannedFinanceLine | RowRejection:
+    def get(column: str) -> str:
+        return fields.get(column, "")
+
     problems: list[str] = []
     flags: list[str] = []
     cci_text = get("cci")

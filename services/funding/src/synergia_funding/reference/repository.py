@@ -197,10 +197,57 @@ class LineChange:
     created: bool  # False: an existing line whose amounts, rate or flags changed
 
 
+# Joins a line's flags into one text for the unnest below (flags never hold it): a text[]
+# per line cannot travel in one array parameter, PostgreSQL arrays being rectangular.
+FLAG_SEPARATOR = "\x1f"
+_UPSERT_COLUMNS = (*LINE_KEY, *LINE_CONTENT)
+
+
+def _incoming_lines() -> Any:
+    """The lines of one upsert as rows: one array parameter per column, unnested together
+    (a single statement whatever the number of lines, compiled once)."""
+    arrays = select(
+        *(
+            func.unnest(
+                bindparam(f"in_{name}", type_=ARRAY(Text if name == "flags" else column.type))
+            ).label(name)
+            for name, column in ((n, esif_programme_lines.c[n]) for n in _UPSERT_COLUMNS)
+        )
+    ).subquery("incoming")
+    return select(
+        *(arrays.c[name] for name in _UPSERT_COLUMNS if name != "flags"),
+        func.string_to_array(arrays.c.flags, FLAG_SEPARATOR).label("flags"),
+    )
+
+
+def _upsert_statement() -> Any:
+    statement = pg_insert(esif_programme_lines).from_select(
+        [name for name in _UPSERT_COLUMNS if name != "flags"] + ["flags"], _incoming_lines()
+    )
+    changed = or_(
+        *(
+            esif_programme_lines.c[column].is_distinct_from(statement.excluded[column])
+            for column in LINE_CONTENT
+        )
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[esif_programme_lines.c[column] for column in LINE_KEY],
+        set_={
+            **{column: statement.excluded[column] for column in LINE_CONTENT},
+            "updated_at": func.now(),
+        },
+        where=changed,
+    ).returning(_line.source_id, literal_column("xmax = 0").label("created"))
+
+
+_UPSERT = _upsert_statement()
+
+
 async def upsert_lines(
     session: AsyncSession, lines: Sequence[Mapping[str, Any]]
 ) -> list[LineChange]:
-    """Insert lines, or update the stored line of the same key whose content differs.
+    """Insert lines, or update the stored line of the same key whose content differs, in
+    one statement.
 
     A line equal to the stored one is not written at all (the ``WHERE`` of ``DO
     UPDATE``), so it is not returned: re-importing a file changes nothing. ``xmax = 0``
@@ -209,23 +256,13 @@ async def upsert_lines(
     """
     if not lines:
         return []
-    statement = pg_insert(esif_programme_lines).values(list(lines))
-    changed = or_(
-        *(
-            esif_programme_lines.c[column].is_distinct_from(statement.excluded[column])
-            for column in LINE_CONTENT
-        )
-    )
-    result = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[esif_programme_lines.c[column] for column in LINE_KEY],
-            set_={
-                **{column: statement.excluded[column] for column in LINE_CONTENT},
-                "updated_at": func.now(),
-            },
-            where=changed,
-        ).returning(_line.source_id, literal_column("xmax = 0").label("created"))
-    )
+    params = {
+        f"in_{name}": [
+            FLAG_SEPARATOR.join(line["flags"]) if name == "flags" else line[name] for line in lines
+        ]
+        for name in _UPSERT_COLUMNS
+    }
+    result = await session.execute(_UPSERT, params)
     return [LineChange(row.source_id, bool(row.created)) for row in result]
 
 
@@ -250,11 +287,13 @@ async def insert_programmes(
     concurrent import may have inserted some first: those are left out)."""
     if not values:
         return {}
+    # A list of parameters: compiled once and sent as multi-row batches ("insertmanyvalues"),
+    # where .values(list) would build a bound parameter per value.
     result = await session.execute(
         pg_insert(funding_sources)
-        .values([{**v, "version": 1} for v in values])
         .on_conflict_do_nothing(index_elements=[_src.kind, _src.code])
-        .returning(_src.code, _src.id)
+        .returning(_src.code, _src.id),
+        [{**v, "version": 1} for v in values],
     )
     return {row.code: row.id for row in result}
 
