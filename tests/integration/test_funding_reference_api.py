@@ -655,6 +655,31 @@ async def test_interreg_programmes_are_found_and_loaded_by_whoever_is_entitled(
     assert not [r for r in again["rejections"] if "None" in r["reason"]]
 
 
+async def test_an_authority_loads_an_interreg_programme_declared_within_its_region(
+    funding: httpx.AsyncClient,
+) -> None:
+    body = changed(
+        LOMBARDIA,
+        cci="2014TC16RFCB052",
+        title="Interreg V-A Italia-Österreich",
+        managing_authority="Provincia autonoma di Bolzano",
+        regions=["ITH1", "ITH3"],
+    )
+    body["lines"][0]["category_of_region"] = None
+    stored = await created(funding, body)
+    assert (stored["country"], stored["programme_version"]) == (None, None)
+
+    report = (await import_csv(funding, SAMPLE.read_bytes(), authority("ITH"))).json()
+    assert 21 not in {r["line"] for r in report["rejections"]}, "its regions are the authority's"
+    assert report["programmes_new_version"] == 1
+    assert report["lines_retired"] == 1, "the plan the POST stated gives way to version 2"
+    read = (await funding.get(f"{URL}/{stored['id']}", headers=auth("viewer"))).json()
+    assert (read["programme_version"], read["regions"]) == (2, ["ITH1", "ITH3"])
+    assert [(x["eu_amount"], x["national_amount"]) for x in read["lines"]] == [
+        ("70000000.00", "12352941.18")
+    ]
+
+
 async def test_totals_are_refused_in_a_form_nobody_asked_for(funding: httpx.AsyncClient) -> None:
     url = f"{URL}/esif-programmes/totals"
     empty = await funding.get(url, params={"by": "fund"}, headers=auth("viewer"))
