@@ -36,13 +36,16 @@ with no declared regions is located only by its Member State, so only the author
 that whole country may load it, and an Interreg programme, which has none, only an admin
 until a PUT declares its regions. Rows of other programmes are rejected, saying so.
 
-Set-based: rows are written in batches of :data:`BATCH_ROWS`, each batch one multi-row
-upsert after one lookup (and at most one insert) of its programmes; the retirements and
-version changes are a few statements at the end, whatever the number of programmes.
+Set-based: rows are written in batches of :data:`BATCH_ROWS`, each batch one upsert of
+all its lines after one lookup (and at most one insert) of its programmes, written while
+the next batch is read; the retirements and version changes are a few statements at the
+end, whatever the number of programmes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
@@ -68,6 +71,8 @@ from synergia_funding.reference.schemas import (
 from synergia_funding.reference.service import may_write
 
 BATCH_ROWS = 2_000
+# Reading yields to the write in flight this often, so its statements follow each other.
+YIELD_ROWS = 100
 
 
 def _line_key(line: PlannedFinanceLine) -> LineKey:
@@ -153,7 +158,8 @@ class _Import:
     version_of: dict[str, _Version] = field(default_factory=dict)  # CCI -> as the file says
     batch: list[PlannedFinanceLine] = field(default_factory=list)
     programme_ids: dict[str, uuid.UUID] = field(default_factory=dict)
-    forbidden: dict[str, str] = field(default_factory=dict)  # CCI -> why
+    # CCI -> why its rows are refused: outside the caller's region, or an older version.
+    refused_programmes: dict[str, str] = field(default_factory=dict)
     # Programmes taking a newer version: the keys of the lines the file holds for them.
     replacing: dict[uuid.UUID, set[LineKey]] = field(default_factory=dict)
     new_versions: dict[uuid.UUID, int] = field(default_factory=dict)
@@ -163,12 +169,15 @@ class _Import:
     lines_created: int = 0
     lines_updated: int = 0
     lines_retired: int = 0
+    writing: asyncio.Task[None] | None = None
 
     def reject(self, line: int, cci: str | None, reason: str) -> None:
         self.rejections.append(RejectedRow(line=line, cci=cci, reason=reason))
 
     async def take(self, row: PlannedFinanceLine | RowRejection) -> None:
         self.rows += 1
+        if self.writing is not None and self.rows % YIELD_ROWS == 0:
+            await asyncio.sleep(0)  # the write in flight sends its next statement
         if isinstance(row, RowRejection):
             self.reject(row.line, row.cci, row.reason)
             return
@@ -193,14 +202,29 @@ class _Import:
             return
         self.batch.append(row)
         if len(self.batch) >= BATCH_ROWS:
-            await self.flush()
+            await self.write_behind()
+
+    async def write_behind(self) -> None:
+        """Write the batch while the next one is read: the database works on the lines
+        while this process parses and checks the following rows. One write at a time (the
+        session runs one statement at a time), in file order."""
+        await self.written()
+        lines, self.batch = self.batch, []
+        self.writing = asyncio.create_task(self.write(lines))
+        await asyncio.sleep(0)  # let it send its first statement before parsing on
+
+    async def written(self) -> None:
+        """Wait for the write in flight, if any (raising what it raised)."""
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            await writing
 
     async def _programmes(self, lines: list[PlannedFinanceLine]) -> None:
         """Know (or create) the programme of every CCI in ``lines``, and whether the
         caller may write it."""
         firsts: dict[str, PlannedFinanceLine] = {}
         for line in lines:
-            if line.cci not in self.programme_ids and line.cci not in self.forbidden:
+            if line.cci not in self.programme_ids and line.cci not in self.refused_programmes:
                 firsts.setdefault(line.cci, line)
         if not firsts:
             return
@@ -212,20 +236,22 @@ class _Import:
                 values = _new_programme(line, self.principal.subject)
                 regions = [values["country"]] if values["country"] else []
                 if not may_write(self.principal, SourceKind.ESIF_PROGRAMME, regions):
-                    self.forbidden[cci] = self._outside(cci, _where(cci, values["country"], []))
+                    self.refused_programmes[cci] = self._outside(
+                        cci, _where(cci, values["country"], [])
+                    )
                 else:
                     new.append(values)
                 continue
             regions = list(row.regions) or ([row.country] if row.country else [])
             if not may_write(self.principal, SourceKind.ESIF_PROGRAMME, regions):
-                self.forbidden[cci] = self._outside(
+                self.refused_programmes[cci] = self._outside(
                     cci, _where(cci, row.country, list(row.regions))
                 )
                 continue
             version = self.version_of[cci].number
             held: int | None = row.programme_version
             if version is not None and held is not None and version < held:
-                self.forbidden[cci] = (
+                self.refused_programmes[cci] = (
                     f"Ver {version} of {cci} is older than version {held}, which is already "
                     "held: an older version is not loaded (import the current one)"
                 )
@@ -252,15 +278,14 @@ class _Import:
             "programmes"
         )
 
-    async def flush(self) -> None:
-        lines, self.batch = self.batch, []
+    async def write(self, lines: list[PlannedFinanceLine]) -> None:
         if not lines:
             return
         await self._programmes(lines)
         values = []
         for line in lines:
-            if line.cci in self.forbidden:
-                self.reject(line.line, line.cci, self.forbidden[line.cci])
+            if line.cci in self.refused_programmes:
+                self.reject(line.line, line.cci, self.refused_programmes[line.cci])
                 continue
             source_id = self.programme_ids[line.cci]
             values.append(_line_values(source_id, line))
@@ -277,7 +302,9 @@ class _Import:
                 self.lines_updated += 1
 
     async def finish(self) -> EsifImportReport:
-        await self.flush()
+        await self.written()
+        lines, self.batch = self.batch, []
+        await self.write(lines)
         # Only programmes the file loaded lines for move on; one whose every row was
         # refused keeps its version and plan.
         replaced = {k: v for k, v in self.replacing.items() if v}
@@ -316,6 +343,13 @@ async def import_esif_programmes(
     """Load the planned finances in ``chunks`` into ``session``'s transaction; raises
     :class:`~.esif_csv.EsifCsvFormatError` if the stream is not such a file."""
     run = _Import(session, principal)
-    async for row in aparse_planned_finances(chunks):
-        await run.take(row)
+    try:
+        async for row in aparse_planned_finances(chunks):
+            await run.take(row)
+    except BaseException:
+        # The file broke off: let the write in flight end before the transaction is
+        # rolled back (its own error, if any, is the lesser news).
+        with contextlib.suppress(Exception):
+            await run.written()
+        raise
     return await run.finish()
