@@ -20,6 +20,7 @@ from synergia_funding.reference.esif_csv import (
     aggregate_programmes,
     aparse_planned_finances,
     parse_amount,
+    parse_category,
     parse_planned_finances,
     parse_rate,
 )
@@ -352,6 +353,11 @@ def test_row_problems(row: str, reason: str) -> None:
     (rejection,) = parse(HEADER + row)
     assert isinstance(rejection, RowRejection)
     assert (rejection.line, rejection.reason) == (2, reason)
+
+
+@pytest.mark.parametrize("text", ["", "VOID", "void", "Not applicable", "N/A"])
+def test_no_category_of_region(text: str) -> None:
+    assert parse_category(text) is None
 
 
 def test_an_empty_ms_is_the_cci_country_and_an_empty_priority_is_none() -> None:

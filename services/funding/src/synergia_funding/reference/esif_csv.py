@@ -49,7 +49,8 @@ Each data row comes out as a :class:`PlannedFinanceLine` or a :class:`RowRejecti
   misspelling in its column description, is read as EAFRD); other instruments (IPA,
   ENI, FEAD) are not ESIF and are rejected, saying so;
 - the category of region is ``Less developed``, ``Transition``, ``More developed``,
-  ``Outermost or Northern Sparsely Populated``, or empty / ``VOID`` for none;
+  ``Outermost or Northern Sparsely Populated``, or empty / ``VOID`` / ``Not applicable``
+  for none;
 - the three amounts must be present, non-negative and in euro and cent, read by
   :func:`~synergia_funding.csv_dialect.parse_amount` (the authority items' CSV reads its
   amounts the same way). Decimal points and commas are both read (``1234.5``,
@@ -143,7 +144,11 @@ _CATEGORIES: dict[str, RegionCategory | None] = {
     "transition": RegionCategory.TRANSITION,
     "more developed": RegionCategory.MORE_DEVELOPED,
     "outermost or northern sparsely populated": (RegionCategory.OUTERMOST_OR_SPARSELY_POPULATED),
+    # No category: the portal's VOID, and the spellings of "does not apply" seen in its
+    # other exports (the Cohesion Fund, the EMFF and Interreg have no category of region).
     "void": None,
+    "not applicable": None,
+    "n/a": None,
     "": None,
 }
 # Funds of other instruments the portal's files carry, said by name when refused.
