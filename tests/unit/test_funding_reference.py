@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from synergia_funding.reference import totals_csv
 from synergia_funding.reference.cci import InvalidCci, fund_fits_cci, parse_cci
 from synergia_funding.reference.rules import (
     CEILINGS,
@@ -24,6 +25,9 @@ from synergia_funding.reference.schemas import (
     EfsiOperationIn,
     EsifPlannedLineIn,
     EsifProgrammeIn,
+    EsifTotal,
+    EsifTotals,
+    EsifTotalsBy,
     FstpCallIn,
     FundingSourceIn,
     Horizon2020GrantIn,
@@ -496,3 +500,28 @@ def test_a_rate_above_the_ceiling_is_flagged_with_the_exceptions_that_allow_it()
     assert beyond is not None
     assert beyond.allowed_by == ()
     assert beyond.message.endswith("no exception of the regulation allows it")
+
+
+def test_planned_totals_as_csv_end_with_the_total() -> None:
+    def item(key: str | None, eu: str) -> EsifTotal:
+        return EsifTotal(
+            key=key,
+            name=None,
+            eu_amount=D(eu),
+            national_amount=D("1"),
+            total_amount=D(eu) + 1,
+            lines=1,
+            programmes=1,
+        )
+
+    totals = EsifTotals(
+        by=EsifTotalsBy.THEMATIC_OBJECTIVE,
+        items=[item("01", "10.5"), item(None, "2")],
+        total=item(None, "12.5"),
+    )
+    assert totals_csv.render(totals) == (
+        "thematic-objective,name,eu_amount,national_amount,total_amount,lines,programmes\r\n"
+        "01,,10.50,1.00,11.50,1,1\r\n"
+        ",,2.00,1.00,3.00,1,1\r\n"
+        "total,,12.50,1.00,13.50,1,1\r\n"
+    )

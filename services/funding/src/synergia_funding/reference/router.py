@@ -13,7 +13,7 @@ from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.preconditions import etag_for, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
 
-from synergia_funding.reference import csv_import, service
+from synergia_funding.reference import csv_import, service, totals_csv
 from synergia_funding.reference.esif_csv import EsifCsvFormatError
 from synergia_funding.reference.repository import ListFilters
 from synergia_funding.reference.rules import EsifFund
@@ -202,7 +202,7 @@ async def get_esif_planned_totals(
         totals = await service.esif_totals(session, by)
     if kind == "csv":
         return Response(
-            service.esif_totals_csv(totals),
+            totals_csv.render(totals),
             media_type=f"{csv_report.CSV_MEDIA_TYPE}; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="esif-planned-by-{by.value}.csv"',

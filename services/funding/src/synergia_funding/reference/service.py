@@ -9,8 +9,6 @@ their own table; a POST or PUT states the whole plan and replaces them.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
 from dataclasses import dataclass
@@ -455,34 +453,3 @@ async def esif_totals(session: AsyncSession, by: EsifTotalsBy) -> EsifTotals:
     items = await repository.esif_totals(session, by.value)
     (everything,) = await repository.esif_totals(session, None)
     return EsifTotals(by=by, items=[_total(row) for row in items], total=_total(everything))
-
-
-def esif_totals_csv(totals: EsifTotals) -> str:
-    """The totals as CSV: one row per key and a last row ``total``, amounts in euro and
-    cent."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            totals.by.value,
-            "name",
-            "eu_amount",
-            "national_amount",
-            "total_amount",
-            "lines",
-            "programmes",
-        ]
-    )
-    for label, item in [*((i.key or "", i) for i in totals.items), ("total", totals.total)]:
-        writer.writerow(
-            [
-                label,
-                item.name or "",
-                f"{item.eu_amount:.2f}",
-                f"{item.national_amount:.2f}",
-                f"{item.total_amount:.2f}",
-                item.lines,
-                item.programmes,
-            ]
-        )
-    return out.getvalue()
