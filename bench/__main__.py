@@ -23,6 +23,7 @@ from bench import (
     authority_bench,
     catchup_bench,
     cordis_bench,
+    esif_bench,
     http_bench,
     partner_bench,
     propagation,
@@ -47,6 +48,7 @@ ALL = (
     "ranking",
     "authority",
     "reports",
+    "esif",
 )
 T = TypeVar("T")
 # The product as configured, then with the consumer's fetch wait lowered: the embedded
@@ -93,6 +95,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="SMEs in the authority-events world (about 3.1 items each)",
     )
     parser.add_argument("--report-entries", type=int, default=report_bench.ENTRIES)
+    parser.add_argument(
+        "--esif-rows", type=int, default=esif_bench.ROWS, help="rows of the ESIF planned file"
+    )
     parser.add_argument("--report-samples", type=int, default=report_bench.SAMPLES)
     return parser.parse_args(argv)
 
@@ -112,6 +117,7 @@ async def run_all(
         "ranking": ranking_bench.render,
         "authority": authority_bench.render,
         "reports": report_bench.render,
+        "esif": esif_bench.render,
     }
     try:
         for name in selected:
@@ -170,6 +176,8 @@ async def run_all(
                 results[name] = await authority_bench.run(
                     stack, log_dir, beneficiaries=args.authority_beneficiaries
                 )
+            elif name == "esif":
+                results[name] = await esif_bench.run(stack, log_dir, rows=args.esif_rows)
             elif name == "reports":
                 results[name] = await report_bench.run(
                     stack, log_dir, entries=args.report_entries, samples=args.report_samples

@@ -4,8 +4,11 @@ ESIF planned-finances import, who may write what, and the FSTP caps the ledger r
 from __future__ import annotations
 
 import copy
+import csv
+import io
+import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -376,7 +379,7 @@ async def test_sources_are_found_by_kind_region_and_fund_a_page_at_a_time(
         return [s["code"] for s in items]
 
     everything = await list_all(funding, limit="2")
-    assert len(everything) == len(set(codes(everything))) == 7 + 8, "pages neither skip nor repeat"
+    assert len(everything) == len(set(codes(everything))) == 7 + 18, "pages neither skip nor repeat"
 
     in_lombardia = await list_all(funding, region="ITC4")
     assert codes(in_lombardia) == [
@@ -387,14 +390,15 @@ async def test_sources_are_found_by_kind_region_and_fund_a_page_at_a_time(
     assert codes(await list_all(funding, region="ITC41")) == codes(in_lombardia)
     # Programmes loaded from the open data are located by their Member State only.
     in_italy = codes(await list_all(funding, region="IT", kind="esif_programme"))
-    assert in_italy == ["2014IT05M9OP001", "2014IT06RDRP007", "2014IT16RFOP012"]
+    assert in_italy == ["2014IT05M9OP001", "2014IT06RDRN001", "2014IT06RDRP007", "2014IT16RFOP012"]
     assert codes(await list_all(funding, region="EL", kind="esif_programme")) == ["2014GR16M2OP001"]
     assert codes(await list_all(funding, region="SE")) == ["SE/nordic photonics ventures"]
     assert codes(await list_all(funding, fund="ESF")) == [
         "2014AT05SFOP001",
-        "2014GR16M2OP001",
+        "2014LT16MAOP001",
         "2014PL16M2OP003",
     ]
+    assert codes(await list_all(funding, interreg="true")) == INTERREG
     assert codes(await list_all(funding, fund="ERDF", region="PL")) == ["2014PL16M2OP003"]
     assert codes(await list_all(funding, kind="fstp_call")) == ["824060/CX-OC-2020-1"]
 
@@ -402,77 +406,301 @@ async def test_sources_are_found_by_kind_region_and_fund_a_page_at_a_time(
 # --- the ESIF planned finances CSV ----------------------------------------------------------
 
 
-async def test_the_import_loads_good_rows_and_reports_each_bad_one(
-    funding: httpx.AsyncClient,
-) -> None:
+# Every row of the sample the import refuses, with what its reason says.
+REFUSED = {
+    23: "Fund: 'IPA' is not an ESI fund but another instrument",
+    24: "fund code I5 is not an ESIF fund code",
+    31: "EU 80000000.00 + national 20000000.00 = 100000000.00, not the total 100000100.00",
+    33: "the stated co-financing rate 50 % is not EU / total = 60 %",
+    34: "repeats line 4 (same CCI, fund, priority, thematic objective, category of region, "
+    "EAFRD measure and focus area)",
+    35: "Ver 3 of 2014IT16RFOP012, where line 3 states 4: a file holds one version",
+    36: "EU Amount is empty",
+}
+INTERREG = ["2014TC16M4TN002", "2014TC16RFCB052", "2014TC16RFPC001"]
+Sums = dict[str | None, list[Decimal]]
+
+
+def sample_rows() -> list[tuple[int, dict[str, str]]]:
+    """The sample's data rows with their line numbers (no row spans lines)."""
+    with SAMPLE.open(encoding="utf-8", newline="") as file:
+        return [(n, row) for n, row in enumerate(csv.DictReader(file), start=2)]
+
+
+def expected_sums(by: Callable[[dict[str, str]], str | None]) -> Sums:
+    """EU, national and total of the loaded rows, added up from the file by ``by``."""
+    sums: Sums = {}
+    for line, row in sample_rows():
+        if line not in REFUSED:
+            amounts = [D(row[c]) for c in ("EU Amount", "National Amount", "Total Amount")]
+            key = by(row)
+            sums[key] = [a + b for a, b in zip(sums.get(key, [D(0)] * 3), amounts, strict=True)]
+    return sums
+
+
+def country_of(row: dict[str, str]) -> str:
+    country = row["CCI"][4:6]
+    return "EL" if country == "GR" else country  # TC for Interreg, whatever MS says
+
+
+BY: dict[str, Callable[[dict[str, str]], str | None]] = {
+    "country": country_of,
+    "fund": lambda row: row["Fund"],
+    "programme": lambda row: row["CCI"],
+    "thematic-objective": lambda row: row["TO_code"] or None,
+}
+
+
+async def totals(funding: httpx.AsyncClient, by: str) -> dict[str, Any]:
+    response = await funding.get(
+        f"{URL}/esif-programmes/totals", params={"by": by}, headers=auth("viewer")
+    )
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def amounts(item: dict[str, Any]) -> list[Decimal]:
+    return [D(item[c]) for c in ("eu_amount", "national_amount", "total_amount")]
+
+
+async def test_the_official_file_imports_to_the_cent(funding: httpx.AsyncClient) -> None:
+    """Acceptance: every valid row loads, every other is refused with its line and reason,
+    and the API's totals per country, fund, programme, thematic objective and in all equal
+    what the file holds, to the cent."""
     response = await import_csv(funding, SAMPLE.read_bytes())
     assert response.status_code == 200, response.text
     report = response.json()
-    assert report["rows"] == 16
-    assert (report["lines_loaded"], report["lines_created"], report["rejected"]) == (12, 12, 4)
-    assert report["programmes_created"] == 9
-    rejected = {r["line"]: r for r in report["rejections"]}
-    assert list(rejected) == [10, 12, 13, 17]
-    assert "not the total 100000100.00" in rejected[10]["reason"]
-    assert rejected[10]["cci"] == "2014ES16RFOP003"
-    assert "stated co-financing rate 50 % is not EU / total = 60 %" in rejected[12]["reason"]
-    assert rejected[13]["reason"] == "EU Amount is empty"
-    assert "'IPAE' is not an ESI fund" in rejected[17]["reason"]
-    (flagged,) = report["flagged"]
-    assert flagged["line"] == 11
-    assert "above the 60 % ceiling" in flagged["flags"][0]
+    rows = sample_rows()
+    assert report["rows"] == len(rows) == 36
+    assert report["rows"] == report["lines_loaded"] + report["rejected"]
+    assert report["lines_loaded"] == report["lines_created"] == len(rows) - len(REFUSED)
+    refused = {r["line"]: r for r in report["rejections"]}
+    assert list(refused) == list(REFUSED)
+    for line, fragment in REFUSED.items():
+        assert fragment in refused[line]["reason"], refused[line]
+        assert refused[line]["cci"] == dict(rows)[line]["CCI"]
+    assert [f["line"] for f in report["flagged"]] == [8, 32], "85 % to the cent is not flagged"
+
+    for by, key_of in BY.items():
+        answer = await totals(funding, by)
+        got = {item["key"]: amounts(item) for item in answer["items"]}
+        assert got == expected_sums(key_of), by
+        (everything,) = expected_sums(lambda row: None).values()
+        assert amounts(answer["total"]) == everything
+        assert answer["total"]["lines"] == report["lines_loaded"]
+    by_country = {item["key"]: item for item in (await totals(funding, "country"))["items"]}
+    assert by_country["TC"]["programmes"] == 3
+    assert "EL" in by_country
+    assert "GR" not in by_country
+
+    # The same figures as CSV, the total last.
+    as_csv = await funding.get(
+        f"{URL}/esif-programmes/totals",
+        params={"by": "fund"},
+        headers={**auth("viewer"), "Accept": "text/csv"},
+    )
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert {
+        r["fund"]: [D(r["eu_amount"]), D(r["national_amount"]), D(r["total_amount"])]
+        for r in table[:-1]
+    } == expected_sums(BY["fund"])
+    assert table[-1]["fund"] == "total"
 
     programmes = {s["code"]: s for s in await list_all(funding, kind="esif_programme")}
+    assert len(programmes) == 19
     assert "2014DE16RFOP012" not in programmes, "its only row was rejected"
-    assert "2014FR16M0OP007" not in programmes
+    assert "2014TC16I5CB005" not in programmes, "IPA is not ESIF"
     lubelskie = programmes["2014PL16M2OP003"]
     assert lubelskie["name"] == "Regional Operational Programme of Lubelskie Voivodeship, 2014-2020"
-    assert (lubelskie["country"], lubelskie["regions"]) == ("PL", [])
+    assert (lubelskie["country"], lubelskie["regions"], lubelskie["programme_version"]) == (
+        "PL",
+        [],
+        4,
+    )
     assert lubelskie["definition"]["managing_authority"] is None
-    assert [(x["fund"], x["eu_amount"], x["national_amount"]) for x in lubelskie["lines"]] == [
-        ("ERDF", "85000000.00", "15000000.00"),
-        ("ESF", "42500000.50", "7500000.09"),
-    ]
     assert programmes["2014GR16M2OP001"]["country"] == "EL", "GR in the file, EL stored"
-    assert programmes["2014TC16RFCB052"]["country"] is None
+    rural = programmes["2014IT06RDRP007"]["lines"]
+    assert [(x["priority_axis"], x["eafrd_measure"], x["eafrd_focus_area"]) for x in rural] == [
+        (None, "M113", None),
+        (None, "M20", None),
+        ("P2", "M04", "2A"),
+        ("P3", "M04", "3A"),
+        ("P4", "M10", "4A"),
+        ("P4", "M10", "4B"),
+        ("P4", "M11", "4A"),
+    ]
+    assert [x["priority_axis"] for x in programmes["2014PT14MFOP001"]["lines"]] == [None, None]
     andalucia = programmes["2014ES16RFOP003"]
     assert [x["priority_axis"] for x in andalucia["lines"]] == ["2"]
-    assert andalucia["lines"][0]["flags"] == flagged["flags"]
+    assert andalucia["lines"][0]["flags"] == report["flagged"][1]["flags"]
 
 
 async def test_importing_the_same_file_again_changes_nothing(funding: httpx.AsyncClient) -> None:
     data = SAMPLE.read_bytes()
-    assert (await import_csv(funding, data)).status_code == 200
+    first = (await import_csv(funding, data)).json()
     before = await list_all(funding)
+    sums = {by: await totals(funding, by) for by in BY}
 
     again = (await import_csv(funding, data)).json()
-    assert (again["lines_loaded"], again["lines_unchanged"]) == (12, 12)
-    assert (again["lines_created"], again["lines_updated"]) == (0, 0)
+    loaded = first["lines_loaded"]
+    assert (again["lines_loaded"], again["lines_unchanged"]) == (loaded, loaded)
+    assert (again["lines_created"], again["lines_updated"], again["lines_retired"]) == (0, 0, 0)
     assert (again["programmes_created"], again["programmes_updated"]) == (0, 0)
-    assert again["programmes_unchanged"] == 9
-    assert again["rejected"] == 4, "bad rows are still reported"
+    assert again["programmes_unchanged"] == 19
+    assert again["rejections"] == first["rejections"], "bad rows are still reported"
     assert await list_all(funding) == before, "same versions, same timestamps"
+    assert {by: await totals(funding, by) for by in BY} == sums
 
-    # One amount corrected: one line and one programme change, nothing else.
-    corrected = data.replace(
-        b"3078584.00,3078584.00,6157168.00", b"3078584.00,3078585.00,6157169.00"
-    )
+    # One amount corrected in the same version: one line and one programme change.
+    corrected = data.replace(b"3078584,3078584,6157168", b"3078584,3078585,6157169")
     report = (await import_csv(funding, corrected)).json()
     assert (report["lines_updated"], report["programmes_updated"]) == (1, 1)
-    assert report["programmes_unchanged"] == 8
-    (austria,) = await list_all(funding, region="AT")
+    assert report["programmes_unchanged"] == 18
+    (austria,) = await list_all(funding, region="AT", fund="ESF")
     assert austria["version"] == 2
     assert austria["lines"][0]["total_amount"] == "6157169.00"
+
+
+def rows_of(cci: str, *, ver: str | None = None) -> list[bytes]:
+    """The sample's rows of one programme, the version changed if ``ver``."""
+    lines = SAMPLE.read_bytes().splitlines(keepends=True)
+    found = [
+        line
+        for n, line in enumerate(lines[1:], start=2)
+        if cci.encode() in line and n not in REFUSED
+    ]
+    if ver is not None:
+        found = [
+            re.sub(rb"^([^,]*,[^,]*,[^,]*,)[0-9]+,", rb"\g<1>" + ver.encode() + b",", line)
+            for line in found
+        ]
+    return found
+
+
+async def test_a_newer_version_replaces_the_plan_and_an_older_one_is_refused(
+    funding: httpx.AsyncClient,
+) -> None:
+    header = SAMPLE.read_bytes().splitlines(keepends=True)[0]
+    assert (await import_csv(funding, SAMPLE.read_bytes())).status_code == 200
+    rural = {s["code"]: s for s in await list_all(funding, fund="EAFRD")}["2014IT06RDRP007"]
+    assert (rural["programme_version"], len(rural["lines"])) == (6, 7)
+
+    # Version 7 drops the discontinued measure and raises M20: one retired, one updated.
+    version_7 = [
+        line.replace(b"4312000,5688000,10000000", b"8624000,11376000,20000000")
+        if b",M20," in line
+        else line
+        for line in rows_of("2014IT06RDRP007", ver="7")
+        if b",M113," not in line
+    ]
+    file_eu = sum(
+        D(row["EU Amount"])
+        for row in csv.DictReader(io.StringIO((header + b"".join(version_7)).decode()))
+    )
+    report = (await import_csv(funding, header + b"".join(version_7))).json()
+    assert report["rejected"] == 0, report["rejections"]
+    assert (report["lines_updated"], report["lines_retired"]) == (1, 1)
+    assert (report["programmes_updated"], report["programmes_new_version"]) == (1, 1)
+    read = (await funding.get(f"{URL}/{rural['id']}", headers=auth("viewer"))).json()
+    assert (read["programme_version"], read["version"]) == (7, rural["version"] + 1)
+    assert [x["eafrd_measure"] for x in read["lines"]] == ["M20", "M04", "M04", "M10", "M10", "M11"]
+    assert sum(D(x["eu_amount"]) for x in read["lines"]) == file_eu
+
+    # The same version again changes nothing.
+    again = (await import_csv(funding, header + b"".join(version_7))).json()
+    assert (again["lines_unchanged"], again["programmes_unchanged"]) == (6, 1)
+    assert (again["lines_retired"], again["programmes_new_version"]) == (0, 0)
+
+    # The old version (the whole sample) is refused for this programme, row by row.
+    old = (await import_csv(funding, SAMPLE.read_bytes())).json()
+    stale = [r for r in old["rejections"] if r["cci"] == "2014IT06RDRP007"]
+    assert [r["line"] for r in stale] == list(range(10, 17))
+    assert all(
+        r["reason"] == "Ver 6 of 2014IT06RDRP007 is older than version 7, which is already "
+        "held: an older version is not loaded (import the current one)"
+        for r in stale
+    )
+    assert old["rows"] == old["lines_loaded"] + old["rejected"]
+    assert (await funding.get(f"{URL}/{rural['id']}", headers=auth("viewer"))).json() == read
+
+
+async def test_interreg_programmes_are_found_and_loaded_by_whoever_is_entitled(
+    funding: httpx.AsyncClient,
+) -> None:
+    # An authority cannot vouch for a programme of no single Member State.
+    report = (await import_csv(funding, SAMPLE.read_bytes(), authority("IT"))).json()
+    interreg = [r for r in report["rejections"] if r["cci"] in INTERREG and r["line"] != 23]
+    assert [r["line"] for r in interreg] == [20, 21, 22]  # 23 is IPA, refused anyway
+    assert all(
+        "an Interreg programme: no single Member State and no declared regions" in r["reason"]
+        for r in interreg
+    )
+    assert not [r for r in report["rejections"] if "None" in r["reason"]]
+
+    # An admin loads them; they are found by the filter, with no country.
+    assert (await import_csv(funding, SAMPLE.read_bytes())).status_code == 200
+    found = await list_all(funding, interreg="true")
+    assert [(s["code"], s["country"]) for s in found] == [(c, None) for c in INTERREG]
+    others = await list_all(funding, interreg="false")
+    assert len(others) == 16
+    assert not {s["code"] for s in others} & set(INTERREG)
+    assert [s["code"] for s in await list_all(funding, interreg="true", fund="ERDF")] == INTERREG
+
+    # Again by the authority: the rows are refused the same way, saying where they are.
+    again = (await import_csv(funding, SAMPLE.read_bytes(), authority("IT"))).json()
+    assert [r["line"] for r in again["rejections"] if r["cci"] in INTERREG] == [20, 21, 22, 23]
+    assert not [r for r in again["rejections"] if "None" in r["reason"]]
+
+
+async def test_an_authority_loads_an_interreg_programme_declared_within_its_region(
+    funding: httpx.AsyncClient,
+) -> None:
+    body = changed(
+        LOMBARDIA,
+        cci="2014TC16RFCB052",
+        title="Interreg V-A Italia-Österreich",
+        managing_authority="Provincia autonoma di Bolzano",
+        regions=["ITH1", "ITH3"],
+    )
+    body["lines"][0]["category_of_region"] = None
+    stored = await created(funding, body)
+    assert (stored["country"], stored["programme_version"]) == (None, None)
+
+    report = (await import_csv(funding, SAMPLE.read_bytes(), authority("ITH"))).json()
+    assert 21 not in {r["line"] for r in report["rejections"]}, "its regions are the authority's"
+    assert report["programmes_new_version"] == 1
+    assert report["lines_retired"] == 1, "the plan the POST stated gives way to version 2"
+    read = (await funding.get(f"{URL}/{stored['id']}", headers=auth("viewer"))).json()
+    assert (read["programme_version"], read["regions"]) == (2, ["ITH1", "ITH3"])
+    assert [(x["eu_amount"], x["national_amount"]) for x in read["lines"]] == [
+        ("70000000.00", "12352941.18")
+    ]
+
+
+async def test_totals_are_refused_in_a_form_nobody_asked_for(funding: httpx.AsyncClient) -> None:
+    url = f"{URL}/esif-programmes/totals"
+    empty = await funding.get(url, params={"by": "fund"}, headers=auth("viewer"))
+    assert empty.json()["items"] == []
+    assert empty.json()["total"]["eu_amount"] in ("0", "0.00")
+    xml = await funding.get(
+        url, params={"by": "fund"}, headers={**auth("viewer"), "Accept": "application/xml"}
+    )
+    assert xml.status_code == 406
+    wrong = await funding.get(url, params={"by": "region"}, headers=auth("viewer"))
+    assert ("query", "by") in errors_at(wrong)
 
 
 async def test_the_import_completes_a_programme_loaded_by_api(funding: httpx.AsyncClient) -> None:
     source = await created(funding, changed(LOMBARDIA, title="POR Lombardia"))
     report = (await import_csv(funding, SAMPLE.read_bytes())).json()
-    assert report["programmes_created"] == 8
+    assert report["programmes_created"] == 18
     assert report["programmes_updated"] == 1
 
     read = (await funding.get(f"{URL}/{source['id']}", headers=auth("viewer"))).json()
-    assert read["version"] == 2
+    assert (read["version"], read["programme_version"]) == (2, 4)
     assert read["definition"]["managing_authority"] == LOMBARDIA["managing_authority"]
     assert read["regions"] == ["ITC4"], "what the API said stays"
     assert read["name"] == read["definition"]["title"] == "POR Lombardia FESR 2014-2020"
@@ -488,7 +716,7 @@ async def test_a_file_that_is_not_the_planned_finances_is_refused_whole(
     assert missing.status_code == 422
     detail = missing.json()["detail"]
     assert "missing Category of region, EU Amount, National Amount, Total Amount" in detail
-    assert "EU Co-financing" in detail
+    assert "EU co-financing" in detail
 
     empty = await import_csv(funding, b"")
     assert empty.status_code == 422
@@ -497,12 +725,12 @@ async def test_a_file_that_is_not_the_planned_finances_is_refused_whole(
     json_body = await funding.post(IMPORT_URL, json={"rows": []}, headers=auth())
     assert json_body.status_code == 415
 
-    # Readable for 600 rows (more than one batch), then not UTF-8: nothing is kept.
+    # Readable for 2,100 rows (more than one batch), then not UTF-8: nothing is kept.
     header = SAMPLE.read_bytes().split(b"\n", 1)[0] + b"\n"
     rows = b"".join(
-        b"AT,Austria,2014AT05SFOP001,Employment Austria,ESF,%d,08,,,More developed,"
+        b"AT,Austria,2014AT05SFOP001,3,Employment Austria,ESF,%d,08,,,More developed,,,,,"
         b"10.00,10.00,20.00,50\n" % n
-        for n in range(1, 601)
+        for n in range(1, 2101)
     )
 
     async def stream() -> AsyncIterator[bytes]:
@@ -514,7 +742,7 @@ async def test_a_file_that_is_not_the_planned_finances_is_refused_whole(
     assert "not UTF-8" in broken.json()["detail"]
     assert await list_all(funding) == []
 
-    assert (await import_csv(funding, header + rows)).json()["lines_created"] == 600
+    assert (await import_csv(funding, header + rows)).json()["lines_created"] == 2100
 
 
 async def test_a_spreadsheets_semicolons_and_decimal_commas_import_and_ambiguity_is_refused(
@@ -545,9 +773,14 @@ async def test_a_spreadsheets_semicolons_and_decimal_commas_import_and_ambiguity
 
 async def test_an_authority_imports_only_its_own_programmes(funding: httpx.AsyncClient) -> None:
     report = (await import_csv(funding, SAMPLE.read_bytes(), authority("IT"))).json()
-    assert report["lines_loaded"] == 4
+    assert report["lines_loaded"] == 11
     loaded = await list_all(funding)
-    assert [s["code"] for s in loaded] == ["2014IT05M9OP001", "2014IT06RDRP007", "2014IT16RFOP012"]
+    assert [s["code"] for s in loaded] == [
+        "2014IT05M9OP001",
+        "2014IT06RDRN001",
+        "2014IT06RDRP007",
+        "2014IT16RFOP012",
+    ]
     austria = next(r for r in report["rejections"] if r["line"] == 2)
     assert "not within your region IT" in austria["reason"]
 

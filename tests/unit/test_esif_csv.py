@@ -20,6 +20,7 @@ from synergia_funding.reference.esif_csv import (
     aggregate_programmes,
     aparse_planned_finances,
     parse_amount,
+    parse_category,
     parse_planned_finances,
     parse_rate,
 )
@@ -63,44 +64,48 @@ def rejections(rows: list[ParsedRow]) -> list[RowRejection]:
 
 # --- the sample file ------------------------------------------------------------------------
 
+# The rows the reader itself refuses (the import also refuses a repeated line and a second
+# version of a programme: tests/integration/test_funding_reference_api.py).
+REFUSED = {
+    23: "Fund: 'IPA' is not an ESI fund but another instrument",
+    24: "CCI: CCI 2014TC16I5CB005: fund code I5 is not an ESIF fund code",
+    31: "EU 80000000.00 + national 20000000.00 = 100000000.00, not the total 100000100.00 "
+    "(off by -100.00)",
+    33: "the stated co-financing rate 50 % is not EU / total = 60 % (tolerance 0.01 %)",
+    36: "EU Amount is empty",
+}
+
 
 def test_the_sample_reports_exactly_the_rows_that_are_wrong() -> None:
-    assert rejections(sample()) == [
-        RowRejection(
-            10,
-            "EU 80000000.00 + national 20000000.00 = 100000000.00, not the total "
-            "100000100.00 (off by -100.00)",
-            "2014ES16RFOP003",
-        ),
-        RowRejection(
-            12,
-            "the stated co-financing rate 50 % is not EU / total = 60 % (tolerance 0.01 %)",
-            "2014FR16M0OP007",
-        ),
-        RowRejection(13, "EU Amount is empty", "2014DE16RFOP012"),
-        RowRejection(
-            17,
-            "CCI: CCI 2014TC16I5CB005: fund code I5 is not an ESIF fund code (RF, SF, CF, RD, "
-            "MF, or M0-M9 for a multi-fund programme); Fund: 'IPAE' is not an ESI fund "
-            "(ERDF, ESF, CF, EAFRD, EMFF, YEI)",
-            "2014TC16I5CB005",
-        ),
-    ]
+    refused = {row.line: row for row in rejections(sample())}
+    assert list(refused) == list(REFUSED)
+    for line, fragment in REFUSED.items():
+        assert refused[line].reason.startswith(fragment), refused[line].reason
+    assert refused[24].cci == "2014TC16I5CB005"
 
 
 def test_the_sample_accepts_every_other_row_with_its_line_number() -> None:
     rows = sample()
-    assert len(rows) == 16  # 17 data lines, one blank
-    assert [line.line for line in accepted(rows)] == [2, 3, 4, 5, 6, 8, 9, 11, 14, 15, 16, 18]
+    assert len(rows) == 36
+    assert [line.line for line in accepted(rows)] == [n for n in range(2, 38) if n not in REFUSED]
+
+
+def test_every_kind_of_programme_code_is_read() -> None:
+    kinds = {line.cci[8:10] + line.cci[10:12] for line in accepted(sample())}
+    # multi-fund MA, TA, RN, PEACE, SME Initiative, Interreg, rural, EMFF, YEI, ESF
+    assert {"MAOP", "CFTA", "RDRN", "RFPC", "RFSM", "RFCB", "M4TN", "RDRP", "RDNP"} <= kinds
+    assert {"MFOP", "M9OP", "SFOP", "M2OP", "RFOP"} <= kinds
+    assert "2015RO16RFSM001" in {line.cci for line in accepted(sample())}
 
 
 def test_sample_values() -> None:
     lines = {line.line: line for line in accepted(sample())}
     austria = lines[2]
-    assert (austria.ms, austria.cci, austria.title) == (
+    assert (austria.ms, austria.cci, austria.title, austria.version) == (
         "AT",
         "2014AT05SFOP001",
         "Employment Austria - ESF",
+        3,
     )
     assert (austria.fund, austria.priority, austria.thematic_objective) == (EsifFund.ESF, "1", "08")
     assert austria.category_of_region is RegionCategory.MORE_DEVELOPED
@@ -111,62 +116,78 @@ def test_sample_values() -> None:
     )
     assert austria.stated_rate == D("0.5")
     assert austria.rate == D("0.5")
+    # amounts as the portal writes them: whole euros, one decimal
+    assert lines[4].eu_amount == D("97000000.50")
     # a quoted title holding the delimiter
-    assert lines[5].title == "Regional Operational Programme of Lubelskie Voivodeship, 2014-2020"
-    # decimal commas
-    assert (lines[6].eu_amount, lines[6].national_amount, lines[6].total_amount) == (
-        D("42500000.50"),
-        D("7500000.09"),
-        D("50000000.59"),
-    )
-    assert lines[6].stated_rate == D("0.85")
-    # "85 %" and the fraction 0.8; Greece is GR in the file and EL here
-    assert (lines[8].stated_rate, lines[9].stated_rate) == (D("0.85"), D("0.8"))
-    assert lines[8].ms == "EL"
-    # VOID category and thematic objective are None
-    assert lines[14].category_of_region is None
-    assert lines[15].thematic_objective is None
-    assert lines[15].fund is EsifFund.EAFRD
-    assert lines[18].fund is EsifFund.YEI
-    assert lines[18].national_amount == D("0.00")
+    assert lines[29].title == "Regional Operational Programme of Lubelskie Voivodeship, 2014-2020"
+    # a rate as a fraction; Greece is GR in the file and EL here
+    assert lines[30].stated_rate == D("0.85")
+    assert lines[28].ms == "EL"
+    # VOID category and an empty thematic objective are None
+    assert lines[5].category_of_region is None
+    assert lines[10].thematic_objective is None
 
 
-def test_only_the_rate_above_its_ceiling_is_flagged() -> None:
+def test_eafrd_lines_are_told_apart_by_measure_and_focus_area() -> None:
+    lombardia = [line for line in accepted(sample()) if line.cci == "2014IT06RDRP007"]
+    keys = [(x.priority, x.eafrd_measure, x.eafrd_focus_area) for x in lombardia]
+    assert keys == [
+        ("P4", "M10", "4A"),
+        ("P4", "M11", "4A"),
+        ("P2", "M04", "2A"),
+        ("P3", "M04", "3A"),
+        ("P4", "M10", "4B"),
+        (None, "M20", None),  # technical assistance: no priority, no focus area
+        (None, "M113", None),  # a discontinued measure
+    ]
+    assert len(set(keys)) == len(keys)
+
+
+def test_emff_lines_have_no_priority() -> None:
+    emff = [line for line in accepted(sample()) if line.fund is EsifFund.EMFF]
+    assert [(x.priority, x.thematic_objective) for x in emff] == [(None, "03"), (None, "06")]
+
+
+def test_interreg_rows_have_no_member_state() -> None:
+    lines = {line.line: line for line in accepted(sample())}
+    assert [(lines[n].cci, lines[n].ms) for n in (20, 21, 22)] == [
+        ("2014TC16RFPC001", "TC"),
+        ("2014TC16RFCB052", "TC"),  # MS empty in the file
+        ("2014TC16M4TN002", "TC"),
+    ]
+
+
+def test_only_rates_above_their_ceiling_are_flagged() -> None:
     flagged = {line.line: line.flags for line in accepted(sample()) if line.flags}
-    assert list(flagged) == [11]
-    (flag,) = flagged[11]
+    assert list(flagged) == [8, 32]
+    (flag,) = flagged[32]
     assert flag.startswith(
         "the co-financing rate 80 % is above the 60 % ceiling for ERDF in transition regions "
-        "(Reg. (EU) No 1303/2013 Art. 120(3)(e)): allowed only as an exception: up to 80 % "
+        "(Reg. (EU) No 1303/2013 Art. 120(3)(e)), which allows EU 60000000.00 of the total "
+        "100000000.00, not 80000000.00: allowed only as an exception: up to 80 % "
     )
+    lines = {line.line: line for line in accepted(sample())}
+    # 85.0000099 % and 75.0000000 % are the ceiling once rounded to the cent: not flagged
+    assert lines[29].rate is not None
+    assert lines[29].rate > D("0.85")
+    assert lines[18].flags == ()
 
 
 def test_the_sample_adds_up_per_programme() -> None:
-    programmes = aggregate_programmes(sample())
-    assert [p.cci for p in programmes] == [
-        "2014AT05SFOP001",
-        "2014IT16RFOP012",
-        "2014PL16M2OP003",
-        "2014GR16M2OP001",
-        "2014ES16RFOP003",
-        "2014CZ16M1OP002",
-        "2014IT06RDRP007",
-        "2014TC16RFCB052",
-        "2014IT05M9OP001",
-    ]
-    lubelskie = programmes[2]
-    assert (lubelskie.lines, lubelskie.first_line) == (2, 5)
+    programmes = {p.cci: p for p in aggregate_programmes(sample())}
+    assert len(programmes) == 19, "the three refused programmes' rows count for none"
+    lubelskie = programmes["2014PL16M2OP003"]
+    assert (lubelskie.lines, lubelskie.first_line) == (2, 29)
     assert (lubelskie.eu_amount, lubelskie.national_amount, lubelskie.total_amount) == (
-        D("127500000.50"),
-        D("22500000.09"),
-        D("150000000.59"),
+        D("42585000.51"),
+        D("7515000.09"),
+        D("50100000.60"),
     )
-    assert lubelskie.eu_by_fund == {EsifFund.ERDF: D("85000000.00"), EsifFund.ESF: D("42500000.50")}
+    assert lubelskie.eu_by_fund == {EsifFund.ERDF: D("85000.01"), EsifFund.ESF: D("42500000.50")}
     assert lubelskie.categories == {RegionCategory.LESS_DEVELOPED}
     assert lubelskie.priorities == {"1", "9"}
-    lombardia = programmes[1]
-    assert lombardia.co_financing_rate == D("0.5")
-    andalucia = programmes[4]  # its rejected line is not counted
+    assert programmes["2014PT14MFOP001"].priorities == {None}
+    andalucia = programmes["2014ES16RFOP003"]  # its rejected line is not counted
     assert (andalucia.lines, andalucia.eu_amount, andalucia.flagged_lines) == (
         1,
         D("80000000.00"),
@@ -229,7 +250,7 @@ def test_a_semicolon_file_with_decimal_commas_and_other_spellings() -> None:
 
 
 def test_a_header_missing_columns_is_refused_by_name() -> None:
-    with pytest.raises(EsifCsvFormatError, match="missing National Amount, EU Co-financing"):
+    with pytest.raises(EsifCsvFormatError, match="missing National Amount, EU co-financing"):
         parse(
             "MS,CCI,Fund,Priority,Category of region,EU Amount,Total Amount\n"
             "IT,2014IT16RFOP012,ERDF,1,,1,1\n"
@@ -291,9 +312,18 @@ def test_a_row_of_the_wrong_width_is_rejected() -> None:
             ROW.replace("IT,", "FR,", 1),
             "MS 'FR' is not the country of CCI 2014IT16RFOP012 (IT)",
         ),
-        (ROW.replace("IT,", ",", 1), "MS is empty"),
         (ROW.replace("2014IT16RFOP012", ""), "CCI is empty"),
-        (ROW.replace(",1,01,", ",,01,"), "Priority is empty"),
+        (ROW.replace("2014IT16RFOP012", "").replace("IT,", ",", 1), "CCI is empty; MS is empty"),
+        (
+            ROW.replace("IT,2014IT16RFOP012", "IT,2014TC16RFCB052"),
+            "MS 'IT': 2014TC16RFCB052 is an Interreg programme, with no single Member State "
+            "(MS is TC or empty)",
+        ),
+        (
+            ROW.replace("ERDF", "IPA"),
+            "Fund: 'IPA' is not an ESI fund but another instrument: its money is not part of "
+            "the ESIF planned finances",
+        ),
         (
             ROW.replace("More developed", "Rich"),
             "Category of region: 'Rich' is not a category of region (Less developed, "
@@ -310,7 +340,7 @@ def test_a_row_of_the_wrong_width_is_rejected() -> None:
         ),
         (
             ROW.replace(",50.00\n", ",150\n"),
-            "EU Co-financing: '150' is above 100 %",
+            "EU co-financing: '150' is above 100 %",
         ),
         (
             ROW.replace("50.00,50.00,100.00", "x,,100.00"),
@@ -323,6 +353,41 @@ def test_row_problems(row: str, reason: str) -> None:
     (rejection,) = parse(HEADER + row)
     assert isinstance(rejection, RowRejection)
     assert (rejection.line, rejection.reason) == (2, reason)
+
+
+@pytest.mark.parametrize("text", ["", "VOID", "void", "Not applicable", "N/A"])
+def test_no_category_of_region(text: str) -> None:
+    assert parse_category(text) is None
+
+
+def test_an_empty_ms_is_the_cci_country_and_an_empty_priority_is_none() -> None:
+    (line,) = parse(HEADER + ROW.replace("IT,", ",", 1).replace(",1,01,", ",,01,"))
+    assert isinstance(line, PlannedFinanceLine)
+    assert (line.ms, line.priority) == ("IT", None)
+
+
+def test_the_official_header_with_versions_and_eafrd_codes() -> None:
+    header = (
+        "MS,MS Name,CCI,Ver,Programme Title,Fund,Priority,TO_code,To short,TO long,"
+        "Category of region,EAFRD Measure code,Measure short description,"
+        "EAFRD Focus Area code,Focus area short description,EU Amount,National Amount,"
+        "Total Amount,EU co-financing\n"
+    )
+    row = (
+        "AT,Austria,2014AT06RDNP001,3.0,RDP Austria,EAFRD,P6,VOID,,,Transition,M19,LEADER,"
+        "6B,Local development,50,50,100,50\n"
+    )
+    (line,) = parse(header + row)
+    assert isinstance(line, PlannedFinanceLine), line
+    assert (line.version, line.eafrd_measure, line.eafrd_focus_area, line.title) == (
+        3,
+        "M19",
+        "6B",
+        "RDP Austria",
+    )
+    (bad,) = parse(header + row.replace(",3.0,", ",v3,"))
+    assert isinstance(bad, RowRejection)
+    assert bad.reason == "Ver: 'v3' is not a programme version (a whole number from 1)"
 
 
 def test_flags_do_not_reject() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from synergia_funding.reference import totals_csv
 from synergia_funding.reference.cci import InvalidCci, fund_fits_cci, parse_cci
 from synergia_funding.reference.rules import (
     CEILINGS,
@@ -24,6 +25,9 @@ from synergia_funding.reference.schemas import (
     EfsiOperationIn,
     EsifPlannedLineIn,
     EsifProgrammeIn,
+    EsifTotal,
+    EsifTotals,
+    EsifTotalsBy,
     FstpCallIn,
     FundingSourceIn,
     Horizon2020GrantIn,
@@ -304,6 +308,19 @@ def test_private_investor_country_is_stored_in_eu_form() -> None:
         ("2014ES16RFSM001", "ES", "16", "RF", "SM", 1, {EsifFund.ERDF}),
         ("2014UK16RFOP001", "UK", "16", "RF", "OP", 1, {EsifFund.ERDF}),
         (" 2014pt16cfop001 ", "PT", "16", "CF", "OP", 1, {EsifFund.CF}),
+        # every kind of programme the official file has
+        ("2014LT16MAOP001", "LT", "16", "MA", "OP", 1, None),
+        ("2014LV16MAOP001", "LV", "16", "MA", "OP", 1, None),
+        ("2014SI16MAOP001", "SI", "16", "MA", "OP", 1, None),
+        ("2014CZ16CFTA001", "CZ", "16", "CF", "TA", 1, {EsifFund.CF}),
+        ("2014HU05SFTA001", "HU", "05", "SF", "TA", 1, {EsifFund.ESF, EsifFund.YEI}),
+        ("2014IT06RDRN001", "IT", "06", "RD", "RN", 1, {EsifFund.EAFRD}),
+        ("2014ES06RDNF001", "ES", "06", "RD", "NF", 1, {EsifFund.EAFRD}),
+        ("2014TC16RFPC001", "TC", "16", "RF", "PC", 1, {EsifFund.ERDF}),
+        ("2014TC16M4TN002", "TC", "16", "M4", "TN", 2, None),
+        ("2014TC16RFIR001", "TC", "16", "RF", "IR", 1, {EsifFund.ERDF}),
+        ("2015RO16RFSM001", "RO", "16", "RF", "SM", 1, {EsifFund.ERDF}),
+        ("2016FI16RFSM001", "FI", "16", "RF", "SM", 1, {EsifFund.ERDF}),
     ],
 )
 def test_cci_parts(
@@ -334,18 +351,23 @@ def test_cci_parts(
     [
         ("2014IT16RFOP07", "is not a CCI code"),
         ("2014-IT-16RFOP007", "is not a CCI code"),
-        ("2021IT16RFPR001", "year 2021 is not 2014"),
+        ("2021IT16RFPR001", "year 2021 is not within the 2014-2020 period"),
+        ("2013IT16RFOP001", "year 2013 is not within the 2014-2020 period"),
+        ("2014IT65AMOP001", "service 65 (DG HOME: AMIF, ISF) does not run ESIF programmes"),
+        ("2014IT06RDNR001", "programme type NR is not one of"),
+        ("2014IT16RFPC001", "here IT with PC"),
+        ("2014IT16RDOP001", "fund code RD is not issued by service 16"),
         ("2014XX16RFOP001", "XX is not a country code"),
         ("2014CH16RFOP001", "CH (Switzerland) was not a Member State"),
         ("2014IT07RFOP001", "service 07 is not one of"),
-        ("2014TC16I5CB005", "fund code I5 is not an ESIF fund code"),
+        ("2014TC16I5CB005", "fund code I5 is not an ESIF fund code (RF, SF, CF, RD, MF, or MA or"),
         ("2014AT05FMOP001", "fund code FM is not an ESIF fund code"),
         ("2014IT16RFXX001", "programme type XX is not one of"),
         ("2014IT16SFOP001", "fund code SF is not issued by service 16"),
         ("2014IT16MFOP001", "fund code MF is not issued by service 16"),
         ("2014IT06RDOP001", "operational programme (OP) is not a programme type of service 06"),
         ("2014IT16RFRP001", "regional rural development programme (RP) is not a programme type"),
-        ("2014TC16RFOP001", "go with the country code TC and TC only with them; here TC with OP"),
+        ("2014TC16RFOP001", "(CB, TN, IR, PC) go with the country code TC and TC only with them"),
         ("2014IT16RFCB001", "here IT with CB"),
         ("2014IT16RFOP000", "the sequence number is 000"),
     ],
@@ -420,7 +442,35 @@ def test_ceilings_by_fund_and_category(
     assert found is not None
     assert found.rate == D(ceiling)
     assert source in found.source
-    assert check_rate_ceiling(D(ceiling), fund, category) is None
+    assert check_rate_ceiling(D(ceiling) * 100, D(100), fund, category) is None
+    above = check_rate_ceiling(D(ceiling) * 100 + D("0.01"), D(100), fund, category)
+    if D(ceiling) < 1:
+        assert above is not None, "a cent above the ceiling is flagged"
+
+
+@pytest.mark.parametrize(
+    ("eu", "total"),
+    [
+        ("85000.01", "100000.01"),  # 85 % of the total is 85000.0085
+        ("85000.00", "100000.01"),
+        ("100000000.00", "117647058.82"),  # 85.0000000085 %
+        ("8.51", "10.01"),  # 85.0149 %: 8.5085 rounded up
+    ],
+)
+def test_a_rate_at_the_ceiling_once_rounded_to_the_cent_is_not_flagged(eu: str, total: str) -> None:
+    assert check_rate_ceiling(D(eu), D(total), EsifFund.ERDF, RegionCategory.LESS_DEVELOPED) is None
+
+
+def test_a_cent_more_than_the_rounded_ceiling_is_flagged() -> None:
+    flag = check_rate_ceiling(
+        D("85000.02"), D("100000.01"), EsifFund.ERDF, RegionCategory.LESS_DEVELOPED
+    )
+    assert flag is not None
+    assert flag.message.startswith(
+        "the co-financing rate 85 % is above the 85 % ceiling for ERDF in less developed regions "
+        "(Reg. (EU) No 1303/2013 Art. 120(3)(b)), which allows EU 85000.01 of the total "
+        "100000.01, not 85000.02: allowed only as an exception"
+    )
 
 
 def test_every_ceiling_has_a_source_and_derogations_above_it() -> None:
@@ -431,21 +481,47 @@ def test_every_ceiling_has_a_source_and_derogations_above_it() -> None:
 
 def test_no_ceiling_without_the_category_it_depends_on() -> None:
     assert ceiling_for(EsifFund.ERDF, None) is None
-    assert check_rate_ceiling(D("1"), EsifFund.ERDF, None) is None
+    assert check_rate_ceiling(D("1"), D("1"), EsifFund.ERDF, None) is None
 
 
 def test_a_rate_above_the_ceiling_is_flagged_with_the_exceptions_that_allow_it() -> None:
-    flag = check_rate_ceiling(D("0.80"), EsifFund.ERDF, RegionCategory.TRANSITION)
+    flag = check_rate_ceiling(D("80"), D("100"), EsifFund.ERDF, RegionCategory.TRANSITION)
     assert flag is not None
     assert [d.up_to for d in flag.allowed_by] == [D("0.80"), D("0.90"), D("1")]
     assert flag.message.startswith(
         "the co-financing rate 80 % is above the 60 % ceiling for ERDF in transition regions "
-        "(Reg. (EU) No 1303/2013 Art. 120(3)(e)): allowed only as an exception: up to 80 % "
+        "(Reg. (EU) No 1303/2013 Art. 120(3)(e)), which allows EU 60.00 of the total 100, "
+        "not 80: allowed only as an exception: up to 80 % "
     )
     assert "Art. 120(3)(c)" in flag.message
     assert "REACT-EU" in flag.message
 
-    beyond = check_rate_ceiling(D("0.96"), EsifFund.CF, None)
+    beyond = check_rate_ceiling(D("96"), D("100"), EsifFund.CF, None)
     assert beyond is not None
     assert beyond.allowed_by == ()
     assert beyond.message.endswith("no exception of the regulation allows it")
+
+
+def test_planned_totals_as_csv_end_with_the_total() -> None:
+    def item(key: str | None, eu: str) -> EsifTotal:
+        return EsifTotal(
+            key=key,
+            name=None,
+            eu_amount=D(eu),
+            national_amount=D("1"),
+            total_amount=D(eu) + 1,
+            lines=1,
+            programmes=1,
+        )
+
+    totals = EsifTotals(
+        by=EsifTotalsBy.THEMATIC_OBJECTIVE,
+        items=[item("01", "10.5"), item(None, "2")],
+        total=item(None, "12.5"),
+    )
+    assert totals_csv.render(totals) == (
+        "thematic-objective,name,eu_amount,national_amount,total_amount,lines,programmes\r\n"
+        "01,,10.50,1.00,11.50,1,1\r\n"
+        ",,2.00,1.00,3.00,1,1\r\n"
+        "total,,12.50,1.00,13.50,1,1\r\n"
+    )

@@ -39,6 +39,9 @@ _GROUPED = re.compile(
 )
 _AMBIGUOUS = re.compile(r"[0-9]{1,3}[.,][0-9]{3}")
 _CENT = Decimal("0.01")
+# Whole euros or euros and cents with a decimal point: what exports mostly write, read
+# without the ambiguity and grouping checks (none of them can apply to it).
+_SIMPLE = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
 
 _ISO_DATE = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})")
 _DOTTED_DATE = re.compile(r"(?P<day>[0-9]{1,2})\.(?P<month>[0-9]{1,2})\.(?P<year>[0-9]{4})")
@@ -86,6 +89,8 @@ def parse_amount(text: str, *, signed: bool = False) -> Decimal:
     :class:`InvalidValue` saying why not. ``signed`` admits a leading ``-`` (a signed
     delta); otherwise a negative amount is refused."""
     value = text.strip()
+    if _SIMPLE.fullmatch(value):
+        return Decimal(value).quantize(_CENT)
     if not value:
         raise InvalidValue("is empty")
     negative = value.startswith("-")

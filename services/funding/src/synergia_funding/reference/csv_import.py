@@ -6,25 +6,46 @@ never closes, bytes that are not UTF-8) raises :class:`EsifCsvFormatError` and n
 it is kept. A row that is wrong is reported with its line and reasons, and the good rows
 load anyway.
 
-Upsert, never delete: a line is created, updated when its amounts, stated rate or flags
-differ, or left alone when equal, so importing the same file twice changes nothing (no
-write, no version bump). A line of the stored plan that the file does not mention stays:
-the portal exports filtered extracts (one Member State, one fund), and a row rejected
-today must not erase what an earlier import loaded. A PUT states the whole plan.
+A line is identified by its programme, fund, priority axis, thematic objective,
+category of region and, for the EAFRD, measure and focus area; a row repeating an earlier
+row's identity is rejected. Lines are upserted: created, updated when their amounts,
+stated rate or flags differ, or left alone when equal, so importing the same file twice
+changes nothing (no write, no version bump).
 
-A new CCI creates its programme with the CSV's title, its Member State, no managing
-authority and no regions (the open data does not name them; a PUT adds them). An
-existing programme keeps what a PUT gave it; only a different non-empty title replaces
-its name. Each programme changed by the import moves to its next version once.
+Programme versions (``Ver``), per CCI:
+
+- **newer than held** (or none held): the file states the programme's plan. Its lines
+  are upserted and, at the end, the programme's stored lines the file does not hold are
+  retired (deleted from the plan; the programme's ETag version moves on). A row of it the
+  file refuses is not held either: the plan held is the new version's valid lines.
+- **the version held**: upsert only. The portal exports filtered extracts (one Member
+  State, one fund); two extracts of the same version add up, and nothing is retired.
+- **older than held**: every row of the programme is refused, saying which version is
+  held. A file mixing versions of one CCI keeps the first and refuses the others.
+- **no version stated** (an export without ``Ver``): upsert only.
+
+A new CCI creates its programme with the CSV's title, its Member State (none for
+Interreg), the version, no managing authority and no regions (the open data does not
+name them; a PUT adds them). An existing programme keeps what a PUT gave it; only a
+different non-empty title replaces its name. Each programme changed by the import moves
+to its next ETag version once.
 
 Who may import: an admin anything; an authority the programmes within its region. A
 stored programme's declared regions must lie in the authority's region; a programme
 with no declared regions is located only by its Member State, so only the authority of
-that whole country may load it. Rows of other programmes are rejected, saying so.
+that whole country may load it, and an Interreg programme, which has none, only an admin
+until a PUT declares its regions. Rows of other programmes are rejected, saying so.
+
+Set-based: rows are written in batches of :data:`BATCH_ROWS`, each batch one upsert of
+all its lines after one lookup (and at most one insert) of its programmes, written while
+the next batch is read; the retirements and version changes are a few statements at the
+end, whatever the number of programmes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
@@ -34,11 +55,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.auth import Principal
 
 from synergia_funding.reference import repository
+from synergia_funding.reference.cci import TERRITORIAL_COOPERATION
 from synergia_funding.reference.esif_csv import (
     PlannedFinanceLine,
     RowRejection,
     aparse_planned_finances,
 )
+from synergia_funding.reference.repository import LineKey
 from synergia_funding.reference.schemas import (
     EsifImportReport,
     FlaggedRow,
@@ -47,14 +70,22 @@ from synergia_funding.reference.schemas import (
 )
 from synergia_funding.reference.service import may_write
 
-BATCH_ROWS = 500
+BATCH_ROWS = 2_000
+# Reading yields to the write in flight this often, so its statements follow each other.
+YIELD_ROWS = 100
 
-_Key = tuple[str, str, str, str | None, str | None]
 
-
-def _key(line: PlannedFinanceLine) -> _Key:
+def _line_key(line: PlannedFinanceLine) -> LineKey:
+    """The line's identity within its programme, as :data:`~.tables.LINE_KEY` orders it."""
     category = line.category_of_region.value if line.category_of_region else None
-    return (line.cci, line.fund.value, line.priority, line.thematic_objective, category)
+    return (
+        line.fund.value,
+        line.priority,
+        line.thematic_objective,
+        category,
+        line.eafrd_measure,
+        line.eafrd_focus_area,
+    )
 
 
 def _line_values(source_id: uuid.UUID, line: PlannedFinanceLine) -> dict[str, Any]:
@@ -64,6 +95,8 @@ def _line_values(source_id: uuid.UUID, line: PlannedFinanceLine) -> dict[str, An
         "priority_axis": line.priority,
         "thematic_objective": line.thematic_objective,
         "category_of_region": line.category_of_region.value if line.category_of_region else None,
+        "eafrd_measure": line.eafrd_measure,
+        "eafrd_focus_area": line.eafrd_focus_area,
         "eu_amount": line.eu_amount,
         "national_amount": line.national_amount,
         "total_amount": line.total_amount,
@@ -75,7 +108,7 @@ def _line_values(source_id: uuid.UUID, line: PlannedFinanceLine) -> dict[str, An
 
 
 def _new_programme(line: PlannedFinanceLine, by: str) -> dict[str, Any]:
-    country = None if line.ms == "TC" else line.ms
+    country = None if line.ms == TERRITORIAL_COOPERATION else line.ms
     title = line.title or line.cci
     return {
         "id": uuid.uuid4(),
@@ -92,8 +125,26 @@ def _new_programme(line: PlannedFinanceLine, by: str) -> dict[str, Any]:
             "managing_authority": None,
             "regions": [],
         },
+        "programme_version": line.version,
         "updated_by": by,
     }
+
+
+def _where(cci: str, country: str | None, regions: list[str]) -> str:
+    """Where a programme is, for a refusal: its regions, its Member State, or neither."""
+    if regions:
+        return ", ".join(regions)
+    if country:
+        return f"Member State {country}"
+    if cci[4:6] == TERRITORIAL_COOPERATION:
+        return "an Interreg programme: no single Member State and no declared regions"
+    return "no declared regions"
+
+
+@dataclass(frozen=True)
+class _Version:
+    number: int | None
+    line: int  # the first row that stated it
 
 
 @dataclass
@@ -103,44 +154,77 @@ class _Import:
     rows: int = 0
     rejections: list[RejectedRow] = field(default_factory=list)
     flagged: list[FlaggedRow] = field(default_factory=list)
-    first_line_of: dict[_Key, int] = field(default_factory=dict)
+    first_line_of: dict[tuple[str, LineKey], int] = field(default_factory=dict)
+    version_of: dict[str, _Version] = field(default_factory=dict)  # CCI -> as the file says
     batch: list[PlannedFinanceLine] = field(default_factory=list)
     programme_ids: dict[str, uuid.UUID] = field(default_factory=dict)
-    forbidden: dict[str, str] = field(default_factory=dict)  # CCI -> why
+    # CCI -> why its rows are refused: outside the caller's region, or an older version.
+    refused_programmes: dict[str, str] = field(default_factory=dict)
+    # Programmes taking a newer version: the keys of the lines the file holds for them.
+    replacing: dict[uuid.UUID, set[LineKey]] = field(default_factory=dict)
+    new_versions: dict[uuid.UUID, int] = field(default_factory=dict)
     created: set[uuid.UUID] = field(default_factory=set)
     changed: set[uuid.UUID] = field(default_factory=set)
     loaded: int = 0
     lines_created: int = 0
     lines_updated: int = 0
+    lines_retired: int = 0
+    writing: asyncio.Task[None] | None = None
 
     def reject(self, line: int, cci: str | None, reason: str) -> None:
         self.rejections.append(RejectedRow(line=line, cci=cci, reason=reason))
 
     async def take(self, row: PlannedFinanceLine | RowRejection) -> None:
         self.rows += 1
+        if self.writing is not None and self.rows % YIELD_ROWS == 0:
+            await asyncio.sleep(0)  # the write in flight sends its next statement
         if isinstance(row, RowRejection):
             self.reject(row.line, row.cci, row.reason)
             return
-        key = _key(row)
-        first = self.first_line_of.setdefault(key, row.line)
+        stated = self.version_of.setdefault(row.cci, _Version(row.version, row.line))
+        if stated.number != row.version:
+            self.reject(
+                row.line,
+                row.cci,
+                f"Ver {_version_text(row.version)} of {row.cci}, where line {stated.line} "
+                f"states {_version_text(stated.number)}: a file holds one version of a "
+                "programme",
+            )
+            return
+        first = self.first_line_of.setdefault((row.cci, _line_key(row)), row.line)
         if first != row.line:
             self.reject(
                 row.line,
                 row.cci,
-                f"repeats line {first} (same CCI, fund, priority, thematic objective and "
-                "category of region)",
+                f"repeats line {first} (same CCI, fund, priority, thematic objective, "
+                "category of region, EAFRD measure and focus area)",
             )
             return
         self.batch.append(row)
         if len(self.batch) >= BATCH_ROWS:
-            await self.flush()
+            await self.write_behind()
+
+    async def write_behind(self) -> None:
+        """Write the batch while the next one is read: the database works on the lines
+        while this process parses and checks the following rows. One write at a time (the
+        session runs one statement at a time), in file order."""
+        await self.written()
+        lines, self.batch = self.batch, []
+        self.writing = asyncio.create_task(self.write(lines))
+        await asyncio.sleep(0)  # let it send its first statement before parsing on
+
+    async def written(self) -> None:
+        """Wait for the write in flight, if any (raising what it raised)."""
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            await writing
 
     async def _programmes(self, lines: list[PlannedFinanceLine]) -> None:
         """Know (or create) the programme of every CCI in ``lines``, and whether the
         caller may write it."""
         firsts: dict[str, PlannedFinanceLine] = {}
         for line in lines:
-            if line.cci not in self.programme_ids and line.cci not in self.forbidden:
+            if line.cci not in self.programme_ids and line.cci not in self.refused_programmes:
                 firsts.setdefault(line.cci, line)
         if not firsts:
             return
@@ -152,15 +236,29 @@ class _Import:
                 values = _new_programme(line, self.principal.subject)
                 regions = [values["country"]] if values["country"] else []
                 if not may_write(self.principal, SourceKind.ESIF_PROGRAMME, regions):
-                    self.forbidden[cci] = self._outside(cci, f"Member State {line.ms}")
+                    self.refused_programmes[cci] = self._outside(
+                        cci, _where(cci, values["country"], [])
+                    )
                 else:
                     new.append(values)
                 continue
             regions = list(row.regions) or ([row.country] if row.country else [])
             if not may_write(self.principal, SourceKind.ESIF_PROGRAMME, regions):
-                where = ", ".join(row.regions) if row.regions else f"Member State {row.country}"
-                self.forbidden[cci] = self._outside(cci, where)
+                self.refused_programmes[cci] = self._outside(
+                    cci, _where(cci, row.country, list(row.regions))
+                )
                 continue
+            version = self.version_of[cci].number
+            held: int | None = row.programme_version
+            if version is not None and held is not None and version < held:
+                self.refused_programmes[cci] = (
+                    f"Ver {version} of {cci} is older than version {held}, which is already "
+                    "held: an older version is not loaded (import the current one)"
+                )
+                continue
+            if version is not None and (held is None or version > held):
+                self.replacing[row.id] = set()
+                self.new_versions[row.id] = version
             self.programme_ids[cci] = row.id
             if line.title and line.title != row.name:
                 await repository.retitle(self.session, row.id, line.title)
@@ -180,17 +278,19 @@ class _Import:
             "programmes"
         )
 
-    async def flush(self) -> None:
-        lines, self.batch = self.batch, []
+    async def write(self, lines: list[PlannedFinanceLine]) -> None:
         if not lines:
             return
         await self._programmes(lines)
         values = []
         for line in lines:
-            if line.cci in self.forbidden:
-                self.reject(line.line, line.cci, self.forbidden[line.cci])
+            if line.cci in self.refused_programmes:
+                self.reject(line.line, line.cci, self.refused_programmes[line.cci])
                 continue
-            values.append(_line_values(self.programme_ids[line.cci], line))
+            source_id = self.programme_ids[line.cci]
+            values.append(_line_values(source_id, line))
+            if source_id in self.replacing:
+                self.replacing[source_id].add(_line_key(line))
             if line.flags:
                 self.flagged.append(FlaggedRow(line=line.line, cci=line.cci, flags=[*line.flags]))
         self.loaded += len(values)
@@ -202,7 +302,16 @@ class _Import:
                 self.lines_updated += 1
 
     async def finish(self) -> EsifImportReport:
-        await self.flush()
+        await self.written()
+        lines, self.batch = self.batch, []
+        await self.write(lines)
+        # Only programmes the file loaded lines for move on; one whose every row was
+        # refused keeps its version and plan.
+        replaced = {k: v for k, v in self.replacing.items() if v}
+        self.lines_retired = await repository.retire_lines(self.session, replaced)
+        versions = {k: v for k, v in self.new_versions.items() if k in replaced}
+        await repository.set_programme_versions(self.session, versions)
+        self.changed.update(versions)
         updated = self.changed - self.created
         await repository.next_versions(self.session, updated, self.principal.subject)
         programmes = set(self.programme_ids.values())
@@ -213,13 +322,19 @@ class _Import:
             lines_created=self.lines_created,
             lines_updated=self.lines_updated,
             lines_unchanged=self.loaded - self.lines_created - self.lines_updated,
+            lines_retired=self.lines_retired,
             programmes_created=len(self.created),
             programmes_updated=len(updated),
+            programmes_new_version=len(versions),
             programmes_unchanged=len(programmes - self.created - updated),
             rejected=len(self.rejections),
             rejections=self.rejections,
             flagged=self.flagged,
         )
+
+
+def _version_text(version: int | None) -> str:
+    return "(none)" if version is None else str(version)
 
 
 async def import_esif_programmes(
@@ -228,6 +343,13 @@ async def import_esif_programmes(
     """Load the planned finances in ``chunks`` into ``session``'s transaction; raises
     :class:`~.esif_csv.EsifCsvFormatError` if the stream is not such a file."""
     run = _Import(session, principal)
-    async for row in aparse_planned_finances(chunks):
-        await run.take(row)
+    try:
+        async for row in aparse_planned_finances(chunks):
+            await run.take(row)
+    except BaseException:
+        # The file broke off: let the write in flight end before the transaction is
+        # rolled back (its own error, if any, is the lesser news).
+        with contextlib.suppress(Exception):
+            await run.written()
+        raise
     return await run.finish()

@@ -1,19 +1,28 @@
 """The ESIF 2014-2020 planned finances open data, read row by row (pure: no I/O).
 
-The file is the cohesion open-data portal's "ESIF 2014-2020 FINANCES PLANNED DETAILS"
-(dataset ``e4v6-qrrq``, CSV export ``/api/views/e4v6-qrrq/rows.csv``): one row per
-programme (CCI), fund, priority axis, thematic objective and category of region. Public
-code that reads it shows the CSV header's display names ``MS``, ``MS Name``, ``CCI``,
-``Fund``, ``Priority``, ``TO`` (``TO_code`` in some exports), ``To short``,
-``Category of region``, ``EU Amount``, ``National Amount``, ``Total Amount``, ``EAFRD FA``,
-``EAFRD MEASURE``, and the API's field names ``ms``, ``ms_name``, ``cci``, ``title``,
-``fund``, ``priority``, ``to``, ``to_short``, ``to_long``, ``category_of_region``,
-``eu_amount``, ``national_amount``, ``total_amount``, ``eu_co_financing`` (a percentage,
-``50.00``). The rate's display name is taken to be ``EU Co-financing`` (the API derives
-its field names from the display names). Header names are matched ignoring case, spaces
-and punctuation, so all those spellings are read, as are ``EU Co-financing rate``,
-``Title``, ``EU_amount_planned`` and the like (:data:`COLUMN_NAMES`); other columns are
-ignored.
+The file is the cohesion open-data portal's "ESIF 2014-2020 Finance Implementation
+Details: planned" (dataset ``e4v6-qrrq``, CSV export ``/api/views/e4v6-qrrq/rows.csv``),
+about 7,500 rows: one per programme (CCI) version, fund, priority axis, thematic
+objective and category of region and, for the EAFRD, measure and focus area. Its header:
+``MS, MS Name, CCI, Ver, Programme Title, Fund, Priority, TO_code, To short, TO long,
+Category of region, EAFRD Measure code, Measure short description, EAFRD Focus Area code,
+Focus area short description, EU Amount, National Amount, Total Amount, EU co-financing``.
+Header names are matched ignoring case, spaces and punctuation, so the API's field names
+(``eu_co_financing``, ``to_code``...) and older spellings (``TO``, ``Title``, ``EAFRD FA``,
+``EU Co-financing rate``...) are read too (:data:`COLUMN_NAMES`); descriptions
+(``MS Name``, ``To short``, ``Measure short description``...) are ignored.
+
+What is normal in the real file and read as such:
+
+- **EAFRD lines broken down by measure and focus area**: the same programme, priority
+  and thematic objective appear with different ``EAFRD Measure code`` / ``EAFRD Focus
+  Area code``; both are part of the line's identity (``VOID`` or empty: none).
+- **An empty** ``Priority`` (every EMFF row; EAFRD technical assistance, measure M20, and
+  discontinued measures): the line has no priority axis.
+- **Interreg (TC) programmes** have no single Member State: ``MS`` is ``TC`` or empty.
+  For any other programme an empty ``MS`` is the CCI's country.
+- ``Ver``: the programme's version in SFC2014 (a whole number, ``3`` or ``3.0``); empty
+  when not stated. What a newer or older version does is :mod:`.csv_import`'s decision.
 
 Reading:
 
@@ -34,13 +43,14 @@ Reading:
 Each data row comes out as a :class:`PlannedFinanceLine` or a :class:`RowRejection`
 ``{line, reason}`` that gives every problem of the row at once:
 
-- the CCI must be a valid 2014-2020 programme code (:mod:`.cci`) and ``MS`` its country
-  (GR/EL and GB/UK alike);
+- the CCI must be a valid 2014-2020 programme code (:mod:`.cci`) and ``MS``, when given,
+  its country (GR/EL and GB/UK alike; TC for Interreg);
 - the fund must be ERDF, ESF, CF, EAFRD, EMFF or YEI (``EARDF``, the portal's own
   misspelling in its column description, is read as EAFRD); other instruments (IPA,
-  ENI, FEAD) are rejected;
+  ENI, FEAD) are not ESIF and are rejected, saying so;
 - the category of region is ``Less developed``, ``Transition``, ``More developed``,
-  ``Outermost or Northern Sparsely Populated``, or empty / ``VOID`` for none;
+  ``Outermost or Northern Sparsely Populated``, or empty / ``VOID`` / ``Not applicable``
+  for none;
 - the three amounts must be present, non-negative and in euro and cent, read by
   :func:`~synergia_funding.csv_dialect.parse_amount` (the authority items' CSV reads its
   amounts the same way). Decimal points and commas are both read (``1234.5``,
@@ -64,8 +74,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -77,7 +88,13 @@ from synergia_funding.csv_dialect import (
     parse_amount,
     split_header,
 )
-from synergia_funding.reference.cci import InvalidCci, fund_fits_cci, parse_cci
+from synergia_funding.reference.cci import (
+    TERRITORIAL_COOPERATION,
+    Cci,
+    InvalidCci,
+    fund_fits_cci,
+    parse_cci,
+)
 from synergia_funding.reference.rules import (
     RATE_TOLERANCE,
     EsifFund,
@@ -95,15 +112,18 @@ MAX_RECORD_CHARS = 100_000
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "ms": ("MS", "Member State"),
     "cci": ("CCI",),
-    "title": ("Title", "Programme Title", "OP Title"),
+    "version": ("Ver", "Version"),
+    "title": ("Programme Title", "Title", "OP Title"),
     "fund": ("Fund",),
     "priority": ("Priority", "Priority Axis"),
-    "to": ("TO", "TO code", "Thematic Objective"),
+    "to": ("TO_code", "TO", "Thematic Objective"),
     "category_of_region": ("Category of region", "Region Category"),
+    "eafrd_measure": ("EAFRD Measure code", "EAFRD Measure"),
+    "eafrd_focus_area": ("EAFRD Focus Area code", "EAFRD FA", "EAFRD Focus Area"),
     "eu_amount": ("EU Amount", "EU Amount planned", "Planned EU Amount"),
     "national_amount": ("National Amount", "National Amount planned"),
     "total_amount": ("Total Amount", "Total Amount planned", "Planned Total Amount"),
-    "rate": ("EU Co-financing", "EU Co-financing rate", "EU cofinancing rate"),
+    "rate": ("EU co-financing", "EU Co-financing rate", "EU cofinancing rate"),
 }
 REQUIRED_COLUMNS = (
     "ms",
@@ -124,11 +144,19 @@ _CATEGORIES: dict[str, RegionCategory | None] = {
     "transition": RegionCategory.TRANSITION,
     "more developed": RegionCategory.MORE_DEVELOPED,
     "outermost or northern sparsely populated": (RegionCategory.OUTERMOST_OR_SPARSELY_POPULATED),
+    # No category: the portal's VOID, and the spellings of "does not apply" seen in its
+    # other exports (the Cohesion Fund, the EMFF and Interreg have no category of region).
     "void": None,
+    "not applicable": None,
+    "n/a": None,
     "": None,
 }
+# Funds of other instruments the portal's files carry, said by name when refused.
+_NOT_ESIF = re.compile(r"IPA|ENI|FEAD|AMIF|ISF|NDICI", re.IGNORECASE)
+_VERSION = re.compile(r"(?P<number>[0-9]{1,4})(?:\.0+)?")
+_ABSENT = frozenset({"", "VOID"})
 _RATE = re.compile(r"(?P<number>[0-9]+(?:[.,][0-9]+)?)\s*(?P<percent>%?)")
-_Getter = Callable[[str], str]
+_Fields = Mapping[str, str]  # column -> the row's value, stripped
 _HUNDRED = Decimal(100)
 
 
@@ -166,6 +194,7 @@ def parse_rate(text: str) -> Decimal | None:
     return rate
 
 
+@functools.lru_cache(maxsize=256)  # a handful of spellings, on every row
 def parse_category(text: str) -> RegionCategory | None:
     key = " ".join(re.split(r"[\s_-]+", text.strip().casefold())).strip()
     if key in _CATEGORIES:
@@ -179,13 +208,36 @@ def parse_category(text: str) -> RegionCategory | None:
         ) from None
 
 
+@functools.lru_cache(maxsize=256)
 def parse_fund(text: str) -> EsifFund:
     value = text.strip().upper()
     if value in _FUNDS:
         return _FUNDS[value]
+    if _NOT_ESIF.match(value):
+        raise InvalidValue(
+            f"{text.strip()!r} is not an ESI fund but another instrument: its money is not "
+            "part of the ESIF planned finances"
+        )
     raise InvalidValue(
         f"{text.strip()!r} is not an ESI fund ({', '.join(f.value for f in EsifFund)})"
     )
+
+
+def parse_version(text: str) -> int | None:
+    """The programme version ``Ver``: a whole number from 1; None when empty."""
+    value = text.strip()
+    if not value:
+        return None
+    match = _VERSION.fullmatch(value)
+    if match is None or int(match["number"]) < 1:
+        raise InvalidValue(f"{value!r} is not a programme version (a whole number from 1)")
+    return int(match["number"])
+
+
+def optional_code(text: str) -> str | None:
+    """A code the portal writes as empty or ``VOID`` when it does not apply."""
+    value = text.strip()
+    return None if value.upper() in _ABSENT else value
 
 
 # --- results -----------------------------------------------------------------------------
@@ -200,7 +252,7 @@ class PlannedFinanceLine:
     cci: str
     title: str
     fund: EsifFund
-    priority: str
+    priority: str | None  # None when empty (EMFF, EAFRD M20, discontinued measures)
     thematic_objective: str | None  # None for an empty or VOID TO
     category_of_region: RegionCategory | None
     eu_amount: Decimal
@@ -208,6 +260,9 @@ class PlannedFinanceLine:
     total_amount: Decimal
     stated_rate: Decimal | None  # as a fraction
     flags: tuple[str, ...] = ()
+    version: int | None = None  # the programme's version (Ver), when stated
+    eafrd_measure: str | None = None
+    eafrd_focus_area: str | None = None
 
     @property
     def rate(self) -> Decimal | None:
@@ -239,7 +294,7 @@ class ProgrammePlan:
     total_amount: Decimal = Decimal("0.00")
     eu_by_fund: dict[EsifFund, Decimal] = field(default_factory=dict)
     categories: set[RegionCategory] = field(default_factory=set)
-    priorities: set[str] = field(default_factory=set)
+    priorities: set[str | None] = field(default_factory=set)
     flagged_lines: int = 0
 
     @property
@@ -382,11 +437,8 @@ class PlannedFinancesParser:
                 line, f"the row has {len(values)} fields where the header has {header.width}"
             )
 
-        def get(column: str) -> str:
-            position = header.index.get(column)
-            return "" if position is None else values[position].strip()
-
-        return _check_row(line, get, self._tolerance)
+        fields = {column: values[position].strip() for column, position in header.index.items()}
+        return _check_row(line, fields, self._tolerance)
 
 
 def _read_header(text: str) -> _Header:
@@ -412,7 +464,10 @@ def _read_header(text: str) -> _Header:
     return _Header(delimiter, len(header), index)
 
 
-def _check_row(line: int, get: _Getter, tolerance: Decimal) -> PlannedFinanceLine | RowRejection:
+def _check_row(line: int, fields: _Fields, tolerance: Decimal) -> PlannedFinanceLine | RowRejection:
+    def get(column: str) -> str:
+        return fields.get(column, "")
+
     problems: list[str] = []
     flags: list[str] = []
     cci_text = get("cci")
@@ -421,9 +476,12 @@ def _check_row(line: int, get: _Getter, tolerance: Decimal) -> PlannedFinanceLin
         cci = parse_cci(cci_text)
     except InvalidCci as exc:
         problems.append(f"CCI: {exc}" if cci_text else "CCI is empty")
-    ms = _member_state(get("ms"), problems)
-    if cci is not None and ms is not None and ms != cci.country:
-        problems.append(f"MS {get('ms')!r} is not the country of CCI {cci.code} ({cci.country})")
+    ms = _member_state(get("ms"), cci, problems)
+    version = None
+    try:
+        version = parse_version(get("version"))
+    except InvalidValue as exc:
+        problems.append(f"Ver: {exc}")
 
     fund = category = None
     try:
@@ -434,9 +492,6 @@ def _check_row(line: int, get: _Getter, tolerance: Decimal) -> PlannedFinanceLin
         category = parse_category(get("category_of_region"))
     except InvalidValue as exc:
         problems.append(f"Category of region: {exc}")
-    priority = get("priority")
-    if not priority:
-        problems.append("Priority is empty")
 
     amounts: dict[str, Decimal] = {}
     for column in AMOUNT_COLUMNS:
@@ -448,7 +503,7 @@ def _check_row(line: int, get: _Getter, tolerance: Decimal) -> PlannedFinanceLin
     try:
         stated = parse_rate(get("rate"))
     except InvalidValue as exc:
-        problems.append(f"EU Co-financing: {exc}")
+        problems.append(f"EU co-financing: {exc}")
 
     if len(amounts) == len(AMOUNT_COLUMNS):
         eu, national, total = (amounts[c] for c in AMOUNT_COLUMNS)
@@ -464,8 +519,7 @@ def _check_row(line: int, get: _Getter, tolerance: Decimal) -> PlannedFinanceLin
         flags.append("no stated co-financing rate: EU / total is used")
     if misfit := fund_fits_cci(cci, fund):
         flags.append(misfit)
-    rate = co_financing_rate(eu, total)
-    if rate is not None and (flag := check_rate_ceiling(rate, fund, category)):
+    if flag := check_rate_ceiling(eu, total, fund, category):
         flags.append(flag.message)
     return PlannedFinanceLine(
         line=line,
@@ -473,28 +527,46 @@ def _check_row(line: int, get: _Getter, tolerance: Decimal) -> PlannedFinanceLin
         cci=cci.code,
         title=get("title"),
         fund=fund,
-        priority=priority,
-        thematic_objective=None if get("to").upper() in ("", "VOID") else get("to"),
+        priority=optional_code(get("priority")),
+        thematic_objective=optional_code(get("to")),
         category_of_region=category,
         eu_amount=eu,
         national_amount=national,
         total_amount=total,
         stated_rate=stated,
         flags=tuple(flags),
+        version=version,
+        eafrd_measure=optional_code(get("eafrd_measure")),
+        eafrd_focus_area=optional_code(get("eafrd_focus_area")),
     )
 
 
-def _member_state(text: str, problems: list[str]) -> str | None:
-    if not text:
-        problems.append("MS is empty")
+def _member_state(text: str, cci: Cci | None, problems: list[str]) -> str | None:
+    """The row's country in EU form, or TC: the CCI's, which ``MS`` must agree with when
+    given. An Interreg programme has no single Member State (``MS`` is TC or empty)."""
+    stated = None
+    if text.upper() == TERRITORIAL_COOPERATION:
+        stated = TERRITORIAL_COOPERATION
+    elif text:
+        try:
+            stated = lookup_country(text).code
+        except UnknownCountry:
+            problems.append(f"MS {text!r} is not a country code")
+            return None
+    if cci is None:
+        if stated is None and not text:
+            problems.append("MS is empty")
+        return stated
+    if stated is not None and stated != cci.country:
+        if cci.is_territorial_cooperation:
+            problems.append(
+                f"MS {text!r}: {cci.code} is an Interreg programme, with no single Member "
+                "State (MS is TC or empty)"
+            )
+        else:
+            problems.append(f"MS {text!r} is not the country of CCI {cci.code} ({cci.country})")
         return None
-    if text.upper() == "TC":
-        return "TC"
-    try:
-        return lookup_country(text).code
-    except UnknownCountry:
-        problems.append(f"MS {text!r} is not a country code")
-        return None
+    return cci.country
 
 
 # --- drivers ---------------------------------------------------------------------------------

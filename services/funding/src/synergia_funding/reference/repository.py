@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Text,
+    bindparam,
     delete,
     exists,
     func,
@@ -47,6 +48,13 @@ class ListFilters:
     kind: str | None = None
     region: str | None = None  # a valid NUTS code (or country code)
     fund: str | None = None  # ESIF programmes with a line of this fund
+    # ESIF programmes of territorial cooperation (CCI country TC), or all but them.
+    interreg: bool | None = None
+
+
+def is_interreg() -> ColumnElement[bool]:
+    """An Interreg programme: its CCI's country part (characters 5-6) is TC."""
+    return (_src.kind == ESIF) & (func.substr(_src.code, 5, 2) == "TC")
 
 
 def enclosing(code: str) -> list[str]:
@@ -136,6 +144,8 @@ async def list_page(
         query = query.where(in_region(filters.region))
     if filters.fund is not None:
         query = query.where(exists().where(_line.source_id == _src.id, _line.fund == filters.fund))
+    if filters.interreg is not None:
+        query = query.where(is_interreg() if filters.interreg else ~is_interreg())
     if after is not None:
         query = query.where(tuple_(_src.kind, _src.code) > tuple_(*after))
     query = query.order_by(_src.kind, _src.code).limit(limit)
@@ -158,9 +168,11 @@ async def lines_of(
         .order_by(
             _line.source_id,
             _line.fund,
-            _line.priority_axis,
+            _line.priority_axis.nulls_first(),
             _line.thematic_objective.nulls_first(),
             _line.category_of_region.nulls_first(),
+            _line.eafrd_measure.nulls_first(),
+            _line.eafrd_focus_area.nulls_first(),
         )
     )
     for row in rows:
@@ -185,10 +197,57 @@ class LineChange:
     created: bool  # False: an existing line whose amounts, rate or flags changed
 
 
+# Joins a line's flags into one text for the unnest below (flags never hold it): a text[]
+# per line cannot travel in one array parameter, PostgreSQL arrays being rectangular.
+FLAG_SEPARATOR = "\x1f"
+_UPSERT_COLUMNS = (*LINE_KEY, *LINE_CONTENT)
+
+
+def _incoming_lines() -> Any:
+    """The lines of one upsert as rows: one array parameter per column, unnested together
+    (a single statement whatever the number of lines, compiled once)."""
+    arrays = select(
+        *(
+            func.unnest(
+                bindparam(f"in_{name}", type_=ARRAY(Text if name == "flags" else column.type))
+            ).label(name)
+            for name, column in ((n, esif_programme_lines.c[n]) for n in _UPSERT_COLUMNS)
+        )
+    ).subquery("incoming")
+    return select(
+        *(arrays.c[name] for name in _UPSERT_COLUMNS if name != "flags"),
+        func.string_to_array(arrays.c.flags, FLAG_SEPARATOR).label("flags"),
+    )
+
+
+def _upsert_statement() -> Any:
+    statement = pg_insert(esif_programme_lines).from_select(
+        [name for name in _UPSERT_COLUMNS if name != "flags"] + ["flags"], _incoming_lines()
+    )
+    changed = or_(
+        *(
+            esif_programme_lines.c[column].is_distinct_from(statement.excluded[column])
+            for column in LINE_CONTENT
+        )
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[esif_programme_lines.c[column] for column in LINE_KEY],
+        set_={
+            **{column: statement.excluded[column] for column in LINE_CONTENT},
+            "updated_at": func.now(),
+        },
+        where=changed,
+    ).returning(_line.source_id, literal_column("xmax = 0").label("created"))
+
+
+_UPSERT = _upsert_statement()
+
+
 async def upsert_lines(
     session: AsyncSession, lines: Sequence[Mapping[str, Any]]
 ) -> list[LineChange]:
-    """Insert lines, or update the stored line of the same key whose content differs.
+    """Insert lines, or update the stored line of the same key whose content differs, in
+    one statement.
 
     A line equal to the stored one is not written at all (the ``WHERE`` of ``DO
     UPDATE``), so it is not returned: re-importing a file changes nothing. ``xmax = 0``
@@ -197,23 +256,13 @@ async def upsert_lines(
     """
     if not lines:
         return []
-    statement = pg_insert(esif_programme_lines).values(list(lines))
-    changed = or_(
-        *(
-            esif_programme_lines.c[column].is_distinct_from(statement.excluded[column])
-            for column in LINE_CONTENT
-        )
-    )
-    result = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[esif_programme_lines.c[column] for column in LINE_KEY],
-            set_={
-                **{column: statement.excluded[column] for column in LINE_CONTENT},
-                "updated_at": func.now(),
-            },
-            where=changed,
-        ).returning(_line.source_id, literal_column("xmax = 0").label("created"))
-    )
+    params = {
+        f"in_{name}": [
+            FLAG_SEPARATOR.join(line["flags"]) if name == "flags" else line[name] for line in lines
+        ]
+        for name in _UPSERT_COLUMNS
+    }
+    result = await session.execute(_UPSERT, params)
     return [LineChange(row.source_id, bool(row.created)) for row in result]
 
 
@@ -238,11 +287,13 @@ async def insert_programmes(
     concurrent import may have inserted some first: those are left out)."""
     if not values:
         return {}
+    # A list of parameters: compiled once and sent as multi-row batches ("insertmanyvalues"),
+    # where .values(list) would build a bound parameter per value.
     result = await session.execute(
         pg_insert(funding_sources)
-        .values([{**v, "version": 1} for v in values])
         .on_conflict_do_nothing(index_elements=[_src.kind, _src.code])
-        .returning(_src.code, _src.id)
+        .returning(_src.code, _src.id),
+        [{**v, "version": 1} for v in values],
     )
     return {row.code: row.id for row in result}
 
@@ -260,6 +311,36 @@ async def retitle(session: AsyncSession, source_id: uuid.UUID, title: str) -> No
     )
 
 
+LineKey = tuple[str | None, ...]  # LINE_KEY without source_id
+
+
+async def retire_lines(session: AsyncSession, keep: Mapping[uuid.UUID, Collection[LineKey]]) -> int:
+    """Delete the lines of each programme in ``keep`` whose key is not among its keys
+    (a newer version of the plan no longer has them); how many went."""
+    if not keep:
+        return 0
+    rows = await session.execute(
+        select(_line.id, _line.source_id, *(_line[c] for c in LINE_KEY[1:])).where(
+            _line.source_id.in_(list(keep))
+        )
+    )
+    gone = [row.id for row in rows if tuple(row)[2:] not in keep[row.source_id]]
+    if gone:
+        await session.execute(delete(esif_programme_lines).where(_line.id.in_(gone)))
+    return len(gone)
+
+
+async def set_programme_versions(session: AsyncSession, versions: Mapping[uuid.UUID, int]) -> None:
+    """Record the programme version (``Ver``) now held, in one executemany."""
+    if versions:
+        await session.execute(
+            update(funding_sources)
+            .where(_src.id == bindparam("source_id"))
+            .values(programme_version=bindparam("held")),
+            [{"source_id": k, "held": v} for k, v in versions.items()],
+        )
+
+
 async def next_versions(session: AsyncSession, source_ids: Collection[uuid.UUID], by: str) -> None:
     """Move changed sources to their next version (one step per import, not per line)."""
     if source_ids:
@@ -268,6 +349,44 @@ async def next_versions(session: AsyncSession, source_ids: Collection[uuid.UUID]
             .where(_src.id.in_(list(source_ids)))
             .values(version=_src.version + 1, updated_by=by, updated_at=func.now())
         )
+
+
+# --- planned totals --------------------------------------------------------------------------
+
+# What the totals are grouped by: a column expression of the lines joined to their sources.
+TOTAL_KEYS: dict[str, ColumnElement[Any]] = {
+    "country": func.coalesce(_src.country, "TC"),
+    "fund": _line.fund,
+    "programme": _src.code,
+    "thematic-objective": _line.thematic_objective,
+}
+
+
+async def esif_totals(session: AsyncSession, by: str | None) -> Sequence[Row[Any]]:
+    """EU, national and total planned amounts of every stored ESIF line, added up by
+    ``by`` (a key of :data:`TOTAL_KEYS`) in key order (no key last), with a programme's
+    name; ``by=None``: one row, everything."""
+    sums = (
+        func.coalesce(func.sum(_line.eu_amount), 0).label("eu_amount"),
+        func.coalesce(func.sum(_line.national_amount), 0).label("national_amount"),
+        func.coalesce(func.sum(_line.total_amount), 0).label("total_amount"),
+        func.count().label("lines"),
+        func.count(func.distinct(_line.source_id)).label("programmes"),
+    )
+    joined = esif_programme_lines.join(funding_sources, _src.id == _line.source_id)
+    if by is None:
+        none = literal(None, Text)
+        query = select(none.label("key"), none.label("name"), *sums).select_from(joined)
+        return (await session.execute(query)).all()
+    key = TOTAL_KEYS[by]
+    name = func.min(_src.name) if by == "programme" else literal(None, Text)
+    query = (
+        select(key.label("key"), name.label("name"), *sums)
+        .select_from(joined)
+        .group_by(key)
+        .order_by(key.asc().nulls_last())
+    )
+    return (await session.execute(query)).all()
 
 
 # --- for the ledger ------------------------------------------------------------------------

@@ -13,17 +13,20 @@ from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.preconditions import etag_for, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
 
-from synergia_funding.reference import csv_import, service
+from synergia_funding.reference import csv_import, service, totals_csv
 from synergia_funding.reference.esif_csv import EsifCsvFormatError
 from synergia_funding.reference.repository import ListFilters
 from synergia_funding.reference.rules import EsifFund
 from synergia_funding.reference.schemas import (
     EsifImportReport,
+    EsifTotals,
+    EsifTotalsBy,
     FundingSource,
     FundingSourceIn,
     FundingSourcePage,
     SourceKind,
 )
+from synergia_funding.reports import csv as csv_report
 
 router = APIRouter(
     prefix="/v1/funding-sources", tags=["funding-sources"], responses=PROBLEM_RESPONSES
@@ -52,11 +55,23 @@ PRECONDITIONS: dict[int | str, dict[str, Any]] = {
     428: {"model": Problem, "description": "If-Match is missing"},
 }
 _CSV_SAMPLE = (
-    "MS,MS Name,CCI,Title,Fund,Priority,TO,To short,To long,Category of region,"
-    "EU Amount,National Amount,Total Amount,EU Co-financing\n"
-    "IT,Italy,2014IT16RFOP012,POR Lombardia FESR 2014-2020,ERDF,3,03,Competitiveness of SMEs,"
-    "Enhancing the competitiveness of SMEs,More developed,97000000.00,97000000.00,"
-    "194000000.00,50.00\n"
+    "MS,MS Name,CCI,Ver,Programme Title,Fund,Priority,TO_code,To short,TO long,"
+    "Category of region,EAFRD Measure code,Measure short description,EAFRD Focus Area code,"
+    "Focus area short description,EU Amount,National Amount,Total Amount,EU co-financing\n"
+    "IT,Italy,2014IT16RFOP012,4,POR Lombardia FESR 2014-2020,ERDF,3,03,"
+    "Competitiveness of SMEs,Enhancing the competitiveness of SMEs,More developed,,,,,"
+    "97000000,97000000,194000000,50\n"
+    "IT,Italy,2014IT06RDRP007,6,Rural Development Programme (Regional) - Lombardia,EAFRD,"
+    "P4,,,,More developed,M10,Agri-environment-climate,4A,Biodiversity,"
+    "43120000,56880000,100000000,43.12\n"
+    "TC,Interreg,2014TC16RFCB052,2,Interreg V-A Italy-Austria,ERDF,1,01,"
+    "Research & Innovation,Strengthening research,,,,,,70000000,12352941.18,82352941.18,85\n"
+)
+_TOTALS_CSV_SAMPLE = (
+    "fund,name,eu_amount,national_amount,total_amount,lines,programmes\r\n"
+    "EAFRD,,43120000.00,56880000.00,100000000.00,1,1\r\n"
+    "ERDF,,167000000.00,109352941.18,276352941.18,2,2\r\n"
+    "total,,210120000.00,166232941.18,376352941.18,3,3\r\n"
 )
 
 
@@ -113,7 +128,8 @@ async def create_funding_source(
     "the sources located there: declared for it, for a region inside it, or for a region "
     "containing it (a national programme covers its regions); a country code also finds "
     "sources by their country, such as programmes loaded from the open data, which names "
-    "only the Member State.",
+    "only the Member State. Interreg programmes have no Member State: `interreg=true` "
+    "finds them.",
     response_model=FundingSourcePage,
 )
 async def list_funding_sources(
@@ -126,6 +142,14 @@ async def list_funding_sources(
     fund: Annotated[
         EsifFund | None, Query(description="ESIF programmes with a line of this fund")
     ] = None,
+    interreg: Annotated[
+        bool | None,
+        Query(
+            description="true: only Interreg (European territorial cooperation) programmes, "
+            "whose CCI has TC for a country and which have no single Member State; false: "
+            "every source but them"
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the page before")] = None,
 ) -> FundingSourcePage:
@@ -133,9 +157,61 @@ async def list_funding_sources(
         kind=kind.value if kind else None,
         region=service.region_filter(region),
         fund=fund.value if fund else None,
+        interreg=interreg,
     )
     async with read_only(request.app.state.sessions) as session:
         return await service.list_sources(session, filters, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/esif-programmes/totals",
+    operation_id="getEsifPlannedTotals",
+    summary="ESIF 2014-2020 planned totals",
+    description="The EU, national and total planned amounts of every stored ESIF "
+    "programme line, added up by `country` (EU form: EL, UK; `TC` for Interreg, which has "
+    "no single Member State), `fund`, `programme` (CCI, with its title) or "
+    "`thematic-objective` (lines without one under a null key, last), with how many lines "
+    "and programmes each sums, and the grand total. Exact: summed as NUMERIC, in euro "
+    "and cent. `Accept: text/csv` gives the same figures as CSV, the total as the last "
+    "row.",
+    response_model=EsifTotals,
+    responses={
+        200: {
+            "description": "The totals",
+            "content": {
+                csv_report.CSV_MEDIA_TYPE: {
+                    "schema": {"type": "string"},
+                    "example": _TOTALS_CSV_SAMPLE,
+                }
+            },
+        },
+        406: {"model": Problem, "description": "Accept names neither JSON nor CSV"},
+    },
+)
+async def get_esif_planned_totals(
+    request: Request,
+    _: Reader,
+    by: Annotated[EsifTotalsBy, Query(description="What to add up by", examples=["country"])],
+    accept: Annotated[
+        str | None,
+        Header(description="application/json (default) or text/csv", examples=["text/csv"]),
+    ] = None,
+) -> Response:
+    kind = csv_report.representation(accept)
+    async with read_only(request.app.state.sessions) as session:
+        totals = await service.esif_totals(session, by)
+    if kind == "csv":
+        return Response(
+            totals_csv.render(totals),
+            media_type=f"{csv_report.CSV_MEDIA_TYPE}; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="esif-planned-by-{by.value}.csv"',
+                "Vary": "Accept",
+            },
+        )
+    return Response(
+        totals.model_dump_json(), media_type=csv_report.JSON_MEDIA_TYPE, headers={"Vary": "Accept"}
+    )
 
 
 @router.get(
@@ -185,17 +261,25 @@ async def replace_funding_source(
     "/esif-programmes:import",
     operation_id="importEsifProgrammes",
     summary="Import ESIF 2014-2020 planned finances (CSV)",
-    description='The cohesion open-data portal\'s "ESIF 2014-2020 FINANCES PLANNED DETAILS" '
-    "as the raw body (`Content-Type: text/csv`), UTF-8, `,`, `;`, tab or `|` separated, "
-    "read as it streams. Each row is a line of a programme's plan (CCI, fund, priority, "
-    "thematic objective, category of region, EU, national and total amounts, EU "
-    "co-financing rate). A row whose CCI, fund or amounts are invalid, whose EU + national "
-    "is not the total, whose stated rate is not EU / total (within 0.01 point) or that "
-    "repeats an earlier row's key is rejected with its line number and every reason; the "
-    "other rows load. New CCIs create programmes (no managing authority or regions until "
-    "a PUT); lines are created or updated, never deleted; importing the same file again "
-    "changes nothing. A file that is not that CSV (columns missing, empty, not UTF-8) is a "
-    "422 and nothing is kept. Admins; an authority only for programmes within its region.",
+    description="The cohesion open-data portal's \"ESIF 2014-2020 Finance Implementation "
+    'Details: planned" export as the raw body (`Content-Type: text/csv`), UTF-8, `,`, `;`, '
+    "tab or `|` separated, read as it streams. Each row is a line of a programme's plan: "
+    "CCI and version (`Ver`), fund, priority (may be empty: EMFF, EAFRD technical "
+    "assistance), thematic objective, category of region, EAFRD measure and focus area, EU, "
+    "national and total amounts, EU co-financing rate. Every 2014-2020 programme code is "
+    "read (multi-fund `MA`/`M0`-`M9`, `TA`, `RN`, PEACE `PC`, SME Initiative from 2014-2016, "
+    "Interreg `TC` with `MS` TC or empty). A row whose CCI, fund (IPA and other instruments "
+    "are not ESIF) or amounts are invalid, whose EU + national is not the total, whose "
+    "stated rate is not EU / total (within 0.01 point) or that repeats an earlier row's "
+    "line identity is rejected with its line number and every reason; the other rows load "
+    "(`rows` = `lines_loaded` + `rejected`). New CCIs create programmes (no managing "
+    "authority or regions until a PUT). A newer `Ver` than held replaces the programme's "
+    "plan (lines it no longer has are retired); the version held adds or updates lines; an "
+    "older one is refused row by row, naming the version held. Importing the same file "
+    "again changes nothing. A file that is not that CSV (columns missing, empty, not UTF-8) "
+    "is a 422 and nothing is kept. Admins; an authority only for programmes within its "
+    "region (an Interreg programme, which has no Member State, once a PUT declares its "
+    "regions).",
     response_model=EsifImportReport,
     responses={
         415: {"model": Problem, "description": "Not text/csv"},

@@ -23,12 +23,16 @@ The decisions, in one place:
   exceptions would allow the rate. Less developed regions of some Member States have a
   *lower* ceiling, 80 % (Art. 120(3)(c) and (d)); telling them apart needs the Member
   States' 2007-2009 GDP, which this module does not hold, so 85 % is the one checked.
+- **A ceiling is compared in cents**, as the EU amount is: the EU amount exceeds a ceiling
+  only when it is more than the total times the ceiling rounded up to the next cent. A
+  plan line at exactly 85 % of a total that does not divide evenly (EU 85,000.01 of
+  100,000.01, i.e. 85.0000099 %) is at the ceiling, not above it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
 CENT = Decimal("0.01")
@@ -232,17 +236,33 @@ class CeilingFlag:
     message: str
 
 
+def ceiling_amount(total: Decimal, ceiling: Decimal) -> Decimal:
+    """The largest EU amount ``ceiling`` allows of ``total``: total x ceiling rounded up to a
+    whole cent."""
+    return (total * ceiling).quantize(CENT, rounding=ROUND_CEILING)
+
+
+def within_rate(eu: Decimal, total: Decimal, ceiling: Decimal) -> bool:
+    """``eu`` is at most ``ceiling`` of ``total``, to the cent."""
+    return eu <= ceiling_amount(total, ceiling)
+
+
 def check_rate_ceiling(
-    rate: Decimal, fund: EsifFund, category: RegionCategory | None
+    eu: Decimal, total: Decimal, fund: EsifFund, category: RegionCategory | None
 ) -> CeilingFlag | None:
-    """A flag when ``rate`` exceeds the ceiling for ``fund`` in ``category``, else None."""
+    """A flag when the EU share of ``total`` exceeds the ceiling for ``fund`` in
+    ``category`` (in cents, :func:`within_rate`), else None (also with a zero total)."""
     ceiling = ceiling_for(fund, category)
-    if ceiling is None or rate <= ceiling.rate:
+    rate = co_financing_rate(eu, total)
+    if ceiling is None or rate is None or within_rate(eu, total, ceiling.rate):
         return None
-    allowed_by = tuple(e for e in ceiling.derogations if rate <= e.up_to)
+    allowed_by = tuple(e for e in ceiling.derogations if within_rate(eu, total, e.up_to))
+    # The amounts say by how much, where a rate rounded for reading may equal the ceiling.
     message = (
         f"the co-financing rate {format_rate(rate)} is above the "
-        f"{format_rate(ceiling.rate)} ceiling for {ceiling.applies_to} ({ceiling.source})"
+        f"{format_rate(ceiling.rate)} ceiling for {ceiling.applies_to} ({ceiling.source}), "
+        f"which allows EU {ceiling_amount(total, ceiling.rate):f} of the total {total:f}, "
+        f"not {eu:f}"
     )
     if allowed_by:
         cases = "; ".join(

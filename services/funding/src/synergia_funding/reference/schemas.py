@@ -256,7 +256,8 @@ def _within_budget(value: Decimal, info: ValidationInfo) -> Decimal:
 
 class EsifPlannedLineIn(_In):
     """One line of a programme's financial plan: a fund, priority axis, thematic
-    objective and category of region, with the planned EU and national amounts."""
+    objective and category of region (and for the EAFRD a measure and focus area), with
+    the planned EU and national amounts."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -276,7 +277,13 @@ class EsifPlannedLineIn(_In):
     )
 
     fund: EsifFund
-    priority_axis: str = Field(min_length=1, max_length=10, examples=["1", "TA"])
+    priority_axis: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        examples=["1", "TA"],
+        description="None when the plan has none (EMFF lines, EAFRD technical assistance)",
+    )
     thematic_objective: str | None = Field(
         default=None,
         pattern=r"^(?:0[1-9]|1[01]|MULTI|TA)$",
@@ -284,6 +291,20 @@ class EsifPlannedLineIn(_In):
     )
     category_of_region: RegionCategory | None = Field(
         default=None, description="None for funds without categories (CF, EMFF)"
+    )
+    eafrd_measure: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        examples=["M04", "M20"],
+        description="EAFRD lines: the rural development measure",
+    )
+    eafrd_focus_area: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        examples=["2A", "4A"],
+        description="EAFRD lines: the focus area (Reg. (EU) No 1305/2013 Art. 5)",
     )
     eu_amount: Money
     national_amount: Money
@@ -383,11 +404,18 @@ class EsifProgrammeIn(_In):
         for index, line in enumerate(value):
             if code is not None and (problem := fund_fits_cci(parse_cci(code), line.fund)):
                 raise ValueError(f"lines[{index}]: {problem}")
-            key = (line.fund, line.priority_axis, line.thematic_objective, line.category_of_region)
+            key = (
+                line.fund,
+                line.priority_axis,
+                line.thematic_objective,
+                line.category_of_region,
+                line.eafrd_measure,
+                line.eafrd_focus_area,
+            )
             if key in seen:
                 raise ValueError(
                     f"lines[{index}] repeats lines[{seen[key]}] (same fund, priority axis, "
-                    "thematic objective and category of region)"
+                    "thematic objective, category of region, EAFRD measure and focus area)"
                 )
             seen[key] = index
         return value
@@ -597,9 +625,11 @@ class EsifLine(BaseModel):
     """One stored line of an ESIF programme's financial plan."""
 
     fund: EsifFund
-    priority_axis: str
+    priority_axis: str | None
     thematic_objective: str | None
     category_of_region: RegionCategory | None
+    eafrd_measure: str | None
+    eafrd_focus_area: str | None
     eu_amount: Decimal
     national_amount: Decimal
     total_amount: Decimal
@@ -619,6 +649,7 @@ _SOURCE_EXAMPLE: dict[str, Any] = {
     "regions": ["ITC4"],
     "country": "IT",
     "project_id": None,
+    "programme_version": 4,
     "version": 1,
     "updated_by": "admin@example.eu",
     "created_at": "2026-01-12T09:30:00Z",
@@ -636,6 +667,8 @@ _SOURCE_EXAMPLE: dict[str, Any] = {
             "priority_axis": "3",
             "thematic_objective": "03",
             "category_of_region": "more_developed",
+            "eafrd_measure": None,
+            "eafrd_focus_area": None,
             "eu_amount": "97000000.00",
             "national_amount": "97000000.00",
             "total_amount": "194000000.00",
@@ -666,6 +699,11 @@ class FundingSource(BaseModel):
     )
     country: str | None = Field(description="Member State or country, EU form (EL, UK)")
     project_id: uuid.UUID | None = Field(description="FSTP calls: the value chain running it")
+    programme_version: int | None = Field(
+        default=None,
+        description="ESIF programmes loaded from the open data: the programme's version "
+        "(`Ver`) held; a newer file replaces the plan, an older one is refused",
+    )
     version: int = Field(description="Also the ETag: send it as If-Match to change it")
     updated_by: str
     created_at: datetime
@@ -711,8 +749,10 @@ class EsifImportReport(BaseModel):
                     "lines_created": 2,
                     "lines_updated": 0,
                     "lines_unchanged": 0,
+                    "lines_retired": 0,
                     "programmes_created": 1,
                     "programmes_updated": 0,
+                    "programmes_new_version": 0,
                     "programmes_unchanged": 0,
                     "rejected": 1,
                     "rejections": [
@@ -734,9 +774,88 @@ class EsifImportReport(BaseModel):
     lines_created: int
     lines_updated: int
     lines_unchanged: int
+    lines_retired: int = Field(
+        description="Lines of programmes the file brought a newer version of that the new "
+        "version no longer has: removed from the plan"
+    )
     programmes_created: int
     programmes_updated: int = Field(description="Existing programmes whose plan or title changed")
+    programmes_new_version: int = Field(
+        description="Existing programmes whose plan the file replaced with a newer version"
+    )
     programmes_unchanged: int
-    rejected: int
+    rejected: int = Field(description="rows = lines_loaded + rejected")
     rejections: list[RejectedRow]
     flagged: list[FlaggedRow] = Field(description="Loaded rows that carry flags")
+
+
+# --- planned totals ---------------------------------------------------------------------------
+
+
+class EsifTotalsBy(StrEnum):
+    """What the planned totals are added up by."""
+
+    COUNTRY = "country"
+    FUND = "fund"
+    PROGRAMME = "programme"
+    THEMATIC_OBJECTIVE = "thematic-objective"
+
+
+class EsifTotal(BaseModel):
+    key: str | None = Field(
+        description="The country (EU form; TC for Interreg), fund, CCI or thematic "
+        "objective; null for lines without one (a thematic objective)"
+    )
+    name: str | None = Field(description="By programme: its title; otherwise null")
+    eu_amount: Decimal
+    national_amount: Decimal
+    total_amount: Decimal
+    lines: int = Field(description="Plan lines added up")
+    programmes: int = Field(description="Programmes they belong to")
+
+
+class EsifTotals(BaseModel):
+    """The planned ESIF 2014-2020 amounts of every stored programme line, added up."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "by": "fund",
+                    "items": [
+                        {
+                            "key": "EAFRD",
+                            "name": None,
+                            "eu_amount": "1157700000.00",
+                            "national_amount": "1526900000.00",
+                            "total_amount": "2684600000.00",
+                            "lines": 41,
+                            "programmes": 2,
+                        },
+                        {
+                            "key": "ERDF",
+                            "name": None,
+                            "eu_amount": "272000000.00",
+                            "national_amount": "272000000.00",
+                            "total_amount": "544000000.00",
+                            "lines": 2,
+                            "programmes": 1,
+                        },
+                    ],
+                    "total": {
+                        "key": None,
+                        "name": None,
+                        "eu_amount": "1429700000.00",
+                        "national_amount": "1798900000.00",
+                        "total_amount": "3228600000.00",
+                        "lines": 43,
+                        "programmes": 3,
+                    },
+                }
+            ]
+        }
+    )
+
+    by: EsifTotalsBy
+    items: list[EsifTotal] = Field(description="In key order; lines without a key last")
+    total: EsifTotal = Field(description="All the stored lines: the sum of the items")

@@ -27,12 +27,15 @@ from synergia_shared.http.problems import ProblemException, invalid_field
 from synergia_funding.reference import repository
 from synergia_funding.reference.cci import parse_cci
 from synergia_funding.reference.repository import ListFilters
-from synergia_funding.reference.rules import check_rate_ceiling, co_financing_rate
+from synergia_funding.reference.rules import check_rate_ceiling
 from synergia_funding.reference.schemas import (
     EfsiOperationIn,
     EsifLine,
     EsifPlannedLineIn,
     EsifProgrammeIn,
+    EsifTotal,
+    EsifTotals,
+    EsifTotalsBy,
     FstpCallIn,
     FundingSource,
     FundingSourceIn,
@@ -146,8 +149,7 @@ def line_flags(
     flags = []
     if stated is None:
         flags.append("no stated co-financing rate: EU / total is used")
-    rate = co_financing_rate(eu, total)
-    if rate is not None and (flag := check_rate_ceiling(rate, fund, category)):
+    if flag := check_rate_ceiling(eu, total, fund, category):
         flags.append(flag.message)
     return flags
 
@@ -159,6 +161,8 @@ def line_columns(line: EsifPlannedLineIn) -> dict[str, Any]:
         "priority_axis": line.priority_axis,
         "thematic_objective": line.thematic_objective,
         "category_of_region": line.category_of_region.value if line.category_of_region else None,
+        "eafrd_measure": line.eafrd_measure,
+        "eafrd_focus_area": line.eafrd_focus_area,
         "eu_amount": line.eu_amount,
         "national_amount": line.national_amount,
         "total_amount": line.total,
@@ -181,9 +185,11 @@ def _canonical(body: AnySource) -> dict[str, Any]:
         content["lines"] = sorted(
             (
                 line.fund.value,
-                line.priority_axis,
+                line.priority_axis or "",
                 line.thematic_objective or "",
                 line.category_of_region.value if line.category_of_region else "",
+                line.eafrd_measure or "",
+                line.eafrd_focus_area or "",
                 line.eu_amount,
                 line.national_amount,
                 line.total,
@@ -205,6 +211,8 @@ def stored_request(row: Row[Any], lines: list[Row[Any]]) -> AnySource | None:
                 "priority_axis": line.priority_axis,
                 "thematic_objective": line.thematic_objective,
                 "category_of_region": line.category_of_region,
+                "eafrd_measure": line.eafrd_measure,
+                "eafrd_focus_area": line.eafrd_focus_area,
                 "eu_amount": line.eu_amount,
                 "national_amount": line.national_amount,
                 "total_amount": line.total_amount,
@@ -275,6 +283,8 @@ def _line_view(line: Row[Any]) -> EsifLine:
         priority_axis=line.priority_axis,
         thematic_objective=line.thematic_objective,
         category_of_region=line.category_of_region,
+        eafrd_measure=line.eafrd_measure,
+        eafrd_focus_area=line.eafrd_focus_area,
         eu_amount=line.eu_amount,
         national_amount=line.national_amount,
         total_amount=line.total_amount,
@@ -293,6 +303,7 @@ def to_view(row: Row[Any], lines: list[Row[Any]]) -> FundingSource:
         regions=list(row.regions),
         country=row.country,
         project_id=row.project_id,
+        programme_version=row.programme_version,
         version=row.version,
         updated_by=row.updated_by,
         created_at=row.created_at,
@@ -422,3 +433,23 @@ async def list_sources(
     return FundingSourcePage(
         items=[to_view(row, lines.get(row.id, [])) for row in page], next_cursor=next_cursor
     )
+
+
+def _total(row: Row[Any]) -> EsifTotal:
+    return EsifTotal(
+        key=row.key,
+        name=row.name,
+        eu_amount=row.eu_amount,
+        national_amount=row.national_amount,
+        total_amount=row.total_amount,
+        lines=row.lines,
+        programmes=row.programmes,
+    )
+
+
+async def esif_totals(session: AsyncSession, by: EsifTotalsBy) -> EsifTotals:
+    """The planned amounts of every stored ESIF line by ``by``, and in total (added up by
+    the database, exactly: NUMERIC)."""
+    items = await repository.esif_totals(session, by.value)
+    (everything,) = await repository.esif_totals(session, None)
+    return EsifTotals(by=by, items=[_total(row) for row in items], total=_total(everything))

@@ -1,4 +1,5 @@
-"""The reference data's tables (migration 0004): funding sources and ESIF programme lines."""
+"""The reference data's tables (migrations 0004, 0008): funding sources and ESIF programme
+lines."""
 
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ funding_sources = Table(
     Column("per_third_party_cap", MONEY, nullable=True),
     Column("per_project_cap", MONEY, nullable=True),
     Column("call_budget", MONEY, nullable=True),
+    # ESIF programmes loaded from the open data: the programme version (``Ver``) held, so
+    # that a newer one replaces the plan and an older one is refused (migration 0008).
+    Column("programme_version", Integer, nullable=True),
     # The validated request (an ESIF programme's lines are in esif_programme_lines).
     Column("definition", JSONB, nullable=False),
     Column("version", Integer, nullable=False),
@@ -79,9 +83,13 @@ esif_programme_lines = Table(
         nullable=False,
     ),
     Column("fund", Text, nullable=False),
-    Column("priority_axis", Text, nullable=False),
+    # None: no priority axis (EMFF lines, EAFRD technical assistance M20...).
+    Column("priority_axis", Text, nullable=True),
     Column("thematic_objective", Text, nullable=True),
     Column("category_of_region", Text, nullable=True),
+    # The EAFRD's breakdown of a priority by measure and focus area (None for other funds).
+    Column("eafrd_measure", Text, nullable=True),
+    Column("eafrd_focus_area", Text, nullable=True),
     Column("eu_amount", MONEY, nullable=False),
     Column("national_amount", MONEY, nullable=False),
     Column("total_amount", MONEY, nullable=False),
@@ -94,13 +102,23 @@ esif_programme_lines = Table(
         "priority_axis",
         "thematic_objective",
         "category_of_region",
-        name="uq_esif_programme_lines_source_id",
+        "eafrd_measure",
+        "eafrd_focus_area",
+        name="uq_esif_programme_lines_key",
         postgresql_nulls_not_distinct=True,
     ),
     Index("ix_esif_programme_lines_fund", "fund"),
 )
 
 # The columns that identify a line within its programme (ON CONFLICT target).
-LINE_KEY = ("source_id", "fund", "priority_axis", "thematic_objective", "category_of_region")
+LINE_KEY = (
+    "source_id",
+    "fund",
+    "priority_axis",
+    "thematic_objective",
+    "category_of_region",
+    "eafrd_measure",
+    "eafrd_focus_area",
+)
 # The columns a line's content is compared on: a re-import that matches them changes nothing.
 LINE_CONTENT = ("eu_amount", "national_amount", "total_amount", "stated_rate", "flags")
