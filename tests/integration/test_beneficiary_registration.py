@@ -325,3 +325,49 @@ async def test_registered_beneficiaries_reach_the_topic_with_their_identifier(
         data["Kyustendil Orchards"]["national_id"],
     ) == ("BG-EIK", eik(50))
     assert data["Dupnitsa Textiles"]["national_id"] is None
+
+
+async def test_the_national_identifier_is_part_of_the_profile_and_unique_per_scheme(
+    registry: httpx.AsyncClient,
+) -> None:
+    first = await registry.post(
+        "/v1/actors",
+        json={
+            "legal_name": "Bucharest Robotics",
+            "kind": "sme",
+            "country": "RO",
+            "national_id": "RO 185 472 90",
+        },
+        headers=auth("sme"),
+    )
+    assert first.status_code == 201, first.text
+    assert (first.json()["national_id_scheme"], first.json()["national_id"]) == (
+        "RO-CUI",
+        "18547290",
+    )
+
+    taken = await registry.post(
+        "/v1/actors",
+        json={
+            "legal_name": "Robotics Two",
+            "kind": "sme",
+            "country": "RO",
+            "national_id": "18547290",
+        },
+        headers=auth("sme"),
+    )
+    assert taken.status_code == 422
+    assert taken.json()["errors"] == [
+        {
+            "loc": ["body", "national_id"],
+            "msg": f"RO-CUI 18547290 is already actor {first.json()['id']}",
+        }
+    ]
+    moved = await registry.patch(
+        f"/v1/actors/{first.json()['id']}",
+        json={"country": "BG"},
+        headers={**auth("admin"), "If-Match": '"1"'},
+    )
+    assert moved.status_code == 422
+    assert moved.json()["errors"][0]["loc"] == ["body", "national_id"]
+    assert "RO-CUI is a scheme of RO, not BG" in moved.json()["errors"][0]["msg"]
