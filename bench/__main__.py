@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from bench import (
     authority_bench,
+    beneficiary_bench,
     catchup_bench,
     cordis_bench,
     http_bench,
@@ -47,6 +48,7 @@ ALL = (
     "ranking",
     "authority",
     "reports",
+    "beneficiaries",
 )
 T = TypeVar("T")
 # The product as configured, then with the consumer's fetch wait lowered: the embedded
@@ -92,6 +94,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=authority_bench.BENEFICIARIES,
         help="SMEs in the authority-events world (about 3.1 items each)",
     )
+    parser.add_argument(
+        "--beneficiaries",
+        type=int,
+        default=beneficiary_bench.BENEFICIARIES,
+        help="beneficiaries an authority registers in bulk (CSV uploads of 5,000)",
+    )
     parser.add_argument("--report-entries", type=int, default=report_bench.ENTRIES)
     parser.add_argument("--report-samples", type=int, default=report_bench.SAMPLES)
     return parser.parse_args(argv)
@@ -112,6 +120,7 @@ async def run_all(
         "ranking": ranking_bench.render,
         "authority": authority_bench.render,
         "reports": report_bench.render,
+        "beneficiaries": beneficiary_bench.render,
     }
     try:
         for name in selected:
@@ -169,6 +178,10 @@ async def run_all(
             elif name == "authority":
                 results[name] = await authority_bench.run(
                     stack, log_dir, beneficiaries=args.authority_beneficiaries
+                )
+            elif name == "beneficiaries":
+                results[name] = await beneficiary_bench.run(
+                    stack, log_dir, beneficiaries=args.beneficiaries
                 )
             elif name == "reports":
                 results[name] = await report_bench.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -322,11 +323,17 @@ async def _announce_with_others(
     await add_events(session, events)
 
 
-def _lone_sme(actor_id: uuid.UUID, profile: ProfileFields) -> dict[str, Any]:
+def _lone_sme(profile: ProfileFields) -> dict[str, Any]:
     """What :func:`refresh_sme` stores for an actor with no accounts and no owners (and
     that no one owns, as no one can own an actor not yet registered)."""
-    declared = SmeCategory(profile.sme_declared) if profile.sme_declared else None
-    assessment = assess(actor_id, {}, [], declared)
+    return _lone_sme_of(SmeCategory(profile.sme_declared) if profile.sme_declared else None)
+
+
+@functools.cache
+def _lone_sme_of(declared: SmeCategory | None) -> dict[str, Any]:
+    # Without figures or relations the assessment depends on the declaration alone (the
+    # actor's id only names it inside the computation): one per category, not per actor.
+    assessment = assess(uuid.UUID(int=0), {}, [], declared)
     return {
         "sme_category": assessment.category.value if assessment.category else None,
         "sme_assessment": assessment_json(assessment),
@@ -357,7 +364,7 @@ async def register(session: AsyncSession, command: ActorCreate) -> Actor:
     columns = {"id": actor_id, **_columns(profile)}
     lone = not profile.owners and not profile.financials
     if lone:
-        columns |= _lone_sme(actor_id, profile)
+        columns |= _lone_sme(profile)
     row = await repository.insert_actor(session, columns)
     children = _child_rows(profile)
     changed: set[uuid.UUID] = set()
@@ -462,7 +469,7 @@ async def register_many(
             profile.contacts
         ):
             raise ValueError("register_many takes profiles without child rows")
-        rows.append({"id": actor_id, **_columns(profile), **_lone_sme(actor_id, profile), **extra})
+        rows.append({"id": actor_id, **_columns(profile), **_lone_sme(profile), **extra})
     inserted = await repository.insert_actors_returning(session, rows)
     views = [to_view({**row._mapping, **NO_CHILDREN}, show_contacts=True) for row in inserted]
     await add_events(session, [_event(view, registered=True) for view in views])

@@ -19,6 +19,7 @@ The order, for each item of a batch (items earlier in the batch count as known):
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -95,6 +96,7 @@ class Item:
     name_key: str
     allow_similar_name: bool = False
 
+    @functools.cached_property
     def identifiers(self) -> list[tuple[MatchedBy, Key]]:
         """Each identifier, with the one it implies, under the name the sender gave it."""
         found: list[tuple[MatchedBy, Key]] = []
@@ -131,7 +133,7 @@ def lookup_keys(items: Iterable[Item]) -> tuple[set[str], set[str], set[tuple[st
     vats: set[str] = set()
     nids: set[tuple[str, str]] = set()
     for item in items:
-        for _, key in item.identifiers():
+        for _, key in item.identifiers:
             if key[0] == "pic":
                 pics.add(key[1])
             elif key[0] == "vat":
@@ -208,7 +210,7 @@ def decide(item: Item, known: Known, sender: Sender) -> Decision:
     by_external = known.external.get(item.external_id)
     found: dict[uuid.UUID, set[MatchedBy]] = defaultdict(set)
     why: dict[uuid.UUID, Key] = {}
-    for label, key in item.identifiers():
+    for label, key in item.identifiers:
         for actor_id in known.by_key.get(key, ()):
             found[actor_id].add(label)
             why.setdefault(actor_id, key)

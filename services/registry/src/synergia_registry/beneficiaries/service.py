@@ -53,6 +53,9 @@ from synergia_registry.beneficiaries.schemas import (
 
 _ITEM = TypeAdapter(BeneficiaryIn)
 _PROFILE_FIELDS = set(ProfileFields.model_fields)
+# The id normalise_profile checks owners against: an item has no owners, and its actor
+# has no id until it is registered.
+_NOT_YET_REGISTERED = uuid.UUID(int=0)
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | Bene
             _invalid(field_errors(exc.errors(), [*loc, index])),
         )
     try:
-        profile = normalise_profile(_command(item), uuid.uuid4())
+        profile = normalise_profile(_command(item), _NOT_YET_REGISTERED)
     except InvalidProfile as exc:
         errors = [{"loc": [*loc, index, *e.loc], "msg": e.msg} for e in exc.errors]
         return _rejected(index, item.external_id, _invalid(errors))
