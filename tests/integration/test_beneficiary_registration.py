@@ -4,6 +4,7 @@ similar names reported, only in its own region, and a resent batch creating noth
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -371,3 +372,23 @@ async def test_the_national_identifier_is_part_of_the_profile_and_unique_per_sch
     assert moved.status_code == 422
     assert moved.json()["errors"][0]["loc"] == ["body", "national_id"]
     assert "RO-CUI is a scheme of RO, not BG" in moved.json()["errors"][0]["msg"]
+
+
+async def test_the_same_batch_sent_twice_at_once_registers_each_beneficiary_once(
+    registry: httpx.AsyncClient, stack: TestStack
+) -> None:
+    items = [
+        beneficiary(f"TWIN-{n}", f"Twin Beneficiary {n}", national_id=eik(60 + n))
+        for n in range(40)
+    ]
+    items += [beneficiary(f"TWIN-N{n}", f"Nameonly Beneficiary {n}") for n in range(40)]
+
+    first, second = await asyncio.gather(
+        register(registry, items), register(registry, items, headers=by_token())
+    )
+
+    assert first["registered"] + second["registered"] == 80
+    assert first["matched"] + second["matched"] == 80
+    for one, other in zip(first["items"], second["items"], strict=True):
+        assert one["actor_id"] == other["actor_id"], one["external_id"]
+    assert await counts(stack) == (80, 80)
