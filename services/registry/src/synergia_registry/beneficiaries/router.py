@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from synergia_shared.db import unit_of_work
 from synergia_shared.http.auth import Principal, Role, require
-from synergia_shared.http.problems import PROBLEM_RESPONSES, invalid_field
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, invalid_field
 
 from synergia_registry.access import forbidden, is_admin
 from synergia_registry.beneficiaries import csv_rows, service
@@ -22,6 +22,13 @@ from synergia_registry.beneficiaries.schemas import (
 router = APIRouter(tags=["actors"], responses=PROBLEM_RESPONSES)
 
 Registrar = Annotated[Principal, Depends(require(Role.AUTHORITY, Role.ADMIN))]
+RACED: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": Problem,
+        "description": "Another request registered some of the same organisations or external "
+        "ids at the same moment, twice over: nothing was registered; send the batch again",
+    }
+}
 
 _RULES = (
     "Each item is matched before anything is created: first by the sender's `external_id` "
@@ -83,6 +90,7 @@ def parse_batch(body: bytes) -> list[Any]:
     description=f"Up to {MAX_BATCH_ITEMS} items; results in the batch's order, `index` "
     f"being the item's position. {_RULES}",
     response_model=BatchRegistrationResult,
+    responses=RACED,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -108,6 +116,7 @@ async def register_beneficiaries(request: Request, principal: Registrar) -> Batc
     "most field names. An item's `index` is its row number, the header being row 1, and a "
     f"problem's `loc` is `body.row.<row>.<column>`; at most {MAX_BATCH_ITEMS} rows. " + _RULES,
     response_model=BatchRegistrationResult,
+    responses=RACED,
     openapi_extra={
         "requestBody": {
             "required": True,
