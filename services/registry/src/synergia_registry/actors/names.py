@@ -57,9 +57,9 @@ _LETTERS = str.maketrans(
 _JOINED = re.compile(r"[.'’`´]")
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
 
-# Legal forms as words after step 3, one tuple of words per form. Sources: the EU
-# Business Registers' lists of legal forms (ISO 20275 ELF abbreviations) for the
-# Member States and Associated Countries the registry holds most.
+# Legal forms as words after step 3, one tuple of words per form: the usual
+# abbreviations (as in ISO 20275's Entity Legal Forms list) of the Member States and
+# Associated Countries whose organisations the registry holds most.
 _FORMS: frozenset[tuple[str, ...]] = frozenset(
     tuple(form.split())
     for form in (
@@ -75,16 +75,16 @@ _FORMS: frozenset[tuple[str, ...]] = frozenset(
         "sprl", "srl unipersonala", "sc", "sa de cv", "sccl", "pfa", "ii", "if",
         # Dutch and Nordic
         "bv", "nv", "vof", "cv", "vzw", "asbl", "ab", "publ", "ab publ", "as", "asa",
-        "aps", "oy", "oyj", "ky", "hf", "ehf", "ou", "oue", "as", "uab", "ab",
+        "aps", "oy", "oyj", "ky", "hf", "ehf", "ou", "oue", "uab",
         # Central and Eastern Europe
-        "sro", "spol sro", "as", "zs", "sp zoo", "sp z oo", "spolka z oo", "sa", "sk",
+        "sro", "spol sro", "zs", "sp zoo", "sp z oo", "spolka z oo", "sk",
         "spj", "kft", "zrt", "nyrt", "bt", "doo", "dd", "dno", "doel", "ad", "ood",
         "eood", "ead", "et", "kd", "sia", "akc sab", "tov", "pp", "pat", "prat", "ooo",
         "zao", "oao", "pao", "ao",
         # Greek
         "ae", "epe", "ike", "oe", "ee", "mon ike", "mepe",
-        # Turkish
-        "as", "ltd sti", "sti",
+        # Turkish (A.Ş. is "as" above)
+        "ltd sti", "sti",
     )
 )  # fmt: skip
 _LEADING_FORMS = frozenset(
