@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import httpx
 import pytest
@@ -326,6 +327,17 @@ async def test_registered_beneficiaries_reach_the_topic_with_their_identifier(
         data["Kyustendil Orchards"]["national_id"],
     ) == ("BG-EIK", eik(50))
     assert data["Dupnitsa Textiles"]["national_id"] is None
+    for event in events:  # the event says what the registry stored
+        stored = (await registry.get(f"/v1/actors/{event.subject}", headers=auth())).json()
+        assert datetime.fromisoformat(event.data["registered_at"]) == datetime.fromisoformat(
+            stored["created_at"]
+        )
+        assert (event.data["version"], event.data["nuts_code"], event.data["active"]) == (
+            stored["version"],
+            stored["nuts_code"],
+            stored["active"],
+        )
+        assert event.data["sme_category"] == stored["sme"]["computed"]
 
 
 async def test_the_national_identifier_is_part_of_the_profile_and_unique_per_scheme(
