@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from bench import (
     authority_bench,
+    beneficiary_bench,
     catchup_bench,
     cordis_bench,
     esif_bench,
@@ -49,6 +50,7 @@ ALL = (
     "authority",
     "reports",
     "esif",
+    "beneficiaries",
 )
 T = TypeVar("T")
 # The product as configured, then with the consumer's fetch wait lowered: the embedded
@@ -94,6 +96,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=authority_bench.BENEFICIARIES,
         help="SMEs in the authority-events world (about 3.1 items each)",
     )
+    parser.add_argument(
+        "--beneficiaries",
+        type=int,
+        default=beneficiary_bench.BENEFICIARIES,
+        help="beneficiaries an authority registers in bulk (CSV uploads of 5,000)",
+    )
     parser.add_argument("--report-entries", type=int, default=report_bench.ENTRIES)
     parser.add_argument(
         "--esif-rows", type=int, default=esif_bench.ROWS, help="rows of the ESIF planned file"
@@ -118,6 +126,7 @@ async def run_all(
         "authority": authority_bench.render,
         "reports": report_bench.render,
         "esif": esif_bench.render,
+        "beneficiaries": beneficiary_bench.render,
     }
     try:
         for name in selected:
@@ -178,6 +187,10 @@ async def run_all(
                 )
             elif name == "esif":
                 results[name] = await esif_bench.run(stack, log_dir, rows=args.esif_rows)
+            elif name == "beneficiaries":
+                results[name] = await beneficiary_bench.run(
+                    stack, log_dir, beneficiaries=args.beneficiaries
+                )
             elif name == "reports":
                 results[name] = await report_bench.run(
                     stack, log_dir, entries=args.report_entries, samples=args.report_samples

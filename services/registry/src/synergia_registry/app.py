@@ -6,6 +6,8 @@ from fastapi import FastAPI
 from synergia_shared.app import ServiceDefinition, create_service_app
 
 from synergia_registry.actors.router import router as actors_router
+from synergia_registry.beneficiaries.router import document_batch_schema
+from synergia_registry.beneficiaries.router import router as beneficiaries_router
 from synergia_registry.clusters.router import router as clusters_router
 from synergia_registry.imports.router import router as imports_router
 from synergia_registry.regions.router import router as regions_router
@@ -15,12 +17,14 @@ from synergia_registry.value_chains.router import router as value_chains_router
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         ServiceDefinition(
             settings=settings or RegistrySettings(),
             title="Synergia registry",
             description="Innovation actors, cluster organisations and value-chain initiatives.",
+            # Before the actors' router: /v1/actors:batch-register is not an actor id.
             routers=[
+                beneficiaries_router,
                 actors_router,
                 clusters_router,
                 value_chains_router,
@@ -50,3 +54,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             ],
         )
     )
+    document_batch_schema(app)
+    return app

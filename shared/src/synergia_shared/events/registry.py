@@ -120,6 +120,12 @@ class ActorRegisteredV1(EventData):
     active: bool = True
     shared_contacts: list[SharedContactV1] = Field(default_factory=list)
     version: int = 1
+    national_id_scheme: str | None = Field(
+        default=None,
+        description="Scheme of national_id: BG-EIK, RO-CUI, SI-MS… (a national business "
+        "register's identifier of the organisation)",
+    )
+    national_id: str | None = Field(default=None, description="Compact, as the scheme writes it")
 
 
 class ActorUpdatedV1(ActorRegisteredV1):

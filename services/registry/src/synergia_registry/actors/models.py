@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Computed,
     Date,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     func,
     text,
@@ -43,6 +45,9 @@ actors = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("pic", Text, nullable=True, unique=True),
     Column("vat_number", Text, nullable=True),
+    # A national register's identifier (scheme of synergia_shared.reference.identifiers).
+    Column("national_id_scheme", Text, nullable=True),
+    Column("national_id", Text, nullable=True),
     Column("website", Text, nullable=True),
     Column("description", Text, nullable=False, server_default=""),
     Column("nuts_code", Text, nullable=True),
@@ -59,6 +64,8 @@ actors = Table(
     Column("deactivated_at", DateTime(timezone=True), nullable=True),
     Column("deactivation_reason", Text, nullable=True),
     Column("cordis_organisation_id", Text, nullable=True, unique=True),
+    # The legal name reduced for duplicate detection (actors/names.py), kept on every save.
+    Column("name_key", Text, nullable=False, server_default=""),
     # Description, keywords, offers and needs, kept by the service on every save because
     # offers live in another table (a generated column cannot see them). Names weigh more.
     Column("search_text", Text, nullable=False, server_default=""),
@@ -75,6 +82,25 @@ actors = Table(
     Index("ix_actors_nuts_code", "nuts_code", postgresql_ops={"nuts_code": "text_pattern_ops"}),
     Index("ix_actors_legal_name_id", "legal_name", "id"),
     Index("ix_actors_created_at_id", "created_at", "id"),
+    Index("ix_actors_vat_number", "vat_number"),
+    Index("ix_actors_country_name_key", "country", "name_key"),
+    UniqueConstraint("national_id_scheme", "national_id", name="uq_actors_national_id"),
+    CheckConstraint(
+        "(national_id IS NULL) = (national_id_scheme IS NULL)", name="national_id_with_scheme"
+    ),
+)
+
+# Which actor a sender (a regional authority, an administrator) means by its own id for a
+# beneficiary: a resent batch finds its actors again, and results speak the sender's ids.
+actor_external_ids = Table(
+    "actor_external_ids",
+    metadata,
+    Column("sender", Text, nullable=False),
+    Column("external_id", Text, nullable=False),
+    Column("actor_id", Uuid, ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("sender", "external_id", name="pk_actor_external_ids"),
+    Index("ix_actor_external_ids_actor_id", "actor_id"),
 )
 
 actor_offers = Table(

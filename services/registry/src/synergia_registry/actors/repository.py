@@ -53,7 +53,13 @@ VIEW_COLUMNS = tuple(
     c
     for c in actors.c
     if c.name
-    not in {"search_text", "search_document", "cordis_organisation_id", "deactivation_reason"}
+    not in {
+        "search_text",
+        "search_document",
+        "cordis_organisation_id",
+        "deactivation_reason",
+        "name_key",
+    }
 )
 NO_IDS = text("'{}'::uuid[]")
 
@@ -314,6 +320,15 @@ async def pic_owner(session: AsyncSession, pic: str) -> uuid.UUID | None:
     return found
 
 
+async def national_id_holder(session: AsyncSession, scheme: str, value: str) -> uuid.UUID | None:
+    found: uuid.UUID | None = await session.scalar(
+        select(actors.c.id).where(
+            actors.c.national_id_scheme == scheme, actors.c.national_id == value
+        )
+    )
+    return found
+
+
 async def find_imported(session: AsyncSession, organisation_ids: Sequence[str]) -> list[Row[Any]]:
     """Actors linked to one of these CORDIS organisations or holding one of them as PIC
     (an organisationID is a PIC)."""
@@ -326,23 +341,15 @@ async def find_imported(session: AsyncSession, organisation_ids: Sequence[str]) 
     return list((await session.execute(query)).all())
 
 
-async def insert_actors(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many actors in one statement (executed as a batch)."""
-    if rows:
-        await session.execute(insert(actors), list(rows))
-
-
-async def get_full_many(
-    session: AsyncSession,
-    actor_ids: Sequence[uuid.UUID],
-    offer_types: Iterable[str],
-    need_types: Iterable[str],
+async def insert_actors_returning(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
 ) -> list[Row[Any]]:
-    """Several actors as :func:`get_full` reads one, in one round trip."""
-    if not actor_ids:
+    """Insert many actors with multi-row statements; the rows as :data:`VIEW_COLUMNS`,
+    in the order given."""
+    if not rows:
         return []
-    query = full_actor_select(offer_types, need_types).where(actors.c.id.in_(list(actor_ids)))
-    return list((await session.execute(query)).all())
+    query = insert(actors).returning(*VIEW_COLUMNS, sort_by_parameter_order=True)
+    return list((await session.execute(query, list(rows))).all())
 
 
 async def pic_holders(session: AsyncSession, pics: Iterable[str]) -> dict[str, uuid.UUID]:

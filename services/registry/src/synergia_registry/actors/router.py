@@ -57,8 +57,10 @@ def _may_write(principal: Principal, actor_id: uuid.UUID) -> None:
     summary="Register an innovation actor",
     description="Creates the actor and publishes `eu.synergia.registry.actor.registered.v1`. "
     "Codes are validated: NUTS against the NUTS version and the country, NACE against the "
-    "revision, PIC and VAT number for the country. Send an `Idempotency-Key` to make a "
-    "retry return the first result.",
+    "revision, PIC, VAT number and national business identifier for the country. Send an "
+    "`Idempotency-Key` to make a retry return the first result. Regional authorities "
+    "register the beneficiaries they pay with `POST /v1/actors:batch-register`, which "
+    "matches known organisations first.",
     status_code=201,
     response_model=Actor,
     responses={

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from synergia_shared.reference.countries import Country, UnknownCountry, lookup_country
-from synergia_shared.reference.identifiers import InvalidIdentifier, validate_pic, validate_vat
+from synergia_shared.reference.identifiers import (
+    InvalidIdentifier,
+    validate_business_id,
+    validate_pic,
+    validate_vat,
+)
 from synergia_shared.reference.nace import InvalidNace, validate_nace
 from synergia_shared.reference.nuts import InvalidNuts, validate_nuts
 
@@ -66,6 +71,17 @@ def normalise_profile(profile: ProfileFields, actor_id: uuid.UUID) -> ProfileFie
             update["vat_number"] = validate_vat(profile.vat_number, country)
         except InvalidIdentifier as exc:
             errors.append(FieldError(("vat_number",), str(exc)))
+
+    if profile.national_id is not None and country is not None:
+        try:
+            found = validate_business_id(profile.national_id, country, profile.national_id_scheme)
+            update |= {"national_id": found.value, "national_id_scheme": found.scheme}
+        except InvalidIdentifier as exc:
+            errors.append(FieldError(("national_id",), str(exc)))
+    elif profile.national_id is None and profile.national_id_scheme is not None:
+        errors.append(
+            FieldError(("national_id_scheme",), "a scheme without a national_id to go with it")
+        )
 
     if profile.nuts_code is not None and country is not None:
         try:

@@ -143,6 +143,18 @@ class ProfileFields(BaseModel):
     )
     pic: str | None = Field(default=None, description="9-digit Participant Identification Code")
     vat_number: str | None = Field(default=None, description="Validated for the country")
+    national_id: str | None = Field(
+        default=None,
+        description="The organisation's number in its national business register (BG EIK/"
+        "BULSTAT, RO CUI, SI matična številka…), checked for the scheme; unique per scheme.",
+        examples=["175074752"],
+    )
+    national_id_scheme: str | None = Field(
+        default=None,
+        description="Whose number `national_id` is (`BG-EIK`, `RO-CUI`, `SI-MS`…); by "
+        "default the country's first scheme. The schemes and their countries are listed in "
+        "docs/registry.md.",
+    )
     website: Url | None = None
     description: Text = ""
     nuts_code: str | None = Field(
@@ -229,6 +241,8 @@ class ActorPatch(BaseModel):
     country: str | None = None
     pic: str | None = None
     vat_number: str | None = None
+    national_id: str | None = None
+    national_id_scheme: str | None = None
     website: Url | None = None
     description: Text | None = None
     nuts_code: str | None = None
@@ -275,6 +289,8 @@ class Actor(BaseModel):
                     "country_standing": "member_state",
                     "pic": None,
                     "vat_number": None,
+                    "national_id": None,
+                    "national_id_scheme": None,
                     "website": None,
                     "description": "",
                     "nace_revision": "2.1",
@@ -310,6 +326,8 @@ class Actor(BaseModel):
     )
     pic: str | None = None
     vat_number: str | None = None
+    national_id: str | None = None
+    national_id_scheme: str | None = None
     website: str | None = None
     description: str = ""
     nuts_code: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from synergia_shared.http.problems import ProblemException, validation_problem
 from synergia_shared.messaging.outbox import PendingEvent, add_event, add_events
 
 from synergia_registry.actors import repository
+from synergia_registry.actors.names import name_key
 from synergia_registry.actors.rules import (
     InvalidProfile,
     normalise_country,
@@ -78,6 +80,8 @@ def to_view(row: Mapping[Any, Any], *, show_contacts: bool) -> Actor:
         country_standing=country.standing,
         pic=row["pic"],
         vat_number=row["vat_number"],
+        national_id=row["national_id"],
+        national_id_scheme=row["national_id_scheme"],
         website=row["website"],
         description=row["description"],
         nuts_code=row["nuts_code"],
@@ -133,6 +137,8 @@ def _snapshot(view: Actor) -> dict[str, Any]:
         "registered_at": view.created_at,
         "country_standing": view.country_standing.value,
         "pic": view.pic,
+        "national_id_scheme": view.national_id_scheme,
+        "national_id": view.national_id,
         "website": view.website,
         "description": view.description,
         "nuts_code": view.nuts_code,
@@ -224,6 +230,18 @@ async def _checked(
             errors.append(
                 {"loc": ["body", "pic"], "msg": f"PIC {profile.pic} is already actor {holder}"}
             )
+    if profile.national_id is not None:
+        holder = await repository.national_id_holder(
+            session, profile.national_id_scheme or "", profile.national_id
+        )
+        if holder is not None and holder != actor_id:
+            errors.append(
+                {
+                    "loc": ["body", "national_id"],
+                    "msg": f"{profile.national_id_scheme} {profile.national_id} is already "
+                    f"actor {holder}",
+                }
+            )
     if errors:
         raise validation_problem(errors)
     return profile
@@ -237,6 +255,8 @@ def _columns(profile: ProfileFields) -> dict[str, Any]:
         "country": profile.country,
         "pic": profile.pic,
         "vat_number": profile.vat_number,
+        "national_id_scheme": profile.national_id_scheme if profile.national_id else None,
+        "national_id": profile.national_id,
         "website": profile.website,
         "description": profile.description,
         "nuts_code": profile.nuts_code,
@@ -248,6 +268,7 @@ def _columns(profile: ProfileFields) -> dict[str, Any]:
         "keywords": profile.keywords,
         "sme_declared": profile.sme_declared.value if profile.sme_declared else None,
         "search_text": search_text(profile),
+        "name_key": name_key(profile.legal_name),
     }
 
 
@@ -302,11 +323,17 @@ async def _announce_with_others(
     await add_events(session, events)
 
 
-def _lone_sme(actor_id: uuid.UUID, profile: ProfileFields) -> dict[str, Any]:
+def _lone_sme(profile: ProfileFields) -> dict[str, Any]:
     """What :func:`refresh_sme` stores for an actor with no accounts and no owners (and
     that no one owns, as no one can own an actor not yet registered)."""
-    declared = SmeCategory(profile.sme_declared) if profile.sme_declared else None
-    assessment = assess(actor_id, {}, [], declared)
+    return _lone_sme_of(SmeCategory(profile.sme_declared) if profile.sme_declared else None)
+
+
+@functools.cache
+def _lone_sme_of(declared: SmeCategory | None) -> dict[str, Any]:
+    # Without figures or relations the assessment depends on the declaration alone (the
+    # actor's id only names it inside the computation): one per category, not per actor.
+    assessment = assess(uuid.UUID(int=0), {}, [], declared)
     return {
         "sme_category": assessment.category.value if assessment.category else None,
         "sme_assessment": assessment_json(assessment),
@@ -337,7 +364,7 @@ async def register(session: AsyncSession, command: ActorCreate) -> Actor:
     columns = {"id": actor_id, **_columns(profile)}
     lone = not profile.owners and not profile.financials
     if lone:
-        columns |= _lone_sme(actor_id, profile)
+        columns |= _lone_sme(profile)
     row = await repository.insert_actor(session, columns)
     children = _child_rows(profile)
     changed: set[uuid.UUID] = set()
@@ -423,27 +450,43 @@ async def erase_personal_data(session: AsyncSession, actor_id: uuid.UUID) -> int
     return erased
 
 
+async def register_many(
+    session: AsyncSession, new: Sequence[tuple[uuid.UUID, ProfileFields, Mapping[str, Any]]]
+) -> list[Actor]:
+    """Register actors whose profiles are already normalised (:func:`normalise_profile`)
+    and checked, each ``(id, profile, extra columns)``, with a few statements for all of
+    them: one multi-row insert returning the rows, one for the events.
+
+    The outcome is :func:`register`'s, actor by actor (stored form, SME assessment and
+    ``registered`` event): the profiles have no owners, accounts, offers or contacts, so
+    there are no child rows and the SME assessment needs no other actor's data. A
+    concurrent writer committing one of the same unique identifiers first makes the
+    insert raise ``IntegrityError``: run it in a savepoint.
+    """
+    rows: list[dict[str, Any]] = []
+    for actor_id, profile, extra in new:
+        if any((profile.owners, profile.financials, profile.offers, profile.needs)) or (
+            profile.contacts
+        ):
+            raise ValueError("register_many takes profiles without child rows")
+        rows.append({"id": actor_id, **_columns(profile), **_lone_sme(profile), **extra})
+    inserted = await repository.insert_actors_returning(session, rows)
+    views = [to_view({**row._mapping, **NO_CHILDREN}, show_contacts=True) for row in inserted]
+    await add_events(session, [_event(view, registered=True) for view in views])
+    return views
+
+
 async def register_imported_many(
     session: AsyncSession, commands: Sequence[tuple[ActorCreate, str]]
 ) -> list[Actor | str]:
     """Register actors found in a CORDIS import, each ``(command, organisation id)``, with
-    a few statements for the whole batch instead of a dozen per actor.
-
-    The outcome is :func:`register`'s, actor by actor (same checks, stored form, SME
-    assessment and ``registered`` event, plus the CORDIS link): an import sets no
-    owners, accounts, offers or contacts, so there are no child rows and the SME
-    assessment needs no other actor's data. Returns, per command, the actor or why it
-    was refused. A concurrent writer committing one of the PICs first makes the insert
-    raise ``IntegrityError``: run it in a savepoint.
-    """
+    a few statements for the whole batch instead of a dozen per actor
+    (:func:`register_many`, plus the CORDIS link). Returns, per command, the actor or why
+    it was refused."""
     outcomes: list[Actor | str | None] = []  # None: registered below
-    rows: list[dict[str, Any]] = []
+    new: list[tuple[uuid.UUID, ProfileFields, Mapping[str, Any]]] = []
     holders = await repository.pic_holders(session, [c.pic for c, _ in commands if c.pic])
     for command, organisation_id in commands:
-        if any((command.owners, command.financials, command.offers, command.needs)) or (
-            command.contacts
-        ):
-            raise ValueError("register_imported_many takes profiles without child rows")
         actor_id = uuid.uuid4()
         try:
             profile = normalise_profile(command, actor_id)
@@ -455,34 +498,10 @@ async def register_imported_many(
             continue
         if profile.pic is not None:
             holders[profile.pic] = actor_id  # a second command with it is refused
-        # What refresh_sme() stores for an actor with no accounts and no owners.
-        declared = SmeCategory(profile.sme_declared) if profile.sme_declared else None
-        assessment = assess(actor_id, {}, [], declared)
-        rows.append(
-            {
-                "id": actor_id,
-                **_columns(profile),
-                "cordis_organisation_id": organisation_id,
-                "sme_category": assessment.category.value if assessment.category else None,
-                "sme_assessment": assessment_json(assessment),
-            }
-        )
+        new.append((actor_id, profile, {"cordis_organisation_id": organisation_id}))
         outcomes.append(None)
-    await repository.insert_actors(session, rows)
-    loaded = await repository.get_full_many(
-        session, [row["id"] for row in rows], OFFER_VALUES, NEED_VALUES
-    )
-    views = {row.id: to_view(row._mapping, show_contacts=True) for row in loaded}
-    inserted = iter(rows)
-    results: list[Actor | str] = []
-    events: list[PendingEvent] = []
-    for outcome in outcomes:
-        if outcome is None:
-            outcome = views[next(inserted)["id"]]
-            events.append(_event(outcome, registered=True))
-        results.append(outcome)
-    await add_events(session, events)
-    return results
+    registered = iter(await register_many(session, new))
+    return [next(registered) if outcome is None else outcome for outcome in outcomes]
 
 
 async def update_imported(

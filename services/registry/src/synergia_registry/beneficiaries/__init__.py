@@ -1,0 +1,1 @@
+"""Regional authorities register the beneficiaries they pay, matched against known actors."""

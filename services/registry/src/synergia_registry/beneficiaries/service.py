@@ -1,0 +1,272 @@
+"""Beneficiaries in, per-item results out: the one path of the JSON batch and the CSV upload.
+
+Each item is validated on its own and normalised by the actor rules (the stored country,
+compact identifiers, checked NUTS). Then the whole batch is matched with a few queries
+(the sender's external ids, every identifier, every name key), decided item by item in
+memory (:mod:`.rules`), and the new actors, their ``registered`` events and the
+external ids are written with one multi-row statement each, all in the caller's
+transaction. An invalid item is refused with its own problem while the valid ones go in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.http.problems import (
+    TYPE_BASE,
+    ProblemException,
+    errors_detail,
+    field_errors,
+)
+from synergia_shared.reference.identifiers import BusinessId
+
+from synergia_registry.actors import service as actor_service
+from synergia_registry.actors.names import name_key
+from synergia_registry.actors.rules import InvalidProfile, normalise_profile
+from synergia_registry.actors.schemas import ActorCreate, ProfileFields
+from synergia_registry.beneficiaries import repository
+from synergia_registry.beneficiaries.rules import (
+    Conflict,
+    Create,
+    Item,
+    Known,
+    Matched,
+    OutsideRegion,
+    PossibleDuplicate,
+    Sender,
+    decide,
+    lookup_keys,
+)
+from synergia_registry.beneficiaries.schemas import (
+    BatchRegistrationResult,
+    BeneficiaryIn,
+    BeneficiaryResult,
+    Candidate,
+    ItemProblem,
+)
+
+_ITEM = TypeAdapter(BeneficiaryIn)
+_PROFILE_FIELDS = set(ProfileFields.model_fields)
+# The id normalise_profile checks owners against: an item has no owners, and its actor
+# has no id until it is registered.
+_NOT_YET_REGISTERED = uuid.UUID(int=0)
+
+
+@dataclass(frozen=True)
+class UnreadableItem:
+    """What a channel could not read into item fields (a CSV row wider than its header),
+    and why: refused alone, like any invalid item."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    index: int
+    item: Item
+    profile: ProfileFields
+
+
+def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> ItemProblem:
+    return ItemProblem(
+        type=f"{TYPE_BASE}{slug}", title=title, status=status, detail=detail, **extra
+    )
+
+
+def _invalid(errors: list[dict[str, Any]]) -> ItemProblem:
+    return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
+
+
+def _rejected(index: int, external_id: str | None, problem: ItemProblem) -> BeneficiaryResult:
+    return BeneficiaryResult(
+        index=index, external_id=external_id, status="rejected", problem=problem
+    )
+
+
+def _command(item: BeneficiaryIn) -> ActorCreate:
+    """The actor an item describes.
+
+    Region names: beneficiary lists name regions in words ("Blagoevgrad Province",
+    "Бургас"). This is the one place where an item's region given as a name is to be
+    resolved to its NUTS code (``resolve_region(name, country)`` in synergia_shared,
+    issue 14), before the profile's checks; until then items carry ``nuts_code``.
+    """
+    return ActorCreate.model_validate(item.model_dump(include=_PROFILE_FIELDS, exclude_none=True))
+
+
+def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | BeneficiaryResult:
+    if not isinstance(raw, Mapping):
+        reason = raw.reason if isinstance(raw, UnreadableItem) else "an item is an object"
+        return _rejected(index, None, _invalid([{"loc": [*loc, index], "msg": reason}]))
+    try:
+        item = _ITEM.validate_python(raw)
+    except ValidationError as exc:
+        external_id = raw.get("external_id")
+        return _rejected(
+            index,
+            external_id if isinstance(external_id, str) else None,
+            _invalid(field_errors(exc.errors(), [*loc, index])),
+        )
+    try:
+        profile = normalise_profile(_command(item), _NOT_YET_REGISTERED)
+    except InvalidProfile as exc:
+        errors = [{"loc": [*loc, index, *e.loc], "msg": e.msg} for e in exc.errors]
+        return _rejected(index, item.external_id, _invalid(errors))
+    national = (
+        BusinessId(profile.national_id_scheme, profile.national_id)
+        if profile.national_id and profile.national_id_scheme
+        else None
+    )
+    return _Prepared(
+        index,
+        Item(
+            external_id=item.external_id,
+            legal_name=profile.legal_name,
+            country=profile.country,
+            nuts_code=profile.nuts_code,
+            pic=profile.pic,
+            vat_number=profile.vat_number,
+            national_id=national,
+            name_key=name_key(profile.legal_name),
+            allow_similar_name=item.allow_similar_name,
+        ),
+        profile,
+    )
+
+
+async def _known(session: AsyncSession, sender: Sender, items: Sequence[Item]) -> Known:
+    """What the batch can match, in three statements."""
+    known = Known()
+    known.external = await repository.external_ids(
+        session, sender.name, {item.external_id for item in items}
+    )
+    pics, vats, national_ids = lookup_keys(items)
+    for actor in await repository.actors_by_identifiers(session, pics, vats, national_ids):
+        known.add(actor)
+    names = {(item.country, item.name_key) for item in items if item.name_key}
+    for actor in await repository.active_actors_named(session, names):
+        known.add(actor)
+    return known
+
+
+def _result(prepared: _Prepared, decision: object, actor_id: uuid.UUID | None) -> BeneficiaryResult:
+    index, external_id = prepared.index, prepared.item.external_id
+    match decision:
+        case Matched(matched_by=matched_by, replayed=replayed):
+            return BeneficiaryResult(
+                index=index,
+                external_id=external_id,
+                status="matched",
+                actor_id=actor_id,
+                matched_by=matched_by,
+                replayed=replayed,
+            )
+        case Create():
+            return BeneficiaryResult(
+                index=index, external_id=external_id, status="registered", actor_id=actor_id
+            )
+        case PossibleDuplicate(candidates=candidates):
+            return BeneficiaryResult(
+                index=index,
+                external_id=external_id,
+                status="possible_duplicate",
+                candidates=[
+                    Candidate(actor_id=c.id, legal_name=c.legal_name, nuts_code=c.nuts_code)
+                    for c in candidates
+                ],
+            )
+        case OutsideRegion(detail=detail, status=status):
+            slug, title = (
+                ("forbidden-region", "Outside the sender's region")
+                if status == 403
+                else ("region-required", "Region required")
+            )
+            return _rejected(index, external_id, _problem(status, slug, title, detail))
+        case Conflict(detail=detail):
+            return _rejected(
+                index,
+                external_id,
+                _problem(409, "identifier-conflict", "Identifiers name other actors", detail),
+            )
+    raise AssertionError(f"unknown decision {decision!r}")
+
+
+async def _apply(
+    session: AsyncSession, sender: Sender, batch: Sequence[_Prepared]
+) -> list[BeneficiaryResult]:
+    known = await _known(session, sender, [p.item for p in batch])
+    decided: list[tuple[_Prepared, object, uuid.UUID | None]] = []
+    new: list[tuple[uuid.UUID, ProfileFields, Mapping[str, Any]]] = []
+    remembered: list[tuple[str, uuid.UUID]] = []
+    for prepared in batch:
+        item = prepared.item
+        decision = decide(item, known, sender)
+        actor_id: uuid.UUID | None = None
+        if isinstance(decision, Matched):
+            actor_id = decision.actor_id
+        elif isinstance(decision, Create):
+            actor_id = uuid.uuid4()
+            new.append((actor_id, prepared.profile, {}))
+            known.add(item.as_actor(actor_id))  # later items of the batch match it
+        if actor_id is not None and item.external_id not in known.external:
+            known.external[item.external_id] = actor_id
+            remembered.append((item.external_id, actor_id))
+        decided.append((prepared, decision, actor_id))
+    await actor_service.register_many(session, new)
+    await repository.record_external_ids(session, sender.name, remembered)
+    return [_result(*entry) for entry in decided]
+
+
+RACED = (
+    "another request registered some of the same organisations or external ids at the same "
+    "time; nothing of this batch was registered: send it again, its items will be matched"
+)
+
+
+async def register_beneficiaries(
+    session: AsyncSession,
+    sender: Sender,
+    raw_items: Sequence[Any],
+    *,
+    loc_root: Sequence[str | int] = ("body", "items"),
+    first_index: int = 0,
+) -> BatchRegistrationResult:
+    """Validate, match and register a batch in the caller's transaction.
+
+    A concurrent writer committing one of the same identifiers or external ids first
+    makes the inserts fail: the batch is then matched again against what is now
+    committed, once; a second collision refuses the whole batch (409), nothing written.
+    """
+    results: dict[int, BeneficiaryResult] = {}
+    batch: list[_Prepared] = []
+    for offset, raw in enumerate(raw_items):
+        outcome = _prepare(first_index + offset, raw, loc_root)
+        if isinstance(outcome, BeneficiaryResult):
+            results[outcome.index] = outcome
+        else:
+            batch.append(outcome)
+    for attempt in (1, 2):
+        try:
+            async with session.begin_nested():
+                applied = await _apply(session, sender, batch)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise ProblemException(409, "concurrent-registration", "Conflict", RACED) from None
+    for result in applied:
+        results[result.index] = result
+    items = [results[i] for i in sorted(results)]
+    return BatchRegistrationResult(
+        sender=sender.name,
+        registered=sum(r.status == "registered" for r in items),
+        matched=sum(r.status == "matched" for r in items),
+        possible_duplicates=sum(r.status == "possible_duplicate" for r in items),
+        rejected=sum(r.status == "rejected" for r in items),
+        items=items,
+    )
