@@ -28,6 +28,7 @@ from tests.support.funding import (
     BAVARIA_KEY,
     LOMBARDIA,
     announce_chain,
+    beneficiary,
     chain_item,
     commitment,
     eventually,
@@ -60,7 +61,7 @@ async def entry_count(stack: TestStack) -> int:
 async def test_a_mixed_batch_applies_the_valid_items_parks_the_early_payment_and_refuses_the_rest(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     items = [
         payment("PAY-1", sme, of="COM-1"),  # before its commitment, which is not in this batch
         commitment("COM-0", sme),
@@ -73,7 +74,7 @@ async def test_a_mixed_batch_applies_the_valid_items_parks_the_early_payment_and
     by_id = {item["external_id"]: item for item in body["items"]}
     assert [i["index"] for i in body["items"]] == list(range(6))
     assert (body["applied"], body["parked"], body["rejected"]) == (1, 1, 4)
-    assert body["authority"] == "api-key:lombardia"
+    assert body["authority"] == "authority:ITC4"
 
     assert by_id["COM-0"]["status"] == "applied"
     assert by_id["PAY-1"]["status"] == "parked"
@@ -115,7 +116,7 @@ async def test_a_mixed_batch_applies_the_valid_items_parks_the_early_payment_and
 async def test_a_payment_before_its_commitment_in_one_batch_is_applied_with_it(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     body = await post(funding, [payment("P", sme, of="C"), commitment("C", sme)])
     assert [i["status"] for i in body["items"]] == ["applied", "applied"]
     events = await query(
@@ -130,7 +131,7 @@ async def test_a_payment_before_its_commitment_in_one_batch_is_applied_with_it(
 async def test_rules_refuse_an_item_with_the_reason_and_flags_travel_with_accepted_ones(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    parent, subsidiary = uuid.uuid4(), uuid.uuid4()
+    parent, subsidiary = await beneficiary(stack), await beneficiary(stack)
     # The registry says the parent holds 80 % of the subsidiary: one single undertaking.
     conn = await asyncpg.connect(stack.dsn("funding"))
     try:
@@ -166,7 +167,7 @@ async def test_rules_refuse_an_item_with_the_reason_and_flags_travel_with_accept
 async def test_the_same_external_id_with_other_content_is_a_conflict_not_an_overwrite(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     await post(funding, [commitment("C-9", sme)])
     body = await post(funding, [commitment("C-9", sme, amount="999.00")])
     item = body["items"][0]
@@ -179,7 +180,7 @@ async def test_the_same_external_id_with_other_content_is_a_conflict_not_an_over
 async def test_a_parked_payment_breaking_a_rule_once_its_commitment_arrives_is_refused_and_said_so(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     early = payment("PAY-X", sme, of="COM-X", amount="150000.00")
     assert (await post(funding, [early]))["items"][0]["status"] == "parked"
     arrived = await post(funding, [commitment("COM-X", sme)])  # 100,000 committed
@@ -204,7 +205,7 @@ async def test_a_parked_payment_breaking_a_rule_once_its_commitment_arrives_is_r
 async def test_concurrent_copies_of_a_batch_record_each_item_once(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     items = [commitment(f"C-{i}", sme, amount="1000.00") for i in range(20)]
     answers = await asyncio.gather(*(post(funding, items) for _ in range(4)))
     assert await entry_count(stack) == 20
@@ -216,8 +217,9 @@ async def test_concurrent_copies_of_a_batch_record_each_item_once(
 
 async def test_the_batch_endpoint_refuses_what_is_not_a_batch_and_who_may_not_write(
     funding: httpx.AsyncClient,
+    stack: TestStack,
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     no_key = await funding.post(BATCH, json={"items": [commitment("A", sme)]})
     assert no_key.status_code == 401
     admin = await funding.post(BATCH, json={"items": [commitment("A", sme)]}, headers=auth())
@@ -244,7 +246,7 @@ async def test_the_batch_endpoint_refuses_what_is_not_a_batch_and_who_may_not_wr
 async def test_a_csv_upload_is_recorded_like_a_batch_with_row_numbers(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     csv = (
         "external_id,kind,beneficiary_id,source,fund,instrument_id,amount,date,region_nuts,"
         "commitment_external_id\n"
@@ -279,7 +281,7 @@ async def test_a_csv_upload_is_recorded_like_a_batch_with_row_numbers(
 async def test_items_on_the_kafka_topic_are_recorded_once_and_an_unknown_authority_goes_to_the_dlq(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     items = [payment("K-P", sme, of="K-C"), commitment("K-C", sme)]
     first = build_event(
         AuthorityEventsSubmittedV1(authority="lombardia", items=items), subject="lombardia"
@@ -317,8 +319,8 @@ async def test_items_on_the_kafka_topic_are_recorded_once_and_an_unknown_authori
     await eventually(settled)
     rows = await query(stack, "SELECT external_system, external_id FROM ledger_entries")
     assert sorted((r["external_system"], r["external_id"]) for r in rows) == [
-        ("api-key:lombardia", "K-C"),
-        ("api-key:lombardia", "K-P"),
+        ("authority:ITC4", "K-C"),
+        ("authority:ITC4", "K-P"),
     ]
     dlq = await query(stack, "SELECT error FROM dead_letters")
     assert len(dlq) == 1
@@ -331,8 +333,9 @@ async def test_items_on_the_kafka_topic_are_recorded_once_and_an_unknown_authori
 
 async def test_an_authority_can_ask_later_what_became_of_an_item(
     funding: httpx.AsyncClient,
+    stack: TestStack,
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     await post(funding, [payment("LATE-P", sme, of="LATE-C")])
 
     async def status(external_id: str) -> httpx.Response:
@@ -354,7 +357,7 @@ async def test_an_authority_can_ask_later_what_became_of_an_item(
 async def test_the_net_amounts_kept_for_the_reports_equal_a_rebuild_from_the_entries(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme, other = uuid.uuid4(), uuid.uuid4()
+    sme, other = await beneficiary(stack), await beneficiary(stack)
     await post(
         funding,
         [
@@ -397,7 +400,7 @@ async def test_the_net_amounts_kept_for_the_reports_equal_a_rebuild_from_the_ent
 async def test_officials_of_one_authority_share_its_external_ids(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     anna = auth("authority", region="ITC4", subject="anna")
     bruno = auth("authority", region="ITC4", subject="bruno")
     first = await funding.post(BATCH, json={"items": [commitment("T-1", sme)]}, headers=anna)
@@ -407,6 +410,43 @@ async def test_officials_of_one_authority_share_its_external_ids(
     assert await entry_count(stack) == 1
 
 
+async def test_an_authoritys_officials_and_its_api_key_are_one_sender(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    """Lombardia's key is bound to ITC4: an id sent by an official of ITC4, then by the
+    key (and the other way round, with a CSV upload), counts once."""
+    sme = await beneficiary(stack)
+    anna = auth("authority", region="ITC4", subject="anna")
+    by_token = await funding.post(BATCH, json={"items": [commitment("ONE-1", sme)]}, headers=anna)
+    assert by_token.json()["authority"] == "authority:ITC4"
+    by_key = await post(funding, [commitment("ONE-1", sme)])
+    assert by_key["authority"] == "authority:ITC4"
+    assert by_key["items"][0]["status"] == "applied"
+    assert by_key["items"][0]["replayed"]
+    # The key's payment names the official's commitment by its id.
+    paid = await post(funding, [payment("ONE-P", sme, of="ONE-1")])
+    assert paid["items"][0]["status"] == "applied"
+    again = await funding.post(
+        BATCH, json={"items": [payment("ONE-P", sme, of="ONE-1")]}, headers=anna
+    )
+    assert again.json()["items"][0]["replayed"]
+    rows = await query(stack, "SELECT external_system, external_id FROM ledger_entries")
+    assert sorted(tuple(r) for r in rows) == [
+        ("authority:ITC4", "ONE-1"),
+        ("authority:ITC4", "ONE-P"),
+    ]
+    # Another region's official is another sender, whose ids are its own.
+    piemonte = auth("authority", region="ITC1", subject="dario")
+    other = await funding.post(
+        BATCH,
+        json={"items": [commitment("ONE-1", sme, region_nuts="ITC11")]},
+        headers=piemonte,
+    )
+    assert other.json()["authority"] == "authority:ITC1"
+    assert other.json()["items"][0]["status"] == "applied"
+    assert not other.json()["items"][0]["replayed"]
+
+
 async def test_one_external_id_sent_at_once_with_different_content_is_recorded_once(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
@@ -414,7 +454,7 @@ async def test_one_external_id_sent_at_once_with_different_content_is_recorded_o
     parks or applies; one of the two is refused as a conflict, never a 500, never an
     overwrite of what the other stored."""
     for early in (False, True):
-        a, b = uuid.uuid4(), uuid.uuid4()
+        a, b = await beneficiary(stack), await beneficiary(stack)
         if early:  # waits for a commitment that never comes: parked
             pair = [payment("SAME-P", a, of="NEVER"), payment("SAME-P", b, of="NEVER")]
         else:
@@ -431,7 +471,7 @@ async def test_one_external_id_sent_at_once_with_different_content_is_recorded_o
 async def test_an_item_refused_after_parking_and_sent_anew_corrected_leaves_no_parked_trace(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     await post(funding, [payment("FIX-P", sme, of="FIX-C", amount="150000.00")])
     await post(funding, [commitment("FIX-C", sme)])  # 100,000: the payment is refused
     assert (await query(stack, "SELECT state FROM parked_entries"))[0]["state"] == "rejected"
@@ -442,8 +482,9 @@ async def test_an_item_refused_after_parking_and_sent_anew_corrected_leaves_no_p
 
 async def test_a_csv_rows_rule_violation_names_its_row(
     funding: httpx.AsyncClient,
+    stack: TestStack,
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     await post(funding, [commitment("ROW-C", sme, amount="1000.00")])
     csv = (
         "external_id,kind,beneficiary_id,source,fund,amount,date,region_nuts,"
@@ -474,7 +515,7 @@ async def upload(funding: httpx.AsyncClient, csv: str) -> list[dict[str, Any]]:
 async def test_a_spreadsheets_csv_with_semicolons_and_decimal_commas_is_read_as_meant(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     csv = (  # as a spreadsheet saves "CSV UTF-8": with a byte-order mark
         "\ufeffexternal_id;kind;beneficiary_id;source;fund;amount;date;region_nuts;"
         "commitment_external_id;adjusts_external_id\r\n"
@@ -509,7 +550,7 @@ async def test_a_spreadsheets_csv_with_semicolons_and_decimal_commas_is_read_as_
 async def test_tab_and_pipe_delimited_uploads_are_read_and_a_wide_row_is_refused_alone(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     header = ["external_id", "kind", "beneficiary_id", "source", "fund", "amount", "date"]
     for delimiter, external_id in (("\t", "TAB-1"), ("|", "PIPE-1")):
         cells = [external_id, "commitment", str(sme), "esif", "ERDF", "12.500,00", "2024-02-01"]
@@ -543,7 +584,7 @@ async def test_tab_and_pipe_delimited_uploads_are_read_and_a_wide_row_is_refused
 async def test_a_spreadsheets_dotted_day_first_dates_are_read_as_meant_and_slashed_ones_refused(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     csv = (  # as a spreadsheet set to a European locale saves it
         "external_id;kind;beneficiary_id;source;fund;amount;date;region_nuts;"
         "commitment_external_id\r\n"
@@ -599,7 +640,7 @@ def in_days(days: int) -> str:
 async def test_an_implausible_date_is_refused_for_its_item_naming_the_field(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     body = await post(
         funding,
         [
@@ -656,7 +697,7 @@ async def test_the_value_chain_batch_refuses_an_implausible_date_too(
 async def test_a_kafka_message_with_a_bad_item_applies_the_others_and_refuses_that_one(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     items: list[Any] = [
         commitment("K-GOOD-1", sme),
         "K-NOT-AN-OBJECT",
@@ -702,7 +743,7 @@ async def test_a_kafka_message_with_a_bad_item_applies_the_others_and_refuses_th
 async def test_a_batch_item_that_is_not_an_object_is_refused_alone(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    body = await post(funding, ["oops", commitment("OBJ-1", uuid.uuid4())])  # type: ignore[list-item]
+    body = await post(funding, ["oops", commitment("OBJ-1", await beneficiary(stack))])  # type: ignore[list-item]
     oops, fine = body["items"]
     assert oops["problem"]["errors"] == [
         {

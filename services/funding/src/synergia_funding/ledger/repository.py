@@ -56,6 +56,22 @@ def lock_key(scope: uuid.UUID) -> int:
     return int.from_bytes(scope.bytes[:4], "big", signed=True)
 
 
+# Locks on a beneficiary's arrival (its registration reaching funding), a class of their
+# own: a writer takes them before the scope locks, so the order of all ledger locks is
+# (class, key) and two writers cannot wait for each other.
+ARRIVAL_LOCK_CLASS = 0x46554E45
+
+
+async def lock_arrivals(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> None:
+    """Serialise deciding on whether these beneficiaries are known with their arrival.
+
+    Without it a writer could find an actor unknown and park its item while the
+    actor's registration, not yet committed, finds nothing parked to release: the item
+    would wait until it expired. Taken before any read, by the writer and by the
+    arrival alike, one of them sees the other's commit."""
+    await _advisory(session, ARRIVAL_LOCK_CLASS, actor_ids)
+
+
 async def lock_scopes(session: AsyncSession, scopes: Iterable[uuid.UUID]) -> None:
     """Serialise the writers of the same single undertakings and projects until commit.
 
@@ -63,6 +79,10 @@ async def lock_scopes(session: AsyncSession, scopes: Iterable[uuid.UUID]) -> Non
     writers deciding at once could each stay under a ceiling that together they break.
     Keys are taken in ascending order, so two batches cannot wait for each other.
     """
+    await _advisory(session, LOCK_CLASS, scopes)
+
+
+async def _advisory(session: AsyncSession, lock_class: int, scopes: Iterable[uuid.UUID]) -> None:
     keys = sorted({lock_key(s) for s in scopes})
     if keys:
         await session.execute(
@@ -70,7 +90,7 @@ async def lock_scopes(session: AsyncSession, scopes: Iterable[uuid.UUID]) -> Non
                 "SELECT pg_advisory_xact_lock(:class, k) "
                 "FROM (SELECT k FROM unnest(CAST(:keys AS int[])) AS k ORDER BY k) AS ordered"
             ),
-            {"class": LOCK_CLASS, "keys": keys},
+            {"class": lock_class, "keys": keys},
         )
 
 
@@ -116,6 +136,18 @@ async def replace_ownership_links(
         await session.execute(
             insert(ownership_links), [{**link, "actor_id": actor_id} for link in links]
         )
+
+
+async def known_beneficiaries(
+    session: AsyncSession, actor_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The actors among these whose registration has reached funding (projected)."""
+    if not actor_ids:
+        return set()
+    rows = await session.execute(
+        select(beneficiaries.c.actor_id).where(beneficiaries.c.actor_id.in_(list(actor_ids)))
+    )
+    return set(rows.scalars())
 
 
 async def smes_among(session: AsyncSession, actor_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
@@ -206,20 +238,18 @@ async def parked(
 
 
 async def parked_waiting_for(
-    session: AsyncSession, entry_ids: Collection[uuid.UUID]
+    session: AsyncSession, entry_ids: Collection[uuid.UUID], *, lock: bool = True
 ) -> list[Entry]:
-    """The parked entries that wait for any of these, locked until commit (a concurrent
-    writer applying the same one waits, then finds it gone)."""
+    """The parked entries that wait for any of these (entry ids, or a beneficiary's actor
+    id), locked until commit unless ``lock`` is false (a concurrent writer applying the
+    same one waits, then finds it gone)."""
     if not entry_ids:
         return []
-    rows = await session.execute(
-        select(parked_entries.c.entry)
-        .where(
-            parked_entries.c.state == "waiting",
-            parked_entries.c.waiting_for.overlap(list(entry_ids)),
-        )
-        .with_for_update()
+    query = select(parked_entries.c.entry).where(
+        parked_entries.c.state == "waiting",
+        parked_entries.c.waiting_for.overlap(list(entry_ids)),
     )
+    rows = await session.execute(query.with_for_update() if lock else query)
     return [codec.from_row(row.entry) for row in rows]
 
 
