@@ -26,6 +26,7 @@ from tests.support.funding import (
     API_KEYS,
     BATCH,
     BAVARIA_KEY,
+    LEAD_CLUSTER,
     LOMBARDIA,
     announce_chain,
     beneficiary,
@@ -34,6 +35,7 @@ from tests.support.funding import (
     eventually,
     payment,
     query,
+    record_for_chain,
 )
 from tests.support.stack import TestStack, auth, running_app
 
@@ -753,3 +755,111 @@ async def test_a_batch_item_that_is_not_an_object_is_refused_alone(
     ]
     assert fine["status"] == "applied"
     assert await entry_count(stack) == 1
+
+
+# --- Amounts: one rule on every channel ----------------------------------------------------
+
+# Forms Python's Decimal reads and no channel accepts, with the reason each is refused for.
+BAD_AMOUNTS = {
+    "1e2": "'1e2' is in scientific notation",
+    "1_000": "'1_000' has a digit separator _",
+    "\u0661\u0660\u0660": "digits other than 0-9",  # Arabic-Indic 100
+    "+5": "'+5' has a + sign",
+}
+
+
+async def test_a_json_batch_refuses_amounts_that_are_not_plain_decimal_strings(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = await beneficiary(stack)
+    items = [commitment(f"J-{n}", sme, amount=text) for n, text in enumerate(BAD_AMOUNTS)]
+    items += [commitment("J-NUMBER", sme, amount="@"), commitment("J-OK", sme)]
+    # Written by hand: a JSON number, in scientific notation as some encoders write it.
+    body = json.dumps({"items": items}).replace('"amount": "@"', '"amount": 1e2')
+    response = await funding.post(
+        BATCH, content=body, headers={**LOMBARDIA, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["items"]
+    assert [r["status"] for r in results] == ["rejected"] * 5 + ["applied"]
+    for n, reason in enumerate(BAD_AMOUNTS.values()):
+        [error] = results[n]["problem"]["errors"]
+        assert error["loc"] == ["body", "items", n, "amount"]
+        assert reason in error["msg"]
+    [error] = results[4]["problem"]["errors"]
+    assert error["loc"] == ["body", "items", 4, "amount"]
+    assert "not a JSON number (100.0)" in error["msg"]
+    rows = await query(stack, "SELECT external_id, amount FROM ledger_entries")
+    assert [(r["external_id"], str(r["amount"])) for r in rows] == [("J-OK", "100000.00")]
+
+
+async def test_a_csv_upload_refuses_the_same_amounts_for_the_same_reasons(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = await beneficiary(stack)
+    header = "external_id;kind;beneficiary_id;source;fund;amount;date;region_nuts\n"
+    rows = "".join(
+        f"C-{n};commitment;{sme};esif;ERDF;{text};2024-03-01;ITC4C\n"
+        for n, text in enumerate(BAD_AMOUNTS)
+    )
+    results = await upload(
+        funding, header + rows + f"C-OK;commitment;{sme};esif;ERDF;1.234,50;2024-03-01;ITC4C\n"
+    )
+    assert [r["status"] for r in results] == ["rejected"] * 4 + ["applied"]
+    for n, reason in enumerate(BAD_AMOUNTS.values()):
+        [error] = results[n]["problem"]["errors"]
+        assert error["loc"] == ["body", "row", n + 2, "amount"]
+        assert reason in error["msg"]
+    rows_stored = await query(stack, "SELECT amount FROM ledger_entries")
+    assert [str(r["amount"]) for r in rows_stored] == ["1234.50"]  # a spreadsheet's form
+
+
+async def test_a_kafka_message_and_a_value_chain_batch_refuse_them_too(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = await beneficiary(stack)
+    items: list[Any] = [commitment(f"K-{n}", sme, amount=t) for n, t in enumerate(BAD_AMOUNTS)]
+    items += [commitment("K-NUMBER", sme, amount=100), commitment("K-OK", sme)]
+    event = build_event(
+        AuthorityEventsSubmittedV1(authority="lombardia", items=[commitment("X", sme)]),
+        subject="lombardia",
+    )
+    message = event.model_copy(update={"data": {"authority": "lombardia", "items": items}})
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
+    await producer.start()
+    try:
+        topic = f"{stack.topic_prefix}{FUNDING_AUTHORITY_INBOUND}"
+        await producer.send_and_wait(topic, value=message.to_bytes(), key=b"lombardia")
+    finally:
+        await producer.stop()
+
+    async def refusals() -> dict[str, str]:
+        rows = await query(
+            stack,
+            "SELECT payload FROM outbox WHERE event_type = $1",
+            "eu.synergia.funding.authority-item.rejected.v1",
+        )
+        events = [json.loads(r["payload"])["data"] for r in rows]
+        return {e["external_id"]: e["reason"] for e in events}
+
+    async def settled() -> bool:
+        return len(await refusals()) == 5
+
+    await eventually(settled)
+    refused = await refusals()
+    for n, reason in enumerate(BAD_AMOUNTS.values()):
+        assert f"data.items.{n}.amount: " in refused[f"K-{n}"]
+        assert reason in refused[f"K-{n}"]
+    assert "not a JSON number (100)" in refused["K-NUMBER"]
+    rows = await query(stack, "SELECT external_id FROM ledger_entries")
+    assert [r["external_id"] for r in rows] == ["K-OK"]
+
+    # A value chain's ledger batch goes through the same items.
+    chain = uuid.uuid4()
+    await announce_chain(stack, chain)
+    manager = auth("cluster_manager", actor_id=str(LEAD_CLUSTER))
+    results = await record_for_chain(
+        funding, chain, [chain_item("VC-E", amount="5e4"), chain_item("VC-OK")], manager
+    )
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert "scientific notation" in results[0]["problem"]["errors"][0]["msg"]
