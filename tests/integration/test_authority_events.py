@@ -16,8 +16,11 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from synergia_funding.app import create_app as create_funding
+from synergia_funding.authority import intake
+from synergia_funding.authority.rehoming import rehome_all
 from synergia_funding.ledger.repository import REBUILD_NETS
 from synergia_funding.settings import FundingSettings
+from synergia_shared.db import unit_of_work
 from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
 from synergia_shared.messaging.outbox import build_event
@@ -47,6 +50,9 @@ async def funding(stack: TestStack) -> AsyncIterator[httpx.AsyncClient]:
     )
     async with running_app(create_funding(settings), "http://funding") as client:
         yield client
+
+
+LIST = "/v1/authority-events"
 
 
 async def post(funding: httpx.AsyncClient, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -863,3 +869,78 @@ async def test_a_kafka_message_and_a_value_chain_batch_refuse_them_too(
     )
     assert [r["status"] for r in results] == ["rejected", "applied"]
     assert "scientific notation" in results[0]["problem"]["errors"][0]["msg"]
+
+
+async def test_items_a_key_sent_under_its_old_name_move_to_its_authority(
+    stack: TestStack,
+) -> None:
+    """Before the sender became the authority, Lombardia's key wrote as
+    api-key:lombardia. The one-shot re-homing moves those items, their references and
+    their parked waits to authority:ITC4, where the key and the officials now find them."""
+    settings = FundingSettings(  # type: ignore[arg-type]
+        **stack.settings_kwargs("funding"), api_keys=json.dumps(API_KEYS)
+    )
+    app = create_funding(settings)
+    anna = auth("authority", region="ITC4", subject="anna")
+    async with running_app(app, "http://funding") as funding:
+        sme = await beneficiary(stack)
+        paid = payment("OLD-P", sme, of="OLD-C")
+        old_items = [
+            commitment("OLD-C", sme),
+            paid,
+            {**paid, "external_id": "OLD-R", "reverses_external_id": "OLD-P"},
+            payment("OLD-W", sme, of="OLD-LATER"),  # still waiting for its commitment
+            commitment("BOTH", sme, amount="7000.00"),
+        ]
+        async with unit_of_work(app.state.sessions) as session:  # as the key wrote then
+            await intake.submit(session, intake.Authority("api-key:lombardia", "ITC4"), old_items)
+        # An official sent BOTH too, under the authority's name: two items today.
+        both = await funding.post(BATCH, json={"items": [commitment("BOTH", sme)]}, headers=anna)
+        assert both.json()["items"][0]["status"] == "applied"
+
+        reports = {r.old: r for r in await rehome_all(settings)}
+        assert {old: r.new for old, r in reports.items()} == {
+            "api-key:lombardia": "authority:ITC4",
+            "api-key:bavaria": "authority:DE2",
+        }
+        report = reports["api-key:lombardia"]
+        assert report.moved == ["OLD-C", "OLD-P", "OLD-R", "OLD-W"]
+        assert report.kept == ["BOTH"]  # both count; the authority corrects one of them
+
+        rows = await query(stack, "SELECT external_system, external_id FROM ledger_entries")
+        assert sorted(tuple(r) for r in rows) == [
+            ("api-key:lombardia", "BOTH"),
+            ("authority:ITC4", "BOTH"),
+            ("authority:ITC4", "OLD-C"),
+            ("authority:ITC4", "OLD-P"),
+            ("authority:ITC4", "OLD-R"),
+        ]
+        # The key resends an old item: a replay, not a second commitment.
+        again = await post(funding, [commitment("OLD-C", sme)])
+        assert again["items"][0]["replayed"]
+        # The moved reversal still reverses the moved payment: the nets say so.
+        nets = await query(
+            stack,
+            "SELECT e.external_id, n.net, n.reversed FROM ledger_nets n "
+            "JOIN ledger_entries e USING (entry_id) WHERE e.external_system = 'authority:ITC4'",
+        )
+        assert {r["external_id"]: (str(r["net"]), r["reversed"]) for r in nets} == {
+            "OLD-C": ("100000.00", False),
+            "OLD-P": ("0.00", True),
+            "BOTH": ("100000.00", False),
+        }
+        # The parked payment now waits in the authority's namespace: an official's
+        # commitment releases it.
+        waiting = (await funding.get(LIST, params={"status": "parked"}, headers=anna)).json()
+        assert [(i["external_id"], i["waiting_for"]) for i in waiting["items"]] == [
+            ("OLD-W", ["OLD-LATER"])
+        ]
+        later = await funding.post(
+            BATCH, json={"items": [commitment("OLD-LATER", sme)]}, headers=anna
+        )
+        assert [i["status"] for i in later.json()["items"]] == ["applied"]
+        assert (await funding.get(f"{LIST}/OLD-W", headers=anna)).json()["status"] == "applied"
+
+        # Run again: nothing left to move.
+        second = {r.old: r for r in await rehome_all(settings)}["api-key:lombardia"]
+        assert (second.moved, second.kept) == ([], ["BOTH"])

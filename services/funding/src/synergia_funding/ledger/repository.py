@@ -425,3 +425,97 @@ async def project_entries(
         .limit(limit)
     )
     return list(rows)
+
+
+# --- Re-homing a sender (authority.rehoming, a one-shot maintenance job) ------------------
+
+
+async def lock_for_rehoming(session: AsyncSession) -> None:
+    """Keep writers out (readers may go on) until the re-homing commits."""
+    await session.execute(
+        text("LOCK TABLE ledger_entries, parked_entries, ledger_nets IN EXCLUSIVE MODE")
+    )
+
+
+async def ids_of_sender(session: AsyncSession, sender: str) -> dict[str, uuid.UUID]:
+    """The external ids a sender's recorded and parked entries have, with their entry ids."""
+    found: dict[str, uuid.UUID] = {}
+    for table in (ledger_entries, parked_entries):
+        rows = await session.execute(
+            select(table.c.external_id, table.c.entry_id).where(table.c.external_system == sender)
+        )
+        found.update({row.external_id: row.entry_id for row in rows})
+    return found
+
+
+_MOVE_ENTRIES = text(
+    """
+    UPDATE ledger_entries SET entry_id = m.new, external_system = :sender
+    FROM unnest(CAST(:old AS uuid[]), CAST(:new AS uuid[])) AS m(old, new)
+    WHERE entry_id = m.old
+    """
+)
+_MOVE_REFERENCES = text(
+    """
+    WITH m AS (SELECT * FROM unnest(CAST(:old AS uuid[]), CAST(:new AS uuid[])) AS m(old, new))
+    UPDATE ledger_entries SET
+        commitment_ref = coalesce((SELECT new FROM m WHERE old = commitment_ref), commitment_ref),
+        reverses = coalesce((SELECT new FROM m WHERE old = reverses), reverses),
+        adjusts = coalesce((SELECT new FROM m WHERE old = adjusts), adjusts)
+    WHERE commitment_ref = ANY(CAST(:old AS uuid[])) OR reverses = ANY(CAST(:old AS uuid[]))
+        OR adjusts = ANY(CAST(:old AS uuid[]))
+    """
+)
+
+
+async def move_entries(
+    session: AsyncSession, moves: Mapping[uuid.UUID, uuid.UUID], sender: str
+) -> None:
+    """Give recorded entries new ids and a new sender, and their references the new ids.
+
+    The nets are derived: dropped and rebuilt around it (their key is the entry id)."""
+    if not moves:
+        return
+    params = {"old": list(moves), "new": list(moves.values()), "sender": sender}
+    await session.execute(delete(ledger_nets))
+    await session.execute(_MOVE_ENTRIES, params)
+    await session.execute(_MOVE_REFERENCES, params)
+    await session.execute(REBUILD_NETS)
+
+
+async def flags_mentioning(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> list[tuple[uuid.UUID, str]]:
+    """Recorded entries whose flags name any of these ids: (entry id, flags as JSON text)."""
+    if not ids:
+        return []
+    rows = await session.execute(
+        text(
+            "SELECT entry_id, flags::text AS flags FROM ledger_entries "
+            "WHERE flags::text LIKE ANY(CAST(:patterns AS text[]))"
+        ),
+        {"patterns": [f"%{i}%" for i in ids]},
+    )
+    return [(row.entry_id, row.flags) for row in rows]
+
+
+async def set_flags(session: AsyncSession, entry_id: uuid.UUID, flags_json: str) -> None:
+    await session.execute(
+        text("UPDATE ledger_entries SET flags = CAST(:flags AS jsonb) WHERE entry_id = :id"),
+        {"flags": flags_json, "id": entry_id},
+    )
+
+
+async def parked_of_sender(session: AsyncSession, sender: str) -> list[Any]:
+    rows = await session.execute(
+        select(parked_entries).where(parked_entries.c.external_system == sender)
+    )
+    return list(rows)
+
+
+async def replace_parked(
+    session: AsyncSession, entry_id: uuid.UUID, values: dict[str, Any]
+) -> None:
+    await session.execute(
+        update(parked_entries).where(parked_entries.c.entry_id == entry_id).values(**values)
+    )
