@@ -4,9 +4,9 @@ The message names the authority by its API-key name; the service's API-key confi
 gives its region, as for the same client over HTTP, and so the same exactly-once identity:
 the regional authority's (``authority:<NUTS>``, :mod:`.senders`), shared with its
 officials' tokens and its other keys. The items are recorded in the transaction that
-records the message in the inbox. There is no one to answer, so every refused item is announced on
-``funding.ledger`` (``authority-item.rejected``); an unknown authority is a poison message
-(to the DLQ, with the reason).
+records the message in the inbox. There is no one to answer, so every refused item is
+announced on ``funding.ledger`` (``authority-item.rejected``); an unknown authority (or
+an authority's key without its region) is a poison message (to the DLQ, with the reason).
 
 The message is read leniently (:class:`Submission`): the contract says items are objects,
 but an item that is a string or a number is one bad item, refused alone like any other,
