@@ -137,3 +137,13 @@ def test_the_item_schema_declares_amounts_as_patterned_strings() -> None:
     [declared, null] = properties["aid_equivalent"]["anyOf"]
     assert (declared["type"], declared["pattern"]) == ("string", SIGNED_AMOUNT_PATTERN)
     assert null == {"type": "null"}
+
+
+@pytest.mark.parametrize("csv", [False, True])
+def test_an_amount_the_ledger_cannot_hold_is_refused(csv: bool) -> None:
+    """NUMERIC(14,2): twelve digits of euro, on every channel."""
+    assert "too large" in amount_error("1234567890123.00", csv=csv)
+    item = ITEM.validate_python(
+        {**BASE, "amount": "999999999999.99"}, context={SPREADSHEET_CELLS: csv}
+    )
+    assert item.amount == Decimal("999999999999.99")

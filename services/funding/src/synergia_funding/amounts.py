@@ -36,8 +36,12 @@ AMOUNT_PATTERN = r"^[0-9]+(?:\.[0-9]{1,2})?$"
 EXAMPLE = "1234.56"
 
 _PLAIN = re.compile(r"(?P<sign>-?)(?P<digits>[0-9]+(?:\.[0-9]+)?)")
+# MAX_WHOLE_DIGITS digits of euro, at most two of cent: the accepted form, in one pattern.
+_ACCEPTED = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,2})?")
 _EXPONENT = re.compile(r"[0-9.,]\s*[eE]\s*[+-]?[0-9]")
 _CENT = Decimal("0.01")
+# Euro digits of an amount: the API's NUMERIC(14,2), two places being the cent.
+MAX_WHOLE_DIGITS = 12
 
 
 class InvalidAmount(ValueError):
@@ -64,20 +68,30 @@ def parse_plain_amount(text: str, *, signed: bool = False) -> Decimal:
     :class:`InvalidAmount` saying why not. ``signed`` admits a leading ``-`` (a signed
     delta); otherwise a negative amount is refused."""
     text = text.strip()  # as a CSV cell is read
+    if _ACCEPTED.fullmatch(text) and (signed or text[0] != "-"):
+        amount = Decimal(text).quantize(_CENT)  # the common case, checked by one pattern
+        return amount if amount else abs(amount)  # -0.00 is 0.00
     if not text:
         raise InvalidAmount("is empty")
-    reason = refusal(text)
-    if reason is not None:
-        raise InvalidAmount(reason)
-    written = _PLAIN.fullmatch(text)
+    written = _PLAIN.fullmatch(text)  # [0-9]: the ASCII digits only
     if written is None:
         raise InvalidAmount(
-            f"{text!r} is not an amount: digits 0-9 with an optional decimal point, "
+            refusal(text)
+            or f"{text!r} is not an amount: digits 0-9 with an optional decimal point, "
             f"as in {EXAMPLE!r}"
         )
     if written["sign"] and not signed:
         raise InvalidAmount(f"{text!r} is negative")
     if len(written["digits"].partition(".")[2]) > 2:
         raise InvalidAmount(f"{text!r} has more than two decimals (euro and cent)")
-    amount = Decimal(written["digits"]).quantize(_CENT)
+    amount = check_size(Decimal(written["digits"]).quantize(_CENT))
     return -amount if written["sign"] and amount else amount
+
+
+def check_size(amount: Decimal) -> Decimal:
+    """``amount`` if the ledger can hold it (:data:`MAX_WHOLE_DIGITS` before the point)."""
+    if amount.adjusted() >= MAX_WHOLE_DIGITS:
+        raise InvalidAmount(
+            f"{amount} is too large: at most {MAX_WHOLE_DIGITS} digits before the decimal point"
+        )
+    return amount

@@ -31,6 +31,7 @@ from synergia_funding.amounts import (
     EXAMPLE,
     SIGNED_AMOUNT_PATTERN,
     InvalidAmount,
+    check_size,
     parse_plain_amount,
 )
 from synergia_funding.csv_dialect import InvalidValue, parse_amount, parse_date
@@ -79,6 +80,11 @@ def _plain_amount(value: Any, info: ValidationInfo) -> Any:
     """An amount of a JSON or Kafka item: a string in plain decimal notation
     (:mod:`synergia_funding.amounts`), never a JSON number. CSV cells were read before
     (:func:`_spreadsheet_cell`) and arrive as ``Decimal``."""
+    if type(value) is str:  # the JSON and Kafka case, first: checks cost per item
+        try:
+            return parse_plain_amount(value, signed=True)
+        except InvalidAmount as exc:
+            raise PydanticCustomError("amount_text", "{reason}", {"reason": str(exc)}) from None
     if isinstance(value, bool | int | float):
         what = "a boolean" if isinstance(value, bool) else "a JSON number"
         raise PydanticCustomError(
@@ -87,9 +93,9 @@ def _plain_amount(value: Any, info: ValidationInfo) -> Any:
             "not {what} ({value})",
             {"example": EXAMPLE, "what": what, "value": json.dumps(value)},
         )
-    if isinstance(value, str):
+    if isinstance(value, Decimal):  # a CSV cell, read (two decimals at most)
         try:
-            return parse_plain_amount(value, signed=True)
+            return check_size(value)
         except InvalidAmount as exc:
             raise PydanticCustomError("amount_text", "{reason}", {"reason": str(exc)}) from None
     return value
@@ -100,7 +106,9 @@ Amount = Annotated[
     Decimal,
     BeforeValidator(_plain_amount),
     BeforeValidator(_spreadsheet_cell(partial(parse_amount, signed=True), "amount_text")),
-    Field(max_digits=14, decimal_places=2),
+    # Digits and decimals are checked by the parsers above: pydantic's own max_digits and
+    # decimal_places checks, run in Python for an annotated Decimal, cost more than the
+    # rest of an item's validation.
     WithJsonSchema(
         {
             "type": "string",

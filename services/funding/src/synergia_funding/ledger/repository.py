@@ -138,15 +138,17 @@ async def replace_ownership_links(
         )
 
 
+# One array parameter: an IN list would be a new statement for every batch size.
+_KNOWN = text("SELECT actor_id FROM beneficiaries WHERE actor_id = ANY(CAST(:ids AS uuid[]))")
+
+
 async def known_beneficiaries(
     session: AsyncSession, actor_ids: Collection[uuid.UUID]
 ) -> set[uuid.UUID]:
     """The actors among these whose registration has reached funding (projected)."""
     if not actor_ids:
         return set()
-    rows = await session.execute(
-        select(beneficiaries.c.actor_id).where(beneficiaries.c.actor_id.in_(list(actor_ids)))
-    )
+    rows = await session.execute(_KNOWN, {"ids": list(actor_ids)})
     return set(rows.scalars())
 
 
