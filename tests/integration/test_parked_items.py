@@ -17,9 +17,16 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from synergia_funding.app import create_app as create_funding
+from synergia_funding.authority import intake
+from synergia_funding.authority.schemas import AuthorityEventIn
+from synergia_funding.authority.senders import authority_sender
+from synergia_funding.beneficiaries.consumers import actor_projection
+from synergia_funding.ledger import service as ledger_service
 from synergia_funding.ledger.expiry import expire_parked
 from synergia_funding.settings import FundingSettings
+from synergia_shared.db import unit_of_work
 from synergia_shared.events.envelope import CloudEvent
+from synergia_shared.events.registry import ActorRegisteredV1
 from synergia_shared.events.topics import REGISTRY_ACTOR
 from synergia_shared.http.pagination import encode_cursor
 
@@ -541,3 +548,28 @@ async def test_money_for_an_actor_never_registered_expires_saying_so_and_is_neve
         await funding.client.get(f"/v1/beneficiaries/{ghost}", headers=ADMIN)
     ).status_code == 404
     assert not await query(stack, "SELECT 1 FROM ledger_entries")
+
+
+async def test_a_registration_arriving_while_an_item_for_it_is_recorded_releases_it(
+    funding: Funding, stack: TestStack
+) -> None:
+    """The race the arrival lock closes, made deterministic: an item finds its actor
+    unknown and parks it, and before that commits the actor's registration arrives. The
+    registration waits for the item's transaction, then finds it parked and applies it
+    (without the lock it would find nothing, and the item would wait until it expired)."""
+    sessions = funding.app.state.sessions
+    event = actor_event("Officina Bianchi", country="IT")
+    actor = uuid.UUID(event.subject)
+    lombardia = intake.Authority(authority_sender("ITC4"), "ITC4")
+    item = AuthorityEventIn.model_validate(commitment("LOCK-1", actor))
+    async with unit_of_work(sessions) as writer:
+        [decision] = await ledger_service.record(writer, [intake.to_entry(lombardia, item)])
+        assert decision.status == "parked"
+        data = ActorRegisteredV1.model_validate(event.data)
+        arrival = asyncio.create_task(actor_projection().apply(sessions, event, data))
+        await asyncio.sleep(1.0)
+        assert not arrival.done(), "the registration must wait for the item's transaction"
+    await asyncio.wait_for(arrival, 20)
+    rows = await query(stack, "SELECT external_id FROM ledger_entries")
+    assert [r["external_id"] for r in rows] == ["LOCK-1"]
+    assert not await query(stack, "SELECT 1 FROM parked_entries")
