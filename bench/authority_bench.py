@@ -28,6 +28,7 @@ import hashlib
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from aiokafka import AIOKafkaProducer
 from synergia_devstack.ports import free_port
 from synergia_funding.authority import intake
 from synergia_funding.authority.schemas import AuthorityEventIn
+from synergia_funding.authority.senders import authority_sender
 from synergia_funding.ledger import codec
 from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
@@ -147,6 +149,23 @@ def _renamed(item: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {k: f"{prefix}{v}" if k in refs else v for k, v in item.items()}
 
 
+async def _known(database_url: str, beneficiaries: int) -> None:
+    """The world's beneficiaries as the registry's events would have projected them:
+    funding applies money only for actors it knows (else it waits for them)."""
+    conn = await asyncpg.connect(dsn(database_url))
+    try:
+        await conn.copy_records_to_table(
+            "beneficiaries",
+            columns=["actor_id", "legal_name", "kind", "country", "registered_at"],
+            records=[
+                (uuid.UUID(int=n + 1), f"SME {n}", "sme", "IT", datetime.now(UTC))
+                for n in range(beneficiaries)
+            ],
+        )
+    finally:
+        await conn.close()
+
+
 async def _count(database_url: str) -> tuple[int, int]:
     """Entries recorded, and entries still waiting in the parking."""
     conn = await asyncpg.connect(dsn(database_url))
@@ -171,7 +190,7 @@ async def _parked_sample(database_url: str) -> list[str]:
 
 def _rows(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """The ledger rows the service writes for these items (for the raw baseline)."""
-    authority = intake.Authority(intake.api_key_system(AUTHORITY), "ITC4")
+    authority = intake.Authority(authority_sender("ITC4"), "ITC4")
     rows = []
     for raw in items:
         entry = intake.to_entry(authority, AuthorityEventIn.model_validate(raw))
@@ -219,6 +238,7 @@ async def _via_kafka(
         label="funding (kafka)",
     )
     async with running(proc):
+        await _known(database_url, len(items))
         producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
         await producer.start()
         try:
@@ -261,6 +281,7 @@ async def run(
         label="funding (http)",
     )
     async with running(proc):
+        await _known(database_url, max(beneficiaries, 200))
         # Warm-up: other external ids, so the first timed batch pays no first-use costs.
         warm = [_renamed(item, "W") for item in world(200)]
         await _post_all(proc.base_url, batches(warm, BATCH), 1)

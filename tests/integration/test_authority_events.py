@@ -16,8 +16,11 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from synergia_funding.app import create_app as create_funding
+from synergia_funding.authority import intake
+from synergia_funding.authority.rehoming import rehome_all
 from synergia_funding.ledger.repository import REBUILD_NETS
 from synergia_funding.settings import FundingSettings
+from synergia_shared.db import unit_of_work
 from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
 from synergia_shared.messaging.outbox import build_event
@@ -26,13 +29,16 @@ from tests.support.funding import (
     API_KEYS,
     BATCH,
     BAVARIA_KEY,
+    LEAD_CLUSTER,
     LOMBARDIA,
     announce_chain,
+    beneficiary,
     chain_item,
     commitment,
     eventually,
     payment,
     query,
+    record_for_chain,
 )
 from tests.support.stack import TestStack, auth, running_app
 
@@ -44,6 +50,9 @@ async def funding(stack: TestStack) -> AsyncIterator[httpx.AsyncClient]:
     )
     async with running_app(create_funding(settings), "http://funding") as client:
         yield client
+
+
+LIST = "/v1/authority-events"
 
 
 async def post(funding: httpx.AsyncClient, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -60,7 +69,7 @@ async def entry_count(stack: TestStack) -> int:
 async def test_a_mixed_batch_applies_the_valid_items_parks_the_early_payment_and_refuses_the_rest(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     items = [
         payment("PAY-1", sme, of="COM-1"),  # before its commitment, which is not in this batch
         commitment("COM-0", sme),
@@ -73,7 +82,7 @@ async def test_a_mixed_batch_applies_the_valid_items_parks_the_early_payment_and
     by_id = {item["external_id"]: item for item in body["items"]}
     assert [i["index"] for i in body["items"]] == list(range(6))
     assert (body["applied"], body["parked"], body["rejected"]) == (1, 1, 4)
-    assert body["authority"] == "api-key:lombardia"
+    assert body["authority"] == "authority:ITC4"
 
     assert by_id["COM-0"]["status"] == "applied"
     assert by_id["PAY-1"]["status"] == "parked"
@@ -115,7 +124,7 @@ async def test_a_mixed_batch_applies_the_valid_items_parks_the_early_payment_and
 async def test_a_payment_before_its_commitment_in_one_batch_is_applied_with_it(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     body = await post(funding, [payment("P", sme, of="C"), commitment("C", sme)])
     assert [i["status"] for i in body["items"]] == ["applied", "applied"]
     events = await query(
@@ -130,7 +139,7 @@ async def test_a_payment_before_its_commitment_in_one_batch_is_applied_with_it(
 async def test_rules_refuse_an_item_with_the_reason_and_flags_travel_with_accepted_ones(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    parent, subsidiary = uuid.uuid4(), uuid.uuid4()
+    parent, subsidiary = await beneficiary(stack), await beneficiary(stack)
     # The registry says the parent holds 80 % of the subsidiary: one single undertaking.
     conn = await asyncpg.connect(stack.dsn("funding"))
     try:
@@ -166,7 +175,7 @@ async def test_rules_refuse_an_item_with_the_reason_and_flags_travel_with_accept
 async def test_the_same_external_id_with_other_content_is_a_conflict_not_an_overwrite(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     await post(funding, [commitment("C-9", sme)])
     body = await post(funding, [commitment("C-9", sme, amount="999.00")])
     item = body["items"][0]
@@ -179,7 +188,7 @@ async def test_the_same_external_id_with_other_content_is_a_conflict_not_an_over
 async def test_a_parked_payment_breaking_a_rule_once_its_commitment_arrives_is_refused_and_said_so(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     early = payment("PAY-X", sme, of="COM-X", amount="150000.00")
     assert (await post(funding, [early]))["items"][0]["status"] == "parked"
     arrived = await post(funding, [commitment("COM-X", sme)])  # 100,000 committed
@@ -204,7 +213,7 @@ async def test_a_parked_payment_breaking_a_rule_once_its_commitment_arrives_is_r
 async def test_concurrent_copies_of_a_batch_record_each_item_once(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     items = [commitment(f"C-{i}", sme, amount="1000.00") for i in range(20)]
     answers = await asyncio.gather(*(post(funding, items) for _ in range(4)))
     assert await entry_count(stack) == 20
@@ -216,8 +225,9 @@ async def test_concurrent_copies_of_a_batch_record_each_item_once(
 
 async def test_the_batch_endpoint_refuses_what_is_not_a_batch_and_who_may_not_write(
     funding: httpx.AsyncClient,
+    stack: TestStack,
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     no_key = await funding.post(BATCH, json={"items": [commitment("A", sme)]})
     assert no_key.status_code == 401
     admin = await funding.post(BATCH, json={"items": [commitment("A", sme)]}, headers=auth())
@@ -244,7 +254,7 @@ async def test_the_batch_endpoint_refuses_what_is_not_a_batch_and_who_may_not_wr
 async def test_a_csv_upload_is_recorded_like_a_batch_with_row_numbers(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     csv = (
         "external_id,kind,beneficiary_id,source,fund,instrument_id,amount,date,region_nuts,"
         "commitment_external_id\n"
@@ -279,7 +289,7 @@ async def test_a_csv_upload_is_recorded_like_a_batch_with_row_numbers(
 async def test_items_on_the_kafka_topic_are_recorded_once_and_an_unknown_authority_goes_to_the_dlq(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     items = [payment("K-P", sme, of="K-C"), commitment("K-C", sme)]
     first = build_event(
         AuthorityEventsSubmittedV1(authority="lombardia", items=items), subject="lombardia"
@@ -317,8 +327,8 @@ async def test_items_on_the_kafka_topic_are_recorded_once_and_an_unknown_authori
     await eventually(settled)
     rows = await query(stack, "SELECT external_system, external_id FROM ledger_entries")
     assert sorted((r["external_system"], r["external_id"]) for r in rows) == [
-        ("api-key:lombardia", "K-C"),
-        ("api-key:lombardia", "K-P"),
+        ("authority:ITC4", "K-C"),
+        ("authority:ITC4", "K-P"),
     ]
     dlq = await query(stack, "SELECT error FROM dead_letters")
     assert len(dlq) == 1
@@ -331,8 +341,9 @@ async def test_items_on_the_kafka_topic_are_recorded_once_and_an_unknown_authori
 
 async def test_an_authority_can_ask_later_what_became_of_an_item(
     funding: httpx.AsyncClient,
+    stack: TestStack,
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     await post(funding, [payment("LATE-P", sme, of="LATE-C")])
 
     async def status(external_id: str) -> httpx.Response:
@@ -354,7 +365,7 @@ async def test_an_authority_can_ask_later_what_became_of_an_item(
 async def test_the_net_amounts_kept_for_the_reports_equal_a_rebuild_from_the_entries(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme, other = uuid.uuid4(), uuid.uuid4()
+    sme, other = await beneficiary(stack), await beneficiary(stack)
     await post(
         funding,
         [
@@ -397,7 +408,7 @@ async def test_the_net_amounts_kept_for_the_reports_equal_a_rebuild_from_the_ent
 async def test_officials_of_one_authority_share_its_external_ids(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     anna = auth("authority", region="ITC4", subject="anna")
     bruno = auth("authority", region="ITC4", subject="bruno")
     first = await funding.post(BATCH, json={"items": [commitment("T-1", sme)]}, headers=anna)
@@ -407,6 +418,43 @@ async def test_officials_of_one_authority_share_its_external_ids(
     assert await entry_count(stack) == 1
 
 
+async def test_an_authoritys_officials_and_its_api_key_are_one_sender(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    """Lombardia's key is bound to ITC4: an id sent by an official of ITC4, then by the
+    key (and the other way round, with a CSV upload), counts once."""
+    sme = await beneficiary(stack)
+    anna = auth("authority", region="ITC4", subject="anna")
+    by_token = await funding.post(BATCH, json={"items": [commitment("ONE-1", sme)]}, headers=anna)
+    assert by_token.json()["authority"] == "authority:ITC4"
+    by_key = await post(funding, [commitment("ONE-1", sme)])
+    assert by_key["authority"] == "authority:ITC4"
+    assert by_key["items"][0]["status"] == "applied"
+    assert by_key["items"][0]["replayed"]
+    # The key's payment names the official's commitment by its id.
+    paid = await post(funding, [payment("ONE-P", sme, of="ONE-1")])
+    assert paid["items"][0]["status"] == "applied"
+    again = await funding.post(
+        BATCH, json={"items": [payment("ONE-P", sme, of="ONE-1")]}, headers=anna
+    )
+    assert again.json()["items"][0]["replayed"]
+    rows = await query(stack, "SELECT external_system, external_id FROM ledger_entries")
+    assert sorted(tuple(r) for r in rows) == [
+        ("authority:ITC4", "ONE-1"),
+        ("authority:ITC4", "ONE-P"),
+    ]
+    # Another region's official is another sender, whose ids are its own.
+    piemonte = auth("authority", region="ITC1", subject="dario")
+    other = await funding.post(
+        BATCH,
+        json={"items": [commitment("ONE-1", sme, region_nuts="ITC11")]},
+        headers=piemonte,
+    )
+    assert other.json()["authority"] == "authority:ITC1"
+    assert other.json()["items"][0]["status"] == "applied"
+    assert not other.json()["items"][0]["replayed"]
+
+
 async def test_one_external_id_sent_at_once_with_different_content_is_recorded_once(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
@@ -414,7 +462,7 @@ async def test_one_external_id_sent_at_once_with_different_content_is_recorded_o
     parks or applies; one of the two is refused as a conflict, never a 500, never an
     overwrite of what the other stored."""
     for early in (False, True):
-        a, b = uuid.uuid4(), uuid.uuid4()
+        a, b = await beneficiary(stack), await beneficiary(stack)
         if early:  # waits for a commitment that never comes: parked
             pair = [payment("SAME-P", a, of="NEVER"), payment("SAME-P", b, of="NEVER")]
         else:
@@ -431,7 +479,7 @@ async def test_one_external_id_sent_at_once_with_different_content_is_recorded_o
 async def test_an_item_refused_after_parking_and_sent_anew_corrected_leaves_no_parked_trace(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     await post(funding, [payment("FIX-P", sme, of="FIX-C", amount="150000.00")])
     await post(funding, [commitment("FIX-C", sme)])  # 100,000: the payment is refused
     assert (await query(stack, "SELECT state FROM parked_entries"))[0]["state"] == "rejected"
@@ -442,8 +490,9 @@ async def test_an_item_refused_after_parking_and_sent_anew_corrected_leaves_no_p
 
 async def test_a_csv_rows_rule_violation_names_its_row(
     funding: httpx.AsyncClient,
+    stack: TestStack,
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     await post(funding, [commitment("ROW-C", sme, amount="1000.00")])
     csv = (
         "external_id,kind,beneficiary_id,source,fund,amount,date,region_nuts,"
@@ -474,7 +523,7 @@ async def upload(funding: httpx.AsyncClient, csv: str) -> list[dict[str, Any]]:
 async def test_a_spreadsheets_csv_with_semicolons_and_decimal_commas_is_read_as_meant(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     csv = (  # as a spreadsheet saves "CSV UTF-8": with a byte-order mark
         "\ufeffexternal_id;kind;beneficiary_id;source;fund;amount;date;region_nuts;"
         "commitment_external_id;adjusts_external_id\r\n"
@@ -509,7 +558,7 @@ async def test_a_spreadsheets_csv_with_semicolons_and_decimal_commas_is_read_as_
 async def test_tab_and_pipe_delimited_uploads_are_read_and_a_wide_row_is_refused_alone(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     header = ["external_id", "kind", "beneficiary_id", "source", "fund", "amount", "date"]
     for delimiter, external_id in (("\t", "TAB-1"), ("|", "PIPE-1")):
         cells = [external_id, "commitment", str(sme), "esif", "ERDF", "12.500,00", "2024-02-01"]
@@ -543,7 +592,7 @@ async def test_tab_and_pipe_delimited_uploads_are_read_and_a_wide_row_is_refused
 async def test_a_spreadsheets_dotted_day_first_dates_are_read_as_meant_and_slashed_ones_refused(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     csv = (  # as a spreadsheet set to a European locale saves it
         "external_id;kind;beneficiary_id;source;fund;amount;date;region_nuts;"
         "commitment_external_id\r\n"
@@ -599,7 +648,7 @@ def in_days(days: int) -> str:
 async def test_an_implausible_date_is_refused_for_its_item_naming_the_field(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     body = await post(
         funding,
         [
@@ -656,7 +705,7 @@ async def test_the_value_chain_batch_refuses_an_implausible_date_too(
 async def test_a_kafka_message_with_a_bad_item_applies_the_others_and_refuses_that_one(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     items: list[Any] = [
         commitment("K-GOOD-1", sme),
         "K-NOT-AN-OBJECT",
@@ -702,7 +751,7 @@ async def test_a_kafka_message_with_a_bad_item_applies_the_others_and_refuses_th
 async def test_a_batch_item_that_is_not_an_object_is_refused_alone(
     funding: httpx.AsyncClient, stack: TestStack
 ) -> None:
-    body = await post(funding, ["oops", commitment("OBJ-1", uuid.uuid4())])  # type: ignore[list-item]
+    body = await post(funding, ["oops", commitment("OBJ-1", await beneficiary(stack))])  # type: ignore[list-item]
     oops, fine = body["items"]
     assert oops["problem"]["errors"] == [
         {
@@ -712,3 +761,186 @@ async def test_a_batch_item_that_is_not_an_object_is_refused_alone(
     ]
     assert fine["status"] == "applied"
     assert await entry_count(stack) == 1
+
+
+# --- Amounts: one rule on every channel ----------------------------------------------------
+
+# Forms Python's Decimal reads and no channel accepts, with the reason each is refused for.
+BAD_AMOUNTS = {
+    "1e2": "'1e2' is in scientific notation",
+    "1_000": "'1_000' has a digit separator _",
+    "\u0661\u0660\u0660": "digits other than 0-9",  # Arabic-Indic 100
+    "+5": "'+5' has a + sign",
+}
+
+
+async def test_a_json_batch_refuses_amounts_that_are_not_plain_decimal_strings(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = await beneficiary(stack)
+    items = [commitment(f"J-{n}", sme, amount=text) for n, text in enumerate(BAD_AMOUNTS)]
+    items += [commitment("J-NUMBER", sme, amount="@"), commitment("J-OK", sme)]
+    # Written by hand: a JSON number, in scientific notation as some encoders write it.
+    body = json.dumps({"items": items}).replace('"amount": "@"', '"amount": 1e2')
+    response = await funding.post(
+        BATCH, content=body, headers={**LOMBARDIA, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["items"]
+    assert [r["status"] for r in results] == ["rejected"] * 5 + ["applied"]
+    for n, reason in enumerate(BAD_AMOUNTS.values()):
+        [error] = results[n]["problem"]["errors"]
+        assert error["loc"] == ["body", "items", n, "amount"]
+        assert reason in error["msg"]
+    [error] = results[4]["problem"]["errors"]
+    assert error["loc"] == ["body", "items", 4, "amount"]
+    assert "not a JSON number (100.0)" in error["msg"]
+    rows = await query(stack, "SELECT external_id, amount FROM ledger_entries")
+    assert [(r["external_id"], str(r["amount"])) for r in rows] == [("J-OK", "100000.00")]
+
+
+async def test_a_csv_upload_refuses_the_same_amounts_for_the_same_reasons(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = await beneficiary(stack)
+    header = "external_id;kind;beneficiary_id;source;fund;amount;date;region_nuts\n"
+    rows = "".join(
+        f"C-{n};commitment;{sme};esif;ERDF;{text};2024-03-01;ITC4C\n"
+        for n, text in enumerate(BAD_AMOUNTS)
+    )
+    results = await upload(
+        funding, header + rows + f"C-OK;commitment;{sme};esif;ERDF;1.234,50;2024-03-01;ITC4C\n"
+    )
+    assert [r["status"] for r in results] == ["rejected"] * 4 + ["applied"]
+    for n, reason in enumerate(BAD_AMOUNTS.values()):
+        [error] = results[n]["problem"]["errors"]
+        assert error["loc"] == ["body", "row", n + 2, "amount"]
+        assert reason in error["msg"]
+    rows_stored = await query(stack, "SELECT amount FROM ledger_entries")
+    assert [str(r["amount"]) for r in rows_stored] == ["1234.50"]  # a spreadsheet's form
+
+
+async def test_a_kafka_message_and_a_value_chain_batch_refuse_them_too(
+    funding: httpx.AsyncClient, stack: TestStack
+) -> None:
+    sme = await beneficiary(stack)
+    items: list[Any] = [commitment(f"K-{n}", sme, amount=t) for n, t in enumerate(BAD_AMOUNTS)]
+    items += [commitment("K-NUMBER", sme, amount=100), commitment("K-OK", sme)]
+    event = build_event(
+        AuthorityEventsSubmittedV1(authority="lombardia", items=[commitment("X", sme)]),
+        subject="lombardia",
+    )
+    message = event.model_copy(update={"data": {"authority": "lombardia", "items": items}})
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
+    await producer.start()
+    try:
+        topic = f"{stack.topic_prefix}{FUNDING_AUTHORITY_INBOUND}"
+        await producer.send_and_wait(topic, value=message.to_bytes(), key=b"lombardia")
+    finally:
+        await producer.stop()
+
+    async def refusals() -> dict[str, str]:
+        rows = await query(
+            stack,
+            "SELECT payload FROM outbox WHERE event_type = $1",
+            "eu.synergia.funding.authority-item.rejected.v1",
+        )
+        events = [json.loads(r["payload"])["data"] for r in rows]
+        return {e["external_id"]: e["reason"] for e in events}
+
+    async def settled() -> bool:
+        return len(await refusals()) == 5
+
+    await eventually(settled)
+    refused = await refusals()
+    for n, reason in enumerate(BAD_AMOUNTS.values()):
+        assert f"data.items.{n}.amount: " in refused[f"K-{n}"]
+        assert reason in refused[f"K-{n}"]
+    assert "not a JSON number (100)" in refused["K-NUMBER"]
+    rows = await query(stack, "SELECT external_id FROM ledger_entries")
+    assert [r["external_id"] for r in rows] == ["K-OK"]
+
+    # A value chain's ledger batch goes through the same items.
+    chain = uuid.uuid4()
+    await announce_chain(stack, chain)
+    manager = auth("cluster_manager", actor_id=str(LEAD_CLUSTER))
+    results = await record_for_chain(
+        funding, chain, [chain_item("VC-E", amount="5e4"), chain_item("VC-OK")], manager
+    )
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert "scientific notation" in results[0]["problem"]["errors"][0]["msg"]
+
+
+async def test_items_a_key_sent_under_its_old_name_move_to_its_authority(
+    stack: TestStack,
+) -> None:
+    """Before the sender became the authority, Lombardia's key wrote as
+    api-key:lombardia. The one-shot re-homing moves those items, their references and
+    their parked waits to authority:ITC4, where the key and the officials now find them."""
+    settings = FundingSettings(  # type: ignore[arg-type]
+        **stack.settings_kwargs("funding"), api_keys=json.dumps(API_KEYS)
+    )
+    app = create_funding(settings)
+    anna = auth("authority", region="ITC4", subject="anna")
+    async with running_app(app, "http://funding") as funding:
+        sme = await beneficiary(stack)
+        paid = payment("OLD-P", sme, of="OLD-C")
+        old_items = [
+            commitment("OLD-C", sme),
+            paid,
+            {**paid, "external_id": "OLD-R", "reverses_external_id": "OLD-P"},
+            payment("OLD-W", sme, of="OLD-LATER"),  # still waiting for its commitment
+            commitment("BOTH", sme, amount="7000.00"),
+        ]
+        async with unit_of_work(app.state.sessions) as session:  # as the key wrote then
+            await intake.submit(session, intake.Authority("api-key:lombardia", "ITC4"), old_items)
+        # An official sent BOTH too, under the authority's name: two items today.
+        both = await funding.post(BATCH, json={"items": [commitment("BOTH", sme)]}, headers=anna)
+        assert both.json()["items"][0]["status"] == "applied"
+
+        reports = {r.old: r for r in await rehome_all(settings)}
+        assert {old: r.new for old, r in reports.items()} == {
+            "api-key:lombardia": "authority:ITC4",
+            "api-key:bavaria": "authority:DE2",
+        }
+        report = reports["api-key:lombardia"]
+        assert report.moved == ["OLD-C", "OLD-P", "OLD-R", "OLD-W"]
+        assert report.kept == ["BOTH"]  # both count; the authority corrects one of them
+
+        rows = await query(stack, "SELECT external_system, external_id FROM ledger_entries")
+        assert sorted(tuple(r) for r in rows) == [
+            ("api-key:lombardia", "BOTH"),
+            ("authority:ITC4", "BOTH"),
+            ("authority:ITC4", "OLD-C"),
+            ("authority:ITC4", "OLD-P"),
+            ("authority:ITC4", "OLD-R"),
+        ]
+        # The key resends an old item: a replay, not a second commitment.
+        again = await post(funding, [commitment("OLD-C", sme)])
+        assert again["items"][0]["replayed"]
+        # The moved reversal still reverses the moved payment: the nets say so.
+        nets = await query(
+            stack,
+            "SELECT e.external_id, n.net, n.reversed FROM ledger_nets n "
+            "JOIN ledger_entries e USING (entry_id) WHERE e.external_system = 'authority:ITC4'",
+        )
+        assert {r["external_id"]: (str(r["net"]), r["reversed"]) for r in nets} == {
+            "OLD-C": ("100000.00", False),
+            "OLD-P": ("0.00", True),
+            "BOTH": ("100000.00", False),
+        }
+        # The parked payment now waits in the authority's namespace: an official's
+        # commitment releases it.
+        waiting = (await funding.get(LIST, params={"status": "parked"}, headers=anna)).json()
+        assert [(i["external_id"], i["waiting_for"]) for i in waiting["items"]] == [
+            ("OLD-W", ["OLD-LATER"])
+        ]
+        later = await funding.post(
+            BATCH, json={"items": [commitment("OLD-LATER", sme)]}, headers=anna
+        )
+        assert [i["status"] for i in later.json()["items"]] == ["applied"]
+        assert (await funding.get(f"{LIST}/OLD-W", headers=anna)).json()["status"] == "applied"
+
+        # Run again: nothing left to move.
+        second = {r.old: r for r in await rehome_all(settings)}["api-key:lombardia"]
+        assert (second.moved, second.kept) == ([], ["BOTH"])

@@ -14,12 +14,23 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from synergia_funding.app import create_app as create_funding
+from synergia_funding.authority import intake
+from synergia_funding.authority.schemas import AuthorityEventIn
+from synergia_funding.authority.senders import authority_sender
+from synergia_funding.beneficiaries.consumers import actor_projection
+from synergia_funding.ledger import service as ledger_service
 from synergia_funding.ledger.expiry import expire_parked
 from synergia_funding.settings import FundingSettings
+from synergia_shared.db import unit_of_work
+from synergia_shared.events.envelope import CloudEvent
+from synergia_shared.events.registry import ActorRegisteredV1
+from synergia_shared.events.topics import REGISTRY_ACTOR
 from synergia_shared.http.pagination import encode_cursor
 
+from tests.support.events import actor_event
 from tests.support.funding import (
     API_KEYS,
     BATCH,
@@ -27,6 +38,7 @@ from tests.support.funding import (
     LEAD_CLUSTER,
     LOMBARDIA,
     announce_chain,
+    beneficiary,
     chain_item,
     commitment,
     eventually,
@@ -122,21 +134,21 @@ async def rejections(stack: TestStack, external_id: str) -> list[dict[str, Any]]
 
 async def test_a_sender_lists_only_its_own_parked_items_oldest_first_and_an_admin_filters(
     funding: Funding,
+    stack: TestStack,
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     await send(funding, [payment("L-P1", sme, of="L-C1"), commitment("L-C0", sme)])
     await send(funding, [payment("L-P2", sme, of="L-C2")])
     bavarian = payment("B-P1", sme, of="B-C1", region_nuts="DE212", instrument_id=None)
     assert (await send(funding, [bavarian], BAVARIA))[0]["status"] == "parked"
-    official = auth("authority", region="ITC4", subject="anna")
-    assert (await send(funding, [payment("T-P1", sme, of="T-C1")], official))[0][
-        "status"
-    ] == "parked"
+    official = auth("authority", region="ITC1", subject="anna")  # Piemonte's
+    piemonte = payment("T-P1", sme, of="T-C1", region_nuts="ITC11")
+    assert (await send(funding, [piemonte], official))[0]["status"] == "parked"
 
     mine = (await listed(funding))["items"]
     assert [i["external_id"] for i in mine] == ["L-P1", "L-P2"]  # not the applied L-C0
     first = mine[0]
-    assert first["sender"] == "api-key:lombardia"
+    assert first["sender"] == "authority:ITC4"
     assert first["kind"] == "disbursement"
     assert first["status"] == "parked"
     assert first["waiting_for"] == ["L-C1"]
@@ -146,20 +158,26 @@ async def test_a_sender_lists_only_its_own_parked_items_oldest_first_and_an_admi
 
     assert [i["external_id"] for i in (await listed(funding, BAVARIA))["items"]] == ["B-P1"]
     assert [i["external_id"] for i in (await listed(funding, official))["items"]] == ["T-P1"]
+    # Lombardia's officials and its API key are one sender: they see the same items.
+    lombardian = auth("authority", region="ITC4", subject="carla")
+    assert [i["external_id"] for i in (await listed(funding, lombardian))["items"]] == [
+        "L-P1",
+        "L-P2",
+    ]
     # Naming another sender is refused, not quietly answered with one's own items.
     peek = await funding.client.get(
-        LIST, params={"status": "parked", "sender": "api-key:bavaria"}, headers=LOMBARDIA
+        LIST, params={"status": "parked", "sender": "authority:DE2"}, headers=LOMBARDIA
     )
     assert peek.status_code == 403
     assert peek.headers["content-type"].startswith("application/problem+json")
-    own = await listed(funding, sender="api-key:lombardia")
+    own = await listed(funding, sender="authority:ITC4")
     assert [i["external_id"] for i in own["items"]] == ["L-P1", "L-P2"]
 
     everyone = (await listed(funding, ADMIN))["items"]
     assert sorted(i["external_id"] for i in everyone) == ["B-P1", "L-P1", "L-P2", "T-P1"]
     assert [i["parked_at"] for i in everyone] == sorted(i["parked_at"] for i in everyone)
-    by_sender = (await listed(funding, ADMIN, sender="authority:ITC4"))["items"]
-    assert [(i["sender"], i["external_id"]) for i in by_sender] == [("authority:ITC4", "T-P1")]
+    by_sender = (await listed(funding, ADMIN, sender="authority:ITC1"))["items"]
+    assert [(i["sender"], i["external_id"]) for i in by_sender] == [("authority:ITC1", "T-P1")]
 
     # Its commitment arrives: the payment is applied and no longer listed.
     await send(funding, [commitment("L-C1", sme)])
@@ -189,7 +207,7 @@ async def test_a_chain_manager_lists_its_chains_parked_items_only(
     theirs_early = {**early, "external_id": "VC-Q1", "commitment_external_id": "VC-D1"}
     (their_item,) = await record_for_chain(funding.client, theirs, [theirs_early], their_manager)
     assert their_item["status"] == "parked"
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     assert (await send(funding, [payment("L-P9", sme, of="L-C9")]))[0]["status"] == "parked"
 
     page = await listed(funding, manager, sender=f"value-chain:{ours}")
@@ -203,7 +221,7 @@ async def test_a_chain_manager_lists_its_chains_parked_items_only(
     assert [i["external_id"] for i in shouted["items"]] == ["VC-P1"]
 
     # Another chain's items, an authority's, or nobody's in particular: not theirs to see.
-    for sender in (f"value-chain:{theirs}", "api-key:lombardia", f"value-chain:{uuid.uuid4()}"):
+    for sender in (f"value-chain:{theirs}", "authority:ITC4", f"value-chain:{uuid.uuid4()}"):
         refused = await funding.client.get(
             LIST, params={"status": "parked", "sender": sender}, headers=manager
         )
@@ -263,8 +281,9 @@ async def test_a_chain_manager_lists_its_chains_parked_items_only(
 
 async def test_the_listing_pages_with_a_cursor_and_refuses_bad_parameters(
     funding: Funding,
+    stack: TestStack,
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     for n in range(5):  # one batch each: five moments
         await send(funding, [payment(f"PG-{n}", sme, of=f"PG-C{n}")])
     seen: list[str] = []
@@ -312,7 +331,7 @@ async def test_the_listing_pages_with_a_cursor_and_refuses_bad_parameters(
 async def test_expiry_rejects_only_old_items_once_and_a_late_prerequisite_does_not_apply_them(
     funding: Funding, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     await send(
         funding,
         [
@@ -338,7 +357,7 @@ async def test_expiry_rejects_only_old_items_once_and_a_late_prerequisite_does_n
     assert [i["external_id"] for i in (await listed(funding))["items"]] == ["X-YOUNG"]
 
     [event] = await rejections(stack, "X-OLD")
-    assert event["external_system"] == "api-key:lombardia"
+    assert event["external_system"] == "authority:ITC4"
     assert event["entry_id"] == before["X-OLD"]["entry_id"]
     assert "X-TYPO did not arrive within 30 days" in event["reason"]
     assert [v["rule"] for v in event["violations"]] == ["prerequisite_expired"]
@@ -357,7 +376,7 @@ async def test_expiry_rejects_only_old_items_once_and_a_late_prerequisite_does_n
 async def test_an_item_sent_again_after_its_expiry_is_decided_afresh(
     funding: Funding, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     early = payment("R-P", sme, of="R-C")
     waiting = payment("R-Q", sme, of="R-NEVER")
     await send(funding, [early, waiting])
@@ -389,7 +408,7 @@ async def test_an_item_sent_again_after_its_expiry_is_decided_afresh(
 async def test_sweeps_racing_the_prerequisites_apply_or_reject_each_item_exactly_once(
     funding: Funding, stack: TestStack
 ) -> None:
-    sme = uuid.uuid4()
+    sme = await beneficiary(stack)
     count = 12
     await send(funding, [payment(f"Z-P{n}", sme, of=f"Z-C{n}") for n in range(count)])
     await query(stack, "UPDATE parked_entries SET parked_at = now() - interval '31 days'")
@@ -427,7 +446,7 @@ async def test_the_service_runs_the_sweep_in_the_background(stack: TestStack) ->
     )
     async with running_app(app, "http://funding") as client:
         funding = Funding(client, app)
-        sme = uuid.uuid4()
+        sme = await beneficiary(stack)
         await send(funding, [payment("BG-P", sme, of="BG-C")])
         await park_days_ago(stack, "BG-P", 31)
 
@@ -436,3 +455,121 @@ async def test_the_service_runs_the_sweep_in_the_background(stack: TestStack) ->
 
         await eventually(refused, timeout=10)
         assert len(await rejections(stack, "BG-P")) == 1
+
+
+# --- Beneficiaries funding does not know ---------------------------------------------------
+
+
+async def register(stack: TestStack, event: CloudEvent) -> None:
+    """The registry's actor event, on its topic, for funding's projection to consume."""
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            f"{stack.topic_prefix}{REGISTRY_ACTOR}", event.to_bytes(), key=event.subject.encode()
+        )
+    finally:
+        await producer.stop()
+
+
+async def lombardy_esif(funding: Funding) -> tuple[int, str]:
+    """Entries and ESIF committed in Lombardy's co-funding report."""
+    response = await funding.client.get("/v1/regions/ITC4/co-funding", headers=ADMIN)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return body["entries"], body["esif"]["committed"]
+
+
+async def test_money_for_an_actor_funding_does_not_know_waits_for_its_registration(
+    funding: Funding, stack: TestStack
+) -> None:
+    """Today's bug: such money was applied and counted in the region while the
+    beneficiary's own report answered 404. Now it waits; the registry's real event
+    applies it, once, also when the event comes twice and is followed by an update."""
+    event = actor_event("Officina Rossi", country="IT")
+    actor = uuid.UUID(event.subject)
+    items = [payment("U-P", actor, of="U-C"), commitment("U-C", actor)]
+    results = await send(funding, items)
+    registration = f"registration of actor {actor}"
+    assert [r["status"] for r in results] == ["parked", "parked"]
+    assert results[1]["waiting_for"] == [registration]
+    assert results[0]["waiting_for"] == ["U-C", registration]
+    assert await lombardy_esif(funding) == (0, "0.00")
+    assert (
+        await funding.client.get(f"/v1/beneficiaries/{actor}", headers=ADMIN)
+    ).status_code == 404
+    listed_items = (await listed(funding))["items"]
+    assert {i["external_id"]: i["waiting_for"] for i in listed_items} == {
+        "U-P": ["U-C", registration],
+        "U-C": [registration],
+    }
+    # Resent while waiting: still parked, nothing applied.
+    assert (await send(funding, [commitment("U-C", actor)]))[0]["replayed"]
+
+    await register(stack, event)
+    await register(stack, event)  # delivered twice, as Kafka may
+
+    async def applied() -> bool:
+        rows = await query(stack, "SELECT 1 FROM ledger_entries WHERE beneficiary_id = $1", actor)
+        return len(rows) == 2
+
+    await eventually(applied)
+    assert await lombardy_esif(funding) == (2, "100000.00")
+    report = await funding.client.get(f"/v1/beneficiaries/{actor}", headers=ADMIN)
+    assert report.status_code == 200, report.text
+    assert report.json()["funding"]["total"]["committed"] == "100000.00"
+    assert report.json()["funding"]["total"]["disbursed"] == "40000.00"
+    assert not await query(stack, "SELECT 1 FROM parked_entries")
+    assert (await status_of(funding, "U-P"))["status"] == "applied"
+    # Sent again after its registration: a replay, counted once.
+    again = await send(funding, items)
+    assert all(r["status"] == "applied" and r["replayed"] for r in again)
+    assert await lombardy_esif(funding) == (2, "100000.00")
+
+
+async def test_money_for_an_actor_never_registered_expires_saying_so_and_is_never_counted(
+    funding: Funding, stack: TestStack
+) -> None:
+    ghost = uuid.uuid4()  # an actor id the registry never announced (a typo, say)
+    assert (await send(funding, [commitment("G-C", ghost)]))[0]["status"] == "parked"
+    await park_days_ago(stack, "G-C", 31)
+    assert await funding.sweep() == 1
+
+    refused = await status_of(funding, "G-C")
+    assert refused["status"] == "rejected"
+    assert refused["problem"]["type"].endswith("/prerequisite-expired")
+    detail = refused["problem"]["detail"]
+    assert f"its beneficiary {ghost} is not a registered actor" in detail
+    assert "register the beneficiary" in detail
+    [announced] = await rejections(stack, "G-C")
+    assert f"{ghost} is not a registered actor" in announced["reason"]
+    assert await lombardy_esif(funding) == (0, "0.00")
+    assert (
+        await funding.client.get(f"/v1/beneficiaries/{ghost}", headers=ADMIN)
+    ).status_code == 404
+    assert not await query(stack, "SELECT 1 FROM ledger_entries")
+
+
+async def test_a_registration_arriving_while_an_item_for_it_is_recorded_releases_it(
+    funding: Funding, stack: TestStack
+) -> None:
+    """The race the arrival lock closes, made deterministic: an item finds its actor
+    unknown and parks it, and before that commits the actor's registration arrives. The
+    registration waits for the item's transaction, then finds it parked and applies it
+    (without the lock it would find nothing, and the item would wait until it expired)."""
+    sessions = funding.app.state.sessions
+    event = actor_event("Officina Bianchi", country="IT")
+    actor = uuid.UUID(event.subject)
+    lombardia = intake.Authority(authority_sender("ITC4"), "ITC4")
+    item = AuthorityEventIn.model_validate(commitment("LOCK-1", actor))
+    async with unit_of_work(sessions) as writer:
+        [decision] = await ledger_service.record(writer, [intake.to_entry(lombardia, item)])
+        assert decision.status == "parked"
+        data = ActorRegisteredV1.model_validate(event.data)
+        arrival = asyncio.create_task(actor_projection().apply(sessions, event, data))
+        await asyncio.sleep(1.0)
+        assert not arrival.done(), "the registration must wait for the item's transaction"
+    await asyncio.wait_for(arrival, 20)
+    rows = await query(stack, "SELECT external_id FROM ledger_entries")
+    assert [r["external_id"] for r in rows] == ["LOCK-1"]
+    assert not await query(stack, "SELECT 1 FROM parked_entries")

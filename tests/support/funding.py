@@ -70,6 +70,31 @@ def payment(external_id: str, beneficiary: uuid.UUID, of: str, **fields: Any) ->
     }
 
 
+# --- beneficiaries -----------------------------------------------------------------------
+
+
+async def known_beneficiaries(stack: TestStack, *actor_ids: uuid.UUID, country: str = "IT") -> None:
+    """Funding knows these actors, as if their registrations had arrived: its projection
+    holds them (money for an actor it does not know waits for the registration). Tests
+    of that path send the registry's real events instead."""
+    conn = await asyncpg.connect(stack.dsn("funding"))
+    try:
+        await conn.executemany(
+            "INSERT INTO beneficiaries (actor_id, legal_name, kind, country, registered_at) "
+            "VALUES ($1, $2, 'sme', $3, now()) ON CONFLICT (actor_id) DO NOTHING",
+            [(a, f"Beneficiary {a}", country) for a in actor_ids],
+        )
+    finally:
+        await conn.close()
+
+
+async def beneficiary(stack: TestStack, country: str = "IT") -> uuid.UUID:
+    """A new actor funding knows (:func:`known_beneficiaries`)."""
+    actor_id = uuid.uuid4()
+    await known_beneficiaries(stack, actor_id, country=country)
+    return actor_id
+
+
 # --- value chains ------------------------------------------------------------------------
 
 LEAD_CLUSTER = uuid.uuid4()
@@ -94,7 +119,9 @@ def chain_item(external_id: str, **fields: Any) -> dict[str, Any]:
 async def announce_chain(
     stack: TestStack, chain: uuid.UUID, lead: uuid.UUID = LEAD_CLUSTER
 ) -> None:
-    """The registry's event for a chain led by ``lead``, as the registry sends it."""
+    """The registry's event for a chain led by ``lead``, as the registry sends it; its
+    participant SME is known to funding (:func:`known_beneficiaries`)."""
+    await known_beneficiaries(stack, SME, country="DE")
     event = build_event(
         ValueChainUpdatedV1(
             value_chain_id=chain,

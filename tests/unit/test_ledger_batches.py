@@ -91,6 +91,7 @@ class Store:
             waiting_elsewhere=waiting,
             undertakings={},
             context=RuleContext(),
+            known_beneficiaries={e.beneficiary_id for e in (*batch, *waiting)},
         )
         statuses = [decider.submit(e).status for e in batch]
         changes = decider.finish()
@@ -151,8 +152,83 @@ def test_the_same_id_with_other_content_is_refused_as_a_conflict() -> None:
         waiting_elsewhere=[],
         undertakings={},
         context=RuleContext(),
+        known_beneficiaries={c.beneficiary_id},
     )
     decision = decider.submit(replace(c, amount=Decimal("1.00")))
     assert decision.status == "rejected"
     assert decision.conflict
     assert not decider.finish().applied
+
+
+def test_money_for_an_unknown_beneficiary_waits_for_its_registration_then_applies_once() -> None:
+    """Nothing is applied for an actor funding has not heard of; its registration
+    releases every item, commitments before the payments that name them."""
+    entries = world()
+    decider = BatchDecider(
+        scope=[],
+        recorded={},
+        parked={},
+        waiting_elsewhere=[],
+        undertakings={},
+        context=RuleContext(),
+        known_beneficiaries=set(),
+    )
+    decisions = [decider.submit(e) for e in entries]
+    assert {d.status for d in decisions} == {"parked"}
+    first = decisions[0]
+    assert first.waiting_for == [BENEFICIARY]  # a commitment waits for its actor only
+    payment = decisions[1]  # its commitment, parked too, is not there for it either
+    assert payment.waiting_for == [first.entry.entry_id, BENEFICIARY]
+    changes = decider.finish()
+    assert not changes.applied
+    assert len(changes.parked) == len(entries)
+
+    # The registration arrives: what waited is decided afresh, as parked earlier.
+    later = BatchDecider(
+        scope=[],
+        recorded={},
+        parked={},
+        waiting_elsewhere=[d.entry for d in changes.parked],
+        undertakings={},
+        context=RuleContext(),
+        known_beneficiaries=set(),
+    )
+    later.beneficiary_arrived(BENEFICIARY)
+    released = later.finish()
+    assert sorted(d.entry.external_id for d in released.applied) == sorted(
+        e.external_id for e in entries
+    )
+    assert sorted(released.released) == sorted(e.entry_id for e in entries)
+    assert not released.parked
+    assert not released.refused_after_parking
+    applied = {d.entry.entry_id for d in released.applied}
+    assert len(applied) == len(entries)  # each once
+
+
+def test_an_item_waiting_for_its_commitment_and_its_beneficiary_waits_for_both() -> None:
+    c, pay = world()[:2]
+    decider = BatchDecider(
+        scope=[],
+        recorded={},
+        parked={},
+        waiting_elsewhere=[],
+        undertakings={},
+        context=RuleContext(),
+        known_beneficiaries=set(),
+    )
+    assert decider.submit(pay).waiting_for == [c.entry_id, BENEFICIARY]
+    parked = decider.finish().parked
+    # The registration alone releases nothing: the payment now waits for its commitment.
+    later = BatchDecider(
+        scope=[],
+        recorded={},
+        parked={},
+        waiting_elsewhere=[d.entry for d in parked],
+        undertakings={},
+        context=RuleContext(),
+        known_beneficiaries=set(),
+    )
+    later.beneficiary_arrived(BENEFICIARY)
+    changes = later.finish()
+    assert not changes.applied
+    assert [d.waiting_for for d in changes.parked] == [[c.entry_id]]

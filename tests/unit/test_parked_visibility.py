@@ -17,11 +17,11 @@ LEAD = uuid.UUID("11111111-2222-4333-8444-555555555555")
 
 
 def test_an_authority_lists_its_own_sender_and_is_refused_others() -> None:
-    own = "api-key:lombardia"
+    own = "authority:ITC4"
     assert visible_sender(own, admin=False, requested=None) == own
     assert visible_sender(own, admin=False, requested=own) == own
     with pytest.raises(ProblemException) as refused:
-        visible_sender(own, admin=False, requested="api-key:bavaria")
+        visible_sender(own, admin=False, requested="authority:DE2")
     assert refused.value.status == 403
     # An authority is no chain's manager, whatever the chain.
     with pytest.raises(ProblemException):
@@ -30,7 +30,7 @@ def test_an_authority_lists_its_own_sender_and_is_refused_others() -> None:
 
 def test_an_administrator_lists_anyone_or_everyone() -> None:
     assert visible_sender("admin-1", admin=True, requested=None) is None
-    assert visible_sender("admin-1", admin=True, requested="api-key:bavaria") == "api-key:bavaria"
+    assert visible_sender("admin-1", admin=True, requested="authority:DE2") == "authority:DE2"
 
 
 def test_a_chain_manager_lists_a_chain_it_manages_and_must_name_it() -> None:
@@ -41,7 +41,7 @@ def test_a_chain_manager_lists_a_chain_it_manages_and_must_name_it() -> None:
     assert refused.value.status == 403
     assert "value chains it manages" in (refused.value.detail or "")
     with pytest.raises(ProblemException) as refused:
-        visible_sender(None, admin=False, requested="api-key:lombardia")
+        visible_sender(None, admin=False, requested="authority:ITC4")
     assert refused.value.status == 403
     with pytest.raises(ProblemException) as missing:
         visible_sender(None, admin=False, requested=None)
@@ -53,7 +53,7 @@ def test_a_chain_sender_names_its_chain_in_any_spelling_of_the_id() -> None:
     assert chain_of_sender(chain_sender(CHAIN)) == CHAIN
     assert chain_of_sender(f"value-chain:{str(CHAIN).upper()}") == CHAIN
     assert chain_of_sender("value-chain:not-a-uuid") is None
-    assert chain_of_sender("api-key:lombardia") is None
+    assert chain_of_sender("authority:ITC4") is None
     assert chain_of_sender(str(CHAIN)) is None
 
 

@@ -13,7 +13,9 @@ so they accept one set of dialects, decided here:
   mark as the decimal (``1,234,567.89``, ``1.234.567,89``, ``1 234 567,89``,
   ``1'234.50``). One separator before exactly three digits (``100.000``, ``1,234``) is
   a thousands separator in one country and a decimal in another: it is refused, never
-  guessed (:func:`parse_amount`), as are more than two non-zero decimals.
+  guessed (:func:`parse_amount`), as are more than two non-zero decimals. What no
+  channel accepts (an exponent, ``+``, ``_``, digits of other scripts) is refused here
+  too, with the same reason (:mod:`synergia_funding.amounts`).
 - **Dates** (authority items only: the ESIF file has none) in ISO (``2024-03-01``) or
   day first with dots (``1.3.2024``, ``01.03.2024``): dots are day-first wherever a
   spreadsheet writes them. With ``/`` or ``-`` (``01/03/2024``) the day comes first in
@@ -29,6 +31,8 @@ import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+
+from synergia_funding.amounts import refusal
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -107,7 +111,11 @@ def parse_amount(text: str, *, signed: bool = False) -> Decimal:
         whole = digits.replace(grouped["sep"], "")
         number = Decimal(whole.replace(",", ".") if grouped["dec"] else whole)
     else:
-        raise InvalidValue(f"{value!r} is not an amount (digits with a decimal . or ,)")
+        # The forms no channel accepts (an exponent, +, _, other scripts' digits) are
+        # refused with the reason the JSON channels give (:mod:`synergia_funding.amounts`).
+        raise InvalidValue(
+            refusal(value) or f"{value!r} is not an amount (digits with a decimal . or ,)"
+        )
     if number != number.quantize(_CENT):
         raise InvalidValue(f"{value!r} has more than two decimals (euro and cent)")
     amount = number.quantize(_CENT)

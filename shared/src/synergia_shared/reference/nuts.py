@@ -75,6 +75,13 @@ def validate_nuts(code: str, country: str, version: str = DEFAULT_NUTS_VERSION) 
     return region
 
 
+def covers(version: str, country: str) -> bool:
+    """Whether the offline list of NUTS ``version`` has regions of ``country`` (EU form).
+
+    Kosovo's Statistical Regions (XK0, XK00) are in NUTS 2024's list only."""
+    return version in NUTS_VERSIONS and _country_regions(version, country)
+
+
 def nuts_prefix_ok(prefix: str) -> bool:
     """Whether ``prefix`` can start a NUTS code (a search filter; existence is not checked)."""
     return _CODE.fullmatch(prefix.strip().upper()) is not None
@@ -116,7 +123,8 @@ def _country_name(code: str) -> str:
     try:
         return lookup_country(code).name
     except UnknownCountry:
-        # Kosovo (XK) is a Statistical Region country that ISO 3166 does not list.
+        # A Statistical Regions country no country list of ours names (none today: XK,
+        # which ISO 3166 does not list, is one of ``countries.EU_CODES_OUTSIDE_ISO``).
         return code
 
 

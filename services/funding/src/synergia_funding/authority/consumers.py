@@ -1,11 +1,12 @@
 """Authority items from Kafka (``funding.authority-inbound``), exactly once.
 
 The message names the authority by its API-key name; the service's API-key configuration
-gives its region, as for the same client over HTTP, and so the same exactly-once identity
-(``api-key:<name>``). The items are recorded in the transaction that records the message
-in the inbox. There is no one to answer, so every refused item is announced on
-``funding.ledger`` (``authority-item.rejected``); an unknown authority is a poison message
-(to the DLQ, with the reason).
+gives its region, as for the same client over HTTP, and so the same exactly-once identity:
+the regional authority's (``authority:<NUTS>``, :mod:`.senders`), shared with its
+officials' tokens and its other keys. The items are recorded in the transaction that
+records the message in the inbox. There is no one to answer, so every refused item is
+announced on ``funding.ledger`` (``authority-item.rejected``); an unknown authority (or
+an authority's key without its region) is a poison message (to the DLQ, with the reason).
 
 The message is read leniently (:class:`Submission`): the contract says items are objects,
 but an item that is a string or a number is one bad item, refused alone like any other,
@@ -28,6 +29,7 @@ from synergia_shared.messaging.outbox import PendingEvent, add_events
 
 from synergia_funding.authority import intake
 from synergia_funding.authority.schemas import MAX_BATCH_ITEMS, ItemResult
+from synergia_funding.authority.senders import api_key_sender, authority_sender
 from synergia_funding.ledger import service as ledger
 from synergia_funding.settings import FundingSettings
 
@@ -42,8 +44,11 @@ def authorities(settings: FundingSettings) -> dict[str, intake.Authority]:
     for entry in settings.parsed_api_keys():
         roles = entry.get("roles", [Role.AUTHORITY.value])
         if Role.AUTHORITY.value in roles or Role.ADMIN.value in roles:
-            region = None if Role.ADMIN.value in roles else entry.get("region")
-            known[entry["name"]] = intake.Authority(intake.api_key_system(entry["name"]), region)
+            if Role.ADMIN.value in roles:
+                known[entry["name"]] = intake.Authority(api_key_sender(entry["name"]), None)
+            elif entry.get("region"):
+                region = entry["region"]
+                known[entry["name"]] = intake.Authority(authority_sender(region), region)
     return known
 
 
@@ -61,7 +66,10 @@ def authority_inbound(settings: FundingSettings) -> InboxConsumer:
     async def on_submitted(session: AsyncSession, event: CloudEvent, data: Submission) -> None:
         authority = known.get(data.authority)
         if authority is None:
-            raise PoisonEvent(f"unknown authority {data.authority!r}: not a configured API key")
+            raise PoisonEvent(
+                f"unknown authority {data.authority!r}: not a configured API key of an "
+                "authority with its region, nor an administrator's"
+            )
         if len(data.items) > MAX_BATCH_ITEMS:
             raise PoisonEvent(f"{len(data.items)} items; at most {MAX_BATCH_ITEMS} a message")
         result = await intake.submit(session, authority, data.items, loc_root=("data", "items"))

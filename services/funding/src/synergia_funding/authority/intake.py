@@ -52,11 +52,6 @@ class Authority:
         return self.region is None or nuts.startswith(self.region)
 
 
-def api_key_system(name: str) -> str:
-    """The external system of an API-key client: the same over HTTP and Kafka."""
-    return f"api-key:{name}"
-
-
 def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> ItemProblem:
     return ItemProblem(
         type=f"{TYPE_BASE}{slug}", title=title, status=status, detail=detail, **extra
@@ -260,6 +255,8 @@ async def submit(
             continue
         names[entry.entry_id] = item.external_id
         names.update(_refs(authority, item))
+        # Named so in the answer and the listing if the actor is not known here yet.
+        names.setdefault(entry.beneficiary_id, ledger.registration_name(entry.beneficiary_id))
         accepted.append((index, entry))
     decisions = await ledger.record(session, [entry for _, entry in accepted], names)
     for (index, _), decision in zip(accepted, decisions, strict=True):

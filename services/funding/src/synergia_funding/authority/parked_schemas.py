@@ -31,8 +31,8 @@ class ParkedItem(BaseModel):
 
     external_id: str = Field(description="The item's id in the sender's system")
     sender: str = Field(
-        description="The organisation that sent it: `api-key:<name>`, `authority:<NUTS>`, "
-        "`value-chain:<id>`, or an administrator"
+        description="The organisation that sent it: `authority:<NUTS>` (its officials and "
+        "API keys alike), `value-chain:<id>`, or an administrator"
     )
     entry_id: uuid.UUID = Field(description="The ledger entry it becomes once applied")
     kind: EntryKind

@@ -46,7 +46,8 @@ _RESULTS = (
 SenderQuery = Query(
     min_length=1,
     max_length=300,
-    description="Whose items (`api-key:<name>`, `authority:<NUTS>`, `value-chain:<id>`…): "
+    description="Whose items (`authority:<NUTS>`, `value-chain:<id>`, an administrator's "
+    "own…): "
     "administrators any sender, authorities their own, cluster managers a value chain "
     "they manage (required of them).",
 )
@@ -61,10 +62,9 @@ def _own_sender(principal: Principal) -> str | None:
 def authority_of(principal: Principal) -> intake.Authority:
     """An authority writes in its region; an administrator anywhere (operations).
 
-    The sender is the organisation, so that its external ids are one namespace: an API
-    key's client (``api-key:<name>``, as on Kafka), or the regional authority of a bearer
-    token (``authority:<NUTS>``, whichever of its officials signs in). An administrator
-    writes as itself."""
+    The sender is the organisation (:mod:`.senders`): the regional authority
+    (``authority:<NUTS>``), whichever of its officials signs in and whichever of its
+    API keys is used. An administrator writes as itself."""
     if Role.ADMIN in principal.roles:
         return intake.Authority(system=principal.subject, region=None)
     if principal.region is None:  # an API key configured without its region
@@ -75,9 +75,9 @@ def authority_of(principal: Principal) -> intake.Authority:
             f"{principal.subject} has no NUTS region to write in; an authority's API key "
             "names its region",
         )
-    if principal.via_api_key:
-        return intake.Authority(system=principal.subject, region=principal.region)
-    return intake.Authority(system=f"authority:{principal.region}", region=principal.region)
+    return intake.Authority(
+        system=senders.authority_sender(principal.region), region=principal.region
+    )
 
 
 def parse_batch(body: bytes) -> list[Any]:

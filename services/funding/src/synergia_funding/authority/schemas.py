@@ -8,6 +8,7 @@ can refer to one that has not arrived yet (it is parked until it does).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -20,11 +21,19 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from synergia_funding.amounts import (
+    EXAMPLE,
+    SIGNED_AMOUNT_PATTERN,
+    InvalidAmount,
+    check_size,
+    parse_plain_amount,
+)
 from synergia_funding.csv_dialect import InvalidValue, parse_amount, parse_date
 from synergia_funding.ledger.model import (
     EntryKind,
@@ -43,8 +52,8 @@ SPREADSHEET_CELLS = "spreadsheet_cells"
 so an amount may have a decimal comma and thousands separators
 (:func:`synergia_funding.csv_dialect.parse_amount`, the ESIF import's rule) and a date
 may be written day first with dots (:func:`synergia_funding.csv_dialect.parse_date`).
-JSON and Kafka items keep plain decimals and ISO dates: a machine client has no locale
-to guess."""
+JSON and Kafka items keep plain decimals (:mod:`synergia_funding.amounts`, strings, never
+JSON numbers) and ISO dates: a machine client has no locale to guess."""
 
 
 def _spreadsheet_cell(
@@ -67,14 +76,50 @@ def _spreadsheet_cell(
     return read
 
 
+def _plain_amount(value: Any, info: ValidationInfo) -> Any:
+    """An amount of a JSON or Kafka item: a string in plain decimal notation
+    (:mod:`synergia_funding.amounts`), never a JSON number. CSV cells were read before
+    (:func:`_spreadsheet_cell`) and arrive as ``Decimal``."""
+    if type(value) is str:  # the JSON and Kafka case, first: checks cost per item
+        try:
+            return parse_plain_amount(value, signed=True)
+        except InvalidAmount as exc:
+            raise PydanticCustomError("amount_text", "{reason}", {"reason": str(exc)}) from None
+    if isinstance(value, bool | int | float):
+        what = "a boolean" if isinstance(value, bool) else "a JSON number"
+        raise PydanticCustomError(
+            "amount_type",
+            'an amount is a string in plain decimal notation, as in "{example}", '
+            "not {what} ({value})",
+            {"example": EXAMPLE, "what": what, "value": json.dumps(value)},
+        )
+    if isinstance(value, Decimal):  # a CSV cell, read (two decimals at most)
+        try:
+            return check_size(value)
+        except InvalidAmount as exc:
+            raise PydanticCustomError("amount_text", "{reason}", {"reason": str(exc)}) from None
+    return value
+
+
 ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")]
 Amount = Annotated[
     Decimal,
+    BeforeValidator(_plain_amount),
     BeforeValidator(_spreadsheet_cell(partial(parse_amount, signed=True), "amount_text")),
-    Field(
-        max_digits=14,
-        decimal_places=2,
-        description="EUR with at most two decimals: positive, or a signed delta for an adjustment",
+    # Digits and decimals are checked by the parsers above: pydantic's own max_digits and
+    # decimal_places checks, run in Python for an annotated Decimal, cost more than the
+    # rest of an item's validation.
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": SIGNED_AMOUNT_PATTERN,
+            "examples": [EXAMPLE],
+            "description": "EUR in plain decimal notation, as a string: digits 0-9, a "
+            "decimal point and at most two decimals; positive, or a signed delta (leading "
+            "-) for an adjustment. No exponent, +, _ or other scripts' digits, and no "
+            "JSON number, on every channel (a CSV cell may also use the spreadsheet's "
+            "decimal comma and thousands separators)",
+        }
     ),
 ]
 Day = Annotated[dt.date, BeforeValidator(_spreadsheet_cell(parse_date, "date_text"))]

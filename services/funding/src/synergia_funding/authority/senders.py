@@ -1,5 +1,17 @@
-"""Whose authority items a caller sees, in the listing of parked items and item by item:
-a sender its own, a value chain's managers the chain's, an administrator anyone's."""
+"""Who sends authority items, and whose items a caller sees.
+
+The sender is the exactly-once namespace of external ids, so it is the organisation,
+not the person or the machine: a regional authority is ``authority:<NUTS region>``
+whichever of its officials signs in (a token with role ``authority`` and ``region``) and
+whichever of its systems uses one of its API keys (bound to the region), over HTTP and
+on Kafka alike. The same external id sent by an official and by the authority's API key
+is then one item. A value chain's managers send as ``value-chain:<id>``; an
+administrator writes as itself (its token's subject, or ``api-key:<name>`` for an
+administrator's key, which has no region).
+
+Whose items a caller sees, in the listing of parked items and item by item: a sender
+its own, a value chain's managers the chain's, an administrator anyone's.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +20,18 @@ from synergia_shared.http.auth import Principal, Role
 from synergia_shared.http.problems import ProblemException, invalid_field
 
 from synergia_funding.value_chains.service import chain_of_sender, chain_sender, manages_chain
+
+AUTHORITY_PREFIX = "authority:"
+
+
+def authority_sender(region: str) -> str:
+    """The sender of a regional authority, its officials and API keys alike."""
+    return f"{AUTHORITY_PREFIX}{region.strip().upper()}"
+
+
+def api_key_sender(name: str) -> str:
+    """The sender of an administrator's API key (no region: it writes as itself)."""
+    return f"api-key:{name}"
 
 
 def visible_sender(

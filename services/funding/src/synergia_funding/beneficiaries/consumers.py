@@ -7,6 +7,10 @@ equal one arriving late is ignored. Deactivations and erasures are recorded as m
 its snapshot is older; they do not advance ``source_sequence``, so a late snapshot that is
 newer than the stored one but older than the mark is still applied for its other fields,
 with ``active`` false and no contacts. Each handler runs under a per-actor lock.
+
+An actor's snapshot applied also releases the ledger entries parked for want of it
+(money an authority sent before the registration reached funding), in the same
+transaction: they are decided and recorded as if they had just arrived.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from synergia_shared.projections import actor_lifecycle as lifecycle
 
 from synergia_funding.beneficiaries import repository
 from synergia_funding.ledger import repository as ledger_repository
+from synergia_funding.ledger import service as ledger
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,8 @@ async def on_actor_profile(
             data.actor_id,
             lifecycle.owner_links(data),
         )
+        # Money sent for the actor before its registration arrived waited for it.
+        await ledger.beneficiary_arrived(session, data.actor_id)
     else:
         logger.info(
             "older profile snapshot ignored",

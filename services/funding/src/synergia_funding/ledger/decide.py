@@ -7,18 +7,24 @@ ids) and feeds the new entries in arrival order. Each is
 * a **replay** when the very same entry is recorded or parked already: its first result
   stands, nothing changes;
 * a **conflict** when its id (its external reference) is taken by a different entry;
-* **parked** when an entry it refers to has not arrived;
+* **parked** when an entry it refers to has not arrived, or when its beneficiary is not
+  known here yet (no registration event of the actor has reached funding): money is
+  never applied to an actor id the registry has not announced;
 * **rejected** when a rule says error; else **applied**, with the rule flags it raised.
 
 An applied entry releases the parked entries that wait for it (earlier in the same batch,
-or parked by an earlier batch), which are decided in turn, and so on.
+or parked by an earlier batch), which are decided in turn, and so on; so does a
+beneficiary's registration (:meth:`BatchDecider.beneficiary_arrived`). What an entry
+waits for is a list of ids: entry ids (UUIDv5, derived from the sender's external ids)
+and, for an unknown beneficiary, the actor id itself (the registry's UUIDv4): the two
+never coincide, so one list and one index serve both.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
@@ -85,6 +91,7 @@ class BatchDecider:
         waiting_elsewhere: Iterable[Entry],
         undertakings: Mapping[uuid.UUID, frozenset[uuid.UUID]],
         context: RuleContext,
+        known_beneficiaries: Collection[uuid.UUID],
     ) -> None:
         self._by_id: dict[uuid.UUID, Entry] = {}
         self._by_beneficiary: dict[uuid.UUID, dict[uuid.UUID, Entry]] = defaultdict(dict)
@@ -95,6 +102,7 @@ class BatchDecider:
         self._parked = dict(parked)
         self._undertakings = undertakings
         self._context = context
+        self._known = set(known_beneficiaries)
         # Who waits for what: entries parked by earlier batches, then by this one.
         self._waiters: dict[uuid.UUID, dict[uuid.UUID, Decision]] = defaultdict(dict)
         self._from_earlier: set[uuid.UUID] = set()
@@ -115,7 +123,10 @@ class BatchDecider:
 
     def _missing(self, entry: Entry) -> list[uuid.UUID]:
         needed = [entry.target, entry.commitment_ref]
-        return [i for i in needed if i is not None and i not in self._by_id]
+        missing = [i for i in needed if i is not None and i not in self._by_id]
+        if entry.beneficiary_id not in self._known:
+            missing.append(entry.beneficiary_id)
+        return missing
 
     def _relevant(self, entry: Entry) -> list[Entry]:
         """The entries the rules need for this one: its single undertaking's, its
@@ -206,6 +217,9 @@ class BatchDecider:
     def _release(self, arrived: uuid.UUID) -> None:
         for waiter in list(self._waiters.pop(arrived, {}).values()):
             entry_id = waiter.entry.entry_id
+            if entry_id in self._applied or waiter.errors:  # applied, or refused by a rule
+                # Waited for two things, and an earlier waiter's release decided it.
+                continue
             for other in self._waiters.values():
                 other.pop(entry_id, None)
             self._decide(waiter)
@@ -214,6 +228,11 @@ class BatchDecider:
                     self.changes.refused_after_parking.append(waiter)
                 elif waiter.status == "parked":
                     self.changes.parked.append(waiter)  # waits for something else now
+
+    def beneficiary_arrived(self, actor_id: uuid.UUID) -> None:
+        """The actor's registration has reached funding: what waits for it is decided."""
+        self._known.add(actor_id)
+        self._release(actor_id)
 
     def finish(self) -> Changes:
         """The changes to write: entries applied, and those of this batch still parked."""

@@ -28,7 +28,7 @@ from synergia_shared.db import SessionFactory, unit_of_work
 from synergia_shared.messaging.outbox import add_events
 
 from synergia_funding.ledger import repository
-from synergia_funding.ledger.service import EXPIRED_RULE, item_rejected
+from synergia_funding.ledger.service import EXPIRED_RULE, REGISTRATION_PREFIX, item_rejected
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +52,28 @@ def expiry_problem(
 ) -> dict[str, Any]:
     """The stored refusal of an expired entry: ``ledger.service.refusal_problem``'s shape,
     with one violation naming the rule, so the refusal can be told from a rule's."""
-    noun = "prerequisite" if len(waiting) == 1 else "prerequisites"
     days = _days(max_age)
     period = f"{days} day" if days == 1 else f"{days} days"
+    actors = [
+        w.removeprefix(REGISTRATION_PREFIX) for w in waiting if w.startswith(REGISTRATION_PREFIX)
+    ]
+    items = [w for w in waiting if not w.startswith(REGISTRATION_PREFIX)]
+    parked = parked_at.date().isoformat()
+    reasons, remedies = [], []
+    if items:
+        noun = "prerequisite" if len(items) == 1 else "prerequisites"
+        reasons.append(f"its {noun} {', '.join(items)} did not arrive within {period}")
+        remedies.append("send the missing item")
+    if actors:
+        # Money is never applied to an actor id the registry has not announced.
+        reasons.append(
+            f"its beneficiary {', '.join(actors)} is not a registered actor: no registration "
+            f"of it reached funding within {period}"
+        )
+        remedies.append("register the beneficiary (or correct its id)")
     reason = (
-        f"its {noun} {', '.join(waiting)} did not arrive within {period} "
-        f"(parked {parked_at.date().isoformat()}); send the missing item, then this one again"
+        f"{'; '.join(reasons)} (parked {parked}); {' and '.join(remedies)}, "
+        "then send this item again"
     )
     violation = {
         "rule": EXPIRED_RULE,

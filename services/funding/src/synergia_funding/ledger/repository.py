@@ -56,6 +56,22 @@ def lock_key(scope: uuid.UUID) -> int:
     return int.from_bytes(scope.bytes[:4], "big", signed=True)
 
 
+# Locks on a beneficiary's arrival (its registration reaching funding), a class of their
+# own: a writer takes them before the scope locks, so the order of all ledger locks is
+# (class, key) and two writers cannot wait for each other.
+ARRIVAL_LOCK_CLASS = 0x46554E45
+
+
+async def lock_arrivals(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> None:
+    """Serialise deciding on whether these beneficiaries are known with their arrival.
+
+    Without it a writer could find an actor unknown and park its item while the
+    actor's registration, not yet committed, finds nothing parked to release: the item
+    would wait until it expired. Taken before any read, by the writer and by the
+    arrival alike, one of them sees the other's commit."""
+    await _advisory(session, ARRIVAL_LOCK_CLASS, actor_ids)
+
+
 async def lock_scopes(session: AsyncSession, scopes: Iterable[uuid.UUID]) -> None:
     """Serialise the writers of the same single undertakings and projects until commit.
 
@@ -63,6 +79,10 @@ async def lock_scopes(session: AsyncSession, scopes: Iterable[uuid.UUID]) -> Non
     writers deciding at once could each stay under a ceiling that together they break.
     Keys are taken in ascending order, so two batches cannot wait for each other.
     """
+    await _advisory(session, LOCK_CLASS, scopes)
+
+
+async def _advisory(session: AsyncSession, lock_class: int, scopes: Iterable[uuid.UUID]) -> None:
     keys = sorted({lock_key(s) for s in scopes})
     if keys:
         await session.execute(
@@ -70,7 +90,7 @@ async def lock_scopes(session: AsyncSession, scopes: Iterable[uuid.UUID]) -> Non
                 "SELECT pg_advisory_xact_lock(:class, k) "
                 "FROM (SELECT k FROM unnest(CAST(:keys AS int[])) AS k ORDER BY k) AS ordered"
             ),
-            {"class": LOCK_CLASS, "keys": keys},
+            {"class": lock_class, "keys": keys},
         )
 
 
@@ -116,6 +136,20 @@ async def replace_ownership_links(
         await session.execute(
             insert(ownership_links), [{**link, "actor_id": actor_id} for link in links]
         )
+
+
+# One array parameter: an IN list would be a new statement for every batch size.
+_KNOWN = text("SELECT actor_id FROM beneficiaries WHERE actor_id = ANY(CAST(:ids AS uuid[]))")
+
+
+async def known_beneficiaries(
+    session: AsyncSession, actor_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The actors among these whose registration has reached funding (projected)."""
+    if not actor_ids:
+        return set()
+    rows = await session.execute(_KNOWN, {"ids": list(actor_ids)})
+    return set(rows.scalars())
 
 
 async def smes_among(session: AsyncSession, actor_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
@@ -206,20 +240,18 @@ async def parked(
 
 
 async def parked_waiting_for(
-    session: AsyncSession, entry_ids: Collection[uuid.UUID]
+    session: AsyncSession, entry_ids: Collection[uuid.UUID], *, lock: bool = True
 ) -> list[Entry]:
-    """The parked entries that wait for any of these, locked until commit (a concurrent
-    writer applying the same one waits, then finds it gone)."""
+    """The parked entries that wait for any of these (entry ids, or a beneficiary's actor
+    id), locked until commit unless ``lock`` is false (a concurrent writer applying the
+    same one waits, then finds it gone)."""
     if not entry_ids:
         return []
-    rows = await session.execute(
-        select(parked_entries.c.entry)
-        .where(
-            parked_entries.c.state == "waiting",
-            parked_entries.c.waiting_for.overlap(list(entry_ids)),
-        )
-        .with_for_update()
+    query = select(parked_entries.c.entry).where(
+        parked_entries.c.state == "waiting",
+        parked_entries.c.waiting_for.overlap(list(entry_ids)),
     )
+    rows = await session.execute(query.with_for_update() if lock else query)
     return [codec.from_row(row.entry) for row in rows]
 
 
@@ -395,3 +427,97 @@ async def project_entries(
         .limit(limit)
     )
     return list(rows)
+
+
+# --- Re-homing a sender (authority.rehoming, a one-shot maintenance job) ------------------
+
+
+async def lock_for_rehoming(session: AsyncSession) -> None:
+    """Keep writers out (readers may go on) until the re-homing commits."""
+    await session.execute(
+        text("LOCK TABLE ledger_entries, parked_entries, ledger_nets IN EXCLUSIVE MODE")
+    )
+
+
+async def ids_of_sender(session: AsyncSession, sender: str) -> dict[str, uuid.UUID]:
+    """The external ids a sender's recorded and parked entries have, with their entry ids."""
+    found: dict[str, uuid.UUID] = {}
+    for table in (ledger_entries, parked_entries):
+        rows = await session.execute(
+            select(table.c.external_id, table.c.entry_id).where(table.c.external_system == sender)
+        )
+        found.update({row.external_id: row.entry_id for row in rows})
+    return found
+
+
+_MOVE_ENTRIES = text(
+    """
+    UPDATE ledger_entries SET entry_id = m.new, external_system = :sender
+    FROM unnest(CAST(:old AS uuid[]), CAST(:new AS uuid[])) AS m(old, new)
+    WHERE entry_id = m.old
+    """
+)
+_MOVE_REFERENCES = text(
+    """
+    WITH m AS (SELECT * FROM unnest(CAST(:old AS uuid[]), CAST(:new AS uuid[])) AS m(old, new))
+    UPDATE ledger_entries SET
+        commitment_ref = coalesce((SELECT new FROM m WHERE old = commitment_ref), commitment_ref),
+        reverses = coalesce((SELECT new FROM m WHERE old = reverses), reverses),
+        adjusts = coalesce((SELECT new FROM m WHERE old = adjusts), adjusts)
+    WHERE commitment_ref = ANY(CAST(:old AS uuid[])) OR reverses = ANY(CAST(:old AS uuid[]))
+        OR adjusts = ANY(CAST(:old AS uuid[]))
+    """
+)
+
+
+async def move_entries(
+    session: AsyncSession, moves: Mapping[uuid.UUID, uuid.UUID], sender: str
+) -> None:
+    """Give recorded entries new ids and a new sender, and their references the new ids.
+
+    The nets are derived: dropped and rebuilt around it (their key is the entry id)."""
+    if not moves:
+        return
+    params = {"old": list(moves), "new": list(moves.values()), "sender": sender}
+    await session.execute(delete(ledger_nets))
+    await session.execute(_MOVE_ENTRIES, params)
+    await session.execute(_MOVE_REFERENCES, params)
+    await session.execute(REBUILD_NETS)
+
+
+async def flags_mentioning(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> list[tuple[uuid.UUID, str]]:
+    """Recorded entries whose flags name any of these ids: (entry id, flags as JSON text)."""
+    if not ids:
+        return []
+    rows = await session.execute(
+        text(
+            "SELECT entry_id, flags::text AS flags FROM ledger_entries "
+            "WHERE flags::text LIKE ANY(CAST(:patterns AS text[]))"
+        ),
+        {"patterns": [f"%{i}%" for i in ids]},
+    )
+    return [(row.entry_id, row.flags) for row in rows]
+
+
+async def set_flags(session: AsyncSession, entry_id: uuid.UUID, flags_json: str) -> None:
+    await session.execute(
+        text("UPDATE ledger_entries SET flags = CAST(:flags AS jsonb) WHERE entry_id = :id"),
+        {"flags": flags_json, "id": entry_id},
+    )
+
+
+async def parked_of_sender(session: AsyncSession, sender: str) -> list[Any]:
+    rows = await session.execute(
+        select(parked_entries).where(parked_entries.c.external_system == sender)
+    )
+    return list(rows)
+
+
+async def replace_parked(
+    session: AsyncSession, entry_id: uuid.UUID, values: dict[str, Any]
+) -> None:
+    await session.execute(
+        update(parked_entries).where(parked_entries.c.entry_id == entry_id).values(**values)
+    )

@@ -44,7 +44,9 @@ _RECORDED: dict[EntryKind, type[LedgerEntryV1]] = {
 def parked_reason(entry: Entry, waiting_for: Sequence[uuid.UUID]) -> str:
     return (
         f"{entry.kind.value} {entry.external_system}/{entry.external_id} waits for "
-        + ", ".join(f"entry {w}" for w in waiting_for)
+        + ", ".join(
+            registration_name(w) if w == entry.beneficiary_id else f"entry {w}" for w in waiting_for
+        )
         + ": it is applied when that arrives"
     )
 
@@ -62,6 +64,14 @@ def refusal_problem(decision: Decision) -> dict[str, Any]:
     }
 
 
+def registration_name(actor_id: uuid.UUID) -> str:
+    """How an entry waiting for its beneficiary names what it waits for."""
+    return f"{REGISTRATION_PREFIX}{actor_id}"
+
+
+REGISTRATION_PREFIX = "registration of actor "
+
+
 async def record(
     session: AsyncSession,
     entries: Sequence[Entry],
@@ -73,6 +83,7 @@ async def record(
     if not entries:
         return []
     ids = [e.entry_id for e in entries]
+    await repository.lock_arrivals(session, {e.beneficiary_id for e in entries})
     undertakings = await repository.linked_enterprises(session, {e.beneficiary_id for e in entries})
     projects = {e.project_id for e in entries if e.project_id is not None}
     # The entries' own ids too: the same external id sent twice at once with different
@@ -81,6 +92,48 @@ async def record(
     await repository.lock_scopes(
         session, [min(members) for members in undertakings.values()] + sorted(projects) + ids
     )
+    waiting = await repository.parked_waiting_for(session, ids)
+    decider, expired_ids = await _decider(session, entries, waiting, undertakings, projects)
+    decisions = [decider.submit(entry) for entry in entries]
+    await _finish(session, decider, expired_ids, names)
+    return decisions
+
+
+async def beneficiary_arrived(session: AsyncSession, actor_id: uuid.UUID) -> None:
+    """The actor's registration has reached funding: the entries parked for want of it
+    are decided and recorded, in the caller's transaction (the projection's)."""
+    # In the writers' order: the arrival lock, then (having read what waits, to know
+    # its projects) the scope locks, and only then row locks, reading again under them.
+    await repository.lock_arrivals(session, [actor_id])
+    candidates = await repository.parked_waiting_for(session, [actor_id], lock=False)
+    if not candidates:
+        return
+    undertakings = await repository.linked_enterprises(session, {actor_id})
+    projects = {e.project_id for e in candidates if e.project_id is not None}
+    ids = [e.entry_id for e in candidates]
+    await repository.lock_scopes(session, [min(undertakings[actor_id]), *projects, *ids])
+    waiting = await repository.parked_waiting_for(session, [actor_id])
+    decider, expired_ids = await _decider(
+        session, [], waiting, undertakings, projects, arriving=actor_id
+    )
+    decider.beneficiary_arrived(actor_id)
+    await _finish(session, decider, expired_ids, {})
+
+
+async def _decider(
+    session: AsyncSession,
+    entries: Sequence[Entry],
+    waiting: Sequence[Entry],
+    undertakings: Mapping[uuid.UUID, frozenset[uuid.UUID]],
+    projects: set[uuid.UUID],
+    *,
+    arriving: uuid.UUID | None = None,
+) -> tuple[BatchDecider, set[uuid.UUID]]:
+    """A decider loaded with what the rules need for ``entries`` and the ``waiting``
+    entries they may release; and the ids among ``entries`` refused earlier for
+    waiting too long. An ``arriving`` beneficiary, already in the projection, is not
+    known to the decider yet: its arrival is what releases the entries waiting for it."""
+    ids = [e.entry_id for e in entries]
     recorded = await repository.stored_entries(session, ids)
     stored_parked = await repository.parked(session, ids)
     # Refused for waiting too long: decided as if never seen (see EXPIRED_RULE).
@@ -94,7 +147,6 @@ async def record(
         for entry_id, (entry, state, problem, waiting, _) in stored_parked.items()
         if entry_id not in expired_ids
     }
-    waiting = await repository.parked_waiting_for(session, ids)
     members = {m for group in undertakings.values() for m in group}
     refs = {r for e in (*entries, *waiting) for r in (e.target, e.commitment_ref) if r}
     scope = await repository.entries_in_scope(
@@ -104,6 +156,7 @@ async def record(
         entry_ids=refs,
     )
     everyone = members | {e.beneficiary_id for e in scope}
+    beneficiaries = {e.beneficiary_id for e in (*entries, *waiting)}
     caps: dict[uuid.UUID, FstpCaps] = await reference_repository.fstp_caps(session, projects)
     context = RuleContext(
         undertaking_of=undertaking_ids(undertakings.values()),
@@ -117,8 +170,18 @@ async def record(
         waiting_elsewhere=waiting,
         undertakings=undertakings,
         context=context,
+        known_beneficiaries=await repository.known_beneficiaries(session, beneficiaries)
+        - {arriving},
     )
-    decisions = [decider.submit(entry) for entry in entries]
+    return decider, expired_ids
+
+
+async def _finish(
+    session: AsyncSession,
+    decider: BatchDecider,
+    expired_ids: set[uuid.UUID],
+    names: Mapping[uuid.UUID, str] | None,
+) -> None:
     changes = decider.finish()
     # The decider does not know them as parked: an expired one applied now leaves no
     # refused row behind (one parked again has its row reset by the upsert).
@@ -126,7 +189,6 @@ async def record(
         d.entry.entry_id for d in changes.applied if d.entry.entry_id in expired_ids
     )
     await _write(session, changes, names or {})
-    return decisions
 
 
 async def _write(session: AsyncSession, changes: Changes, names: Mapping[uuid.UUID, str]) -> None:

@@ -287,6 +287,7 @@ class Actor(BaseModel):
                     "country": "EL",
                     "country_name": "Greece",
                     "country_standing": "member_state",
+                    "country_standing_horizon_europe": "member_state",
                     "pic": None,
                     "vat_number": None,
                     "national_id": None,
@@ -321,8 +322,15 @@ class Actor(BaseModel):
     country: str = Field(description="EU form: EL for Greece, UK for the United Kingdom.")
     country_name: str
     country_standing: CountryStanding = Field(
-        description="third_country is allowed but flagged: it does not count toward the "
-        "consortium's Member States or Associated Countries."
+        description="The country's standing in Horizon 2020, the programme of the "
+        "consortium rule. third_country is allowed but flagged: it does not count toward "
+        "the consortium's Member States or Associated Countries."
+    )
+    country_standing_horizon_europe: CountryStanding = Field(
+        description="The country's standing in Horizon Europe, whose associated countries "
+        "differ (Kosovo, XK, and the United Kingdom are associated; Switzerland is not). "
+        "Never united_kingdom.",
+        examples=["member_state"],
     )
     pic: str | None = None
     vat_number: str | None = None

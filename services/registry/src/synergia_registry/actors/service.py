@@ -78,6 +78,7 @@ def to_view(row: Mapping[Any, Any], *, show_contacts: bool) -> Actor:
         country=country.code,
         country_name=country.name,
         country_standing=country.standing,
+        country_standing_horizon_europe=country.horizon_europe,
         pic=row["pic"],
         vat_number=row["vat_number"],
         national_id=row["national_id"],

@@ -20,7 +20,8 @@ the rows of an organisation. The decisions, in one place:
 - **Country.** EL/GR and UK/GB are accepted and stored in the EU form (EL, UK); an
   unknown code rejects the row.
 - **NUTS** is validated against NUTS 2021, the version of H2020-era data (NUTS 2016 for
-  the United Kingdom, which later versions do not cover). A code that does not exist or
+  the United Kingdom, which later versions do not cover; NUTS 2024 for a country only
+  it covers, Kosovo's Statistical Regions XK0, XK00). A code that does not exist or
   lies in another country is dropped with a warning: the organisation is still imported,
   without a region. Empty is accepted.
 - **VAT** is validated for the country; an invalid number is dropped with a warning.
@@ -51,7 +52,12 @@ from typing import Any
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.reference.countries import UNITED_KINGDOM, UnknownCountry, lookup_country
 from synergia_shared.reference.identifiers import InvalidIdentifier, validate_pic, validate_vat
-from synergia_shared.reference.nuts import InvalidNuts, validate_nuts
+from synergia_shared.reference.nuts import (
+    DEFAULT_NUTS_VERSION,
+    InvalidNuts,
+    covers,
+    validate_nuts,
+)
 
 from synergia_registry.imports.parser import CsvFormatError, Record
 
@@ -303,6 +309,15 @@ def _legal_name(raw: str) -> str:
     return raw
 
 
+def _nuts_version(country: str) -> str:
+    """The NUTS version of an H2020-era region code in ``country`` (EU form)."""
+    if country == UNITED_KINGDOM:
+        return NUTS_VERSION_UK
+    if not covers(NUTS_VERSION, country) and covers(DEFAULT_NUTS_VERSION, country):
+        return DEFAULT_NUTS_VERSION  # Kosovo: only NUTS 2024 lists its regions
+    return NUTS_VERSION
+
+
 def _country(raw: str) -> str:
     if not raw:
         raise InvalidValue("empty")
@@ -403,7 +418,7 @@ def finish(draft: OrganisationDraft) -> ImportedOrganisation:
     nuts_code, nuts_version = None, None
     raw_nuts: str | None = draft.value("nuts_code")
     if raw_nuts is not None:
-        version = NUTS_VERSION_UK if country == UNITED_KINGDOM else NUTS_VERSION
+        version = _nuts_version(country)
         try:
             nuts_code, nuts_version = validate_nuts(raw_nuts, country, version).code, version
         except InvalidNuts as exc:
