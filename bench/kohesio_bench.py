@@ -386,6 +386,12 @@ def render(report: dict[str, Any]) -> str:
             f"{report['load_to_copy']:.4f}x",
         ],
         [
+            "  of which: until the services answered the last request",
+            report["lines"] / report["load"]["answered_s"],
+            report["load"]["answered_s"],
+            f"{report['lines'] / report['load']['answered_s'] / report['copy']['rows_per_s']:.4f}x",
+        ],
+        [
             "the same file again (all matched and replayed, nothing written)",
             report["again"]["rows_per_s"],
             report["again"]["seconds"],
