@@ -204,6 +204,55 @@ async def test_a_kohesio_file_registers_its_beneficiaries_and_records_their_comm
     assert await ledger_holds_the_file(services.funding_url)
 
 
+async def test_a_possible_duplicate_confirmed_as_another_organisation_is_loaded_next_time(
+    services: Services, stack: TestStack
+) -> None:
+    plan = map_kohesio(parse_kohesio(FILE), PARAMS)
+    async with (
+        httpx.AsyncClient(base_url=services.registry_url, headers=BULGARIA) as registry,
+        httpx.AsyncClient(base_url=services.funding_url, headers=BULGARIA) as funding,
+    ):
+        ports = (
+            BulkRegistrationOverHttp(cli.poster(registry)),
+            AuthorityEventsOverHttp(cli.poster(funding)),
+        )
+        first = await load_kohesio(plan, PARAMS, *ports)
+        ruse = next(line for line in first.lines if line.line == 7)
+        external_id = next(r.beneficiary_external_id for r in plan.rows if r.line == 7)
+        assert f"under external id {external_id}" in (ruse.problem or "")
+        # What the line says to do, when the authority knows Ruse's municipality is not
+        # the actor the registry holds.
+        confirmed = await registry.post(
+            "/v1/actors:batch-register",
+            json={
+                "items": [
+                    {
+                        "external_id": external_id,
+                        "legal_name": "Община Русе",
+                        "country": "BG",
+                        "nuts_code": "BG323",
+                        "allow_similar_name": True,
+                    }
+                ]
+            },
+        )
+        assert confirmed.json()["registered"] == 1, confirmed.text
+        second = await load_kohesio(plan, PARAMS, *ports)
+
+    ruse = next(line for line in second.lines if line.line == 7)
+    assert (ruse.registration, ruse.problem) == ("matched", None)
+    assert [c.status in ("applied", "parked") and not c.replayed for c in ruse.commitments] == [
+        True,
+        True,
+    ]
+
+    async def ruse_committed() -> bool:
+        report = await region_report(services.funding_url)
+        return report["entries"] == ENTRIES + 2
+
+    await eventually(ruse_committed)
+
+
 def summary_counts(text: str, what: str) -> dict[str, int]:
     """``{"registered": 4, …}`` from the summary's line ``what: N — 4 registered, …``."""
     line = next(line for line in text.splitlines() if line.startswith(f"{what}: "))

@@ -188,8 +188,9 @@ def _not_registered(result: RegistrationResult) -> str:
         similar = "; ".join(str(c) for c in result.candidates) or "none listed"
         return (
             "not registered, nothing committed: the registry holds a similar name in the "
-            f"same country (possible duplicate of: {similar}); check the actor, or register "
-            "the beneficiary with allow_similar_name, then load the file again"
+            f"same country (possible duplicate of: {similar}); if it is another "
+            "organisation, register it with allow_similar_name under external id "
+            f"{result.external_id}, then load the file again"
         )
     return f"not registered, nothing committed: the registry refused it ({result.problem})"
 
