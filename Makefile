@@ -14,7 +14,7 @@ REGION ?=
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: install run test lint typecheck pytest token bench import-cordis demo clean contracts
+.PHONY: install run test lint typecheck pytest token bench import-cordis load-kohesio demo clean contracts
 
 $(UV_BOOTSTRAP):
 	python3 -m venv .tools/uv-venv
@@ -32,6 +32,12 @@ token: install
 import-cordis: install
 	@test -n "$(FILE)" || { echo "usage: make import-cordis FILE=path/to/organization.csv (with make run running)" >&2; exit 2; }
 	$(VENV_BIN)/synergia-registry-import-cordis "$(FILE)"
+
+# ARGS carries the import's assumptions, e.g. ARGS="--fund ERDF --committed-on 2021-12-31";
+# credentials in SYNERGIA_API_KEY or SYNERGIA_TOKEN (make token ROLE=authority REGION=BG).
+load-kohesio: install
+	@test -n "$(FILE)" || { echo 'usage: make load-kohesio FILE=path/to/kohesio.tsv ARGS="--fund ERDF --committed-on 2021-12-31 [--programme-cci CCI] [--cofinancing-source national|regional]" (with make run running)' >&2; exit 2; }
+	$(VENV_BIN)/synergia-funding-load-kohesio "$(FILE)" $(ARGS)
 
 # Needs `make run` in another terminal; DEMO_ARGS="--actors 500" for a smaller set.
 demo: install

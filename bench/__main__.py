@@ -26,6 +26,7 @@ from bench import (
     cordis_bench,
     esif_bench,
     http_bench,
+    kohesio_bench,
     partner_bench,
     propagation,
     ranking_bench,
@@ -51,6 +52,7 @@ ALL = (
     "reports",
     "esif",
     "beneficiaries",
+    "kohesio",
 )
 T = TypeVar("T")
 # The product as configured, then with the consumer's fetch wait lowered: the embedded
@@ -106,6 +108,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--esif-rows", type=int, default=esif_bench.ROWS, help="rows of the ESIF planned file"
     )
+    parser.add_argument(
+        "--kohesio-lines",
+        type=int,
+        default=kohesio_bench.LINES,
+        help="lines of the Kohesio beneficiary file",
+    )
     parser.add_argument("--report-samples", type=int, default=report_bench.SAMPLES)
     return parser.parse_args(argv)
 
@@ -127,6 +135,7 @@ async def run_all(
         "reports": report_bench.render,
         "esif": esif_bench.render,
         "beneficiaries": beneficiary_bench.render,
+        "kohesio": kohesio_bench.render,
     }
     try:
         for name in selected:
@@ -191,6 +200,8 @@ async def run_all(
                 results[name] = await beneficiary_bench.run(
                     stack, log_dir, beneficiaries=args.beneficiaries
                 )
+            elif name == "kohesio":
+                results[name] = await kohesio_bench.run(stack, log_dir, lines=args.kohesio_lines)
             elif name == "reports":
                 results[name] = await report_bench.run(
                     stack, log_dir, entries=args.report_entries, samples=args.report_samples

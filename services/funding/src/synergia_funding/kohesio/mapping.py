@@ -29,6 +29,7 @@ Decisions, each reported on the line it concerns (:attr:`KohesioRow.notes`, or a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass
@@ -192,11 +193,16 @@ def _country(text: str) -> str:
 def _region(record: KohesioRecord, country: str, params: KohesioImportParams) -> NutsRegion:
     if not record.region:
         raise _Refused("Region is empty: a commitment needs the region of its operation")
-    where = RegionFilter(country=country, level=params.region_level, version=params.nuts_version)
     try:
-        return resolve_region_name(record.region, where)
+        return _resolved(record.region, country, params.region_level, params.nuts_version)
     except RegionNameError as exc:
         raise _Refused(f"Region: {exc}") from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved(name: str, country: str, level: int | None, version: str) -> NutsRegion:
+    # A file names a few hundred regions over thousands of lines.
+    return resolve_region_name(name, RegionFilter(country=country, level=level, version=version))
 
 
 def _amounts(record: KohesioRecord, notes: list[str]) -> tuple[Decimal | None, Decimal | None]:
@@ -236,7 +242,12 @@ def _latin_name(record: KohesioRecord, notes: list[str]) -> str | None:
 
 
 def _non_latin(name: str) -> bool:
-    return any(unicodedata.name(char, "").startswith(("CYRILLIC", "GREEK")) for char in name)
+    # Latin letters, accented ones included, lie below U+0370, where Greek begins.
+    return any(
+        unicodedata.name(char, "").startswith(("CYRILLIC", "GREEK"))
+        for char in name
+        if char >= "\u0370"
+    )
 
 
 def _commitments(
