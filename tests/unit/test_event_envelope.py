@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from synergia_shared.context import correlation_id_var, trace_id_var
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
-from synergia_shared.messaging.outbox import EventOf, build_event, envelopes
+from synergia_shared.messaging.outbox import EventOf, OutboxRecords, build_event
 
 
 def test_an_event_carries_the_correlation_and_trace_of_the_request_that_caused_it() -> None:
@@ -52,9 +52,9 @@ def test_a_bulk_envelope_is_the_document_build_event_makes() -> None:
     trace = trace_id_var.set("0af7651916cd43dd8448eb211c80319c")
     try:
         expected = build_event(data, subject=str(data.actor_id), sequence=1)
-        ((event_id, payload),) = envelopes(
-            ActorRegisteredV1,
-            [EventOf(str(data.actor_id), 1, data.model_dump(mode="json"))],
+        records = OutboxRecords(ActorRegisteredV1, "actor")
+        event_id, aggregate, subject, event_type, topic, payload = records.record(
+            EventOf(str(data.actor_id), 1, data.model_dump(mode="json"))
         )
     finally:
         correlation_id_var.reset(corr)
@@ -62,6 +62,8 @@ def test_a_bulk_envelope_is_the_document_build_event_makes() -> None:
 
     event = CloudEvent.from_bytes(payload)
     assert event.id == event_id
+    assert (aggregate, subject) == ("actor", str(data.actor_id))
+    assert (event_type, topic) == (expected.type, "registry.actor")
     # One span, the batch's, made them all: the trace is the request's.
     shared = {"id", "time", "traceparent"}
     assert event.model_dump(exclude=shared) == expected.model_dump(exclude=shared)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -104,72 +104,67 @@ async def add_events(session: AsyncSession, events: Sequence[PendingEvent]) -> l
 
 @dataclass(frozen=True)
 class EventOf:
-    """One event for :func:`copy_events`: the aggregate it is about, and its data already
-    in the JSON form of the event's model (what ``model_dump(mode="json")`` returns)."""
+    """One event for :class:`OutboxRecords`: the aggregate it is about, and its data already
+    in the JSON form of the event's model (what ``model_dump(mode="json")`` returns, or
+    values ``to_json`` writes the same way: UUIDs, aware datetimes)."""
 
     subject: str
     sequence: int | None
     data: Mapping[str, Any]
 
 
+OutboxRecord = tuple[uuid.UUID, str, str, str, str, bytes]
 _COPY_COLUMNS = ("event_id", "aggregate_type", "aggregate_id", "event_type", "topic", "payload")
 
 
-def envelopes(model: type[EventData], events: Sequence[EventOf]) -> list[tuple[uuid.UUID, bytes]]:
-    """Each event's id and serialised envelope, as :func:`build_event` and
-    ``CloudEvent.to_bytes`` make it, without building a model per event: what a batch's
-    events share (type, source, schema, the request's ids, the time) is looked up once,
-    and each envelope is one ``to_json`` of a plain dict."""
-    spec = spec_for_model(model)
-    # The envelope's own absent fields are left out (``to_bytes`` excludes None), the
-    # data's are not: the same document as ``CloudEvent.to_bytes``, key for key.
-    head = _present(
-        specversion="1.0",
-        source=spec.source,
-        type=spec.type,
-        time=datetime.now(UTC),
-        datacontenttype="application/json",
-        dataschema=spec.dataschema,
-    )
-    tail = _present(
-        correlationid=correlation_id_var.get(),
-        causationid=causation_id_var.get(),
-        traceparent=traceparent_for(trace_id_var.get() or new_trace_id()),
-    )
-    built: list[tuple[uuid.UUID, bytes]] = []
-    for event in events:
+class OutboxRecords:
+    """Outbox rows of many events of one type, each serialised as :func:`build_event` and
+    ``CloudEvent.to_bytes`` make it, without building a model per event: what the events
+    share (type, source, schema, the request's ids, the time) is looked up once, and each
+    envelope is one ``to_json`` of a plain dict (the same keys and values; one span id,
+    the batch's, for all of them)."""
+
+    def __init__(self, model: type[EventData], aggregate_type: str) -> None:
+        spec = spec_for_model(model)
+        self.aggregate_type = aggregate_type
+        self.event_type = spec.type
+        self.topic = spec.topic
+        # The envelope's own absent fields are left out (``to_bytes`` excludes None), the
+        # data's are not.
+        self.head = _present(
+            specversion="1.0",
+            source=spec.source,
+            type=spec.type,
+            time=datetime.now(UTC),
+            datacontenttype="application/json",
+            dataschema=spec.dataschema,
+        )
+        self.tail = _present(
+            correlationid=correlation_id_var.get(),
+            causationid=causation_id_var.get(),
+            traceparent=traceparent_for(trace_id_var.get() or new_trace_id()),
+        )
+
+    def record(self, event: EventOf) -> OutboxRecord:
         event_id = uuid.uuid4()
-        envelope = {**head, "id": event_id, "subject": event.subject, "data": event.data, **tail}
+        envelope = {**self.head, "id": event_id, "subject": event.subject, "data": event.data}
         if event.sequence is not None:
             envelope["sequence"] = event.sequence
-        built.append((event_id, to_json(envelope)))
-    return built
+        payload = to_json({**envelope, **self.tail})
+        return (event_id, self.aggregate_type, event.subject, self.event_type, self.topic, payload)
 
 
 def _present(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-async def copy_events(
-    session: AsyncSession, model: type[EventData], aggregate_type: str, events: Sequence[EventOf]
-) -> None:
-    """Record many events of one type in the outbox with one COPY, in the given order.
+async def copy_outbox(session: AsyncSession, records: Iterable[OutboxRecord]) -> None:
+    """Write outbox rows (:class:`OutboxRecords`) with one COPY, in the given order.
 
     For batches of thousands (bulk registration): :func:`add_events` validates each
     event's data through its model and builds an envelope model per event, which costs
-    more than everything else such a batch does. Here the caller vouches that ``data`` is
-    the model's JSON form, and tests it. The outbox's statement trigger wakes the relay
-    on commit, as after an INSERT.
+    more than everything else such a batch does; here the caller vouches that the data
+    is the model's JSON form, and tests it. The outbox's statement trigger wakes the
+    relay on commit, as after an INSERT.
     """
-    if not events:
-        return
-    spec = spec_for_model(model)
-    await copy_records(
-        session,
-        outbox.name,
-        _COPY_COLUMNS,
-        (
-            (event_id, aggregate_type, event.subject, spec.type, spec.topic, payload)
-            for (event_id, payload), event in zip(envelopes(model, events), events, strict=True)
-        ),
-    )
+    await copy_records(session, outbox.name, _COPY_COLUMNS, records)

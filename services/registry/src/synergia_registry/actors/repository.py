@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import uuid
@@ -352,27 +353,33 @@ async def transaction_time(session: AsyncSession) -> datetime:
 _JSONB = frozenset(c.name for c in actors.c if isinstance(c.type, JSONB))
 
 
-async def copy_actors(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert many actors with one COPY (the columns of the first row, every row having
-    the same). A unique identifier another actor holds raises ``IntegrityError``."""
-    if not rows:
+async def copy_actors(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert many actors with one COPY, streamed as ``rows`` yields them (the columns of
+    the first row, every row having the same). A unique identifier another actor holds
+    raises ``IntegrityError``."""
+    stream = iter(rows)
+    first = next(stream, None)
+    if first is None:
         return
-    columns = list(rows[0])
+    columns = list(first)
     jsonb = [i for i, name in enumerate(columns) if name in _JSONB]
-    # The same few assessments recur (one per declared SME category): serialised once.
-    serialised: dict[int, str] = {}
+    # The same few assessments recur (one per declared SME category): serialised once,
+    # each kept with its text so that its id cannot be reused while this runs.
+    serialised: dict[int, tuple[Any, str]] = {}
 
     def record(row: Mapping[str, Any]) -> list[Any]:
         values = [row[name] for name in columns]
         for i in jsonb:
             value = values[i]
             if value is not None:
-                values[i] = serialised.get(id(value)) or serialised.setdefault(
-                    id(value), json.dumps(value)
-                )
+                if id(value) not in serialised:
+                    serialised[id(value)] = (value, json.dumps(value))
+                values[i] = serialised[id(value)][1]
         return values
 
-    await copy_records(session, actors.name, columns, [record(row) for row in rows])
+    await copy_records(
+        session, actors.name, columns, (record(row) for row in itertools.chain([first], stream))
+    )
 
 
 async def pic_holders(session: AsyncSession, pics: Iterable[str]) -> dict[str, uuid.UUID]:
