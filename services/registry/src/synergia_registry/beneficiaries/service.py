@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.collector import collector_paused
 from synergia_shared.http.problems import (
     TYPE_BASE,
     ProblemException,
@@ -309,6 +310,19 @@ async def register_beneficiaries(
     makes the inserts fail: the batch is then matched again against what is now
     committed, once; a second collision refuses the whole batch (409), nothing written.
     """
+    # The batch's objects (thousands of items, rows, results) all live until its end:
+    # the garbage collector would walk them over and over (see synergia_shared.collector).
+    with collector_paused():
+        return await _register(session, sender, raw_items, loc_root, first_index)
+
+
+async def _register(
+    session: AsyncSession,
+    sender: Sender,
+    raw_items: Sequence[Any],
+    loc_root: Sequence[str | int],
+    first_index: int,
+) -> BatchRegistrationResult:
     results: dict[int, BeneficiaryResult] = {}
     batch: list[_Prepared] = []
     for offset, raw in enumerate(raw_items):
