@@ -3,17 +3,20 @@ stored compact; a VAT number and the identifier it is made of imply each other."
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
 from synergia_shared.reference.countries import lookup_country
 from synergia_shared.reference.identifiers import (
     BUSINESS_ID_SCHEMES,
+    SCHEMES_BY_CODE,
     BusinessId,
     InvalidIdentifier,
     business_id_of_vat,
     schemes_of,
     validate_business_id,
+    validate_vat,
     vat_of,
 )
 
@@ -78,3 +81,35 @@ def test_schemes_unrelated_to_the_vat_number_imply_nothing() -> None:
     assert vat_of(BusinessId("FR-SIREN", "552008443")) is None  # FR adds a key before it
     assert business_id_of_vat("BG7501020018", "BG") is None  # a person's 10-digit number
     assert business_id_of_vat("DE136695976", "DE") is None
+
+
+@pytest.mark.parametrize(
+    ("code", "digits"),
+    [
+        ("BE-KBO", 10),
+        ("BG-EIK", 9),
+        ("DK-CVR", 8),
+        ("EL-AFM", 9),
+        ("HR-OIB", 11),
+        ("IT-CF", 11),
+        ("PT-NIPC", 9),
+    ],
+)
+def test_an_identifier_and_its_vat_number_imply_each_other_as_a_full_check_says(
+    code: str, digits: int
+) -> None:
+    """Where one stdnum module checks both, the implied number is not checked twice: the
+    shortcut must answer what checking it again answers."""
+    scheme = SCHEMES_BY_CODE[code]
+    rng = random.Random(code)
+    found = 0
+    while found < 25:
+        candidate = f"{rng.randrange(10**digits):0{digits}d}"
+        try:
+            identifier = validate_business_id(candidate, scheme.country, code)
+        except InvalidIdentifier:
+            continue
+        found += 1
+        vat = validate_vat(identifier.value, scheme.country)
+        assert vat_of(identifier) == vat
+        assert business_id_of_vat(vat, scheme.country) == BusinessId(code, scheme.compact(vat[2:]))

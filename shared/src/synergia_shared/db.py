@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy import ClauseElement, Connection, MetaData, event
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.engine.interfaces import ExecutionContext
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -220,3 +221,26 @@ def _engine_of(sessions: SessionFactory) -> AsyncEngine:
     if not isinstance(engine, AsyncEngine):
         raise TypeError("fetch_row() needs a session factory bound to an AsyncEngine")
     return engine
+
+
+async def copy_records(
+    session: AsyncSession, table: str, columns: Sequence[str], records: Iterable[Sequence[Any]]
+) -> None:
+    """Write ``records`` (tuples in ``columns`` order) into ``table`` with one COPY, in the
+    session's transaction: the bulk write of thousands of rows, which a multi-row INSERT
+    does several times slower (parameters processed in Python, rows bound one by one).
+
+    The session must have begun its transaction (a statement ran on it): COPY runs on the
+    same connection, and outside a transaction it would commit on its own. A constraint
+    violation raises SQLAlchemy's ``IntegrityError``, as an INSERT would, so savepoints
+    and retries written for inserts work unchanged.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
+    if not driver.is_in_transaction():
+        raise RuntimeError("copy_records needs the session's transaction to have begun")
+    try:
+        await driver.copy_records_to_table(table, records=records, columns=list(columns))
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityError(f"COPY {table}", None, exc) from exc

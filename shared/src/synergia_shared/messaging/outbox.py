@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +19,7 @@ from synergia_shared.context import (
     trace_id_var,
     traceparent_for,
 )
+from synergia_shared.db import copy_records
 from synergia_shared.events.base import EventData
 from synergia_shared.events.catalogue import spec_for_model
 from synergia_shared.events.envelope import CloudEvent
@@ -96,3 +100,71 @@ async def add_events(session: AsyncSession, events: Sequence[PendingEvent]) -> l
         # than everything else in a 500-event batch.
         await session.execute(_INSERT, rows)
     return built
+
+
+@dataclass(frozen=True)
+class EventOf:
+    """One event for :class:`OutboxRecords`: the aggregate it is about, and its data already
+    in the JSON form of the event's model (what ``model_dump(mode="json")`` returns, or
+    values ``to_json`` writes the same way: UUIDs, aware datetimes)."""
+
+    subject: str
+    sequence: int | None
+    data: Mapping[str, Any]
+
+
+OutboxRecord = tuple[uuid.UUID, str, str, str, str, bytes]
+_COPY_COLUMNS = ("event_id", "aggregate_type", "aggregate_id", "event_type", "topic", "payload")
+
+
+class OutboxRecords:
+    """Outbox rows of many events of one type, each serialised as :func:`build_event` and
+    ``CloudEvent.to_bytes`` make it, without building a model per event: what the events
+    share (type, source, schema, the request's ids, the time) is looked up once, and each
+    envelope is one ``to_json`` of a plain dict (the same keys and values; one span id,
+    the batch's, for all of them)."""
+
+    def __init__(self, model: type[EventData], aggregate_type: str) -> None:
+        spec = spec_for_model(model)
+        self.aggregate_type = aggregate_type
+        self.event_type = spec.type
+        self.topic = spec.topic
+        # The envelope's own absent fields are left out (``to_bytes`` excludes None), the
+        # data's are not.
+        self.head = _present(
+            specversion="1.0",
+            source=spec.source,
+            type=spec.type,
+            time=datetime.now(UTC),
+            datacontenttype="application/json",
+            dataschema=spec.dataschema,
+        )
+        self.tail = _present(
+            correlationid=correlation_id_var.get(),
+            causationid=causation_id_var.get(),
+            traceparent=traceparent_for(trace_id_var.get() or new_trace_id()),
+        )
+
+    def record(self, event: EventOf) -> OutboxRecord:
+        event_id = uuid.uuid4()
+        envelope = {**self.head, "id": event_id, "subject": event.subject, "data": event.data}
+        if event.sequence is not None:
+            envelope["sequence"] = event.sequence
+        payload = to_json({**envelope, **self.tail})
+        return (event_id, self.aggregate_type, event.subject, self.event_type, self.topic, payload)
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+async def copy_outbox(session: AsyncSession, records: Iterable[OutboxRecord]) -> None:
+    """Write outbox rows (:class:`OutboxRecords`) with one COPY, in the given order.
+
+    For batches of thousands (bulk registration): :func:`add_events` validates each
+    event's data through its model and builds an envelope model per event, which costs
+    more than everything else such a batch does; here the caller vouches that the data
+    is the model's JSON form, and tests it. The outbox's statement trigger wakes the
+    relay on commit, as after an INSERT.
+    """
+    await copy_records(session, outbox.name, _COPY_COLUMNS, records)

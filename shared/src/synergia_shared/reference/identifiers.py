@@ -13,6 +13,7 @@ each checked offline by its python-stdnum module and stored compact with its sch
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from types import ModuleType
@@ -249,11 +250,31 @@ def validate_business_id(value: str, country: str, scheme: str | None = None) ->
     return BusinessId(chosen.code, chosen.compact(value))
 
 
+@functools.cache
+def _checked_as_vat(scheme: BusinessIdScheme) -> bool:
+    """Whether the country's VAT numbers are checked by the scheme's own module (as
+    :func:`validate_vat` does it for a Member State): then a checked identifier with the
+    prefix is a valid VAT number, and a valid VAT number without it passes the scheme's
+    module, so neither needs checking twice (a bulk registration derives one from the
+    other for every item)."""
+    iso = EU_TO_ISO.get(scheme.country, scheme.country)
+    return (
+        scheme.vat_is_prefixed_id
+        and scheme.country in EU27
+        and get_cc_module(iso.lower(), "vat") is scheme.module
+    )
+
+
 def vat_of(business_id: BusinessId) -> str | None:
     """The VAT number (stored form) the identifier implies, if its scheme implies one."""
     scheme = SCHEMES_BY_CODE[business_id.scheme]
     if not scheme.vat_is_prefixed_id:
         return None
+    if _checked_as_vat(scheme):
+        # eu_vat.validate's own last step, on the number its module already checked.
+        prefix = _PREFIXES.get(scheme.country, (scheme.country,))[0]
+        value = business_id.value
+        return value if value.startswith(prefix) else prefix + value
     try:
         return validate_vat(business_id.value, scheme.country)
     except InvalidIdentifier:
@@ -265,6 +286,10 @@ def business_id_of_vat(vat: str, country: str) -> BusinessId | None:
     scheme is the VAT number without its prefix."""
     for scheme in schemes_of(country):
         if scheme.vat_is_prefixed_id:
+            if _checked_as_vat(scheme) and (
+                scheme.lengths is None or len(vat) - 2 in scheme.lengths
+            ):
+                return BusinessId(scheme.code, vat[2:])
             try:
                 return BusinessId(scheme.code, scheme.compact(vat[2:]))
             except InvalidIdentifier:

@@ -95,6 +95,8 @@ _LONGEST_FORM = max(len(form) for form in _FORMS)
 
 def _letters(name: str) -> str:
     text = name.casefold().translate(_LETTERS)
+    if text.isascii():  # no accents to take off (the common case once transliterated)
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

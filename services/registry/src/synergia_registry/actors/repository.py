@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import itertools
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,9 +36,9 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.db import PreparedRead, SessionFactory, fetch_row
+from synergia_shared.db import PreparedRead, SessionFactory, copy_records, fetch_row
 
 from synergia_registry.actors.models import (
     actor_financials,
@@ -341,15 +343,43 @@ async def find_imported(session: AsyncSession, organisation_ids: Sequence[str]) 
     return list((await session.execute(query)).all())
 
 
-async def insert_actors_returning(
-    session: AsyncSession, rows: Sequence[dict[str, Any]]
-) -> list[Row[Any]]:
-    """Insert many actors with multi-row statements; the rows as :data:`VIEW_COLUMNS`,
-    in the order given."""
-    if not rows:
-        return []
-    query = insert(actors).returning(*VIEW_COLUMNS, sort_by_parameter_order=True)
-    return list((await session.execute(query, list(rows))).all())
+async def transaction_time(session: AsyncSession) -> datetime:
+    """The transaction's time: what ``now()``, the default of ``created_at``, gives every
+    row it writes."""
+    found: datetime = (await session.execute(select(func.now()))).scalar_one()
+    return found
+
+
+_JSONB = frozenset(c.name for c in actors.c if isinstance(c.type, JSONB))
+
+
+async def copy_actors(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert many actors with one COPY, streamed as ``rows`` yields them (the columns of
+    the first row, every row having the same). A unique identifier another actor holds
+    raises ``IntegrityError``."""
+    stream = iter(rows)
+    first = next(stream, None)
+    if first is None:
+        return
+    columns = list(first)
+    jsonb = [i for i, name in enumerate(columns) if name in _JSONB]
+    # The same few assessments recur (one per declared SME category): serialised once,
+    # each kept with its text so that its id cannot be reused while this runs.
+    serialised: dict[int, tuple[Any, str]] = {}
+
+    def record(row: Mapping[str, Any]) -> list[Any]:
+        values = [row[name] for name in columns]
+        for i in jsonb:
+            value = values[i]
+            if value is not None:
+                if id(value) not in serialised:
+                    serialised[id(value)] = (value, json.dumps(value))
+                values[i] = serialised[id(value)][1]
+        return values
+
+    await copy_records(
+        session, actors.name, columns, (record(row) for row in itertools.chain([first], stream))
+    )
 
 
 async def pic_holders(session: AsyncSession, pics: Iterable[str]) -> dict[str, uuid.UUID]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from synergia_shared.reference.countries import Country, UnknownCountry, lookup_country
 from synergia_shared.reference.identifiers import (
@@ -47,49 +47,75 @@ def normalise_country(code: str) -> Country:
     return lookup_country(code)
 
 
-def normalise_profile(profile: ProfileFields, actor_id: uuid.UUID) -> ProfileFields:
-    """The profile in its stored form (EU country code, canonical NACE, compact VAT), or
-    :class:`InvalidProfile` listing every field that is wrong."""
+class IdentityFields(Protocol):
+    """What says which organisation an actor is and where: a profile's fields, or a
+    beneficiary's."""
+
+    @property
+    def country(self) -> str: ...
+    @property
+    def pic(self) -> str | None: ...
+    @property
+    def vat_number(self) -> str | None: ...
+    @property
+    def national_id(self) -> str | None: ...
+    @property
+    def national_id_scheme(self) -> str | None: ...
+    @property
+    def nuts_code(self) -> str | None: ...
+    @property
+    def nuts_version(self) -> str: ...
+
+
+def normalise_identity(fields: IdentityFields) -> tuple[dict[str, Any], list[FieldError]]:
+    """The stored form of the country, identifiers and region (only the fields that are
+    given), and what is wrong with them: the part of :func:`normalise_profile` a bulk
+    registration needs, without building a profile per item."""
     errors: list[FieldError] = []
     update: dict[str, Any] = {}
 
     try:
-        country = normalise_country(profile.country).code
+        country = normalise_country(fields.country).code
         update["country"] = country
     except UnknownCountry as exc:
         errors.append(FieldError(("country",), str(exc)))
         country = None
 
-    if profile.pic is not None:
+    if fields.pic is not None:
         try:
-            update["pic"] = validate_pic(profile.pic)
+            update["pic"] = validate_pic(fields.pic)
         except InvalidIdentifier as exc:
             errors.append(FieldError(("pic",), str(exc)))
 
-    if profile.vat_number is not None and country is not None:
+    if fields.vat_number is not None and country is not None:
         try:
-            update["vat_number"] = validate_vat(profile.vat_number, country)
+            update["vat_number"] = validate_vat(fields.vat_number, country)
         except InvalidIdentifier as exc:
             errors.append(FieldError(("vat_number",), str(exc)))
 
-    if profile.national_id is not None and country is not None:
+    if fields.national_id is not None and country is not None:
         try:
-            found = validate_business_id(profile.national_id, country, profile.national_id_scheme)
+            found = validate_business_id(fields.national_id, country, fields.national_id_scheme)
             update |= {"national_id": found.value, "national_id_scheme": found.scheme}
         except InvalidIdentifier as exc:
             errors.append(FieldError(("national_id",), str(exc)))
-    elif profile.national_id is None and profile.national_id_scheme is not None:
+    elif fields.national_id is None and fields.national_id_scheme is not None:
         errors.append(
             FieldError(("national_id_scheme",), "a scheme without a national_id to go with it")
         )
 
-    if profile.nuts_code is not None and country is not None:
+    if fields.nuts_code is not None and country is not None:
         try:
-            update["nuts_code"] = validate_nuts(
-                profile.nuts_code, country, profile.nuts_version
-            ).code
+            update["nuts_code"] = validate_nuts(fields.nuts_code, country, fields.nuts_version).code
         except InvalidNuts as exc:
             errors.append(FieldError(("nuts_code",), str(exc)))
+    return update, errors
+
+
+def normalise_profile(profile: ProfileFields, actor_id: uuid.UUID) -> ProfileFields:
+    """The profile in its stored form (EU country code, canonical NACE, compact VAT), or
+    :class:`InvalidProfile` listing every field that is wrong."""
+    update, errors = normalise_identity(profile)
 
     nace_codes: list[str] = []
     for index, code in enumerate(profile.nace_codes):

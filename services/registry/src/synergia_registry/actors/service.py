@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,15 @@ from synergia_shared.events.registry import (
 from synergia_shared.http import problems
 from synergia_shared.http.preconditions import check_version, etag_for
 from synergia_shared.http.problems import ProblemException, validation_problem
-from synergia_shared.messaging.outbox import PendingEvent, add_event, add_events
+from synergia_shared.messaging.outbox import (
+    EventOf,
+    OutboxRecord,
+    OutboxRecords,
+    PendingEvent,
+    add_event,
+    add_events,
+    copy_outbox,
+)
 
 from synergia_registry.actors import repository
 from synergia_registry.actors.names import name_key
@@ -327,7 +336,11 @@ async def _announce_with_others(
 def _lone_sme(profile: ProfileFields) -> dict[str, Any]:
     """What :func:`refresh_sme` stores for an actor with no accounts and no owners (and
     that no one owns, as no one can own an actor not yet registered)."""
-    return _lone_sme_of(SmeCategory(profile.sme_declared) if profile.sme_declared else None)
+    return _lone_sme_of(_declared(profile.sme_declared))
+
+
+def _declared(value: str | None) -> SmeCategory | None:
+    return SmeCategory(value) if value else None
 
 
 @functools.cache
@@ -451,41 +464,158 @@ async def erase_personal_data(session: AsyncSession, actor_id: uuid.UUID) -> int
     return erased
 
 
-async def register_many(
-    session: AsyncSession, new: Sequence[tuple[uuid.UUID, ProfileFields, Mapping[str, Any]]]
-) -> list[Actor]:
-    """Register actors whose profiles are already normalised (:func:`normalise_profile`)
-    and checked, each ``(id, profile, extra columns)``, with a few statements for all of
-    them: one multi-row insert returning the rows, one for the events.
+@dataclass(frozen=True)
+class NewActor:
+    """An actor for :func:`register_many`: its id and its row's columns, as
+    :func:`lone_columns` or :func:`identity_columns` make them, plus any columns beyond
+    the profile (a CORDIS link)."""
+
+    id: uuid.UUID
+    columns: Mapping[str, Any]
+
+
+def lone_columns(profile: ProfileFields) -> dict[str, Any]:
+    """The columns of an actor registered with ``profile`` (normalised and checked), which
+    must have no child rows (owners, accounts, offers, needs, contacts)."""
+    if any((profile.owners, profile.financials, profile.offers, profile.needs)) or (
+        profile.contacts
+    ):
+        raise ValueError("register_many takes profiles without child rows")
+    return _columns(profile)
+
+
+# What a profile that sets nothing beyond names, kind, country, identifiers, website and
+# region has in the other columns (ProfileFields' defaults, as _columns writes them).
+_NOTHING_MORE: Mapping[str, Any] = {
+    "description": "",
+    "nace_codes": [],
+    "nace_revision": None,
+    "ecosystems": [],
+    "competences": [],
+    "keywords": [],
+    "sme_declared": None,
+    "search_text": "",
+}
+
+
+def identity_columns(
+    *,
+    legal_name: str,
+    short_name: str | None,
+    kind: str,
+    country: str,
+    pic: str | None,
+    vat_number: str | None,
+    national_id_scheme: str | None,
+    national_id: str | None,
+    website: str | None,
+    nuts_code: str | None,
+    nuts_version: str,
+    key: str,
+) -> dict[str, Any]:
+    """:func:`lone_columns` of a profile with only these fields, already in their stored
+    form (:func:`normalise_identity`), and the name's key: without building the profile,
+    which costs a bulk registration more than checking the item (a unit test holds the
+    two equal)."""
+    return {
+        "legal_name": legal_name,
+        "short_name": short_name,
+        "kind": kind,
+        "country": country,
+        "pic": pic,
+        "vat_number": vat_number,
+        "national_id_scheme": national_id_scheme if national_id else None,
+        "national_id": national_id,
+        "website": website,
+        "nuts_code": nuts_code,
+        "nuts_version": nuts_version if nuts_code else None,
+        **_NOTHING_MORE,
+        "name_key": key,
+    }
+
+
+def registered_data(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``actor.registered`` event's data for a new actor without child rows, from the
+    row :func:`register_many` writes: ``ActorRegisteredV1(**_snapshot(view))`` in JSON
+    form (a unit test holds the two equal), without building the view and the event
+    models, which cost a bulk registration more than the rest of it."""
+    country = normalise_country(row["country"])
+    return {
+        "actor_id": row["id"],
+        "legal_name": row["legal_name"],
+        "short_name": row["short_name"],
+        "kind": row["kind"],
+        "country": country.code,
+        "registered_at": row["created_at"],
+        "country_standing": country.standing.value,
+        "pic": row["pic"],
+        "website": row["website"],
+        "description": row["description"],
+        "nuts_code": row["nuts_code"],
+        "nuts_version": row["nuts_version"],
+        "nace_codes": row["nace_codes"],
+        "nace_revision": row["nace_revision"],
+        "ecosystems": row["ecosystems"],
+        "competences": row["competences"],
+        "keywords": row["keywords"],
+        "offers": [],
+        "needs": [],
+        "owners": [],
+        "sme_category": row["sme_category"],
+        "sme_declared": row["sme_declared"],
+        "active": True,
+        "shared_contacts": [],
+        "version": 1,
+        "national_id_scheme": row["national_id_scheme"],
+        "national_id": row["national_id"],
+    }
+
+
+async def register_many(session: AsyncSession, new: Sequence[NewActor]) -> None:
+    """Register actors without child rows, with one COPY for the actors and one for their
+    ``registered`` events, however many there are.
 
     The outcome is :func:`register`'s, actor by actor (stored form, SME assessment and
-    ``registered`` event): the profiles have no owners, accounts, offers or contacts, so
-    there are no child rows and the SME assessment needs no other actor's data. A
+    event): the profiles have no owners, accounts, offers or contacts, so the SME
+    assessment needs no other actor's data, and the row is known without reading it
+    back (its time is the transaction's, as the column's default would make it). A
     concurrent writer committing one of the same unique identifiers first makes the
-    insert raise ``IntegrityError``: run it in a savepoint.
+    copy raise ``IntegrityError``: run it in a savepoint.
     """
-    rows: list[dict[str, Any]] = []
-    for actor_id, profile, extra in new:
-        if any((profile.owners, profile.financials, profile.offers, profile.needs)) or (
-            profile.contacts
-        ):
-            raise ValueError("register_many takes profiles without child rows")
-        rows.append({"id": actor_id, **_columns(profile), **_lone_sme(profile), **extra})
-    inserted = await repository.insert_actors_returning(session, rows)
-    views = [to_view({**row._mapping, **NO_CHILDREN}, show_contacts=True) for row in inserted]
-    await add_events(session, [_event(view, registered=True) for view in views])
-    return views
+    if not new:
+        return
+    registered_at = await repository.transaction_time(session)
+    records = OutboxRecords(ActorRegisteredV1, AGGREGATE)
+    events: list[OutboxRecord] = []
+
+    def rows() -> Iterator[dict[str, Any]]:
+        # Made as the COPY streams them (it sends what it has every 512 kB): PostgreSQL
+        # inserts the first rows, whose indexes cost it about as much as all of this
+        # costs here, while the next rows and their events are being made.
+        for actor in new:
+            row = {
+                "id": actor.id,
+                **actor.columns,
+                **_lone_sme_of(_declared(actor.columns["sme_declared"])),
+                "created_at": registered_at,
+                "updated_at": registered_at,
+            }
+            events.append(records.record(EventOf(str(actor.id), 1, registered_data(row))))
+            yield row
+
+    await repository.copy_actors(session, rows())
+    await copy_outbox(session, events)
 
 
 async def register_imported_many(
     session: AsyncSession, commands: Sequence[tuple[ActorCreate, str]]
-) -> list[Actor | str]:
+) -> list[uuid.UUID | str]:
     """Register actors found in a CORDIS import, each ``(command, organisation id)``, with
     a few statements for the whole batch instead of a dozen per actor
-    (:func:`register_many`, plus the CORDIS link). Returns, per command, the actor or why
-    it was refused."""
-    outcomes: list[Actor | str | None] = []  # None: registered below
-    new: list[tuple[uuid.UUID, ProfileFields, Mapping[str, Any]]] = []
+    (:func:`register_many`, plus the CORDIS link). Returns, per command, the new actor's
+    id or why it was refused."""
+    outcomes: list[uuid.UUID | str] = []
+    new: list[NewActor] = []
     holders = await repository.pic_holders(session, [c.pic for c, _ in commands if c.pic])
     for command, organisation_id in commands:
         actor_id = uuid.uuid4()
@@ -499,10 +629,11 @@ async def register_imported_many(
             continue
         if profile.pic is not None:
             holders[profile.pic] = actor_id  # a second command with it is refused
-        new.append((actor_id, profile, {"cordis_organisation_id": organisation_id}))
-        outcomes.append(None)
-    registered = iter(await register_many(session, new))
-    return [next(registered) if outcome is None else outcome for outcome in outcomes]
+        columns = {**lone_columns(profile), "cordis_organisation_id": organisation_id}
+        new.append(NewActor(actor_id, columns))
+        outcomes.append(actor_id)
+    await register_many(session, new)
+    return outcomes
 
 
 async def update_imported(

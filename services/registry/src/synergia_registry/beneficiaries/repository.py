@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, and_, any_, bindparam, func, insert, select, union
+from sqlalchemy import Row, Select, Text, and_, any_, bindparam, func, select, union
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.db import copy_records
 from synergia_shared.reference.identifiers import BusinessId
 
 from synergia_registry.actors.models import actor_external_ids, actors
@@ -122,10 +123,12 @@ async def active_actors_named(
 async def record_external_ids(
     session: AsyncSession, sender: str, pairs: Sequence[tuple[str, uuid.UUID]]
 ) -> None:
-    """Remember which actor each external id names (one multi-row statement). A pair a
-    concurrent batch recorded first raises ``IntegrityError``."""
+    """Remember which actor each external id names (one COPY). A pair a concurrent batch
+    recorded first raises ``IntegrityError``."""
     if pairs:
-        await session.execute(
-            insert(actor_external_ids),
-            [{"sender": sender, "external_id": e, "actor_id": a} for e, a in pairs],
+        await copy_records(
+            session,
+            actor_external_ids.name,
+            ("sender", "external_id", "actor_id"),
+            [(sender, external_id, actor_id) for external_id, actor_id in pairs],
         )

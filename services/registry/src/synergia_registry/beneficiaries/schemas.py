@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from synergia_shared.events.registry import ActorKind
 
 from synergia_registry.actors.schemas import Name, Url
+from synergia_registry.regions.schemas import NutsRegionView
 
 MAX_BATCH_ITEMS = 5000
 
@@ -21,6 +22,7 @@ ExternalId = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")
 ]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+RegionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class BeneficiaryIn(BaseModel):
@@ -37,6 +39,12 @@ class BeneficiaryIn(BaseModel):
                     "country": "BG",
                     "nuts_code": "BG413",
                     "national_id": "175074752",
+                },
+                {
+                    "external_id": "BG-SW-000419",
+                    "legal_name": "Pirin Wood Products OOD",
+                    "country": "BG",
+                    "region": "Blagoevgrad Province",
                 },
                 {
                     "external_id": "BG-SW-000418",
@@ -65,8 +73,17 @@ class BeneficiaryIn(BaseModel):
     country: Code = Field(description="ISO or EU code (GR/EL, GB/UK alike)")
     nuts_code: Code | None = Field(
         default=None,
-        description="Where the organisation is: must lie in the authority's region for it "
-        "to be registered by the authority (an administrator may leave it out)",
+        description="Where the organisation is (or `region`, its name): must lie in the "
+        "authority's region for it to be registered by the authority (an administrator may "
+        "leave it out)",
+    )
+    region: RegionName | None = Field(
+        default=None,
+        description="The region in words, as beneficiary lists write it, in any language "
+        "or script (`Бургас`, `Blagoevgrad Province`, `Sud-Vest Oltenia`): resolved to its "
+        "NUTS code in the item's country and `nuts_version`. A name that several regions "
+        "carry, or none, refuses the item, listing the `candidates`. With `nuts_code` as "
+        "well, the name must be that region or one containing it",
     )
     nuts_version: Code = Field(default="2024", description="NUTS 2021 for H2020-era data")
     pic: Code | None = Field(default=None, description="9-digit Participant Identification Code")
@@ -105,6 +122,11 @@ class ItemProblem(BaseModel):
     status: int
     detail: str
     errors: list[dict[str, Any]] | None = None
+    candidates: list[NutsRegionView] | None = Field(
+        default=None,
+        description="A region name that names several regions: all of them; that names "
+        "none: near misses",
+    )
 
 
 class Candidate(BaseModel):

@@ -4,8 +4,8 @@ Each item is validated on its own and normalised by the actor rules (the stored 
 compact identifiers, checked NUTS). Then the whole batch is matched with a few queries
 (the sender's external ids, every identifier, every name key), decided item by item in
 memory (:mod:`.rules`), and the new actors, their ``registered`` events and the
-external ids are written with one multi-row statement each, all in the caller's
-transaction. An invalid item is refused with its own problem while the valid ones go in.
+external ids are written with one COPY each, all in the caller's transaction. An invalid
+item is refused with its own problem while the valid ones go in.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.collector import collector_paused
 from synergia_shared.http.problems import (
     TYPE_BASE,
     ProblemException,
@@ -25,11 +26,16 @@ from synergia_shared.http.problems import (
     field_errors,
 )
 from synergia_shared.reference.identifiers import BusinessId
+from synergia_shared.reference.nuts_names import (
+    AmbiguousRegionName,
+    RegionFilter,
+    RegionNameError,
+    resolve_region_name,
+)
 
 from synergia_registry.actors import service as actor_service
 from synergia_registry.actors.names import name_key
-from synergia_registry.actors.rules import InvalidProfile, normalise_profile
-from synergia_registry.actors.schemas import ActorCreate, ProfileFields
+from synergia_registry.actors.rules import normalise_identity
 from synergia_registry.beneficiaries import repository
 from synergia_registry.beneficiaries.rules import (
     Conflict,
@@ -50,12 +56,10 @@ from synergia_registry.beneficiaries.schemas import (
     Candidate,
     ItemProblem,
 )
+from synergia_registry.regions.schemas import NutsRegionView
 
 _ITEM = TypeAdapter(BeneficiaryIn)
-_PROFILE_FIELDS = set(ProfileFields.model_fields)
-# The id normalise_profile checks owners against: an item has no owners, and its actor
-# has no id until it is registered.
-_NOT_YET_REGISTERED = uuid.UUID(int=0)
+_IDENTITY = ("country", "pic", "vat_number", "national_id", "national_id_scheme", "nuts_code")
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class UnreadableItem:
 class _Prepared:
     index: int
     item: Item
-    profile: ProfileFields
+    columns: dict[str, Any]
 
 
 def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> ItemProblem:
@@ -89,18 +93,61 @@ def _rejected(index: int, external_id: str | None, problem: ItemProblem) -> Bene
     )
 
 
-def _command(item: BeneficiaryIn) -> ActorCreate:
-    """The actor an item describes.
+def _region_problem(exc: RegionNameError, loc: list[str | int]) -> ItemProblem:
+    ambiguous = isinstance(exc, AmbiguousRegionName)
+    return _problem(
+        422,
+        "ambiguous-region-name" if ambiguous else "unknown-region-name",
+        "Ambiguous region name" if ambiguous else "Unknown region name",
+        str(exc),
+        errors=[{"loc": loc, "msg": str(exc)}],
+        candidates=[NutsRegionView.of(region) for region in exc.candidates],
+    )
 
-    Region names: beneficiary lists name regions in words ("Blagoevgrad Province",
-    "Бургас"). This is the one place where an item's region given as a name is to be
-    resolved to its NUTS code (``resolve_region(name, country)`` in synergia_shared,
-    issue 14), before the profile's checks; until then items carry ``nuts_code``.
-    """
-    return ActorCreate.model_validate(item.model_dump(include=_PROFILE_FIELDS, exclude_none=True))
+
+def _region_code(item: BeneficiaryIn, loc: list[str | int]) -> str | ItemProblem | None:
+    """The item's NUTS code: ``nuts_code`` as given, or the region its ``region`` names
+    (in the item's country and NUTS version). Given both, the name must be the code's
+    region or one containing it (a list naming the NUTS 2 region of a NUTS 3 code
+    agrees with it); an ambiguous name agrees when one of its regions does."""
+    if item.region is None:
+        return item.nuts_code
+    try:
+        found = [resolve_region_name(item.region, _filter(item)).code]
+    except AmbiguousRegionName as exc:
+        if item.nuts_code is None:
+            return _region_problem(exc, loc)
+        found = [region.code for region in exc.candidates]
+    except RegionNameError as exc:
+        return _region_problem(exc, loc)
+    except ValueError:  # an unknown country or version: their own checks say so
+        return item.nuts_code
+    if item.nuts_code is None:
+        return found[0]
+    code = item.nuts_code.upper()
+    if any(code.startswith(region) for region in found):
+        return item.nuts_code
+    detail = (
+        f"region {item.region!r} is {' or '.join(found)}, which does not contain nuts_code "
+        f"{item.nuts_code}; send one of the two, or both agreeing"
+    )
+    return _problem(
+        422,
+        "region-mismatch",
+        "Region and NUTS code disagree",
+        detail,
+        errors=[{"loc": loc, "msg": detail}],
+    )
+
+
+def _filter(item: BeneficiaryIn) -> RegionFilter:
+    return RegionFilter(country=item.country, version=item.nuts_version)
 
 
 def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | BeneficiaryResult:
+    """Validate and normalise one item: the item model (one pydantic pass), then the
+    actor rules on its country, identifiers and region (:func:`normalise_identity`),
+    and nothing else: a beneficiary has no profile beyond them to check."""
     if not isinstance(raw, Mapping):
         reason = raw.reason if isinstance(raw, UnreadableItem) else "an item is an object"
         return _rejected(index, None, _invalid([{"loc": [*loc, index], "msg": reason}]))
@@ -113,30 +160,50 @@ def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | Bene
             external_id if isinstance(external_id, str) else None,
             _invalid(field_errors(exc.errors(), [*loc, index])),
         )
-    try:
-        profile = normalise_profile(_command(item), _NOT_YET_REGISTERED)
-    except InvalidProfile as exc:
-        errors = [{"loc": [*loc, index, *e.loc], "msg": e.msg} for e in exc.errors]
-        return _rejected(index, item.external_id, _invalid(errors))
+    nuts_code = _region_code(item, [*loc, index, "region"])
+    if isinstance(nuts_code, ItemProblem):
+        return _rejected(index, item.external_id, nuts_code)
+    if nuts_code != item.nuts_code:
+        item = item.model_copy(update={"nuts_code": nuts_code})
+    normalised, errors = normalise_identity(item)
+    if errors:
+        problems = [{"loc": [*loc, index, *e.loc], "msg": e.msg} for e in errors]
+        return _rejected(index, item.external_id, _invalid(problems))
+    # The stored form of what normalise_identity checked; the rest as the item has it.
+    stored = {name: normalised.get(name, getattr(item, name)) for name in _IDENTITY}
     national = (
-        BusinessId(profile.national_id_scheme, profile.national_id)
-        if profile.national_id and profile.national_id_scheme
+        BusinessId(stored["national_id_scheme"], stored["national_id"])
+        if stored["national_id"]
         else None
     )
+    key = name_key(item.legal_name)
     return _Prepared(
         index,
         Item(
             external_id=item.external_id,
-            legal_name=profile.legal_name,
-            country=profile.country,
-            nuts_code=profile.nuts_code,
-            pic=profile.pic,
-            vat_number=profile.vat_number,
+            legal_name=item.legal_name,
+            country=stored["country"],
+            nuts_code=stored["nuts_code"],
+            pic=stored["pic"],
+            vat_number=stored["vat_number"],
             national_id=national,
-            name_key=name_key(profile.legal_name),
+            name_key=key,
             allow_similar_name=item.allow_similar_name,
         ),
-        profile,
+        actor_service.identity_columns(
+            legal_name=item.legal_name,
+            short_name=item.short_name,
+            kind=item.kind.value,
+            country=stored["country"],
+            pic=stored["pic"],
+            vat_number=stored["vat_number"],
+            national_id_scheme=stored["national_id_scheme"],
+            national_id=stored["national_id"],
+            website=item.website,
+            nuts_code=stored["nuts_code"],
+            nuts_version=item.nuts_version,
+            key=key,
+        ),
     )
 
 
@@ -202,7 +269,7 @@ async def _apply(
 ) -> list[BeneficiaryResult]:
     known = await _known(session, sender, [p.item for p in batch])
     decided: list[tuple[_Prepared, object, uuid.UUID | None]] = []
-    new: list[tuple[uuid.UUID, ProfileFields, Mapping[str, Any]]] = []
+    new: list[actor_service.NewActor] = []
     remembered: list[tuple[str, uuid.UUID]] = []
     for prepared in batch:
         item = prepared.item
@@ -212,7 +279,7 @@ async def _apply(
             actor_id = decision.actor_id
         elif isinstance(decision, Create):
             actor_id = uuid.uuid4()
-            new.append((actor_id, prepared.profile, {}))
+            new.append(actor_service.NewActor(actor_id, prepared.columns))
             known.add(item.as_actor(actor_id))  # later items of the batch match it
         if actor_id is not None and item.external_id not in known.external:
             known.external[item.external_id] = actor_id
@@ -243,6 +310,19 @@ async def register_beneficiaries(
     makes the inserts fail: the batch is then matched again against what is now
     committed, once; a second collision refuses the whole batch (409), nothing written.
     """
+    # The batch's objects (thousands of items, rows, results) all live until its end:
+    # the garbage collector would walk them over and over (see synergia_shared.collector).
+    with collector_paused():
+        return await _register(session, sender, raw_items, loc_root, first_index)
+
+
+async def _register(
+    session: AsyncSession,
+    sender: Sender,
+    raw_items: Sequence[Any],
+    loc_root: Sequence[str | int],
+    first_index: int,
+) -> BatchRegistrationResult:
     results: dict[int, BeneficiaryResult] = {}
     batch: list[_Prepared] = []
     for offset, raw in enumerate(raw_items):
