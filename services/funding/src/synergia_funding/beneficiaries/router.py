@@ -41,9 +41,10 @@ def _csv(view: Beneficiary) -> str:
     description="What funding knows of the actor from the registry's events: identity, "
     "country and NUTS region, sectors and ecosystems, SME category, whether it is active, "
     "and the contact persons who consented to be shown to partners. Eventually consistent "
-    "with the registry; 404 until the registration has arrived, even when the ledger "
-    "already holds entries for it. `funding` is its report from the ledger: totals by "
-    "source and instrument net of corrections, and the de minimis aid of its single "
+    "with the registry; 404 until the registration has arrived (money an authority sends "
+    "for it meanwhile waits, parked, and is not counted anywhere). `funding` is its "
+    "report from the ledger: totals by source and instrument net of corrections, and the "
+    "de minimis aid of its single "
     "undertaking (linked enterprises included) per Member State, with the headroom left "
     "on the reference date and the day each aid drops out of the window. "
     "`Accept: text/csv` gives the funding figures as CSV.",
