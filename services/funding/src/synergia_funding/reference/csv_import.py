@@ -275,7 +275,8 @@ class _Import:
         if not lines:
             return
         await self._programmes(lines)
-        values = []
+        fresh: list[tuple[Any, ...]] = []  # lines of programmes this import created
+        known: list[tuple[Any, ...]] = []
         for line, key in lines:
             refused = self.refused_programmes.get(line.cci)
             if refused is not None:
@@ -284,7 +285,7 @@ class _Import:
             source_id = self.programme_ids[line.cci]
             # The parser's flags (no stated rate, a fund the CCI does not foresee, a rate
             # above its ceiling) are the ones a programme line carries whatever its origin.
-            values.append(
+            (fresh if source_id in self.created else known).append(
                 (
                     source_id,
                     *key,
@@ -300,8 +301,9 @@ class _Import:
                 kept.add(key)
             if line.flags:
                 self.flagged.append(FlaggedRow(line=line.line, cci=line.cci, flags=[*line.flags]))
-        self.loaded += len(values)
-        for written in await repository.upsert_lines(self.session, values):
+        self.loaded += len(fresh) + len(known)
+        self.lines_created += await repository.insert_lines(self.session, fresh)
+        for written in await repository.upsert_lines(self.session, known):
             self.changed.add(written.source_id)
             self.lines_created += written.created
             self.lines_updated += written.updated

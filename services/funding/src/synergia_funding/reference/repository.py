@@ -245,6 +245,32 @@ def _key_of(columns: Any) -> Any:
     return postgresql.array([columns[name] for name in LINE_KEY[1:]])
 
 
+def _insert_statement() -> Any:
+    incoming = _json_rows("lines", UPSERT_COLUMNS)
+    return pg_insert(esif_programme_lines).from_select(
+        list(UPSERT_COLUMNS), select(*(incoming.c[name] for name in UPSERT_COLUMNS))
+    )
+
+
+_INSERT = _insert_statement()
+
+
+def _lines_json(lines: Sequence[Sequence[Any]]) -> str:
+    """Lines as tuples in :data:`UPSERT_COLUMNS` order, for :func:`_json_rows` (the flags,
+    last, as their joined text)."""
+    return _json((*line[:-1], FLAG_SEPARATOR.join(line[-1])) for line in lines)
+
+
+async def insert_lines(session: AsyncSession, lines: Sequence[Sequence[Any]]) -> int:
+    """Insert the lines of programmes that have none yet (created in this transaction), as
+    :func:`upsert_lines` takes them; how many. A plain insert: no stored line to compare
+    with, and no speculative insertion (ON CONFLICT costs PostgreSQL a third more)."""
+    if not lines:
+        return 0
+    await session.execute(_INSERT, {"lines": _lines_json(lines)})
+    return len(lines)
+
+
 def _upsert_statement() -> Any:
     incoming = _json_rows("lines", UPSERT_COLUMNS)
     held = esif_programme_lines.alias("held")
@@ -310,9 +336,7 @@ async def upsert_lines(session: AsyncSession, lines: Sequence[Sequence[Any]]) ->
     """
     if not lines:
         return []
-    # The flags, last, as their joined text.
-    rows = ((*line[:-1], FLAG_SEPARATOR.join(line[-1])) for line in lines)
-    result = await session.execute(_UPSERT, {"lines": _json(rows)})
+    result = await session.execute(_UPSERT, {"lines": _lines_json(lines)})
     return [LinesWritten(row.source_id, row.created, row.updated) for row in result]
 
 
