@@ -644,7 +644,14 @@ def _fast_row(
         if total and abs(eu / total - stated) > tolerance:
             return None
     flags: tuple[str, ...] = ()
-    over = kind.ceiling is not None and total and eu > ceiling_amount(total, kind.ceiling)
+    # Within total x ceiling is within it rounded up to the cent: only a line above the
+    # exact product is compared in cents.
+    over = (
+        kind.ceiling is not None
+        and total
+        and eu > total * kind.ceiling
+        and eu > ceiling_amount(total, kind.ceiling)
+    )
     if stated is None or kind.misfit or over:
         found = [_NO_STATED_RATE] if stated is None else []
         if kind.misfit:
@@ -658,7 +665,7 @@ def _fast_row(
         kind.cci,
         values[at.title].strip() if at.title is not None else "",
         kind.fund,
-        optional_code(values[at.priority]),
+        _code(values[at.priority]),
         _optional_cell(values, at.to),
         kind.category,
         eu,
@@ -673,7 +680,12 @@ def _fast_row(
 
 
 def _optional_cell(values: list[str], position: int | None) -> str | None:
-    return None if position is None else optional_code(values[position])
+    return None if position is None else _code(values[position])
+
+
+@functools.lru_cache(maxsize=1024)  # a few dozen codes, each on many rows
+def _code(cell: str) -> str | None:
+    return optional_code(cell)
 
 
 def _check_row(line: int, fields: _Fields, tolerance: Decimal) -> PlannedFinanceLine | RowRejection:

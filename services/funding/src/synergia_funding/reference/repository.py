@@ -258,7 +258,9 @@ _INSERT = _insert_statement()
 def _lines_json(lines: Sequence[Sequence[Any]]) -> str:
     """Lines as tuples in :data:`UPSERT_COLUMNS` order, for :func:`_json_rows` (the flags,
     last, as their joined text)."""
-    return _json((*line[:-1], FLAG_SEPARATOR.join(line[-1])) for line in lines)
+    # A programme's id is written as text once, not on each of its lines.
+    ids = {source_id: str(source_id) for source_id in {line[0] for line in lines}}
+    return _json((ids[line[0]], *line[1:-1], FLAG_SEPARATOR.join(line[-1])) for line in lines)
 
 
 async def insert_lines(session: AsyncSession, lines: Sequence[Sequence[Any]]) -> int:
@@ -410,37 +412,34 @@ async def retire_lines(session: AsyncSession, keep: Mapping[uuid.UUID, Collectio
     return gone
 
 
-def _held_versions_statement() -> Any:
-    held = select(
+def _next_versions_statement() -> Any:
+    moved = select(
         func.unnest(bindparam("source_ids", type_=UUID_ARRAY)).label("source_id"),
-        func.unnest(bindparam("versions", type_=ARRAY(Integer))).label("version"),
-    ).subquery("held")
+        func.unnest(bindparam("held", type_=ARRAY(Integer))).label("held"),
+    ).subquery("moved")
     return (
         update(funding_sources)
-        .where(_src.id == held.c.source_id)
-        .values(programme_version=held.c.version)
+        .where(_src.id == moved.c.source_id)
+        .values(
+            version=_src.version + 1,
+            programme_version=func.coalesce(moved.c.held, _src.programme_version),
+            updated_by=bindparam("by"),
+            updated_at=func.now(),
+        )
     )
 
 
-_HELD_VERSIONS = _held_versions_statement()
+_NEXT_VERSIONS = _next_versions_statement()
 
 
-async def set_programme_versions(session: AsyncSession, versions: Mapping[uuid.UUID, int]) -> None:
-    """Record the programme version (``Ver``) now held, in one statement."""
-    if versions:
+async def next_versions(
+    session: AsyncSession, held: Mapping[uuid.UUID, int | None], by: str
+) -> None:
+    """Move changed sources to their next version (one step per import, not per line), and
+    record the programme version (``Ver``) now held where one is given: one statement."""
+    if held:
         await session.execute(
-            _HELD_VERSIONS, {"source_ids": list(versions), "versions": list(versions.values())}
-        )
-
-
-async def next_versions(session: AsyncSession, source_ids: Collection[uuid.UUID], by: str) -> None:
-    """Move changed sources to their next version (one step per import, not per line)."""
-    if source_ids:
-        await session.execute(
-            update(funding_sources)
-            .where(_src.id == any_(bindparam("source_ids", type_=UUID_ARRAY)))
-            .values(version=_src.version + 1, updated_by=by, updated_at=func.now()),
-            {"source_ids": list(source_ids)},
+            _NEXT_VERSIONS, {"source_ids": list(held), "held": list(held.values()), "by": by}
         )
 
 
