@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
+    Result,
     Row,
     Text,
     Uuid,
@@ -344,17 +345,18 @@ async def upsert_lines(session: AsyncSession, lines: Sequence[Sequence[Any]]) ->
 
 # --- ESIF programmes by CCI, for the import ---------------------------------------------------
 
-_PROGRAMMES = select(funding_sources).where(
-    _src.kind == ESIF, _src.code == any_(bindparam("codes", type_=TEXT_ARRAY))
-)
+_PROGRAMMES = select(
+    _src.id, _src.code, _src.name, _src.regions, _src.country, _src.programme_version
+).where(_src.kind == ESIF, _src.code == any_(bindparam("codes", type_=TEXT_ARRAY)))
 
 
 async def programmes(session: AsyncSession, ccis: Collection[str]) -> dict[str, Row[Any]]:
-    """The stored ESIF programmes among ``ccis``, by CCI."""
+    """The stored ESIF programmes among ``ccis``, by CCI: what an import needs of them (id,
+    code, name, regions, country, programme_version)."""
     if not ccis:
         return {}
     # One array parameter: an IN list would render a bound parameter per CCI on each call.
-    rows = await session.execute(_PROGRAMMES, {"codes": list(ccis)})
+    rows: Result[Any] = await session.execute(_PROGRAMMES, {"codes": list(ccis)})
     found: dict[str, Row[Any]] = {row.code: row for row in rows}
     return found
 
