@@ -36,10 +36,11 @@ with no declared regions is located only by its Member State, so only the author
 that whole country may load it, and an Interreg programme, which has none, only an admin
 until a PUT declares its regions. Rows of other programmes are rejected, saying so.
 
-Set-based: rows are written in batches of :data:`BATCH_ROWS`, each batch one upsert of
-all its lines after one lookup (and at most one insert) of its programmes, written while
-the next batch is read; the retirements and version changes are a few statements at the
-end, whatever the number of programmes.
+Set-based: rows are written in batches of :data:`BATCH_ROWS`, each batch after one
+lookup (and at most one insert) of its programmes: one plain insert of the lines of
+programmes this import created and one upsert of the others (which leaves out the lines
+stored exactly so), written while the next batch is read; the retirements and version
+changes are two statements at the end, whatever the number of programmes.
 """
 
 from __future__ import annotations

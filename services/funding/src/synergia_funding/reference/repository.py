@@ -21,6 +21,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
+    column,
     delete,
     exists,
     func,
@@ -361,21 +362,55 @@ async def programmes(session: AsyncSession, ccis: Collection[str]) -> dict[str, 
     return found
 
 
+# The columns of a programme as :func:`insert_programmes` takes it.
+_PROGRAMME_COLUMNS = (
+    "id",
+    "kind",
+    "code",
+    "name",
+    "regions",
+    "nuts_closure",
+    "country",
+    "definition",
+    "programme_version",
+    "updated_by",
+)
+
+
+def _insert_programmes_statement() -> Any:
+    # One JSON parameter, a record per programme: SQLAlchemy binding a list of parameter
+    # sets processes every value of each (the definition's JSON, the arrays) in Python.
+    given = (
+        func.jsonb_to_recordset(cast(bindparam("programmes", type_=Text), JSONB))
+        .table_valued(*(column(name, _src[name].type) for name in _PROGRAMME_COLUMNS))
+        .render_derived("given", with_types=True)
+    )
+    return (
+        pg_insert(funding_sources)
+        .from_select(
+            [*_PROGRAMME_COLUMNS, "version"],
+            select(*(given.c[name] for name in _PROGRAMME_COLUMNS), literal(1, Integer)),
+        )
+        .on_conflict_do_nothing(index_elements=[_src.kind, _src.code])
+        .returning(_src.code, _src.id)
+    )
+
+
+_INSERT_PROGRAMMES = _insert_programmes_statement()
+
+
 async def insert_programmes(
     session: AsyncSession, values: Sequence[Mapping[str, Any]]
 ) -> dict[str, uuid.UUID]:
-    """Insert new programmes at version 1; the CCIs actually inserted, with their ids (a
-    concurrent import may have inserted some first: those are left out)."""
+    """Insert new programmes (their :data:`_PROGRAMME_COLUMNS`) at version 1, in one
+    statement; the CCIs actually inserted, with their ids (a concurrent import may have
+    inserted some first: those are left out)."""
     if not values:
         return {}
-    # A list of parameters: compiled once and sent as multi-row batches ("insertmanyvalues"),
-    # where .values(list) would build a bound parameter per value.
-    result = await session.execute(
-        pg_insert(funding_sources)
-        .on_conflict_do_nothing(index_elements=[_src.kind, _src.code])
-        .returning(_src.code, _src.id),
-        [{**v, "version": 1} for v in values],
+    given = json.dumps(
+        [{name: v[name] for name in _PROGRAMME_COLUMNS} for v in values], default=str
     )
+    result = await session.execute(_INSERT_PROGRAMMES, {"programmes": given})
     return {row.code: row.id for row in result}
 
 
