@@ -469,3 +469,39 @@ def test_an_empty_rate_is_none_and_nonsense_is_refused() -> None:
         parse_rate("100.5")
     with pytest.raises(InvalidValue, match="is not a rate"):
         parse_rate("high")
+
+
+# --- the common row's fast path and the full check agree ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amounts", "rate"),
+    [
+        (("50,00", "50,00", "100,00"), "50,00"),  # decimal commas: the full check
+        (("50", "50", "100"), "50 %"),
+        (("50.0", "50", "100.00"), "0.5"),  # digits and a point: the fast path
+    ],
+)
+def test_a_row_is_the_same_line_however_its_numbers_are_written(
+    amounts: tuple[str, str, str], rate: str
+) -> None:
+    (plain,) = parse(HEADER + ROW)
+    written = ROW.replace("50.00,50.00,100.00,50.00", ",".join(f'"{a}"' for a in amounts))
+    (line,) = parse(HEADER + written.replace("\n", f',"{rate}"\n'))
+    assert isinstance(plain, PlannedFinanceLine)
+    assert line == plain
+
+
+def test_blank_broken_and_plain_lines_keep_their_numbers_in_one_chunk() -> None:
+    bad = ROW.replace("POR Lombardia", '"POR" Lombardia')
+    rows = parse(HEADER + ROW + "\n" + ",,,,,,,,,,\n" + bad + ROW + ROW.replace("50.00\n", "5\n"))
+    assert [(type(row).__name__, row.line) for row in rows] == [
+        ("PlannedFinanceLine", 2),
+        ("RowRejection", 5),
+        ("PlannedFinanceLine", 6),
+        ("RowRejection", 7),
+    ]
+    assert isinstance(rows[1], RowRejection)
+    assert rows[1].reason.startswith("malformed CSV: ")
+    assert isinstance(rows[3], RowRejection)
+    assert rows[3].reason.startswith("the stated co-financing rate 5 % is not EU / total")

@@ -36,10 +36,11 @@ with no declared regions is located only by its Member State, so only the author
 that whole country may load it, and an Interreg programme, which has none, only an admin
 until a PUT declares its regions. Rows of other programmes are rejected, saying so.
 
-Set-based: rows are written in batches of :data:`BATCH_ROWS`, each batch one upsert of
-all its lines after one lookup (and at most one insert) of its programmes, written while
-the next batch is read; the retirements and version changes are a few statements at the
-end, whatever the number of programmes.
+Set-based: rows are written in batches of :data:`BATCH_ROWS`, each batch after one
+lookup (and at most one insert) of its programmes: one plain insert of the lines of
+programmes this import created and one upsert of the others (which leaves out the lines
+stored exactly so), written while the next batch is read; the retirements and version
+changes are two statements at the end, whatever the number of programmes.
 """
 
 from __future__ import annotations
@@ -57,9 +58,10 @@ from synergia_shared.http.auth import Principal
 from synergia_funding.reference import repository
 from synergia_funding.reference.cci import TERRITORIAL_COOPERATION
 from synergia_funding.reference.esif_csv import (
+    ParsedRow,
     PlannedFinanceLine,
     RowRejection,
-    aparse_planned_finances,
+    aparse_planned_finance_batches,
 )
 from synergia_funding.reference.repository import LineKey
 from synergia_funding.reference.schemas import (
@@ -77,34 +79,16 @@ YIELD_ROWS = 100
 
 def _line_key(line: PlannedFinanceLine) -> LineKey:
     """The line's identity within its programme, as :data:`~.tables.LINE_KEY` orders it."""
-    category = line.category_of_region.value if line.category_of_region else None
+    # str() of a StrEnum member is its value (and costs less than .value, on every row).
+    category = line.category_of_region
     return (
-        line.fund.value,
+        str(line.fund),
         line.priority,
         line.thematic_objective,
-        category,
+        None if category is None else str(category),
         line.eafrd_measure,
         line.eafrd_focus_area,
     )
-
-
-def _line_values(source_id: uuid.UUID, line: PlannedFinanceLine) -> dict[str, Any]:
-    return {
-        "source_id": source_id,
-        "fund": line.fund.value,
-        "priority_axis": line.priority,
-        "thematic_objective": line.thematic_objective,
-        "category_of_region": line.category_of_region.value if line.category_of_region else None,
-        "eafrd_measure": line.eafrd_measure,
-        "eafrd_focus_area": line.eafrd_focus_area,
-        "eu_amount": line.eu_amount,
-        "national_amount": line.national_amount,
-        "total_amount": line.total_amount,
-        "stated_rate": line.stated_rate,
-        # The parser's flags (no stated rate, a fund the CCI does not foresee, a rate
-        # above its ceiling) are the ones a programme line carries whatever its origin.
-        "flags": list(line.flags),
-    }
 
 
 def _new_programme(line: PlannedFinanceLine, by: str) -> dict[str, Any]:
@@ -141,6 +125,9 @@ def _where(cci: str, country: str | None, regions: list[str]) -> str:
     return "no declared regions"
 
 
+_Keyed = tuple[PlannedFinanceLine, LineKey]  # an accepted line and its key
+
+
 @dataclass(frozen=True)
 class _Version:
     number: int | None
@@ -156,7 +143,7 @@ class _Import:
     flagged: list[FlaggedRow] = field(default_factory=list)
     first_line_of: dict[tuple[str, LineKey], int] = field(default_factory=dict)
     version_of: dict[str, _Version] = field(default_factory=dict)  # CCI -> as the file says
-    batch: list[PlannedFinanceLine] = field(default_factory=list)
+    batch: list[_Keyed] = field(default_factory=list)
     programme_ids: dict[str, uuid.UUID] = field(default_factory=dict)
     # CCI -> why its rows are refused: outside the caller's region, or an older version.
     refused_programmes: dict[str, str] = field(default_factory=dict)
@@ -174,15 +161,24 @@ class _Import:
     def reject(self, line: int, cci: str | None, reason: str) -> None:
         self.rejections.append(RejectedRow(line=line, cci=cci, reason=reason))
 
-    async def take(self, row: PlannedFinanceLine | RowRejection) -> None:
+    async def take(self, rows: list[ParsedRow]) -> None:
+        """The rows one chunk of the file completed."""
+        for row in rows:
+            self._take(row)
+            if len(self.batch) >= BATCH_ROWS:
+                await self.write_behind()
+            elif self.writing is not None and self.rows % YIELD_ROWS == 0:
+                await asyncio.sleep(0)  # the write in flight sends its next statement
+
+    def _take(self, row: ParsedRow) -> None:
         self.rows += 1
-        if self.writing is not None and self.rows % YIELD_ROWS == 0:
-            await asyncio.sleep(0)  # the write in flight sends its next statement
         if isinstance(row, RowRejection):
             self.reject(row.line, row.cci, row.reason)
             return
-        stated = self.version_of.setdefault(row.cci, _Version(row.version, row.line))
-        if stated.number != row.version:
+        stated = self.version_of.get(row.cci)
+        if stated is None:
+            self.version_of[row.cci] = _Version(row.version, row.line)
+        elif stated.number != row.version:
             self.reject(
                 row.line,
                 row.cci,
@@ -191,7 +187,8 @@ class _Import:
                 "programme",
             )
             return
-        first = self.first_line_of.setdefault((row.cci, _line_key(row)), row.line)
+        key = _line_key(row)
+        first = self.first_line_of.setdefault((row.cci, key), row.line)
         if first != row.line:
             self.reject(
                 row.line,
@@ -200,9 +197,7 @@ class _Import:
                 "category of region, EAFRD measure and focus area)",
             )
             return
-        self.batch.append(row)
-        if len(self.batch) >= BATCH_ROWS:
-            await self.write_behind()
+        self.batch.append((row, key))
 
     async def write_behind(self) -> None:
         """Write the batch while the next one is read: the database works on the lines
@@ -219,11 +214,11 @@ class _Import:
         if writing is not None:
             await writing
 
-    async def _programmes(self, lines: list[PlannedFinanceLine]) -> None:
+    async def _programmes(self, lines: list[_Keyed]) -> None:
         """Know (or create) the programme of every CCI in ``lines``, and whether the
         caller may write it."""
         firsts: dict[str, PlannedFinanceLine] = {}
-        for line in lines:
+        for line, _ in lines:
             if line.cci not in self.programme_ids and line.cci not in self.refused_programmes:
                 firsts.setdefault(line.cci, line)
         if not firsts:
@@ -278,28 +273,42 @@ class _Import:
             "programmes"
         )
 
-    async def write(self, lines: list[PlannedFinanceLine]) -> None:
+    async def write(self, lines: list[_Keyed]) -> None:
         if not lines:
             return
         await self._programmes(lines)
-        values = []
-        for line in lines:
-            if line.cci in self.refused_programmes:
-                self.reject(line.line, line.cci, self.refused_programmes[line.cci])
+        fresh: list[tuple[Any, ...]] = []  # lines of programmes this import created
+        known: list[tuple[Any, ...]] = []
+        for line, key in lines:
+            refused = self.refused_programmes.get(line.cci)
+            if refused is not None:
+                self.reject(line.line, line.cci, refused)
                 continue
             source_id = self.programme_ids[line.cci]
-            values.append(_line_values(source_id, line))
-            if source_id in self.replacing:
-                self.replacing[source_id].add(_line_key(line))
+            # The parser's flags (no stated rate, a fund the CCI does not foresee, a rate
+            # above its ceiling) are the ones a programme line carries whatever its origin.
+            (fresh if source_id in self.created else known).append(
+                (
+                    source_id,
+                    *key,
+                    line.eu_amount,
+                    line.national_amount,
+                    line.total_amount,
+                    line.stated_rate,
+                    line.flags,
+                )
+            )
+            kept = self.replacing.get(source_id)
+            if kept is not None:
+                kept.add(key)
             if line.flags:
                 self.flagged.append(FlaggedRow(line=line.line, cci=line.cci, flags=[*line.flags]))
-        self.loaded += len(values)
-        for change in await repository.upsert_lines(self.session, values):
-            self.changed.add(change.source_id)
-            if change.created:
-                self.lines_created += 1
-            else:
-                self.lines_updated += 1
+        self.loaded += len(fresh) + len(known)
+        self.lines_created += await repository.insert_lines(self.session, fresh)
+        for written in await repository.upsert_lines(self.session, known):
+            self.changed.add(written.source_id)
+            self.lines_created += written.created
+            self.lines_updated += written.updated
 
     async def finish(self) -> EsifImportReport:
         await self.written()
@@ -310,10 +319,11 @@ class _Import:
         replaced = {k: v for k, v in self.replacing.items() if v}
         self.lines_retired = await repository.retire_lines(self.session, replaced)
         versions = {k: v for k, v in self.new_versions.items() if k in replaced}
-        await repository.set_programme_versions(self.session, versions)
         self.changed.update(versions)
         updated = self.changed - self.created
-        await repository.next_versions(self.session, updated, self.principal.subject)
+        await repository.next_versions(
+            self.session, {k: versions.get(k) for k in updated}, self.principal.subject
+        )
         programmes = set(self.programme_ids.values())
         self.rejections.sort(key=lambda r: r.line)
         return EsifImportReport(
@@ -344,8 +354,8 @@ async def import_esif_programmes(
     :class:`~.esif_csv.EsifCsvFormatError` if the stream is not such a file."""
     run = _Import(session, principal)
     try:
-        async for row in aparse_planned_finances(chunks):
-            await run.take(row)
+        async for rows in aparse_planned_finance_batches(chunks):
+            await run.take(rows)
     except BaseException:
         # The file broke off: let the write in flight end before the transaction is
         # rolled back (its own error, if any, is the lesser news).

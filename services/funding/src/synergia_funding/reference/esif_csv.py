@@ -79,6 +79,7 @@ import re
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 
@@ -100,6 +101,8 @@ from synergia_funding.reference.rules import (
     EsifFund,
     RegionCategory,
     amounts_mismatch,
+    ceiling_amount,
+    ceiling_for,
     check_rate_ceiling,
     co_financing_rate,
     rate_mismatch,
@@ -243,9 +246,9 @@ def optional_code(text: str) -> str | None:
 # --- results -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PlannedFinanceLine:
-    """An accepted row."""
+class PlannedFinanceLine(NamedTuple):
+    """An accepted row (a named tuple: the reader makes one per row, and a tuple is made
+    in a fraction of the time a frozen dataclass takes)."""
 
     line: int
     ms: str  # EU form (EL, UK), or TC
@@ -347,6 +350,27 @@ class _Header:
     width: int
     index: dict[str, int]  # column -> position
 
+    @functools.cached_property
+    def at(self) -> _Positions:
+        # The required columns are there (_read_header says so), the optional may not be.
+        required, optional = self.index.__getitem__, self.index.get
+        return _Positions(
+            ms=required("ms"),
+            cci=required("cci"),
+            version=optional("version"),
+            title=optional("title"),
+            fund=required("fund"),
+            priority=required("priority"),
+            to=optional("to"),
+            category_of_region=required("category_of_region"),
+            eafrd_measure=optional("eafrd_measure"),
+            eafrd_focus_area=optional("eafrd_focus_area"),
+            eu_amount=required("eu_amount"),
+            national_amount=required("national_amount"),
+            total_amount=required("total_amount"),
+            rate=required("rate"),
+        )
+
 
 class PlannedFinancesParser:
     """Push parser: :meth:`feed` text, then :meth:`close`; each returns the rows completed."""
@@ -360,6 +384,9 @@ class PlannedFinancesParser:
         self._tolerance = rate_tolerance
         self._max_record_chars = max_record_chars
         self._header: _Header | None = None
+        # What the programme and fund columns of a row say, by their text (a file holds a
+        # few thousand combinations): each checked once, on the first row holding it.
+        self._kinds: dict[tuple[str, ...], _Kind | None] = {}
         self._tail = ""  # text after the last newline
         self._pending: list[str] = []  # lines of an unfinished record
         self._pending_chars = 0
@@ -378,9 +405,22 @@ class PlannedFinancesParser:
             raise EsifCsvFormatError(
                 f"line {self._line_no + 1} is longer than {self._max_record_chars:,} characters"
             )
+        # Lines that are whole records by themselves (balanced quotes, nothing pending) are
+        # gathered and read by one csv.reader: almost every line of a real file is one.
+        whole: list[str] = []
         for piece in pieces:
             self._line_no += 1
+            if not self._pending and self._header is not None and not piece.count('"') % 2:
+                if not whole:
+                    first = self._line_no
+                whole.append(piece + "\n")
+                continue
+            if whole:
+                rows.extend(self._records(first, whole))
+                whole = []
             rows.extend(self._take_line(piece + "\n"))
+        if whole:
+            rows.extend(self._records(first, whole))
         return rows
 
     def close(self) -> list[ParsedRow]:
@@ -429,6 +469,27 @@ class PlannedFinancesParser:
             return [RowRejection(line, f"malformed CSV: {exc}")]
         return [self._row(line, values) for values in records]
 
+    def _records(self, first: int, lines: list[str]) -> list[ParsedRow]:
+        """The rows of ``lines``, each a whole record, the first on line ``first``."""
+        header = self._header
+        assert header is not None
+        try:
+            records = list(csv.reader(lines, delimiter=header.delimiter, strict=True))
+        except csv.Error:
+            records = []
+        if len(records) != len(lines):
+            # A malformed record (or a lone carriage return, which the csv module takes
+            # for a line end): read each line on its own, as a record spanning lines is.
+            return [row for n, text in enumerate(lines) for row in self._record(first + n, [text])]
+        rows: list[ParsedRow] = []
+        for line, values in enumerate(records, first):
+            fast = _fast_row(line, values, header, self._kinds, self._tolerance)
+            if fast is not None:
+                rows.append(fast)
+            elif any(v.strip() for v in values):  # else a blank line
+                rows.append(self._row(line, values))
+        return rows
+
     def _row(self, line: int, values: list[str]) -> ParsedRow:
         header = self._header
         assert header is not None
@@ -462,6 +523,169 @@ def _read_header(text: str) -> _Header:
             f"missing {', '.join(missing)}"
         )
     return _Header(delimiter, len(header), index)
+
+
+# --- the common row, fast ---------------------------------------------------------------------
+
+# Whole euros, or euros and cents with a decimal point: what the portal writes, and what
+# parse_amount reads as Decimal(text) to the cent without any other check.
+_PLAIN_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
+# A rate as the portal writes it (85.00, 0.85): no "%", no decimal comma.
+_PLAIN_RATE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_NO_STATED_RATE = "no stated co-financing rate: EU / total is used"
+_CENT = Decimal("0.01")
+
+
+class _Positions(NamedTuple):
+    """Where each column :func:`_fast_row` reads is (None: an optional column is absent)."""
+
+    ms: int
+    cci: int
+    version: int | None
+    title: int | None
+    fund: int
+    priority: int
+    to: int | None
+    category_of_region: int
+    eafrd_measure: int | None
+    eafrd_focus_area: int | None
+    eu_amount: int
+    national_amount: int
+    total_amount: int
+    rate: int
+
+
+class _Kind(NamedTuple):
+    """What a valid combination of MS, CCI, Ver, fund and category of region says."""
+
+    ms: str
+    cci: str
+    version: int | None
+    fund: EsifFund
+    category: RegionCategory | None
+    misfit: str | None  # the flag of a fund the CCI does not foresee
+    ceiling: Decimal | None  # the fund's ceiling in the category, if any
+
+
+def _kind_of(ms: str, cci_text: str, version: str, fund: str, category: str) -> _Kind | None:
+    """The :class:`_Kind` of these (stripped) cells, or None if one of them is wrong (the
+    row is then checked by :func:`_check_row`, which says why)."""
+    try:
+        cci = parse_cci(cci_text)
+        problems: list[str] = []
+        country = _member_state(ms, cci, problems)
+        parsed = (parse_version(version), parse_fund(fund), parse_category(category))
+    except (InvalidCci, InvalidValue):
+        return None
+    if problems or country is None:
+        return None
+    number, found, where = parsed
+    ceiling = ceiling_for(found, where)
+    return _Kind(
+        country,
+        cci.code,
+        number,
+        found,
+        where,
+        fund_fits_cci(cci, found),
+        ceiling.rate if ceiling else None,
+    )
+
+
+def _fast_row(
+    line: int,
+    values: list[str],
+    header: _Header,
+    kinds: dict[tuple[str, ...], _Kind | None],
+    tolerance: Decimal,
+) -> PlannedFinanceLine | None:
+    """The line of a row as the portal writes it (known programme and fund cells, plain
+    amounts that add up, a rate that matches), with as little work as such a row needs;
+    None for any other row, which :func:`_check_row` reads and explains. Both give the
+    same line for the rows this one reads."""
+    if len(values) != header.width:
+        return None
+    at = header.at
+    key = (
+        values[at.ms].strip(),
+        values[at.cci].strip(),
+        values[at.version].strip() if at.version is not None else "",
+        values[at.fund].strip(),
+        values[at.category_of_region].strip(),
+    )
+    if key in kinds:
+        kind = kinds[key]
+    else:
+        kind = kinds[key] = _kind_of(*key)
+    if kind is None:
+        return None
+    eu_text = values[at.eu_amount].strip()
+    national_text = values[at.national_amount].strip()
+    total_text = values[at.total_amount].strip()
+    plain = _PLAIN_AMOUNT.fullmatch
+    if not (plain(eu_text) and plain(national_text) and plain(total_text)):
+        return None
+    eu = Decimal(eu_text).quantize(_CENT)
+    national = Decimal(national_text).quantize(_CENT)
+    total = Decimal(total_text).quantize(_CENT)
+    if eu + national != total:
+        return None
+    rate_text = values[at.rate].strip()
+    stated: Decimal | None = None
+    if rate_text:
+        if not _PLAIN_RATE.fullmatch(rate_text):
+            return None
+        # As parse_rate reads a number without "%": above 1 a percentage, else a fraction.
+        stated = Decimal(rate_text)
+        if stated > 1:
+            stated /= _HUNDRED
+            if stated > 1:
+                return None
+        if total and abs(eu / total - stated) > tolerance:
+            return None
+    flags: tuple[str, ...] = ()
+    # Within total x ceiling is within it rounded up to the cent: only a line above the
+    # exact product is compared in cents.
+    over = (
+        kind.ceiling is not None
+        and total
+        and eu > total * kind.ceiling
+        and eu > ceiling_amount(total, kind.ceiling)
+    )
+    if stated is None or kind.misfit or over:
+        found = [_NO_STATED_RATE] if stated is None else []
+        if kind.misfit:
+            found.append(kind.misfit)
+        if over and (flag := check_rate_ceiling(eu, total, kind.fund, kind.category)):
+            found.append(flag.message)
+        flags = tuple(found)
+    return PlannedFinanceLine(
+        line,
+        kind.ms,
+        kind.cci,
+        values[at.title].strip() if at.title is not None else "",
+        kind.fund,
+        _code(values[at.priority]),
+        _optional_cell(values, at.to),
+        kind.category,
+        eu,
+        national,
+        total,
+        stated,
+        flags,
+        kind.version,
+        _optional_cell(values, at.eafrd_measure),
+        _optional_cell(values, at.eafrd_focus_area),
+    )
+
+
+def _optional_cell(values: list[str], position: int | None) -> str | None:
+    return None if position is None else _code(values[position])
+
+
+@functools.lru_cache(maxsize=1024)  # a few dozen codes, each on many rows
+def _code(cell: str) -> str | None:
+    return optional_code(cell)
 
 
 def _check_row(line: int, fields: _Fields, tolerance: Decimal) -> PlannedFinanceLine | RowRejection:
@@ -516,7 +740,7 @@ def _check_row(line: int, fields: _Fields, tolerance: Decimal) -> PlannedFinance
         return RowRejection(line, "; ".join(problems), cci_text or None)
     eu, national, total = (amounts[c] for c in AMOUNT_COLUMNS)
     if stated is None:
-        flags.append("no stated co-financing rate: EU / total is used")
+        flags.append(_NO_STATED_RATE)
     if misfit := fund_fits_cci(cci, fund):
         flags.append(misfit)
     if flag := check_rate_ceiling(eu, total, fund, category):
@@ -605,6 +829,23 @@ def parse_planned_finances(
     yield from parser.close()
 
 
+async def aparse_planned_finance_batches(
+    chunks: AsyncIterable[bytes],
+    *,
+    rate_tolerance: Decimal = RATE_TOLERANCE,
+    max_record_chars: int = MAX_RECORD_CHARS,
+) -> AsyncIterator[list[ParsedRow]]:
+    """The data rows of an uploaded file as its bytes arrive: the rows each chunk
+    completes, in order (none: no list)."""
+    parser = PlannedFinancesParser(rate_tolerance=rate_tolerance, max_record_chars=max_record_chars)
+    decoder = _Decoder()
+    async for chunk in chunks:
+        if rows := parser.feed(decoder.decode(chunk)):
+            yield rows
+    if rows := parser.feed(decoder.decode(b"", final=True)) + parser.close():
+        yield rows
+
+
 async def aparse_planned_finances(
     chunks: AsyncIterable[bytes],
     *,
@@ -612,10 +853,8 @@ async def aparse_planned_finances(
     max_record_chars: int = MAX_RECORD_CHARS,
 ) -> AsyncIterator[ParsedRow]:
     """Every data row of an uploaded file, as its bytes arrive."""
-    parser = PlannedFinancesParser(rate_tolerance=rate_tolerance, max_record_chars=max_record_chars)
-    decoder = _Decoder()
-    async for chunk in chunks:
-        for row in parser.feed(decoder.decode(chunk)):
+    async for rows in aparse_planned_finance_batches(
+        chunks, rate_tolerance=rate_tolerance, max_record_chars=max_record_chars
+    ):
+        for row in rows:
             yield row
-    for row in parser.feed(decoder.decode(b"", final=True)) + parser.close():
-        yield row
