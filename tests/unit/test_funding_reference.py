@@ -122,8 +122,14 @@ def test_the_union_picks_the_model_by_kind() -> None:
         ({"call_identifier": "HE-2021"}, "call_identifier", "should match"),
         ({"end_date": "2019-01-31"}, "end_date", "before start_date 2019-02-01"),
         ({"total_eligible_cost": "1000.00"}, "total_eligible_cost", "less than the EU contr"),
-        ({"ec_contribution": "-1"}, "ec_contribution", "greater than or equal to 0"),
-        ({"ec_contribution": "10.001"}, "ec_contribution", "2 decimal places"),
+        ({"ec_contribution": "-1"}, "ec_contribution", "is negative"),
+        ({"ec_contribution": "10.001"}, "ec_contribution", "more than two decimals"),
+        # The one amount rule of the service, as for authority items (funding.amounts).
+        ({"ec_contribution": "1e2"}, "ec_contribution", "scientific notation"),
+        ({"ec_contribution": "1_000"}, "ec_contribution", "digit separator"),
+        ({"ec_contribution": "+5"}, "ec_contribution", "+ sign"),
+        ({"ec_contribution": "\u0661\u0662"}, "ec_contribution", "digits other than 0-9"),
+        ({"ec_contribution": 100}, "ec_contribution", "not a JSON number"),
         ({"acronym": ...}, "acronym", "Field required"),
     ],
 )
@@ -175,7 +181,7 @@ def test_fstp_call(changes: dict[str, Any], field: str | None, fragment: str | N
         ({"co_financing_rate": "0.5001"}, None, None),  # within 0.01 point
         ({"co_financing_rate": "0.5002"}, "co_financing_rate", "tolerance 0.01 %"),
         ({"co_financing_rate": "1.2"}, "co_financing_rate", "less than or equal to 1"),
-        ({"national_amount": "-1"}, "national_amount", "greater than or equal to 0"),
+        ({"national_amount": "-1"}, "national_amount", "is negative"),
         ({"fund": "IPA"}, "fund", "Input should be"),
         ({"category_of_region": "rich"}, "category_of_region", "Input should be"),
         ({"thematic_objective": "12"}, "thematic_objective", "should match"),

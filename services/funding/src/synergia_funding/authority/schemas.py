@@ -8,7 +8,6 @@ can refer to one that has not arrived yet (it is parked until it does).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -27,13 +26,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from synergia_funding.amounts import (
-    EXAMPLE,
-    SIGNED_AMOUNT_PATTERN,
-    InvalidAmount,
-    check_size,
-    parse_plain_amount,
-)
+from synergia_funding.amount_fields import plain_amount
+from synergia_funding.amounts import EXAMPLE, SIGNED_AMOUNT_PATTERN
 from synergia_funding.csv_dialect import InvalidValue, parse_amount, parse_date
 from synergia_funding.ledger.model import (
     EntryKind,
@@ -76,35 +70,10 @@ def _spreadsheet_cell(
     return read
 
 
-def _plain_amount(value: Any, info: ValidationInfo) -> Any:
-    """An amount of a JSON or Kafka item: a string in plain decimal notation
-    (:mod:`synergia_funding.amounts`), never a JSON number. CSV cells were read before
-    (:func:`_spreadsheet_cell`) and arrive as ``Decimal``."""
-    if type(value) is str:  # the JSON and Kafka case, first: checks cost per item
-        try:
-            return parse_plain_amount(value, signed=True)
-        except InvalidAmount as exc:
-            raise PydanticCustomError("amount_text", "{reason}", {"reason": str(exc)}) from None
-    if isinstance(value, bool | int | float):
-        what = "a boolean" if isinstance(value, bool) else "a JSON number"
-        raise PydanticCustomError(
-            "amount_type",
-            'an amount is a string in plain decimal notation, as in "{example}", '
-            "not {what} ({value})",
-            {"example": EXAMPLE, "what": what, "value": json.dumps(value)},
-        )
-    if isinstance(value, Decimal):  # a CSV cell, read (two decimals at most)
-        try:
-            return check_size(value)
-        except InvalidAmount as exc:
-            raise PydanticCustomError("amount_text", "{reason}", {"reason": str(exc)}) from None
-    return value
-
-
 ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")]
 Amount = Annotated[
     Decimal,
-    BeforeValidator(_plain_amount),
+    BeforeValidator(plain_amount(signed=True)),
     BeforeValidator(_spreadsheet_cell(partial(parse_amount, signed=True), "amount_text")),
     # Digits and decimals are checked by the parsers above: pydantic's own max_digits and
     # decimal_places checks, run in Python for an annotated Decimal, cost more than the

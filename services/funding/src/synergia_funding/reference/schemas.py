@@ -26,6 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from synergia_shared.reference.countries import CountryStanding, UnknownCountry, lookup_country
 from synergia_shared.reference.nuts import InvalidNuts, validate_nuts
 
+from synergia_funding.amount_fields import PlainMoney
 from synergia_funding.reference.cci import InvalidCci, fund_fits_cci, parse_cci
 from synergia_funding.reference.rules import (
     FSTP_DEFAULT_CAP_PER_THIRD_PARTY,
@@ -35,10 +36,8 @@ from synergia_funding.reference.rules import (
     rate_mismatch,
 )
 
-Money = Annotated[
-    Decimal,
-    Field(ge=0, max_digits=14, decimal_places=2, description="EUR, at most two decimals"),
-]
+# The service's one amount rule (synergia_funding.amounts), as for authority items.
+Money = PlainMoney
 Rate = Annotated[
     Decimal,
     Field(ge=0, le=1, max_digits=7, decimal_places=6, description="A fraction: 0.85 is 85 %"),
