@@ -14,7 +14,9 @@ plan replaced, lines retired).
 
 The baseline is PostgreSQL's COPY of the same file into a scratch table of 19 text
 columns in the same database: the floor for moving these rows into that server, with no
-parsing, validation, merging or plan bookkeeping.
+parsing, validation, merging or plan bookkeeping. Each round runs the COPY and then the
+three imports from an empty table; each side's best round is reported, so both are
+measured alike.
 """
 
 from __future__ import annotations
@@ -338,7 +340,7 @@ def _check(name: str, report: dict[str, Any], **expected: int) -> None:
 
 
 async def run(
-    stack: BenchStack, log_dir: Path, *, rows: int = ROWS, copy_rounds: int = 3
+    stack: BenchStack, log_dir: Path, *, rows: int = ROWS, rounds: int = 3
 ) -> dict[str, Any]:
     rng = random.Random(2014)
     plans = programmes(rng, rows)
@@ -360,30 +362,40 @@ async def run(
         log_path=log_dir / "esif-funding.log",
     )
     async with running(funding):
-        copies = [await copy_seconds(database_url, sample) for _ in range(copy_rounds)]
         # Other programmes (their CCIs collide: they come first and are replaced below).
         await import_seconds(funding.base_url, warmup)
-        conn = await asyncpg.connect(dsn(database_url))
-        try:
-            await conn.execute("DELETE FROM funding_sources")
-        finally:
-            await conn.close()
-        first_s, first = await import_seconds(funding.base_url, sample)
-        print(f"  first import: {written / first_s:,.0f} rows/s", flush=True)
-        _check("first", first, lines_created=written - ipa, rejected=ipa)
-        again_s, again = await import_seconds(funding.base_url, sample)
-        _check("second", again, lines_unchanged=written - ipa, lines_created=0, lines_updated=0)
-        newer_s, replaced = await import_seconds(funding.base_url, version_2)
-        _check("newer-version", replaced, programmes_new_version=len(plans))
-    copy_s = min(copies)
+        copies: list[float] = []
+        firsts: list[float] = []
+        agains: list[float] = []
+        newers: list[float] = []
+        # Both sides measured alike: each round a COPY, then the three imports from an
+        # empty table, best of the rounds for each (a shared machine's noise only slows).
+        for _ in range(rounds):
+            copies.append(await copy_seconds(database_url, sample))
+            conn = await asyncpg.connect(dsn(database_url))
+            try:
+                await conn.execute("DELETE FROM funding_sources")
+            finally:
+                await conn.close()
+            first_s, first = await import_seconds(funding.base_url, sample)
+            print(f"  first import: {written / first_s:,.0f} rows/s", flush=True)
+            _check("first", first, lines_created=written - ipa, rejected=ipa)
+            again_s, again = await import_seconds(funding.base_url, sample)
+            _check("second", again, lines_unchanged=written - ipa, lines_created=0, lines_updated=0)
+            newer_s, replaced = await import_seconds(funding.base_url, version_2)
+            _check("newer-version", replaced, programmes_new_version=len(plans))
+            firsts.append(first_s)
+            agains.append(again_s)
+            newers.append(newer_s)
+    copy_s, first_s, again_s, newer_s = min(copies), min(firsts), min(agains), min(newers)
     return {
         "rows": written,
         "programmes": len(plans),
         "refused_ipa_rows": ipa,
         "file_bytes": sample.stat().st_size,
         "copy": {"seconds": copy_s, "rows_per_s": written / copy_s, "rounds_s": copies},
-        "import": {"seconds": first_s, "rows_per_s": written / first_s},
-        "reimport": {"seconds": again_s, "rows_per_s": written / again_s},
+        "import": {"seconds": first_s, "rows_per_s": written / first_s, "rounds_s": firsts},
+        "reimport": {"seconds": again_s, "rows_per_s": written / again_s, "rounds_s": agains},
         "newer_version": {
             "seconds": newer_s,
             "rows_per_s": newer_rows / newer_s,
@@ -404,7 +416,7 @@ def render(report: dict[str, Any]) -> str:
             "1.00x",
         ],
         [
-            "import, no programme held (every programme and line created)",
+            "import, no programme held (every programme and line created), best of rounds",
             report["import"]["rows_per_s"],
             report["import"]["seconds"],
             f"{report['import_to_copy']:.4f}x",
