@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from synergia_shared.db import SessionFactory, create_engine, create_session_factory, unit_of_work
 from synergia_shared.events.base import EventData
 from synergia_shared.events.envelope import CloudEvent
-from synergia_shared.messaging.inbox import InboxConsumer, PoisonEvent
+from synergia_shared.messaging.inbox import Delivery, InboxConsumer, PoisonEvent, apply_batch
 from synergia_shared.messaging.tables import inbox
 
 from synergia_matching.consumers import projection_consumers
@@ -211,13 +211,13 @@ class _Reader:
         """One transaction for the batch (a commit per event would dominate); if any
         event fails, again one transaction per event, so a bad event costs only itself."""
         try:
-            applied = 0
-            async with unit_of_work(self._sessions) as session:
-                for item in items:
-                    applied += await item.consumer.apply_in(session, item.event, item.data)
+            outcomes = await apply_batch(
+                self._sessions, [Delivery(i.consumer, i.event, i.data) for i in items]
+            )
         except Exception:
             logger.warning("rebuild batch failed; applying its %d events one by one", len(items))
         else:
+            applied = sum(outcomes)
             self._report.applied += applied
             self._report.duplicates += len(items) - applied
             return

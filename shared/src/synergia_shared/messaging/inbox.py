@@ -5,6 +5,11 @@ in ONE transaction; the Kafka offset is committed only after that transaction. A
 redelivery (after a crash, a rebalance, a duplicate publish) finds its inbox row and is
 skipped. A failing event is retried with backoff, then parked on ``<topic>.dlq`` and in
 the ``dead_letters`` table, and the partition moves on.
+
+The records of a partition fetched together are applied in one transaction (their
+inbox rows in one statement): a commit per event would bound the consumer by the
+database's round trips. If anything in that batch fails, it is rolled back and its
+records are applied one at a time, so a bad event still costs only itself.
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +54,20 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
+# Takes, for a whole batch and before any of its events is applied, the locks its
+# handlers will take, in the order the service's other writers take them.
+BatchLocks = Callable[[AsyncSession, Sequence[tuple[CloudEvent, Any]]], Awaitable[None]]
+
+_IN_BATCH = "synergia.inbox.batch"
+
+# One statement for a whole batch, whatever its size (one array parameter per column):
+# the ids it returns are those new to the inbox, the others were applied before.
+_RECORD_NEW = text(
+    "INSERT INTO inbox (consumer, event_id, event_type) "
+    "SELECT :consumer, e.id, e.type "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) AS e(id, type) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
 class PoisonEvent(Exception):
@@ -73,6 +93,11 @@ class InboxConsumer:
     # consumer that checks part of a message itself (one bad item of a batch refused
     # alone) reads it more leniently than the contract producers are held to.
     models: Mapping[str, type[EventData]] = field(default_factory=dict)
+    # A batch holds every lock its handlers take until it commits: taken event by event,
+    # in the topic's order, they could be taken in the reverse order of another writer's
+    # (a deadlock, whose victim may be a request). A consumer whose handlers take locks
+    # that other writers take too names them here, to be taken up front in their order.
+    lock_batch: BatchLocks | None = None
 
     def decode(self, raw: bytes) -> tuple[CloudEvent, EventData] | None:
         """Parse and validate a message; ``None`` if this consumer ignores its type."""
@@ -109,6 +134,103 @@ class InboxConsumer:
         EVENTS_APPLIED.labels(self.name, event.type).inc()
         return True
 
+    async def record_new_in(
+        self, session: AsyncSession, events: Sequence[CloudEvent]
+    ) -> set[uuid.UUID]:
+        """Inbox rows for all ``events`` in one statement; the ids not applied before."""
+        result = await session.execute(
+            _RECORD_NEW,
+            {
+                "consumer": self.name,
+                "ids": [e.id for e in events],
+                "types": [e.type for e in events],
+            },
+        )
+        return set(result.scalars())
+
+
+def in_batch(session: AsyncSession) -> bool:
+    """Whether a handler runs within a batch: a lock it cannot take at once should
+    then fail the batch (applied again one event at a time) rather than wait holding
+    the locks of every event before it."""
+    return bool(session.info.get(_IN_BATCH))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A decoded event for one consumer."""
+
+    consumer: InboxConsumer
+    event: CloudEvent
+    data: EventData
+
+
+@contextlib.contextmanager
+def event_context(event: CloudEvent) -> Iterator[None]:
+    """The event's correlation, causation and trace ids for what its handler does (the
+    events it causes carry them) and for the log lines about it."""
+    tokens = (
+        correlation_id_var.set(event.correlationid),
+        causation_id_var.set(str(event.id)),
+        trace_id_var.set(trace_id_from_traceparent(event.traceparent)),
+    )
+    try:
+        yield
+    finally:
+        for var, token in zip(
+            (correlation_id_var, causation_id_var, trace_id_var), tokens, strict=True
+        ):
+            var.reset(token)
+
+
+async def apply_batch(sessions: SessionFactory, deliveries: Sequence[Delivery]) -> list[bool]:
+    """Apply ``deliveries`` in order in ONE transaction, each at most once: per delivery,
+    ``True`` if applied, ``False`` if its consumer had applied it before (or it came
+    twice in the batch). Any failure rolls the whole batch back and is raised; the
+    caller then applies the events one at a time, so a bad one costs only itself.
+    """
+    by_consumer: dict[str, tuple[InboxConsumer, list[CloudEvent]]] = {}
+    for delivery in deliveries:
+        by_consumer.setdefault(delivery.consumer.name, (delivery.consumer, []))[1].append(
+            delivery.event
+        )
+    applied: list[bool] = []
+    async with unit_of_work(sessions) as session:
+        new = {
+            name: await consumer.record_new_in(session, events)
+            for name, (consumer, events) in by_consumer.items()
+        }
+        for name, (consumer, _) in by_consumer.items():
+            if consumer.lock_batch is not None and new[name]:
+                await consumer.lock_batch(
+                    session,
+                    [
+                        (d.event, d.data)
+                        for d in deliveries
+                        if d.consumer.name == name and d.event.id in new[name]
+                    ],
+                )
+        # From here on a lock a handler cannot take at once fails the batch (in_batch).
+        session.info[_IN_BATCH] = True
+        for delivery in deliveries:
+            fresh = new[delivery.consumer.name]
+            if delivery.event.id not in fresh:
+                applied.append(False)
+                continue
+            fresh.discard(delivery.event.id)  # the same event twice in a batch: once
+            with event_context(delivery.event):
+                await delivery.consumer.handlers[delivery.event.type](
+                    session, delivery.event, delivery.data
+                )
+            applied.append(True)
+    # Counted once committed: a batch rolled back is applied again one at a time.
+    for delivery, done in zip(deliveries, applied, strict=True):
+        if done:
+            EVENTS_APPLIED.labels(delivery.consumer.name, delivery.event.type).inc()
+        else:
+            EVENTS_DUPLICATE.labels(delivery.consumer.name).inc()
+    return applied
+
 
 class ConsumerRunner:
     """Runs one :class:`InboxConsumer` against Kafka until stopped."""
@@ -127,6 +249,7 @@ class ConsumerRunner:
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
         metadata_max_age_ms: int = 15_000,
+        before_offset_commit: Callable[[TopicPartition, int], Awaitable[None]] | None = None,
     ) -> None:
         self.consumer = consumer
         self._sessions = sessions
@@ -139,6 +262,9 @@ class ConsumerRunner:
         self._session_timeout_ms = session_timeout_ms
         self._heartbeat_interval_ms = heartbeat_interval_ms
         self._metadata_max_age_ms = metadata_max_age_ms
+        # Called once a partition's records are applied and committed in the database,
+        # before their offset is: where a crash drill stops the consumer.
+        self._before_offset_commit = before_offset_commit
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._positions: dict[TopicPartition, int] = {}
@@ -251,14 +377,21 @@ class ConsumerRunner:
         self, kafka: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]
     ) -> None:
         last_done: int | None = None
-        for record in records:
-            if self._stopping.is_set() or tp not in kafka.assignment():
-                break  # revoked: the new owner redelivers from the last commit
-            if not await self._process(record):
-                break  # shutting down before the event was dealt with
-            last_done = record.offset
+        if self._stopping.is_set() or tp not in kafka.assignment():
+            return  # revoked: the new owner redelivers from the last commit
+        if len(records) > 1 and await self._process_batch(tp, records):
+            last_done = records[-1].offset
+        else:
+            for record in records:
+                if self._stopping.is_set() or tp not in kafka.assignment():
+                    break  # revoked: the new owner redelivers from the last commit
+                if not await self._process(record):
+                    break  # shutting down before the event was dealt with
+                last_done = record.offset
         if last_done is None:
             return
+        if self._before_offset_commit is not None:
+            await self._before_offset_commit(tp, last_done + 1)
         self._positions[tp] = last_done + 1
         try:
             await kafka.commit({tp: last_done + 1})
@@ -266,6 +399,49 @@ class ConsumerRunner:
             # A rebalance took the partition; the new owner redelivers and the inbox
             # skips what was applied here.
             logger.warning("consumer %s commit failed on %s: %r", self.consumer.name, tp, exc)
+
+    async def _process_batch(
+        self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]
+    ) -> bool:
+        """Apply a partition's fetched records in one transaction; ``False`` if that
+        failed (rolled back) or one of them is poison: then they go one at a time."""
+        deliveries: list[Delivery] = []
+        for record in records:
+            try:
+                decoded = self.consumer.decode(record.value)
+            except PoisonEvent:
+                return False
+            if decoded is not None:
+                deliveries.append(Delivery(self.consumer, *decoded))
+        if not deliveries:
+            return True
+        try:
+            applied = await apply_batch(self._sessions, deliveries)
+        except Exception as exc:
+            self.status.last_error = repr(exc)
+            logger.warning(
+                "batch of %d events on %s failed, applying them one at a time: %r",
+                len(deliveries),
+                tp,
+                exc,
+                extra={"consumer": self.consumer.name},
+            )
+            return False
+        for delivery, done in zip(deliveries, applied, strict=True):
+            with event_context(delivery.event):
+                self._log_outcome(delivery.event, applied=done)
+        return True
+
+    def _log_outcome(self, event: CloudEvent, *, applied: bool) -> None:
+        logger.info(
+            "event %s",
+            "applied" if applied else "skipped as duplicate",
+            extra={
+                "event_id": str(event.id),
+                "event_type": event.type,
+                "consumer": self.consumer.name,
+            },
+        )
 
     async def _process(self, record: ConsumerRecord[Any, Any]) -> bool:
         """Deal with one record: applied, skipped or parked. ``False`` if interrupted."""
@@ -276,25 +452,12 @@ class ConsumerRunner:
         if decoded is None:
             return True
         event, data = decoded
-        tokens = (
-            correlation_id_var.set(event.correlationid),
-            causation_id_var.set(str(event.id)),
-            trace_id_var.set(trace_id_from_traceparent(event.traceparent)),
-        )
-        try:
+        with event_context(event):
             delay = self._backoff_initial
             for attempt in range(1, self._max_attempts + 1):
                 try:
                     applied = await self.consumer.apply(self._sessions, event, data)
-                    logger.info(
-                        "event %s",
-                        "applied" if applied else "skipped as duplicate",
-                        extra={
-                            "event_id": str(event.id),
-                            "event_type": event.type,
-                            "consumer": self.consumer.name,
-                        },
-                    )
+                    self._log_outcome(event, applied=applied)
                     return True
                 except PoisonEvent as exc:  # the handler knows retrying cannot help
                     self.status.last_error = str(exc)
@@ -315,11 +478,6 @@ class ConsumerRunner:
                         return False
                     delay = min(delay * 2, self._backoff_max)
             return True
-        finally:
-            for var, token in zip(
-                (correlation_id_var, causation_id_var, trace_id_var), tokens, strict=True
-            ):
-                var.reset(token)
 
     async def _park(self, record: ConsumerRecord[Any, Any], error: str, *, attempts: int) -> bool:
         """Put the record on the DLQ topic and in the dead-letter table, then move on.

@@ -16,6 +16,8 @@ transaction: they are decided and recorded as if they had just arrived.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.events.envelope import CloudEvent
@@ -38,6 +40,7 @@ ACTOR_REGISTERED = "eu.synergia.registry.actor.registered.v1"
 ACTOR_UPDATED = "eu.synergia.registry.actor.updated.v1"
 ACTOR_DEACTIVATED = "eu.synergia.registry.actor.deactivated.v1"
 ACTOR_PERSONAL_DATA_ERASED = "eu.synergia.registry.actor.personal-data-erased.v1"
+PROFILE_SNAPSHOTS = frozenset({ACTOR_REGISTERED, ACTOR_UPDATED})
 
 
 async def on_actor_profile(
@@ -84,6 +87,17 @@ async def on_actor_personal_data_erased(
     await repository.erase_contacts(session, data.actor_id, sequence)
 
 
+async def lock_batch(session: AsyncSession, events: Sequence[tuple[CloudEvent, Any]]) -> None:
+    """A batch's locks up front, in the writers' order: every actor's (its events are
+    serialised with replays), then the arrivals of those whose snapshot may release
+    parked money (a writer takes its arrivals first, all at once, in ascending order)."""
+    await repository.lock_actors(session, [data.actor_id for _, data in events])
+    await ledger_repository.lock_arrivals(
+        session,
+        [data.actor_id for event, data in events if event.type in PROFILE_SNAPSHOTS],
+    )
+
+
 def actor_projection() -> InboxConsumer:
     return InboxConsumer(
         name="funding.beneficiary-projection",
@@ -94,4 +108,5 @@ def actor_projection() -> InboxConsumer:
             ACTOR_DEACTIVATED: on_actor_deactivated,
             ACTOR_PERSONAL_DATA_ERASED: on_actor_personal_data_erased,
         },
+        lock_batch=lock_batch,
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.projections.actor_lifecycle import NO_MARKS, LifecycleMarks
@@ -26,6 +27,21 @@ async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
     """
     key = func.hashtextextended(str(actor_id), 0)
     await session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+async def lock_actors(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> None:
+    """:func:`lock_actor` for several actors in one statement, in ascending key order,
+    so two transactions locking overlapping sets cannot wait for each other."""
+    ids = sorted({str(a) for a in actor_ids})
+    if ids:
+        await session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT "
+                "hashtextextended(a, 0) AS k FROM unnest(CAST(:ids AS text[])) AS a "
+                "ORDER BY k) AS ordered"
+            ),
+            {"ids": ids},
+        )
 
 
 async def marks(session: AsyncSession, actor_id: uuid.UUID) -> LifecycleMarks:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from synergia_shared.messaging.inbox import in_batch
 
 from synergia_funding.beneficiaries.models import beneficiaries
 from synergia_funding.ledger import codec
@@ -82,9 +83,15 @@ async def lock_scopes(session: AsyncSession, scopes: Iterable[uuid.UUID]) -> Non
     await _advisory(session, LOCK_CLASS, scopes)
 
 
+class LedgerBusy(Exception):
+    """Another writer holds a ledger lock that an event applied within a batch needs."""
+
+
 async def _advisory(session: AsyncSession, lock_class: int, scopes: Iterable[uuid.UUID]) -> None:
     keys = sorted({lock_key(s) for s in scopes})
-    if keys:
+    if not keys:
+        return
+    if not in_batch(session):
         await session.execute(
             text(
                 "SELECT pg_advisory_xact_lock(:class, k) "
@@ -92,6 +99,20 @@ async def _advisory(session: AsyncSession, lock_class: int, scopes: Iterable[uui
             ),
             {"class": lock_class, "keys": keys},
         )
+        return
+    # A consumer's batch holds the locks of the events before this one, not in
+    # ascending order with these: waiting could close a cycle with a writer (a request
+    # would then fail on the deadlock). So a busy lock fails the batch instead, and its
+    # events are applied again one at a time, each waiting in the writers' order.
+    taken = await session.scalar(
+        text(
+            "SELECT bool_and(pg_try_advisory_xact_lock(:class, k)) "
+            "FROM (SELECT k FROM unnest(CAST(:keys AS int[])) AS k ORDER BY k) AS ordered"
+        ),
+        {"class": lock_class, "keys": keys},
+    )
+    if not taken:
+        raise LedgerBusy(f"a ledger lock of class {lock_class:#x} is held by another writer")
 
 
 # --- Single undertakings -----------------------------------------------------------------
