@@ -27,7 +27,7 @@ def test_the_delimiter_is_the_one_that_splits_the_header_into_field_names(delimi
 def test_a_row_wider_than_the_header_is_unreadable_alone() -> None:
     rows = csv_rows.parse(b"external_id;legal_name;country\nA;B;BG;extra\nC;D;BG;\n")
     assert rows == [
-        UnreadableItem("4 cells where the header has 3"),
+        UnreadableItem("4 cells where the header has 3 columns"),
         {"external_id": "C", "legal_name": "D", "country": "BG"},
     ]
 

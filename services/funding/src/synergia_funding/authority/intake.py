@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.http.item_batches import UnreadableItem
 from synergia_shared.http.problems import TYPE_BASE, errors_detail, field_errors
 
 from synergia_funding.authority.schemas import (
@@ -61,14 +62,6 @@ def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> I
 def _validation(index: int, exc: ValidationError, loc_root: Sequence[str | int]) -> ItemProblem:
     errors = field_errors(exc.errors(), [*loc_root, index])
     return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
-
-
-@dataclass(frozen=True)
-class UnreadableItem:
-    """What a channel could not read into item fields (a CSV row with more cells than
-    its header has columns), and why: refused alone, like any invalid item."""
-
-    reason: str
 
 
 _JSON_TYPES = ((bool, "a boolean"), (int | float, "a number"), (str, "a string"), (list, "a list"))

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import Principal, Role, require
+from synergia_shared.http.item_batches import json_items
 from synergia_shared.http.problems import (
     PROBLEM_RESPONSES,
     Problem,
     ProblemException,
-    invalid_field,
     not_found,
 )
 
@@ -81,23 +80,7 @@ def authority_of(principal: Principal) -> intake.Authority:
 
 
 def parse_batch(body: bytes) -> list[Any]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise invalid_field(["body"], f"malformed JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise invalid_field(["body"], "expected an object with `items`")
-    unknown = sorted(set(document) - {"items"})
-    if unknown:
-        raise invalid_field(["body", unknown[0]], "unknown field")
-    items = document.get("items")
-    if not isinstance(items, list):
-        raise invalid_field(["body", "items"], "expected a list of items")
-    if not 1 <= len(items) <= MAX_BATCH_ITEMS:
-        raise invalid_field(
-            ["body", "items"], f"a batch has 1 to {MAX_BATCH_ITEMS} items, not {len(items)}"
-        )
-    return items
+    return json_items(body, MAX_BATCH_ITEMS)
 
 
 @router.post(

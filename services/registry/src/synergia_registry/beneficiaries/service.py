@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.collector import collector_paused
+from synergia_shared.http.item_batches import UnreadableItem
 from synergia_shared.http.problems import (
     TYPE_BASE,
     ProblemException,
@@ -60,14 +61,6 @@ from synergia_registry.regions.schemas import NutsRegionView
 
 _ITEM = TypeAdapter(BeneficiaryIn)
 _IDENTITY = ("country", "pic", "vat_number", "national_id", "national_id_scheme", "nuts_code")
-
-
-@dataclass(frozen=True)
-class UnreadableItem:
-    """What a channel could not read into item fields (a CSV row wider than its header),
-    and why: refused alone, like any invalid item."""
-
-    reason: str
 
 
 @dataclass(frozen=True)

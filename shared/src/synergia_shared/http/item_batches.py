@@ -1,0 +1,116 @@
+"""Batches of items a client sends at once, as JSON (``{"items": [...]}``) or as a CSV
+upload whose header names the item fields.
+
+The registry's bulk registration and funding's authority events read them alike: what
+is not such a batch at all is a 422 for the request, while each item is validated on its
+own afterwards, so one bad item (a CSV row wider than its header included) is refused
+alone and the others are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from synergia_shared.http.problems import invalid_field
+
+CSV_FIRST_ROW = 2  # the header is row 1: an item's index in a CSV upload is its row
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class UnreadableItem:
+    """What a channel could not read into item fields (a CSV row with more cells than
+    its header has columns), and why: refused alone, like any invalid item."""
+
+    reason: str
+
+
+def json_items(body: bytes, max_items: int) -> list[Any]:
+    """The ``items`` of a JSON batch, each still to be validated; 422 for a body that is
+    not an object with 1 to ``max_items`` items and nothing else."""
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise invalid_field(["body"], f"malformed JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise invalid_field(["body"], "expected an object with `items`")
+    unknown = sorted(set(document) - {"items"})
+    if unknown:
+        raise invalid_field(["body", unknown[0]], "unknown field")
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise invalid_field(["body", "items"], "expected a list of items")
+    if not 1 <= len(items) <= max_items:
+        raise invalid_field(
+            ["body", "items"], f"a batch has 1 to {max_items} items, not {len(items)}"
+        )
+    return items
+
+
+def header_delimiter(header: str, fields: Collection[str]) -> str:
+    """The one of :data:`CSV_DELIMITERS` that splits ``header`` into the most field
+    names (a European spreadsheet writes ``;``); ties go to the earlier."""
+
+    def names(delimiter: str) -> int:
+        cells = next(csv.reader([header], delimiter=delimiter), [])
+        return sum(cell.strip() in fields for cell in cells)
+
+    return max(CSV_DELIMITERS, key=names)
+
+
+def csv_items(
+    body: bytes,
+    fields: Collection[str],
+    max_rows: int,
+    *,
+    delimiter_of: Callable[[str], str] | None = None,
+    comma_hint: str = "",
+) -> list[dict[str, Any] | UnreadableItem]:
+    """The rows of a UTF-8 CSV upload as item dicts (empty cells left out, as absent
+    values), or why a row cannot be read; 422 for what is not such a CSV at all (not
+    UTF-8, no header, a column that is no item field, more than ``max_rows`` rows).
+    ``delimiter_of`` reads the delimiter off the header line (default
+    :func:`header_delimiter`); ``comma_hint`` is added to the reason a row of a
+    ``,``-delimited file is too wide (the likely cause there: an unquoted comma in a cell
+    whose meaning the caller knows)."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise invalid_field(["body"], f"not UTF-8 text: {exc}") from None
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    delimiter = (delimiter_of or (lambda line: header_delimiter(line, fields)))(first_line)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = reader.fieldnames
+    if not header:
+        raise invalid_field(["body"], "empty: expected a header row naming the item fields")
+    unknown = [name.strip() for name in header if name.strip() not in fields]
+    if unknown:
+        raise invalid_field(
+            ["body", "header"],
+            f"unknown column(s) {', '.join(unknown)}; the columns are the item fields: "
+            + ", ".join(sorted(fields)),
+        )
+    rows: list[dict[str, Any] | UnreadableItem] = []
+    for raw in reader:
+        if len(rows) == max_rows:
+            raise invalid_field(["body"], f"at most {max_rows} rows per upload")
+        extra = raw.get(None)
+        if extra and any(cell.strip() for cell in extra):  # empty trailing cells are harmless
+            reason = f"{len(header) + len(extra)} cells where the header has {len(header)} columns"
+            rows.append(UnreadableItem(reason + (comma_hint if delimiter == "," else "")))
+            continue
+        rows.append(
+            {
+                name.strip(): value.strip()
+                for name, value in raw.items()
+                if name is not None and value is not None and value.strip() != ""
+            }
+        )
+    if not rows:
+        raise invalid_field(["body"], "no rows after the header")
+    return rows
