@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -47,3 +48,25 @@ def _cell(value: object) -> str:
             return "-"
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
     return str(value)
+
+
+def copy_table(
+    title: str,
+    copy: Mapping[str, Any],
+    paths: Sequence[tuple[str, Mapping[str, Any]]],
+    *,
+    baseline: str = "COPY into a scratch table (same database), best of rounds",
+) -> str:
+    """A throughput table against a COPY of the same rows: the COPY first, then each
+    path as (label, its figures with ``rows_per_s`` and ``seconds``) and its ratio."""
+    rows: list[list[object]] = [[baseline, copy["rows_per_s"], copy["seconds"], "1.00x"]]
+    rows += [
+        [
+            label,
+            part["rows_per_s"],
+            part["seconds"],
+            f"{ratio(part['rows_per_s'], copy['rows_per_s']):.4f}x",
+        ]
+        for label, part in paths
+    ]
+    return table(title, ["path", "rows/s", "seconds", "vs COPY"], rows)
