@@ -37,10 +37,10 @@ from aiokafka import AIOKafkaProducer
 from synergia_devstack.ports import free_port
 from synergia_funding.authority import intake
 from synergia_funding.authority.schemas import AuthorityEventIn
-from synergia_funding.authority.senders import authority_sender
 from synergia_funding.ledger import codec
 from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
+from synergia_shared.http.auth import authority_sender
 from synergia_shared.messaging.outbox import build_event
 
 from bench.loadgen import RawConnection

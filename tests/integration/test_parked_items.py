@@ -19,7 +19,6 @@ from fastapi import FastAPI
 from synergia_funding.app import create_app as create_funding
 from synergia_funding.authority import intake
 from synergia_funding.authority.schemas import AuthorityEventIn
-from synergia_funding.authority.senders import authority_sender
 from synergia_funding.beneficiaries.consumers import actor_projection
 from synergia_funding.ledger import service as ledger_service
 from synergia_funding.ledger.expiry import expire_parked
@@ -28,6 +27,7 @@ from synergia_shared.db import unit_of_work
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.registry import ActorRegisteredV1
 from synergia_shared.events.topics import REGISTRY_ACTOR
+from synergia_shared.http.auth import authority_sender
 from synergia_shared.http.pagination import encode_cursor
 
 from tests.support.events import actor_event

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 
 from synergia_funding.authority.rehoming import rehoming_plan, swap_ids
-from synergia_funding.authority.senders import api_key_sender, authority_sender
+from synergia_funding.authority.senders import api_key_sender
+from synergia_shared.http.auth import authority_sender
 
 
 def test_an_authority_is_one_sender_named_by_its_region() -> None:

@@ -172,6 +172,35 @@ class Authenticator:
         raise _unauthorized("unknown API key")
 
 
+AUTHORITY_SENDER_PREFIX = "authority:"
+
+
+def authority_sender(region: str) -> str:
+    """The sender of a regional authority, its officials and API keys alike."""
+    return f"{AUTHORITY_SENDER_PREFIX}{region.strip().upper()}"
+
+
+def organisation_sender(principal: Principal, *, doing: str) -> tuple[str, str | None]:
+    """Who writes, as (sender, NUTS region it writes in; ``None``: anywhere).
+
+    The sender is the organisation, so that its external ids are one namespace in every
+    service: a regional authority (``authority:<NUTS>``) whichever of its officials
+    signs in and whichever of its API keys is used; an administrator as itself,
+    anywhere. An API key configured without its region is refused (403), saying it
+    cannot ``doing`` ("write", "register")."""
+    if Role.ADMIN in principal.roles:
+        return principal.subject, None
+    if principal.region is None:
+        raise ProblemException(
+            403,
+            "forbidden",
+            "Forbidden",
+            f"{principal.subject} has no NUTS region to {doing} in; an authority's API key "
+            "names its region",
+        )
+    return authority_sender(principal.region), principal.region
+
+
 def _parse_roles(raw: object) -> frozenset[Role]:
     if not isinstance(raw, list):
         return frozenset()

@@ -23,13 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
-from synergia_shared.http.auth import Role
+from synergia_shared.http.auth import Role, authority_sender
 from synergia_shared.messaging.inbox import Handler, InboxConsumer, PoisonEvent
 from synergia_shared.messaging.outbox import PendingEvent, add_events
 
 from synergia_funding.authority import intake
 from synergia_funding.authority.schemas import MAX_BATCH_ITEMS, ItemResult
-from synergia_funding.authority.senders import api_key_sender, authority_sender
+from synergia_funding.authority.senders import api_key_sender
 from synergia_funding.ledger import service as ledger
 from synergia_funding.settings import FundingSettings
 

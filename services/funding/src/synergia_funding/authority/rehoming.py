@@ -30,9 +30,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import create_engine, create_session_factory, unit_of_work
-from synergia_shared.http.auth import Role
+from synergia_shared.http.auth import Role, authority_sender
 
-from synergia_funding.authority.senders import api_key_sender, authority_sender
+from synergia_funding.authority.senders import api_key_sender
 from synergia_funding.ledger import codec
 from synergia_funding.ledger import repository as ledger
 from synergia_funding.ledger.service import REGISTRATION_PREFIX

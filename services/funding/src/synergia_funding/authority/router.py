@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from synergia_shared.db import read_only, unit_of_work
-from synergia_shared.http.auth import Principal, Role, require
+from synergia_shared.http.auth import Principal, Role, organisation_sender, require
 from synergia_shared.http.item_batches import json_items
 from synergia_shared.http.problems import (
     PROBLEM_RESPONSES,
     Problem,
-    ProblemException,
     not_found,
 )
 
@@ -59,24 +58,10 @@ def _own_sender(principal: Principal) -> str | None:
 
 
 def authority_of(principal: Principal) -> intake.Authority:
-    """An authority writes in its region; an administrator anywhere (operations).
-
-    The sender is the organisation (:mod:`.senders`): the regional authority
-    (``authority:<NUTS>``), whichever of its officials signs in and whichever of its
-    API keys is used. An administrator writes as itself."""
-    if Role.ADMIN in principal.roles:
-        return intake.Authority(system=principal.subject, region=None)
-    if principal.region is None:  # an API key configured without its region
-        raise ProblemException(
-            403,
-            "forbidden",
-            "Forbidden",
-            f"{principal.subject} has no NUTS region to write in; an authority's API key "
-            "names its region",
-        )
-    return intake.Authority(
-        system=senders.authority_sender(principal.region), region=principal.region
-    )
+    """An authority writes in its region; an administrator anywhere (operations); the
+    sender is the organisation (:func:`synergia_shared.http.auth.organisation_sender`)."""
+    system, region = organisation_sender(principal, doing="write")
+    return intake.Authority(system=system, region=region)
 
 
 def parse_batch(body: bytes) -> list[Any]:

@@ -21,13 +21,6 @@ from synergia_shared.http.problems import ProblemException, invalid_field
 
 from synergia_funding.value_chains.service import chain_of_sender, chain_sender, manages_chain
 
-AUTHORITY_PREFIX = "authority:"
-
-
-def authority_sender(region: str) -> str:
-    """The sender of a regional authority, its officials and API keys alike."""
-    return f"{AUTHORITY_PREFIX}{region.strip().upper()}"
-
 
 def api_key_sender(name: str) -> str:
     """The sender of an administrator's API key (no region: it writes as itself)."""

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from synergia_shared.db import unit_of_work
-from synergia_shared.http.auth import Principal, Role, require
+from synergia_shared.http.auth import Principal, Role, organisation_sender, require
 from synergia_shared.http.item_batches import json_items
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 
-from synergia_registry.access import forbidden, is_admin
 from synergia_registry.beneficiaries import csv_rows, service
 from synergia_registry.beneficiaries.rules import Sender
 from synergia_registry.beneficiaries.schemas import (
@@ -53,14 +52,7 @@ _RULES = (
 def sender_of(principal: Principal) -> Sender:
     """A regional authority registers as itself, its officials and its API keys alike,
     so its external ids are one namespace; an administrator as itself, anywhere."""
-    if is_admin(principal):
-        return Sender(principal.subject, None)
-    if principal.region is None:  # an API key configured without its region
-        raise forbidden(
-            f"{principal.subject} has no NUTS region to register in; an authority's API key "
-            "names its region"
-        )
-    return Sender(f"authority:{principal.region}", principal.region)
+    return Sender(*organisation_sender(principal, doing="register"))
 
 
 def parse_batch(body: bytes) -> list[Any]:
