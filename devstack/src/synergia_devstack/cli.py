@@ -12,6 +12,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from synergia_shared.bus import ensure_topics
 from synergia_shared.http.auth import ALL_ROLES, issue_token
 from synergia_shared.settings import DEV_JWT_SECRET
 
@@ -73,9 +74,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         for line in servers.started:
             print(f"started {line}", flush=True)
         # Watched from here on: a server that dies is started again, same port, same data.
-        for server in (servers.postgres, servers.broker):
-            if server is not None:
-                supervisor.add(server, start=False)
+        if servers.postgres is not None:
+            supervisor.add(servers.postgres, start=False)
+        if servers.broker is not None:
+            # The embedded broker comes back empty: its topics are created again.
+            bootstrap = servers.broker.bootstrap_servers
+
+            def recreate_topics() -> None:
+                asyncio.run(ensure_topics(bootstrap))
+
+            supervisor.add(servers.broker, start=False, after_restart=recreate_topics)
         prepare(servers)
         for s in SERVICES:
             proc = ServiceProcess(s, ports[s], service_env(s, servers, ports[s]))

@@ -81,6 +81,7 @@ class _Watched:
     restarts: int = 0  # in a row, without staying up for stable_after
     restart_at: float | None = None  # when a dead child is due to start again
     exit_code: int | None = None
+    after_restart: Callable[[], None] | None = None
 
 
 @dataclass
@@ -91,11 +92,21 @@ class Supervisor:
     say: Callable[[str], None] = print
     _children: list[_Watched] = field(default_factory=list)
 
-    def add(self, child: Child, *, start: bool = True) -> None:
-        """Watch ``child`` (starting it first unless it runs already)."""
+    def add(
+        self,
+        child: Child,
+        *,
+        start: bool = True,
+        after_restart: Callable[[], None] | None = None,
+    ) -> None:
+        """Watch ``child`` (starting it first unless it runs already). ``after_restart``
+        runs once it is started again (the broker's topics, say); if it fails, so did
+        the restart."""
         if start:
             child.start()
-        self._children.append(_Watched(child, started_at=time.monotonic()))
+        self._children.append(
+            _Watched(child, started_at=time.monotonic(), after_restart=after_restart)
+        )
 
     @property
     def children(self) -> list[Child]:
@@ -139,6 +150,8 @@ class Supervisor:
         child.stop()  # reaps what is left of it; a no-op for a process already gone
         try:
             child.start()
+            if watched.after_restart is not None:
+                watched.after_restart()
         except Exception as exc:
             self._schedule(watched, time.monotonic(), f"{child.name} did not start again: {exc}")
             return
