@@ -43,6 +43,7 @@ class Run:
         environment.setdefault("SYNERGIA_PG_SHARED_BUFFERS", "128MB")
         environment.setdefault("SYNERGIA_RESTART_BACKOFF_INITIAL_SECONDS", "0.5")
         environment.update(env)
+        self.environment = environment
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "synergia_devstack.cli", "run", "--data-dir", str(data_dir)],
