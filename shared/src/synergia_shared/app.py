@@ -196,6 +196,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                     max_attempts=settings.consumer_max_attempts,
                     backoff_initial=settings.consumer_backoff_initial_seconds,
                     backoff_max=settings.consumer_backoff_max_seconds,
+                    attempt_timeout=settings.consumer_attempt_timeout_seconds,
                     fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
                     session_timeout_ms=settings.consumer_session_timeout_ms,
                     heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,

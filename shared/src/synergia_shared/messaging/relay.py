@@ -50,6 +50,9 @@ _MARK_SENT = (
 )
 
 
+_MAX_RETRY_DELAY = 5.0
+
+
 class TopicsMissing(RuntimeError):
     """The broker does not (yet) have a topic the outbox publishes to."""
 
@@ -116,6 +119,10 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         self.status.running = True
+        # After a failure (the broker or the database away) the next try waits longer,
+        # up to _MAX_RETRY_DELAY: an outage costs a log line every few seconds, and the
+        # rows wait in the outbox meanwhile.
+        retry_delay = self._poll_interval
         try:
             while True:
                 await self._ensure_listener()
@@ -124,6 +131,7 @@ class OutboxRelay:
                     published = await self.publish_pending()
                     self.status.broker_ok = True
                     self.status.last_error = None
+                    retry_delay = self._poll_interval
                 except Exception as exc:  # the broker or database is down: rows wait
                     self._check_topics_first = True
                     published = 0
@@ -132,7 +140,8 @@ class OutboxRelay:
                     logger.warning("outbox relay could not publish: %r", exc)
                     if self._stopping:
                         return
-                    await asyncio.sleep(self._poll_interval)
+                    await asyncio.sleep(retry_delay)
+                    retry_delay = min(retry_delay * 2, max(self._poll_interval, _MAX_RETRY_DELAY))
                     continue
                 if self._stopping and published == 0:
                     return
