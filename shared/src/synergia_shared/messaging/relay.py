@@ -23,6 +23,7 @@ from sqlalchemy import ARRAY, BigInteger, Text, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from synergia_shared.bus import Bus
+from synergia_shared.db_outage import is_database_unavailable
 from synergia_shared.db_urls import asyncpg_dsn
 from synergia_shared.messaging.tables import OUTBOX_CHANNEL, outbox
 from synergia_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
@@ -135,7 +136,8 @@ class OutboxRelay:
                 except Exception as exc:  # the broker or database is down: rows wait
                     self._check_topics_first = True
                     published = 0
-                    self.status.broker_ok = False
+                    if not is_database_unavailable(exc):  # status reports the broker
+                        self.status.broker_ok = False
                     self.status.last_error = repr(exc)
                     logger.warning("outbox relay could not publish: %r", exc)
                     if self._stopping:
