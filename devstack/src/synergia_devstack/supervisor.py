@@ -141,7 +141,7 @@ class Supervisor:
         delay = self.policy.backoff(watched.restarts)
         watched.restart_at = now + delay
         self.say(
-            f"{why}; restarting it in {delay:.0f}s "
+            f"{why}; restarting it in {delay:g}s "
             f"(restart {watched.restarts} of at most {self.policy.limit} in a row)"
         )
 
