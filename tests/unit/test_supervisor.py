@@ -59,7 +59,8 @@ def test_a_dead_child_is_restarted_after_its_backoff_and_the_supervisor_says_so(
     supervisor.watch()
     assert child.starts == 1, "not before its back-off"
     assert said == [
-        "matching exited with -9 (SIGKILL); restarting it in 0.05s (restart 1 of at most 3 in a row)"
+        "matching exited with -9 (SIGKILL); restarting it in 0.05s "
+        "(restart 1 of at most 3 in a row)"
     ]
     _run_until(supervisor, lambda: child.starts == 2)
     assert child.starts == 2
