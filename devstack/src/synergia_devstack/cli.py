@@ -90,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             supervisor.add(proc)
             services.append(proc)
         for proc in services:
-            proc.wait_ready()
+            proc.wait_ready(cancelled=stop.event.is_set)  # Ctrl-C while starting: stop
         token = issue_token(_dev_secret(), subject="dev-admin", roles=["admin"])
         print("\nSynergia is running. API docs:")
         for proc in services:

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -80,12 +80,16 @@ class ServiceProcess:
             if out is not None:
                 out.close()
 
-    def wait_ready(self, timeout: float = 300.0) -> None:
+    def wait_ready(
+        self, timeout: float = 300.0, cancelled: Callable[[], bool] = lambda: False
+    ) -> None:
         """Until ``/readyz`` answers 200; generous, a busy machine starts slowly (a
-        process that exits fails at once)."""
+        process that exits fails at once; ``cancelled()`` raises KeyboardInterrupt)."""
         deadline = time.monotonic() + timeout
         last = "no answer"
         while time.monotonic() < deadline:
+            if cancelled():
+                raise KeyboardInterrupt
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
             try:
