@@ -62,7 +62,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"started {line}", flush=True)
         prepare(servers)
         for s in SERVICES:
-            proc = ServiceProcess(s, ports[s], service_env(s, servers, ports[s]))
+            registry_url = f"http://127.0.0.1:{ports['registry']}"
+            env = service_env(s, servers, ports[s], registry_url=registry_url)
+            proc = ServiceProcess(s, ports[s], env)
             proc.start()
             services.append(proc)
         for proc in services:

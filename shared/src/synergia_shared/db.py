@@ -52,6 +52,9 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         # No pre-ping: it costs a BEGIN/ROLLBACK round trip per checkout (a fifth of a GET).
         # Connections are recycled instead, and a dropped one fails one request only.
         pool_recycle=settings.db_pool_recycle_seconds,
+        # A failed statement's exception (logged, stored as a dead letter's error) must
+        # not carry its parameters: they can be personal data (a contact's name, e-mail).
+        hide_parameters=True,
         connect_args={"server_settings": {"application_name": settings.service_name}},
     )
 
