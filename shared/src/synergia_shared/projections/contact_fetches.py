@@ -110,7 +110,11 @@ async def drop_contacts(
     session: AsyncSession, tables: ContactTables, actor_id: uuid.UUID, sequence: int
 ) -> None:
     """Drop the stored contacts read before ``sequence`` (an erasure, or a snapshot
-    without shared contacts) and the pending fetch: nothing of them is left to arrive."""
+    without shared contacts) and the pending fetch: nothing of them is left to arrive.
+
+    What is held then counts as read at ``sequence - 1``: an answer read before the
+    change is no newer, so never stored; one read at ``sequence`` (after an erasure of
+    one person, the contacts that remain) is."""
     holders = tables.holders
     stored = holders.c.shared_contacts_version
     await session.execute(
@@ -121,7 +125,9 @@ async def drop_contacts(
             func.jsonb_array_length(holders.c.shared_contacts) > 0,
         )
         .values(
-            shared_contacts=EMPTY_JSON_LIST, shared_contacts_version=sequence, updated_at=func.now()
+            shared_contacts=EMPTY_JSON_LIST,
+            shared_contacts_version=sequence - 1,
+            updated_at=func.now(),
         )
     )
     await cancel_fetch(session, tables, actor_id)
