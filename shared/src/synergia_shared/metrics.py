@@ -41,3 +41,10 @@ DLQ_PARKED = Counter(
 DLQ_OPEN = Gauge(
     "synergia_dlq_open", "Parked events not yet replayed, as last counted.", ["consumer"]
 )
+CONTACT_FETCHES = Counter(
+    "synergia_shared_contact_fetches_total",
+    "Fetches of actors' shared contacts from the registry (matching, funding), by outcome: "
+    "stored; stale (read before an erasure, or older than what is held); gone (no such "
+    "actor); failed (retried later).",
+    ["outcome"],
+)

@@ -20,22 +20,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from prometheus_client import Counter
 
 from synergia_shared.db import SessionFactory, unit_of_work
+from synergia_shared.metrics import CONTACT_FETCHES
 from synergia_shared.projections import contact_fetches as repository
 from synergia_shared.projections.contact_fetches import Claimed, ContactTables
-from synergia_shared.settings import ProjectionSettings
+from synergia_shared.settings import SHARED_CONTACTS_SCOPE, ProjectionSettings
 
 logger = logging.getLogger(__name__)
-
-CONTACT_FETCHES = Counter(
-    "synergia_shared_contact_fetches_total",
-    "Fetches of actors' shared contacts from the registry, by outcome (stored, stale: "
-    "read before an erasure or older than what is held, gone: no such actor, failed: "
-    "retried later).",
-    ["outcome"],
-)
 
 
 def backoff(attempts: int, initial: float, maximum: float) -> float:
@@ -78,9 +70,15 @@ class ContactFetcher:
         cls, sessions: SessionFactory, tables: ContactTables, settings: ProjectionSettings
     ) -> ContactFetcher:
         key = settings.registry_api_key
+        if key is None:
+            prefix = settings.service_name.upper()
+            raise RuntimeError(
+                f"set {prefix}_REGISTRY_API_KEY (the registry API key with the "
+                f"{SHARED_CONTACTS_SCOPE} scope), or {prefix}_CONTACT_FETCH_ENABLED=false"
+            )
         client = httpx.AsyncClient(
             base_url=settings.registry_url,
-            headers={"X-API-Key": key.get_secret_value()} if key else {},
+            headers={"X-API-Key": key.get_secret_value()},
             timeout=settings.contact_fetch_timeout_seconds,
         )
         return cls(
