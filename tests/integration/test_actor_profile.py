@@ -387,6 +387,9 @@ async def test_deactivation_keeps_the_actor_stops_changes_and_is_an_event(
         ("GET", "/v1/actors/{id}/sme-assessment"),
         ("GET", "/v1/actors/{id}/personal-data"),
         ("DELETE", "/v1/actors/{id}/personal-data"),
+        ("GET", "/v1/actors/{id}/shared-contacts"),
+        ("POST", "/v1/personal-data:find"),
+        ("POST", "/v1/personal-data:erase"),
     ],
 )
 async def test_every_actor_endpoint_needs_a_token(

@@ -263,10 +263,8 @@ async def export_personal_data(
     responses=NOT_FOUND,
 )
 async def erase_personal_data(request: Request, actor_id: uuid.UUID, principal: Reader) -> Response:
+    _may_write(principal, actor_id)
     async with unit_of_work(request.app.state.sessions) as session:
-        if await service.load(session, actor_id) is None:
-            raise service.not_found(actor_id)  # 404 before 403, as the export answers
-        _may_write(principal, actor_id)
         await service.erase_personal_data(session, actor_id)
     return Response(status_code=204)
 
