@@ -355,6 +355,17 @@ async def test_an_erasure_drops_the_contacts_and_the_pending_fetch(harness: Harn
     assert names(await harness.row()) == ["Dora"]
 
 
+async def test_a_late_snapshot_does_not_cancel_the_refetch_an_erasure_asked_for(
+    harness: Harness,
+) -> None:
+    await harness.erased(3, remaining=1)
+    await harness.registered(1)  # delivered late, says nothing about contacts now
+    await harness.updated(2, shared_contacts_count=0)
+    assert await harness.fetch_pending(), "the erasure's refetch of the remaining contact"
+    assert await harness.fetched(3, "Bea")
+    assert names(await harness.row()) == ["Bea"]
+
+
 async def test_an_erasure_of_one_person_fetches_the_others_again(harness: Harness) -> None:
     await harness.registered(1, shared_contacts_count=2)
     assert await harness.fetched(1, "Anna", "Bea")

@@ -40,17 +40,25 @@ def _snapshot(count: int = 0, contacts: int = 0) -> ActorRegisteredV1:
 
 
 def test_a_snapshot_asks_for_its_shared_contacts_unless_an_erasure_came_after_it() -> None:
-    assert rules.contacts_to_fetch(_snapshot(1), 3, rules.NO_MARKS) is True
-    assert rules.contacts_to_fetch(_snapshot(0), 3, rules.NO_MARKS) is False, "none to fetch"
+    after = rules.contacts_after_snapshot
+    assert after(_snapshot(1), 3, rules.NO_MARKS) == "fetch"
     marks = rules.LifecycleMarks(contacts_erased_at_sequence=4)
-    assert rules.contacts_to_fetch(_snapshot(1), 3, marks) is False
-    assert rules.contacts_to_fetch(_snapshot(1), 4, marks) is False, "same version: erased"
-    assert rules.contacts_to_fetch(_snapshot(1), 5, marks) is True, "added after the erasure"
+    assert after(_snapshot(1), 3, marks) == "keep", "the later erasure decided"
+    assert after(_snapshot(0), 3, marks) == "keep", "not even dropping its refetch"
+    assert after(_snapshot(1), 4, marks) == "keep", "same version: erased"
+    assert after(_snapshot(1), 5, marks) == "fetch", "added after the erasure"
+    assert after(_snapshot(0), 5, marks) == "drop"
+
+
+def test_a_snapshot_without_shared_contacts_drops_what_is_held_unless_it_is_the_first() -> None:
+    after = rules.contacts_after_snapshot
+    assert after(_snapshot(0), 2, rules.NO_MARKS) == "drop"
+    assert after(_snapshot(0), 1, rules.NO_MARKS) == "keep", "nothing can be held yet"
 
 
 def test_an_event_written_before_contacts_left_the_log_counts_the_ones_it_carries() -> None:
     assert rules.shared_contacts_count(_snapshot(0, contacts=2)) == 2
-    assert rules.contacts_to_fetch(_snapshot(0, contacts=1), 1, rules.NO_MARKS) is True
+    assert rules.contacts_after_snapshot(_snapshot(0, contacts=1), 1, rules.NO_MARKS) == "fetch"
 
 
 def test_fetched_contacts_read_before_a_seen_erasure_are_never_stored() -> None:

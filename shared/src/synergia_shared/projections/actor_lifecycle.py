@@ -13,7 +13,7 @@ same in any order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from synergia_shared.events.registry import ActorRegisteredV1
 
@@ -50,13 +50,24 @@ def shared_contacts_count(data: ActorRegisteredV1) -> int:
     return max(data.shared_contacts_count, len(data.shared_contacts))
 
 
-def contacts_to_fetch(data: ActorRegisteredV1, sequence: int, marks: LifecycleMarks) -> bool:
-    """Whether an applied snapshot asks for the actor's shared contacts to be fetched from
-    the registry: it has some, and no erasure at or after it was seen (the erasure's own
-    count decides then)."""
-    return shared_contacts_count(data) > 0 and not _not_older(
-        marks.contacts_erased_at_sequence, sequence
-    )
+ContactsAction = Literal["fetch", "drop", "keep"]
+
+
+def contacts_after_snapshot(
+    data: ActorRegisteredV1, sequence: int, marks: LifecycleMarks
+) -> ContactsAction:
+    """What an applied snapshot means for the actor's shared contacts: ``fetch`` them from
+    the registry (it has some), ``drop`` those held and any pending fetch (it has none
+    now), or ``keep`` things as they are: an erasure at or after it was seen (the
+    erasure decided, and may have asked for the remaining ones), or it is the actor's
+    first version and nothing can be held yet (no statement for most registrations)."""
+    if _not_older(marks.contacts_erased_at_sequence, sequence):
+        return "keep"
+    if shared_contacts_count(data) > 0:
+        return "fetch"
+    if sequence <= 1 and marks.contacts_erased_at_sequence is None:
+        return "keep"
+    return "drop"
 
 
 def fetched_contacts_apply(

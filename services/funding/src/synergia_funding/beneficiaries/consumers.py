@@ -56,8 +56,8 @@ async def on_actor_profile(
         lifecycle.snapshot_columns(data, sequence, marks),
     )
     if applied:
-        fetch = lifecycle.contacts_to_fetch(data, sequence, marks)
-        await repository.snapshot_contacts(session, data.actor_id, sequence, fetch=fetch)
+        contacts = lifecycle.contacts_after_snapshot(data, sequence, marks)
+        await repository.snapshot_contacts(session, data.actor_id, sequence, contacts)
         # The single undertaking of the de minimis rule follows the latest snapshot.
         await ledger_repository.replace_ownership_links(
             session,

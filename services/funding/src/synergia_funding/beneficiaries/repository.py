@@ -10,7 +10,7 @@ from sqlalchemy import Row, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.projections import contact_fetches
-from synergia_shared.projections.actor_lifecycle import NO_MARKS, LifecycleMarks
+from synergia_shared.projections.actor_lifecycle import NO_MARKS, ContactsAction, LifecycleMarks
 
 from synergia_funding.beneficiaries.models import (
     CONTACT_TABLES,
@@ -121,13 +121,13 @@ async def erase_contacts(
 
 
 async def snapshot_contacts(
-    session: AsyncSession, actor_id: uuid.UUID, sequence: int, *, fetch: bool
+    session: AsyncSession, actor_id: uuid.UUID, sequence: int, what: ContactsAction
 ) -> None:
-    """After an applied snapshot: fetch its shared contacts, or, if it has none (or an
-    erasure after it was seen), drop any held from before it."""
-    if fetch:
+    """After an applied snapshot (``actor_lifecycle.contacts_after_snapshot``): ask for
+    its shared contacts, or drop any held from before it."""
+    if what == "fetch":
         await contact_fetches.request_fetch(session, CONTACT_TABLES, actor_id)
-    else:
+    elif what == "drop":
         await contact_fetches.drop_contacts(session, CONTACT_TABLES, actor_id, sequence)
 
 

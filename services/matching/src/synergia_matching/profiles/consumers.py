@@ -44,8 +44,8 @@ async def on_actor_profile(
     marks = await repository.marks(session, data.actor_id)
     applied = await repository.upsert_snapshot(session, rules.profile_row(data, sequence, marks))
     if applied:
-        fetch = lifecycle.contacts_to_fetch(data, sequence, marks)
-        await repository.snapshot_contacts(session, data.actor_id, sequence, fetch=fetch)
+        contacts = lifecycle.contacts_after_snapshot(data, sequence, marks)
+        await repository.snapshot_contacts(session, data.actor_id, sequence, contacts)
         await repository.replace_ownership_links(
             session,
             data.actor_id,
