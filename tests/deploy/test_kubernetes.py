@@ -42,6 +42,7 @@ DEV_SECRETS = {
     "funding-db-app",
     "synergia-auth",
     "synergia-api-keys",
+    "synergia-shared-contacts",
     "postgres-credentials",
 }
 BUILDS = ("base", *(f"overlays/{o}" for o in OVERLAYS))

@@ -57,8 +57,11 @@ class Services:
         env = self.stack.env(name, **{f"{name.upper()}_{k}": v for k, v in extra_env.items()})
         if kafka is not None:
             env[f"{name.upper()}_KAFKA_BOOTSTRAP_SERVERS"] = kafka
+        # The registry on the port the others fetch shared contacts from (its first one).
+        first_registry = name == "registry" and not any(p.name == name for p in self.processes)
+        port = self.stack.registry_port if first_registry else free_port()
         proc = ServiceProcess(
-            name, port=free_port(), env=env, log_path=self.log_path(name), graceful_timeout=5
+            name, port=port, env=env, log_path=self.log_path(name), graceful_timeout=5
         )
         self.processes.append(proc)
         proc.start()

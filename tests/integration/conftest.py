@@ -11,13 +11,15 @@ from synergia_matching.settings import MatchingSettings
 from synergia_registry.app import create_app as create_registry
 from synergia_registry.settings import RegistrySettings
 
-from tests.support.stack import TestStack, running_app
+from tests.support.stack import TestStack, running_app, serving
 
 
 @pytest.fixture
 async def registry(stack: TestStack) -> AsyncIterator[httpx.AsyncClient]:
+    """The registry in the test process, also listening on ``stack.registry_port``, where
+    matching and funding fetch actors' shared contacts."""
     app = create_registry(RegistrySettings(**stack.settings_kwargs("registry")))  # type: ignore[arg-type]
-    async with running_app(app, "http://registry") as client:
+    async with running_app(app, "http://registry") as client, serving(app, stack.registry_port):
         yield client
 
 

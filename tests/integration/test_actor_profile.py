@@ -98,9 +98,9 @@ async def test_full_profile_is_validated_normalised_and_announced(
     assert data["nace_codes"] == ["C10.41", "C26.51"]
     assert data["sme_category"] == "small"
     assert data["offers"][0]["title"] == "Low-cost spectroscopic olive oil sensor"
-    assert data["shared_contacts"] == [
-        {"name": "Eleni Papadopoulou", "email": "eleni@olive.example.gr", "role": "CTO"}
-    ], "only the contact whose consent covers partners travels"
+    assert data["shared_contacts"] == [], "contact persons never travel on the event log"
+    assert data["shared_contacts_count"] == 1, "only the one whose consent covers partners"
+    assert "eleni" not in json.dumps(event).lower()
 
 
 @pytest.mark.parametrize(
@@ -387,6 +387,9 @@ async def test_deactivation_keeps_the_actor_stops_changes_and_is_an_event(
         ("GET", "/v1/actors/{id}/sme-assessment"),
         ("GET", "/v1/actors/{id}/personal-data"),
         ("DELETE", "/v1/actors/{id}/personal-data"),
+        ("GET", "/v1/actors/{id}/shared-contacts"),
+        ("POST", "/v1/personal-data:find"),
+        ("POST", "/v1/personal-data:erase"),
     ],
 )
 async def test_every_actor_endpoint_needs_a_token(

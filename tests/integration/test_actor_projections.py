@@ -14,10 +14,13 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 from synergia_funding.beneficiaries import consumers as funding_consumers
+from synergia_funding.beneficiaries import models as funding_models
 from synergia_funding.beneficiaries import repository as funding_repository
 from synergia_matching.profiles import consumers as matching_consumers
+from synergia_matching.profiles import models as matching_models
 from synergia_matching.profiles import repository as matching_repository
 from synergia_shared.db import SessionFactory, create_session_factory, unit_of_work
 from synergia_shared.events.base import EventData
@@ -31,6 +34,8 @@ from synergia_shared.events.registry import (
 )
 from synergia_shared.messaging.inbox import InboxConsumer
 from synergia_shared.messaging.outbox import build_event
+from synergia_shared.projections import contact_fetches
+from synergia_shared.projections.contact_fetches import Claimed, ContactTables
 
 from tests.support.stack import TestStack, auth
 
@@ -91,8 +96,9 @@ async def test_both_projections_follow_the_actor_through_its_life(
     beneficiary_path = f"/v1/beneficiaries/{actor_id}"
 
     # Registered: the whole profile, and only the contact whose consent covers partners.
-    profile = await eventually(matching, profile_path, lambda b: True)
-    beneficiary = await eventually(funding, beneficiary_path, lambda b: True)
+    # The contacts come from the registry, fetched after the profile was projected.
+    profile = await eventually(matching, profile_path, lambda b: b["shared_contacts"] != [])
+    beneficiary = await eventually(funding, beneficiary_path, lambda b: b["shared_contacts"] != [])
     for body in (profile, beneficiary):
         assert body["legal_name"] == "Baltic Photonics UAB"
         assert body["short_name"] == "BalPho"
@@ -101,7 +107,7 @@ async def test_both_projections_follow_the_actor_through_its_life(
         assert body["ecosystems"] == ["electronics"]
         assert body["sme_category"] == "small"
         assert body["active"] is True
-        assert body["shared_contacts"] == [SHARED], "the unshared contact must not travel"
+        assert body["shared_contacts"] == [SHARED], "only the shared contact is fetched"
     assert profile["competences"] == ["photonics"]
     assert profile["keywords"] == ["lidar"]
     assert [o["title"] for o in profile["offers"]] == ["Custom laser optics for LiDAR"]
@@ -164,16 +170,27 @@ async def _fetchrow(stack: TestStack, service: str, sql: str, *args: Any) -> Any
 
 @dataclass(frozen=True)
 class Projection:
-    """One service's projection: its inbox consumer and its repository."""
+    """One service's projection: its inbox consumer, its repository, its contact tables."""
 
     service: str
     consumer: Callable[[], InboxConsumer]
     repository: ModuleType
+    tables: ContactTables
 
 
 PROJECTIONS = [
-    Projection("matching", matching_consumers.actor_projection, matching_repository),
-    Projection("funding", funding_consumers.actor_projection, funding_repository),
+    Projection(
+        "matching",
+        matching_consumers.actor_projection,
+        matching_repository,
+        matching_models.CONTACT_TABLES,
+    ),
+    Projection(
+        "funding",
+        funding_consumers.actor_projection,
+        funding_repository,
+        funding_models.CONTACT_TABLES,
+    ),
 ]
 
 
@@ -203,11 +220,34 @@ class Harness:
         )
         await self.apply(data, sequence)
 
-    async def erased(self, sequence: int) -> None:
+    async def erased(self, sequence: int, remaining: int = 0) -> None:
         data = ActorPersonalDataErasedV1(
-            actor_id=self.actor_id, erased_at=datetime.now(UTC), version=sequence
+            actor_id=self.actor_id,
+            erased_at=datetime.now(UTC),
+            version=sequence,
+            shared_contacts_count=remaining,
         )
         await self.apply(data, sequence)
+
+    async def fetch_pending(self) -> bool:
+        fetches = self.projection.tables.fetches
+        async with unit_of_work(self.sessions) as session:
+            found = await session.scalar(
+                select(func.count()).where(fetches.c.actor_id == self.actor_id)
+            )
+        return bool(found)
+
+    async def fetched(self, version: int, *names: str) -> bool:
+        """What the fetcher does with the registry's answer read at ``version``."""
+        claimed = Claimed(self.actor_id, generation=0, attempts=0)
+        async with unit_of_work(self.sessions) as session:
+            return await contact_fetches.store_fetched(
+                session,
+                self.projection.tables,
+                claimed,
+                version=version,
+                contacts=[contact(n) for n in names],
+            )
 
     async def row(self) -> Any:
         async with unit_of_work(self.sessions) as session:
@@ -225,8 +265,8 @@ class Harness:
         }
 
 
-def contact(name: str) -> SharedContactV1:
-    return SharedContactV1(name=name, email=f"{name.lower()}@olive.example.gr", role="CTO")
+def contact(name: str) -> dict[str, Any]:
+    return {"name": name, "email": f"{name.lower()}@olive.example.gr", "role": "CTO"}
 
 
 def names(row: Any) -> list[str]:
@@ -246,18 +286,33 @@ async def harness(request: pytest.FixtureRequest, stack: TestStack) -> AsyncIter
 async def test_an_older_snapshot_arriving_late_does_not_overwrite_a_newer_one(
     harness: Harness,
 ) -> None:
-    await harness.registered(1, legal_name="Old Name", shared_contacts=[contact("Anna")])
-    await harness.updated(
-        3, legal_name="New Name", sme_category="small", shared_contacts=[contact("Bea")]
-    )
-    await harness.updated(2, legal_name="Middle Name", shared_contacts=[contact("Cleo")])
+    await harness.registered(1, legal_name="Old Name")
+    await harness.updated(3, legal_name="New Name", sme_category="small")
+    await harness.updated(2, legal_name="Middle Name")
     await harness.registered(1, legal_name="Old Name")  # the same state, another event id
 
     row = await harness.row()
     assert row.legal_name == "New Name"
     assert row.sme_category == "small"
-    assert names(row) == ["Bea"]
     assert row.source_sequence == 3
+
+
+async def test_a_snapshot_with_shared_contacts_asks_for_them_and_never_carries_them(
+    harness: Harness,
+) -> None:
+    await harness.registered(1)
+    assert not await harness.fetch_pending(), "no shared contacts: nothing to fetch"
+
+    # An event written before contacts left the log still carries them: never stored.
+    await harness.updated(2, shared_contacts=[SharedContactV1(**contact("Anna"))])
+    assert names(await harness.row()) == [], "contacts are never taken from an event"
+    assert await harness.fetch_pending(), "but they are fetched"
+    assert await harness.fetched(2, "Anna")
+    assert names(await harness.row()) == ["Anna"]
+
+    await harness.updated(3, shared_contacts_count=0)  # the consent withdrawn, say
+    assert names(await harness.row()) == [], "a snapshot without shared contacts drops them"
+    assert not await harness.fetch_pending()
 
 
 async def test_an_erasure_before_the_registration_keeps_the_contacts_out(
@@ -266,38 +321,59 @@ async def test_an_erasure_before_the_registration_keeps_the_contacts_out(
     await harness.erased(4)
     assert await harness.row() is None, "an erasure alone makes no profile"
 
-    await harness.registered(1, shared_contacts=[contact("Anna")])
+    await harness.registered(1, shared_contacts_count=1)
     row = await harness.row()
     assert row is not None
     assert row.legal_name == "Olive Sensors S.A."
-    assert names(row) == [], "a registration older than the erasure brings no contacts"
+    assert not await harness.fetch_pending(), "a registration older than the erasure"
+    assert not await harness.fetched(3, "Anna"), "an answer read before the erasure"
+    assert names(await harness.row()) == []
 
-    await harness.updated(3, legal_name="Renamed S.A.", shared_contacts=[contact("Anna")])
-    row = await harness.row()
-    assert row.legal_name == "Renamed S.A.", "a newer snapshot still applies"
-    assert names(row) == [], "but not the contacts the later erasure removed"
-
-    await harness.updated(5, shared_contacts=[contact("Dora")])
-    assert names(await harness.row()) == ["Dora"], "a contact added after the erasure shows"
+    await harness.updated(5, shared_contacts_count=1)
+    assert await harness.fetch_pending(), "a contact added after the erasure"
+    assert await harness.fetched(5, "Dora")
+    assert names(await harness.row()) == ["Dora"]
 
 
-async def test_an_erasure_drops_the_contacts_but_not_a_later_snapshot(harness: Harness) -> None:
-    await harness.registered(1, shared_contacts=[contact("Anna")])
+async def test_an_erasure_drops_the_contacts_and_the_pending_fetch(harness: Harness) -> None:
+    await harness.registered(1, shared_contacts_count=1)
+    assert await harness.fetched(1, "Anna")
+    await harness.updated(2, legal_name="Renamed S.A.", shared_contacts_count=1)
+    assert await harness.fetch_pending()
+
     await harness.erased(3)
     row = await harness.row()
-    assert names(row) == []
-    assert row.source_sequence == 1
-
-    # The snapshot between them, delivered late: its other fields are newer, its
-    # contacts are not.
-    await harness.updated(2, legal_name="Renamed S.A.", shared_contacts=[contact("Anna")])
-    row = await harness.row()
     assert (row.legal_name, names(row), row.source_sequence) == ("Renamed S.A.", [], 2)
+    assert not await harness.fetch_pending(), "nothing of them is left to arrive"
+    assert not await harness.fetched(2, "Anna"), "a fetch racing the erasure writes nothing"
+    assert names(await harness.row()) == []
 
-    # An erasure older than the stored snapshot is already part of it.
-    await harness.updated(5, shared_contacts=[contact("Dora")])
+    # An erasure older than the contacts held is already part of them.
+    await harness.updated(5, shared_contacts_count=1)
+    assert await harness.fetched(5, "Dora")
     await harness.erased(4)
     assert names(await harness.row()) == ["Dora"]
+
+
+async def test_a_late_snapshot_does_not_cancel_the_refetch_an_erasure_asked_for(
+    harness: Harness,
+) -> None:
+    await harness.erased(3, remaining=1)
+    await harness.registered(1)  # delivered late, says nothing about contacts now
+    await harness.updated(2, shared_contacts_count=0)
+    assert await harness.fetch_pending(), "the erasure's refetch of the remaining contact"
+    assert await harness.fetched(3, "Bea")
+    assert names(await harness.row()) == ["Bea"]
+
+
+async def test_an_erasure_of_one_person_fetches_the_others_again(harness: Harness) -> None:
+    await harness.registered(1, shared_contacts_count=2)
+    assert await harness.fetched(1, "Anna", "Bea")
+    await harness.erased(2, remaining=1)
+    assert names(await harness.row()) == []
+    assert await harness.fetch_pending(), "one shared contact remains"
+    assert await harness.fetched(2, "Bea"), "read at the erasure's version: without Anna"
+    assert names(await harness.row()) == ["Bea"]
 
 
 async def test_a_deactivation_holds_whatever_arrives_first(harness: Harness) -> None:

@@ -10,8 +10,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import httpx
+import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from synergia_devstack.ports import free_port
 from synergia_devstack.postgres import create_database, drop_database
 from synergia_devstack.services import SERVICES
 from synergia_devstack.stack import service_dir
@@ -43,6 +45,9 @@ class TestStack:
     server_url: str  # asyncpg form, database "postgres"
     kafka: str
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # Where matching and funding fetch actors' shared contacts: the registry process of
+    # an end-to-end test listens here (in-process apps get a client of their own).
+    registry_port: int = field(default_factory=free_port)
 
     __test__ = False  # not a test class
 
@@ -73,6 +78,7 @@ class TestStack:
             f"{prefix}_CONSUMER_BACKOFF_MAX_SECONDS": "0.5",
             # The embedded broker forgets its topics when a drill restarts it.
             f"{prefix}_RELAY_CHECK_TOPICS": "true",
+            f"{prefix}_REGISTRY_URL": f"http://127.0.0.1:{self.registry_port}",
             **extra,
         }
 
@@ -119,3 +125,20 @@ async def running_app(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncC
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
+    """Serve an app already started (:func:`running_app`) over HTTP on ``port`` too, for
+    another service that calls it (matching and funding fetch shared contacts)."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task

@@ -86,7 +86,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             supervisor.add(servers.broker, start=False, after_restart=recreate_topics)
         prepare(servers)
         for s in SERVICES:
-            proc = ServiceProcess(s, ports[s], service_env(s, servers, ports[s]))
+            registry_url = f"http://127.0.0.1:{ports['registry']}"
+            env = service_env(s, servers, ports[s], registry_url=registry_url)
+            proc = ServiceProcess(s, ports[s], env)
             supervisor.add(proc)
             services.append(proc)
         for proc in services:

@@ -96,9 +96,15 @@ def prepare(servers: Servers, topic_prefix: str = "") -> None:
     asyncio.run(ensure_topics(servers.kafka_bootstrap_servers, topic_prefix))
 
 
-def service_env(service: str, servers: Servers, port: int, **extra: str) -> dict[str, str]:
+def service_env(
+    service: str, servers: Servers, port: int, *, registry_url: str | None = None, **extra: str
+) -> dict[str, str]:
+    """A service's environment; ``registry_url`` is where matching and funding fetch
+    actors' shared contacts (with the development key outside production)."""
     prefix = service.upper()
+    fetching = {f"{prefix}_REGISTRY_URL": registry_url} if registry_url else {}
     return {
+        **fetching,
         f"{prefix}_DATABASE_URL": servers.database_urls[service],
         f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
         f"{prefix}_PORT": str(port),

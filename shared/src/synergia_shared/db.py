@@ -56,6 +56,9 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         # on a disconnect; fetch_row too), so the requests after it connect afresh: an
         # outage fails the requests during it (503, see db_outage), not those after.
         pool_recycle=settings.db_pool_recycle_seconds,
+        # A failed statement's exception (logged, stored as a dead letter's error) must
+        # not carry its parameters: they can be personal data (a contact's name, e-mail).
+        hide_parameters=True,
         connect_args={"server_settings": {"application_name": settings.service_name}},
     )
 

@@ -59,3 +59,10 @@ CONSUMER_ASSIGNED = Gauge(
     "Whether a consumer had partitions assigned at its last fetch.",
     ["consumer"],
 )
+CONTACT_FETCHES = Counter(
+    "synergia_shared_contact_fetches_total",
+    "Fetches of actors' shared contacts from the registry (matching, funding), by outcome: "
+    "stored; stale (read before an erasure, or older than what is held); gone (no such "
+    "actor); failed (retried later).",
+    ["outcome"],
+)

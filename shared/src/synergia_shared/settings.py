@@ -8,6 +8,7 @@ fallback, so an operator can set ``KAFKA_BOOTSTRAP_SERVERS`` once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from typing import Any, ClassVar, Literal
@@ -32,6 +33,11 @@ _DEPLOYMENT_WIDE = (
 )
 
 DEV_JWT_SECRET = "synergia-development-secret-do-not-use-in-production"  # noqa: S105
+# What a projection service sends the registry for its actors' shared contacts outside
+# production (make run, the tests), and the registry accepts there: the one credential
+# with the scope below and no role, so it opens that endpoint and nothing else.
+DEV_SHARED_CONTACTS_KEY = "synergia-dev-shared-contacts-key-do-not-use-in-production"
+SHARED_CONTACTS_SCOPE = "registry:shared-contacts:read"
 
 
 class ServiceSettings(BaseSettings):
@@ -185,4 +191,51 @@ class ServiceSettings(BaseSettings):
         keys = json.loads(self.api_keys)
         if not isinstance(keys, list):
             raise ValueError("API_KEYS must be a JSON list")
+        if self.environment != "production":
+            keys = [*keys, DEV_SHARED_CONTACTS_API_KEY]
         return keys
+
+
+DEV_SHARED_CONTACTS_API_KEY: dict[str, Any] = {
+    "name": "dev-shared-contacts",
+    "sha256": hashlib.sha256(DEV_SHARED_CONTACTS_KEY.encode()).hexdigest(),
+    "roles": [],
+    "scopes": [SHARED_CONTACTS_SCOPE],
+}
+
+
+class ProjectionSettings(ServiceSettings):
+    """Settings of a service that projects the registry's actors and shows their shared
+    contact persons (matching, funding): it fetches them from the registry in the
+    background (``synergia_shared.projections.contact_fetcher``)."""
+
+    registry_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Base URL of the registry, for fetching actors' shared contacts.",
+    )
+    registry_api_key: SecretStr | None = Field(
+        default=None,
+        description="The registry API key with the registry:shared-contacts:read scope "
+        "(and no role). Required in production; elsewhere the development key.",
+    )
+    contact_fetch_enabled: bool = True
+    contact_fetch_interval_seconds: float = Field(
+        default=0.5, gt=0, description="How often the fetcher looks for due fetches."
+    )
+    contact_fetch_batch_size: int = Field(default=20, ge=1)
+    contact_fetch_timeout_seconds: float = Field(default=5.0, gt=0)
+    contact_fetch_backoff_initial_seconds: float = Field(default=1.0, gt=0)
+    contact_fetch_backoff_max_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A fetch that failed (registry unreachable) is retried after 1 s, "
+        "doubling up to this; it is never given up.",
+    )
+
+    @model_validator(mode="after")
+    def _registry_credential(self) -> ProjectionSettings:
+        # Production must name its key (the fetcher refuses to start without one); the
+        # migration Job reads these settings too and is not given it.
+        if self.registry_api_key is None and self.environment != "production":
+            self.registry_api_key = SecretStr(DEV_SHARED_CONTACTS_KEY)
+        return self

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from synergia_shared.app import ServiceDefinition, create_service_app
+from synergia_shared.projections.contact_fetcher import ContactFetcher
 
 from synergia_funding.authority.router import document_batch_schema
 from synergia_funding.authority.router import router as authority_router
+from synergia_funding.beneficiaries.models import CONTACT_TABLES
 from synergia_funding.beneficiaries.router import router as beneficiaries_router
 from synergia_funding.consumers import all_consumers
 from synergia_funding.ledger.expiry import ParkedExpiry
@@ -37,7 +39,7 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
                 reports_router,
             ],
             consumers=all_consumers(settings),
-            background=[_parked_expiry],
+            background=[_parked_expiry, _contact_fetcher],
             openapi_tags=[
                 {"name": "beneficiaries", "description": "Funding beneficiaries."},
                 {
@@ -79,3 +81,11 @@ def _parked_expiry(app: FastAPI) -> ParkedExpiry | None:
         interval=settings.parked_expiry_interval_seconds,
         batch_size=settings.parked_expiry_batch_size,
     )
+
+
+def _contact_fetcher(app: FastAPI) -> ContactFetcher | None:
+    """Fetches actors' shared contacts from the registry (they never travel in events)."""
+    settings: FundingSettings = app.state.settings
+    if not settings.contact_fetch_enabled:
+        return None
+    return ContactFetcher.from_settings(app.state.sessions, CONTACT_TABLES, settings)

@@ -4,10 +4,10 @@ from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-from synergia_shared.settings import ServiceSettings
+from synergia_shared.settings import ProjectionSettings
 
 
-class FundingSettings(ServiceSettings):
+class FundingSettings(ProjectionSettings):
     model_config = SettingsConfigDict(env_prefix="FUNDING_", extra="ignore")
     service_name: ClassVar[str] = "funding"
     port: int = 8003

@@ -13,10 +13,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.app import ConsumerHold, ServiceDefinition, create_service_app
+from synergia_shared.projections.contact_fetcher import ContactFetcher
 
 from synergia_matching.consumers import all_consumers
 from synergia_matching.migrate import SERVICE_DIR
 from synergia_matching.partners.router import router as partners_router
+from synergia_matching.profiles.models import CONTACT_TABLES
 from synergia_matching.profiles.router import router as profiles_router
 from synergia_matching.proposals.router import router as proposals_router
 from synergia_matching.rebuild import rebuild_in_progress
@@ -40,6 +42,7 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
             "value-chain teams, from the registry's events.",
             routers=[profiles_router, partners_router, regions_router, proposals_router],
             consumers=all_consumers(),
+            background=[_contact_fetcher],
             hold=ConsumerHold(
                 "projection",
                 _projection_partial,
@@ -60,3 +63,11 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
             ],
         )
     )
+
+
+def _contact_fetcher(app: FastAPI) -> ContactFetcher | None:
+    """Fetches actors' shared contacts from the registry (they never travel in events)."""
+    settings: MatchingSettings = app.state.settings
+    if not settings.contact_fetch_enabled:
+        return None
+    return ContactFetcher.from_settings(app.state.sessions, CONTACT_TABLES, settings)

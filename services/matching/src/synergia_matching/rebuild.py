@@ -53,7 +53,12 @@ from synergia_shared.messaging.tables import inbox
 from synergia_matching.consumers import projection_consumers
 from synergia_matching.db import metadata
 from synergia_matching.network.models import cluster_memberships, cluster_profiles, value_chains
-from synergia_matching.profiles.models import actor_lifecycle_marks, actor_profiles, ownership_links
+from synergia_matching.profiles.models import (
+    actor_lifecycle_marks,
+    actor_profiles,
+    ownership_links,
+    shared_contact_fetches,
+)
 from synergia_matching.settings import MatchingSettings
 
 logger = logging.getLogger(__name__)
@@ -62,6 +67,7 @@ PROJECTION_TABLES = (
     actor_profiles,
     actor_lifecycle_marks,
     ownership_links,
+    shared_contact_fetches,
     cluster_profiles,
     cluster_memberships,
     value_chains,

@@ -4,10 +4,10 @@ from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-from synergia_shared.settings import ServiceSettings
+from synergia_shared.settings import ProjectionSettings
 
 
-class MatchingSettings(ServiceSettings):
+class MatchingSettings(ProjectionSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore")
     service_name: ClassVar[str] = "matching"
     port: int = 8002

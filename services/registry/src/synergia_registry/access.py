@@ -32,6 +32,18 @@ def manages_any_cluster(principal: Principal, cluster_ids: Iterable[uuid.UUID]) 
     return any(manages_cluster(principal, cluster_id) for cluster_id in cluster_ids)
 
 
+SELF_EDITORS = frozenset({Role.SME, Role.CLUSTER_MANAGER})
+
+
+def may_write(principal: Principal, actor_id: uuid.UUID) -> bool:
+    """Who may change an actor (its profile, its deactivation, its people's erasure): an
+    admin, or the actor itself signed in with a role that edits (an SME or the cluster
+    organisation's manager). A viewer or investor acting for it reads only."""
+    return is_admin(principal) or (
+        principal.has_any(SELF_EDITORS) and acts_for(principal, actor_id)
+    )
+
+
 def forbidden(detail: str) -> ProblemException:
     return ProblemException(403, "forbidden", "Forbidden", detail)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from synergia_shared.app import ServiceDefinition, create_service_app
 
+from synergia_registry.actors.personal_data_router import router as personal_data_router
 from synergia_registry.actors.router import router as actors_router
 from synergia_registry.beneficiaries.router import document_batch_schema
 from synergia_registry.beneficiaries.router import router as beneficiaries_router
@@ -32,6 +33,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
                 value_chains_router,
                 imports_router,
                 regions_router,
+                personal_data_router,
             ],
             consumers=[accepted_teams()],
             openapi_tags=[

@@ -4,8 +4,14 @@ Actor, cluster and value-chain events carry the aggregate's whole public state a
 change (event-carried state transfer), so a consumer can build its projection from the
 latest event alone and a replay converges. Codes (NACE, NUTS, ecosystems, competences)
 travel as plain strings: the registry validates them, and a consumer must not reject an
-event because the vocabulary grew. Contact persons never travel except the ones whose
-consent covers sharing with partners; an erasure event tells every holder to drop them.
+event because the vocabulary grew.
+
+Contact persons never travel: personal data stays out of the event log, which a
+production cluster keeps forever. An actor event says how many of its contacts' consent
+covers sharing with partners (``shared_contacts_count``); a service that shows them
+fetches them from the registry (``GET /v1/actors/{id}/shared-contacts``) and an erasure
+event tells every holder to drop them. ``shared_contacts`` stays in the schema for v1
+consumers, always empty.
 """
 
 from __future__ import annotations
@@ -77,7 +83,8 @@ class OwnerV1(EventData):
 
 
 class SharedContactV1(EventData):
-    """A contact person whose consent covers sharing with partners."""
+    """A contact person whose consent covers sharing with partners. Deprecated in events:
+    they no longer carry contacts (see the module's docstring)."""
 
     name: str
     email: str
@@ -118,7 +125,11 @@ class ActorRegisteredV1(EventData):
     )
     sme_declared: str | None = None
     active: bool = True
-    shared_contacts: list[SharedContactV1] = Field(default_factory=list)
+    shared_contacts: list[SharedContactV1] = Field(
+        default_factory=list,
+        description="Deprecated: always empty (personal data stays out of the event log). "
+        "Fetch the contacts from the registry when shared_contacts_count says there are some.",
+    )
     version: int = 1
     national_id_scheme: str | None = Field(
         default=None,
@@ -126,6 +137,12 @@ class ActorRegisteredV1(EventData):
         "register's identifier of the organisation)",
     )
     national_id: str | None = Field(default=None, description="Compact, as the scheme writes it")
+    shared_contacts_count: int = Field(
+        default=0,
+        ge=0,
+        description="How many of the actor's contact persons consent to being shared with "
+        "partners, at this version; fetch them with GET /v1/actors/{id}/shared-contacts.",
+    )
 
 
 class ActorUpdatedV1(ActorRegisteredV1):
@@ -145,11 +162,16 @@ class ActorDeactivatedV1(EventData):
 
 class ActorPersonalDataErasedV1(EventData):
     """The actor's contact persons were erased on request (GDPR Art. 17): every service
-    drops what it holds of them."""
+    drops what it holds of them. An erasure of one person (a data-subject request by
+    e-mail) may leave others: ``shared_contacts_count`` says how many shared ones remain,
+    to be fetched again."""
 
     actor_id: uuid.UUID
     erased_at: datetime
     version: int
+    shared_contacts_count: int = Field(
+        default=0, ge=0, description="Shared contact persons the actor still has after it"
+    )
 
 
 class ClusterProfileUpdatedV1(EventData):

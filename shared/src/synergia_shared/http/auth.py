@@ -48,6 +48,9 @@ class Principal:
     actor_id: str | None = None
     via_api_key: bool = False
     claims: dict[str, Any] = field(default_factory=dict, compare=False)
+    # What a machine client may do besides its roles (an API key's "scopes"): one
+    # endpoint each, for a credential that needs nothing else.
+    scopes: frozenset[str] = frozenset()
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return bool(self.roles & roles)
@@ -168,6 +171,7 @@ class Authenticator:
                     roles=_parse_roles(entry.get("roles", [Role.AUTHORITY.value])),
                     region=entry.get("region"),
                     via_api_key=True,
+                    scopes=frozenset(str(s) for s in entry.get("scopes", [])),
                 )
         raise _unauthorized("unknown API key")
 
@@ -281,6 +285,35 @@ class _RoleCheck(SecurityBase):
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets through only principals holding one of ``roles``."""
     return _RoleCheck(frozenset(roles))
+
+
+class _ScopeCheck(_RoleCheck):
+    """:class:`_RoleCheck` that also lets through a principal holding ``scope``."""
+
+    def __init__(self, scope: str, allowed: frozenset[Role]) -> None:
+        super().__init__(allowed)
+        self.scope = scope
+
+    async def __call__(self, request: Request) -> Principal:
+        bearer = await _bearer(request)
+        api_key = await _api_key(request) if bearer is None else None
+        principal = await _principal(request, bearer, api_key)
+        if self.scope not in principal.scopes and not principal.has_any(self.allowed):
+            roles = ", ".join(sorted(r.value for r in self.allowed))
+            raise ProblemException(
+                403,
+                "forbidden",
+                "Forbidden",
+                f"this needs an API key with the scope {self.scope}"
+                + (f", or one of the roles {roles}" if roles else ""),
+            )
+        return principal
+
+
+def require_scope(scope: str, *roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that lets through principals holding ``scope`` (an API key's) or one
+    of ``roles``; documented as :func:`require`'s routes are."""
+    return _ScopeCheck(scope, frozenset(roles))
 
 
 def document_credentials(app: FastAPI) -> None:

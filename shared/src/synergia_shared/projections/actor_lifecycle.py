@@ -13,11 +13,9 @@ same in any order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal
 
 from synergia_shared.events.registry import ActorRegisteredV1
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -46,19 +44,52 @@ def snapshot_active(active: bool, sequence: int, marks: LifecycleMarks) -> bool:
     return active and not _not_older(marks.deactivated_at_sequence, sequence)
 
 
-def snapshot_contacts(contacts: list[T], sequence: int, marks: LifecycleMarks) -> list[T]:
-    """A snapshot taken before an erasure we already saw must not bring the erased
-    contacts back. Contacts in a snapshot newer than the erasure were added (with
-    consent) after it, so they stay."""
-    return [] if _not_older(marks.contacts_erased_at_sequence, sequence) else contacts
+def shared_contacts_count(data: ActorRegisteredV1) -> int:
+    """How many shared contacts the actor has at this snapshot. Events written before
+    contacts left the log carried them instead of a count."""
+    return max(data.shared_contacts_count, len(data.shared_contacts))
+
+
+ContactsAction = Literal["fetch", "drop", "keep"]
+
+
+def contacts_after_snapshot(
+    data: ActorRegisteredV1, sequence: int, marks: LifecycleMarks
+) -> ContactsAction:
+    """What an applied snapshot means for the actor's shared contacts: ``fetch`` them from
+    the registry (it has some), ``drop`` those held and any pending fetch (it has none
+    now), or ``keep`` things as they are: an erasure at or after it was seen (the
+    erasure decided, and may have asked for the remaining ones), or it is the actor's
+    first version and nothing can be held yet (no statement for most registrations)."""
+    if _not_older(marks.contacts_erased_at_sequence, sequence):
+        return "keep"
+    if shared_contacts_count(data) > 0:
+        return "fetch"
+    if sequence <= 1 and marks.contacts_erased_at_sequence is None:
+        return "keep"
+    return "drop"
+
+
+def fetched_contacts_apply(
+    read_at_version: int, stored_version: int | None, marks: LifecycleMarks
+) -> bool:
+    """Whether contacts the registry gave at ``read_at_version`` (the actor's version when
+    it read them) may be stored: not read before an erasure already seen (an erasure at
+    version v leaves the state of version v without the erased contacts), and newer than
+    the contacts stored."""
+    erased = marks.contacts_erased_at_sequence
+    if erased is not None and read_at_version < erased:
+        return False
+    return stored_version is None or read_at_version > stored_version
 
 
 def snapshot_columns(
     data: ActorRegisteredV1, sequence: int, marks: LifecycleMarks
 ) -> dict[str, Any]:
     """What every projection keeps of a profile snapshot at ``sequence``: who the actor
-    is and where, its sectors and SME category, whether active and its shared contacts
-    (both after the marks already seen); jsonb values as JSON-ready lists."""
+    is and where, its sectors and SME category, and whether active (after the marks
+    already seen). Not its shared contacts: they are fetched from the registry
+    (``synergia_shared.projections.shared_contacts``), never taken from an event."""
     return {
         "actor_id": data.actor_id,
         "legal_name": data.legal_name,
@@ -72,9 +103,6 @@ def snapshot_columns(
         "ecosystems": data.ecosystems,
         "sme_category": data.sme_category,
         "active": snapshot_active(data.active, sequence, marks),
-        "shared_contacts": snapshot_contacts(
-            [c.model_dump(mode="json") for c in data.shared_contacts], sequence, marks
-        ),
     }
 
 

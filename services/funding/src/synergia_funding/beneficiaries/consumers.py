@@ -56,6 +56,8 @@ async def on_actor_profile(
         lifecycle.snapshot_columns(data, sequence, marks),
     )
     if applied:
+        contacts = lifecycle.contacts_after_snapshot(data, sequence, marks)
+        await repository.snapshot_contacts(session, data.actor_id, sequence, contacts)
         # The single undertaking of the de minimis rule follows the latest snapshot.
         await ledger_repository.replace_ownership_links(
             session,
@@ -84,7 +86,9 @@ async def on_actor_personal_data_erased(
 ) -> None:
     sequence = lifecycle.event_sequence(event.sequence, data.version)
     await repository.lock_actor(session, data.actor_id)
-    await repository.erase_contacts(session, data.actor_id, sequence)
+    await repository.erase_contacts(
+        session, data.actor_id, sequence, remaining=data.shared_contacts_count
+    )
 
 
 async def lock_batch(session: AsyncSession, events: Sequence[tuple[CloudEvent, Any]]) -> None:

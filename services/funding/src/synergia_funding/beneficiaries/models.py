@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import ARRAY, Boolean, Column, DateTime, Integer, Table, Text, Uuid, func, text
 from sqlalchemy.dialects.postgresql import JSONB
+from synergia_shared.projections.contact_fetches import ContactTables, contact_fetches_table
 
 from synergia_funding.db import metadata
 
@@ -37,6 +38,9 @@ beneficiaries = Table(
     Column("active", Boolean, nullable=False, server_default="true"),
     # Contact persons whose consent covers partners: [{name, email, role}]. Personal data.
     Column("shared_contacts", JSONB, nullable=False, server_default=EMPTY_JSON_LIST),
+    # The actor version at which the registry read the shared contacts held (fetched by
+    # synergia_shared.projections.contact_fetcher, never taken from an event).
+    Column("shared_contacts_version", Integer, nullable=True),
 )
 
 actor_lifecycle_marks = Table(
@@ -47,3 +51,8 @@ actor_lifecycle_marks = Table(
     Column("contacts_erased_at_sequence", Integer, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# Actors whose shared contacts are to be fetched from the registry.
+shared_contact_fetches = contact_fetches_table(metadata)
+
+CONTACT_TABLES = ContactTables(beneficiaries, actor_lifecycle_marks, shared_contact_fetches)

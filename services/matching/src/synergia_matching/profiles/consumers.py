@@ -44,6 +44,8 @@ async def on_actor_profile(
     marks = await repository.marks(session, data.actor_id)
     applied = await repository.upsert_snapshot(session, rules.profile_row(data, sequence, marks))
     if applied:
+        contacts = lifecycle.contacts_after_snapshot(data, sequence, marks)
+        await repository.snapshot_contacts(session, data.actor_id, sequence, contacts)
         await repository.replace_ownership_links(
             session,
             data.actor_id,
@@ -70,7 +72,9 @@ async def on_actor_personal_data_erased(
 ) -> None:
     sequence = lifecycle.event_sequence(event.sequence, data.version)
     await repository.lock_actor(session, data.actor_id)
-    await repository.erase_contacts(session, data.actor_id, sequence)
+    await repository.erase_contacts(
+        session, data.actor_id, sequence, remaining=data.shared_contacts_count
+    )
 
 
 def actor_projection() -> InboxConsumer:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from synergia_shared.projections.contact_fetches import ContactTables, contact_fetches_table
 
 from synergia_matching.db import metadata
 
@@ -55,6 +56,9 @@ actor_profiles = Table(
     Column("active", Boolean, nullable=False, server_default="true"),
     # Contact persons whose consent covers partners: [{name, email, role}]. Personal data.
     Column("shared_contacts", JSONB, nullable=False, server_default=EMPTY_JSON_LIST),
+    # The actor version at which the registry read the shared contacts held (fetched by
+    # synergia_shared.projections.contact_fetcher, never taken from an event).
+    Column("shared_contacts_version", Integer, nullable=True),
     Column("country_standing", Text, nullable=True),
     Column("nuts_version", Text, nullable=True),
     # What the actor can provide (its offers, competences and keywords) and what it looks
@@ -110,3 +114,8 @@ actor_lifecycle_marks = Table(
     Column("contacts_erased_at_sequence", Integer, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# Actors whose shared contacts are to be fetched from the registry.
+shared_contact_fetches = contact_fetches_table(metadata)
+
+CONTACT_TABLES = ContactTables(actor_profiles, actor_lifecycle_marks, shared_contact_fetches)

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.projections.actor_lifecycle import NO_MARKS, LifecycleMarks
+from synergia_shared.projections import contact_fetches
+from synergia_shared.projections.actor_lifecycle import NO_MARKS, ContactsAction, LifecycleMarks
 
 from synergia_matching.profiles.models import (
-    EMPTY_JSON_LIST,
+    CONTACT_TABLES,
     actor_lifecycle_marks,
     actor_profiles,
     ownership_links,
@@ -99,17 +100,26 @@ async def deactivate(session: AsyncSession, actor_id: uuid.UUID, sequence: int) 
     )
 
 
-async def erase_contacts(session: AsyncSession, actor_id: uuid.UUID, sequence: int) -> None:
-    """Remember the erasure and drop the contacts of a snapshot older than it."""
+async def erase_contacts(
+    session: AsyncSession, actor_id: uuid.UUID, sequence: int, *, remaining: int = 0
+) -> None:
+    """Remember the erasure, drop the contacts read before it and the pending fetch; if
+    the actor still has shared contacts (one person was erased), fetch those again."""
     await _mark(session, actor_id, "contacts_erased_at_sequence", sequence)
-    await session.execute(
-        update(actor_profiles)
-        .where(
-            _snapshot_older_than(actor_id, sequence),
-            func.jsonb_array_length(actor_profiles.c.shared_contacts) > 0,
-        )
-        .values(shared_contacts=EMPTY_JSON_LIST, updated_at=func.now())
-    )
+    await contact_fetches.drop_contacts(session, CONTACT_TABLES, actor_id, sequence)
+    if remaining > 0:
+        await contact_fetches.request_fetch(session, CONTACT_TABLES, actor_id)
+
+
+async def snapshot_contacts(
+    session: AsyncSession, actor_id: uuid.UUID, sequence: int, what: ContactsAction
+) -> None:
+    """After an applied snapshot (``actor_lifecycle.contacts_after_snapshot``): ask for
+    its shared contacts, or drop any held from before it."""
+    if what == "fetch":
+        await contact_fetches.request_fetch(session, CONTACT_TABLES, actor_id)
+    elif what == "drop":
+        await contact_fetches.drop_contacts(session, CONTACT_TABLES, actor_id, sequence)
 
 
 async def get(session: AsyncSession, actor_id: uuid.UUID) -> Row[Any] | None:

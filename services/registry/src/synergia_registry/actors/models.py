@@ -155,4 +155,6 @@ contact_persons = Table(
     Column("consent_given_at", DateTime(timezone=True), nullable=False),
     Column("share_with_partners", Boolean, nullable=False, server_default="false"),
     Index("ix_contact_persons_actor_id", "actor_id"),
+    # A data subject's request finds a person by e-mail across actors (migration 0006).
+    Index("ix_contact_persons_email", func.lower(text("email"))),
 )

@@ -28,6 +28,10 @@ from synergia_registry.actors.schemas import (
     ActorPage,
     ContactPerson,
     PersonalDataExport,
+    PersonalDataFound,
+    PersonContact,
+    SharedContact,
+    SharedContacts,
     SmeAssessmentView,
 )
 from synergia_registry.actors.service import NEED_VALUES, OFFER_VALUES, load, not_found, to_view
@@ -173,3 +177,39 @@ async def personal_data(
         exported_at=datetime.now(UTC),
         contacts=[ContactPerson.model_validate(c) for c in contacts],
     )
+
+
+async def shared_contacts(session: AsyncSession, actor_id: uuid.UUID) -> SharedContacts:
+    row = await repository.shared_contacts(session, actor_id)
+    if row is None:
+        raise not_found(actor_id)
+    return SharedContacts(
+        actor_id=actor_id,
+        version=row.version,
+        contacts=[SharedContact.model_validate(c) for c in _json_list(row.contacts)],
+    )
+
+
+async def person(session: AsyncSession, email: str) -> PersonalDataFound:
+    """Every contact person with ``email``, across actors (a data subject's access)."""
+    rows = await repository.contacts_with_email(session, email)
+    return PersonalDataFound(
+        email=email,
+        contacts=[
+            PersonContact(
+                actor_id=r.actor_id,
+                actor_legal_name=r.legal_name,
+                name=r.name,
+                email=r.email,
+                role=r.role,
+                phone=r.phone,
+                consent_given_at=r.consent_given_at,
+                share_with_partners=r.share_with_partners,
+            )
+            for r in rows
+        ],
+    )
+
+
+def _json_list(value: Any) -> list[Any]:
+    return list(json.loads(value) if isinstance(value, str) else value)

@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import PreparedRead, SessionFactory, copy_records, fetch_row
+from synergia_shared.messaging.tables import idempotency_keys
 
 from synergia_registry.actors.models import (
     actor_financials,
@@ -446,11 +447,109 @@ async def set_sme(
     return row
 
 
-async def delete_contacts(session: AsyncSession, actor_id: uuid.UUID) -> int:
-    result = await session.execute(
-        delete(contact_persons).where(contact_persons.c.actor_id == actor_id)
-    )
+def _same_email(email: str) -> Any:
+    return func.lower(contact_persons.c.email) == email.strip().lower()
+
+
+async def delete_contacts(
+    session: AsyncSession, actor_id: uuid.UUID, *, email: str | None = None
+) -> int:
+    """Delete the actor's contact persons, or only those with ``email`` (any case)."""
+    statement = delete(contact_persons).where(contact_persons.c.actor_id == actor_id)
+    if email is not None:
+        statement = statement.where(_same_email(email))
+    result = await session.execute(statement)
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def shared_contacts_count(session: AsyncSession, actor_id: uuid.UUID) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                contact_persons.c.actor_id == actor_id, contact_persons.c.share_with_partners
+            )
+        )
+        or 0
+    )
+
+
+async def shared_contacts(session: AsyncSession, actor_id: uuid.UUID) -> Any:
+    """The actor's version and its contacts whose consent covers sharing, read together
+    (one statement: one snapshot), or ``None`` if there is no such actor."""
+    contacts = (
+        select(
+            func.coalesce(
+                func.jsonb_agg(
+                    aggregate_order_by(
+                        func.jsonb_build_object(
+                            "name",
+                            contact_persons.c.name,
+                            "email",
+                            contact_persons.c.email,
+                            "role",
+                            contact_persons.c.role,
+                        ),
+                        contact_persons.c.position,
+                    )
+                ).filter(contact_persons.c.share_with_partners),
+                text("'[]'::jsonb"),
+            )
+        )
+        .where(contact_persons.c.actor_id == actors.c.id)
+        .correlate(actors)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        select(actors.c.version, contacts.label("contacts")).where(actors.c.id == actor_id)
+    )
+    return result.first()
+
+
+async def actors_with_contact(session: AsyncSession, email: str) -> list[uuid.UUID]:
+    """The actors holding a contact person with ``email`` (any case), in id order."""
+    rows = await session.execute(
+        select(contact_persons.c.actor_id)
+        .where(_same_email(email))
+        .distinct()
+        .order_by(contact_persons.c.actor_id)
+    )
+    return list(rows.scalars())
+
+
+async def contacts_with_email(session: AsyncSession, email: str) -> list[Any]:
+    """Every contact person with ``email`` (any case) and the actor holding it."""
+    rows = await session.execute(
+        select(
+            contact_persons.c.actor_id,
+            actors.c.legal_name,
+            contact_persons.c.name,
+            contact_persons.c.email,
+            contact_persons.c.role,
+            contact_persons.c.phone,
+            contact_persons.c.consent_given_at,
+            contact_persons.c.share_with_partners,
+        )
+        .join(actors, actors.c.id == contact_persons.c.actor_id)
+        .where(_same_email(email))
+        .order_by(contact_persons.c.actor_id, contact_persons.c.position)
+    )
+    return list(rows.all())
+
+
+async def redact_replays(session: AsyncSession, location: str) -> None:
+    """Take the contacts out of the stored Idempotency-Key answers that created the actor
+    at ``location``: a retry still gets its 201 and the actor, without them."""
+    body = func.convert_from(idempotency_keys.c.response_body, "UTF8").cast(JSONB)
+    await session.execute(
+        update(idempotency_keys)
+        .where(idempotency_keys.c.response_headers["Location"].astext == location)
+        .values(
+            response_body=func.convert_to(
+                func.jsonb_set(body, text("'{contacts}'"), text("'[]'::jsonb")).cast(Text),
+                "UTF8",
+            )
+        )
+    )
 
 
 # --- search ----------------------------------------------------------------------------

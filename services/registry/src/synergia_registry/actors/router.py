@@ -10,13 +10,14 @@ from fastapi.responses import JSONResponse
 from synergia_shared.db import unit_of_work
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.http import idempotency
-from synergia_shared.http.auth import Principal, Role, require
+from synergia_shared.http.auth import Principal, Role, require, require_scope
 from synergia_shared.http.preconditions import etag_for, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 from synergia_shared.reference.competences import Competence
 from synergia_shared.reference.ecosystems import Ecosystem
+from synergia_shared.settings import SHARED_CONTACTS_SCOPE
 
-from synergia_registry.access import READERS, WRITERS, acts_for, ensure, is_admin
+from synergia_registry.access import READERS, WRITERS, ensure, may_write
 from synergia_registry.actors import queries, service
 from synergia_registry.actors.schemas import (
     Actor,
@@ -26,6 +27,7 @@ from synergia_registry.actors.schemas import (
     Deactivation,
     OfferType,
     PersonalDataExport,
+    SharedContacts,
     SmeAssessmentView,
 )
 from synergia_registry.actors.sme import SmeCategory
@@ -34,7 +36,9 @@ router = APIRouter(prefix="/v1/actors", tags=["actors"], responses=PROBLEM_RESPO
 
 Writer = Annotated[Principal, Depends(require(*WRITERS))]
 Reader = Annotated[Principal, Depends(require(*READERS))]
-SELF_EDITORS = frozenset({Role.SME, Role.CLUSTER_MANAGER})
+SharedContactsReader = Annotated[
+    Principal, Depends(require_scope(SHARED_CONTACTS_SCOPE, Role.ADMIN))
+]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such actor"}
@@ -46,8 +50,8 @@ ETAG_HEADER: dict[str, Any] = {
 
 def _may_write(principal: Principal, actor_id: uuid.UUID) -> None:
     ensure(
-        is_admin(principal) or (principal.has_any(SELF_EDITORS) and acts_for(principal, actor_id)),
-        f"only an admin or actor {actor_id} itself may change it",
+        may_write(principal, actor_id),
+        f"only an admin or actor {actor_id} itself (as an SME or cluster manager) may change it",
     )
 
 
@@ -249,15 +253,37 @@ async def export_personal_data(
     "/{actor_id}/personal-data",
     operation_id="erasePersonalData",
     summary="Erase the actor's personal data (GDPR Art. 17)",
-    description="Deletes the actor's contact persons and publishes "
+    description="Deletes the actor's contact persons, takes them out of the stored "
+    "Idempotency-Key answers of its creation, and publishes "
     "`eu.synergia.registry.actor.personal-data-erased.v1`, on which every other service "
-    "drops what it holds of them. For the actor itself, the managers of its clusters and "
-    "admins. Repeating it is harmless.",
+    "drops what it holds of them. For those who may change the actor: admins, or the "
+    "actor itself as an SME or cluster manager (not a viewer or investor acting for it). "
+    "Repeating it is harmless.",
     status_code=204,
     responses=NOT_FOUND,
 )
 async def erase_personal_data(request: Request, actor_id: uuid.UUID, principal: Reader) -> Response:
+    _may_write(principal, actor_id)
     async with unit_of_work(request.app.state.sessions) as session:
-        await queries.personal_data(session, actor_id, principal)  # 404 / 403 first
         await service.erase_personal_data(session, actor_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/{actor_id}/shared-contacts",
+    operation_id="getSharedContacts",
+    summary="The actor's contact persons whose consent covers partners (for services)",
+    description="For the services that show an actor's shared contacts (matching, funding): "
+    "they fetch them here when an actor event says the actor has some, because contact "
+    "persons never travel on the event log. Needs an API key with the scope "
+    f"`{SHARED_CONTACTS_SCOPE}` (the services' credential, which opens nothing else) or an "
+    "admin. `version` is the actor's version when they were read: a service drops an "
+    "answer read before an erasure it has already applied.",
+    response_model=SharedContacts,
+    responses=NOT_FOUND,
+)
+async def get_shared_contacts(
+    request: Request, actor_id: uuid.UUID, _: SharedContactsReader
+) -> SharedContacts:
+    async with unit_of_work(request.app.state.sessions) as session:
+        return await queries.shared_contacts(session, actor_id)

@@ -388,3 +388,56 @@ class PersonalDataExport(BaseModel):
     actor_id: uuid.UUID
     exported_at: datetime
     contacts: list[ContactPerson]
+
+
+class SharedContact(BaseModel):
+    """A contact person whose consent covers showing them to matched partners."""
+
+    name: str
+    email: str
+    role: str | None = None
+
+
+class SharedContacts(BaseModel):
+    """What a projection service fetches of an actor's people: only the shared ones, read
+    at ``version`` (the actor's version, which every erasure raises)."""
+
+    actor_id: uuid.UUID
+    version: int = Field(description="The actor's version when the contacts were read")
+    contacts: list[SharedContact]
+
+
+class PersonQuery(BaseModel):
+    """A data subject, by e-mail (in the body: an e-mail in a URL ends up in access logs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+
+
+class PersonContact(ContactPersonIn):
+    """One contact person with the e-mail asked for, and the actor holding it."""
+
+    actor_id: uuid.UUID
+    actor_legal_name: str
+
+
+class PersonalDataFound(BaseModel):
+    """Every contact person with the e-mail, across actors (GDPR Art. 15)."""
+
+    email: str
+    contacts: list[PersonContact]
+
+
+class ActorErasure(BaseModel):
+    actor_id: uuid.UUID
+    contacts_erased: int
+
+
+class PersonErased(BaseModel):
+    """The actors that held the person, each erased and announced with
+    ``actor.personal-data-erased``."""
+
+    email: str
+    erased_at: datetime
+    actors: list[ActorErasure]

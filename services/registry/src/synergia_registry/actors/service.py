@@ -19,7 +19,6 @@ from synergia_shared.events.registry import (
     ActorUpdatedV1,
     OfferNeedV1,
     OwnerV1,
-    SharedContactV1,
 )
 from synergia_shared.http import problems
 from synergia_shared.http.preconditions import check_version, etag_for
@@ -169,11 +168,9 @@ def _snapshot(view: Actor) -> dict[str, Any]:
         "sme_category": view.sme.computed.value if view.sme.computed else None,
         "sme_declared": view.sme_declared.value if view.sme_declared else None,
         "active": view.active,
-        "shared_contacts": [
-            SharedContactV1(name=c.name, email=c.email, role=c.role)
-            for c in view.contacts or []
-            if c.share_with_partners
-        ],
+        # Contacts never travel (personal data stays out of the event log): consumers
+        # fetch the shared ones from GET /v1/actors/{id}/shared-contacts.
+        "shared_contacts_count": sum(1 for c in view.contacts or [] if c.share_with_partners),
         "version": view.version,
     }
 
@@ -445,22 +442,44 @@ async def deactivate(
     return await _view(session, actor_id)
 
 
-async def erase_personal_data(session: AsyncSession, actor_id: uuid.UUID) -> int:
-    """Erase the actor's contact persons and tell every service to do the same."""
+async def erase_personal_data(
+    session: AsyncSession, actor_id: uuid.UUID, *, email: str | None = None
+) -> int:
+    """Erase the actor's contact persons (only those with ``email``, for a data subject's
+    request) and tell every service to do the same; how many were erased.
+
+    In the same transaction, the stored answers of the actor's creates replayed for an
+    Idempotency-Key lose the contacts they showed, so no copy is left here.
+    """
     row = await load(session, actor_id, for_update=True)
     if row is None:
         raise not_found(actor_id)
-    erased = await repository.delete_contacts(session, actor_id)
+    erased = await repository.delete_contacts(session, actor_id, email=email)
+    if email is not None and erased == 0:
+        return 0
     updated = await repository.update_actor(session, actor_id, {})
+    await repository.redact_replays(session, f"/v1/actors/{actor_id}")
     await add_event(
         session,
         ActorPersonalDataErasedV1(
-            actor_id=actor_id, erased_at=datetime.now(UTC), version=updated.version
+            actor_id=actor_id,
+            erased_at=datetime.now(UTC),
+            version=updated.version,
+            shared_contacts_count=await repository.shared_contacts_count(session, actor_id),
         ),
         aggregate_type=AGGREGATE,
         subject=str(actor_id),
         sequence=updated.version,
     )
+    return erased
+
+
+async def erase_person(session: AsyncSession, email: str) -> list[tuple[uuid.UUID, int]]:
+    """Erase every contact person with ``email``, whatever actor holds it (a data subject's
+    request): per actor, its id and how many contacts went, each erasure announced."""
+    erased = []
+    for actor_id in await repository.actors_with_contact(session, email):
+        erased.append((actor_id, await erase_personal_data(session, actor_id, email=email)))
     return erased
 
 
@@ -566,6 +585,7 @@ def registered_data(row: Mapping[str, Any]) -> dict[str, Any]:
         "active": True,
         "shared_contacts": [],
         "version": 1,
+        "shared_contacts_count": 0,
         "national_id_scheme": row["national_id_scheme"],
         "national_id": row["national_id"],
     }
