@@ -51,8 +51,14 @@ class Statements:
 
 @pytest.fixture
 async def app_and_client(stack: TestStack) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    # No relay: what the statements below see is the request's work alone.
-    settings = RegistrySettings(**{**stack.settings_kwargs("registry"), "relay_enabled": False})  # type: ignore[arg-type]
+    # No relay, no sweep: what the statements below see is the request's work alone.
+    settings = RegistrySettings(  # type: ignore[arg-type]
+        **{
+            **stack.settings_kwargs("registry"),
+            "relay_enabled": False,
+            "retention_sweep_enabled": False,
+        }
+    )
     app = create_app(settings)
     async with running_app(app, "http://registry") as client:
         yield app, client

@@ -3,7 +3,13 @@ retried (and then parked) never makes Kafka evict the consumer mid-record."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from aiokafka import TopicPartition
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from synergia_shared.bus import Bus
+from synergia_shared.messaging.inbox import ConsumerRunner, InboxConsumer
 from synergia_shared.messaging.retry_budget import RetryBudget
 from synergia_shared.settings import ServiceSettings
 
@@ -55,3 +61,47 @@ def test_the_setting_is_derived_from_the_retry_settings() -> None:
         ServiceSettings(database_url="postgresql+asyncpg://u@h/x").consumer_max_poll_interval_ms
         == 183_000
     )
+
+
+async def test_the_consumer_runner_hands_the_derived_interval_to_kafka() -> None:
+    runner = ConsumerRunner(
+        InboxConsumer(name="test.budget", topics=["registry.actor"], handlers={}),
+        async_sessionmaker(),
+        Bus("127.0.0.1:1", client_id="test"),
+        max_attempts=3,
+        attempt_timeout=2,
+        backoff_initial=0.5,
+        backoff_max=0.5,
+    )
+    assert runner.max_poll_interval_ms == (3 * 2 + 0.5 + 0.5 + 2) * 1000
+    kafka = runner._new_kafka_consumer()
+    assert kafka._max_poll_interval_ms == runner.max_poll_interval_ms
+
+
+class _Assignment:
+    """What the runner asks of its Kafka client to rewind a partition: where it went."""
+
+    def __init__(self) -> None:
+        self.sought: list[tuple[TopicPartition, int]] = []
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.sought.append((tp, offset))
+
+
+def test_a_record_whose_budget_no_longer_fits_is_left_for_the_next_poll() -> None:
+    runner = ConsumerRunner(
+        InboxConsumer(name="test.budget", topics=["registry.actor"], handlers={}),
+        async_sessionmaker(),
+        Bus("127.0.0.1:1", client_id="test"),
+        max_attempts=2,
+        attempt_timeout=10,
+        backoff_initial=1,
+        backoff_max=1,
+    )
+    tp = TopicPartition("registry.actor", 2)
+    kafka = _Assignment()
+    runner._polled_at = time.monotonic() - 5  # polled 5 s ago: 5 + 21 <= 31, in time
+    assert not runner._no_time_left(kafka, tp, 41)  # type: ignore[arg-type]
+    runner._polled_at = time.monotonic() - 11  # 11 + 21 > 31: it might not finish in time
+    assert runner._no_time_left(kafka, tp, 42)  # type: ignore[arg-type]
+    assert kafka.sought == [(tp, 42)]  # fetched again at the next poll, from this record
