@@ -68,6 +68,20 @@ def errors_detail(errors: Sequence[Mapping[str, Any]]) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
 
 
+# Pydantic's wording where it speaks of Python (its class names, "object", "instance").
+_PLAIN_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "model_type": "expected an object",
+    "model_attributes_type": "expected an object",
+    "dict_type": "expected an object",
+    "uuid_type": "expected a UUID as a string",
+    "decimal_type": 'expected a decimal number, as a string such as "1234.56" or a number',
+    "is_instance_of": "not a value of the expected kind",
+    "dataclass_type": "expected an object",
+}
+_PYTHON_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
 def field_errors(
     errors: Iterable[Mapping[str, Any]], loc_prefix: Sequence[str | int] = ()
 ) -> list[dict[str, Any]]:
@@ -76,12 +90,13 @@ def field_errors(
     out = []
     for err in errors:
         loc = [*loc_prefix, *(part for part in err.get("loc", ()) if isinstance(part, str | int))]
-        msg = err.get("msg", "invalid")
-        if err.get("type") == "extra_forbidden":
-            msg = "unknown field"
-        elif err.get("type") == "json_invalid":
+        kind = str(err.get("type", ""))
+        msg = _PLAIN_MESSAGES.get(kind) or str(err.get("msg", "invalid"))
+        if kind == "json_invalid":
             ctx = err.get("ctx") or {}
             msg = f"malformed JSON: {ctx.get('error', 'cannot parse')}"
+        elif msg.startswith(_PYTHON_PREFIXES):  # "Value error, " of a validator's ValueError
+            msg = msg.split(", ", 1)[1]
         out.append({"loc": loc, "msg": msg})
     return out
 

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.item_batches import UnreadableItem
 from synergia_shared.http.problems import TYPE_BASE, errors_detail, field_errors
+from synergia_shared.http.storable_text import unstorable_text
 
 from synergia_funding.authority.schemas import (
     SPREADSHEET_CELLS,
@@ -65,6 +66,10 @@ def _validation(index: int, exc: ValidationError, loc_root: Sequence[str | int])
 
 
 _JSON_TYPES = ((bool, "a boolean"), (int | float, "a number"), (str, "a string"), (list, "a list"))
+
+
+def _invalid(errors: list[dict[str, Any]]) -> ItemProblem:
+    return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
 
 
 def _unreadable(raw: Any) -> str:
@@ -183,6 +188,9 @@ async def submit(
             results[index] = _refused(
                 index, None, _whole_item_invalid(index, _unreadable(raw), loc_root)
             )
+            continue
+        if unstorable := unstorable_text(raw, [*loc_root, index]):
+            results[index] = _refused(index, None, _invalid(unstorable))
             continue
         try:
             item = _ITEM.validate_python(raw, context=context)

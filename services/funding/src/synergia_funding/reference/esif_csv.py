@@ -504,7 +504,12 @@ class PlannedFinancesParser:
 
 def _read_header(text: str) -> _Header:
     delimiter = detect_delimiter(text, lambda name: normalise_header(name) in _COLUMN_OF)
-    header = split_header(text, delimiter)
+    try:
+        header = split_header(text, delimiter)
+    except csv.Error:
+        raise EsifCsvFormatError(
+            f"the header has a cell longer than {csv.field_size_limit():,} characters"
+        ) from None
     index: dict[str, int] = {}
     for position, name in enumerate(header):
         column = _COLUMN_OF.get(normalise_header(name))

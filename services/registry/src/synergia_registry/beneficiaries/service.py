@@ -26,6 +26,7 @@ from synergia_shared.http.problems import (
     errors_detail,
     field_errors,
 )
+from synergia_shared.http.storable_text import unstorable_text
 from synergia_shared.reference.identifiers import BusinessId
 from synergia_shared.reference.nuts_names import (
     AmbiguousRegionName,
@@ -144,6 +145,8 @@ def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | Bene
     if not isinstance(raw, Mapping):
         reason = raw.reason if isinstance(raw, UnreadableItem) else "an item is an object"
         return _rejected(index, None, _invalid([{"loc": [*loc, index], "msg": reason}]))
+    if unstorable := unstorable_text(raw, [*loc, index]):
+        return _rejected(index, None, _invalid(unstorable))
     try:
         item = _ITEM.validate_python(raw)
     except ValidationError as exc:
