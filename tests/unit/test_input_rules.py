@@ -100,7 +100,7 @@ def test_a_csv_of_100000_columns_is_refused_without_echoing_them() -> None:
         csv_items(f"{header}\n{'1,' * 99_999}1\n".encode(), FIELDS, 10)
     assert refused.value.status == 422
     detail = refused.value.detail or ""
-    assert "100000 unknown column(s) column0, column1" in detail
+    assert "unknown column(s) column0, column1" in detail
     assert "and 99995 more" in detail
     assert len(detail) < 500
 

@@ -99,7 +99,7 @@ def csv_items(
     if unknown:
         raise invalid_field(
             ["body", "header"],
-            f"{len(unknown)} unknown column(s) {_some(unknown)}; the columns are the item "
+            f"unknown column(s) {_some(unknown)}; the columns are the item "
             "fields: " + ", ".join(sorted(fields)),
         )
     rows: list[dict[str, Any] | UnreadableItem] = []

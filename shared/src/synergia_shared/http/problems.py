@@ -14,7 +14,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from synergia_shared.http.reports import echo
+
 logger = logging.getLogger(__name__)
+
+# A message quoting what the client sent (a 100,000-character cell) is cut.
+MESSAGE_LIMIT = 500
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://synergia.eu/problems/"
@@ -97,7 +102,7 @@ def field_errors(
             msg = f"malformed JSON: {ctx.get('error', 'cannot parse')}"
         elif msg.startswith(_PYTHON_PREFIXES):  # "Value error, " of a validator's ValueError
             msg = msg.split(", ", 1)[1]
-        out.append({"loc": loc, "msg": msg})
+        out.append({"loc": loc, "msg": echo(msg, MESSAGE_LIMIT)})
     return out
 
 

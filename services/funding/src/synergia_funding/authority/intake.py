@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.item_batches import UnreadableItem
 from synergia_shared.http.problems import TYPE_BASE, errors_detail, field_errors
+from synergia_shared.http.reports import echo
 from synergia_shared.http.storable_text import unstorable_text
 
 from synergia_funding.authority.schemas import (
@@ -198,7 +199,7 @@ async def submit(
             external_id = raw.get("external_id")
             results[index] = _refused(
                 index,
-                external_id if isinstance(external_id, str) else None,
+                echo(external_id) if isinstance(external_id, str) else None,
                 _validation(index, exc, loc_root),
             )
             continue

@@ -26,6 +26,7 @@ from synergia_shared.http.problems import (
     errors_detail,
     field_errors,
 )
+from synergia_shared.http.reports import echo
 from synergia_shared.http.storable_text import unstorable_text
 from synergia_shared.reference.identifiers import BusinessId
 from synergia_shared.reference.nuts_names import (
@@ -153,7 +154,7 @@ def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | Bene
         external_id = raw.get("external_id")
         return _rejected(
             index,
-            external_id if isinstance(external_id, str) else None,
+            echo(external_id) if isinstance(external_id, str) else None,
             _invalid(field_errors(exc.errors(), [*loc, index])),
         )
     nuts_code = _region_code(item, [*loc, index, "region"])
