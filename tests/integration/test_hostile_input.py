@@ -14,11 +14,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from synergia_funding.app import create_app as create_funding
 from synergia_funding.settings import FundingSettings
 from synergia_registry.app import create_app as create_registry
 from synergia_registry.settings import RegistrySettings
+from synergia_shared.settings import DEV_JWT_SECRET
 
 from tests.support import beneficiaries as bsupport
 from tests.support.funding import API_KEYS, LOMBARDIA, beneficiary, commitment, query
@@ -394,3 +396,173 @@ async def test_hostile_csv_is_refused_with_a_4xx_or_per_row_on_every_csv_route(
             assert "rejected" in statuses, where
     applied = await query(stack, "SELECT count(*) AS n FROM ledger_entries")
     assert applied[0]["n"] == 1  # the good row beside the hostile ones
+
+
+# --- bounded reports ---------------------------------------------------------------------------
+
+ESIF_HEADER = (
+    "MS,MS Name,CCI,Ver,Programme Title,Fund,Priority,TO_code,To short,TO long,"
+    "Category of region,EAFRD Measure code,Measure short description,EAFRD Focus Area code,"
+    "Focus area short description,EU Amount,National Amount,Total Amount,EU co-financing"
+)
+
+
+def esif_row(cci: str, total: int) -> str:
+    return (
+        f"AT,Austria,{cci},3,Employment Austria - ESF,ESF,1,08,Employment,Employment,"
+        f"More developed,,,,,3078584,3078584,{total},50"
+    )
+
+
+async def test_an_import_report_lists_the_first_problems_and_counts_them_all_by_reason(
+    funding: httpx.AsyncClient,
+) -> None:
+    long_cci = "2014AT05SFOP001" + "9" * 100_000  # under csv's 131,072 a cell
+    rows = [esif_row(long_cci, 6157168), esif_row(long_cci, 6157168)]
+    rows += [esif_row("2014AT05SFOP001", 6157168 + 1 + i) for i in range(3_000)]
+    response = await funding.post(
+        "/v1/funding-sources/esif-programmes:import",
+        content="\n".join([ESIF_HEADER, *rows]).encode(),
+        headers={**ADMIN, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text[:500]
+    assert len(response.content) < 1_000_000  # today: every row, each id in full
+    report = response.json()
+    assert report["rejected"] == 3_002
+    assert report["listing_limit"] == 1_000
+    assert len(report["rejections"]) == 1_000
+    assert [r["line"] for r in report["rejections"]] == sorted(
+        r["line"] for r in report["rejections"]
+    )
+    first = report["rejections"][0]
+    assert first["line"] == 2
+    assert len(first["reason"]) < 600  # today: the CCI quoted whole, a megabyte
+    assert "characters in all]" in first["reason"]
+    by_reason = report["rejections_by_reason"]
+    assert sum(by_reason.values()) >= 3_002
+    assert max(by_reason.values()) >= 3_000  # 3,000 totals that do not add up: one reason
+    assert all("[1000015 characters" not in reason or len(reason) < 250 for reason in by_reason)
+
+
+async def test_an_id_of_a_megabyte_is_not_echoed_back_whole(
+    stack: TestStack, funding: httpx.AsyncClient
+) -> None:
+    actor = await beneficiary(stack)
+    huge = "id-" + "x" * 1_000_000
+    response = await funding.post(
+        "/v1/authority-events:batch",
+        json={"items": [commitment(huge, actor)]},
+        headers=LOMBARDIA,
+    )
+    assert response.status_code == 200, response.text[:500]
+    assert len(response.content) < 10_000
+    (item,) = response.json()["items"]
+    assert item["status"] == "rejected"
+    assert item["external_id"].startswith("id-xxx")
+    assert item["external_id"].endswith("…[1000003 characters in all]")
+
+
+# --- auth and words ---------------------------------------------------------------------------
+
+
+def signed(claims: dict[str, Any]) -> dict[str, str]:
+    now = int(time.time())
+    base = {"sub": "u", "iss": "synergia", "aud": "synergia", "iat": now, "exp": now + 600}
+    token = jwt.encode({**base, **claims}, DEV_JWT_SECRET, algorithm="HS256")
+    return {"Authorization": f"Bearer {token}"}
+
+
+MALFORMED_CLAIMS: list[dict[str, Any]] = [
+    {"roles": [["admin"]]},
+    {"roles": "admin"},
+    {"roles": ["authority"], "region": ["ITC4"]},
+    {"roles": ["authority"], "region": 42},
+    {"roles": ["authority"], "region": "F"},
+    {"roles": ["admin"], "sub": {"id": 1}},
+    {"roles": ["sme"], "actor_id": [1]},
+    {"roles": ["admin"], "exp": None},
+]
+
+
+async def test_validly_signed_tokens_with_malformed_claims_are_401(
+    registry: httpx.AsyncClient, funding: httpx.AsyncClient
+) -> None:
+    for claims in MALFORMED_CLAIMS:
+        headers = signed(claims)
+        if claims.get("exp", 0) is None:  # no expiry at all
+            now = int(time.time())
+            token = jwt.encode(
+                {"sub": "u", "iss": "synergia", "aud": "synergia", "iat": now, "roles": ["admin"]},
+                DEV_JWT_SECRET,
+                algorithm="HS256",
+            )
+            headers = {"Authorization": f"Bearer {token}"}
+        for client, url in ((registry, "/v1/actors"), (funding, "/v1/authority-events")):
+            response = await client.get(url, headers=headers)
+            assert response.status_code == 401, (claims, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+
+
+PYTHON_WORDS = (
+    "<",
+    "Role.",
+    "None",
+    "Decimal(",
+    "UUID(",
+    "Value error",
+    "instance of",
+    "NoneType",
+    "Traceback",
+    "dict_",
+    "'str'",
+    "'int'",
+)
+
+
+async def test_refusals_speak_the_users_language_not_pythons(
+    stack: TestStack,
+    registry: httpx.AsyncClient,
+    matching: httpx.AsyncClient,
+    funding: httpx.AsyncClient,
+) -> None:
+    actor = await beneficiary(stack)
+    viewer = auth("viewer")
+    bad_actor = {
+        "legal_name": None,
+        "kind": "nope",
+        "country": 5,
+        "offers": ["x", {"type": "x", "title": None}],
+        "financials": [{"year": "abc", "headcount": "x", "turnover": {}, "balance_sheet": []}],
+        "owners": [{"owner_actor_id": "not-a-uuid", "share_percent": "abc"}],
+        "contacts": [{"name": "a", "email": "bad", "consent_given_at": "yesterday"}],
+        "unknown": 1,
+    }
+    bad_items = [
+        1,
+        "a",
+        None,
+        [],
+        {**commitment("c1", actor), "amount": "abc", "kind": "x", "date": "x"},
+        {**commitment("c2", actor), "amount": 1e300, "beneficiary_id": "zz"},
+        {**commitment("c3", actor), "amount": None, "source": None},
+    ]
+    refused = [
+        await registry.post("/v1/actors", json={"legal_name": "A"}, headers=viewer),
+        await registry.post("/v1/actors", json=bad_actor, headers=ADMIN),
+        await registry.post("/v1/actors", json=[1, 2], headers=ADMIN),
+        await registry.get("/v1/actors/not-a-uuid", headers=ADMIN),
+        await registry.get("/v1/actors", params={"limit": "many"}, headers=ADMIN),
+        await registry.post("/v1/value-chains", json={"title": 1, "stages": None}, headers=ADMIN),
+        await matching.post("/v1/partner-searches", json={"actor_id": 5}, headers=ADMIN),
+        await matching.post("/v1/partner-searches", json={}, headers=viewer),
+        await funding.post("/v1/authority-events:batch", json={"items": bad_items}, headers=ADMIN),
+        await funding.post("/v1/authority-events:batch", json={"items": []}, headers=ADMIN),
+        await funding.post("/v1/authority-events:batch", json={"items": [1]}, headers=viewer),
+        await funding.post("/v1/funding-sources", json={"kind": None, "name": 3}, headers=ADMIN),
+        *[await registry.get("/v1/actors", headers=signed(c)) for c in MALFORMED_CLAIMS[:-1]],
+    ]
+    for response in refused:
+        assert response.status_code in {200, 401, 403, 422}, response.text
+        text = response.text
+        leaks = [word for word in PYTHON_WORDS if word in text]
+        assert not leaks, (response.request.url, leaks, text)

@@ -139,8 +139,14 @@ def _some(names: list[str], shown: int = 5, width: int = 40) -> str:
     return ", ".join(cut) + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
-def _unreadable(exc: csv.Error) -> str:
-    """Why csv could not read a row, in words (its own message is about its internals)."""
+def csv_error_words(exc: csv.Error) -> str:
+    """What csv's error means, in words (its own message names its internals)."""
     if "field limit" in str(exc):
-        return f"has a cell longer than {csv.field_size_limit():,} characters"
+        return f"a cell longer than {csv.field_size_limit():,} characters"
+    return str(exc)
+
+
+def _unreadable(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return f"has {csv_error_words(exc)}"
     return "is not valid CSV"

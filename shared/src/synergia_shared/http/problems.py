@@ -97,9 +97,15 @@ def field_errors(
         loc = [*loc_prefix, *(part for part in err.get("loc", ()) if isinstance(part, str | int))]
         kind = str(err.get("type", ""))
         msg = _PLAIN_MESSAGES.get(kind) or str(err.get("msg", "invalid"))
+        ctx = err.get("ctx") or {}
         if kind == "json_invalid":
-            ctx = err.get("ctx") or {}
             msg = f"malformed JSON: {ctx.get('error', 'cannot parse')}"
+        elif kind in {"union_tag_invalid", "union_tag_not_found"}:
+            # Pydantic quotes the tag's Python repr ('None'); say which field and values.
+            field = str(ctx.get("discriminator", "")).strip("'")
+            loc = [*loc, field] if field else loc
+            expected = ctx.get("expected_tags")
+            msg = f"expected one of {expected}" if expected else "required"
         elif msg.startswith(_PYTHON_PREFIXES):  # "Value error, " of a validator's ValueError
             msg = msg.split(", ", 1)[1]
         out.append({"loc": loc, "msg": echo(msg, MESSAGE_LIMIT)})

@@ -81,6 +81,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from synergia_shared.http.item_batches import csv_error_words
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 
 from synergia_funding.csv_dialect import (
@@ -466,7 +467,7 @@ class PlannedFinancesParser:
         try:
             records = [values for values in reader if any(v.strip() for v in values)]
         except csv.Error as exc:
-            return [RowRejection(line, f"malformed CSV: {exc}")]
+            return [RowRejection(line, f"malformed CSV: {csv_error_words(exc)}")]
         return [self._row(line, values) for values in records]
 
     def _records(self, first: int, lines: list[str]) -> list[ParsedRow]:
@@ -506,10 +507,8 @@ def _read_header(text: str) -> _Header:
     delimiter = detect_delimiter(text, lambda name: normalise_header(name) in _COLUMN_OF)
     try:
         header = split_header(text, delimiter)
-    except csv.Error:
-        raise EsifCsvFormatError(
-            f"the header has a cell longer than {csv.field_size_limit():,} characters"
-        ) from None
+    except csv.Error as exc:
+        raise EsifCsvFormatError(f"the header has {csv_error_words(exc)}") from None
     index: dict[str, int] = {}
     for position, name in enumerate(header):
         column = _COLUMN_OF.get(normalise_header(name))

@@ -23,6 +23,8 @@ import csv
 from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterator
 from dataclasses import dataclass
 
+from synergia_shared.http.item_batches import csv_error_words
+
 DELIMITERS = (";", ",", "\t", "|")
 MAX_RECORD_CHARS = 1_000_000
 
@@ -90,12 +92,7 @@ def _parse(start: int, lines: list[str], delimiter: str) -> Iterator[Record]:
             if any(value.strip() for value in values):
                 yield Record(line, values)
     except csv.Error as exc:
-        reason = (
-            f"a cell longer than {csv.field_size_limit():,} characters"
-            if "field limit" in str(exc)
-            else str(exc)
-        )
-        yield Record(start + consumed, [], error=f"malformed CSV: {reason}")
+        yield Record(start + consumed, [], error=f"malformed CSV: {csv_error_words(exc)}")
 
 
 async def _blocks(
