@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from tests.support import beneficiaries as bsupport
 from tests.support.funding import API_KEYS, LOMBARDIA, beneficiary, commitment, query
 from tests.support.stack import TestStack, auth, running_app
 
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 NUL = "x\u0000y"
 ADMIN = auth("admin")
 SECOND = object()  # a marker in a field path: "an array item"
@@ -566,3 +568,34 @@ async def test_refusals_speak_the_users_language_not_pythons(
         text = response.text
         leaks = [word for word in PYTHON_WORDS if word in text]
         assert not leaks, (response.request.url, leaks, text)
+
+
+async def test_an_import_refuses_the_row_with_a_nul_and_loads_the_others(
+    stack: TestStack, registry: httpx.AsyncClient, funding: httpx.AsyncClient
+) -> None:
+    cordis = (FIXTURES / "cordis" / "organization_sample.csv").read_text("utf-8-sig").splitlines()
+    header, first, second = cordis[0], cordis[1], cordis[2]
+    response = await registry.post(
+        "/v1/imports/cordis",
+        content="\n".join([header, first, second.replace("OLIVE SENSORS", "OLIVE\x00SENSORS")]),
+        headers={**ADMIN, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["created"], report["rows_rejected"]) == (1, 1)
+    (rejection,) = report["rejections"]
+    assert rejection["line"] == 3
+    assert rejection["reason"].startswith("name: contains a NUL character")
+
+    good = esif_row("2014AT05SFOP001", 6157168)
+    bad = good.replace("Employment Austria", "Employment\x00Austria").replace(",1,08,", ",2,08,")
+    response = await funding.post(
+        "/v1/funding-sources/esif-programmes:import",
+        content="\n".join([ESIF_HEADER, good, bad]).encode(),
+        headers={**ADMIN, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["lines_loaded"], report["rejected"]) == (1, 1)
+    assert report["rejections"][0]["line"] == 3
+    assert report["rejections"][0]["reason"].startswith("Programme Title: contains a NUL")

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from synergia_shared.http.storable_text import is_storable
 
 ECHO_LIMIT = 200
 LISTING_LIMIT = 1000
@@ -28,6 +32,15 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
 
 def echo_or_none(text: str | None, limit: int = ECHO_LIMIT) -> str | None:
     return None if text is None else echo(text, limit)
+
+
+def shown_id(item: Mapping[str, Any]) -> str | None:
+    """The ``external_id`` of a refused item as its result may show it: a string that
+    can be stored, cut by :func:`echo`; ``None`` otherwise (the index says which)."""
+    external_id = item.get("external_id")
+    if not isinstance(external_id, str) or not is_storable(external_id):
+        return None
+    return echo(external_id)
 
 
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")

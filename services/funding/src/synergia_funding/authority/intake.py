@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.item_batches import UnreadableItem
 from synergia_shared.http.problems import TYPE_BASE, errors_detail, field_errors
-from synergia_shared.http.reports import echo
+from synergia_shared.http.reports import shown_id
 from synergia_shared.http.storable_text import unstorable_text
 
 from synergia_funding.authority.schemas import (
@@ -191,15 +191,14 @@ async def submit(
             )
             continue
         if unstorable := unstorable_text(raw, [*loc_root, index]):
-            results[index] = _refused(index, None, _invalid(unstorable))
+            results[index] = _refused(index, shown_id(raw), _invalid(unstorable))
             continue
         try:
             item = _ITEM.validate_python(raw, context=context)
         except ValidationError as exc:
-            external_id = raw.get("external_id")
             results[index] = _refused(
                 index,
-                echo(external_id) if isinstance(external_id, str) else None,
+                shown_id(raw),
                 _validation(index, exc, loc_root),
             )
             continue
