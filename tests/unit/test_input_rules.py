@@ -74,6 +74,12 @@ def test_json_nested_10000_deep_is_a_422_not_a_recursion_error() -> None:
         json_items(b'{"items": ' + nested(10_000) + b"}", 10)
 
 
+def test_a_batch_with_an_integer_of_5000_digits_is_a_422() -> None:
+    with pytest.raises(ProblemException) as refused:
+        json_items(b'{"items": [' + b"9" * 5_000 + b"]}", 10)
+    assert refused.value.status == 422
+
+
 FIELDS = frozenset({"external_id", "amount"})
 
 
