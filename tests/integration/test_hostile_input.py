@@ -518,6 +518,7 @@ PYTHON_WORDS = (
     "dict_",
     "'str'",
     "'int'",
+    "['",  # a Python list's repr
 )
 
 
@@ -552,6 +553,16 @@ async def test_refusals_speak_the_users_language_not_pythons(
         await registry.post("/v1/actors", json={"legal_name": "A"}, headers=viewer),
         await registry.post("/v1/actors", json=bad_actor, headers=ADMIN),
         await registry.post("/v1/actors", json=[1, 2], headers=ADMIN),
+        await registry.post(
+            "/v1/actors",
+            json={
+                "legal_name": "A",
+                "kind": "sme",
+                "country": "DE",
+                "offers": [{"type": "technology_request", "title": "x"}],
+            },
+            headers=ADMIN,
+        ),
         await registry.get("/v1/actors/not-a-uuid", headers=ADMIN),
         await registry.get("/v1/actors", params={"limit": "many"}, headers=ADMIN),
         await registry.post("/v1/value-chains", json={"title": 1, "stages": None}, headers=ADMIN),
@@ -563,6 +574,9 @@ async def test_refusals_speak_the_users_language_not_pythons(
         await funding.post("/v1/funding-sources", json={"kind": None, "name": 3}, headers=ADMIN),
         *[await registry.get("/v1/actors", headers=signed(c)) for c in MALFORMED_CLAIMS[:-1]],
     ]
+    texts = " ".join(response.text for response in refused)
+    assert "the caller has viewer" in texts  # the roles by name
+    assert "is not an offer; use one of business_offer, technology_offer" in texts
     for response in refused:
         assert response.status_code in {200, 401, 403, 422}, response.text
         text = response.text
