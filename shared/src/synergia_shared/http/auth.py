@@ -179,6 +179,10 @@ class Authenticator:
                 )
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"invalid bearer token: {exc}") from exc
+        if claims.get("region") is not None:
+            # The NUTS reference loads on first use (seconds): off the event loop. Once per
+            # token: verified tokens are remembered.
+            return await run_in_threadpool(principal_of, claims)
         return principal_of(claims)
 
     def from_api_key(self, key: str) -> Principal:
