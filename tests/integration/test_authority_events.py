@@ -712,6 +712,7 @@ async def test_a_kafka_message_with_a_bad_item_applies_the_others_and_refuses_th
         42,
         commitment("K-TYPO", sme, date="2204-01-01"),
         commitment("K-GOOD-2", sme),
+        commitment("K-NUL", sme, instrument_id="2014IT16RF\u0000OP012"),
     ]
     # Sent as a producer that ignores the contract would: items that are not objects.
     event = build_event(
@@ -736,7 +737,7 @@ async def test_a_kafka_message_with_a_bad_item_applies_the_others_and_refuses_th
         return [json.loads(r["payload"])["data"] for r in rows]
 
     async def settled() -> bool:
-        return len(await refusals()) == 3
+        return len(await refusals()) == 4
 
     await eventually(settled)
     rows = await query(stack, "SELECT external_id FROM ledger_entries ORDER BY seq")
@@ -746,6 +747,7 @@ async def test_a_kafka_message_with_a_bad_item_applies_the_others_and_refuses_th
     assert refused["#1"] == "data.items.1: an item is an object of the item fields, not a string"
     assert refused["#2"] == "data.items.2: an item is an object of the item fields, not a number"
     assert "data.items.3.date: 2204-01-01 is more than one year after today" in refused["K-TYPO"]
+    assert refused["K-NUL"].startswith("data.items.5.instrument_id: contains a NUL character")
 
 
 async def test_a_batch_item_that_is_not_an_object_is_refused_alone(

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from synergia_shared.bus import Bus
 from synergia_shared.db import SessionFactory, create_engine, create_session_factory, read_only
 from synergia_shared.http import admin, drain, health
 from synergia_shared.http.auth import Authenticator, document_credentials
+from synergia_shared.http.input_limits import BodyLimits, InputLimitsMiddleware, InputRefused
 from synergia_shared.http.middleware import CorrelationAndMetricsMiddleware
 from synergia_shared.http.problems import install_problem_handlers
 from synergia_shared.logging import configure_logging
@@ -286,8 +287,22 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     app.state.consumers = {c.name: c for c in definition.consumers}
     app.state.drain = drain.DrainState()
     install_problem_handlers(app)
+
+    @app.exception_handler(InputRefused)
+    async def _input_refused(request: Request, exc: InputRefused) -> Response:
+        return exc.response(request)  # type: ignore[no-any-return]
+
     document_credentials(app)
     app.add_middleware(drain.RefuseWritesWhileDraining, state=app.state.drain)
+    # Inside the correlation middleware, so a refused body is counted and correlated too.
+    app.add_middleware(
+        InputLimitsMiddleware,
+        limits=BodyLimits(
+            resource=settings.body_limit_bytes,
+            batch=settings.batch_body_limit_bytes,
+            upload=settings.upload_body_limit_bytes,
+        ),
+    )
     app.add_middleware(CorrelationAndMetricsMiddleware)
     # The service's own routes first: routing tries routes in order, and these take
     # the traffic (health, metrics and admin paths are distinct, so order is not

@@ -163,6 +163,23 @@ class ServiceSettings(BaseSettings):
         "collector as Python configures it.",
     )
 
+    body_limit_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Largest request body of a single-resource route (an actor, a value "
+        "chain, a search): refused with 413 while it is read, before it is parsed.",
+    )
+    batch_body_limit_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        gt=0,
+        description="Largest body of a batch route (JSON items or a CSV of them, read whole).",
+    )
+    upload_body_limit_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        gt=0,
+        description="Largest streamed import (CORDIS, ESIF): read row by row, never whole.",
+    )
+
     auth_jwt_secret: SecretStr | None = None
     auth_jwks_url: str | None = None
     auth_issuer: str = "synergia"

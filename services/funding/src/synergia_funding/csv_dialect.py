@@ -83,7 +83,10 @@ def detect_delimiter(header: str, known: Callable[[str], bool]) -> str:
     :data:`DELIMITERS` that splits it into the most names ``known`` accepts."""
 
     def score(delimiter: str) -> int:
-        return sum(1 for name in split_header(header, delimiter) if known(name))
+        try:
+            return sum(1 for name in split_header(header, delimiter) if known(name))
+        except csv.Error:  # split so, a cell would be over csv's size limit: not this one
+            return -1
 
     return max(DELIMITERS, key=score)  # ties: the earlier wins, "," before the rest
 

@@ -25,6 +25,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from fastapi.security.base import SecurityBase
 
 from synergia_shared.http.problems import ProblemException
+from synergia_shared.reference.nuts import is_nuts_code
 from synergia_shared.settings import ServiceSettings
 
 
@@ -100,6 +101,35 @@ class VerifiedTokens:
             self._entries.popitem(last=False)
 
 
+# A token without an expiry would be valid for ever once leaked: refused.
+_REQUIRED: Any = {"require": ["exp", "iss", "aud"]}
+
+
+def principal_of(claims: dict[str, Any]) -> Principal:
+    """The principal a verified token's claims describe; 401 for claims of the wrong
+    shape (a signature proves who signed, not that the issuer wrote what we read)."""
+    raw_roles = claims.get("roles", [])
+    if not isinstance(raw_roles, list) or not all(isinstance(r, str) for r in raw_roles):
+        raise _unauthorized("the token's `roles` claim must be a list of role names")
+    roles = _parse_roles(raw_roles)
+    subject = claims.get("sub", "")
+    if not isinstance(subject, str):
+        raise _unauthorized("the token's `sub` claim must be a string")
+    actor_id = claims.get("actor_id")
+    if actor_id is not None and not isinstance(actor_id, str):
+        raise _unauthorized("the token's `actor_id` claim must be a string")
+    region = claims.get("region")
+    if region is not None:
+        if not isinstance(region, str) or not is_nuts_code(region.strip().upper()):
+            raise _unauthorized(
+                "the token's `region` claim must be a NUTS code (`ITC4`, `BG41`, `FR`)"
+            )
+        region = region.strip().upper()
+    if Role.AUTHORITY in roles and not region:
+        raise _unauthorized("an authority token must carry its NUTS region")
+    return Principal(subject=subject, roles=roles, region=region, actor_id=actor_id, claims=claims)
+
+
 class Authenticator:
     """Turns a bearer token or an API key into a :class:`Principal`."""
 
@@ -138,6 +168,7 @@ class Authenticator:
                     algorithms=["RS256"],
                     audience=self._settings.auth_audience,
                     issuer=self._settings.auth_issuer,
+                    options=_REQUIRED,
                 )
             else:
                 assert self._secret is not None
@@ -147,20 +178,15 @@ class Authenticator:
                     algorithms=["HS256"],
                     audience=self._settings.auth_audience,
                     issuer=self._settings.auth_issuer,
+                    options=_REQUIRED,
                 )
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"invalid bearer token: {exc}") from exc
-        roles = _parse_roles(claims.get("roles"))
-        region = claims.get("region")
-        if Role.AUTHORITY in roles and not region:
-            raise _unauthorized("an authority token must carry its NUTS region")
-        return Principal(
-            subject=str(claims.get("sub", "")),
-            roles=roles,
-            region=region,
-            actor_id=claims.get("actor_id"),
-            claims=claims,
-        )
+        if claims.get("region") is not None:
+            # The NUTS reference loads on first use (seconds): off the event loop. Once per
+            # token: verified tokens are remembered.
+            return await run_in_threadpool(principal_of, claims)
+        return principal_of(claims)
 
     def from_api_key(self, key: str) -> Principal:
         digest = hashlib.sha256(key.encode()).hexdigest()
@@ -209,6 +235,10 @@ def _parse_roles(raw: object) -> frozenset[Role]:
     if not isinstance(raw, list):
         return frozenset()
     return frozenset(Role(r) for r in raw if r in ALL_ROLES)
+
+
+def _names(roles: frozenset[Role]) -> str:
+    return ", ".join(sorted(role.value for role in roles))
 
 
 def _unauthorized(detail: str) -> ProblemException:
@@ -276,8 +306,8 @@ class _RoleCheck(SecurityBase):
                 403,
                 "forbidden",
                 "Forbidden",
-                f"this needs one of the roles {sorted(self.allowed)}; "
-                f"the caller has {sorted(principal.roles) or 'none'}",
+                f"this needs one of the roles {_names(self.allowed)}; "
+                f"the caller has {_names(principal.roles) or 'none'}",
             )
         return principal
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from synergia_shared.http.input_limits import loads_bounded
 from synergia_shared.http.problems import invalid_field
 
 CSV_FIRST_ROW = 2  # the header is row 1: an item's index in a CSV upload is its row
@@ -34,8 +34,8 @@ def json_items(body: bytes, max_items: int) -> list[Any]:
     """The ``items`` of a JSON batch, each still to be validated; 422 for a body that is
     not an object with 1 to ``max_items`` items and nothing else."""
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = loads_bounded(body)
+    except ValueError as exc:  # not UTF-8, not JSON, an integer of 5,000 digits
         raise invalid_field(["body"], f"malformed JSON: {exc}") from None
     if not isinstance(document, dict):
         raise invalid_field(["body"], "expected an object with `items`")
@@ -57,7 +57,10 @@ def header_delimiter(header: str, fields: Collection[str]) -> str:
     names (a European spreadsheet writes ``;``); ties go to the earlier."""
 
     def names(delimiter: str) -> int:
-        cells = next(csv.reader([header], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([header], delimiter=delimiter), [])
+        except csv.Error:  # split so, a cell would be over csv's size limit: not this one
+            return -1
         return sum(cell.strip() in fields for cell in cells)
 
     return max(CSV_DELIMITERS, key=names)
@@ -83,20 +86,32 @@ def csv_items(
     except UnicodeDecodeError as exc:
         raise invalid_field(["body"], f"not UTF-8 text: {exc}") from None
     first_line = text.split("\n", 1)[0].rstrip("\r")
-    delimiter = (delimiter_of or (lambda line: header_delimiter(line, fields)))(first_line)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = reader.fieldnames
+    try:
+        delimiter = (delimiter_of or (lambda line: header_delimiter(line, fields)))(first_line)
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise invalid_field(["body", "header"], f"the header row {_unreadable(exc)}") from None
     if not header:
         raise invalid_field(["body"], "empty: expected a header row naming the item fields")
     unknown = [name.strip() for name in header if name.strip() not in fields]
     if unknown:
         raise invalid_field(
             ["body", "header"],
-            f"unknown column(s) {', '.join(unknown)}; the columns are the item fields: "
-            + ", ".join(sorted(fields)),
+            f"unknown column(s) {_some(unknown)}; the columns are the item "
+            "fields: " + ", ".join(sorted(fields)),
         )
     rows: list[dict[str, Any] | UnreadableItem] = []
-    for raw in reader:
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over csv's field size limit: this row alone
+            if len(rows) == max_rows:
+                raise invalid_field(["body"], f"at most {max_rows} rows per upload") from None
+            rows.append(UnreadableItem(f"the row {_unreadable(exc)}"))
+            continue
         if len(rows) == max_rows:
             raise invalid_field(["body"], f"at most {max_rows} rows per upload")
         extra = raw.get(None)
@@ -114,3 +129,23 @@ def csv_items(
     if not rows:
         raise invalid_field(["body"], "no rows after the header")
     return rows
+
+
+def _some(names: list[str], shown: int = 5, width: int = 40) -> str:
+    """A few of ``names`` for a message, each cut to ``width`` characters: a header of
+    100,000 made-up columns is not echoed back whole."""
+    cut = [name if len(name) <= width else name[:width] + "…" for name in names[:shown]]
+    return ", ".join(cut) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def csv_error_words(exc: csv.Error) -> str:
+    """What csv's error means, in words (its own message names its internals)."""
+    if "field limit" in str(exc):
+        return f"a cell longer than {csv.field_size_limit():,} characters"
+    return str(exc)
+
+
+def _unreadable(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return f"has {csv_error_words(exc)}"
+    return "is not valid CSV"

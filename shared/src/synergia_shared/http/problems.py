@@ -17,8 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from synergia_shared.db_outage import RETRY_AFTER_SECONDS, is_database_unavailable
+from synergia_shared.http.reports import echo
 
 logger = logging.getLogger(__name__)
+
+# A message quoting what the client sent (a 100,000-character cell) is cut.
+MESSAGE_LIMIT = 500
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://synergia.eu/problems/"
@@ -72,6 +76,20 @@ def errors_detail(errors: Sequence[Mapping[str, Any]]) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
 
 
+# Pydantic's wording where it speaks of Python (its class names, "object", "instance").
+_PLAIN_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "model_type": "expected an object",
+    "model_attributes_type": "expected an object",
+    "dict_type": "expected an object",
+    "uuid_type": "expected a UUID as a string",
+    "decimal_type": 'expected a decimal number, as a string such as "1234.56" or a number',
+    "is_instance_of": "not a value of the expected kind",
+    "dataclass_type": "expected an object",
+}
+_PYTHON_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
 def field_errors(
     errors: Iterable[Mapping[str, Any]], loc_prefix: Sequence[str | int] = ()
 ) -> list[dict[str, Any]]:
@@ -80,13 +98,20 @@ def field_errors(
     out = []
     for err in errors:
         loc = [*loc_prefix, *(part for part in err.get("loc", ()) if isinstance(part, str | int))]
-        msg = err.get("msg", "invalid")
-        if err.get("type") == "extra_forbidden":
-            msg = "unknown field"
-        elif err.get("type") == "json_invalid":
-            ctx = err.get("ctx") or {}
+        kind = str(err.get("type", ""))
+        msg = _PLAIN_MESSAGES.get(kind) or str(err.get("msg", "invalid"))
+        ctx = err.get("ctx") or {}
+        if kind == "json_invalid":
             msg = f"malformed JSON: {ctx.get('error', 'cannot parse')}"
-        out.append({"loc": loc, "msg": msg})
+        elif kind in {"union_tag_invalid", "union_tag_not_found"}:
+            # Pydantic quotes the tag's Python repr ('None'); say which field and values.
+            field = str(ctx.get("discriminator", "")).strip("'")
+            loc = [*loc, field] if field else loc
+            expected = ctx.get("expected_tags")
+            msg = f"expected one of {expected}" if expected else "required"
+        elif msg.startswith(_PYTHON_PREFIXES):  # "Value error, " of a validator's ValueError
+            msg = msg.split(", ", 1)[1]
+        out.append({"loc": loc, "msg": echo(msg, MESSAGE_LIMIT)})
     return out
 
 

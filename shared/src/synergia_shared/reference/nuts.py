@@ -82,6 +82,12 @@ def covers(version: str, country: str) -> bool:
     return version in NUTS_VERSIONS and _country_regions(version, country)
 
 
+def is_nuts_code(code: str) -> bool:
+    """Whether ``code`` (as written: upper case) is a region, or a country, of any NUTS
+    version we know: what an authority's region may be."""
+    return _CODE.fullmatch(code) is not None and any(code in _regions(v) for v in NUTS_VERSIONS)
+
+
 def nuts_prefix_ok(prefix: str) -> bool:
     """Whether ``prefix`` can start a NUTS code (a search filter; existence is not checked)."""
     return _CODE.fullmatch(prefix.strip().upper()) is not None

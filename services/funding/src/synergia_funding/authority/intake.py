@@ -18,6 +18,8 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.item_batches import UnreadableItem
 from synergia_shared.http.problems import TYPE_BASE, errors_detail, field_errors
+from synergia_shared.http.reports import shown_id
+from synergia_shared.http.storable_text import unstorable_text
 
 from synergia_funding.authority.schemas import (
     SPREADSHEET_CELLS,
@@ -65,6 +67,10 @@ def _validation(index: int, exc: ValidationError, loc_root: Sequence[str | int])
 
 
 _JSON_TYPES = ((bool, "a boolean"), (int | float, "a number"), (str, "a string"), (list, "a list"))
+
+
+def _invalid(errors: list[dict[str, Any]]) -> ItemProblem:
+    return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
 
 
 def _unreadable(raw: Any) -> str:
@@ -184,13 +190,15 @@ async def submit(
                 index, None, _whole_item_invalid(index, _unreadable(raw), loc_root)
             )
             continue
+        if unstorable := unstorable_text(raw, [*loc_root, index]):
+            results[index] = _refused(index, shown_id(raw), _invalid(unstorable))
+            continue
         try:
             item = _ITEM.validate_python(raw, context=context)
         except ValidationError as exc:
-            external_id = raw.get("external_id")
             results[index] = _refused(
                 index,
-                external_id if isinstance(external_id, str) else None,
+                shown_id(raw),
                 _validation(index, exc, loc_root),
             )
             continue

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import Principal, Role, organisation_sender, require
+from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.item_batches import json_items
 from synergia_shared.http.problems import (
     PROBLEM_RESPONSES,
@@ -75,12 +76,13 @@ def parse_batch(body: bytes) -> list[Any]:
     description=_RESULTS,
     response_model=BatchResult,
     openapi_extra={
+        **body_limit(BodyKind.BATCH),
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/AuthorityBatchIn"}}
             },
-        }
+        },
     },
 )
 async def submitAuthorityEvents(request: Request, principal: Writer) -> BatchResult:
@@ -107,10 +109,11 @@ async def submitAuthorityEvents(request: Request, principal: Writer) -> BatchRes
     f"{MAX_BATCH_ITEMS} rows. {_RESULTS}",
     response_model=BatchResult,
     openapi_extra={
+        **body_limit(BodyKind.BATCH),
         "requestBody": {
             "required": True,
             "content": {"text/csv": {"schema": {"type": "string"}}},
-        }
+        },
     },
 )
 async def uploadAuthorityEvents(request: Request, principal: Writer) -> BatchResult:

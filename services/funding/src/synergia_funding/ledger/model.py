@@ -153,9 +153,9 @@ def entry_problems(entry: Entry) -> list[str]:
     """What is wrong with an entry on its own, in plain words (empty when it is valid)."""
     problems: list[str] = []
     if not isinstance(entry.amount, Decimal) or not _is_cents(entry.amount):
-        return [f"amount {entry.amount!r} must be a Decimal in euros with at most 2 decimals"]
+        return [f"amount {entry.amount} must be in euros with at most 2 decimals"]
     if entry.aid_equivalent is not None and not _is_cents(entry.aid_equivalent):
-        problems.append(f"aid equivalent {entry.aid_equivalent!r} must have at most 2 decimals")
+        problems.append(f"aid equivalent {entry.aid_equivalent} must have at most 2 decimals")
     if entry.reverses is not None and entry.adjusts is not None:
         problems.append("a correction either reverses or adjusts an entry, not both")
     if entry.target == entry.entry_id:

@@ -54,6 +54,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.auth import Principal
+from synergia_shared.http.problems import MESSAGE_LIMIT
+from synergia_shared.http.reports import LISTING_LIMIT, ReasonCounts, echo, echo_or_none
 
 from synergia_funding.reference import repository
 from synergia_funding.reference.cci import TERRITORIAL_COOPERATION
@@ -139,8 +141,12 @@ class _Import:
     session: AsyncSession
     principal: Principal
     rows: int = 0
+    # The first LISTING_LIMIT by line; all counted (by reason for the rejections).
     rejections: list[RejectedRow] = field(default_factory=list)
+    rejected: int = 0
+    reasons: ReasonCounts = field(default_factory=ReasonCounts)
     flagged: list[FlaggedRow] = field(default_factory=list)
+    flagged_total: int = 0
     first_line_of: dict[tuple[str, LineKey], int] = field(default_factory=dict)
     version_of: dict[str, _Version] = field(default_factory=dict)  # CCI -> as the file says
     batch: list[_Keyed] = field(default_factory=list)
@@ -159,7 +165,14 @@ class _Import:
     writing: asyncio.Task[None] | None = None
 
     def reject(self, line: int, cci: str | None, reason: str) -> None:
-        self.rejections.append(RejectedRow(line=line, cci=cci, reason=reason))
+        self.rejected += 1
+        self.reasons.add(reason)
+        self.rejections.append(
+            RejectedRow(line=line, cci=echo_or_none(cci), reason=echo(reason, MESSAGE_LIMIT))
+        )
+        if len(self.rejections) >= 2 * LISTING_LIMIT:  # rows rejected late come earlier
+            self.rejections.sort(key=lambda r: r.line)
+            del self.rejections[LISTING_LIMIT:]
 
     async def take(self, rows: list[ParsedRow]) -> None:
         """The rows one chunk of the file completed."""
@@ -302,7 +315,11 @@ class _Import:
             if kept is not None:
                 kept.add(key)
             if line.flags:
-                self.flagged.append(FlaggedRow(line=line.line, cci=line.cci, flags=[*line.flags]))
+                self.flagged_total += 1
+                if len(self.flagged) < LISTING_LIMIT:
+                    self.flagged.append(
+                        FlaggedRow(line=line.line, cci=line.cci, flags=[*line.flags])
+                    )
         self.loaded += len(fresh) + len(known)
         self.lines_created += await repository.insert_lines(self.session, fresh)
         for written in await repository.upsert_lines(self.session, known):
@@ -326,6 +343,7 @@ class _Import:
         )
         programmes = set(self.programme_ids.values())
         self.rejections.sort(key=lambda r: r.line)
+        del self.rejections[LISTING_LIMIT:]
         return EsifImportReport(
             rows=self.rows,
             lines_loaded=self.loaded,
@@ -337,9 +355,12 @@ class _Import:
             programmes_updated=len(updated),
             programmes_new_version=len(versions),
             programmes_unchanged=len(programmes - self.created - updated),
-            rejected=len(self.rejections),
+            rejected=self.rejected,
             rejections=self.rejections,
+            rejections_by_reason=self.reasons.as_dict(),
             flagged=self.flagged,
+            flagged_total=self.flagged_total,
+            listing_limit=LISTING_LIMIT,
         )
 
 

@@ -81,6 +81,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from synergia_shared.http.item_batches import csv_error_words
+from synergia_shared.http.storable_text import UNSTORABLE_MSG, is_storable
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 
 from synergia_funding.csv_dialect import (
@@ -466,7 +468,7 @@ class PlannedFinancesParser:
         try:
             records = [values for values in reader if any(v.strip() for v in values)]
         except csv.Error as exc:
-            return [RowRejection(line, f"malformed CSV: {exc}")]
+            return [RowRejection(line, f"malformed CSV: {csv_error_words(exc)}")]
         return [self._row(line, values) for values in records]
 
     def _records(self, first: int, lines: list[str]) -> list[ParsedRow]:
@@ -483,6 +485,9 @@ class PlannedFinancesParser:
             return [row for n, text in enumerate(lines) for row in self._record(first + n, [text])]
         rows: list[ParsedRow] = []
         for line, values in enumerate(records, first):
+            if not is_storable("".join(values)):
+                rows.append(_unstorable(line, values, header))
+                continue
             fast = _fast_row(line, values, header, self._kinds, self._tolerance)
             if fast is not None:
                 rows.append(fast)
@@ -498,13 +503,29 @@ class PlannedFinancesParser:
                 line, f"the row has {len(values)} fields where the header has {header.width}"
             )
 
+        if not is_storable("".join(values)):
+            return _unstorable(line, values, header)
         fields = {column: values[position].strip() for column, position in header.index.items()}
         return _check_row(line, fields, self._tolerance)
 
 
+def _unstorable(line: int, values: list[str], header: _Header) -> RowRejection:
+    """A row with text no column can hold (a NUL), refused alone, naming where."""
+    name_at = {position: COLUMN_NAMES[column][0] for column, position in header.index.items()}
+    where = [
+        name_at.get(position, f"column {position + 1}")
+        for position, value in enumerate(values)
+        if not is_storable(value)
+    ]
+    return RowRejection(line, f"{', '.join(where)}: {UNSTORABLE_MSG}")
+
+
 def _read_header(text: str) -> _Header:
     delimiter = detect_delimiter(text, lambda name: normalise_header(name) in _COLUMN_OF)
-    header = split_header(text, delimiter)
+    try:
+        header = split_header(text, delimiter)
+    except csv.Error as exc:
+        raise EsifCsvFormatError(f"the header has {csv_error_words(exc)}") from None
     index: dict[str, int] = {}
     for position, name in enumerate(header):
         column = _COLUMN_OF.get(normalise_header(name))

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
+from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.preconditions import etag_for, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
 
@@ -286,6 +287,7 @@ async def replace_funding_source(
         422: {"model": Problem, "description": "Not an ESIF planned-finances CSV at all"},
     },
     openapi_extra={
+        **body_limit(BodyKind.UPLOAD),
         "requestBody": {
             "required": True,
             "content": {
@@ -294,7 +296,7 @@ async def replace_funding_source(
                     "example": _CSV_SAMPLE,
                 }
             },
-        }
+        },
     },
 )
 async def import_esif_programmes(request: Request, principal: Writer) -> EsifImportReport:

@@ -737,7 +737,8 @@ class FlaggedRow(BaseModel):
 
 
 class EsifImportReport(BaseModel):
-    """What an import of the ESIF planned finances did, and every row it did not load."""
+    """What an import of the ESIF planned finances did, and the rows it did not load: the
+    first ``listing_limit`` by line, all of them counted by reason."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -762,7 +763,12 @@ class EsifImportReport(BaseModel):
                             "not the total 100000100.00 (off by -100.00)",
                         }
                     ],
+                    "rejections_by_reason": {
+                        "EU # + national # = #, not the total # (off by #)": 1
+                    },
                     "flagged": [],
+                    "flagged_total": 0,
+                    "listing_limit": 1000,
                 }
             ]
         }
@@ -784,8 +790,20 @@ class EsifImportReport(BaseModel):
     )
     programmes_unchanged: int
     rejected: int = Field(description="rows = lines_loaded + rejected")
-    rejections: list[RejectedRow]
-    flagged: list[FlaggedRow] = Field(description="Loaded rows that carry flags")
+    rejections: list[RejectedRow] = Field(
+        description="The first `listing_limit` rejected rows by line; values echoed are cut "
+        "at 200 characters (500 for a reason) with a marker giving their length"
+    )
+    rejections_by_reason: dict[str, int] = Field(
+        description="Every problem of the rejected rows counted by its reason, the values it "
+        "quoted left out, most frequent first; at most 100 reasons, the rest counted under "
+        "`other reasons`"
+    )
+    flagged: list[FlaggedRow] = Field(
+        description="Loaded rows that carry flags: the first `listing_limit`"
+    )
+    flagged_total: int = Field(description="Loaded rows that carry flags, all counted")
+    listing_limit: int
 
 
 # --- planned totals ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
+from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cursor
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 
@@ -38,12 +39,13 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
     response_model=BatchResult,
     responses={404: {"model": Problem, "description": "Value chain not known here (yet)"}},
     openapi_extra={
+        **body_limit(BodyKind.BATCH),
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/AuthorityBatchIn"}}
             },
-        }
+        },
     },
 )
 async def recordValueChainEntries(

@@ -135,7 +135,7 @@ def normalise_profile(profile: ProfileFields, actor_id: uuid.UUID) -> ProfileFie
                     FieldError(
                         (field, index, "type"),
                         f"{item.type.value} is not {word}; use one of "
-                        f"{sorted(t.value for t in allowed)}",
+                        + ", ".join(sorted(t.value for t in allowed)),
                     )
                 )
 

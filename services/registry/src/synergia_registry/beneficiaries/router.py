@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from synergia_shared.db import unit_of_work
 from synergia_shared.http.auth import Principal, Role, organisation_sender, require
+from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.item_batches import json_items
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 
@@ -68,12 +69,13 @@ def parse_batch(body: bytes) -> list[Any]:
     response_model=BatchRegistrationResult,
     responses=RACED,
     openapi_extra={
+        **body_limit(BodyKind.BATCH),
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/BeneficiaryBatchIn"}}
             },
-        }
+        },
     },
 )
 async def register_beneficiaries(request: Request, principal: Registrar) -> BatchRegistrationResult:
@@ -94,10 +96,11 @@ async def register_beneficiaries(request: Request, principal: Registrar) -> Batc
     response_model=BatchRegistrationResult,
     responses=RACED,
     openapi_extra={
+        **body_limit(BodyKind.BATCH),
         "requestBody": {
             "required": True,
             "content": {"text/csv": {"schema": {"type": "string"}}},
-        }
+        },
     },
 )
 async def upload_beneficiaries(request: Request, principal: Registrar) -> BatchRegistrationResult:

@@ -26,6 +26,8 @@ from synergia_shared.http.problems import (
     errors_detail,
     field_errors,
 )
+from synergia_shared.http.reports import shown_id
+from synergia_shared.http.storable_text import unstorable_text
 from synergia_shared.reference.identifiers import BusinessId
 from synergia_shared.reference.nuts_names import (
     AmbiguousRegionName,
@@ -144,13 +146,14 @@ def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | Bene
     if not isinstance(raw, Mapping):
         reason = raw.reason if isinstance(raw, UnreadableItem) else "an item is an object"
         return _rejected(index, None, _invalid([{"loc": [*loc, index], "msg": reason}]))
+    if unstorable := unstorable_text(raw, [*loc, index]):
+        return _rejected(index, shown_id(raw), _invalid(unstorable))
     try:
         item = _ITEM.validate_python(raw)
     except ValidationError as exc:
-        external_id = raw.get("external_id")
         return _rejected(
             index,
-            external_id if isinstance(external_id, str) else None,
+            shown_id(raw),
             _invalid(field_errors(exc.errors(), [*loc, index])),
         )
     nuts_code = _region_code(item, [*loc, index, "region"])

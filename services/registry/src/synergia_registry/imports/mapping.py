@@ -50,6 +50,7 @@ from enum import StrEnum
 from typing import Any
 
 from synergia_shared.events.registry import ActorKind
+from synergia_shared.http.storable_text import UNSTORABLE_MSG, is_storable
 from synergia_shared.reference.countries import UNITED_KINGDOM, UnknownCountry, lookup_country
 from synergia_shared.reference.identifiers import InvalidIdentifier, validate_pic, validate_vat
 from synergia_shared.reference.nuts import (
@@ -257,6 +258,15 @@ def read_row(record: Record, columns: Columns) -> OrganisationRow | Issue:
             raw_id or None,
             f"expected {columns.width} fields as in the header, found {len(values)}",
         )
+    if not is_storable("".join(values)):
+        names = {position: name for name, position in columns.positions.items()}
+        where = [
+            names.get(position, f"column {position + 1}")
+            for position, value in enumerate(values)
+            if not is_storable(value)
+        ]
+        shown_id = raw_id if is_storable(raw_id) else None
+        return Issue(record.line, shown_id or None, f"{', '.join(where)}: {UNSTORABLE_MSG}")
     problems: list[str] = []
 
     def check(name: str, parse: Any) -> Any:

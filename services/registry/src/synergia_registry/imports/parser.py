@@ -23,6 +23,8 @@ import csv
 from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterator
 from dataclasses import dataclass
 
+from synergia_shared.http.item_batches import csv_error_words
+
 DELIMITERS = (";", ",", "\t", "|")
 MAX_RECORD_CHARS = 1_000_000
 
@@ -43,7 +45,10 @@ def detect_delimiter(header_line: str, known_columns: Collection[str]) -> str:
     known = {name.casefold() for name in known_columns}
 
     def score(delimiter: str) -> int:
-        names = next(csv.reader([header_line], delimiter=delimiter), [])
+        try:
+            names = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:  # split so, a cell would be over csv's size limit: not this one
+            return 0
         return sum(1 for name in names if name.strip().casefold() in known)
 
     scores = {delimiter: score(delimiter) for delimiter in DELIMITERS}
@@ -87,7 +92,7 @@ def _parse(start: int, lines: list[str], delimiter: str) -> Iterator[Record]:
             if any(value.strip() for value in values):
                 yield Record(line, values)
     except csv.Error as exc:
-        yield Record(start + consumed, [], error=f"malformed CSV: {exc}")
+        yield Record(start + consumed, [], error=f"malformed CSV: {csv_error_words(exc)}")
 
 
 async def _blocks(

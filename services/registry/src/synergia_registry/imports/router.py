@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from synergia_shared.http.auth import Principal, Role, require
+from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
 
 from synergia_registry.imports import service
@@ -67,7 +68,7 @@ REQUEST_BODY: dict[str, Any] = {
         415: {"model": Problem, "description": "Neither text/csv nor multipart/form-data"},
         422: {"model": Problem, "description": "Not a CORDIS organization.csv at all"},
     },
-    openapi_extra={"requestBody": REQUEST_BODY},
+    openapi_extra={"requestBody": REQUEST_BODY, **body_limit(BodyKind.UPLOAD)},
 )
 async def import_cordis(request: Request, _: Admin) -> CordisImportReport:
     chunks = uploaded_file(request)

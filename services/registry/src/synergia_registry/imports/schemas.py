@@ -39,6 +39,9 @@ class CordisImportReport(BaseModel):
                     "unchanged": 0,
                     "organisations_rejected": 0,
                     "rejections_total": 1,
+                    "rejections_by_reason": {
+                        "ecContribution: '…' is not an amount (digits with one decimal , or .)": 1
+                    },
                     "rejections": [
                         {
                             "line": 27,
@@ -82,6 +85,12 @@ class CordisImportReport(BaseModel):
     )
     rejections_total: int
     rejections: list[ImportRejection]
+    rejections_by_reason: dict[str, int] = Field(
+        description="Every rejection counted by its reason, the values it quoted left out "
+        "(`'…' is not an amount`), most frequent first; at most 100 reasons, the rest "
+        "counted under `other reasons`. Values echoed in the lists are cut at 200 "
+        "characters (500 for a reason) with a marker giving their length."
+    )
     warnings_total: int
     warnings: list[ImportWarning] = Field(
         description="Values dropped or defaults chosen; the organisation was imported"

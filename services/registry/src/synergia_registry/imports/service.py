@@ -29,7 +29,8 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import SessionFactory, unit_of_work
-from synergia_shared.http.problems import ProblemException, errors_detail
+from synergia_shared.http.problems import MESSAGE_LIMIT, ProblemException, errors_detail
+from synergia_shared.http.reports import ReasonCounts, echo, echo_or_none
 
 from synergia_registry.actors import repository as actor_repository
 from synergia_registry.actors import service as actor_service
@@ -59,14 +60,18 @@ class Tally:
     warnings_total: int = 0
     rejections: list[ImportRejection] = field(default_factory=list)
     warnings: list[ImportWarning] = field(default_factory=list)
+    reasons: ReasonCounts = field(default_factory=ReasonCounts)
 
     def reject(self, issue: Issue, rows: int = 1) -> None:
         self.rows_rejected += rows
         self.rejections_total += 1
+        self.reasons.add(issue.message)
         if len(self.rejections) < self.limit:
             self.rejections.append(
                 ImportRejection(
-                    line=issue.line, organisation_id=issue.organisation_id, reason=issue.message
+                    line=issue.line,
+                    organisation_id=echo_or_none(issue.organisation_id),
+                    reason=echo(issue.message, MESSAGE_LIMIT),
                 )
             )
 
@@ -82,9 +87,9 @@ class Tally:
             self.warnings.append(
                 ImportWarning(
                     line=issue.line,
-                    organisation_id=issue.organisation_id or "",
-                    field=issue.field or "",
-                    message=issue.message,
+                    organisation_id=echo(issue.organisation_id or ""),
+                    field=echo(issue.field or ""),
+                    message=echo(issue.message, MESSAGE_LIMIT),
                 )
             )
 
@@ -100,6 +105,7 @@ class Tally:
             organisations_rejected=self.organisations_rejected,
             rejections_total=self.rejections_total,
             rejections=self.rejections,
+            rejections_by_reason=self.reasons.as_dict(),
             warnings_total=self.warnings_total,
             warnings=self.warnings,
             listing_limit=self.limit,
