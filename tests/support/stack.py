@@ -73,6 +73,8 @@ class TestStack:
             f"{prefix}_CONSUMER_BACKOFF_MAX_SECONDS": "0.5",
             # The embedded broker forgets its topics when a drill restarts it.
             f"{prefix}_RELAY_CHECK_TOPICS": "true",
+            # ... and its log: checked as often as its topics.
+            f"{prefix}_RELAY_LOG_CHECK_INTERVAL_SECONDS": "1",
             **extra,
         }
 

@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
@@ -184,6 +185,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 batch_size=settings.relay_batch_size,
                 poll_interval=settings.relay_poll_interval_seconds,
                 check_topics=settings.relay_check_topics,
+                log_check_interval=settings.relay_log_check_interval_seconds,
+                republish_window=timedelta(seconds=settings.relay_republish_window_seconds),
             )
             await app.state.relay.start()
         if settings.consumers_enabled:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -68,6 +69,7 @@ class Bus:
         self.bootstrap_servers = bootstrap_servers
         self._client_id = client_id
         self._producer: AIOKafkaProducer | None = None
+        self._reader: AIOKafkaConsumer | None = None
         self._lock = asyncio.Lock()
 
     async def producer(self) -> AIOKafkaProducer:
@@ -82,6 +84,51 @@ class Bus:
                 self._producer = producer
             return self._producer
 
+    async def end_offsets(
+        self, partitions: Iterable[tuple[str, int]], timeout: float = 10.0
+    ) -> dict[tuple[str, int], int]:
+        """Each partition's end (the offset its next record will get), on fresh metadata.
+
+        A topic or partition the broker does not have is left out (asking for it would
+        wait until it appears). Raises if the broker does not answer within ``timeout``.
+        """
+        async with self._lock:
+            if self._reader is None:
+                reader = AIOKafkaConsumer(
+                    bootstrap_servers=self.bootstrap_servers,
+                    client_id=f"{self._client_id}-offsets",
+                    group_id=None,
+                    request_timeout_ms=int(timeout * 1000),
+                )
+                try:
+                    await asyncio.wait_for(reader.start(), timeout)
+                except BaseException:
+                    await reader.stop()
+                    raise
+                self._reader = reader
+            reader = self._reader
+        try:
+            cluster = await asyncio.wait_for(reader._client.fetch_all_metadata(), timeout)
+            present = [
+                TopicPartition(topic, partition)
+                for topic, partition in partitions
+                if partition in (cluster.partitions_for_topic(topic) or ())
+            ]
+            if not present:
+                return {}
+            ends = await asyncio.wait_for(reader.end_offsets(present), timeout)
+        except BaseException:
+            await self._close_reader()  # a fresh connection next time
+            raise
+        return {(tp.topic, tp.partition): int(end) for tp, end in ends.items()}
+
+    async def _close_reader(self) -> None:
+        async with self._lock:
+            if self._reader is not None:
+                with contextlib.suppress(Exception):
+                    await self._reader.stop()
+                self._reader = None
+
     async def ping(self, timeout: float = 2.0) -> bool:
         """Whether the broker answers a metadata request now."""
         try:
@@ -91,6 +138,7 @@ class Bus:
             return False
 
     async def close(self) -> None:
+        await self._close_reader()
         async with self._lock:
             if self._producer is not None:
                 await self._producer.stop()

@@ -74,6 +74,21 @@ class ServiceSettings(BaseSettings):
         "one of the dev and test stacks, which forgets them on restart and then "
         "acknowledges and drops what is sent to them. Kafka keeps its topics; leave off.",
     )
+    relay_log_check_interval_seconds: float = Field(
+        default=5.0,
+        description="How often the relay compares each partition's end on the broker with "
+        "the highest offset the broker acknowledged to it (also right after a failed "
+        "publish). A log that ends at or below it was lost (a broker that forgot its log, "
+        "a topic recreated): the relay republishes what it sent within "
+        "relay_republish_window_seconds. One ListOffsets request per check.",
+    )
+    relay_republish_window_seconds: float = Field(
+        default=7 * 24 * 3600.0,
+        description="After the broker lost its log, the relay republishes the events it "
+        "sent within this window. Keep it no longer than sent outbox rows are kept "
+        "(older ones are gone anyway) and no longer than the consumers' inbox rows are "
+        "kept (older redeliveries would not be recognised as duplicates).",
+    )
     consumers_enabled: bool = True
     consumer_max_attempts: int = 5
     consumer_backoff_initial_seconds: float = 0.2
