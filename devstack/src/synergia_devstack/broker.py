@@ -12,6 +12,8 @@ from synergia_devstack.processes import die_with_parent, stop_process
 
 
 class EmbeddedBroker:
+    name = "broker"
+
     def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
         self.port = port or free_port()
         self.log_path = log_path
@@ -20,6 +22,14 @@ class EmbeddedBroker:
     @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def exit_code(self) -> int | None:
+        """``None`` while it runs (or when stopped by us); its exit code once it died."""
+        return self.proc.poll() if self.proc is not None else None
 
     def start(self, timeout: float = 30.0) -> None:
         if port_in_use(self.port):

@@ -12,12 +12,15 @@ import tempfile
 import threading
 from pathlib import Path
 
+from synergia_shared.bus import ensure_topics
 from synergia_shared.http.auth import ALL_ROLES, issue_token
 from synergia_shared.settings import DEV_JWT_SECRET
 
+from synergia_devstack.drain import drain, drain_timeout
 from synergia_devstack.ports import port_in_use
 from synergia_devstack.services import DEFAULT_PORTS, SERVICES, ServiceProcess
 from synergia_devstack.stack import Servers, prepare, service_env, start_servers
+from synergia_devstack.supervisor import GaveUp, RestartPolicy, Supervisor
 
 
 def _dev_secret() -> str:
@@ -29,15 +32,23 @@ def _service_ports() -> dict[str, int]:
 
 
 class _Stop:
-    """Turns SIGINT/SIGTERM into an event, so shutdown runs in order on the main thread."""
+    """Turns SIGINT/SIGTERM into events, so shutdown runs in order on the main thread:
+    the first asks for a drained stop, a second one for stopping at once."""
 
     def __init__(self) -> None:
         self.event = threading.Event()
+        self.forced = threading.Event()
         signal.signal(signal.SIGINT, self._set)
         signal.signal(signal.SIGTERM, self._set)
 
     def _set(self, *_: object) -> None:
+        if self.event.is_set():
+            self.forced.set()
         self.event.set()
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -54,16 +65,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     stop = _Stop()
     data_dir = Path(args.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    servers: Servers | None = None
+    supervisor = Supervisor(RestartPolicy.from_env(), say=_say)
     services: list[ServiceProcess] = []
+    servers: Servers | None = None
+    serving = False
     try:
         servers = start_servers(data_dir, durable=True, log_dir=data_dir)
         for line in servers.started:
             print(f"started {line}", flush=True)
+        # Watched from here on: a server that dies is started again, same port, same data.
+        if servers.postgres is not None:
+            supervisor.add(servers.postgres, start=False)
+        if servers.broker is not None:
+            # The embedded broker comes back empty: its topics are created again.
+            bootstrap = servers.broker.bootstrap_servers
+
+            def recreate_topics() -> None:
+                asyncio.run(ensure_topics(bootstrap))
+
+            supervisor.add(servers.broker, start=False, after_restart=recreate_topics)
         prepare(servers)
         for s in SERVICES:
             proc = ServiceProcess(s, ports[s], service_env(s, servers, ports[s]))
-            proc.start()
+            supervisor.add(proc)
             services.append(proc)
         for proc in services:
             proc.wait_ready()
@@ -71,30 +95,46 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\nSynergia is running. API docs:")
         for proc in services:
             print(f"  {proc.name:<9} {proc.base_url}/docs")
+        print("Processes (a dead one is restarted):")
+        for child in supervisor.children:
+            print(f"  {child.name:<10} pid {child.pid}")
         print(f"\nDevelopment admin token (12 h):\n  {token}\n")
         print("Ctrl-C stops everything.", flush=True)
+        serving = True
         while not stop.event.wait(0.5):
-            for proc in services:
-                if proc.proc is not None and proc.proc.poll() is not None:
-                    print(
-                        f"{proc.name} exited with {proc.proc.returncode}; stopping.",
-                        file=sys.stderr,
-                    )
-                    return 1
-        return 0
+            supervisor.watch()
+        _say(
+            "stopping: draining first (writes now answer 503 with Retry-After); "
+            "Ctrl-C again to stop at once…"
+        )
+        drained = drain(
+            services,
+            token,
+            timeout=drain_timeout(),
+            say=_say,
+            forced=stop.forced.is_set,
+            tick=supervisor.watch,
+        )
+        return 0 if drained else 1
+    except GaveUp as exc:
+        print(f"{exc}; stopping.", file=sys.stderr, flush=True)
+        return 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        print(f"Could not start Synergia: {exc}", file=sys.stderr)
+        if serving:
+            print(f"Synergia failed: {exc}", file=sys.stderr)
+        else:
+            print(f"Could not start Synergia: {exc}", file=sys.stderr)
         return 1
     finally:
-        # Services first (they drain and flush their relays), then broker, then database.
+        # Services first (they commit their consumers' offsets and flush their relays),
+        # all at once, then broker, then database.
         print("stopping…", file=sys.stderr, flush=True)
         for proc in services:
-            if proc.proc is not None:
+            if proc.proc is not None and proc.proc.poll() is None:
                 proc.proc.send_signal(signal.SIGTERM)
-        for proc in services:
-            proc.stop()
+        supervisor.stop({proc.name for proc in services})
         if servers is not None:
             servers.stop()
         print("stopped.", file=sys.stderr, flush=True)

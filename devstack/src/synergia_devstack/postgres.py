@@ -33,6 +33,8 @@ SHARED_BUFFERS = os.environ.get("SYNERGIA_PG_SHARED_BUFFERS", "512MB")
 
 
 class EmbeddedPostgres:
+    name = "postgresql"
+
     def __init__(self, data_dir: Path, port: int | None = None, *, durable: bool = True) -> None:
         self.data_dir = data_dir.resolve()
         self.durable = durable
@@ -45,10 +47,19 @@ class EmbeddedPostgres:
         """Server URL (database ``postgres``), in asyncpg form."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def start(self, timeout: float = 60.0) -> None:
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def exit_code(self) -> int | None:
+        """``None`` while it runs (or when stopped by us); its exit code once it died."""
+        return self.proc.poll() if self.proc is not None else None
+
+    def start(self, timeout: float = 120.0) -> None:
         if port_in_use(self.port):
             raise RuntimeError(f"port {self.port} is taken; PostgreSQL cannot listen there")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        clear_stale_locks(self.data_dir)
         self._prepare_permissions()
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
@@ -141,6 +152,68 @@ class EmbeddedPostgres:
         ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
         entry = pwd.getpwnam(self._user)
         os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _cwd(pid: int) -> Path | None:
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None
+
+
+def _processes_in(data_dir: Path) -> list[int]:
+    """Processes working in ``data_dir``: a server's backends chdir there (Linux)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    return [
+        int(entry.name)
+        for entry in proc.iterdir()
+        if entry.name.isdigit() and _cwd(int(entry.name)) == data_dir
+    ]
+
+
+def clear_stale_locks(data_dir: Path, wait_for_orphans: float = 30.0) -> None:
+    """Make a data directory whose server was killed (SIGKILL, power loss) startable.
+
+    PostgreSQL itself replaces a ``postmaster.pid`` whose pid is gone. Two cases block it:
+    the pid was reused by an unrelated process (it then refuses: "is another postmaster
+    running?"), and backends of the killed server are still exiting (they hold its
+    shared memory: "pre-existing shared memory block is still in use"). So, unless a
+    server still runs in the directory: wait for processes still working there (the
+    orphaned backends go on their own once they notice their postmaster is gone), then
+    remove ``postmaster.pid`` and the socket's ``.s.PGSQL.*.lock``.
+    """
+    if _server_in(data_dir, _lock_pid(data_dir / "postmaster.pid")):
+        return  # a live server: PostgreSQL refuses to start twice, and says so
+    deadline = time.monotonic() + wait_for_orphans
+    while _processes_in(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for lock in [data_dir / "postmaster.pid", *data_dir.glob(".s.PGSQL.*.lock")]:
+        if not _server_in(data_dir, _lock_pid(lock)):
+            lock.unlink(missing_ok=True)
+
+
+def _server_in(data_dir: Path, pid: int | None) -> bool:
+    return pid is not None and _alive(pid) and _cwd(pid) == data_dir
+
+
+def _lock_pid(lock: Path) -> int | None:
+    try:
+        first = lock.read_text().splitlines()[0].strip()
+        return int(first)
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 async def create_database(server_url: str, name: str, template: str | None = None) -> bool:

@@ -41,6 +41,14 @@ class ServiceProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def exit_code(self) -> int | None:
+        """``None`` while it runs (or when stopped by us); its exit code once it died."""
+        return self.proc.poll() if self.proc is not None else None
+
+    @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
@@ -72,7 +80,9 @@ class ServiceProcess:
             if out is not None:
                 out.close()
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 300.0) -> None:
+        """Until ``/readyz`` answers 200; generous, a busy machine starts slowly (a
+        process that exits fails at once)."""
         deadline = time.monotonic() + timeout
         last = "no answer"
         while time.monotonic() < deadline:

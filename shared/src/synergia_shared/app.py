@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from synergia_shared.bus import Bus
 from synergia_shared.db import SessionFactory, create_engine, create_session_factory, read_only
-from synergia_shared.http import admin, health
+from synergia_shared.http import admin, drain, health
 from synergia_shared.http.auth import Authenticator, document_credentials
 from synergia_shared.http.middleware import CorrelationAndMetricsMiddleware
 from synergia_shared.http.problems import install_problem_handlers
@@ -254,8 +254,10 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     )
     # Known before startup, so the contract generator can describe what this service reads.
     app.state.consumers = {c.name: c for c in definition.consumers}
+    app.state.drain = drain.DrainState()
     install_problem_handlers(app)
     document_credentials(app)
+    app.add_middleware(drain.RefuseWritesWhileDraining, state=app.state.drain)
     app.add_middleware(CorrelationAndMetricsMiddleware)
     # The service's own routes first: routing tries routes in order, and these take
     # the traffic (health, metrics and admin paths are distinct, so order is not
@@ -263,8 +265,9 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     for router in definition.routers:
         app.include_router(router)
     app.include_router(admin.router)
+    app.include_router(drain.router)
     app.include_router(health.router)
-    _document_first(app, [health.router, admin.router])
+    _document_first(app, [health.router, admin.router, drain.router])
     return app
 
 
