@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import OffsetOutOfRangeError, TopicAlreadyExistsError
 
 from synergia_shared.events.topics import all_topics_with_dlqs
 
@@ -84,14 +84,7 @@ class Bus:
                 self._producer = producer
             return self._producer
 
-    async def end_offsets(
-        self, partitions: Iterable[tuple[str, int]], timeout: float = 10.0
-    ) -> dict[tuple[str, int], int]:
-        """Each partition's end (the offset its next record will get), on fresh metadata.
-
-        A topic or partition the broker does not have is left out (asking for it would
-        wait until it appears). Raises if the broker does not answer within ``timeout``.
-        """
+    async def _offsets_reader(self, timeout: float) -> AIOKafkaConsumer:
         async with self._lock:
             if self._reader is None:
                 reader = AIOKafkaConsumer(
@@ -99,6 +92,9 @@ class Bus:
                     client_id=f"{self._client_id}-offsets",
                     group_id=None,
                     request_timeout_ms=int(timeout * 1000),
+                    # Out of range is an answer here (fetched_ends), never a silent reset.
+                    auto_offset_reset="none",
+                    max_partition_fetch_bytes=64 * 1024,
                 )
                 try:
                     await asyncio.wait_for(reader.start(), timeout)
@@ -106,7 +102,21 @@ class Bus:
                     await reader.stop()
                     raise
                 self._reader = reader
-            reader = self._reader
+            return self._reader
+
+    async def end_offsets(
+        self, partitions: Iterable[tuple[str, int]], timeout: float = 10.0
+    ) -> dict[tuple[str, int], int]:
+        """Each partition's end (the offset its next record will get) as the broker's
+        ListOffsets answers it, on fresh metadata.
+
+        A topic or partition the broker does not have is left out (asking for it would
+        wait until it appears). The embedded Tansu answers the base offset of the
+        partition's last record batch + 1, which is below the end when that batch holds
+        several records: see :meth:`fetched_ends`. Raises if the broker does not answer
+        within ``timeout``.
+        """
+        reader = await self._offsets_reader(timeout)
         try:
             cluster = await asyncio.wait_for(reader._client.fetch_all_metadata(), timeout)
             present = [
@@ -121,6 +131,40 @@ class Bus:
             await self._close_reader()  # a fresh connection next time
             raise
         return {(tp.topic, tp.partition): int(end) for tp, end in ends.items()}
+
+    async def fetched_ends(
+        self, at: Mapping[tuple[str, int], int], timeout: float = 10.0
+    ) -> dict[tuple[str, int], int]:
+        """Each partition's end as a fetch from offset ``at[partition]`` reports it (the
+        high watermark, right on every broker); 0 for a partition whose log does not
+        reach that offset and says so (Kafka's OFFSET_OUT_OF_RANGE). Reads at most a
+        few records per partition."""
+        reader = await self._offsets_reader(timeout)
+        wanted = {
+            TopicPartition(topic, partition): offset for (topic, partition), offset in at.items()
+        }
+        ends: dict[tuple[str, int], int] = {}
+        try:
+            reader.assign(list(wanted))
+            for tp, offset in wanted.items():
+                reader.seek(tp, offset)
+            async with asyncio.timeout(timeout):
+                while len(ends) < len(wanted):
+                    try:
+                        await reader.getmany(timeout_ms=200)
+                    except OffsetOutOfRangeError as exc:
+                        for tp in exc.args[0] if exc.args else ():
+                            ends[(tp.topic, tp.partition)] = 0
+                        continue
+                    for tp in wanted:
+                        highwater = reader.highwater(tp)
+                        if highwater is not None:
+                            ends.setdefault((tp.topic, tp.partition), int(highwater))
+        except BaseException:
+            await self._close_reader()
+            raise
+        reader.unsubscribe()
+        return ends
 
     async def _close_reader(self) -> None:
         async with self._lock:

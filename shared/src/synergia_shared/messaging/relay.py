@@ -198,6 +198,20 @@ class OutboxRelay:
             if key in prefixed
         }
         lost = lost_partitions(acked, ends)
+        if lost:
+            # ListOffsets may under-report (the embedded Tansu answers the last batch's
+            # base offset + 1): a fetch's high watermark confirms or clears each one.
+            fetched = await self._bus.fetched_ends(
+                {(f"{self._topic_prefix}{p.topic}", p.partition): p.acked_offset for p in lost}
+            )
+            lost = lost_partitions(
+                {(p.topic, p.partition): p.acked_offset for p in lost},
+                {
+                    (p.topic, p.partition): fetched[key]
+                    for p in lost
+                    if (key := (f"{self._topic_prefix}{p.topic}", p.partition)) in fetched
+                },
+            )
         if not lost:
             return 0
         async with self._engine.begin() as conn:
