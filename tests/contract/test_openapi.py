@@ -10,7 +10,7 @@ from synergia_shared.contracts import OPENAPI_DIR, REGENERATE, load
 from synergia_shared.contracts.services import SERVICES
 from synergia_shared.http.problems import PROBLEM_JSON
 
-OPEN_PATHS = {"/healthz", "/readyz", "/metrics"}
+OPEN_PATHS = {"/healthz", "/readyz", "/status", "/metrics"}
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 

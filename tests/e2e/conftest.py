@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+import psutil
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.partitioner import DefaultPartitioner
@@ -60,7 +62,7 @@ class Services:
         )
         self.processes.append(proc)
         proc.start()
-        await asyncio.to_thread(proc.wait_ready, 60.0)
+        await wait_until_ready(proc)
         return proc
 
     async def start_all(self, *, kafka: str | None = None) -> list[ServiceProcess]:
@@ -72,7 +74,7 @@ class Services:
         assert proc.proc is None, "stop or kill it first"
         proc.env.update({f"{proc.name.upper()}_{k}": v for k, v in env_changes.items()})
         proc.start()
-        await asyncio.to_thread(proc.wait_ready, 60.0)
+        await wait_until_ready(proc)
 
     def stop_all(self) -> None:
         """SIGTERM each process (SIGKILL after its grace period); every one is tried."""
@@ -107,23 +109,84 @@ def dedicated_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
 # --- waiting -------------------------------------------------------------------------
 
 
+# Waits go on as long as what they watch moves (a count grows, readiness changes, a
+# starting process works), so a busy machine makes a drill slower, not red. They fail
+# after STALL_SECONDS without any change, or CAP_SECONDS in all, saying what they saw.
+STALL_SECONDS = float(os.environ.get("SYNERGIA_E2E_STALL_SECONDS") or 120)
+CAP_SECONDS = float(os.environ.get("SYNERGIA_E2E_CAP_SECONDS") or 900)
+
+
 async def eventually(
     probe: Callable[[], Awaitable[T]],
     done: Callable[[T], bool],
     *,
-    timeout: float,
     what: str,
+    timeout: float = 0.0,
     interval: float = 0.2,
+    progress: Callable[[T], object] = lambda result: result,
 ) -> T:
-    """Poll ``probe`` until ``done(result)``; fail with the last result after ``timeout``."""
-    deadline = time.monotonic() + timeout
+    """Poll ``probe`` until ``done(result)``, as long as there is progress.
+
+    Progress is a change of ``progress(result)`` (by default the result itself). The
+    wait fails once nothing changed for ``max(timeout, STALL_SECONDS)`` seconds, or
+    after ``CAP_SECONDS``, with the last result in the message.
+    """
+    stall = max(timeout, STALL_SECONDS)
+    started = last_change = time.monotonic()
+    seen: object = _NOTHING
     while True:
         result = await probe()
         if done(result):
             return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}: {result!r}")
+        now = time.monotonic()
+        marker = progress(result)
+        if marker != seen:
+            seen, last_change = marker, now
+        if now - last_change > stall:
+            raise AssertionError(f"no progress for {stall:.0f}s waiting for {what}: {result!r}")
+        if now - started > CAP_SECONDS:
+            raise AssertionError(f"gave up after {CAP_SECONDS:.0f}s waiting for {what}: {result!r}")
         await asyncio.sleep(interval)
+
+
+_NOTHING = object()
+
+
+def cpu_seconds(pid: int | None) -> int:
+    """Whole CPU seconds a process and its children used: a starting process that
+    works (imports, migrates, recovers) makes progress even before it answers."""
+    if pid is None:
+        return 0
+    try:
+        process = psutil.Process(pid)
+        total = 0.0
+        for p in [process, *process.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = p.cpu_times()
+                total += times.user + times.system
+        return int(total)
+    except psutil.Error:
+        return 0
+
+
+async def wait_until_ready(proc: ServiceProcess) -> None:
+    """Until ``/readyz`` answers 200; progress is its answer changing or the process
+    working. A process that exits fails at once."""
+
+    async def probe() -> tuple[str, int]:
+        if proc.proc is not None and proc.proc.poll() is not None:
+            raise AssertionError(f"{proc.name} exited with {proc.proc.returncode} while starting")
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as http:
+                response = await http.get(f"{proc.base_url}/readyz")
+            answer = f"{response.status_code} {response.text}"
+        except httpx.HTTPError as exc:
+            answer = f"no answer: {type(exc).__name__}"
+        return answer, cpu_seconds(proc.pid)
+
+    await eventually(
+        probe, lambda r: r[0].startswith("200 "), what=f"{proc.name} to be ready", interval=0.2
+    )
 
 
 # --- HTTP ----------------------------------------------------------------------------
@@ -245,7 +308,8 @@ async def projected_ids(stack: TestStack, service: str) -> set[str]:
 async def wait_for_projections(
     stack: TestStack, expected: int, *, timeout: float, services: tuple[str, ...] = ()
 ) -> dict[str, Tally]:
-    """Wait until each projection holds ``expected`` actors; return what they hold."""
+    """Wait until each projection holds ``expected`` actors (as long as they grow, see
+    :func:`eventually`); return what they hold."""
     result = {}
     for service in services or ("matching", "funding"):
 
@@ -297,20 +361,25 @@ async def read_topic(
     until: Callable[[list[ConsumerRecord[Any, Any]]], bool],
     timeout: float,
 ) -> list[ConsumerRecord[Any, Any]]:
-    """Read ``topic`` from the beginning (no consumer group) until ``until(records)``."""
+    """Read ``topic`` from the beginning (no consumer group) until ``until(records)``;
+    fails once no record came for ``max(timeout, STALL_SECONDS)`` seconds."""
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
     )
     await consumer.start()
     records: list[ConsumerRecord[Any, Any]] = []
-    deadline = time.monotonic() + timeout
+    stall = max(timeout, STALL_SECONDS)
+    last_record = time.monotonic()
     try:
         while not until(records):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out reading {topic}: {len(records)} records")
+            if time.monotonic() - last_record > stall:
+                raise AssertionError(
+                    f"no record for {stall:.0f}s reading {topic}: {len(records)} records"
+                )
             batches = await consumer.getmany(timeout_ms=200)
             for batch in batches.values():
                 records.extend(batch)
+                last_record = time.monotonic()
     finally:
         await consumer.stop()
     return records

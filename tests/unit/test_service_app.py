@@ -43,6 +43,7 @@ def test_shared_paths_are_documented_first_as_always() -> None:
     assert order == [
         "/healthz",
         "/readyz",
+        "/status",
         "/metrics",
         "/v1/admin/dead-letters",
         "/v1/admin/dead-letters/{dead_letter_id}/replay",

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
@@ -24,6 +25,7 @@ from synergia_shared.http.problems import install_problem_handlers
 from synergia_shared.logging import configure_logging
 from synergia_shared.messaging.inbox import ConsumerRunner, InboxConsumer
 from synergia_shared.messaging.relay import OutboxRelay
+from synergia_shared.migrations import SchemaCheck
 from synergia_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,9 @@ class ServiceDefinition:
     version: str = "0.1.0"
     background: Sequence[Callable[[FastAPI], BackgroundTask | None]] = ()
     hold: ConsumerHold | None = None
+    # The service's Alembic migrations: /readyz is not ready while the database's schema
+    # is behind them. Where the directory is not shipped, the check is left out.
+    migrations_dir: Path | None = None
 
 
 class _Hold:
@@ -174,6 +179,11 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         app.state.sessions = create_session_factory(engine)
         app.state.bus = bus
         app.state.authenticator = Authenticator(settings)
+        app.state.schema_check = (
+            SchemaCheck(definition.migrations_dir)
+            if definition.migrations_dir is not None and definition.migrations_dir.is_dir()
+            else None
+        )
         app.state.relay = None
         app.state.consumer_runners = []
         if settings.relay_enabled:
@@ -199,6 +209,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                     max_attempts=settings.consumer_max_attempts,
                     backoff_initial=settings.consumer_backoff_initial_seconds,
                     backoff_max=settings.consumer_backoff_max_seconds,
+                    attempt_timeout=settings.consumer_attempt_timeout_seconds,
                     fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
                     session_timeout_ms=settings.consumer_session_timeout_ms,
                     heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,

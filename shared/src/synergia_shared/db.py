@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.util import greenlet_spawn
 
+from synergia_shared.db_outage import is_database_unavailable
 from synergia_shared.settings import ServiceSettings
 
 # Explicit constraint names so Alembic migrations are deterministic.
@@ -50,7 +51,10 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         # No pre-ping: it costs a BEGIN/ROLLBACK round trip per checkout (a fifth of a GET).
-        # Connections are recycled instead, and a dropped one fails one request only.
+        # Connections are recycled instead. When PostgreSQL restarts, the first statement
+        # to find its connection closed invalidates the whole pool (SQLAlchemy does so
+        # on a disconnect; fetch_row too), so the requests after it connect afresh: an
+        # outage fails the requests during it (503, see db_outage), not those after.
         pool_recycle=settings.db_pool_recycle_seconds,
         connect_args={"server_settings": {"application_name": settings.service_name}},
     )
@@ -208,8 +212,14 @@ async def fetch_row(
     try:
         row: asyncpg.Record | None = await driver.fetchrow(statement.sql, *statement.args(values))
     except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
-        # The connection is gone or unusable: do not hand it to the next request.
-        await greenlet_spawn(connection.invalidate, exc)
+        # The connection is gone or unusable: do not hand it to the next request, nor
+        # any connection opened before it (the server likely restarted: they are all
+        # dead), as SQLAlchemy does itself when a statement finds its connection closed.
+        await greenlet_spawn(pool._invalidate, connection, exc)
+        raise
+    except asyncpg.PostgresError as exc:
+        if is_database_unavailable(exc):  # shut down under it, or refusing sessions
+            await greenlet_spawn(pool._invalidate, connection, exc)
         raise
     finally:
         await greenlet_spawn(connection.close)

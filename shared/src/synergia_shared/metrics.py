@@ -53,3 +53,21 @@ DLQ_PARKED = Counter(
 DLQ_OPEN = Gauge(
     "synergia_dlq_open", "Parked events not yet replayed, as last counted.", ["consumer"]
 )
+BROKER_UP = Gauge(
+    "synergia_broker_up", "Whether the broker answered a metadata request, as /status last saw."
+)
+RELAY_RUNNING = Gauge("synergia_relay_running", "Whether the outbox relay's loop runs.")
+RELAY_BROKER_OK = Gauge(
+    "synergia_relay_broker_ok",
+    "Whether the relay's last round reached the broker (0 while it fails: rows wait).",
+)
+CONSUMER_RUNNING = Gauge(
+    "synergia_consumer_running",
+    "Whether a consumer has joined the broker and runs.",
+    ["consumer"],
+)
+CONSUMER_ASSIGNED = Gauge(
+    "synergia_consumer_assigned",
+    "Whether a consumer had partitions assigned at its last fetch.",
+    ["consumer"],
+)

@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from synergia_shared.db_urls import database_url_for
+from synergia_shared.messaging.retry_budget import RetryBudget
 
 # Values an operator typically sets once for all services.
 _DEPLOYMENT_WIDE = (
@@ -93,6 +94,13 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_backoff_initial_seconds: float = 0.2
     consumer_backoff_max_seconds: float = 5.0
+    consumer_attempt_timeout_seconds: float = Field(
+        default=30.0,
+        description="The longest one attempt at applying an event may take; a slower one "
+        "counts as a failed attempt. With consumer_max_attempts and the back-off it makes "
+        "the retry budget of a record, from which the consumer's max_poll_interval_ms is "
+        "derived (see consumer_max_poll_interval_ms).",
+    )
     consumer_fetch_max_wait_ms: int = Field(
         default=500,
         description="How long a fetch waits on the broker for new records. Kafka answers "
@@ -144,6 +152,22 @@ class ServiceSettings(BaseSettings):
             ' "region": "ITH3"}]'
         ),
     )
+
+    @property
+    def consumer_max_poll_interval_ms(self) -> int:
+        """Derived, not set: how long a consumer may go without polling before Kafka
+        evicts it. One record's retry budget (every attempt timing out, plus the
+        back-off between them) and one more attempt's time for parking and committing;
+        with the defaults 5 x 30 s + 3 s + 30 s = 183 s."""
+        return self.consumer_retry_budget().max_poll_interval_ms
+
+    def consumer_retry_budget(self) -> RetryBudget:
+        return RetryBudget(
+            self.consumer_max_attempts,
+            self.consumer_attempt_timeout_seconds,
+            self.consumer_backoff_initial_seconds,
+            self.consumer_backoff_max_seconds,
+        )
 
     @model_validator(mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from synergia_funding.authority.router import router as authority_router
 from synergia_funding.beneficiaries.router import router as beneficiaries_router
 from synergia_funding.consumers import all_consumers
 from synergia_funding.ledger.expiry import ParkedExpiry
+from synergia_funding.migrate import SERVICE_DIR
 from synergia_funding.reference.router import router as reference_router
 from synergia_funding.reports.router import router as reports_router
 from synergia_funding.settings import FundingSettings
@@ -22,6 +23,7 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
     settings = settings or FundingSettings()
     app = create_service_app(
         ServiceDefinition(
+            migrations_dir=SERVICE_DIR / "migrations",
             settings=settings,
             title="Synergia funding",
             description="Co-funding of value chains across Horizon 2020, ESIF, EFSI, "

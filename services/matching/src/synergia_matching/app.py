@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.app import ConsumerHold, ServiceDefinition, create_service_app
 
 from synergia_matching.consumers import all_consumers
+from synergia_matching.migrate import SERVICE_DIR
 from synergia_matching.partners.router import router as partners_router
 from synergia_matching.profiles.router import router as profiles_router
 from synergia_matching.proposals.router import router as proposals_router
@@ -32,6 +33,7 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     settings = settings or MatchingSettings()
     return create_service_app(
         ServiceDefinition(
+            migrations_dir=SERVICE_DIR / "migrations",
             settings=settings,
             title="Synergia matching",
             description="Who complements whom: explained partner search and optimal "

@@ -10,6 +10,7 @@ from synergia_registry.beneficiaries.router import document_batch_schema
 from synergia_registry.beneficiaries.router import router as beneficiaries_router
 from synergia_registry.clusters.router import router as clusters_router
 from synergia_registry.imports.router import router as imports_router
+from synergia_registry.migrate import SERVICE_DIR
 from synergia_registry.regions.router import router as regions_router
 from synergia_registry.settings import RegistrySettings
 from synergia_registry.value_chains.accepted_teams import accepted_teams
@@ -19,6 +20,7 @@ from synergia_registry.value_chains.router import router as value_chains_router
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app = create_service_app(
         ServiceDefinition(
+            migrations_dir=SERVICE_DIR / "migrations",
             settings=settings or RegistrySettings(),
             title="Synergia registry",
             description="Innovation actors, cluster organisations and value-chain initiatives.",

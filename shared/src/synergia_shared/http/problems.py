@@ -7,12 +7,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from synergia_shared.db_outage import RETRY_AFTER_SECONDS, is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -170,8 +174,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             request, exc.status_code, slug, title, detail, headers=getattr(exc, "headers", None)
         )
 
-    @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_database_unavailable(exc):
+            logger.warning("database unavailable: %r", exc)
+            return database_unavailable_response(request)
         logger.exception("unhandled error")
         return problem_response(
             request,
@@ -181,6 +187,36 @@ def install_problem_handlers(app: FastAPI) -> None:
             "The error was logged with this request's correlation id.",
         )
 
+    # The errors a database outage raises get handlers of their own: Starlette answers
+    # them in its exception middleware, where the response is the end of it. The
+    # catch-all below runs in the outermost middleware, which re-raises after answering
+    # (a traceback per request, while PostgreSQL is merely restarting).
+    for kind in _DATABASE_ERRORS:
+        app.add_exception_handler(kind, _unexpected)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def database_unavailable_response(request: Request) -> JSONResponse:
+    """503 with ``Retry-After``: the database is unreachable now, the request may be
+    retried as it is (nothing of it was applied: its transaction never committed)."""
+    return problem_response(
+        request,
+        503,
+        "database-unavailable",
+        "Service Unavailable",
+        "The database cannot be reached at the moment; nothing was changed. "
+        f"Retry in {RETRY_AFTER_SECONDS} seconds.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+_DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    SQLAlchemyError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": desc}
@@ -188,6 +224,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (401, "Missing or invalid credentials"),
         (403, "Authenticated, but not allowed to do this"),
         (422, "The request is invalid; `errors` says where"),
+        (503, "The database cannot be reached at the moment; retry after `Retry-After`"),
     )
 }
 

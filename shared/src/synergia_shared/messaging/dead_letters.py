@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, tuple_, update
+from sqlalchemy import Row, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from synergia_shared.messaging.tables import dead_letters
 
+_NAMESPACE = uuid.UUID("5b0f3c2e-4d8a-4f61-9a57-2f4f3e1d7c10")
 
-async def record(session: AsyncSession, *, dead_letter_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(insert(dead_letters).values(id=dead_letter_id, **values))
+
+def id_for(consumer: str, topic: str, partition: int, offset: int, payload: bytes) -> uuid.UUID:
+    """The dead letter's id, derived from the record: the same record parked again (its
+    offset commit lost) has the same id. The payload's digest is part of it because a
+    broker that lost its log hands out the same offsets again, to other records."""
+    digest = hashlib.sha256(payload).hexdigest()
+    return uuid.uuid5(_NAMESPACE, f"{consumer}\0{topic}\0{partition}\0{offset}\0{digest}")
+
+
+async def exists(session: AsyncSession, dead_letter_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(dead_letters.c.id).where(dead_letters.c.id == dead_letter_id)
+    )
+    return found is not None
+
+
+async def record(session: AsyncSession, *, dead_letter_id: uuid.UUID, **values: Any) -> bool:
+    """Store a parked record; ``False`` if it was stored before (same id)."""
+    inserted = await session.scalar(
+        pg_insert(dead_letters)
+        .values(id=dead_letter_id, **values)
+        .on_conflict_do_nothing(index_elements=[dead_letters.c.id])
+        .returning(dead_letters.c.id)
+    )
+    return inserted is not None
 
 
 async def list_parked(

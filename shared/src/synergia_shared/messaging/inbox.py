@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,11 +38,13 @@ from synergia_shared.context import (
     trace_id_var,
 )
 from synergia_shared.db import SessionFactory, unit_of_work
+from synergia_shared.db_outage import is_database_unavailable
 from synergia_shared.events.base import EventData
 from synergia_shared.events.catalogue import spec_for_type
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.topics import dlq
 from synergia_shared.messaging import dead_letters
+from synergia_shared.messaging.retry_budget import RetryBudget
 from synergia_shared.messaging.tables import inbox
 from synergia_shared.metrics import (
     CONSUMER_LAG,
@@ -246,6 +249,7 @@ class ConsumerRunner:
         max_attempts: int = 5,
         backoff_initial: float = 0.2,
         backoff_max: float = 5.0,
+        attempt_timeout: float = 30.0,
         fetch_max_wait_ms: int = 500,
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
@@ -259,6 +263,8 @@ class ConsumerRunner:
         self._max_attempts = max_attempts
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
+        self._budget = RetryBudget(max_attempts, attempt_timeout, backoff_initial, backoff_max)
+        self._polled_at = time.monotonic()
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._session_timeout_ms = session_timeout_ms
         self._heartbeat_interval_ms = heartbeat_interval_ms
@@ -290,7 +296,13 @@ class ConsumerRunner:
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=self._heartbeat_interval_ms,
             metadata_max_age_ms=self._metadata_max_age_ms,
+            # Derived from the retry budget: a record being retried never outlasts it.
+            max_poll_interval_ms=self._budget.max_poll_interval_ms,
         )
+
+    @property
+    def max_poll_interval_ms(self) -> int:
+        return self._budget.max_poll_interval_ms
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Finish the event in hand, commit, leave the group."""
@@ -373,7 +385,16 @@ class ConsumerRunner:
     ) -> dict[TopicPartition, list[ConsumerRecord[Any, Any]]]:
         """The next records, or none as soon as the runner is asked to stop."""
         _, batches = await self._until_stopping(kafka.getmany(timeout_ms=500, max_records=500))
+        self._polled_at = time.monotonic()
         return batches or {}
+
+    def _no_time_left(self, kafka: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> bool:
+        """Whether the record at ``offset`` might outlast the poll deadline; if so the
+        partition is rewound to it, to be fetched again at the next poll (soon)."""
+        if self._budget.room_for_another(time.monotonic() - self._polled_at):
+            return False
+        kafka.seek(tp, offset)
+        return True
 
     async def _process_partition(
         self, kafka: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]
@@ -381,12 +402,16 @@ class ConsumerRunner:
         last_done: int | None = None
         if self._stopping.is_set() or tp not in kafka.assignment():
             return  # revoked: the new owner redelivers from the last commit
+        if self._no_time_left(kafka, tp, records[0].offset):
+            return
         if len(records) > 1 and await self._process_batch(tp, records):
             last_done = records[-1].offset
         else:
             for record in records:
                 if self._stopping.is_set() or tp not in kafka.assignment():
                     break  # revoked: the new owner redelivers from the last commit
+                if self._no_time_left(kafka, tp, record.offset):
+                    break
                 if not await self._process(record):
                     break  # shutting down before the event was dealt with
                 last_done = record.offset
@@ -446,7 +471,12 @@ class ConsumerRunner:
         )
 
     async def _process(self, record: ConsumerRecord[Any, Any]) -> bool:
-        """Deal with one record: applied, skipped or parked. ``False`` if interrupted."""
+        """Deal with one record: applied, skipped or parked. ``False`` if interrupted.
+
+        Each attempt is bounded by the retry budget's attempt timeout. A database that
+        cannot be reached is not the event's fault: the runner waits for it (backing
+        off, logging) without spending an attempt, rather than park a good event.
+        """
         try:
             decoded = self.consumer.decode(record.value)
         except PoisonEvent as exc:
@@ -456,9 +486,13 @@ class ConsumerRunner:
         event, data = decoded
         with event_context(event):
             delay = self._backoff_initial
-            for attempt in range(1, self._max_attempts + 1):
+            outage_delay = self._backoff_initial
+            attempt = 1
+            while True:
+                deadline: asyncio.Timeout | None = None
                 try:
-                    applied = await self.consumer.apply(self._sessions, event, data)
+                    async with asyncio.timeout(self._budget.attempt_timeout) as deadline:
+                        applied = await self.consumer.apply(self._sessions, event, data)
                     self._log_outcome(event, applied=applied)
                     return True
                 except PoisonEvent as exc:  # the handler knows retrying cannot help
@@ -466,6 +500,18 @@ class ConsumerRunner:
                     return await self._park(record, str(exc), attempts=attempt)
                 except Exception as exc:
                     self.status.last_error = repr(exc)
+                    timed_out = deadline is not None and deadline.expired()
+                    if not timed_out and is_database_unavailable(exc):
+                        logger.warning(
+                            "event %s waits for the database: %r",
+                            event.id,
+                            exc,
+                            extra={"consumer": self.consumer.name},
+                        )
+                        if not await self._sleep(outage_delay):
+                            return False
+                        outage_delay = min(outage_delay * 2, self._backoff_max)
+                        continue
                     logger.warning(
                         "event %s failed (attempt %d/%d): %r",
                         event.id,
@@ -479,14 +525,34 @@ class ConsumerRunner:
                     if not await self._sleep(delay):
                         return False
                     delay = min(delay * 2, self._backoff_max)
-            return True
+                    attempt += 1
 
     async def _park(self, record: ConsumerRecord[Any, Any], error: str, *, attempts: int) -> bool:
-        """Put the record on the DLQ topic and in the dead-letter table, then move on.
+        """Put the record on the DLQ topic and in the dead-letter table, once, then move on.
 
-        Only once both hold it may the offset advance; until then (the broker is down,
-        say) this keeps trying, so a parked event is never lost.
+        Only once both hold it may the offset advance; until then (the broker or the
+        database is down, say) each step is retried on its own, so a parked event is
+        never lost, and a failing insert does not send the record to the DLQ topic
+        again. The row's id is derived from the record: a record parked before (the
+        offset commit after it was lost to a crash or a rebalance) is not parked again.
         """
+        dead_letter_id = dead_letters.id_for(
+            self.consumer.name, record.topic, record.partition, record.offset, record.value
+        )
+
+        async def parked_before() -> bool:
+            async with unit_of_work(self._sessions) as session:
+                return await dead_letters.exists(session, dead_letter_id)
+
+        done, before = await self._retrying("check the dead letters", parked_before)
+        if not done:
+            return False
+        if before:
+            logger.info(
+                "event parked before, moving on",
+                extra={"consumer": self.consumer.name, "offset": record.offset},
+            )
+            return True
         headers = [
             *record.headers,
             ("x-dlq-error", error[:4000].encode()),
@@ -496,38 +562,55 @@ class ConsumerRunner:
             ("x-dlq-original-offset", str(record.offset).encode()),
             ("x-dlq-attempts", str(attempts).encode()),
         ]
+
+        async def send_to_dlq() -> None:
+            producer = await self._bus.producer()
+            await producer.send_and_wait(
+                dlq(record.topic), value=record.value, key=record.key, headers=headers
+            )
+
+        async def insert_dead_letter() -> None:
+            async with unit_of_work(self._sessions) as session:
+                await dead_letters.record(
+                    session,
+                    dead_letter_id=dead_letter_id,
+                    consumer=self.consumer.name,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                    payload=record.value,
+                    error=error,
+                    attempts=attempts,
+                )
+
+        for what, step in (
+            ("send to the DLQ", send_to_dlq),
+            ("record the dead letter", insert_dead_letter),
+        ):
+            done, _ = await self._retrying(what, step)
+            if not done:
+                return False
+        DLQ_PARKED.labels(self.consumer.name, record.topic).inc()
+        logger.error(
+            "event parked on %s: %s",
+            dlq(record.topic),
+            error,
+            extra={"consumer": self.consumer.name, "offset": record.offset},
+        )
+        return True
+
+    async def _retrying(self, what: str, step: Callable[[], Awaitable[T]]) -> tuple[bool, T | None]:
+        """Run ``step`` until it succeeds, backing off: ``(True, result)``; ``(False,
+        None)`` if the runner is asked to stop first."""
         delay = self._backoff_initial
         while True:
             try:
-                producer = await self._bus.producer()
-                await producer.send_and_wait(
-                    dlq(record.topic), value=record.value, key=record.key, headers=headers
-                )
-                async with unit_of_work(self._sessions) as session:
-                    await dead_letters.record(
-                        session,
-                        dead_letter_id=uuid.uuid4(),
-                        consumer=self.consumer.name,
-                        topic=record.topic,
-                        partition=record.partition,
-                        offset=record.offset,
-                        key=record.key,
-                        payload=record.value,
-                        error=error,
-                        attempts=attempts,
-                    )
-                DLQ_PARKED.labels(self.consumer.name, record.topic).inc()
-                logger.error(
-                    "event parked on %s: %s",
-                    dlq(record.topic),
-                    error,
-                    extra={"consumer": self.consumer.name, "offset": record.offset},
-                )
-                return True
+                return True, await step()
             except Exception as exc:
-                logger.warning("consumer %s cannot park yet: %r", self.consumer.name, exc)
+                logger.warning("consumer %s cannot %s yet: %r", self.consumer.name, what, exc)
                 if not await self._sleep(delay):
-                    return False
+                    return False, None
                 delay = min(delay * 2, self._backoff_max)
 
     async def _sleep(self, seconds: float) -> bool:

@@ -24,6 +24,7 @@ from sqlalchemy import ARRAY, BigInteger, Text, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from synergia_shared.bus import Bus
+from synergia_shared.db_outage import is_database_unavailable
 from synergia_shared.db_urls import asyncpg_dsn
 from synergia_shared.messaging.republish import (
     Partition,
@@ -56,6 +57,9 @@ _MARK_SENT = (
     .where(outbox.c.id == func.any(bindparam("ids", type_=ARRAY(BigInteger))))
     .values(sent_at=func.now())
 )
+
+
+_MAX_RETRY_DELAY = 5.0
 
 
 class TopicsMissing(RuntimeError):
@@ -132,6 +136,10 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         self.status.running = True
+        # After a failure (the broker or the database away) the next try waits longer,
+        # up to _MAX_RETRY_DELAY: an outage costs a log line every few seconds, and the
+        # rows wait in the outbox meanwhile.
+        retry_delay = self._poll_interval
         try:
             while True:
                 await self._ensure_listener()
@@ -141,16 +149,19 @@ class OutboxRelay:
                     published = await self.publish_pending()
                     self.status.broker_ok = True
                     self.status.last_error = None
+                    retry_delay = self._poll_interval
                 except Exception as exc:  # the broker or database is down: rows wait
                     self._check_topics_first = True
                     self._log_check_now = True
                     published = 0
-                    self.status.broker_ok = False
+                    if not is_database_unavailable(exc):  # status reports the broker
+                        self.status.broker_ok = False
                     self.status.last_error = repr(exc)
                     logger.warning("outbox relay could not publish: %r", exc)
                     if self._stopping:
                         return
-                    await asyncio.sleep(self._poll_interval)
+                    await asyncio.sleep(retry_delay)
+                    retry_delay = min(retry_delay * 2, max(self._poll_interval, _MAX_RETRY_DELAY))
                     continue
                 if self._stopping and published == 0:
                     return
