@@ -32,7 +32,7 @@ from synergia_shared.messaging.outbox import add_event
 from synergia_shared.messaging.relay import OutboxRelay
 from synergia_shared.messaging.republish_cli import main_for
 from synergia_shared.messaging.tables import outbox
-from synergia_shared.metrics import CONSUMER_OFFSET_RESETS
+from synergia_shared.metrics import CONSUMER_OFFSET_RESETS, EVENTS_DUPLICATE
 
 from tests.support.events import actor_event
 from tests.support.stack import TestStack, auth
@@ -352,33 +352,42 @@ def test_the_command_refuses_a_time_without_a_zone(
     assert "has no time zone" in capsys.readouterr().err
 
 
-async def test_the_admin_endpoint_republishes_since_a_time(
-    registry: httpx.AsyncClient, stack: TestStack
-) -> None:
-    url = "/v1/admin/outbox:republish"
-    first = await registry.post(
-        "/v1/actors",
-        json={"legal_name": "Before Ltd", "kind": "sme", "country": "DE"},
-        headers=auth("sme"),
-    )
-    assert first.status_code == 201
-    dsn_engine = create_async_engine(stack.database_url("registry"))
+async def _matching_holds(stack: TestStack, n: int) -> bool:
+    engine = create_async_engine(stack.database_url("matching"))
     try:
-        await eventually(lambda: _no_unsent(dsn_engine))
-        async with dsn_engine.connect() as conn:
+        async with engine.connect() as conn:
+            inbox = await conn.scalar(
+                text("SELECT count(*) FROM inbox WHERE consumer = 'matching.actor-projection'")
+            )
+        return inbox == n
+    finally:
+        await engine.dispose()
+
+
+async def test_the_admin_endpoint_republishes_since_a_time_and_consumers_apply_nothing_twice(
+    registry: httpx.AsyncClient, matching: httpx.AsyncClient, stack: TestStack
+) -> None:
+    """Registry and matching running (matching projects the registry's actors)."""
+    url = "/v1/admin/outbox:republish"
+    sme = auth("sme")
+    body = {"kind": "sme", "country": "DE"}
+    first = await registry.post("/v1/actors", json={**body, "legal_name": "Before"}, headers=sme)
+    assert first.status_code == 201
+    registry_db = create_async_engine(stack.database_url("registry"))
+    try:
+        await eventually(lambda: _no_unsent(registry_db))
+        async with registry_db.connect() as conn:
             since = await conn.scalar(select(func.now()))
         for name in ("After One Ltd", "After Two Ltd"):
             response = await registry.post(
-                "/v1/actors",
-                json={"legal_name": name, "kind": "sme", "country": "DE"},
-                headers=auth("sme"),
+                "/v1/actors", json={**body, "legal_name": name}, headers=sme
             )
             assert response.status_code == 201
-        await eventually(lambda: _no_unsent(dsn_engine))
+        await eventually(lambda: _no_unsent(registry_db))
+        await eventually(lambda: _matching_holds(stack, 3))
 
-        assert (
-            await registry.post(url, json={"since": since.isoformat()}, headers=auth("sme"))
-        ).status_code == 403
+        not_admin = await registry.post(url, json={"since": since.isoformat()}, headers=sme)
+        assert not_admin.status_code == 403
         naive = await registry.post(url, json={"since": "2026-12-01T00:00:00"}, headers=auth())
         assert naive.status_code == 422
         unknown = await registry.post(
@@ -391,9 +400,25 @@ async def test_the_admin_endpoint_republishes_since_a_time(
         )
         assert none.json()["queued"] == 0
 
+        duplicates = EVENTS_DUPLICATE.labels("matching.actor-projection")
+        skipped_before = duplicates._value.get()
         response = await registry.post(url, json={"since": since.isoformat()}, headers=auth())
         assert response.status_code == 200, response.text
         assert response.json()["queued"] == 2
-        await eventually(lambda: _no_unsent(dsn_engine))  # the relay sent them again
+        await eventually(lambda: _no_unsent(registry_db))  # the relay sent them again
+
+        async def both_skipped() -> bool:
+            return bool(duplicates._value.get() >= skipped_before + 2)
+
+        await eventually(both_skipped)  # matching received both again ...
     finally:
-        await dsn_engine.dispose()
+        await registry_db.dispose()
+    # ... and applied nothing twice: three actors, each once, inbox unchanged.
+    assert await _matching_holds(stack, 3)
+    matching_db = create_async_engine(stack.database_url("matching"))
+    try:
+        async with matching_db.connect() as conn:
+            rows = await conn.scalar(text("SELECT count(*) FROM actor_profiles"))
+    finally:
+        await matching_db.dispose()
+    assert rows == 3
