@@ -235,3 +235,80 @@ def _decoded(probe: Probe, event: CloudEvent) -> tuple[CloudEvent, Any]:
 
 async def _equals(value: Awaitable[Any], expected: Any) -> bool:
     return bool(await value == expected)
+
+
+async def _dlq_records(probe: Probe) -> list[bytes]:
+    """Every record on the DLQ topic of the probe's topic, from the start."""
+    tp = TopicPartition(f"{probe.prefix}{REGISTRY_ACTOR}.dlq", 0)
+    kafka = AIOKafkaConsumer(bootstrap_servers=probe.stack.kafka, enable_auto_commit=False)
+    await kafka.start()
+    try:
+        kafka.assign([tp])
+        await kafka.seek_to_beginning(tp)
+        end = (await kafka.end_offsets([tp]))[tp]
+        values: list[bytes] = []
+        while await kafka.position(tp) < end:
+            for records in (await kafka.getmany(tp, timeout_ms=1000)).values():
+                values.extend(record.value for record in records)
+        return values
+    finally:
+        await kafka.stop()
+
+
+async def test_a_dead_letter_insert_that_fails_does_not_send_the_record_to_the_dlq_again(
+    probe: Probe,
+) -> None:
+    # The first three inserts into dead_letters fail (the sequence is not rolled back).
+    async with probe.engine.begin() as conn:
+        for statement in (
+            "CREATE SEQUENCE dead_letter_failures",
+            "CREATE FUNCTION fail_dead_letters() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN IF nextval('dead_letter_failures') <= 3 THEN "
+            "RAISE EXCEPTION 'simulated dead-letter insert failure'; END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER fail_dead_letters BEFORE INSERT ON dead_letters "
+            "FOR EACH ROW EXECUTE FUNCTION fail_dead_letters()",
+        ):
+            await conn.execute(text(statement))
+    poison = b"{not an event"
+    await probe.publish(poison)
+
+    runner = probe.runner()
+    await runner.start()
+    try:
+        await eventually(lambda: _equals(probe.committed(), 1))
+    finally:
+        await runner.stop()
+
+    async with probe.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT last_value FROM dead_letter_failures")) == 4
+    assert await probe.parked() == [0]
+    assert await _dlq_records(probe) == [poison]  # once, though its row took four tries
+
+
+async def test_a_record_parked_before_its_offset_commit_was_lost_is_not_parked_again(
+    probe: Probe,
+) -> None:
+    poison = actor_event(FAULTY).to_bytes()
+    await probe.publish(poison)
+    crashed = asyncio.Event()
+
+    async def crash(tp: TopicPartition, offset: int) -> None:
+        crashed.set()
+        raise SimulatedCrash(f"died (or was evicted) before committing {tp}@{offset}")
+
+    first = probe.runner(before_offset_commit=crash)
+    await first.start()
+    await asyncio.wait_for(crashed.wait(), timeout=30)
+    with pytest.raises(SimulatedCrash):
+        await first.stop()
+    assert await probe.parked() == [0]
+    assert await probe.committed() is None  # the record comes again
+
+    second = probe.runner()
+    await second.start()
+    try:
+        await eventually(lambda: _equals(probe.committed(), 1))
+    finally:
+        await second.stop()
+    assert await probe.parked() == [0]
+    assert await _dlq_records(probe) == [poison]

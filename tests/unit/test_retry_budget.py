@@ -4,6 +4,9 @@ retried (and then parked) never makes Kafka evict the consumer mid-record."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from synergia_shared.bus import Bus
+from synergia_shared.messaging.inbox import ConsumerRunner, InboxConsumer
 from synergia_shared.messaging.retry_budget import RetryBudget
 from synergia_shared.settings import ServiceSettings
 
@@ -55,3 +58,18 @@ def test_the_setting_is_derived_from_the_retry_settings() -> None:
         ServiceSettings(database_url="postgresql+asyncpg://u@h/x").consumer_max_poll_interval_ms
         == 183_000
     )
+
+
+async def test_the_consumer_runner_hands_the_derived_interval_to_kafka() -> None:
+    runner = ConsumerRunner(
+        InboxConsumer(name="test.budget", topics=["registry.actor"], handlers={}),
+        async_sessionmaker(),
+        Bus("127.0.0.1:1", client_id="test"),
+        max_attempts=3,
+        attempt_timeout=2,
+        backoff_initial=0.5,
+        backoff_max=0.5,
+    )
+    assert runner.max_poll_interval_ms == (3 * 2 + 0.5 + 0.5 + 2) * 1000
+    kafka = runner._new_kafka_consumer()
+    assert kafka._max_poll_interval_ms == runner.max_poll_interval_ms

@@ -25,6 +25,7 @@ from synergia_shared.http.problems import install_problem_handlers
 from synergia_shared.logging import configure_logging
 from synergia_shared.messaging.inbox import ConsumerRunner, InboxConsumer
 from synergia_shared.messaging.relay import OutboxRelay
+from synergia_shared.messaging.retention import RetentionSweep, messaging_retentions
 from synergia_shared.migrations import SchemaCheck
 from synergia_shared.settings import ServiceSettings
 
@@ -121,6 +122,25 @@ class _Hold:
             await self.check()
 
 
+def _retention_sweep(app: FastAPI) -> RetentionSweep | None:
+    """Every service's sweep of its messaging tables (outbox, inbox, idempotency keys,
+    dead letters), with the retentions of its settings."""
+    settings: ServiceSettings = app.state.settings
+    if not settings.retention_sweep_enabled:
+        return None
+    return RetentionSweep(
+        app.state.sessions,
+        messaging_retentions(
+            outbox_sent_hours=settings.retention_outbox_sent_hours,
+            inbox_hours=settings.retention_inbox_hours,
+            idempotency_keys_hours=settings.retention_idempotency_keys_hours,
+            dead_letters_replayed_hours=settings.retention_dead_letters_replayed_hours,
+        ),
+        interval=settings.retention_sweep_interval_seconds,
+        batch_size=settings.retention_sweep_batch_size,
+    )
+
+
 class _GcTuning:
     """Keep the cyclic garbage collector off the request path while services run.
 
@@ -196,7 +216,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 poll_interval=settings.relay_poll_interval_seconds,
                 check_topics=settings.relay_check_topics,
                 log_check_interval=settings.relay_log_check_interval_seconds,
-                republish_window=timedelta(seconds=settings.relay_republish_window_seconds),
+                # Everything the outbox still keeps: the sent rows' retention is the window.
+                republish_window=timedelta(hours=settings.retention_outbox_sent_hours),
             )
             await app.state.relay.start()
         if settings.consumers_enabled:
@@ -227,7 +248,9 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             await app.state.hold.check()
             app.state.hold.start()
         app.state.background = [
-            task for make in definition.background if (task := make(app)) is not None
+            task
+            for make in (_retention_sweep, *definition.background)
+            if (task := make(app)) is not None
         ]
         for task in app.state.background:
             task.start()

@@ -71,3 +71,13 @@ CONSUMER_ASSIGNED = Gauge(
     "Whether a consumer had partitions assigned at its last fetch.",
     ["consumer"],
 )
+RETENTION_DELETED = Counter(
+    "synergia_retention_deleted_total",
+    "Rows the retention sweeps deleted, by table (outbox, inbox, idempotency_keys, dead_letters).",
+    ["table"],
+)
+RETENTION_LAST_SWEEP = Gauge(
+    "synergia_retention_last_sweep_timestamp_seconds",
+    "When a retention sweep last went through a table to its end (Unix time).",
+    ["table"],
+)

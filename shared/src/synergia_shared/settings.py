@@ -81,14 +81,7 @@ class ServiceSettings(BaseSettings):
         "the highest offset the broker acknowledged to it (also right after a failed "
         "publish). A log that ends at or below it was lost (a broker that forgot its log, "
         "a topic recreated): the relay republishes what it sent within "
-        "relay_republish_window_seconds. One ListOffsets request per check.",
-    )
-    relay_republish_window_seconds: float = Field(
-        default=7 * 24 * 3600.0,
-        description="After the broker lost its log, the relay republishes the events it "
-        "sent within this window. Keep it no longer than sent outbox rows are kept "
-        "(older ones are gone anyway) and no longer than the consumers' inbox rows are "
-        "kept (older redeliveries would not be recognised as duplicates).",
+        "retention_outbox_sent_hours (all it still has). One ListOffsets request per check.",
     )
     consumers_enabled: bool = True
     consumer_max_attempts: int = 5
@@ -122,6 +115,47 @@ class ServiceSettings(BaseSettings):
     )
     consumer_heartbeat_interval_ms: int = Field(
         default=3_000, description="Consumer heartbeats; keep below a third of the session."
+    )
+    retention_sweep_enabled: bool = Field(
+        default=True,
+        description="Run the retention sweep of the messaging tables in this process. "
+        "Safe on every replica (rows are locked with SKIP LOCKED, each deleted once).",
+    )
+    retention_sweep_interval_seconds: float = Field(
+        default=600.0, gt=0, description="Pause between two sweeps of the messaging tables."
+    )
+    retention_sweep_batch_size: int = Field(
+        default=1000,
+        gt=0,
+        description="Rows deleted per transaction: small, so no sweep transaction holds "
+        "locks or a snapshot for long.",
+    )
+    retention_outbox_sent_hours: float = Field(
+        default=168.0,
+        gt=0,
+        description="Sent outbox rows are kept this long after the broker acknowledged "
+        "them: the window within which a service's events can be republished after a "
+        "broker or topic loss (7 days). Unsent rows are never deleted.",
+    )
+    retention_inbox_hours: float = Field(
+        default=720.0,
+        gt=0,
+        description="Inbox rows (which event each consumer applied) are kept this long: "
+        "beyond the longest redelivery horizon, so a redelivered event is still "
+        "recognised. At least retention_outbox_sent_hours (a republish within that "
+        "window redelivers); 30 days by default, the DLQ topics' retention too.",
+    )
+    retention_idempotency_keys_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="An Idempotency-Key and its stored answer are kept this long: a "
+        "client retrying after that is treated as a new request.",
+    )
+    retention_dead_letters_replayed_hours: float = Field(
+        default=720.0,
+        gt=0,
+        description="Dead letters that were replayed are deleted this long after their "
+        "replay (30 days); dead letters not yet replayed are never deleted.",
     )
     drain_timeout_seconds: float = 10.0
     gc_young_threshold: int = Field(
@@ -180,6 +214,16 @@ class ServiceSettings(BaseSettings):
         if not values.get("database_url") and (server := os.environ.get("DATABASE_URL")):
             values["database_url"] = database_url_for(server, cls.service_name)
         return values
+
+    @model_validator(mode="after")
+    def _inbox_outlives_the_republish_window(self) -> ServiceSettings:
+        if self.retention_inbox_hours < self.retention_outbox_sent_hours:
+            raise ValueError(
+                "retention_inbox_hours must be at least retention_outbox_sent_hours: an "
+                "event republished from the outbox within its retention must still find "
+                "its inbox row, or it would be applied twice"
+            )
+        return self
 
     @model_validator(mode="after")
     def _require_secrets_in_production(self) -> ServiceSettings:

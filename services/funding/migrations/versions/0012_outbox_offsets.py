@@ -2,13 +2,13 @@
 relay notices that the broker lost what it sent (docs/architecture.md, "Broker loss").
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 """
 
 from synergia_shared.messaging.tables import create_outbox_offsets_v1, drop_outbox_offsets_v1
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

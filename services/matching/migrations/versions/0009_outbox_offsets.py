@@ -2,13 +2,13 @@
 relay notices that the broker lost what it sent (docs/architecture.md, "Broker loss").
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0007
 """
 
 from synergia_shared.messaging.tables import create_outbox_offsets_v1, drop_outbox_offsets_v1
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

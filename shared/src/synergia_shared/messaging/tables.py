@@ -153,3 +153,35 @@ def drop_outbox_offsets_v1() -> None:
     from alembic import op
 
     outbox_offsets.drop(op.get_bind())
+
+
+# Version 2: an index on each table's time column, for the retention sweeps
+# (synergia_shared.messaging.retention). Partial where the column may be NULL: unsent
+# outbox rows and open dead letters are never swept, so they need no entry.
+RETENTION_INDEXES_V2 = (
+    ("ix_outbox_sent_at", "outbox", "sent_at", "sent_at IS NOT NULL"),
+    ("ix_inbox_received_at", "inbox", "received_at", None),
+    ("ix_idempotency_keys_created_at", "idempotency_keys", "created_at", None),
+    ("ix_dead_letters_replayed_at", "dead_letters", "replayed_at", "replayed_at IS NOT NULL"),
+)
+
+
+def create_retention_indexes_v2() -> None:
+    """Inside an Alembic migration: the retention sweeps' indexes, built CONCURRENTLY
+    (outside the migration's transaction) so that writes go on while they are built."""
+    from alembic import op
+
+    with op.get_context().autocommit_block():
+        for name, table, column, where in RETENTION_INDEXES_V2:
+            predicate = f" WHERE {where}" if where else ""
+            op.execute(
+                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} ({column}){predicate}"
+            )
+
+
+def drop_retention_indexes_v2() -> None:
+    from alembic import op
+
+    with op.get_context().autocommit_block():
+        for name, *_ in RETENTION_INDEXES_V2:
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
