@@ -402,6 +402,9 @@ async def test_the_admin_endpoint_republishes_since_a_time_and_consumers_apply_n
 
         duplicates = EVENTS_DUPLICATE.labels("matching.actor-projection")
         skipped_before = duplicates._value.get()
+        resets = CONSUMER_OFFSET_RESETS.labels(
+            "matching.actor-projection", f"{stack.topic_prefix}{REGISTRY_ACTOR}"
+        )
         response = await registry.post(url, json={"since": since.isoformat()}, headers=auth())
         assert response.status_code == 200, response.text
         assert response.json()["queued"] == 2
@@ -422,3 +425,5 @@ async def test_the_admin_endpoint_republishes_since_a_time_and_consumers_apply_n
     finally:
         await matching_db.dispose()
     assert rows == 3
+    # (the topic prefix is this test's own: the count is this test's)
+    assert resets._value.get() == 0, "an intact log is never read again from its start"

@@ -104,8 +104,8 @@ async def republish_lost(
     topics = sorted({p.topic for p in lost if now.get((p.topic, p.partition)) == p.acked_offset})
     if not topics:
         return [], 0
-    in_topics = outbox_offsets.c.topic == func.any(bindparam("topics", type_=ARRAY(Text)))
-    await conn.execute(delete(outbox_offsets).where(in_topics), {"topics": topics})
+    # The outbox rows first, then the offsets: a relay marking a batch sent holds its
+    # rows and then upserts offsets, so taking them the other way round could deadlock.
     result = await conn.execute(
         update(outbox)
         .where(
@@ -115,6 +115,8 @@ async def republish_lost(
         .values(sent_at=None),
         {"topics": topics},
     )
+    in_topics = outbox_offsets.c.topic == func.any(bindparam("topics", type_=ARRAY(Text)))
+    await conn.execute(delete(outbox_offsets).where(in_topics), {"topics": topics})
     return topics, result.rowcount
 
 
