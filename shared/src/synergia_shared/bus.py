@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -133,37 +134,36 @@ class Bus:
         return {(tp.topic, tp.partition): int(end) for tp, end in ends.items()}
 
     async def fetched_ends(
-        self, at: Mapping[tuple[str, int], int], timeout: float = 10.0
+        self, at: Mapping[tuple[str, int], int], timeout: float = 5.0
     ) -> dict[tuple[str, int], int]:
         """Each partition's end as a fetch from offset ``at[partition]`` reports it (the
         high watermark, right on every broker); 0 for a partition whose log does not
         reach that offset and says so (Kafka's OFFSET_OUT_OF_RANGE). Reads at most a
-        few records per partition."""
+        few records per partition; a partition without an answer within ``timeout`` is
+        left out."""
         reader = await self._offsets_reader(timeout)
-        wanted = {
-            TopicPartition(topic, partition): offset for (topic, partition), offset in at.items()
-        }
+        wanted = {TopicPartition(topic, part): offset for (topic, part), offset in at.items()}
         ends: dict[tuple[str, int], int] = {}
+        deadline = time.monotonic() + timeout
         try:
             reader.assign(list(wanted))
             for tp, offset in wanted.items():
                 reader.seek(tp, offset)
-            async with asyncio.timeout(timeout):
-                while len(ends) < len(wanted):
-                    try:
-                        await reader.getmany(timeout_ms=200)
-                    except OffsetOutOfRangeError as exc:
-                        for tp in exc.args[0] if exc.args else ():
-                            ends[(tp.topic, tp.partition)] = 0
-                        continue
-                    for tp in wanted:
-                        highwater = reader.highwater(tp)
-                        if highwater is not None:
-                            ends.setdefault((tp.topic, tp.partition), int(highwater))
+            while len(ends) < len(wanted) and time.monotonic() < deadline:
+                try:
+                    await reader.getmany(timeout_ms=200)
+                except OffsetOutOfRangeError as exc:
+                    for tp in exc.args[0] if exc.args else ():
+                        ends[(tp.topic, tp.partition)] = 0
+                    continue
+                for tp in wanted:
+                    highwater = reader.highwater(tp)
+                    if highwater is not None:
+                        ends.setdefault((tp.topic, tp.partition), int(highwater))
+            reader.unsubscribe()
         except BaseException:
             await self._close_reader()
             raise
-        reader.unsubscribe()
         return ends
 
     async def _close_reader(self) -> None:

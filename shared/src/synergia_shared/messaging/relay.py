@@ -183,13 +183,15 @@ class OutboxRelay:
             time.monotonic() - self._log_checked_at < self._log_check_interval
         ):
             return
+        # Due again after the interval, or after the next failed publish, whatever the
+        # outcome: a check that keeps failing (the broker away, ListOffsets refused)
+        # must not cost every round.
+        self._log_check_now = False
+        self._log_checked_at = time.monotonic()
         try:
             await self.check_log()
         except Exception as exc:  # the broker or database is away; publishing will tell
             logger.warning("outbox relay could not check the broker's log: %r", exc)
-            return
-        self._log_check_now = False
-        self._log_checked_at = time.monotonic()
 
     async def check_log(self) -> int:
         """Republish what the broker lost; returns how many events were marked unsent.
