@@ -79,6 +79,8 @@ class TestStack:
             # The embedded broker forgets its topics when a drill restarts it.
             f"{prefix}_RELAY_CHECK_TOPICS": "true",
             f"{prefix}_REGISTRY_URL": f"http://127.0.0.1:{self.registry_port}",
+            # ... and its log: checked as often as its topics.
+            f"{prefix}_RELAY_LOG_CHECK_INTERVAL_SECONDS": "1",
             **extra,
         }
 

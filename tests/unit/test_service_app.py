@@ -47,6 +47,7 @@ def test_shared_paths_are_documented_first_as_always() -> None:
         "/metrics",
         "/v1/admin/dead-letters",
         "/v1/admin/dead-letters/{dead_letter_id}/replay",
+        "/v1/admin/outbox:republish",
         "/v1/admin/drain",
         "/v1/things/{thing_id}",
     ]

@@ -113,5 +113,8 @@ def service_env(
         # The embedded broker keeps its topics in memory only; a Kafka given in the
         # environment keeps them, and needs no check.
         f"{prefix}_RELAY_CHECK_TOPICS": "true" if servers.broker is not None else "false",
+        # The embedded broker's log goes with it when it dies (the supervisor restarts it
+        # empty): the relay notices within a second and republishes.
+        f"{prefix}_RELAY_LOG_CHECK_INTERVAL_SECONDS": "1",
         **extra,
     }

@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -215,6 +216,9 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 batch_size=settings.relay_batch_size,
                 poll_interval=settings.relay_poll_interval_seconds,
                 check_topics=settings.relay_check_topics,
+                log_check_interval=settings.relay_log_check_interval_seconds,
+                # Everything the outbox still keeps: the sent rows' retention is the window.
+                republish_window=timedelta(hours=settings.retention_outbox_sent_hours),
             )
             await app.state.relay.start()
         if settings.consumers_enabled:

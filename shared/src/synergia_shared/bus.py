@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Iterable, Mapping
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import OffsetOutOfRangeError, TopicAlreadyExistsError
 
 from synergia_shared.events.topics import all_topics_with_dlqs
 
@@ -68,6 +70,7 @@ class Bus:
         self.bootstrap_servers = bootstrap_servers
         self._client_id = client_id
         self._producer: AIOKafkaProducer | None = None
+        self._reader: AIOKafkaConsumer | None = None
         self._lock = asyncio.Lock()
 
     async def producer(self) -> AIOKafkaProducer:
@@ -82,6 +85,94 @@ class Bus:
                 self._producer = producer
             return self._producer
 
+    async def _offsets_reader(self, timeout: float) -> AIOKafkaConsumer:
+        async with self._lock:
+            if self._reader is None:
+                reader = AIOKafkaConsumer(
+                    bootstrap_servers=self.bootstrap_servers,
+                    client_id=f"{self._client_id}-offsets",
+                    group_id=None,
+                    request_timeout_ms=int(timeout * 1000),
+                    # Out of range is an answer here (fetched_ends), never a silent reset.
+                    auto_offset_reset="none",
+                    max_partition_fetch_bytes=64 * 1024,
+                )
+                try:
+                    await asyncio.wait_for(reader.start(), timeout)
+                except BaseException:
+                    await reader.stop()
+                    raise
+                self._reader = reader
+            return self._reader
+
+    async def end_offsets(
+        self, partitions: Iterable[tuple[str, int]], timeout: float = 10.0
+    ) -> dict[tuple[str, int], int]:
+        """Each partition's end (the offset its next record will get) as the broker's
+        ListOffsets answers it, on fresh metadata.
+
+        A topic or partition the broker does not have is left out (asking for it would
+        wait until it appears). The embedded Tansu answers the base offset of the
+        partition's last record batch + 1, which is below the end when that batch holds
+        several records: see :meth:`fetched_ends`. Raises if the broker does not answer
+        within ``timeout``.
+        """
+        reader = await self._offsets_reader(timeout)
+        try:
+            cluster = await asyncio.wait_for(reader._client.fetch_all_metadata(), timeout)
+            present = [
+                TopicPartition(topic, partition)
+                for topic, partition in partitions
+                if partition in (cluster.partitions_for_topic(topic) or ())
+            ]
+            if not present:
+                return {}
+            ends = await asyncio.wait_for(reader.end_offsets(present), timeout)
+        except BaseException:
+            await self._close_reader()  # a fresh connection next time
+            raise
+        return {(tp.topic, tp.partition): int(end) for tp, end in ends.items()}
+
+    async def fetched_ends(
+        self, at: Mapping[tuple[str, int], int], timeout: float = 5.0
+    ) -> dict[tuple[str, int], int]:
+        """Each partition's end as a fetch from offset ``at[partition]`` reports it (the
+        high watermark, right on every broker); 0 for a partition whose log does not
+        reach that offset and says so (Kafka's OFFSET_OUT_OF_RANGE). Reads at most a
+        few records per partition; a partition without an answer within ``timeout`` is
+        left out."""
+        reader = await self._offsets_reader(timeout)
+        wanted = {TopicPartition(topic, part): offset for (topic, part), offset in at.items()}
+        ends: dict[tuple[str, int], int] = {}
+        deadline = time.monotonic() + timeout
+        try:
+            reader.assign(list(wanted))
+            for tp, offset in wanted.items():
+                reader.seek(tp, offset)
+            while len(ends) < len(wanted) and time.monotonic() < deadline:
+                try:
+                    await reader.getmany(timeout_ms=200)
+                except OffsetOutOfRangeError as exc:
+                    for tp in exc.args[0] if exc.args else ():
+                        ends[(tp.topic, tp.partition)] = 0
+                    continue
+                for tp in wanted:
+                    highwater = reader.highwater(tp)
+                    if highwater is not None:
+                        ends.setdefault((tp.topic, tp.partition), int(highwater))
+            reader.unsubscribe()
+        except BaseException:
+            await self._close_reader()
+            raise
+        return ends
+
+    async def _close_reader(self) -> None:
+        async with self._lock:
+            if self._reader is not None:
+                with contextlib.suppress(Exception):
+                    await self._reader.stop()
+                self._reader = None
+
     async def ping(self, timeout: float = 2.0) -> bool:
         """Whether the broker answers a metadata request now."""
         try:
@@ -91,6 +182,7 @@ class Bus:
             return False
 
     async def close(self) -> None:
+        await self._close_reader()
         async with self._lock:
             if self._producer is not None:
                 await self._producer.stop()

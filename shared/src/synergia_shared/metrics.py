@@ -22,10 +22,22 @@ OUTBOX_BACKLOG = Gauge(
 OUTBOX_PUBLISHED = Counter(
     "synergia_outbox_published_total", "Events the relay published and marked sent."
 )
+OUTBOX_REPUBLISHED = Counter(
+    "synergia_outbox_republished_total",
+    "Sent events marked unsent to be published again: the broker lost its log "
+    "(reason broker-lost-log), or an operator asked (reason operator).",
+    ["reason"],
+)
 CONSUMER_LAG = Gauge(
     "synergia_consumer_lag",
     "Messages between a consumer's position and the partition's high watermark.",
     ["consumer", "topic", "partition"],
+)
+CONSUMER_OFFSET_RESETS = Counter(
+    "synergia_consumer_offset_resets_total",
+    "Times a consumer found its position beyond a partition's log (the broker lost the "
+    "log, or the topic was recreated) and started again from the earliest offset.",
+    ["consumer", "topic"],
 )
 EVENTS_APPLIED = Counter(
     "synergia_events_applied_total", "Events applied by a consumer.", ["consumer", "type"]

@@ -81,6 +81,14 @@ class ServiceSettings(BaseSettings):
         "one of the dev and test stacks, which forgets them on restart and then "
         "acknowledges and drops what is sent to them. Kafka keeps its topics; leave off.",
     )
+    relay_log_check_interval_seconds: float = Field(
+        default=5.0,
+        description="How often the relay compares each partition's end on the broker with "
+        "the highest offset the broker acknowledged to it (also right after a failed "
+        "publish). A log that ends at or below it was lost (a broker that forgot its log, "
+        "a topic recreated): the relay republishes what it sent within "
+        "retention_outbox_sent_hours (all it still has). One ListOffsets request per check.",
+    )
     consumers_enabled: bool = True
     consumer_max_attempts: int = 5
     consumer_backoff_initial_seconds: float = 0.2

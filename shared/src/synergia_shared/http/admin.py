@@ -7,14 +7,23 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from synergia_shared.db import unit_of_work
+from synergia_shared.events.topics import ALL_TOPICS
 from synergia_shared.http.auth import Principal, Role, require
 from synergia_shared.http.pagination import decode_cursor, encode_cursor
-from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException, not_found
+from synergia_shared.http.problems import (
+    PROBLEM_RESPONSES,
+    Problem,
+    ProblemException,
+    not_found,
+    validation_problem,
+)
 from synergia_shared.messaging import dead_letters
 from synergia_shared.messaging.inbox import InboxConsumer, PoisonEvent
+from synergia_shared.messaging.republish import republish_since
+from synergia_shared.metrics import OUTBOX_REPUBLISHED
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=PROBLEM_RESPONSES)
 
@@ -146,3 +155,53 @@ async def replay_dead_letter(
     if error is not None:
         raise ProblemException(409, "replay-failed", "Replay failed", error)
     return ReplayResult(id=dead_letter_id, outcome="applied" if applied else "already applied")
+
+
+class RepublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    since: AwareDatetime = Field(
+        description="Every event this service sent at or after this time (ISO 8601, with "
+        "its zone) is published again."
+    )
+    topics: list[str] | None = Field(
+        default=None,
+        description=f"Only events of these topics (of {', '.join(ALL_TOPICS)}); "
+        "default: all of them.",
+    )
+
+
+class RepublishResult(BaseModel):
+    since: datetime
+    topics: list[str] | None
+    queued: int = Field(description="Events marked unsent; the relay sends them in order.")
+
+
+@router.post(
+    "/outbox:republish",
+    operation_id="republishOutbox",
+    summary="Publish again what this service sent since a time",
+    description="After a broker or topic was lost, or a topic's retention was set too "
+    "short for a consumer that was behind: the events this service sent at or after "
+    "`since` are marked unsent, and its relay publishes them again in their original "
+    "order. Consumers skip the ones they had applied (inbox), so asking twice costs "
+    "only traffic. Also a command: `synergia-<service>-republish --since TIME`.",
+    response_model=RepublishResult,
+)
+async def republish_outbox(
+    request: Request, body: RepublishRequest, _: AdminOnly
+) -> RepublishResult:
+    unknown = [
+        {"loc": ["body", "topics", i], "msg": f"no topic {t!r}; one of {', '.join(ALL_TOPICS)}"}
+        for i, t in enumerate(body.topics or ())
+        if t not in ALL_TOPICS
+    ]
+    if unknown:
+        raise validation_problem(unknown)
+    async with request.app.state.engine.begin() as conn:
+        queued = await republish_since(conn, body.since, body.topics)
+    OUTBOX_REPUBLISHED.labels("operator").inc(queued)
+    relay = getattr(request.app.state, "relay", None)
+    if relay is not None:
+        relay.wake()
+    return RepublishResult(since=body.since, topics=body.topics, queued=queued)

@@ -48,6 +48,7 @@ from synergia_shared.messaging.retry_budget import RetryBudget
 from synergia_shared.messaging.tables import inbox
 from synergia_shared.metrics import (
     CONSUMER_LAG,
+    CONSUMER_OFFSET_RESETS,
     DLQ_PARKED,
     EVENTS_APPLIED,
     EVENTS_DUPLICATE,
@@ -362,6 +363,7 @@ class ConsumerRunner:
                 self.status.assigned = bool(kafka.assignment())
                 for tp, records in batches.items():
                     await self._process_partition(kafka, tp, records)
+                await self._restart_partitions_beyond_their_end(kafka)
                 self._record_lag(kafka)
         finally:
             self.status.running = False
@@ -618,6 +620,38 @@ class ConsumerRunner:
         except TimeoutError:
             return True
         return False
+
+    async def _restart_partitions_beyond_their_end(self, kafka: AIOKafkaConsumer) -> None:
+        """Read again from the earliest offset a partition whose log ends before our
+        position: the broker lost its log (or the topic was recreated) and holds new
+        records at offsets we would otherwise skip. The inbox skips what was applied.
+
+        Kafka answers a fetch beyond the end with OFFSET_OUT_OF_RANGE, which aiokafka
+        resets by ``auto_offset_reset`` (earliest) itself; the embedded Tansu answers it
+        with no records and the partition's end (the high watermark), so we compare.
+        """
+        for tp in kafka.assignment():
+            end = kafka.highwater(tp)
+            if end is None:
+                continue  # not fetched since assigned
+            try:
+                position = await asyncio.wait_for(kafka.position(tp), 1.0)
+            except (TimeoutError, KafkaError):
+                continue  # being reset or revoked: judged on a later round
+            if position <= end:
+                continue
+            logger.warning(
+                "consumer %s: position %d on %s is beyond the log's end %d (the broker lost "
+                "its log?); reading it again from the earliest offset",
+                self.consumer.name,
+                position,
+                tp,
+                end,
+                extra={"consumer": self.consumer.name},
+            )
+            CONSUMER_OFFSET_RESETS.labels(self.consumer.name, tp.topic).inc()
+            self._positions.pop(tp, None)
+            await kafka.seek_to_beginning(tp)
 
     def _record_lag(self, kafka: AIOKafkaConsumer) -> None:
         for tp in kafka.assignment():

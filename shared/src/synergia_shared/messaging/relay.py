@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -25,8 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from synergia_shared.bus import Bus
 from synergia_shared.db_outage import is_database_unavailable
 from synergia_shared.db_urls import asyncpg_dsn
+from synergia_shared.messaging.republish import (
+    Partition,
+    acked_offsets,
+    lost_partitions,
+    record_acks,
+    republish_lost,
+)
 from synergia_shared.messaging.tables import OUTBOX_CHANNEL, outbox
-from synergia_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+from synergia_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, OUTBOX_REPUBLISHED
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +84,8 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         check_topics: bool = False,
+        log_check_interval: float = 5.0,
+        republish_window: timedelta = timedelta(days=7),
     ) -> None:
         self._engine = engine
         self._bus = bus
@@ -101,6 +111,12 @@ class OutboxRelay:
         self._check_topics = check_topics
         self._check_topics_first = True
         self._topics_checked_at = 0.0
+        # Whether the broker still has what it acknowledged (check_log): every
+        # log_check_interval, and before the first publish after a failure.
+        self._log_check_interval = log_check_interval
+        self._log_check_now = True
+        self._log_checked_at = 0.0
+        self._republish_window = republish_window
         self.status = RelayStatus()
 
     async def start(self) -> None:
@@ -128,6 +144,7 @@ class OutboxRelay:
             while True:
                 await self._ensure_listener()
                 self._wakeup.clear()
+                await self._check_log_when_due()
                 try:
                     published = await self.publish_pending()
                     self.status.broker_ok = True
@@ -135,6 +152,7 @@ class OutboxRelay:
                     retry_delay = self._poll_interval
                 except Exception as exc:  # the broker or database is down: rows wait
                     self._check_topics_first = True
+                    self._log_check_now = True
                     published = 0
                     if not is_database_unavailable(exc):  # status reports the broker
                         self.status.broker_ok = False
@@ -156,6 +174,84 @@ class OutboxRelay:
         finally:
             self.status.running = False
 
+    def wake(self) -> None:
+        """Look at the outbox now (rows were marked unsent to be republished)."""
+        self._wakeup.set()
+
+    async def _check_log_when_due(self) -> None:
+        if not self._log_check_now and (
+            time.monotonic() - self._log_checked_at < self._log_check_interval
+        ):
+            return
+        # Due again after the interval, or after the next failed publish, whatever the
+        # outcome: a check that keeps failing (the broker away, ListOffsets refused)
+        # must not cost every round.
+        self._log_check_now = False
+        self._log_checked_at = time.monotonic()
+        try:
+            await self.check_log()
+        except Exception as exc:  # the broker or database is away; publishing will tell
+            logger.warning("outbox relay could not check the broker's log: %r", exc)
+
+    async def check_log(self) -> int:
+        """Republish what the broker lost; returns how many events were marked unsent.
+
+        The acknowledged offsets are read first and the partitions' ends after: an end
+        at or below an offset acknowledged before it was read is a lost log, whatever
+        other replicas publish meanwhile (``republish.lost_partitions``).
+        """
+        async with self._engine.connect() as conn:
+            acked = await acked_offsets(conn)
+        if not acked:
+            return 0
+        prefixed = {(f"{self._topic_prefix}{t}", p): (t, p) for t, p in acked}
+        ends = {
+            prefixed[key]: end
+            for key, end in (await self._bus.end_offsets(prefixed)).items()
+            if key in prefixed
+        }
+        lost = lost_partitions(acked, ends)
+        if lost:
+            # ListOffsets may under-report (the embedded Tansu answers the last batch's
+            # base offset + 1): a fetch's high watermark confirms or clears each one.
+            fetched = await self._bus.fetched_ends(
+                {(f"{self._topic_prefix}{p.topic}", p.partition): p.acked_offset for p in lost}
+            )
+            lost = lost_partitions(
+                {(p.topic, p.partition): p.acked_offset for p in lost},
+                {
+                    (p.topic, p.partition): fetched[key]
+                    for p in lost
+                    if (key := (f"{self._topic_prefix}{p.topic}", p.partition)) in fetched
+                },
+            )
+        if not lost:
+            return 0
+        async with self._engine.begin() as conn:
+            topics, count = await republish_lost(conn, lost, self._republish_window)
+        if not topics:
+            return 0  # another replica handled it
+        for p in lost:
+            if p.topic in topics:
+                logger.error(
+                    "the broker lost records of %s%s partition %d: its log ends at offset "
+                    "%d, the relay had been acknowledged up to %d",
+                    self._topic_prefix,
+                    p.topic,
+                    p.partition,
+                    p.end_offset,
+                    p.acked_offset,
+                )
+        logger.warning(
+            "republishing %d events sent to %s in the last %s",
+            count,
+            ", ".join(f"{self._topic_prefix}{t}" for t in topics),
+            self._republish_window,
+        )
+        OUTBOX_REPUBLISHED.labels("broker-lost-log").inc(count)
+        self._wakeup.set()
+        return count
+
     async def publish_pending(self) -> int:
         """Publish one batch of unsent events; returns how many were marked sent."""
         async with self._engine.connect() as conn, conn.begin():
@@ -164,9 +260,10 @@ class OutboxRelay:
                 await self._record_backlog(conn)
                 return 0
             rows = await self._without_aggregates_held_elsewhere(conn, claimed)
-            sent_ids = await self._publish(rows)
+            sent_ids, acks = await self._publish(rows)
             if sent_ids:
                 await conn.execute(_MARK_SENT, {"ids": sent_ids})
+                await record_acks(conn, acks)
             await self._record_backlog(conn)
         OUTBOX_PUBLISHED.inc(len(sent_ids))
         return len(sent_ids)
@@ -186,7 +283,9 @@ class OutboxRelay:
         blocked = {agg for agg, first in earliest_unsent.all() if first < first_in_batch[agg]}
         return [row for row in rows if row.aggregate_id not in blocked]
 
-    async def _publish(self, rows: Sequence[Any]) -> list[int]:
+    async def _publish(self, rows: Sequence[Any]) -> tuple[list[int], dict[Partition, int]]:
+        """Send ``rows``; the ids acknowledged, and the highest offset acknowledged per
+        partition (unprefixed topic)."""
         producer = await self._bus.producer()
         try:
             if self._check_topics and (
@@ -209,6 +308,7 @@ class OutboxRelay:
             raise
         results = await asyncio.gather(*futures, return_exceptions=True)
         sent: list[int] = []
+        acks: dict[Partition, int] = {}
         failed_aggregates: set[str] = set()
         first_error: BaseException | None = None
         for row, result in zip(rows, results, strict=True):
@@ -219,11 +319,14 @@ class OutboxRelay:
                 first_error = first_error or (result if isinstance(result, BaseException) else None)
                 continue
             sent.append(row.id)
+            key = (row.topic, result.partition)
+            acks[key] = max(acks.get(key, -1), result.offset)
         if first_error is not None:
             self._check_topics_first = True
+            self._log_check_now = True
             if not sent:
                 raise first_error
-        return sent
+        return sent, acks
 
     async def _ensure_topics_exist(self, producer: AIOKafkaProducer, topics: set[str]) -> None:
         """Refuse to publish to a topic the broker does not report (``check_topics``,

@@ -91,6 +91,22 @@ idempotency_keys = Table(
     PrimaryKeyConstraint("principal", "key", name="pk_idempotency_keys"),
 )
 
+# Per topic partition, the highest offset the broker acknowledged for this outbox: a
+# partition whose log now ends at or below it has lost what the relay sent (a broker
+# that forgot its log, a topic deleted and recreated), and the relay republishes.
+# Topics unprefixed, as in ``outbox``.
+outbox_offsets = Table(
+    "outbox_offsets",
+    messaging_metadata,
+    Column("topic", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("acked_offset", BigInteger, nullable=False),
+    Column("acked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("topic", "partition", name="pk_outbox_offsets"),
+)
+
+_V1_TABLES = (outbox, inbox, dead_letters, idempotency_keys)
+
 # A statement-level trigger wakes the relay when the transaction commits, without an
 # extra round trip from the application.
 NOTIFY_TRIGGER_SQL = (
@@ -113,7 +129,7 @@ def create_messaging_tables_v1() -> None:
     from alembic import op
 
     bind = op.get_bind()
-    messaging_metadata.create_all(bind)
+    messaging_metadata.create_all(bind, tables=list(_V1_TABLES))
     for statement in NOTIFY_TRIGGER_SQL:
         op.execute(statement)
 
@@ -123,7 +139,20 @@ def drop_messaging_tables_v1() -> None:
 
     op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
     op.execute("DROP FUNCTION IF EXISTS outbox_notify()")
-    messaging_metadata.drop_all(op.get_bind())
+    messaging_metadata.drop_all(op.get_bind(), tables=list(_V1_TABLES))
+
+
+def create_outbox_offsets_v1() -> None:
+    """Create ``outbox_offsets`` inside an Alembic migration (version 1 of its shape)."""
+    from alembic import op
+
+    outbox_offsets.create(op.get_bind())
+
+
+def drop_outbox_offsets_v1() -> None:
+    from alembic import op
+
+    outbox_offsets.drop(op.get_bind())
 
 
 # Version 2: an index on each table's time column, for the retention sweeps
