@@ -68,3 +68,34 @@ def test_api_keys_are_matched_by_digest_and_bound_to_their_region() -> None:
 def test_production_without_a_key_source_does_not_start() -> None:
     with pytest.raises(ValueError, match="AUTH_JWKS_URL"):
         settings(environment="production")
+
+
+def _key(**entry: object) -> str:
+    base: dict[str, object] = {"name": "k", "sha256": hashlib.sha256(b"s").hexdigest()}
+    return json.dumps([{**base, **entry}])
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        ({"region": "F"}, "`region` must be a NUTS code"),
+        ({"region": 12}, "`region` must be a NUTS code"),
+        ({"roles": ["superuser"]}, "`roles` must list role names"),
+        ({"roles": "authority"}, "`roles` must list role names"),
+        ({"sha256": "abc"}, "`sha256` must be 64 hexadecimal digits"),
+        ({"name": ""}, "a key without a `name`"),
+    ],
+    ids=["region-F", "region-number", "unknown-role", "roles-string", "short-digest", "no-name"],
+)
+def test_a_malformed_api_key_stops_the_service_naming_it(
+    entry: dict[str, object], says: str
+) -> None:
+    with pytest.raises(ValueError, match=says):
+        Authenticator(settings(api_keys=_key(**entry)))
+
+
+def test_a_well_formed_api_key_with_a_region_is_taken() -> None:
+    authenticator = Authenticator(settings(api_keys=_key(region="ith3", roles=["authority"])))
+    principal = authenticator.from_api_key("s")
+    assert principal.roles == {Role.AUTHORITY}
+    assert principal.region == "ITH3"  # as a token's region claim

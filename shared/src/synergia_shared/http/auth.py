@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -139,7 +141,10 @@ class Authenticator:
             settings.auth_jwt_secret.get_secret_value() if settings.auth_jwt_secret else None
         )
         self._jwks = jwt.PyJWKClient(settings.auth_jwks_url) if settings.auth_jwks_url else None
-        self._api_keys = {entry["sha256"].lower(): entry for entry in settings.parsed_api_keys()}
+        self._api_keys = {
+            entry["sha256"].lower(): entry
+            for entry in map(checked_api_key, settings.parsed_api_keys())
+        }
         self.verified = VerifiedTokens(
             settings.auth_token_cache_size, settings.auth_token_cache_ttl_seconds
         )
@@ -229,6 +234,38 @@ def organisation_sender(principal: Principal, *, doing: str) -> tuple[str, str |
             "names its region",
         )
     return authority_sender(principal.region), principal.region
+
+
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def checked_api_key(entry: object) -> dict[str, Any]:
+    """One configured API key, checked when the service starts: a key whose region is no
+    NUTS code (`"F"` would cover every French region), whose role is unknown or whose
+    digest is malformed stops the service with a message naming the key, instead of
+    failing, or worse, matching too much, on its first request."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"API_KEYS: each key must be an object, not {json.dumps(entry)}")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueError("API_KEYS: a key without a `name`")
+    digest = entry.get("sha256")
+    if not isinstance(digest, str) or not _SHA256_HEX.fullmatch(digest):
+        raise ValueError(f"API_KEYS: key {name!r}: `sha256` must be 64 hexadecimal digits")
+    roles = entry.get("roles", [Role.AUTHORITY.value])
+    if not isinstance(roles, list) or any(r not in ALL_ROLES for r in roles):
+        known = ", ".join(sorted(ALL_ROLES))
+        raise ValueError(f"API_KEYS: key {name!r}: `roles` must list role names ({known})")
+    region = entry.get("region")
+    if region is not None and (
+        not isinstance(region, str) or not is_nuts_code(region.strip().upper())
+    ):
+        raise ValueError(
+            f"API_KEYS: key {name!r}: `region` must be a NUTS code (`ITC4`, `BG41`, `FR`)"
+        )
+    if isinstance(region, str):
+        return {**entry, "region": region.strip().upper()}
+    return entry
 
 
 def _parse_roles(raw: object) -> frozenset[Role]:
