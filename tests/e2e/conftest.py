@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,19 +229,30 @@ async def create_actors(
     concurrency: int = 20,
     created: list[str] | None = None,
 ) -> list[str]:
-    """Register ``count`` actors, ``concurrency`` at a time; every one must return 201.
+    """Register ``count`` actors, ``concurrency`` at a time; every one must end in a 201.
 
+    Each create carries its own Idempotency-Key and is sent again with it when no answer
+    came back (a keep-alive connection the server closed just as it was reused, on a
+    loaded machine), as a real client does: the drills count what arrived, exactly once.
     Ids are appended to ``created`` as they come back, so a test can watch progress.
     """
     ids: list[str] = created if created is not None else []
     semaphore = asyncio.Semaphore(concurrency)
-    headers = auth("sme")
+    run = uuid.uuid4().hex
 
     async def one(i: int) -> None:
+        headers = {**auth("sme"), "Idempotency-Key": f"{run}-{i}"}
+        body = actor_body(f"{name_prefix} {i:05d}")
         async with semaphore:
-            response = await registry.post(
-                "/v1/actors", json=actor_body(f"{name_prefix} {i:05d}"), headers=headers
-            )
+            for attempt in range(5):
+                try:
+                    response = await registry.post("/v1/actors", json=body, headers=headers)
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2 * 2**attempt)
+                    continue
+                break
+            else:
+                raise AssertionError(f"no answer to create {i} in 5 attempts")
             assert response.status_code == 201, response.text
             ids.append(response.json()["id"])
 
