@@ -109,7 +109,8 @@ async def submitAuthorityEvents(request: Request, principal: Writer) -> BatchRes
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            # Bytes, as the file is sent: clients generate a file parameter for it.
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
         }
     },
 )

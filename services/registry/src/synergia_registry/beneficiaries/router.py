@@ -96,7 +96,8 @@ async def register_beneficiaries(request: Request, principal: Registrar) -> Batc
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            # Bytes, as the file is sent: clients generate a file parameter for it.
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
         }
     },
 )
