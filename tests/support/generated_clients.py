@@ -82,6 +82,13 @@ def import_generated(package_dir: Path) -> ModuleType:
     return package
 
 
+def import_from(package_dir: Path, module: str) -> ModuleType:
+    """``<package>.<module>`` of a generated package, e.g. ``api.actors.get_actor``."""
+    if str(package_dir.parent) not in sys.path:
+        sys.path.insert(0, str(package_dir.parent))
+    return importlib.import_module(f"{package_dir.name}.{module}")
+
+
 def unique_package_name(service: str) -> str:
     """A package name no other generation in this test process has imported."""
     return f"synergia_{service}_client_{uuid.uuid4().hex[:8]}"
