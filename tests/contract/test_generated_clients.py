@@ -90,6 +90,7 @@ def test_openapi_python_client_generates_every_operation_typed(
 def test_openapi_typescript_types_pass_tsc_strict(
     generated: dict[Path, Any], tmp_path: Path
 ) -> None:
+    assert (NPM_BIN / "tsc").exists(), "no clients/typescript/node_modules: run `make install`"
     for name in ("usage.ts", "tsconfig.json"):
         shutil.copy(TYPESCRIPT_DIR / name, tmp_path / name)
     for service in SERVICES:
