@@ -6,6 +6,11 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3
 
+# The TypeScript contract check's npm packages (openapi-typescript, typescript), pinned in
+# its package-lock.json; npm's cache stays in the repository's .tools, not in $HOME.
+NPM_DIR := clients/typescript
+NPM_INSTALLED := $(NPM_DIR)/node_modules/.package-lock.json
+
 UV_BOOTSTRAP := .tools/uv-venv/bin/uv
 UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOTSTRAP))
 VENV_BIN := .venv/bin
@@ -20,7 +25,10 @@ $(UV_BOOTSTRAP):
 	python3 -m venv .tools/uv-venv
 	.tools/uv-venv/bin/python -m pip install --quiet --disable-pip-version-check uv
 
-install: $(if $(findstring $(UV_BOOTSTRAP),$(UV)),$(UV_BOOTSTRAP))
+$(NPM_INSTALLED): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+	cd $(NPM_DIR) && npm ci --cache "$(CURDIR)/.tools/npm-cache" --no-audit --no-fund --loglevel=error
+
+install: $(if $(findstring $(UV_BOOTSTRAP),$(UV)),$(UV_BOOTSTRAP)) $(NPM_INSTALLED)
 	$(UV) sync --frozen --quiet
 
 run: install
@@ -62,4 +70,4 @@ bench: install
 	$(VENV_BIN)/synergia-dev with-servers -- $(VENV_BIN)/python -m bench
 
 clean:
-	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache $(NPM_DIR)/node_modules

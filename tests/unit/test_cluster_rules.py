@@ -10,9 +10,9 @@ import pytest
 from synergia_registry.clusters.rules import (
     ECCP_LISTING,
     HELIX_GROUP_OF_KIND,
+    ClusterCriterion,
     CompletenessReport,
     CompletenessThresholds,
-    Criterion,
     CriterionResult,
     HelixGroup,
     RuleViolation,
@@ -30,7 +30,7 @@ from synergia_shared.events.registry import ActorKind
 TODAY = date(2026, 3, 10)
 
 
-def by_criterion(report: CompletenessReport) -> dict[Criterion, CriterionResult]:
+def by_criterion(report: CompletenessReport) -> dict[ClusterCriterion, CriterionResult]:
     return {c.criterion: c for c in report.criteria}
 
 
@@ -46,14 +46,14 @@ def test_a_cluster_meeting_every_criterion_is_complete_with_nothing_missing() ->
     )
     assert report.complete
     assert [c.criterion for c in report.criteria] == [
-        Criterion.MANAGEMENT_FTE,
-        Criterion.COMMITTED_MEMBERS,
-        Criterion.MEMBER_TYPES,
+        ClusterCriterion.MANAGEMENT_FTE,
+        ClusterCriterion.COMMITTED_MEMBERS,
+        ClusterCriterion.MEMBER_TYPES,
     ]
     assert all(c.met and c.missing is None for c in report.criteria)
-    members = by_criterion(report)[Criterion.COMMITTED_MEMBERS]
+    members = by_criterion(report)[ClusterCriterion.COMMITTED_MEMBERS]
     assert (members.value, members.threshold) == (15, 15)
-    types = by_criterion(report)[Criterion.MEMBER_TYPES]
+    types = by_criterion(report)[ClusterCriterion.MEMBER_TYPES]
     assert types.value == 3
     assert types.helix_groups == (
         HelixGroup.BUSINESS,
@@ -65,16 +65,16 @@ def test_a_cluster_meeting_every_criterion_is_complete_with_nothing_missing() ->
 def test_too_few_committed_members_says_how_many_more_are_needed() -> None:
     report = assess_completeness(Decimal("1"), {"sme": 9, "research_organisation": 3})
     assert not report.complete
-    members = by_criterion(report)[Criterion.COMMITTED_MEMBERS]
+    members = by_criterion(report)[ClusterCriterion.COMMITTED_MEMBERS]
     assert not members.met
     assert members.value == 12
     assert members.missing == "12 committed members, 3 more needed"
-    assert by_criterion(report)[Criterion.MEMBER_TYPES].met
+    assert by_criterion(report)[ClusterCriterion.MEMBER_TYPES].met
 
 
 def test_one_committed_member_is_singular() -> None:
     report = assess_completeness(None, {"sme": 1})
-    missing = by_criterion(report)[Criterion.COMMITTED_MEMBERS].missing
+    missing = by_criterion(report)[ClusterCriterion.COMMITTED_MEMBERS].missing
     assert missing == "1 committed member, 14 more needed"
 
 
@@ -92,7 +92,7 @@ def test_one_committed_member_is_singular() -> None:
 def test_management_fte_threshold_is_inclusive_and_explained(
     fte: Decimal | None, met: bool, missing: str | None
 ) -> None:
-    criterion = by_criterion(assess_completeness(fte, {}))[Criterion.MANAGEMENT_FTE]
+    criterion = by_criterion(assess_completeness(fte, {}))[ClusterCriterion.MANAGEMENT_FTE]
     assert criterion.met is met
     assert criterion.value == fte
     assert criterion.threshold == Decimal("0.5")
@@ -104,7 +104,7 @@ def test_member_types_count_triple_helix_groups_not_actor_kinds() -> None:
     report = assess_completeness(
         Decimal("2"), {"sme": 10, "large_enterprise": 4, "investor": 1, "sme_intermediary": 1}
     )
-    types = by_criterion(report)[Criterion.MEMBER_TYPES]
+    types = by_criterion(report)[ClusterCriterion.MEMBER_TYPES]
     assert not types.met
     assert types.value == 1
     assert types.missing == (
@@ -112,11 +112,11 @@ def test_member_types_count_triple_helix_groups_not_actor_kinds() -> None:
         "(research & education or public)"
     )
     assert not report.complete
-    assert by_criterion(report)[Criterion.COMMITTED_MEMBERS].met
+    assert by_criterion(report)[ClusterCriterion.COMMITTED_MEMBERS].met
 
 
 def test_no_members_at_all_is_explained() -> None:
-    types = by_criterion(assess_completeness(None, {}))[Criterion.MEMBER_TYPES]
+    types = by_criterion(assess_completeness(None, {}))[ClusterCriterion.MEMBER_TYPES]
     assert types.value == 0
     assert types.missing == (
         "no committed members from any triple-helix group; members from 2 more groups needed "
@@ -126,9 +126,9 @@ def test_no_members_at_all_is_explained() -> None:
 
 def test_kind_other_and_zero_counts_add_no_group() -> None:
     report = assess_completeness(Decimal("1"), {"other": 20, "university": 0, "sme": 1})
-    types = by_criterion(report)[Criterion.MEMBER_TYPES]
+    types = by_criterion(report)[ClusterCriterion.MEMBER_TYPES]
     assert types.helix_groups == (HelixGroup.BUSINESS,)
-    members = by_criterion(report)[Criterion.COMMITTED_MEMBERS]
+    members = by_criterion(report)[ClusterCriterion.COMMITTED_MEMBERS]
     assert members.value == 21, "kind other still counts as a committed member"
 
 
@@ -151,9 +151,9 @@ def test_thresholds_are_configuration() -> None:
     )
     report = assess_completeness(Decimal("1"), {"sme": 2, "university": 1}, stricter)
     criteria = by_criterion(report)
-    assert criteria[Criterion.COMMITTED_MEMBERS].met
-    assert not criteria[Criterion.MEMBER_TYPES].met
-    assert (criteria[Criterion.MEMBER_TYPES].missing or "").endswith("(public)")
+    assert criteria[ClusterCriterion.COMMITTED_MEMBERS].met
+    assert not criteria[ClusterCriterion.MEMBER_TYPES].met
+    assert (criteria[ClusterCriterion.MEMBER_TYPES].missing or "").endswith("(public)")
 
 
 # --- memberships -----------------------------------------------------------------------

@@ -13,9 +13,9 @@ from synergia_registry.value_chains import rules
 from synergia_registry.value_chains.rules import (
     ActorFacts,
     ActorRef,
-    Criterion,
     ParticipantRole,
     Participation,
+    ValueChainCriterion,
     ValueChainStatus,
 )
 
@@ -418,9 +418,9 @@ def test_the_report_has_the_three_items_and_is_eligible_only_when_all_are_met() 
     participants = [part(1, "400000"), part(2, "400000"), part(3, "100000")]
     report = rules.assess_eligibility([uid(0)], participants, f)
     assert [i.criterion for i in report.criteria] == [
-        Criterion.INDEPENDENT_ENTITIES,
-        Criterion.SME_BUDGET_SHARE,
-        Criterion.CROSS_SECTORAL,
+        ValueChainCriterion.INDEPENDENT_ENTITIES,
+        ValueChainCriterion.SME_BUDGET_SHARE,
+        ValueChainCriterion.CROSS_SECTORAL,
     ]
     assert report.eligible is True
     assert report.criteria[0].measured == 4, "the lead counts as a consortium member"
@@ -428,4 +428,4 @@ def test_the_report_has_the_three_items_and_is_eligible_only_when_all_are_met() 
     not_assessable = rules.assess_eligibility([uid(0)], [part(1), part(2), part(3)], f)
     assert not_assessable.criteria[1].met is None
     assert not_assessable.eligible is False
-    assert [i.criterion for i in not_assessable.failing] == [Criterion.SME_BUDGET_SHARE]
+    assert [i.criterion for i in not_assessable.failing] == [ValueChainCriterion.SME_BUDGET_SHARE]

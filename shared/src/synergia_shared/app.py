@@ -23,6 +23,7 @@ from synergia_shared.http.auth import Authenticator, document_credentials
 from synergia_shared.http.input_limits import BodyLimits, InputLimitsMiddleware, InputRefused
 from synergia_shared.http.middleware import CorrelationAndMetricsMiddleware
 from synergia_shared.http.problems import install_problem_handlers
+from synergia_shared.http.schema_names import use_readable_schema_names
 from synergia_shared.logging import configure_logging
 from synergia_shared.messaging.inbox import ConsumerRunner, InboxConsumer
 from synergia_shared.messaging.relay import OutboxRelay
@@ -317,6 +318,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     app.include_router(drain.router)
     app.include_router(health.router)
     _document_first(app, [health.router, admin.router, drain.router])
+    use_readable_schema_names(app)
     return app
 
 

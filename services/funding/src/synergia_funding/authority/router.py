@@ -112,7 +112,8 @@ async def submitAuthorityEvents(request: Request, principal: Writer) -> BatchRes
         **body_limit(BodyKind.BATCH),
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            # Bytes, as the file is sent: clients generate a file parameter for it.
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
         },
     },
 )

@@ -58,12 +58,14 @@ NON_EU_SOURCES: frozenset[Source] = frozenset(Source) - EU_SOURCES
 
 
 class EsifFund(StrEnum):
-    ERDF = "ERDF"
-    ESF = "ESF"
-    CF = "CF"
-    EAFRD = "EAFRD"
-    EMFF = "EMFF"
-    YEI = "YEI"
+    """The European Structural and Investment Funds 2014-2020 (and the YEI)."""
+
+    ERDF = "ERDF"  # European Regional Development Fund
+    ESF = "ESF"  # European Social Fund
+    CF = "CF"  # Cohesion Fund
+    EAFRD = "EAFRD"  # European Agricultural Fund for Rural Development
+    EMFF = "EMFF"  # European Maritime and Fisheries Fund
+    YEI = "YEI"  # Youth Employment Initiative (specific allocation)
 
 
 class FinanceType(StrEnum):

@@ -35,23 +35,16 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
+# One enum for the ledger and the reference data: two classes of one name would give the
+# OpenAPI document two schemas named after their modules.
+from synergia_funding.ledger.model import EsifFund as EsifFund
+
 CENT = Decimal("0.01")
 RATE_TOLERANCE = Decimal("0.0001")  # 0.01 percentage point
 ONE = Decimal(1)
 # The FSTP cap: €60,000 per third party unless the work programme says otherwise
 # (Regulation (EU) No 1290/2013, H2020 Rules for Participation, Art. 23(7)).
 FSTP_DEFAULT_CAP_PER_THIRD_PARTY = Decimal("60000.00")
-
-
-class EsifFund(StrEnum):
-    """The European Structural and Investment Funds 2014-2020 (and the YEI)."""
-
-    ERDF = "ERDF"  # European Regional Development Fund
-    ESF = "ESF"  # European Social Fund
-    CF = "CF"  # Cohesion Fund
-    EAFRD = "EAFRD"  # European Agricultural Fund for Rural Development
-    EMFF = "EMFF"  # European Maritime and Fisheries Fund
-    YEI = "YEI"  # Youth Employment Initiative (specific allocation)
 
 
 class RegionCategory(StrEnum):

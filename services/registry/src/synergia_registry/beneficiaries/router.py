@@ -99,7 +99,8 @@ async def register_beneficiaries(request: Request, principal: Registrar) -> Batc
         **body_limit(BodyKind.BATCH),
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            # Bytes, as the file is sent: clients generate a file parameter for it.
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
         },
     },
 )

@@ -84,7 +84,7 @@ COMPLETENESS_SOURCE = (
 )
 
 
-class Criterion(StrEnum):
+class ClusterCriterion(StrEnum):
     MANAGEMENT_FTE = "management_fte"
     COMMITTED_MEMBERS = "committed_members"
     MEMBER_TYPES = "member_types"
@@ -92,7 +92,7 @@ class Criterion(StrEnum):
 
 @dataclass(frozen=True)
 class CriterionResult:
-    criterion: Criterion
+    criterion: ClusterCriterion
     met: bool
     value: Decimal | int | None
     threshold: Decimal | int
@@ -122,7 +122,7 @@ def assess_management_fte(
     need = thresholds.min_management_fte
     if management_fte is None:
         return CriterionResult(
-            Criterion.MANAGEMENT_FTE,
+            ClusterCriterion.MANAGEMENT_FTE,
             False,
             None,
             need,
@@ -135,7 +135,7 @@ def assess_management_fte(
         else f"{_fte(management_fte)} FTE of cluster management, "
         f"{_fte(need - management_fte)} more needed"
     )
-    return CriterionResult(Criterion.MANAGEMENT_FTE, met, management_fte, need, missing)
+    return CriterionResult(ClusterCriterion.MANAGEMENT_FTE, met, management_fte, need, missing)
 
 
 def assess_committed_members(
@@ -146,7 +146,9 @@ def assess_committed_members(
     missing = (
         None if met else f"{_members(committed_members)}, {need - committed_members} more needed"
     )
-    return CriterionResult(Criterion.COMMITTED_MEMBERS, met, committed_members, need, missing)
+    return CriterionResult(
+        ClusterCriterion.COMMITTED_MEMBERS, met, committed_members, need, missing
+    )
 
 
 def helix_groups_of(kinds: Iterable[ActorKind | str]) -> tuple[HelixGroup, ...]:
@@ -175,7 +177,7 @@ def assess_member_types(
             f"{covered}; members from {short} more group{'' if short == 1 else 's'} needed "
             f"({' or '.join(absent)})"
         )
-    return CriterionResult(Criterion.MEMBER_TYPES, met, len(groups), need, missing, groups)
+    return CriterionResult(ClusterCriterion.MEMBER_TYPES, met, len(groups), need, missing, groups)
 
 
 def assess_completeness(

@@ -20,7 +20,7 @@ from synergia_shared.events.registry import ActorKind
 from synergia_shared.reference.countries import CountryStanding
 from synergia_shared.reference.ecosystems import Ecosystem
 
-from synergia_registry.clusters.rules import Criterion, EscaLabel, HelixGroup
+from synergia_registry.clusters.rules import ClusterCriterion, EscaLabel, HelixGroup
 
 S3Priority = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
@@ -131,7 +131,7 @@ class ClusterSummary(BaseModel):
 
 
 class CriterionReport(BaseModel):
-    criterion: Criterion
+    criterion: ClusterCriterion
     met: bool
     value: int | float | None = Field(description="The measured value; null when not recorded.")
     threshold: int | float

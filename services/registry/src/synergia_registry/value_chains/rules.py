@@ -233,7 +233,7 @@ def reference_errors(
 # --- Eligibility -----------------------------------------------------------------------
 
 
-class Criterion(StrEnum):
+class ValueChainCriterion(StrEnum):
     INDEPENDENT_ENTITIES = "independent_legal_entities"
     SME_BUDGET_SHARE = "sme_budget_share"
     CROSS_SECTORAL = "cross_sectoral"
@@ -264,7 +264,7 @@ class Participation:
 
 @dataclass(frozen=True)
 class CriterionResult:
-    criterion: Criterion
+    criterion: ValueChainCriterion
     met: bool | None  # None: not assessable from the data
     measured: Decimal | None
     threshold: Decimal
@@ -414,7 +414,7 @@ def independent_entities(
     if unknown:
         lines.append(f"Unknown actors, not counted: {', '.join(map(str, unknown))}.")
     return CriterionResult(
-        criterion=Criterion.INDEPENDENT_ENTITIES,
+        criterion=ValueChainCriterion.INDEPENDENT_ENTITIES,
         met=met,
         measured=Decimal(measured),
         threshold=Decimal(MIN_INDEPENDENT_ENTITIES),
@@ -488,7 +488,7 @@ def sme_budget_share(
             else "the planned budgets add up to €0"
         )
         return CriterionResult(
-            criterion=Criterion.SME_BUDGET_SHARE,
+            criterion=ValueChainCriterion.SME_BUDGET_SHARE,
             met=None,
             measured=None,
             threshold=threshold,
@@ -533,7 +533,7 @@ def sme_budget_share(
     if unbudgeted:
         lines.append(f"No planned budget: {_names(facts, unbudgeted)}.")
     return CriterionResult(
-        criterion=Criterion.SME_BUDGET_SHARE,
+        criterion=ValueChainCriterion.SME_BUDGET_SHARE,
         met=met,
         measured=share,
         threshold=threshold,
@@ -603,7 +603,7 @@ def cross_sectoral(
         tail.append(f"No NACE codes or ecosystems on record: {_names(facts, no_data)}.")
     if not sections and not ecosystems:
         return CriterionResult(
-            criterion=Criterion.CROSS_SECTORAL,
+            criterion=ValueChainCriterion.CROSS_SECTORAL,
             met=None,
             measured=None,
             threshold=threshold,
@@ -640,7 +640,7 @@ def cross_sectoral(
         *tail,
     ]
     return CriterionResult(
-        criterion=Criterion.CROSS_SECTORAL,
+        criterion=ValueChainCriterion.CROSS_SECTORAL,
         met=met,
         measured=Decimal(measured),
         threshold=threshold,

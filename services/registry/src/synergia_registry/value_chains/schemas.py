@@ -11,7 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from synergia_shared.reference.competences import Competence
 from synergia_shared.reference.ecosystems import Ecosystem
 
-from synergia_registry.value_chains.rules import Criterion, ParticipantRole, ValueChainStatus
+from synergia_registry.value_chains.rules import (
+    ParticipantRole,
+    ValueChainCriterion,
+    ValueChainStatus,
+)
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
@@ -213,7 +217,7 @@ class ValueChainPage(BaseModel):
 
 
 class EligibilityItem(BaseModel):
-    criterion: Criterion
+    criterion: ValueChainCriterion
     met: bool | None = Field(description="null: not assessable from the data (says why).")
     measured: Decimal | None = Field(description="In `unit`; null when not assessable.")
     threshold: Decimal = Field(description="The least value that meets the criterion.")
