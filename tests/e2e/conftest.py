@@ -228,6 +228,8 @@ async def create_actors(
     name_prefix: str,
     concurrency: int = 20,
     created: list[str] | None = None,
+    hold_from: int | None = None,
+    release: asyncio.Event | None = None,
 ) -> list[str]:
     """Register ``count`` actors, ``concurrency`` at a time; every one must end in a 201.
 
@@ -235,6 +237,8 @@ async def create_actors(
     came back (a keep-alive connection the server closed just as it was reused, on a
     loaded machine), as a real client does: the drills count what arrived, exactly once.
     Ids are appended to ``created`` as they come back, so a test can watch progress.
+    Creates from index ``hold_from`` on wait for ``release``: a drill that kills a process
+    mid-load is sure some of the load comes after the kill, however fast the machine.
     """
     ids: list[str] = created if created is not None else []
     semaphore = asyncio.Semaphore(concurrency)
@@ -243,6 +247,8 @@ async def create_actors(
     async def one(i: int) -> None:
         headers = {**auth("sme"), "Idempotency-Key": f"{run}-{i}"}
         body = actor_body(f"{name_prefix} {i:05d}")
+        if release is not None and hold_from is not None and i >= hold_from:
+            await release.wait()
         async with semaphore:
             for attempt in range(5):
                 try:

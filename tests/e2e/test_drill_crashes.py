@@ -35,9 +35,19 @@ async def test_matching_killed_while_1000_actors_are_created_loses_and_doubles_n
     async def created_so_far() -> int:
         return len(created)
 
+    # The second half waits for the kill, so writes go on while matching is away
+    # however quickly the first half is accepted.
+    killed = asyncio.Event()
     async with client(registry) as reg:
         creating = asyncio.create_task(
-            create_actors(reg, total, name_prefix="Killed Mid-Stream", created=created)
+            create_actors(
+                reg,
+                total,
+                name_prefix="Killed Mid-Stream",
+                created=created,
+                hold_from=total // 2,
+                release=killed,
+            )
         )
         try:
             # Let matching apply part of the stream, then pull the plug (SIGKILL: no
@@ -55,6 +65,7 @@ async def test_matching_killed_while_1000_actors_are_created_loses_and_doubles_n
             )
             matching.kill()
             created_at_kill = len(created)
+            killed.set()
             # Registry keeps accepting actors while matching is away; then it comes back.
             await eventually(
                 created_so_far,
