@@ -26,6 +26,7 @@ from synergia_shared.messaging.inbox import ConsumerRunner, InboxConsumer
 from synergia_shared.messaging.relay import OutboxRelay
 from synergia_shared.migrations import SchemaCheck
 from synergia_shared.settings import ServiceSettings
+from synergia_shared.tracing import configure_tracing, instrument
 
 logger = logging.getLogger(__name__)
 
@@ -168,10 +169,14 @@ _gc_tuning = _GcTuning()
 def create_service_app(definition: ServiceDefinition) -> FastAPI:
     settings = definition.settings
     configure_logging(settings.service_name, settings.log_level)
+    # Off unless the OTEL_* variables configure it (synergia_shared.tracing).
+    tracing = configure_tracing(settings.service_name)
+    tracer = tracing.tracer if tracing.enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
+        instrument(None, engine, tracing)
         bus = Bus(settings.kafka_bootstrap_servers, client_id=settings.service_name)
         app.state.settings = settings
         app.state.engine = engine
@@ -194,6 +199,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 batch_size=settings.relay_batch_size,
                 poll_interval=settings.relay_poll_interval_seconds,
                 check_topics=settings.relay_check_topics,
+                tracer=tracer,
             )
             await app.state.relay.start()
         if settings.consumers_enabled:
@@ -211,6 +217,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                     session_timeout_ms=settings.consumer_session_timeout_ms,
                     heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
                     metadata_max_age_ms=settings.consumer_metadata_max_age_ms,
+                    tracer=tracer,
                 )
                 for consumer in definition.consumers
             ]
@@ -247,6 +254,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 await app.state.relay.stop(settings.drain_timeout_seconds)
             await bus.close()
             await engine.dispose()
+            # Exported in a thread of the SDK's: the loop goes on meanwhile.
+            await asyncio.to_thread(tracing.flush)
             logger.info("%s stopped", settings.service_name)
 
     app = FastAPI(
@@ -266,7 +275,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     install_problem_handlers(app)
     document_credentials(app)
     app.add_middleware(drain.RefuseWritesWhileDraining, state=app.state.drain)
-    app.add_middleware(CorrelationAndMetricsMiddleware)
+    app.add_middleware(CorrelationAndMetricsMiddleware, tracing=tracing.enabled)
     # The service's own routes first: routing tries routes in order, and these take
     # the traffic (health, metrics and admin paths are distinct, so order is not
     # precedence here; it saves each API request ~8 µs of failed matches).
@@ -276,6 +285,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     app.include_router(drain.router)
     app.include_router(health.router)
     _document_first(app, [health.router, admin.router, drain.router])
+    instrument(app, None, tracing)
     return app
 
 
