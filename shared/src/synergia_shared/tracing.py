@@ -165,10 +165,10 @@ def instrument(app: Any, engine: Any, tracing: Tracing) -> None:
             exclude_spans=["receive", "send"],
         )
     if engine is not None:
+        from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
         from opentelemetry.instrumentation.sqlalchemy.version import (
             __version__ as sqlalchemy_version,
         )
-        from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
         from opentelemetry.metrics import NoOpMeter
 
         # What SQLAlchemyInstrumentor().instrument(engine=...) attaches, attached directly:
