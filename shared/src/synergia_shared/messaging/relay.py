@@ -205,6 +205,7 @@ class OutboxRelay:
 
     async def _publish(self, rows: Sequence[Any]) -> list[int]:
         producer = await self._bus.producer()
+        spans: list[Span] = []
         try:
             if self._check_topics and (
                 self._check_topics_first or time.monotonic() - self._topics_checked_at > 1.0
@@ -213,7 +214,6 @@ class OutboxRelay:
                 self._check_topics_first = False
                 self._topics_checked_at = time.monotonic()
             futures = []
-            spans: list[Span] = []
             for row in rows:
                 topic = f"{self._topic_prefix}{row.topic}"
                 headers = self._headers(row, topic, spans)
