@@ -122,9 +122,7 @@ def configure_tracing(service_name: str, environ: Mapping[str, str] | None = Non
             f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol} is not supported: the services export "
             "traces with OTLP over http/protobuf (port 4318 on a collector)"
         )
-    names = [
-        n.strip() for n in (env.get("OTEL_TRACES_EXPORTER") or "otlp").lower().split(",")
-    ]
+    names = [n.strip() for n in (env.get("OTEL_TRACES_EXPORTER") or "otlp").lower().split(",")]
     unknown = [n for n in names if n and n not in (*SUPPORTED_EXPORTERS, "none")]
     if unknown:
         raise TracingConfigurationError(

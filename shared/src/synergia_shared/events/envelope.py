@@ -17,7 +17,7 @@ class CloudEvent(BaseModel):
     ``subject`` is the aggregate id and also the Kafka key, so one aggregate's events
     stay in one partition and in order. ``sequence`` is the aggregate's version.
     ``traceparent`` and ``tracestate`` are the CloudEvents distributed-tracing extension:
-    the W3C trace context the event was created in (synergia_shared.tracing).
+    the W3C trace context the event was created in (docs/operations.md, "Tracing").
     """
 
     model_config = ConfigDict(extra="allow", frozen=True)
