@@ -26,7 +26,7 @@ from synergia_shared.messaging.inbox import ConsumerRunner, InboxConsumer
 from synergia_shared.messaging.relay import OutboxRelay
 from synergia_shared.migrations import SchemaCheck
 from synergia_shared.settings import ServiceSettings
-from synergia_shared.tracing import configure_tracing, instrument
+from synergia_shared.tracing import configure_tracing, fastapi_telemetry, instrument
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        instrument(None, engine, tracing)
+        instrument(engine, tracing)
         bus = Bus(settings.kafka_bootstrap_servers, client_id=settings.service_name)
         app.state.settings = settings
         app.state.engine = engine
@@ -263,6 +263,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        telemetry=fastapi_telemetry(tracing),
         openapi_tags=[
             *definition.openapi_tags,
             {"name": "admin", "description": "Operations on parked (dead-letter) events."},
@@ -285,7 +286,6 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     app.include_router(drain.router)
     app.include_router(health.router)
     _document_first(app, [health.router, admin.router, drain.router])
-    instrument(app, None, tracing)
     return app
 
 
