@@ -148,6 +148,9 @@ async def test_one_create_is_one_trace_across_registry_and_matching(
         if s.service == "registry" and s.kind == "CLIENT" and s.parent_span_id == server.span_id
     ]
     assert any(name.startswith("INSERT") for name in statements), statements
+    # Statements outside any action (the relay's polling, matching's sweeps) make no
+    # traces of their own.
+    assert not [s.name for s in sink.received() if s.kind == "CLIENT" and not s.parent_span_id]
 
     # The relay's publish is a child of the request; the record's header carries it.
     publish = next(s for s in spans if s.kind == "PRODUCER")

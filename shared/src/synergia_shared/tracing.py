@@ -201,10 +201,34 @@ def instrument(engine: Any, tracing: Tracing) -> None:
     # although the engine events it listens to are unchanged (tests/integration/
     # test_tracing.py checks the spans).
     EngineTracer(  # type: ignore[no-untyped-call]
-        tracing.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy", sqlalchemy_version),
+        _ChildrenOnly(
+            tracing.provider.get_tracer(
+                "opentelemetry.instrumentation.sqlalchemy", sqlalchemy_version
+            )
+        ),
         engine.sync_engine,
         NoOpMeter("synergia").create_up_down_counter("db.client.connections.usage"),
     )
+
+
+class _ChildrenOnly(Tracer):
+    """A statement's span only within a sampled span: a statement outside any (the
+    relay's polling, a sweep) is no business action's, and one in a request that was not
+    sampled need not go through the sampler again."""
+
+    def __init__(self, tracer: Tracer) -> None:
+        self._tracer = tracer
+
+    def start_span(
+        self, name: str, context: Context | None = None, *args: Any, **kwargs: Any
+    ) -> Span:
+        parent = trace.get_current_span(context).get_span_context()
+        if not parent.trace_flags.sampled:  # the caller ends it: never the parent itself
+            return trace.NonRecordingSpan(parent) if parent.is_valid else trace.INVALID_SPAN
+        return self._tracer.start_span(name, context, *args, **kwargs)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._tracer.start_as_current_span(*args, **kwargs)
 
 
 def _valid_traceparent(value: str | None) -> str | None:
