@@ -188,6 +188,7 @@ def instrument(engine: Any, tracing: Tracing) -> None:
     engine only."""
     if not tracing.enabled:
         return
+    import sqlalchemy.event
     from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
     from opentelemetry.instrumentation.sqlalchemy.version import (
         __version__ as sqlalchemy_version,
@@ -200,7 +201,7 @@ def instrument(engine: Any, tracing: Tracing) -> None:
     # with the first provider, and its declared range stops below SQLAlchemy 2.1
     # although the engine events it listens to are unchanged (tests/integration/
     # test_tracing.py checks the spans).
-    EngineTracer(  # type: ignore[no-untyped-call]
+    engine_tracer = EngineTracer(  # type: ignore[no-untyped-call]
         _ChildrenOnly(
             tracing.provider.get_tracer(
                 "opentelemetry.instrumentation.sqlalchemy", sqlalchemy_version
@@ -209,6 +210,15 @@ def instrument(engine: Any, tracing: Tracing) -> None:
         engine.sync_engine,
         NoOpMeter("synergia").create_up_down_counter("db.client.connections.usage"),
     )
+    # Its pool listeners only count connections in use, for a metric nobody reads here
+    # (the meter is a no-op): each checkout and checkin would still pay for them.
+    for identifier, listener in (
+        ("connect", engine_tracer._pool_connect),
+        ("close", engine_tracer._pool_close),
+        ("checkin", engine_tracer._pool_checkin),
+        ("checkout", engine_tracer._pool_checkout),
+    ):
+        sqlalchemy.event.remove(engine.sync_engine, identifier, listener)
 
 
 class _ChildrenOnly(Tracer):
