@@ -34,12 +34,14 @@ from bench import (
     report_bench,
     search_bench,
     team_bench,
+    tracing_bench,
 )
 from bench.stack import BenchStack
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 ALL = (
     "http",
+    "tracing",
     "propagation",
     "relay",
     "cordis",
@@ -124,6 +126,7 @@ async def run_all(
     results: dict[str, Any] = {}
     renderers: dict[str, Callable[[dict[str, Any]], str]] = {
         "http": http_bench.render,
+        "tracing": tracing_bench.render,
         "relay": relay_bench.render,
         "cordis": cordis_bench.render,
         "search": search_bench.render,
@@ -143,6 +146,15 @@ async def run_all(
             started = time.perf_counter()
             if name == "http":
                 results[name] = await http_bench.run(
+                    stack,
+                    log_dir,
+                    requests=args.requests,
+                    warmup=args.warmup,
+                    concurrency=args.concurrency,
+                    rounds=args.rounds,
+                )
+            elif name == "tracing":
+                results[name] = await tracing_bench.run(
                     stack,
                     log_dir,
                     requests=args.requests,

@@ -30,6 +30,7 @@ from synergia_shared.messaging.relay import OutboxRelay
 from synergia_shared.messaging.retention import RetentionSweep, messaging_retentions
 from synergia_shared.migrations import SchemaCheck
 from synergia_shared.settings import ServiceSettings
+from synergia_shared.tracing import configure_tracing, fastapi_telemetry, instrument
 
 logger = logging.getLogger(__name__)
 
@@ -191,10 +192,14 @@ _gc_tuning = _GcTuning()
 def create_service_app(definition: ServiceDefinition) -> FastAPI:
     settings = definition.settings
     configure_logging(settings.service_name, settings.log_level)
+    # Off unless the OTEL_* variables configure it (synergia_shared.tracing).
+    tracing = configure_tracing(settings.service_name)
+    tracer = tracing.tracer if tracing.enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
+        instrument(engine, tracing)
         bus = Bus(settings.kafka_bootstrap_servers, client_id=settings.service_name)
         app.state.settings = settings
         app.state.engine = engine
@@ -220,6 +225,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 log_check_interval=settings.relay_log_check_interval_seconds,
                 # Everything the outbox still keeps: the sent rows' retention is the window.
                 republish_window=timedelta(hours=settings.retention_outbox_sent_hours),
+                tracer=tracer,
             )
             await app.state.relay.start()
         if settings.consumers_enabled:
@@ -237,6 +243,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                     session_timeout_ms=settings.consumer_session_timeout_ms,
                     heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
                     metadata_max_age_ms=settings.consumer_metadata_max_age_ms,
+                    tracer=tracer,
                 )
                 for consumer in definition.consumers
             ]
@@ -275,6 +282,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 await app.state.relay.stop(settings.drain_timeout_seconds)
             await bus.close()
             await engine.dispose()
+            # Exported in a thread of the SDK's: the loop goes on meanwhile.
+            await asyncio.to_thread(tracing.flush)
             logger.info("%s stopped", settings.service_name)
 
     app = FastAPI(
@@ -282,6 +291,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        telemetry=fastapi_telemetry(tracing),
         openapi_tags=[
             *definition.openapi_tags,
             {"name": "admin", "description": "Operations on parked (dead-letter) events."},
@@ -308,7 +318,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             upload=settings.upload_body_limit_bytes,
         ),
     )
-    app.add_middleware(CorrelationAndMetricsMiddleware)
+    app.add_middleware(CorrelationAndMetricsMiddleware, tracing=tracing.enabled)
     # The service's own routes first: routing tries routes in order, and these take
     # the traffic (health, metrics and admin paths are distinct, so order is not
     # precedence here; it saves each API request ~8 µs of failed matches).

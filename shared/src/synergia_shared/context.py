@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
 from contextvars import ContextVar
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 trace_id_var: ContextVar[str | None] = ContextVar("trace_id", default=None)
 causation_id_var: ContextVar[str | None] = ContextVar("causation_id", default=None)
-
-
-def new_trace_id() -> str:
-    return secrets.token_hex(16)
-
-
-def traceparent_for(trace_id: str) -> str:
-    """A W3C traceparent for a new span in ``trace_id``."""
-    return f"00-{trace_id}-{secrets.token_hex(8)}-01"
+# The W3C traceparent the work came in with (a request's header, the event a consumer
+# applies): passed on unchanged by a service that does not trace (synergia_shared.tracing).
+traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
 
 
 def trace_id_from_traceparent(value: str | None) -> str | None:

@@ -16,6 +16,8 @@ class CloudEvent(BaseModel):
 
     ``subject`` is the aggregate id and also the Kafka key, so one aggregate's events
     stay in one partition and in order. ``sequence`` is the aggregate's version.
+    ``traceparent`` and ``tracestate`` are the CloudEvents distributed-tracing extension:
+    the W3C trace context the event was created in (docs/operations.md, "Tracing").
     """
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -33,6 +35,7 @@ class CloudEvent(BaseModel):
     causationid: str | None = None
     sequence: int | None = None
     traceparent: str | None = None
+    tracestate: str | None = None
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()

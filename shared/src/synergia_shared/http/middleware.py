@@ -7,9 +7,15 @@ import time
 import uuid
 from typing import Any
 
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from synergia_shared.context import correlation_id_var, trace_id_from_traceparent, trace_id_var
+from synergia_shared.context import (
+    correlation_id_var,
+    trace_id_from_traceparent,
+    trace_id_var,
+    traceparent_var,
+)
 from synergia_shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 CORRELATION_HEADER = b"x-correlation-id"
@@ -25,8 +31,11 @@ class CorrelationAndMetricsMiddleware:
     of its own rather than through ``labels()`` (which validates and locks each time).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, tracing: bool = False) -> None:
         self.app = app
+        # With tracing on, the OpenTelemetry middleware (outermost) has started the
+        # request's span: its trace id is the one the logs carry.
+        self._tracing = tracing
         self._counters: dict[tuple[str, str, int], Any] = {}
         self._histograms: dict[tuple[str, str], Any] = {}
 
@@ -42,7 +51,13 @@ class CorrelationAndMetricsMiddleware:
             elif name == TRACEPARENT_HEADER:
                 traceparent = value
         correlation_id = raw_correlation.decode("latin-1")[:128]
-        trace_id = trace_id_from_traceparent(traceparent.decode("latin-1")) if traceparent else None
+        incoming = traceparent.decode("latin-1") if traceparent else None
+        trace_id = trace_id_from_traceparent(incoming) if incoming else None
+        passed_on = incoming if trace_id is not None else None
+        if self._tracing:
+            span_context = trace.get_current_span().get_span_context()
+            if span_context.is_valid:
+                trace_id = format(span_context.trace_id, "032x")
         if not correlation_id or trace_id is None:
             random = os.urandom(32)
             if not correlation_id:
@@ -51,6 +66,7 @@ class CorrelationAndMetricsMiddleware:
                 trace_id = random[16:].hex()
         corr_token = correlation_id_var.set(correlation_id)
         trace_token = trace_id_var.set(trace_id)
+        parent_token = traceparent_var.set(passed_on)
         correlation_header = (CORRELATION_HEADER, correlation_id.encode("latin-1"))
         status = 500
         started = time.perf_counter()
@@ -82,3 +98,4 @@ class CorrelationAndMetricsMiddleware:
             histogram.observe(elapsed)
             correlation_id_var.reset(corr_token)
             trace_id_var.reset(trace_token)
+            traceparent_var.reset(parent_token)

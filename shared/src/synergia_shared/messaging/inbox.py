@@ -25,6 +25,9 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import Link, Tracer
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -36,6 +39,7 @@ from synergia_shared.context import (
     correlation_id_var,
     trace_id_from_traceparent,
     trace_id_var,
+    traceparent_var,
 )
 from synergia_shared.db import SessionFactory, unit_of_work
 from synergia_shared.db_outage import is_database_unavailable
@@ -53,6 +57,7 @@ from synergia_shared.metrics import (
     EVENTS_APPLIED,
     EVENTS_DUPLICATE,
 )
+from synergia_shared.tracing import consumer_span, record_context
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -167,27 +172,56 @@ class Delivery:
     consumer: InboxConsumer
     event: CloudEvent
     data: EventData
+    # With tracing on, the context the record continues (synergia_shared.tracing).
+    trace_parent: Context | None = None
 
 
 @contextlib.contextmanager
 def event_context(event: CloudEvent) -> Iterator[None]:
     """The event's correlation, causation and trace ids for what its handler does (the
     events it causes carry them) and for the log lines about it."""
+    trace_id = trace_id_from_traceparent(event.traceparent)
     tokens = (
         correlation_id_var.set(event.correlationid),
         causation_id_var.set(str(event.id)),
-        trace_id_var.set(trace_id_from_traceparent(event.traceparent)),
+        trace_id_var.set(trace_id),
+        traceparent_var.set(event.traceparent if trace_id else None),
     )
     try:
         yield
     finally:
         for var, token in zip(
-            (correlation_id_var, causation_id_var, trace_id_var), tokens, strict=True
+            (correlation_id_var, causation_id_var, trace_id_var, traceparent_var),
+            tokens,
+            strict=True,
         ):
             var.reset(token)
 
 
-async def apply_batch(sessions: SessionFactory, deliveries: Sequence[Delivery]) -> list[bool]:
+@contextlib.contextmanager
+def _applying(tracer: Tracer | None, delivery: Delivery) -> Iterator[None]:
+    """With tracing on, a span for one event's handler within a batch: a child of the
+    record's context (the action's trace goes on through the consumer), linked to the
+    batch's span (whose transaction it is part of)."""
+    if tracer is None:
+        yield
+        return
+    batch = trace.get_current_span().get_span_context()
+    with tracer.start_as_current_span(
+        f"apply {delivery.event.type}",
+        context=delivery.trace_parent or Context(),
+        links=[Link(batch)] if batch.is_valid else [],
+        attributes={
+            "messaging.message.id": str(delivery.event.id),
+            "messaging.consumer.group.name": delivery.consumer.name,
+        },
+    ):
+        yield
+
+
+async def apply_batch(
+    sessions: SessionFactory, deliveries: Sequence[Delivery], tracer: Tracer | None = None
+) -> list[bool]:
     """Apply ``deliveries`` in order in ONE transaction, each at most once: per delivery,
     ``True`` if applied, ``False`` if its consumer had applied it before (or it came
     twice in the batch). Any failure rolls the whole batch back and is raised; the
@@ -222,7 +256,7 @@ async def apply_batch(sessions: SessionFactory, deliveries: Sequence[Delivery]) 
                 applied.append(False)
                 continue
             fresh.discard(delivery.event.id)  # the same event twice in a batch: once
-            with event_context(delivery.event):
+            with event_context(delivery.event), _applying(tracer, delivery):
                 await delivery.consumer.handlers[delivery.event.type](
                     session, delivery.event, delivery.data
                 )
@@ -255,8 +289,11 @@ class ConsumerRunner:
         heartbeat_interval_ms: int = 3_000,
         metadata_max_age_ms: int = 15_000,
         before_offset_commit: Callable[[TopicPartition, int], Awaitable[None]] | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.consumer = consumer
+        # With tracing on, a CONSUMER span per record or batch (synergia_shared.tracing).
+        self._tracer = tracer
         self._sessions = sessions
         self._bus = bus
         self._prefix = topic_prefix
@@ -439,11 +476,17 @@ class ConsumerRunner:
             except PoisonEvent:
                 return False
             if decoded is not None:
-                deliveries.append(Delivery(self.consumer, *decoded))
+                parent = (
+                    record_context(record.headers, decoded[0].traceparent)
+                    if self._tracer is not None
+                    else None
+                )
+                deliveries.append(Delivery(self.consumer, *decoded, trace_parent=parent))
         if not deliveries:
             return True
         try:
-            applied = await apply_batch(self._sessions, deliveries)
+            with self._batch_span(tp, deliveries):
+                applied = await apply_batch(self._sessions, deliveries, self._tracer)
         except Exception as exc:
             self.status.last_error = repr(exc)
             logger.warning(
@@ -458,6 +501,31 @@ class ConsumerRunner:
             with event_context(delivery.event):
                 self._log_outcome(delivery.event, applied=done)
         return True
+
+    def _batch_span(self, tp: TopicPartition, deliveries: Sequence[Delivery]) -> Any:
+        """With tracing on, the batch's CONSUMER span, linked to each record's context."""
+        if self._tracer is None:
+            return contextlib.nullcontext()
+        return consumer_span(
+            self._tracer,
+            f"process {tp.topic}",
+            consumer=self.consumer.name,
+            topic=tp.topic,
+            links=[d.trace_parent for d in deliveries if d.trace_parent is not None],
+            count=len(deliveries),
+        )
+
+    def _record_span(self, record: ConsumerRecord[Any, Any], event: CloudEvent) -> Any:
+        """With tracing on, one record's CONSUMER span, a child of its producer's."""
+        if self._tracer is None:
+            return contextlib.nullcontext()
+        return consumer_span(
+            self._tracer,
+            f"process {record.topic}",
+            consumer=self.consumer.name,
+            topic=record.topic,
+            parent=record_context(record.headers, event.traceparent),
+        )
 
     def _log_outcome(self, event: CloudEvent, *, applied: bool) -> None:
         logger.info(
@@ -484,7 +552,7 @@ class ConsumerRunner:
         if decoded is None:
             return True
         event, data = decoded
-        with event_context(event):
+        with event_context(event), self._record_span(record, event):
             delay = self._backoff_initial
             outage_delay = self._backoff_initial
             attempt = 1

@@ -12,23 +12,19 @@ from pydantic_core import to_json
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from synergia_shared.context import (
-    causation_id_var,
-    correlation_id_var,
-    new_trace_id,
-    trace_id_var,
-    traceparent_for,
-)
+from synergia_shared.context import causation_id_var, correlation_id_var
 from synergia_shared.db import copy_records
 from synergia_shared.events.base import EventData
 from synergia_shared.events.catalogue import spec_for_model
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.messaging.tables import outbox
+from synergia_shared.tracing import current_trace_context
 
 
 def build_event(data: EventData, *, subject: str, sequence: int | None = None) -> CloudEvent:
     """Wrap ``data`` in its envelope, carrying the ids of the work that caused it."""
     spec = spec_for_model(type(data))
+    traceparent, tracestate = current_trace_context()
     return CloudEvent(
         source=spec.source,
         type=spec.type,
@@ -38,7 +34,8 @@ def build_event(data: EventData, *, subject: str, sequence: int | None = None) -
         correlationid=correlation_id_var.get(),
         causationid=causation_id_var.get(),
         sequence=sequence,
-        traceparent=traceparent_for(trace_id_var.get() or new_trace_id()),
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
 
@@ -120,9 +117,8 @@ _COPY_COLUMNS = ("event_id", "aggregate_type", "aggregate_id", "event_type", "to
 class OutboxRecords:
     """Outbox rows of many events of one type, each serialised as :func:`build_event` and
     ``CloudEvent.to_bytes`` make it, without building a model per event: what the events
-    share (type, source, schema, the request's ids, the time) is looked up once, and each
-    envelope is one ``to_json`` of a plain dict (the same keys and values; one span id,
-    the batch's, for all of them)."""
+    share (type, source, schema, the request's ids and trace context, the time) is looked up
+    once, and each envelope is one ``to_json`` of a plain dict (the same keys and values)."""
 
     def __init__(self, model: type[EventData], aggregate_type: str) -> None:
         spec = spec_for_model(model)
@@ -139,10 +135,12 @@ class OutboxRecords:
             datacontenttype="application/json",
             dataschema=spec.dataschema,
         )
+        traceparent, tracestate = current_trace_context()
         self.tail = _present(
             correlationid=correlation_id_var.get(),
             causationid=causation_id_var.get(),
-            traceparent=traceparent_for(trace_id_var.get() or new_trace_id()),
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
 
     def record(self, event: EventOf) -> OutboxRecord:

@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import Span, Status, StatusCode, Tracer
 from sqlalchemy import ARRAY, BigInteger, Text, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -35,6 +36,12 @@ from synergia_shared.messaging.republish import (
 )
 from synergia_shared.messaging.tables import OUTBOX_CHANNEL, outbox
 from synergia_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, OUTBOX_REPUBLISHED
+from synergia_shared.tracing import (
+    TRACEPARENT,
+    payload_trace_context,
+    start_producer_span,
+    trace_headers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +69,13 @@ _MARK_SENT = (
 _MAX_RETRY_DELAY = 5.0
 
 
+def _end(span: Span, error: BaseException | None) -> None:
+    if error is not None:
+        span.record_exception(error)
+        span.set_status(Status(StatusCode.ERROR, repr(error)))
+    span.end()
+
+
 class TopicsMissing(RuntimeError):
     """The broker does not (yet) have a topic the outbox publishes to."""
 
@@ -86,8 +100,11 @@ class OutboxRelay:
         check_topics: bool = False,
         log_check_interval: float = 5.0,
         republish_window: timedelta = timedelta(days=7),
+        tracer: Tracer | None = None,
     ) -> None:
         self._engine = engine
+        # With tracing on, a producer span per record (synergia_shared.tracing).
+        self._tracer = tracer
         self._bus = bus
         self._dsn = asyncpg_dsn(database_url)
         self._topic_prefix = topic_prefix
@@ -287,6 +304,7 @@ class OutboxRelay:
         """Send ``rows``; the ids acknowledged, and the highest offset acknowledged per
         partition (unprefixed topic)."""
         producer = await self._bus.producer()
+        spans: list[Span] = []
         try:
             if self._check_topics and (
                 self._check_topics_first or time.monotonic() - self._topics_checked_at > 1.0
@@ -294,19 +312,23 @@ class OutboxRelay:
                 await self._ensure_topics_exist(producer, {row.topic for row in rows})
                 self._check_topics_first = False
                 self._topics_checked_at = time.monotonic()
-            futures = [
-                await producer.send(
-                    f"{self._topic_prefix}{row.topic}",
-                    value=row.payload,
-                    key=row.aggregate_id.encode(),
-                    headers=[_CONTENT_TYPE_HEADER],
+            futures = []
+            for row in rows:
+                topic = f"{self._topic_prefix}{row.topic}"
+                headers = self._headers(row, topic, spans)
+                futures.append(
+                    await producer.send(
+                        topic, value=row.payload, key=row.aggregate_id.encode(), headers=headers
+                    )
                 )
-                for row in rows
-            ]
-        except Exception:
+        except Exception as exc:
             self._check_topics_first = True
+            for span in spans:
+                _end(span, exc)
             raise
         results = await asyncio.gather(*futures, return_exceptions=True)
+        for span, result in zip(spans, results, strict=False):  # no spans: tracing off
+            _end(span, result if isinstance(result, BaseException) else None)
         sent: list[int] = []
         acks: dict[Partition, int] = {}
         failed_aggregates: set[str] = set()
@@ -327,6 +349,19 @@ class OutboxRelay:
             if not sent:
                 raise first_error
         return sent, acks
+
+    def _headers(self, row: Any, topic: str, spans: list[Span]) -> list[tuple[str, bytes]]:
+        """The record's headers: its content type and its trace context. With tracing on,
+        that of a producer span started here (ended once the broker answered); off, the
+        context the event was created in, as the event carries it."""
+        if self._tracer is not None:
+            span = start_producer_span(self._tracer, topic, row.payload, row.aggregate_id)
+            spans.append(span)
+            return [_CONTENT_TYPE_HEADER, *trace_headers(span)]
+        traceparent, _ = payload_trace_context(row.payload)
+        if traceparent is None:
+            return [_CONTENT_TYPE_HEADER]
+        return [_CONTENT_TYPE_HEADER, (TRACEPARENT, traceparent.encode())]
 
     async def _ensure_topics_exist(self, producer: AIOKafkaProducer, topics: set[str]) -> None:
         """Refuse to publish to a topic the broker does not report (``check_topics``,

@@ -1,0 +1,192 @@
+"""Benchmark: what tracing costs a read. GET /v1/actors/{id} on the registry with tracing
+off (no OTEL_* variables: the default) and on at 10 % sampling
+(``OTEL_TRACES_SAMPLER=parentbased_traceidratio``, ``OTEL_TRACES_SAMPLER_ARG=0.1``),
+exporting over OTLP/HTTP to a collector sink run as a process of its own that discards
+what it receives (synergia_devstack.otlp_sink).
+
+Both registries run at once on the same seeded database, started the same way; each
+round loads one and then the other (the order turning between rounds). Figures are
+medians over rounds; the ratio is the median of the rounds' on/off ratios, so a burst
+of load from elsewhere on the machine moves one round, not the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from synergia_devstack.ports import free_port
+
+from bench.http_bench import SEED_ROWS, get_request, seed_actors
+from bench.loadgen import LoadResult, run_load
+from bench.processes import REPO_ROOT, AppProcess, running
+from bench.stack import BenchStack, bearer
+from bench.stats import ratio, summary_ms, table
+
+SAMPLE_RATIO = "0.1"
+AIM = 0.95  # throughput with tracing on at 10 %, relative to off
+# Whatever the bench's own environment says, "off" is the default: no OTEL_* at all.
+OFF_ENV = {
+    "OTEL_SDK_DISABLED": "",
+    "OTEL_TRACES_EXPORTER": "",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "",
+}
+
+
+@contextlib.contextmanager
+def collector_sink(port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The discarding OTLP receiver, in a process of its own, stopped by its handle."""
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "synergia_devstack.otlp_sink", str(port)],
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _round(result: LoadResult) -> dict[str, float]:
+    return {
+        "throughput_rps": result.throughput,
+        **summary_ms(result.latencies),
+        "server_cpu_per_request_ms": 1000 * result.server_cpu_seconds / result.requests,
+    }
+
+
+async def run(
+    stack: BenchStack,
+    log_dir: Path,
+    *,
+    requests: int,
+    warmup: int,
+    concurrency: int,
+    rounds: int,
+) -> dict[str, Any]:
+    database_url = await stack.fresh_database("registry", "tracing")
+    topic_prefix = await stack.topics("tracing")
+    ids = [uuid.uuid4() for _ in range(SEED_ROWS)]
+    await seed_actors(database_url, ids)
+    sink_port = free_port()
+    base_env = stack.service_env("registry", database_url, topic_prefix)
+    servers = {
+        "off": AppProcess(
+            "registry",
+            free_port(),
+            {**base_env, **OFF_ENV},
+            log_path=log_dir / "tracing-off.log",
+            label="registry (tracing off)",
+        ),
+        "on": AppProcess(
+            "registry",
+            free_port(),
+            {
+                **base_env,
+                **OFF_ENV,
+                "OTEL_TRACES_EXPORTER": "otlp",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"http://127.0.0.1:{sink_port}/v1/traces",
+                "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+                "OTEL_TRACES_SAMPLER_ARG": SAMPLE_RATIO,
+            },
+            log_path=log_dir / "tracing-on.log",
+            label="registry (tracing on, 10 %)",
+        ),
+    }
+    results: dict[str, list[LoadResult]] = {side: [] for side in servers}
+    sides = list(servers)
+    headers = {**bearer("admin"), "Accept": "application/json"}
+    with collector_sink(sink_port, log_dir / "tracing-sink.log"):
+        async with running(*servers.values()):
+            for round_no in range(rounds):
+                shift = round_no % len(sides)
+                for side in sides[shift:] + sides[:shift]:
+                    proc = servers[side]
+                    result = await run_load(
+                        proc.base_url,
+                        headers,
+                        get_request(ids),
+                        requests=requests,
+                        warmup=warmup,
+                        concurrency=concurrency,
+                        expect_status=200,
+                        server_cpu=proc.cpu_seconds,
+                    )
+                    results[side].append(result)
+                    print(
+                        f"  GET tracing {side:<3} round {round_no + 1}: "
+                        f"{result.throughput:,.0f} req/s, errors {result.errors}",
+                        flush=True,
+                    )
+                    await asyncio.sleep(0)
+    report: dict[str, Any] = {
+        "concurrency": concurrency,
+        "requests_per_round": requests,
+        "rounds": rounds,
+        "sample_ratio": float(SAMPLE_RATIO),
+        "aim_throughput_ratio": AIM,
+    }
+    per_round = {side: [_round(r) for r in results[side]] for side in sides}
+    for side in sides:
+        rows = per_round[side]
+        report[side] = {
+            **{key: statistics.median(r[key] for r in rows) for key in rows[0]},
+            "errors": sum(r.errors for r in results[side]),
+            "rounds": rows,
+        }
+    pairs = list(zip(per_round["on"], per_round["off"], strict=True))
+    report["on_off_ratios"] = {
+        key: statistics.median(ratio(on[key], off[key]) for on, off in pairs)
+        for key in ("throughput_rps", "p50_ms", "p99_ms", "server_cpu_per_request_ms")
+    }
+    return report
+
+
+def render(report: dict[str, Any]) -> str:
+    rows: list[list[object]] = []
+    for side, label in (("off", "tracing off"), ("on", "tracing on, 10 % sampled")):
+        r = report[side]
+        rows.append(
+            [
+                f"GET /v1/actors/{{id}} {label}",
+                r["throughput_rps"],
+                r["p50_ms"],
+                r["p99_ms"],
+                r["server_cpu_per_request_ms"],
+                r["errors"],
+            ]
+        )
+    ratios = report["on_off_ratios"]
+    rows.append(
+        [
+            "ratio on/off",
+            f"{ratios['throughput_rps']:.3f}x",
+            f"{ratios['p50_ms']:.2f}x",
+            f"{ratios['p99_ms']:.2f}x",
+            f"{ratios['server_cpu_per_request_ms']:.2f}x",
+            "",
+        ]
+    )
+    title = (
+        f"Tracing: registry GET with OpenTelemetry off vs on at "
+        f"{report['sample_ratio']:.0%} sampling, exporting OTLP/HTTP to a discarding sink "
+        f"(concurrency {report['concurrency']}, {report['requests_per_round']:,} requests per "
+        f"round, medians of {report['rounds']} turning rounds; aim: throughput >= "
+        f"{report['aim_throughput_ratio']:.2f}x)"
+    )
+    return table(title, ["endpoint", "req/s", "p50 ms", "p99 ms", "srv CPU ms/req", "err"], rows)
