@@ -26,6 +26,7 @@ from synergia_registry.actors.rules import normalise_country
 from synergia_registry.actors.schemas import (
     Actor,
     ActorFacet,
+    ActorFacets,
     ActorPage,
     ContactPerson,
     FacetCount,
@@ -174,13 +175,15 @@ async def search(
         items=[_view(row._mapping, principal) for row in page.rows],
         next_cursor=encode_cursor([sort, *page.last_key]) if page.last_key else None,
         total=counted,
-        facets={
-            facet: [
-                FacetCount(value=value, count=count)
-                for value, count in await repository.facet_counts(session, filters, facet.value)
-            ]
-            for facet in facets
-        }
+        facets=ActorFacets(
+            **{
+                facet.value: [
+                    FacetCount(value=value, count=count)
+                    for value, count in await repository.facet_counts(session, filters, facet.value)
+                ]
+                for facet in facets
+            }
+        )
         if facets
         else None,
     )

@@ -382,6 +382,18 @@ class FacetCount(BaseModel):
     count: int = Field(ge=1, description="Actors with this value")
 
 
+class ActorFacets(BaseModel):
+    """Per facet asked for in `facets` (the others are null): how many actors have each
+    value, among those matching every filter but the facet's own; most frequent first."""
+
+    country: list[FacetCount] | None = None
+    kind: list[FacetCount] | None = None
+    ecosystem: list[FacetCount] | None = None
+    nace_section: list[FacetCount] | None = Field(
+        default=None, description="Section letters of the actors' NACE codes"
+    )
+
+
 class ActorPage(BaseModel):
     items: list[Actor]
     next_cursor: str | None = Field(
@@ -390,11 +402,11 @@ class ActorPage(BaseModel):
     total: SearchTotal | None = Field(
         default=None, description="How many actors match the filters (with `total=true`)"
     )
-    facets: dict[ActorFacet, list[FacetCount]] | None = Field(
+    facets: ActorFacets | None = Field(
         default=None,
-        description="Per facet asked for in `facets`: how many actors have each value, "
-        "among those matching every filter but the facet's own (so a filter's other "
-        "values show what choosing them would give); most frequent first",
+        description="With `facets`: the number of actors per value of each facet asked "
+        "for, counted with every filter but the facet's own (so a filter's other values "
+        "show what choosing them would give)",
     )
 
 
