@@ -16,6 +16,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOTSTRAP))
 VENV_BIN := .venv/bin
 ROLE ?= admin
 REGION ?=
+ACTOR_ID ?=
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
@@ -35,7 +36,7 @@ run: install
 	$(VENV_BIN)/synergia-dev run
 
 token: install
-	@$(VENV_BIN)/synergia-dev token --role "$(ROLE)" --region "$(REGION)"
+	@$(VENV_BIN)/synergia-dev token --role "$(ROLE)" --region "$(REGION)" --actor-id "$(ACTOR_ID)"
 
 import-cordis: install
 	@test -n "$(FILE)" || { echo "usage: make import-cordis FILE=path/to/organization.csv (with make run running)" >&2; exit 2; }

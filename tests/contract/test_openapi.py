@@ -11,6 +11,8 @@ from synergia_shared.contracts.services import SERVICES
 from synergia_shared.http.problems import PROBLEM_JSON
 
 OPEN_PATHS = {"/healthz", "/readyz", "/status", "/metrics"}
+# Code lists are public reference data (docs/registry.md, "Code lists").
+PUBLIC_PREFIX = "/v1/code-lists"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
@@ -67,7 +69,7 @@ def test_every_operation_but_health_and_metrics_is_secured(
     problems = []
     for method, path, operation in operations(doc):
         where = f"{method.upper()} {path}"
-        if path in OPEN_PATHS:
+        if path in OPEN_PATHS or path.startswith(PUBLIC_PREFIX):
             continue
         security = operation.get("security") or doc.get("security")
         if not security:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 
 from synergia_shared.bus import ensure_topics
@@ -149,6 +150,14 @@ def cmd_token(args: argparse.Namespace) -> int:
     if args.role == "authority" and not args.region:
         print("an authority token needs REGION=<NUTS code>", file=sys.stderr)
         return 2
+    if args.actor_id:
+        try:
+            uuid.UUID(args.actor_id)
+        except ValueError:
+            print(
+                f"ACTOR_ID must be an actor's id (a UUID), not {args.actor_id!r}", file=sys.stderr
+            )
+            return 2
     print(
         issue_token(
             _dev_secret(),
@@ -239,7 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", default="admin")
     token.add_argument("--region", default="")
     token.add_argument("--subject", default="")
-    token.add_argument("--actor-id", default="")
+    token.add_argument(
+        "--actor-id",
+        default="",
+        help="the actor (organisation) this person acts for: an SME, or a cluster "
+        "manager's cluster organisation; it may then change that actor and see its contacts",
+    )
     token.set_defaults(func=cmd_token)
     demo = sub.add_parser(
         "demo", help="load a realistic synthetic data set through the API (after `make run`)"

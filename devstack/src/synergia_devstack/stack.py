@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from synergia_shared.bus import ensure_topics
 from synergia_shared.db_urls import asyncpg_dsn, database_url_for
 from synergia_shared.migrations import upgrade_head
+from synergia_shared.settings import LOCAL_ORIGINS_REGEX
 
 from synergia_devstack.broker import EmbeddedBroker
 from synergia_devstack.postgres import EmbeddedPostgres, create_database
@@ -116,5 +117,9 @@ def service_env(
         # The embedded broker's log goes with it when it dies (the supervisor restarts it
         # empty): the relay notices within a second and republishes.
         f"{prefix}_RELAY_LOG_CHECK_INTERVAL_SECONDS": "1",
+        # A frontend's dev server (any port of localhost) may call the services.
+        f"{prefix}_CORS_ALLOW_ORIGIN_REGEX": os.environ.get(
+            "CORS_ALLOW_ORIGIN_REGEX", LOCAL_ORIGINS_REGEX
+        ),
         **extra,
     }

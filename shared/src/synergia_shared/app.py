@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from synergia_shared.bus import Bus
@@ -29,7 +30,7 @@ from synergia_shared.messaging.inbox import ConsumerRunner, InboxConsumer
 from synergia_shared.messaging.relay import OutboxRelay
 from synergia_shared.messaging.retention import RetentionSweep, messaging_retentions
 from synergia_shared.migrations import SchemaCheck
-from synergia_shared.settings import ServiceSettings
+from synergia_shared.settings import CORS_EXPOSED_HEADERS, ServiceSettings
 from synergia_shared.tracing import configure_tracing, fastapi_telemetry, instrument
 
 logger = logging.getLogger(__name__)
@@ -319,6 +320,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         ),
     )
     app.add_middleware(CorrelationAndMetricsMiddleware, tracing=tracing.enabled)
+    _allow_cross_origin(app, settings)
     # The service's own routes first: routing tries routes in order, and these take
     # the traffic (health, metrics and admin paths are distinct, so order is not
     # precedence here; it saves each API request ~8 µs of failed matches).
@@ -330,6 +332,27 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     _document_first(app, [health.router, admin.router, drain.router])
     use_readable_schema_names(app)
     return app
+
+
+def _allow_cross_origin(app: FastAPI, settings: ServiceSettings) -> None:
+    """CORS for browser frontends on other origins, outermost so that refusals (401,
+    problem answers, 503 while draining) carry the headers too and a browser lets the
+    frontend read them. Nothing is allowed unless settings name origins."""
+    origins = settings.cors_origins()
+    if not origins and settings.cors_allow_origin_regex is None:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_origin_regex=settings.cors_allow_origin_regex,
+        allow_methods=settings.cors_methods(),
+        allow_headers=settings.cors_headers(),
+        # Bearer tokens travel in Authorization, which is not a cookie: no credentials
+        # mode is needed, and without it a misconfigured origin cannot ride on cookies.
+        allow_credentials=False,
+        expose_headers=list(CORS_EXPOSED_HEADERS),
+        max_age=settings.cors_max_age_seconds,
+    )
 
 
 def _document_first(app: FastAPI, routers: Sequence[APIRouter]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -30,6 +31,11 @@ _DEPLOYMENT_WIDE = (
     "api_keys",
     "environment",
     "log_level",
+    "cors_allow_origins",
+    "cors_allow_origin_regex",
+    "cors_allow_methods",
+    "cors_allow_headers",
+    "cors_max_age_seconds",
 )
 
 DEV_JWT_SECRET = "synergia-development-secret-do-not-use-in-production"  # noqa: S105
@@ -38,6 +44,30 @@ DEV_JWT_SECRET = "synergia-development-secret-do-not-use-in-production"  # noqa:
 # with the scope below and no role, so it opens that endpoint and nothing else.
 DEV_SHARED_CONTACTS_KEY = "synergia-dev-shared-contacts-key-do-not-use-in-production"
 SHARED_CONTACTS_SCOPE = "registry:shared-contacts:read"
+CORRELATION_ID_HEADER = "X-Correlation-ID"
+# What a browser frontend sends beyond the CORS-safelisted headers: credentials,
+# JSON bodies, the preconditions and idempotency keys writes need, and trace context.
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    CORRELATION_ID_HEADER,
+    "traceparent",
+    "tracestate",
+)
+# What a frontend must be able to read off an answer: the version to send back in
+# If-Match, where a created resource is, when to retry, and the id to quote to support.
+CORS_EXPOSED_HEADERS = (
+    "ETag",
+    "Location",
+    "Retry-After",
+    CORRELATION_ID_HEADER,
+    "Idempotent-Replayed",
+)
+# Matches http(s)://localhost and 127.0.0.1 on any port: what `synergia-dev run` allows.
+LOCAL_ORIGINS_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 
 
 class ServiceSettings(BaseSettings):
@@ -210,6 +240,40 @@ class ServiceSettings(BaseSettings):
         ),
     )
 
+    # CORS: which browser origins may call the API. None by default in every environment
+    # (a production deployment names its frontends); `synergia-dev run` allows any port
+    # of localhost and 127.0.0.1 through the regex (devstack/stack.py).
+    cors_allow_origins: str = Field(
+        default="[]",
+        description="JSON list of origins allowed to call the API from a browser, e.g. "
+        '["https://synergia.example.eu"]; "*" is refused (the API takes credentials).',
+    )
+    cors_allow_origin_regex: str | None = Field(
+        default=None,
+        description="A regular expression an origin may match instead (whole match), e.g. "
+        r"https?://(localhost|127\.0\.0\.1)(:\d+)? for local development.",
+    )
+    cors_allow_methods: str = Field(
+        default='["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]',
+        description="JSON list of methods a cross-origin request may use.",
+    )
+    cors_allow_headers: str = Field(
+        default=json.dumps(list(CORS_REQUEST_HEADERS)),
+        description="JSON list of request headers a cross-origin request may send.",
+    )
+    cors_max_age_seconds: int = Field(
+        default=600, ge=0, description="How long a browser may cache a preflight's answer."
+    )
+
+    def cors_origins(self) -> list[str]:
+        return _json_strings(self.cors_allow_origins, "CORS_ALLOW_ORIGINS")
+
+    def cors_methods(self) -> list[str]:
+        return _json_strings(self.cors_allow_methods, "CORS_ALLOW_METHODS")
+
+    def cors_headers(self) -> list[str]:
+        return _json_strings(self.cors_allow_headers, "CORS_ALLOW_HEADERS")
+
     @property
     def consumer_max_poll_interval_ms(self) -> int:
         """Derived, not set: how long a consumer may go without polling before Kafka
@@ -249,6 +313,24 @@ class ServiceSettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _check_cors(self) -> ServiceSettings:
+        origins = self.cors_origins()
+        if "*" in origins:
+            raise ValueError(
+                "CORS_ALLOW_ORIGINS: '*' is not allowed (the API takes credentials); "
+                "list the frontends' origins or use CORS_ALLOW_ORIGIN_REGEX"
+            )
+        self.cors_methods()
+        self.cors_headers()
+        if self.cors_allow_origin_regex is not None:
+            try:
+                re.compile(self.cors_allow_origin_regex)
+            except re.error as exc:
+                message = f"CORS_ALLOW_ORIGIN_REGEX is not a regular expression: {exc}"
+                raise ValueError(message) from None
+        return self
+
+    @model_validator(mode="after")
     def _require_secrets_in_production(self) -> ServiceSettings:
         if not self.database_url:
             raise ValueError(
@@ -270,6 +352,16 @@ class ServiceSettings(BaseSettings):
         if self.environment != "production":
             keys = [*keys, DEV_SHARED_CONTACTS_API_KEY]
         return keys
+
+
+def _json_strings(value: str, name: str) -> list[str]:
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name} must be a JSON list of strings: {exc}") from None
+    if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
+        raise ValueError(f"{name} must be a JSON list of strings")
+    return parsed
 
 
 DEV_SHARED_CONTACTS_API_KEY: dict[str, Any] = {

@@ -10,6 +10,7 @@ from synergia_registry.actors.router import router as actors_router
 from synergia_registry.beneficiaries.router import document_batch_schema
 from synergia_registry.beneficiaries.router import router as beneficiaries_router
 from synergia_registry.clusters.router import router as clusters_router
+from synergia_registry.code_lists.router import router as code_lists_router
 from synergia_registry.imports.router import router as imports_router
 from synergia_registry.migrate import SERVICE_DIR
 from synergia_registry.regions.router import router as regions_router
@@ -34,6 +35,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
                 imports_router,
                 regions_router,
                 personal_data_router,
+                code_lists_router,
             ],
             consumers=[accepted_teams()],
             openapi_tags=[
@@ -54,6 +56,12 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
                 {
                     "name": "regions",
                     "description": "NUTS regions found by name, in any script.",
+                },
+                {
+                    "name": "code-lists",
+                    "description": "Countries, NUTS regions, NACE codes and the API's "
+                    "enumerations, for dropdowns and labels: public, with ETags and long "
+                    "caching.",
                 },
             ],
         )

@@ -3,7 +3,9 @@
 - ``shared/src/synergia_shared/events/schemas/<event type>.json``: each event's payload
   schema (its ``dataschema``), and ``cloudevent.json``, the envelope;
 - ``docs/asyncapi.json``: the AsyncAPI 3.0 document of the bus;
-- ``docs/openapi/<service>.json``: each service's OpenAPI document.
+- ``docs/openapi/<service>.json``: each service's OpenAPI document;
+- ``docs/openapi/synergia.json``: the three merged, under the ingress's path prefixes
+  (``contracts.merged``), for a frontend that generates one client.
 
 ``python -m synergia_shared.contracts write`` (or ``make contracts``) regenerates them;
 the contract tests fail while a committed file differs from what the code generates.
@@ -17,6 +19,7 @@ from typing import Any
 
 from synergia_shared.contracts.asyncapi import build_asyncapi
 from synergia_shared.contracts.event_schemas import SCHEMA_DIR, event_schemas
+from synergia_shared.contracts.merged import merge_openapi
 from synergia_shared.contracts.services import (
     SERVICES,
     consumers_of,
@@ -31,9 +34,11 @@ ROOT = Path(__file__).resolve().parents[4]  # shared/src/synergia_shared/contrac
 DOCS = ROOT / "docs"
 ASYNCAPI_FILE = DOCS / "asyncapi.json"
 OPENAPI_DIR = DOCS / "openapi"
+MERGED_OPENAPI_FILE = OPENAPI_DIR / "synergia.json"
 
 __all__ = [
     "ASYNCAPI_FILE",
+    "MERGED_OPENAPI_FILE",
     "OPENAPI_DIR",
     "REGENERATE",
     "ROOT",
@@ -51,8 +56,10 @@ def documents() -> dict[Path, Any]:
     apps = {service: create_app(service) for service in SERVICES}
     docs: dict[Path, Any] = {SCHEMA_DIR / name: schema for name, schema in event_schemas().items()}
     docs[ASYNCAPI_FILE] = build_asyncapi({s: consumers_of(app) for s, app in apps.items()})
-    for service, app in apps.items():
-        docs[OPENAPI_DIR / f"{service}.json"] = openapi_document(app)
+    openapi = {service: openapi_document(app) for service, app in apps.items()}
+    for service, doc in openapi.items():
+        docs[OPENAPI_DIR / f"{service}.json"] = doc
+    docs[MERGED_OPENAPI_FILE] = merge_openapi(openapi)
     return docs
 
 

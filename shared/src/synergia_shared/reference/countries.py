@@ -184,3 +184,11 @@ def _he_standing(eu: str) -> CountryStanding:
     if eu in HORIZON_EUROPE_ASSOCIATED:
         return CountryStanding.ASSOCIATED
     return CountryStanding.THIRD_COUNTRY
+
+
+@functools.cache
+def all_countries() -> tuple[Country, ...]:
+    """Every country :func:`lookup_country` accepts, once, in the EU form, by code: the
+    ISO 3166-1 countries (GR and GB as EL and UK) and :data:`EU_CODES_OUTSIDE_ISO`."""
+    codes = {record.alpha_2 for record in pycountry.countries} | EU_CODES_OUTSIDE_ISO.keys()
+    return tuple(sorted((lookup_country(code) for code in codes), key=lambda c: c.code))

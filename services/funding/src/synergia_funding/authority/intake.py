@@ -24,8 +24,8 @@ from synergia_shared.http.storable_text import unstorable_text
 from synergia_funding.authority.schemas import (
     SPREADSHEET_CELLS,
     AuthorityEventIn,
+    AuthorityItemProblem,
     BatchResult,
-    ItemProblem,
     ItemResult,
     RuleFlagOut,
 )
@@ -55,13 +55,15 @@ class Authority:
         return self.region is None or nuts.startswith(self.region)
 
 
-def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> ItemProblem:
-    return ItemProblem(
+def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> AuthorityItemProblem:
+    return AuthorityItemProblem(
         type=f"{TYPE_BASE}{slug}", title=title, status=status, detail=detail, **extra
     )
 
 
-def _validation(index: int, exc: ValidationError, loc_root: Sequence[str | int]) -> ItemProblem:
+def _validation(
+    index: int, exc: ValidationError, loc_root: Sequence[str | int]
+) -> AuthorityItemProblem:
     errors = field_errors(exc.errors(), [*loc_root, index])
     return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
 
@@ -69,7 +71,7 @@ def _validation(index: int, exc: ValidationError, loc_root: Sequence[str | int])
 _JSON_TYPES = ((bool, "a boolean"), (int | float, "a number"), (str, "a string"), (list, "a list"))
 
 
-def _invalid(errors: list[dict[str, Any]]) -> ItemProblem:
+def _invalid(errors: list[dict[str, Any]]) -> AuthorityItemProblem:
     return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
 
 
@@ -80,11 +82,13 @@ def _unreadable(raw: Any) -> str:
     return f"an item is an object of the item fields, not {what or type(raw).__name__}"
 
 
-def _refused(index: int, external_id: str | None, problem: ItemProblem) -> ItemResult:
+def _refused(index: int, external_id: str | None, problem: AuthorityItemProblem) -> ItemResult:
     return ItemResult(index=index, external_id=external_id, status="rejected", problem=problem)
 
 
-def _whole_item_invalid(index: int, msg: str, loc_root: Sequence[str | int]) -> ItemProblem:
+def _whole_item_invalid(
+    index: int, msg: str, loc_root: Sequence[str | int]
+) -> AuthorityItemProblem:
     errors = [{"loc": [*loc_root, index], "msg": msg}]
     return _problem(422, "validation-error", "Invalid item", errors_detail(errors), errors=errors)
 

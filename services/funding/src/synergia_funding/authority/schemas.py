@@ -198,7 +198,7 @@ class AuthorityBatchIn(BaseModel):
 Status = Literal["applied", "parked", "rejected"]
 
 
-class ItemProblem(BaseModel):
+class AuthorityItemProblem(BaseModel):
     """Why an item was refused: an RFC 9457 problem for the item alone."""
 
     type: str
@@ -232,7 +232,7 @@ class ItemResult(BaseModel):
     flags: list[RuleFlagOut] = Field(
         default_factory=list, description="Rule flags raised when it was recorded"
     )
-    problem: ItemProblem | None = None
+    problem: AuthorityItemProblem | None = None
 
 
 class BatchResult(BaseModel):

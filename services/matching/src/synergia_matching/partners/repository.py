@@ -13,7 +13,7 @@ import math
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -329,29 +329,29 @@ def _named(prefix: str, values: Sequence[str]) -> dict[str, str]:
     return {f"{prefix}{i}": v for i, v in enumerate(values)}
 
 
-async def search(
-    session: AsyncSession, query: Query, *, limit: int, after: After | None
-) -> list[Row[Any]]:
-    w, p = query.weights, query.part_weights
-    competences = list(dict.fromkeys(query.competences))
-    ecosystems = list(dict.fromkeys(query.ecosystems))
-    shape = _Shape(
+def _shape(query: Query, *, after: bool) -> _Shape:
+    return _Shape(
         need_groups=len(query.need_groups),
         offer_groups=len(query.offer_groups),
-        competences=len(competences),
+        competences=len(dict.fromkeys(query.competences)),
         competences_asked=len(query.competences),
         nace_codes=len(query.nace_codes),
-        ecosystems=len(ecosystems),
+        ecosystems=len(dict.fromkeys(query.ecosystems)),
         ecosystems_asked=len(query.ecosystems),
         origin_sections=len(query.origin_sections),
         origin_country=query.origin_country is not None,
         s3=bool(query.s3_codes),
         countries_in=query.countries_in is not None,
         kinds=query.kinds is not None,
-        after=after is not None,
+        after=after,
     )
-    statement = _statement(shape)
-    params: dict[str, Any] = {
+
+
+def _params(query: Query, *, limit: int, after: After | None) -> dict[str, Any]:
+    w, p = query.weights, query.part_weights
+    competences = list(dict.fromkeys(query.competences))
+    ecosystems = list(dict.fromkeys(query.ecosystems))
+    return {
         **_named("ng", query.need_groups),
         **_named("og", query.offer_groups),
         **_named("cp", competences),
@@ -386,9 +386,84 @@ async def search(
         "other_max": _other_max(w, p),
         "limit": limit,
     }
+
+
+async def _execute(session: AsyncSession, statement: TextClause, params: dict[str, Any]) -> Any:
     names = statement._bindparams
-    used = {name: value for name, value in params.items() if name in names}
-    return list((await session.execute(statement, used)).all())
+    return await session.execute(
+        statement, {name: value for name, value in params.items() if name in names}
+    )
+
+
+async def search(
+    session: AsyncSession, query: Query, *, limit: int, after: After | None
+) -> list[Row[Any]]:
+    statement = _statement(_shape(query, after=after is not None))
+    return list(
+        (await _execute(session, statement, _params(query, limit=limit, after=after))).all()
+    )
+
+
+# --- totals and facets: the candidates the ranking reads, counted ----------------------
+
+# A facet leaves out its own filter (the usual convention of multi-select filters).
+FACET_COLUMNS = {"country": "country", "kind": "kind"}
+
+
+def _found(shape: _Shape) -> str:
+    """What makes a profile a candidate at all: any needed term, competence, ecosystem
+    or NACE prefix (the union of what ``_page`` ranks)."""
+    found = [_text_found()] if shape.need_groups else []
+    return "(" + " OR ".join([*found, *_other_found(shape)] or ["false"]) + ")"
+
+
+def _bound(sql: str) -> TextClause:
+    arrays = ("competences", "nace_codes", "ecosystems", "countries_out")
+    binds: list[BindParameter[Any]] = [bindparam(name, type_=TextArray) for name in arrays]
+    binds += [
+        bindparam("countries_in", type_=TextArray),
+        bindparam("kinds", type_=TextArray),
+        bindparam("exclude", type_=ARRAY(UUID(as_uuid=True))),
+    ]
+    names = set(_BIND.findall(sql))
+    return text(sql).bindparams(*(b for b in binds if b.key in names))
+
+
+@lru_cache(maxsize=128)
+def _count_statement(shape: _Shape) -> TextClause:
+    where = "\n  AND ".join([*_constraints(shape), _found(shape)])
+    return _bound(
+        "SELECT count(*) FROM (SELECT 1 FROM actor_profiles AS p\n"  # noqa: S608
+        f"WHERE {where}\nLIMIT CAST(:cap AS bigint)) AS found"
+    )
+
+
+@lru_cache(maxsize=128)
+def _facet_statement(shape: _Shape, facet: str) -> TextClause:
+    column = FACET_COLUMNS[facet]
+    where = "\n  AND ".join([*_constraints(shape), _found(shape)])
+    return _bound(
+        f"SELECT p.{column} AS value, count(*) AS n\nFROM actor_profiles AS p\n"
+        f"WHERE {where}\nGROUP BY p.{column}\nORDER BY n DESC, value"
+    )
+
+
+async def count_candidates(session: AsyncSession, query: Query, *, cap: int) -> int:
+    """How many candidates the search has, counting no further than ``cap + 1``."""
+    statement = _count_statement(_shape(query, after=False))
+    params = {**_params(query, limit=0, after=None), "cap": cap + 1}
+    return int((await _execute(session, statement, params)).scalar_one())
+
+
+async def facet_counts(session: AsyncSession, query: Query, facet: str) -> list[tuple[str, int]]:
+    """(value, candidates) for ``facet`` among the candidates under every constraint but
+    the facet's own."""
+    unconstrained = (
+        replace(query, countries_in=None) if facet == "country" else replace(query, kinds=None)
+    )
+    statement = _facet_statement(_shape(unconstrained, after=False), facet)
+    rows = await _execute(session, statement, _params(unconstrained, limit=0, after=None))
+    return [(row.value, int(row.n)) for row in rows]
 
 
 _LINKED_GROUP = text(

@@ -24,6 +24,22 @@ router = APIRouter(tags=["partners"], responses=PROBLEM_RESPONSES)
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 Limit = Annotated[int, Query(ge=1, le=100, description="Suggestions per page")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+Total = Annotated[
+    bool, Query(description="Count the candidates (exact up to 10,000, else at least)")
+]
+Facets = Annotated[
+    list[str] | None,
+    Query(
+        description="Count candidates per `country` and/or `kind` (comma-separated or "
+        "repeated), each under every constraint but its own",
+        examples=["country,kind"],
+    ),
+]
+COUNTS = (
+    " For a search page: `total=true` counts the candidates (every profile the search "
+    "finds under the constraints, not only this page), `facets=country,kind` counts them "
+    "per value; ask with the first page only."
+)
 
 RANKING = (
     "Each suggestion has a score from 0 to 1 and its breakdown in plain words: "
@@ -43,15 +59,24 @@ RANKING = (
     operation_id="searchPartners",
     summary="Search complementary partners",
     description="Ranked, explained partner suggestions for what is needed, under the "
-    "given constraints. " + RANKING + " Page with `cursor` and the same body.",
+    "given constraints. " + RANKING + " Page with `cursor` and the same body." + COUNTS,
     response_model=PartnerPage,
 )
 async def search_partners(
-    request: Request, body: PartnerSearch, _: Reader, limit: Limit = 20, cursor: Cursor = None
+    request: Request,
+    body: PartnerSearch,
+    _: Reader,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    total: Total = False,
+    facets: Facets = None,
 ) -> PartnerPage:
+    wanted = service.parse_facets(facets)
     async with read_only(request.app.state.sessions) as session:
         search = await service.resolve(session, body)
-        return await service.page(session, search, limit=limit, cursor=cursor)
+        return await service.page(
+            session, search, limit=limit, cursor=cursor, total=total, facets=wanted
+        )
 
 
 @router.get(
@@ -60,7 +85,7 @@ async def search_partners(
     summary="Partner suggestions for an actor",
     description="Suggestions from the actor's own needs against others' offers, and its "
     "offers against their needs (mutual benefit). Its linked enterprises are never "
-    "suggested. " + RANKING,
+    "suggested. " + RANKING + COUNTS,
     response_model=PartnerPage,
     responses={
         404: {"model": Problem, "description": "Actor not known here (yet)"},
@@ -77,7 +102,10 @@ async def suggest_partners(
     kind: Annotated[list[ActorKind] | None, Query(description="Only these kinds")] = None,
     sme_only: bool = False,
     eligible_countries_only: bool = False,
+    total: Total = False,
+    facets: Facets = None,
 ) -> PartnerPage:
+    wanted = service.parse_facets(facets)
     constraints = Constraints(
         countries_in=country,
         kinds=kind,
@@ -86,4 +114,6 @@ async def suggest_partners(
     )
     async with read_only(request.app.state.sessions) as session:
         search = await service.for_actor(session, actor_id, constraints)
-        return await service.page(session, search, limit=limit, cursor=cursor)
+        return await service.page(
+            session, search, limit=limit, cursor=cursor, total=total, facets=wanted
+        )

@@ -102,9 +102,35 @@ class PartnerSuggestion(BaseModel):
     components: list[ScoreComponent]
 
 
+class CandidateTotal(BaseModel):
+    value: int = Field(ge=0)
+    exact: bool = Field(
+        description="false when counting stopped at the cap (10,000): then at least `value`"
+    )
+
+
+class CandidateCount(BaseModel):
+    value: str = Field(examples=["DE"])
+    count: int = Field(ge=1, description="Candidates with this value")
+
+
+class PartnerFacets(BaseModel):
+    """Per facet asked for (the other is null): candidates per value, counted under
+    every constraint but the facet's own; most frequent first."""
+
+    country: list[CandidateCount] | None = None
+    kind: list[CandidateCount] | None = None
+
+
 class PartnerPage(BaseModel):
     items: list[PartnerSuggestion]
     next_cursor: str | None
     searched_terms: list[str] = Field(
         description="The needed terms as matched (each with its synonyms)"
+    )
+    total: CandidateTotal | None = Field(
+        default=None, description="How many candidates the search has (with `total=true`)"
+    )
+    facets: PartnerFacets | None = Field(
+        default=None, description="Candidates per country and kind (with `facets`)"
     )

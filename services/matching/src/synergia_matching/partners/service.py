@@ -14,13 +14,21 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cursor
-from synergia_shared.http.problems import ProblemException, not_found, validation_problem
+from synergia_shared.http.problems import (
+    ProblemException,
+    invalid_field,
+    not_found,
+    validation_problem,
+)
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 from synergia_shared.reference.nace import InvalidNace, validate_nace
 
 from synergia_matching.partners import repository, scoring
 from synergia_matching.partners.schemas import (
+    CandidateCount,
+    CandidateTotal,
     Constraints,
+    PartnerFacets,
     PartnerPage,
     PartnerSearch,
     PartnerSuggestion,
@@ -268,8 +276,32 @@ def _after(search: Search, cursor: str | None) -> repository.After | None:
     return repository.After(score, registered_at, actor_id)
 
 
+# Totals are exact up to this many candidates; beyond, "at least" (a bounded count).
+TOTAL_EXACT_UP_TO = 10_000
+FACETS = ("country", "kind")
+
+
+def parse_facets(requested: Sequence[str] | None) -> list[str]:
+    """``facets=country,kind`` or repeated, each once, in order; a 422 for another."""
+    facets: list[str] = []
+    for part in (p.strip() for value in requested or [] for p in value.split(",")):
+        if part and part not in FACETS:
+            raise invalid_field(
+                ["query", "facets"], f"{part!r} is not a facet; known: {', '.join(FACETS)}"
+            )
+        if part and part not in facets:
+            facets.append(part)
+    return facets
+
+
 async def page(
-    session: AsyncSession, search: Search, *, limit: int, cursor: str | None
+    session: AsyncSession,
+    search: Search,
+    *,
+    limit: int,
+    cursor: str | None,
+    total: bool = False,
+    facets: Sequence[str] = (),
 ) -> PartnerPage:
     rows = await repository.search(
         session, search.query, limit=limit + 1, after=_after(search, cursor)
@@ -287,10 +319,29 @@ async def page(
                 str(last.actor_id),
             ]
         )
+    counted = None
+    if total:
+        value = await repository.count_candidates(session, search.query, cap=TOTAL_EXACT_UP_TO)
+        counted = CandidateTotal(
+            value=min(value, TOTAL_EXACT_UP_TO), exact=value <= TOTAL_EXACT_UP_TO
+        )
+    facet_counts = None
+    if facets:
+        facet_counts = PartnerFacets(
+            **{
+                facet: [
+                    CandidateCount(value=value, count=count)
+                    for value, count in await repository.facet_counts(session, search.query, facet)
+                ]
+                for facet in facets
+            }
+        )
     return PartnerPage(
         items=[_suggestion(search, row) for row in rows],
         next_cursor=next_cursor,
         searched_terms=[g.label for g in search.need_groups],
+        total=counted,
+        facets=facet_counts,
     )
 
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from synergia_shared.events.registry import ActorKind
 
 
-class SharedContact(BaseModel):
+class ProfileContact(BaseModel):
     """A contact person whose consent covers being shown to partners."""
 
     name: str
@@ -15,7 +15,7 @@ class SharedContact(BaseModel):
     role: str | None
 
 
-class OfferNeed(BaseModel):
+class ProfileOfferNeed(BaseModel):
     """An offer or a need, as in the Enterprise Europe Network profiles."""
 
     id: uuid.UUID
@@ -81,13 +81,13 @@ class Profile(BaseModel):
     ecosystems: list[str] = Field(description="Industrial ecosystems of the EU Industrial Strategy")
     competences: list[str]
     keywords: list[str]
-    offers: list[OfferNeed]
-    needs: list[OfferNeed]
+    offers: list[ProfileOfferNeed]
+    needs: list[ProfileOfferNeed]
     sme_category: str | None = Field(
         description="micro, small, medium or not_sme as computed by the registry"
     )
     active: bool = Field(description="False once deactivated: kept for history, not matched")
-    shared_contacts: list[SharedContact] = Field(
+    shared_contacts: list[ProfileContact] = Field(
         description="Only contact persons whose consent covers being shown to partners; "
         "emptied when the actor's personal data is erased.",
     )

@@ -25,11 +25,15 @@ from synergia_registry.actors import repository
 from synergia_registry.actors.rules import normalise_country
 from synergia_registry.actors.schemas import (
     Actor,
+    ActorFacet,
+    ActorFacets,
     ActorPage,
     ContactPerson,
+    FacetCount,
     PersonalDataExport,
     PersonalDataFound,
     PersonContact,
+    SearchTotal,
     SharedContact,
     SharedContacts,
     SmeAssessmentView,
@@ -106,6 +110,29 @@ def build_filters(
     )
 
 
+# Totals are exact up to this many actors; beyond, the count stops and says "at least":
+# a bounded scan keeps `total=true` cheap on a broad filter over a large registry.
+TOTAL_EXACT_UP_TO = 10_000
+
+
+def parse_facets(requested: Sequence[str] | None) -> list[ActorFacet]:
+    """``facets=country,kind`` or ``facets=country&facets=kind``, each once, in order."""
+    facets: list[ActorFacet] = []
+    for part in (p.strip() for value in requested or [] for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            facet = ActorFacet(part)
+        except ValueError:
+            known = ", ".join(f.value for f in ActorFacet)
+            raise invalid_field(
+                ["query", "facets"], f"{part!r} is not a facet; known: {known}"
+            ) from None
+        if facet not in facets:
+            facets.append(facet)
+    return facets
+
+
 async def search(
     session: AsyncSession,
     filters: repository.SearchFilters,
@@ -114,6 +141,8 @@ async def search(
     sort: str,
     limit: int,
     cursor: str | None,
+    total: bool = False,
+    facets: Sequence[ActorFacet] = (),
 ) -> ActorPage:
     if sort == "relevance" and filters.query is None:
         raise invalid_field(["query", "sort"], "sorting by relevance needs a full-text query q")
@@ -138,9 +167,25 @@ async def search(
         offer_types=OFFER_VALUES,
         need_types=NEED_VALUES,
     )
+    counted = None
+    if total:
+        value = await repository.count_matching(session, filters, cap=TOTAL_EXACT_UP_TO)
+        counted = SearchTotal(value=min(value, TOTAL_EXACT_UP_TO), exact=value <= TOTAL_EXACT_UP_TO)
     return ActorPage(
         items=[_view(row._mapping, principal) for row in page.rows],
         next_cursor=encode_cursor([sort, *page.last_key]) if page.last_key else None,
+        total=counted,
+        facets=ActorFacets(
+            **{
+                facet.value: [
+                    FacetCount(value=value, count=count)
+                    for value, count in await repository.facet_counts(session, filters, facet.value)
+                ]
+                for facet in facets
+            }
+        )
+        if facets
+        else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import json
@@ -618,6 +619,64 @@ def _conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
     if filters.query:
         conditions.append(a.search_document.op("@@")(_tsquery(filters.query)))
     return conditions
+
+
+# Which filter each facet leaves out when it counts: a facet shows what choosing another
+# of its values would give, so its own filter is not applied (the usual convention of
+# search pages with multi-select filters); every other filter is.
+FACET_OWN_FILTER = {
+    "country": "countries",
+    "kind": "kinds",
+    "ecosystem": "ecosystems",
+    "nace_section": "nace_prefix",
+}
+
+
+def _without(filters: SearchFilters, own: str) -> SearchFilters:
+    if own == "nace_prefix":
+        return dataclasses.replace(filters, nace_prefix=None)
+    return dataclasses.replace(filters, **{own: []})  # type: ignore[arg-type]
+
+
+async def count_matching(session: AsyncSession, filters: SearchFilters, *, cap: int) -> int:
+    """How many actors match, counting no further than ``cap + 1`` (a bounded scan)."""
+    matching = (
+        select(literal_column("1"))
+        .select_from(actors)
+        .where(and_(true(), *_conditions(filters)))
+        .limit(cap + 1)
+        .subquery()
+    )
+    return int((await session.execute(select(func.count()).select_from(matching))).scalar_one())
+
+
+async def facet_counts(
+    session: AsyncSession, filters: SearchFilters, facet: str
+) -> list[tuple[str, int]]:
+    """(value, actors) for ``facet`` among the actors matching every filter but the
+    facet's own; most frequent first. An actor counts once per value it has (an actor in
+    two ecosystems counts in both)."""
+    a = actors.c
+    others = _conditions(_without(filters, FACET_OWN_FILTER[facet]))
+    value: ColumnElement[Any]
+    if facet in ("country", "kind"):
+        value = a.country if facet == "country" else a.kind
+        query = select(value.label("value"), func.count().label("n")).where(and_(true(), *others))
+    else:
+        values = (
+            func.unnest(a.ecosystems if facet == "ecosystem" else a.nace_codes)
+            .table_valued("code")
+            .render_derived(name="facet_values")
+        )
+        # NACE codes are stored with their section letter first (C28.11).
+        value = values.c.code if facet == "ecosystem" else func.left(values.c.code, 1)
+        query = (
+            select(value.label("value"), func.count(a.id.distinct()).label("n"))
+            .select_from(actors.join(values, true()))
+            .where(and_(true(), *others))
+        )
+    query = query.group_by(value).order_by(literal_column("n").desc(), value)
+    return [(row.value, int(row.n)) for row in await session.execute(query)]
 
 
 def _tsquery(query: str) -> ColumnElement[Any]:

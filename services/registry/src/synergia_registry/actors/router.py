@@ -106,7 +106,11 @@ async def register_actor(
     '`q` is a full-text query (English stemming; `"exact phrase"`, `or`, `-exclude` '
     "work as in web search) over names, description, keywords, offers and needs. Sorted by "
     "name (default), newest first, or relevance (with `q`). Cursor-paginated without a "
-    "result cap: follow `next_cursor` until it is null.",
+    "result cap: follow `next_cursor` until it is null. For a search page: `total=true` "
+    "adds how many actors match (exact up to 10,000, else `exact: false` and at least "
+    "10,000), and `facets=country,kind,ecosystem,nace_section` the number of actors per "
+    "value of each, counted with every filter but the facet's own. Both cost extra "
+    "queries: ask for them with the first page, not with every page.",
     response_model=ActorPage,
 )
 async def search_actors(
@@ -126,6 +130,17 @@ async def search_actors(
     sort: Literal["name", "newest", "relevance"] = "name",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
+    total: Annotated[
+        bool, Query(description="Count the matching actors (exact up to 10,000)")
+    ] = False,
+    facets: Annotated[
+        list[str] | None,
+        Query(
+            description="Facets to count, comma-separated or repeated: "
+            "country, kind, ecosystem, nace_section",
+            examples=["country,kind"],
+        ),
+    ] = None,
 ) -> ActorPage:
     filters = queries.build_filters(
         kinds=kind,
@@ -140,9 +155,17 @@ async def search_actors(
         query=q,
         include_inactive=include_inactive,
     )
+    wanted = queries.parse_facets(facets)
     async with unit_of_work(request.app.state.sessions) as session:
         return await queries.search(
-            session, filters, principal, sort=sort, limit=limit, cursor=cursor
+            session,
+            filters,
+            principal,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+            total=total,
+            facets=wanted,
         )
 
 

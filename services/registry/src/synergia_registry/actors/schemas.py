@@ -363,10 +363,50 @@ class Actor(BaseModel):
     updated_at: datetime
 
 
+class ActorFacet(StrEnum):
+    COUNTRY = "country"
+    KIND = "kind"
+    ECOSYSTEM = "ecosystem"
+    NACE_SECTION = "nace_section"
+
+
+class SearchTotal(BaseModel):
+    value: int = Field(ge=0, examples=[1234])
+    exact: bool = Field(
+        description="false when counting stopped at the cap (10,000): then at least `value`"
+    )
+
+
+class FacetCount(BaseModel):
+    value: str = Field(examples=["DE"])
+    count: int = Field(ge=1, description="Actors with this value")
+
+
+class ActorFacets(BaseModel):
+    """Per facet asked for in `facets` (the others are null): how many actors have each
+    value, among those matching every filter but the facet's own; most frequent first."""
+
+    country: list[FacetCount] | None = None
+    kind: list[FacetCount] | None = None
+    ecosystem: list[FacetCount] | None = None
+    nace_section: list[FacetCount] | None = Field(
+        default=None, description="Section letters of the actors' NACE codes"
+    )
+
+
 class ActorPage(BaseModel):
     items: list[Actor]
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end"
+    )
+    total: SearchTotal | None = Field(
+        default=None, description="How many actors match the filters (with `total=true`)"
+    )
+    facets: ActorFacets | None = Field(
+        default=None,
+        description="With `facets`: the number of actors per value of each facet asked "
+        "for, counted with every filter but the facet's own (so a filter's other values "
+        "show what choosing them would give)",
     )
 
 

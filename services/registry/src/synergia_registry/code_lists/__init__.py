@@ -1,0 +1,1 @@
+"""Code lists for dropdowns and labels, served with ETag and long cache."""
