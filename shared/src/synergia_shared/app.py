@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from synergia_shared.bus import Bus
@@ -29,6 +30,14 @@ from synergia_shared.migrations import SchemaCheck
 from synergia_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
+
+DOCS_ASSETS_URL = "/docs-assets"
+# The service itself, at the address that serves the document. Behind the Kubernetes
+# ingress, uvicorn's root path (/registry, /matching, /funding) is listed first by FastAPI.
+SERVERS: list[dict[str, Any]] = [
+    {"url": "/", "description": "This service, at the address that serves this document"}
+]
+LICENSE = {"name": "EUPL-1.2", "identifier": "EUPL-1.2"}
 
 
 class BackgroundTask(Protocol):
@@ -271,11 +280,18 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             await engine.dispose()
             logger.info("%s stopped", settings.service_name)
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI's and ReDoc's assets from the service itself
+    # (fastapi-offline ships them), never from a CDN: government and corporate networks
+    # often block CDNs. No online validator badge either (it would call swagger.io).
+    app = FastAPIOffline(
         title=definition.title,
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        static_url=DOCS_ASSETS_URL,
+        swagger_ui_parameters={"validatorUrl": None},
+        servers=SERVERS,
+        license_info=LICENSE,
         openapi_tags=[
             *definition.openapi_tags,
             {"name": "admin", "description": "Operations on parked (dead-letter) events."},

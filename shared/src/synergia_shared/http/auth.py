@@ -276,8 +276,8 @@ class _RoleCheck(SecurityBase):
                 403,
                 "forbidden",
                 "Forbidden",
-                f"this needs one of the roles {sorted(self.allowed)}; "
-                f"the caller has {sorted(principal.roles) or 'none'}",
+                f"this needs one of the roles {', '.join(sorted(self.allowed))}; "
+                f"the caller has {', '.join(sorted(principal.roles)) or 'none'}",
             )
         return principal
 

@@ -10,7 +10,12 @@ from fastapi.responses import JSONResponse
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.preconditions import etag_for, versioned_json
+from synergia_shared.http.preconditions import (
+    PRECONDITION_RESPONSES,
+    IfMatch,
+    etag_for,
+    versioned_json,
+)
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
 
 from synergia_funding.reference import csv_import, service, totals_csv
@@ -35,14 +40,6 @@ router = APIRouter(
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 # Authorities are further limited, in the service, to programmes within their region.
 Writer = Annotated[Principal, Depends(require(Role.ADMIN, Role.AUTHORITY))]
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="The ETag of the version this change is based on (required: 428 "
-        "without it, 412 when stale).",
-    ),
-]
 CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
 
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The version"}}
@@ -50,10 +47,7 @@ LOCATION_HEADER = {"Location": {"schema": {"type": "string"}}}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such funding source"}
 }
-PRECONDITIONS: dict[int | str, dict[str, Any]] = {
-    412: {"model": Problem, "description": "If-Match is stale: read it again"},
-    428: {"model": Problem, "description": "If-Match is missing"},
-}
+PRECONDITIONS = PRECONDITION_RESPONSES
 _CSV_SAMPLE = (
     "MS,MS Name,CCI,Ver,Programme Title,Fund,Priority,TO_code,To short,TO long,"
     "Category of region,EAFRD Measure code,Measure short description,EAFRD Focus Area code,"
@@ -250,7 +244,7 @@ async def replace_funding_source(
     source_id: uuid.UUID,
     body: Annotated[FundingSourceIn, Body()],
     principal: Writer,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> JSONResponse:
     async with unit_of_work(request.app.state.sessions) as session:
         view = await service.replace(session, source_id, body, principal, if_match)

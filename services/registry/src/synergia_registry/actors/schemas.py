@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from synergia_shared.events.registry import ActorKind
+from synergia_shared.http.iso_date import IsoDate
 from synergia_shared.reference.competences import Competence
 from synergia_shared.reference.countries import CountryStanding
 from synergia_shared.reference.ecosystems import Ecosystem
@@ -68,7 +69,7 @@ class OfferNeedIn(BaseModel):
         default_factory=list
     )
     keywords: Keywords = Field(default_factory=list)
-    valid_until: date | None = None
+    valid_until: IsoDate | None = None
 
 
 class OfferNeed(OfferNeedIn):
