@@ -43,7 +43,7 @@ async def test_a_body_that_is_not_utf8_is_a_422_naming_the_body(
     )
     problem = _problem(response, 422)
     assert problem["errors"] == [
-        {"loc": ["body"], "msg": "not UTF-8 text (invalid byte at offset 18)"}
+        {"loc": ["body"], "msg": "not UTF-8 text (invalid byte at offset 19)"}
     ]
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
+from fastapi.encoders import jsonable_encoder
 from fastapi_offline import FastAPIOffline
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from synergia_shared.bus import Bus
@@ -314,7 +316,50 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     app.include_router(drain.router)
     app.include_router(health.router)
     _document_first(app, [health.router, admin.router, drain.router])
+    _keep_nulls_in_examples(app)
     return app
+
+
+def _models_with_examples() -> dict[str, type[BaseModel]]:
+    """Every loaded model whose config gives examples, by name (a name two such models
+    share is left out: which one a schema is cannot be told)."""
+    found: dict[str, type[BaseModel] | None] = {}
+    todo: list[type[BaseModel]] = [BaseModel]
+    while todo:
+        for model in todo.pop().__subclasses__():
+            todo.append(model)
+            extra = model.model_config.get("json_schema_extra")
+            if isinstance(extra, dict) and "examples" in extra:
+                name = model.__name__
+                found[name] = None if name in found and found[name] is not model else model
+    return {name: model for name, model in found.items() if model is not None}
+
+
+def _keep_nulls_in_examples(app: FastAPI) -> None:
+    """Put back the nulls FastAPI drops from schema examples.
+
+    FastAPI renders the document without ``None`` values, examples included: an example
+    of a required nullable field (``"left_on": null``) lost the field, and no longer
+    validated against its own schema. The models' examples are taken again as written.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = generate()
+        if fresh:
+            models = _models_with_examples()
+            for name, component in schema.get("components", {}).get("schemas", {}).items():
+                title = str(component.get("title") or name)
+                model = models.get(title) or models.get(name.rsplit("-", 1)[0])
+                if model is None or "examples" not in component:
+                    continue
+                extra = model.model_config.get("json_schema_extra")
+                assert isinstance(extra, dict)
+                component["examples"] = jsonable_encoder(extra["examples"])
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _document_first(app: FastAPI, routers: Sequence[APIRouter]) -> None:

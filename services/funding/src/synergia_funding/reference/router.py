@@ -17,6 +17,7 @@ from synergia_shared.http.preconditions import (
     versioned_json,
 )
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+from synergia_shared.http.shapes import NUTS_CODE
 
 from synergia_funding.reference import csv_import, service, totals_csv
 from synergia_funding.reference.esif_csv import EsifCsvFormatError
@@ -99,7 +100,7 @@ async def create_funding_source(
     request: Request,
     body: Annotated[FundingSourceIn, Body()],
     principal: Writer,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response:
     async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
         result = await service.create(session, body, principal)
@@ -131,7 +132,12 @@ async def list_funding_sources(
     _: Reader,
     kind: Annotated[SourceKind | None, Query(description="Only this kind")] = None,
     region: Annotated[
-        str | None, Query(description="NUTS code (2021/2024; UK: 2016)", examples=["ITC4"])
+        str | None,
+        Query(
+            description="NUTS code (2021/2024; UK: 2016)",
+            examples=["ITC4"],
+            json_schema_extra=NUTS_CODE,
+        ),
     ] = None,
     fund: Annotated[
         EsifFund | None, Query(description="ESIF programmes with a line of this fund")

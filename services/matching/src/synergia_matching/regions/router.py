@@ -10,6 +10,7 @@ from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.preconditions import PRECONDITION_RESPONSES, IfMatch, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES
+from synergia_shared.http.shapes import NUTS_CODE
 
 from synergia_matching.regions import service
 from synergia_matching.regions.schemas import S3Priorities, S3PrioritiesIn
@@ -19,7 +20,12 @@ router = APIRouter(prefix="/v1/regions", tags=["regions"], responses=PROBLEM_RES
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 Setter = Annotated[Principal, Depends(require(Role.ADMIN, Role.AUTHORITY))]
 Nuts = Annotated[
-    str, Path(description="NUTS code of the region (2024 or 2021), e.g. ITH5", examples=["ITH5"])
+    str,
+    Path(
+        description="NUTS code of the region (2024 or 2021), e.g. ITH5",
+        examples=["ITH5"],
+        json_schema_extra=NUTS_CODE,
+    ),
 ]
 ETAG: dict[str, Any] = {"ETag": {"schema": {"type": "string"}, "description": "Version"}}
 

@@ -188,7 +188,7 @@ _EXAMPLE_CREATE: dict[str, Any] = {
     "country": "GR",
     "nuts_code": "EL30",
     "nuts_version": "2021",
-    "nace_codes": ["M70.22"],
+    "nace_codes": ["N70.20"],
     "ecosystems": ["agri_food"],
     "competences": ["food_processing"],
     "keywords": ["olive oil", "traceability"],
@@ -285,6 +285,18 @@ class Actor(BaseModel):
                 {
                     **_EXAMPLE_CREATE,
                     "id": "3f0c9a52-6a43-4b7e-9d0e-2f4b8e1f6c21",
+                    "offers": [
+                        {
+                            **_EXAMPLE_CREATE["offers"][0],
+                            "id": "0c1f6a3e-5b2d-4e8f-9a7c-1d3b5e7f9a20",
+                        }
+                    ],
+                    "needs": [
+                        {
+                            **_EXAMPLE_CREATE["needs"][0],
+                            "id": "7a2e4c6b-8d0f-4a1c-b3e5-9f7d1c3a5e42",
+                        }
+                    ],
                     "country": "EL",
                     "country_name": "Greece",
                     "country_standing": "member_state",

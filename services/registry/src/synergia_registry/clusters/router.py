@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from synergia_shared.db import unit_of_work
 from synergia_shared.http import idempotency
@@ -40,14 +40,7 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Page size (default 50, a
 Cursor = Annotated[
     str | None, Query(description="`next_cursor` of the previous page; omit for the first.")
 ]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Makes a retry of this request return the first result instead of "
-        "acting twice.",
-    ),
-]
+IdempotencyKey = idempotency.IdempotencyKey
 
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The cluster's version"}}
 REPLAYED_HEADER = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from synergia_shared.db import unit_of_work
 from synergia_shared.http import idempotency
@@ -73,7 +73,7 @@ async def create_value_chain(
     request: Request,
     body: ValueChainCreate,
     principal: Manager,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response:
     async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
         view = await service.create(session, body, principal)
