@@ -142,7 +142,9 @@ async def _send(
 
 
 async def _actors_for(
-    registry: httpx.AsyncClient, example: Any, leads: set[str] = frozenset()  # type: ignore[assignment]
+    registry: httpx.AsyncClient,
+    example: Any,
+    leads: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> dict[str, str]:
     """An actor for every id the example names: cluster organisations for the leads, SMEs
     in distinct Member States for the others (a consortium that can be eligible)."""
