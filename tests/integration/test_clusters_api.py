@@ -29,6 +29,9 @@ PROFILE = {
     "esca_valid_until": "2099-06-30",
     "management_fte": "2.5",
 }
+# A cluster's first profile is based on version 0, the ETag its GET shows before.
+FIRST = {"If-Match": '"0"'}
+FIRST_WRITE = {**auth("admin"), **FIRST}
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -129,7 +132,7 @@ async def test_first_profile_needs_no_if_match_and_then_if_match_is_required(
     assert before.json()["esca_label"] is None
 
     put = await registry.put(
-        f"/v1/clusters/{cluster_id}/profile", json=PROFILE, headers=auth("admin")
+        f"/v1/clusters/{cluster_id}/profile", json=PROFILE, headers=FIRST_WRITE
     )
     assert put.status_code == 200, put.text
     assert put.headers["etag"] == '"1"'
@@ -230,7 +233,7 @@ async def test_bad_profile_is_a_422_naming_the_field(
 ) -> None:
     cluster_id = await create_cluster(registry)
     response = await registry.put(
-        f"/v1/clusters/{cluster_id}/profile", json={**PROFILE, **patch}, headers=auth("admin")
+        f"/v1/clusters/{cluster_id}/profile", json={**PROFILE, **patch}, headers=FIRST_WRITE
     )
     assert_problem(response, 422)
     errors = response.json()["errors"]
@@ -243,13 +246,13 @@ async def test_profile_of_an_actor_that_is_not_a_cluster_is_422_and_of_none_404(
 ) -> None:
     sme = await create_actor(registry, "Baltic Photonics UAB", "sme", "LT")
     not_cluster = await registry.put(
-        f"/v1/clusters/{sme}/profile", json=PROFILE, headers=auth("admin")
+        f"/v1/clusters/{sme}/profile", json=PROFILE, headers=FIRST_WRITE
     )
     assert_problem(not_cluster, 422, ["path", "cluster_id"])
     assert "not a cluster_organisation" in not_cluster.json()["errors"][0]["msg"]
 
     missing = await registry.put(
-        f"/v1/clusters/{uuid.uuid4()}/profile", json=PROFILE, headers=auth("admin")
+        f"/v1/clusters/{uuid.uuid4()}/profile", json=PROFILE, headers=FIRST_WRITE
     )
     assert_problem(missing, 404)
     assert await cluster_events(stack) == []
@@ -606,14 +609,18 @@ async def test_clusters_are_listed_by_name_across_pages_and_filtered(
     )
     assert [c["id"] for c in by_country.json()["items"]] == [greek], "GR finds the stored EL"
 
-    await registry.put(f"/v1/clusters/{ids['Bravo Cluster']}/profile", json=PROFILE, headers=auth())
+    await registry.put(
+        f"/v1/clusters/{ids['Bravo Cluster']}/profile", json=PROFILE, headers=FIRST_WRITE
+    )
     await registry.put(
         f"/v1/clusters/{ids['Delta Cluster']}/profile",
         json={**PROFILE, "ecosystems": ["health"], "esca_label": "gold"},
-        headers=auth(),
+        headers=FIRST_WRITE,
     )
     expired = {**PROFILE, "esca_label": "gold", "esca_valid_until": "2020-12-31"}
-    await registry.put(f"/v1/clusters/{ids['Echo Cluster']}/profile", json=expired, headers=auth())
+    await registry.put(
+        f"/v1/clusters/{ids['Echo Cluster']}/profile", json=expired, headers=FIRST_WRITE
+    )
 
     digital = await registry.get(
         "/v1/clusters", params={"ecosystem": "digital"}, headers=auth("viewer")
@@ -712,13 +719,16 @@ def _get(path: str) -> Request:
     return call
 
 
-def _post(path: str, body: dict[str, Any] | None, method: str = "POST") -> Request:
+def _post(path: str, body: dict[str, Any] | None, method: str = "POST", **extra: str) -> Request:
     async def call(
         client: httpx.AsyncClient, cluster: str, member: str, headers: dict[str, str]
     ) -> httpx.Response:
         payload = {k: v.format(member=member) for k, v in (body or {}).items()}
         return await client.request(
-            method, path.format(cluster=cluster, member=member), json=payload, headers=headers
+            method,
+            path.format(cluster=cluster, member=member),
+            json=payload,
+            headers={**headers, **extra},
         )
 
     return call
@@ -731,7 +741,7 @@ READS: dict[str, Request] = {
     "getClusterCompleteness": _get("/v1/clusters/{cluster}/completeness"),
 }
 WRITES: dict[str, Request] = {
-    "updateClusterProfile": _post("/v1/clusters/{cluster}/profile", {}, "PUT"),
+    "updateClusterProfile": _post("/v1/clusters/{cluster}/profile", {}, "PUT", **FIRST),
     "addClusterMember": _post("/v1/clusters/{cluster}/members", {"actor_id": "{member}"}),
     "recordClusterMemberLeaving": _post("/v1/clusters/{cluster}/members/{member}/leave", {}),
 }
@@ -805,7 +815,7 @@ async def test_a_cluster_manager_runs_its_own_cluster(
     manager = auth("cluster_manager", actor_id=cluster_id)
 
     profile = await registry.put(
-        f"/v1/clusters/{cluster_id}/profile", json=PROFILE, headers=manager
+        f"/v1/clusters/{cluster_id}/profile", json=PROFILE, headers={**manager, **FIRST}
     )
     assert profile.status_code == 200
     joined = await join(registry, cluster_id, member_id, manager)

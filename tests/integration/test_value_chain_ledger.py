@@ -67,11 +67,11 @@ async def test_a_lead_clusters_manager_records_and_lists_the_chains_money(
     assert page["items"][0]["project_id"] == str(chain), "the chain's by default"
     second = await funding.get(
         f"/v1/value-chains/{chain}/ledger-entries",
-        params={"limit": 1, "cursor": page["next"]},
+        params={"limit": 1, "cursor": page["next_cursor"]},
         headers=auth("viewer"),
     )
     assert [e["external_id"] for e in second.json()["items"]] == ["FSTP-1"]
-    assert second.json()["next"] is None
+    assert second.json()["next_cursor"] is None
     bad = await funding.get(
         f"/v1/value-chains/{chain}/ledger-entries", params={"cursor": "x"}, headers=auth()
     )

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from synergia_shared.bus import Bus
@@ -34,6 +37,14 @@ from synergia_shared.settings import CORS_EXPOSED_HEADERS, ServiceSettings
 from synergia_shared.tracing import configure_tracing, fastapi_telemetry, instrument
 
 logger = logging.getLogger(__name__)
+
+DOCS_ASSETS_URL = "/docs-assets"
+# The service itself, at the address that serves the document. Behind the Kubernetes
+# ingress, uvicorn's root path (/registry, /matching, /funding) is listed first by FastAPI.
+SERVERS: list[dict[str, Any]] = [
+    {"url": "/", "description": "This service, at the address that serves this document"}
+]
+LICENSE = {"name": "EUPL-1.2", "identifier": "EUPL-1.2"}
 
 
 class BackgroundTask(Protocol):
@@ -287,12 +298,19 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             await asyncio.to_thread(tracing.flush)
             logger.info("%s stopped", settings.service_name)
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI's and ReDoc's assets from the service itself
+    # (fastapi-offline ships them), never from a CDN: government and corporate networks
+    # often block CDNs. No online validator badge either (it would call swagger.io).
+    app = FastAPIOffline(
         title=definition.title,
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
         telemetry=fastapi_telemetry(tracing),
+        static_url=DOCS_ASSETS_URL,
+        swagger_ui_parameters={"validatorUrl": None},
+        servers=SERVERS,
+        license_info=LICENSE,
         openapi_tags=[
             *definition.openapi_tags,
             {"name": "admin", "description": "Operations on parked (dead-letter) events."},
@@ -330,6 +348,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     app.include_router(drain.router)
     app.include_router(health.router)
     _document_first(app, [health.router, admin.router, drain.router])
+    _keep_nulls_in_examples(app)
     use_readable_schema_names(app)
     return app
 
@@ -353,6 +372,48 @@ def _allow_cross_origin(app: FastAPI, settings: ServiceSettings) -> None:
         expose_headers=list(CORS_EXPOSED_HEADERS),
         max_age=settings.cors_max_age_seconds,
     )
+
+
+def _models_with_examples() -> dict[str, type[BaseModel]]:
+    """Every loaded model whose config gives examples, by name (a name two such models
+    share is left out: which one a schema is cannot be told)."""
+    found: dict[str, type[BaseModel] | None] = {}
+    todo: list[type[BaseModel]] = [BaseModel]
+    while todo:
+        for model in todo.pop().__subclasses__():
+            todo.append(model)
+            extra = model.model_config.get("json_schema_extra")
+            if isinstance(extra, dict) and "examples" in extra:
+                name = model.__name__
+                found[name] = None if name in found and found[name] is not model else model
+    return {name: model for name, model in found.items() if model is not None}
+
+
+def _keep_nulls_in_examples(app: FastAPI) -> None:
+    """Put back the nulls FastAPI drops from schema examples.
+
+    FastAPI renders the document without ``None`` values, examples included: an example
+    of a required nullable field (``"left_on": null``) lost the field, and no longer
+    validated against its own schema. The models' examples are taken again as written.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = generate()
+        if fresh:
+            models = _models_with_examples()
+            for name, component in schema.get("components", {}).get("schemas", {}).items():
+                title = str(component.get("title") or name)
+                model = models.get(title) or models.get(name.rsplit("-", 1)[0])
+                if model is None or "examples" not in component:
+                    continue
+                extra = model.model_config.get("json_schema_extra")
+                assert isinstance(extra, dict)
+                component["examples"] = jsonable_encoder(extra["examples"])
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _document_first(app: FastAPI, routers: Sequence[APIRouter]) -> None:

@@ -230,7 +230,8 @@ class _Loader:
         if same:
             self.report.cluster_profiles.unchanged += 1
             return
-        etag = response.headers.get("ETag") if current["version"] else None
+        # The first profile too is based on the version read ("0"): If-Match is required.
+        etag = response.headers.get("ETag")
         await self.api.send("PUT", f"/v1/clusters/{cluster_id}/profile", body=wanted, if_match=etag)
         self.report.cluster_profiles.created += 1
 

@@ -49,12 +49,12 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
                     "private investors), loaded by API or from the ESIF open data.",
                 },
                 {
-                    "name": "authority events",
+                    "name": "authority-events",
                     "description": "Commitments, cost items and payments pushed by regional "
                     "authority systems, each recorded exactly once.",
                 },
                 {
-                    "name": "value chains",
+                    "name": "value-chains",
                     "description": "A value chain's own ledger: the co-funding its lead "
                     "clusters' managers record, and its entries.",
                 },

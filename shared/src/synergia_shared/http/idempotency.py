@@ -5,19 +5,39 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Header, Request, Response
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["AsyncSession", "StoredResponse", "request_fingerprint", "respond_once", "run_once"]
+__all__ = [
+    "AsyncSession",
+    "IdempotencyKey",
+    "StoredResponse",
+    "request_fingerprint",
+    "respond_once",
+    "run_once",
+]
 
 from synergia_shared.db import SessionFactory, unit_of_work
 from synergia_shared.http.problems import ProblemException
 from synergia_shared.messaging.tables import idempotency_keys
 
 MAX_KEY_LENGTH = 255
+
+# The header of every write that can be retried safely: its length declared as checked.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description="Any unique string (a UUID, say): a retry with the same key returns the "
+        "first answer instead of acting twice; the same key with another request is a 422.",
+    ),
+]
 
 
 @dataclass(frozen=True)

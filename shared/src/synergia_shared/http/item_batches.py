@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from synergia_shared.http.input_limits import loads_bounded
-from synergia_shared.http.problems import invalid_field
+from synergia_shared.http.problems import invalid_field, not_utf8_message
 
 CSV_FIRST_ROW = 2  # the header is row 1: an item's index in a CSV upload is its row
 CSV_DELIMITERS = (",", ";", "\t", "|")
@@ -84,7 +84,7 @@ def csv_items(
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise invalid_field(["body"], f"not UTF-8 text: {exc}") from None
+        raise invalid_field(["body"], not_utf8_message(exc)) from None
     first_line = text.split("\n", 1)[0].rstrip("\r")
     try:
         delimiter = (delimiter_of or (lambda line: header_delimiter(line, fields)))(first_line)

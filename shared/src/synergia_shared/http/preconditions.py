@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Annotated, Any, Protocol
 
+from fastapi import Header
 from fastapi.responses import JSONResponse
 
-from synergia_shared.http.problems import ProblemException
+from synergia_shared.http.problems import (
+    IF_MATCH,
+    Problem,
+    ProblemException,
+    precondition_required,
+)
 
-IF_MATCH_HEADERS = {
-    "If-Match": {
-        "description": "The ETag of the version this change was based on (required).",
-        "schema": {"type": "string"},
-    }
+# The header of every write that needs it: declared required, as it is enforced. A
+# request without it is a 428 (not FastAPI's 422 for a missing parameter: see
+# problems.install_problem_handlers), one with a stale ETag a 412.
+IfMatch = Annotated[
+    str,
+    Header(
+        alias=IF_MATCH,
+        description="The ETag of the version this change is based on, as read "
+        "(`ETag` of the GET): 428 without it, 412 when it is no longer current.",
+    ),
+]
+
+PRECONDITION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {"model": Problem, "description": "If-Match is no longer current: read it again"},
+    428: {"model": Problem, "description": "If-Match is missing"},
 }
 
 
@@ -40,13 +56,7 @@ def versioned_json(view: Versioned, status_code: int = 200, **headers: str) -> J
 def expected_version(if_match: str | None) -> int:
     """The version a client based its write on, from its ``If-Match`` header."""
     if if_match is None:
-        raise ProblemException(
-            428,
-            "precondition-required",
-            "Precondition Required",
-            "send If-Match with the ETag of the version you read, so that you do not "
-            "overwrite someone else's change",
-        )
+        raise precondition_required()
     tag = if_match.strip()
     if tag.startswith("W/"):
         tag = tag[2:]
@@ -56,7 +66,7 @@ def expected_version(if_match: str | None) -> int:
             422,
             "validation-error",
             "Request validation failed",
-            f"header.If-Match: {if_match!r} is not an ETag this service issued",
+            f"header.If-Match: '{if_match}' is not an ETag this service issued",
             errors=[{"loc": ["header", "If-Match"], "msg": "not an ETag this service issued"}],
         )
     return int(tag)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from synergia_shared.db_outage import RETRY_AFTER_SECONDS, is_database_unavailable
+from synergia_shared.http.methods import allowed_methods
 from synergia_shared.http.reports import echo
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,34 @@ def field_errors(
     return out
 
 
+IF_MATCH = "If-Match"
+
+
+def precondition_required() -> ProblemException:
+    """428 for a write without ``If-Match`` where the service requires it (RFC 6585)."""
+    return ProblemException(
+        428,
+        "precondition-required",
+        "Precondition Required",
+        "send If-Match with the ETag of the version you read, so that you do not "
+        "overwrite someone else's change",
+    )
+
+
+def _only_if_match_missing(errors: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the request's one problem is a missing ``If-Match``: that is a 428, not
+    a 422 (with other errors, it is listed among them)."""
+    return bool(errors) and all(
+        e.get("type") == "missing" and tuple(e.get("loc", ())) == ("header", IF_MATCH)
+        for e in errors
+    )
+
+
+def not_utf8_message(error: UnicodeDecodeError) -> str:
+    """What a body that is not UTF-8 is told, naming the first bad byte's offset."""
+    return f"not UTF-8 text (invalid byte at offset {error.start})"
+
+
 def validation_problem(errors: list[dict[str, Any]]) -> ProblemException:
     """422 for what a service checks beyond the request model (a code that does not exist,
     an unknown id), shaped like FastAPI's own validation errors: each error names its
@@ -180,6 +209,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _only_if_match_missing(exc.errors()):
+            return await _problem(request, precondition_required())
         errors = field_errors(exc.errors())
         return problem_response(
             request,
@@ -192,12 +223,26 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's body reading turns bytes that are not UTF-8 into a bare 400; a
+            # body is the client's input like any other: 422 saying where, as a CSV
+            # upload that is not UTF-8 is.
+            errors = [{"loc": ["body"], "msg": not_utf8_message(exc.__cause__)}]
+            return problem_response(
+                request,
+                422,
+                "validation-error",
+                "Request validation failed",
+                errors_detail(errors),
+                errors,
+            )
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
         slug = title.lower().replace(" ", "-")
-        return problem_response(
-            request, exc.status_code, slug, title, detail, headers=getattr(exc, "headers", None)
-        )
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405 and (methods := allowed_methods(request)):
+            headers = {**(headers or {}), "Allow": ", ".join(methods)}
+        return problem_response(request, exc.status_code, slug, title, detail, headers=headers)
 
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if is_database_unavailable(exc):
@@ -243,6 +288,54 @@ _DATABASE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+def _example(status: int, slug: str, detail: str, **more: Any) -> dict[str, Any]:
+    return {
+        "type": f"{TYPE_BASE}{slug}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **more,
+    }
+
+
+# What each shared problem response looks like, as the services send it: each status
+# shows its own (a 401 is not illustrated by a 422).
+PROBLEM_EXAMPLES: dict[int, dict[str, Any]] = {
+    401: _example(
+        401, "unauthorized", "send a bearer token (Authorization: Bearer …) or an X-API-Key"
+    ),
+    403: _example(
+        403,
+        "forbidden",
+        "this needs one of the roles admin, cluster_manager; the caller has viewer",
+    ),
+    412: _example(
+        412,
+        "precondition-failed",
+        "actor 3f0c9a52-6a43-4b7e-9d0e-2f4b8e1f6c21 is at version 4, your change was based on "
+        "version 3; read it again and reapply your change",
+    ),
+    422: {
+        **_example(422, "validation-error", "body.country: unknown country code 'XX'"),
+        "title": "Request validation failed",
+        "errors": [{"loc": ["body", "country"], "msg": "unknown country code 'XX'"}],
+    },
+    428: _example(
+        428,
+        "precondition-required",
+        "send If-Match with the ETag of the version you read, so that you do not "
+        "overwrite someone else's change",
+    ),
+    503: {
+        **_example(
+            503,
+            "database-unavailable",
+            "The database cannot be reached at the moment; nothing was changed. "
+            f"Retry in {RETRY_AFTER_SECONDS} seconds.",
+        ),
+    },
+}
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": desc}
     for status, desc in (
@@ -269,15 +362,28 @@ def _document_problems_as_problem_json(app: FastAPI) -> None:
             problems = [{"$ref": f"#/components/schemas/{name}"} for name in _problem_models()]
             for path_item in schema.get("paths", {}).values():
                 for operation in path_item.values():
-                    for response in operation.get("responses", {}).values():
+                    for status, response in operation.get("responses", {}).items():
                         content = response.get("content", {})
                         if content.get("application/json", {}).get("schema") in problems:
                             # Keeping what a route documents itself (examples).
                             documented = content.pop("application/json")
                             content[PROBLEM_JSON] = {**documented, **content.get(PROBLEM_JSON, {})}
+                        media = content.get(PROBLEM_JSON)
+                        if media is not None and not ({"example", "examples"} & set(media)):
+                            media["example"] = _problem_example(int(status), response)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problem_example(status: int, response: dict[str, Any]) -> dict[str, Any]:
+    """The example of a problem response that shows none: the shared one of its status,
+    or one made of the status and the response's description."""
+    if status in PROBLEM_EXAMPLES:
+        return PROBLEM_EXAMPLES[status]
+    title = HTTPStatus(status).phrase
+    detail = str(response.get("description") or title)
+    return _example(status, title.lower().replace(" ", "-"), detail)
 
 
 def _problem_models() -> list[str]:

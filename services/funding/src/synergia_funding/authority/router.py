@@ -25,7 +25,7 @@ from synergia_funding.authority.schemas import (
     ItemResult,
 )
 
-router = APIRouter(tags=["authority events"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["authority-events"], responses=PROBLEM_RESPONSES)
 
 _WRITERS = frozenset({Role.AUTHORITY, Role.ADMIN})
 Writer = Annotated[Principal, Depends(require(*_WRITERS))]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
+from synergia_shared.http.iso_date import IsoDate
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, not_found
 
 from synergia_funding.beneficiaries import repository
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/v1/beneficiaries", tags=["beneficiaries"], responses
 
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 On = Annotated[
-    date | None,
+    IsoDate | None,
     Query(
         description="Reference date of the de minimis headroom (YYYY-MM-DD); today (UTC) "
         "when omitted",

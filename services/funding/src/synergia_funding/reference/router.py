@@ -11,8 +11,14 @@ from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.input_limits import BodyKind, body_limit
-from synergia_shared.http.preconditions import etag_for, versioned_json
+from synergia_shared.http.preconditions import (
+    PRECONDITION_RESPONSES,
+    IfMatch,
+    etag_for,
+    versioned_json,
+)
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+from synergia_shared.http.shapes import NUTS_CODE
 
 from synergia_funding.reference import csv_import, service, totals_csv
 from synergia_funding.reference.esif_csv import EsifCsvFormatError
@@ -36,14 +42,6 @@ router = APIRouter(
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 # Authorities are further limited, in the service, to programmes within their region.
 Writer = Annotated[Principal, Depends(require(Role.ADMIN, Role.AUTHORITY))]
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="The ETag of the version this change is based on (required: 428 "
-        "without it, 412 when stale).",
-    ),
-]
 CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
 
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The version"}}
@@ -51,10 +49,7 @@ LOCATION_HEADER = {"Location": {"schema": {"type": "string"}}}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such funding source"}
 }
-PRECONDITIONS: dict[int | str, dict[str, Any]] = {
-    412: {"model": Problem, "description": "If-Match is stale: read it again"},
-    428: {"model": Problem, "description": "If-Match is missing"},
-}
+PRECONDITIONS = PRECONDITION_RESPONSES
 _CSV_SAMPLE = (
     "MS,MS Name,CCI,Ver,Programme Title,Fund,Priority,TO_code,To short,TO long,"
     "Category of region,EAFRD Measure code,Measure short description,EAFRD Focus Area code,"
@@ -106,7 +101,7 @@ async def create_funding_source(
     request: Request,
     body: Annotated[FundingSourceIn, Body()],
     principal: Writer,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response:
     async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
         result = await service.create(session, body, principal)
@@ -138,7 +133,12 @@ async def list_funding_sources(
     _: Reader,
     kind: Annotated[SourceKind | None, Query(description="Only this kind")] = None,
     region: Annotated[
-        str | None, Query(description="NUTS code (2021/2024; UK: 2016)", examples=["ITC4"])
+        str | None,
+        Query(
+            description="NUTS code (2021/2024; UK: 2016)",
+            examples=["ITC4"],
+            json_schema_extra=NUTS_CODE,
+        ),
     ] = None,
     fund: Annotated[
         EsifFund | None, Query(description="ESIF programmes with a line of this fund")
@@ -251,7 +251,7 @@ async def replace_funding_source(
     source_id: uuid.UUID,
     body: Annotated[FundingSourceIn, Body()],
     principal: Writer,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> JSONResponse:
     async with unit_of_work(request.app.state.sessions) as session:
         view = await service.replace(session, source_id, body, principal, if_match)

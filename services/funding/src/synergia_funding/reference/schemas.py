@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from synergia_shared.http.iso_date import IsoDate
 from synergia_shared.reference.countries import CountryStanding, UnknownCountry, lookup_country
 from synergia_shared.reference.nuts import InvalidNuts, validate_nuts
 
@@ -150,8 +151,8 @@ class Horizon2020GrantIn(_In):
     title: str | None = Field(default=None, max_length=500)
     topic: str = Field(pattern=TOPIC_PATTERN, max_length=100)
     call_identifier: str | None = Field(default=None, pattern=r"^H2020-", max_length=100)
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     ec_contribution: Money = Field(description="The maximum EU contribution of the grant")
     total_eligible_cost: Money | None = None
 
@@ -208,8 +209,8 @@ class FstpCallIn(_In):
     )
     call_identifier: str = Field(min_length=1, max_length=100)
     title: str = Field(min_length=1, max_length=500)
-    opens_on: date
-    closes_on: date
+    opens_on: IsoDate
+    closes_on: IsoDate
     total_budget: Money | None = None
     cap_exception_basis: str | None = Field(
         default=None,
@@ -474,7 +475,7 @@ class EfsiOperationIn(_In):
     finance_type: FinanceType
     amount: Money
     country: MemberState | None = None
-    signed_on: date | None = None
+    signed_on: IsoDate | None = None
 
     @field_validator("implemented_by")
     @classmethod

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.http.shapes import NUTS_CODE
 
 from synergia_funding.reports import csv, repository, service
 from synergia_funding.reports.schemas import RegionCoFunding, ValueChainCoFunding
@@ -29,6 +30,7 @@ Nuts = Annotated[
         description="NUTS code (2024, 2021, or 2016 for the UK) of any level; the country "
         "code is level 0",
         examples=["ITH5"],
+        json_schema_extra=NUTS_CODE,
     ),
 ]
 

@@ -19,7 +19,7 @@ from synergia_funding.ledger import repository as ledger_repository
 from synergia_funding.value_chains import service
 from synergia_funding.value_chains.schemas import LedgerEntryOut, LedgerPage
 
-router = APIRouter(prefix="/v1/value-chains", tags=["value chains"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/value-chains", tags=["value-chains"], responses=PROBLEM_RESPONSES)
 
 Manager = Annotated[Principal, Depends(require(Role.CLUSTER_MANAGER, Role.ADMIN))]
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
@@ -70,7 +70,9 @@ async def listValueChainEntries(
     value_chain_id: uuid.UUID,
     _: Reader,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(description="From the previous page's next")] = None,
+    cursor: Annotated[
+        str | None, Query(description="`next_cursor` of the previous page; omit for the first.")
+    ] = None,
 ) -> LedgerPage:
     after = 0
     if cursor is not None:
@@ -82,5 +84,5 @@ async def listValueChainEntries(
     page = rows[:limit]
     return LedgerPage(
         items=[LedgerEntryOut.model_validate(dict(r._mapping)) for r in page],
-        next=encode_cursor([page[-1].seq]) if len(rows) > limit else None,
+        next_cursor=encode_cursor([page[-1].seq]) if len(rows) > limit else None,
     )

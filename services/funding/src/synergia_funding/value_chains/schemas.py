@@ -39,4 +39,6 @@ class LedgerEntryOut(BaseModel):
 
 class LedgerPage(BaseModel):
     items: list[LedgerEntryOut]
-    next: str | None = Field(default=None, description="Cursor of the next page, if any")
+    next_cursor: str | None = Field(
+        default=None, description="Send it as `cursor` for the next page; null on the last"
+    )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.idempotency import request_fingerprint
+from synergia_shared.http.idempotency import IdempotencyKey, request_fingerprint
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 
 from synergia_matching.proposals import service
@@ -55,13 +55,7 @@ async def propose_teams(
     value_chain_id: uuid.UUID,
     principal: Lead,
     body: Annotated[TeamRequest, Body()] = TeamRequest(),
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Send one to make a retry return the first answer, not new proposals",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     retry = None
     if idempotency_key is not None:

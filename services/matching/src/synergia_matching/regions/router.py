@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.preconditions import versioned_json
+from synergia_shared.http.preconditions import PRECONDITION_RESPONSES, IfMatch, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES
+from synergia_shared.http.shapes import NUTS_CODE
 
 from synergia_matching.regions import service
 from synergia_matching.regions.schemas import S3Priorities, S3PrioritiesIn
@@ -19,9 +20,13 @@ router = APIRouter(prefix="/v1/regions", tags=["regions"], responses=PROBLEM_RES
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 Setter = Annotated[Principal, Depends(require(Role.ADMIN, Role.AUTHORITY))]
 Nuts = Annotated[
-    str, Path(description="NUTS code of the region (2024 or 2021), e.g. ITH5", examples=["ITH5"])
+    str,
+    Path(
+        description="NUTS code of the region (2024 or 2021), e.g. ITH5",
+        examples=["ITH5"],
+        json_schema_extra=NUTS_CODE,
+    ),
 ]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read")]
 ETAG: dict[str, Any] = {"ETag": {"schema": {"type": "string"}, "description": "Version"}}
 
 
@@ -52,10 +57,10 @@ async def get_s3_priorities(request: Request, nuts: Nuts, _: Reader) -> JSONResp
     "keywords). An admin, or an authority for its own region and the regions inside it. "
     'Send If-Match with the ETag you read ("0" when none are set yet).',
     response_model=S3Priorities,
-    responses={200: {"headers": ETAG}},
+    responses={200: {"headers": ETAG}, **PRECONDITION_RESPONSES},
 )
 async def set_s3_priorities(
-    request: Request, nuts: Nuts, body: S3PrioritiesIn, principal: Setter, if_match: IfMatch = None
+    request: Request, nuts: Nuts, body: S3PrioritiesIn, principal: Setter, if_match: IfMatch
 ) -> JSONResponse:
     async with unit_of_work(request.app.state.sessions) as session:
         view = await service.replace(session, nuts, body, principal, if_match)

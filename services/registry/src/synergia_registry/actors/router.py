@@ -5,13 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from synergia_shared.db import unit_of_work
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import Principal, Role, require, require_scope
-from synergia_shared.http.preconditions import etag_for, versioned_json
+from synergia_shared.http.preconditions import (
+    PRECONDITION_RESPONSES,
+    IfMatch,
+    etag_for,
+    versioned_json,
+)
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 from synergia_shared.reference.competences import Competence
 from synergia_shared.reference.ecosystems import Ecosystem
@@ -39,7 +44,6 @@ Reader = Annotated[Principal, Depends(require(*READERS))]
 SharedContactsReader = Annotated[
     Principal, Depends(require_scope(SHARED_CONTACTS_SCOPE, Role.ADMIN))
 ]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such actor"}
 }
@@ -85,7 +89,7 @@ async def register_actor(
     request: Request,
     body: ActorCreate,
     principal: Writer,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response:
     async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
         actor = await service.register(session, body)
@@ -201,8 +205,7 @@ async def get_actor(request: Request, actor_id: uuid.UUID, principal: Reader) ->
         200: {"headers": ETAG_HEADER},
         **NOT_FOUND,
         409: {"model": Problem, "description": "The actor is deactivated"},
-        412: {"model": Problem, "description": "The actor changed since you read it"},
-        428: {"model": Problem, "description": "If-Match missing"},
+        **PRECONDITION_RESPONSES,
     },
 )
 async def update_actor(
@@ -210,7 +213,7 @@ async def update_actor(
     actor_id: uuid.UUID,
     body: ActorPatch,
     principal: Writer,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> JSONResponse:
     _may_write(principal, actor_id)
     async with unit_of_work(request.app.state.sessions) as session:
@@ -226,14 +229,14 @@ async def update_actor(
     "longer searched by default nor matched. Needs `If-Match`. Publishes "
     "`eu.synergia.registry.actor.deactivated.v1`; repeating it changes nothing.",
     response_model=Actor,
-    responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND},
+    responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND, **PRECONDITION_RESPONSES},
 )
 async def deactivate_actor(
     request: Request,
     actor_id: uuid.UUID,
     principal: Writer,
+    if_match: IfMatch,
     body: Annotated[Deactivation | None, Body()] = None,
-    if_match: IfMatch = None,
 ) -> JSONResponse:
     _may_write(principal, actor_id)
     async with unit_of_work(request.app.state.sessions) as session:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from synergia_shared.events.registry import ActorKind
+from synergia_shared.http.iso_date import IsoDate
 from synergia_shared.reference.competences import Competence
 from synergia_shared.reference.countries import CountryStanding
 from synergia_shared.reference.ecosystems import Ecosystem
@@ -68,7 +69,7 @@ class OfferNeedIn(BaseModel):
         default_factory=list
     )
     keywords: Keywords = Field(default_factory=list)
-    valid_until: date | None = None
+    valid_until: IsoDate | None = None
 
 
 class OfferNeed(OfferNeedIn):
@@ -187,7 +188,7 @@ _EXAMPLE_CREATE: dict[str, Any] = {
     "country": "GR",
     "nuts_code": "EL30",
     "nuts_version": "2021",
-    "nace_codes": ["M70.22"],
+    "nace_codes": ["N70.20"],
     "ecosystems": ["agri_food"],
     "competences": ["food_processing"],
     "keywords": ["olive oil", "traceability"],
@@ -284,6 +285,18 @@ class Actor(BaseModel):
                 {
                     **_EXAMPLE_CREATE,
                     "id": "3f0c9a52-6a43-4b7e-9d0e-2f4b8e1f6c21",
+                    "offers": [
+                        {
+                            **_EXAMPLE_CREATE["offers"][0],
+                            "id": "0c1f6a3e-5b2d-4e8f-9a7c-1d3b5e7f9a20",
+                        }
+                    ],
+                    "needs": [
+                        {
+                            **_EXAMPLE_CREATE["needs"][0],
+                            "id": "7a2e4c6b-8d0f-4a1c-b3e5-9f7d1c3a5e42",
+                        }
+                    ],
                     "country": "EL",
                     "country_name": "Greece",
                     "country_standing": "member_state",

@@ -9,12 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from synergia_shared.db import unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.preconditions import versioned_json
+from synergia_shared.http.preconditions import PRECONDITION_RESPONSES, IfMatch, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 from synergia_shared.reference.ecosystems import Ecosystem
 
@@ -40,22 +40,7 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Page size (default 50, a
 Cursor = Annotated[
     str | None, Query(description="`next_cursor` of the previous page; omit for the first.")
 ]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Makes a retry of this request return the first result instead of "
-        "acting twice.",
-    ),
-]
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="The cluster's ETag as you read it. Required once anything was recorded "
-        "for the cluster (version ≥ 1); optional for the very first profile.",
-    ),
-]
+IdempotencyKey = idempotency.IdempotencyKey
 
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The cluster's version"}}
 REPLAYED_HEADER = {
@@ -145,15 +130,15 @@ async def get_cluster(request: Request, cluster_id: uuid.UUID, _: Reader) -> JSO
     summary="Set a cluster organisation's profile",
     description="Replaces ecosystems, S3 priorities, ESCA label and validity, and management "
     "FTE (omitted fields are cleared) and publishes "
-    "`eu.synergia.registry.cluster.profile-updated.v1`. `If-Match` is required once anything "
-    "was recorded for the cluster; membership changes move the version too. 422 if the actor "
+    "`eu.synergia.registry.cluster.profile-updated.v1`. Needs `If-Match` with the ETag "
+    'you read (`"0"` before anything was recorded for the cluster); membership changes '
+    "move the version too. 422 if the actor "
     "is not a cluster organisation. Admin, or the cluster's own manager.",
     response_model=Cluster,
     responses={
         200: {"headers": ETAG_HEADER},
         **NOT_FOUND,
-        412: {"model": Problem, "description": "The cluster changed since you read it"},
-        428: {"model": Problem, "description": "If-Match is required"},
+        **PRECONDITION_RESPONSES,
     },
 )
 async def update_cluster_profile(
@@ -161,7 +146,7 @@ async def update_cluster_profile(
     cluster_id: uuid.UUID,
     body: ClusterProfileUpdate,
     principal: Writer,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> JSONResponse:
     _ensure_writes(principal, cluster_id)
     async with unit_of_work(request.app.state.sessions) as session:

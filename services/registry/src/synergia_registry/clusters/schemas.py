@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 from synergia_shared.events.registry import ActorKind
+from synergia_shared.http.iso_date import IsoDate
 from synergia_shared.reference.countries import CountryStanding
 from synergia_shared.reference.ecosystems import Ecosystem
 
@@ -60,7 +61,7 @@ class ClusterProfileUpdate(BaseModel):
     esca_label: EscaLabel | None = Field(
         default=None, description="ESCA cluster-management excellence label."
     )
-    esca_valid_until: date | None = Field(
+    esca_valid_until: IsoDate | None = Field(
         default=None,
         validate_default=True,
         description="Last day the ESCA label is valid; required with a label, and only with one.",
@@ -227,7 +228,7 @@ class MemberJoin(BaseModel):
     )
 
     actor_id: uuid.UUID = Field(description="The member actor; not the cluster itself.")
-    joined_on: date | None = Field(
+    joined_on: IsoDate | None = Field(
         default=None, description="Defaults to today; not in the future."
     )
     committed: bool = Field(
@@ -245,7 +246,7 @@ class MemberLeave(BaseModel):
         json_schema_extra={"examples": [{"left_on": "2026-12-31"}, {}]},
     )
 
-    left_on: date | None = Field(
+    left_on: IsoDate | None = Field(
         default=None,
         description="The first day the actor is no longer a member; defaults to today. A "
         "future date schedules the departure: the actor stays a current member until then.",

@@ -243,12 +243,11 @@ async def update_profile(
     command: ClusterProfileUpdate,
     if_match: str | None,
 ) -> Cluster:
-    """Replace the cluster profile. Before anything was recorded (version 0) If-Match is
-    optional; afterwards it is required (428) and must be current (412)."""
+    """Replace the cluster profile. If-Match must be current (412), ``"0"`` before
+    anything was recorded for the cluster (the ETag its GET shows then)."""
     await _cluster_actor(session, cluster_id)
     current = await repository.lock_profile(session, cluster_id)
-    if not (current.version == 0 and if_match is None):
-        check_version(if_match, current.version, f"cluster {cluster_id}")
+    check_version(if_match, current.version, f"cluster {cluster_id}")
     saved = await repository.save_profile(
         session,
         cluster_id,

@@ -5,12 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from synergia_shared.db import unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
-from synergia_shared.http.preconditions import etag_for, versioned_json
+from synergia_shared.http.preconditions import (
+    PRECONDITION_RESPONSES,
+    IfMatch,
+    etag_for,
+    versioned_json,
+)
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 from synergia_shared.reference.ecosystems import Ecosystem
 
@@ -31,23 +36,12 @@ router = APIRouter(prefix="/v1/value-chains", tags=["value-chains"], responses=P
 # Cluster managers are further limited, in the service, to the value chains they lead.
 Manager = Annotated[Principal, Depends(require(Role.ADMIN, Role.CLUSTER_MANAGER))]
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="The ETag of the version this change is based on (required: 428 "
-        "without it, 412 when stale).",
-    ),
-]
 
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The new version"}}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such value chain"}
 }
-PRECONDITIONS: dict[int | str, dict[str, Any]] = {
-    412: {"model": Problem, "description": "If-Match is stale: read it again"},
-    428: {"model": Problem, "description": "If-Match is missing"},
-}
+PRECONDITIONS = PRECONDITION_RESPONSES
 
 
 @router.post(
@@ -79,7 +73,7 @@ async def create_value_chain(
     request: Request,
     body: ValueChainCreate,
     principal: Manager,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response:
     async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
         view = await service.create(session, body, principal)
@@ -167,7 +161,7 @@ async def replace_value_chain(
     value_chain_id: uuid.UUID,
     body: ValueChainReplace,
     principal: Manager,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> JSONResponse:
     async with unit_of_work(request.app.state.sessions) as session:
         view = await service.replace(session, value_chain_id, body, principal, if_match)
@@ -199,7 +193,7 @@ async def change_value_chain_status(
     value_chain_id: uuid.UUID,
     body: StatusChange,
     principal: Manager,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> JSONResponse:
     async with unit_of_work(request.app.state.sessions) as session:
         view = await service.change_status(session, value_chain_id, body.to, principal, if_match)
