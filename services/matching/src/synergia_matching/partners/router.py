@@ -32,7 +32,7 @@ Facets = Annotated[
     Query(
         description="Count candidates per `country` and/or `kind` (comma-separated or "
         "repeated), each under every constraint but its own",
-        examples=["country,kind"],
+        examples=[["country", "kind"]],
     ),
 ]
 COUNTS = (

@@ -142,7 +142,7 @@ async def search_actors(
         Query(
             description="Facets to count, comma-separated or repeated: "
             "country, kind, ecosystem, nace_section",
-            examples=["country,kind"],
+            examples=[["country", "kind"]],
         ),
     ] = None,
 ) -> ActorPage:
