@@ -28,6 +28,7 @@ NOT_SENT = {
     "proposeTeams": "needs matching's projection of an open value chain",
     "getBeneficiary": "needs funding's projection of a registered actor",
     "getValueChainCoFunding": "needs funding's projection of a value chain",
+    "suggestPartners": "needs matching's projection of an actor with needs",
 }
 
 
@@ -125,15 +126,20 @@ async def _send(
     media_type: str,
     body: Any,
     headers: dict[str, str],
+    params: dict[str, Any] | None = None,
     **path: str,
 ) -> httpx.Response:
     method, template, _ = examples.operations[operation_id]
     url = template.format(**path)
     if media_type == "application/json":
-        response = await client.request(method, url, json=body, headers=headers)
+        response = await client.request(method, url, json=body, headers=headers, params=params)
     else:
         response = await client.request(
-            method, url, content=body, headers={**headers, "Content-Type": media_type}
+            method,
+            url,
+            content=body,
+            headers={**headers, "Content-Type": media_type},
+            params=params,
         )
     assert response.status_code in examples.success(operation_id), (
         f"{operation_id}'s example answers {response.status_code}: {response.text[:500]}"
@@ -256,6 +262,16 @@ async def test_every_registry_request_example_works(registry: httpx.AsyncClient)
     resolved = await registry.get("/v1/nuts-regions:resolve", params=params, headers=admin)
     assert resolved.status_code == 200, resolved.text
 
+    params = examples.params("searchActors")
+    found = await registry.get("/v1/actors", params=params, headers=admin)
+    assert found.status_code == 200, found.text
+    facets = found.json()["facets"]
+    assert all(facets[name] is not None for name in params["facets"]), facets
+    params = examples.params("listNutsRegions")
+    regions = await registry.get("/v1/code-lists/nuts-regions", params=params)
+    assert regions.status_code == 200, regions.text
+    assert {r["code"][:2] for r in regions.json()["items"]} == {params["country"]}
+
     assert examples.with_examples() <= examples.sent, examples.with_examples() - examples.sent
 
 
@@ -263,7 +279,12 @@ async def test_every_matching_request_example_works(matching: httpx.AsyncClient)
     examples = Examples((await matching.get("/openapi.json")).json())
     admin = auth()
     for media_type, body in examples.bodies("searchPartners"):
-        await _send(matching, examples, "searchPartners", media_type, body, admin)
+        params = examples.params("searchPartners")
+        answered = await _send(
+            matching, examples, "searchPartners", media_type, body, admin, params=params
+        )
+        facets = answered.json()["facets"]
+        assert all(facets[name] is not None for name in params["facets"]), facets
 
     nuts = examples.params("getS3Priorities")["nuts"]
     read = await matching.get(f"/v1/regions/{nuts}/s3-priorities", headers=admin)
