@@ -92,8 +92,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--team-actors", type=int, default=team_bench.ACTORS)
     parser.add_argument("--team-repeats", type=int, default=3, help="HTTP calls per k")
     parser.add_argument("--catchup-actors", type=int, default=catchup_bench.ACTORS)
-    parser.add_argument("--ranking-actors", type=int, default=ranking_bench.ACTORS)
-    parser.add_argument("--ranking-searchers", type=int, default=ranking_bench.SEARCHERS)
     parser.add_argument(
         "--authority-beneficiaries",
         type=int,
@@ -196,12 +194,7 @@ async def run_all(
             elif name == "catchup":
                 results[name] = await catchup_bench.run(stack, actors=args.catchup_actors)
             elif name == "ranking":
-                results[name] = await ranking_bench.run(
-                    stack,
-                    log_dir,
-                    actors=args.ranking_actors,
-                    searchers=args.ranking_searchers,
-                )
+                results[name] = await ranking_bench.run(stack, log_dir)
             elif name == "authority":
                 results[name] = await authority_bench.run(
                     stack, log_dir, beneficiaries=args.authority_beneficiaries
