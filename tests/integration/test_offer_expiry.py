@@ -19,12 +19,13 @@ import asyncpg
 import httpx
 import pytest
 from synergia_registry.actors.expiry import announce_expired
+from synergia_registry.app import create_app as create_registry
 from synergia_registry.settings import RegistrySettings
 from synergia_shared.db import SessionFactory, create_engine, create_session_factory
 from synergia_shared.validity import utc_today
 
 from tests.support.actors import projected, register
-from tests.support.stack import TestStack, auth
+from tests.support.stack import TestStack, auth, running_app
 
 PAST = "2020-06-30"
 UPDATED = "eu.synergia.registry.actor.updated.v1"
@@ -230,6 +231,48 @@ async def test_the_sweep_announces_each_expired_entry_once(
         ["Offer for three days"],
     ]
     assert await announce_expired(registry_sessions, today=soon + timedelta(days=1)) == 0
+
+
+async def test_replicas_sweeping_at_once_announce_each_actor_once_and_skip_deactivated_ones(
+    registry: httpx.AsyncClient, stack: TestStack, registry_sessions: SessionFactory
+) -> None:
+    actors = [
+        await register(registry, f"Stale Number {n} Oy", "FI", offers=[offer("Old offer")])
+        for n in range(5)
+    ]
+    for actor_id in actors:
+        await expire_in_registry(stack, actor_id, "Old offer")
+    gone = actors.pop()
+    read = await registry.get(f"/v1/actors/{gone}", headers=auth())
+    deactivated = await registry.post(
+        f"/v1/actors/{gone}/deactivate",
+        json={},
+        headers={**auth(), "If-Match": read.headers["etag"]},
+    )
+    assert deactivated.status_code == 200, deactivated.text
+
+    counts = await asyncio.gather(
+        *(announce_expired(registry_sessions, batch_size=2) for _ in range(3))
+    )
+
+    assert sum(counts) == len(actors)
+    for actor_id in actors:
+        assert len([e for e in await actor_events(stack, actor_id) if e.get("expired")]) == 1
+    assert not [e for e in await actor_events(stack, gone) if e.get("expired")]
+
+
+async def test_the_running_registry_announces_expiry_by_itself(
+    registry: httpx.AsyncClient, stack: TestStack
+) -> None:
+    actor_id = await register(registry, "Left Behind Sp. z o.o.", "PL", offers=[offer("Old")])
+    await expire_in_registry(stack, actor_id, "Old")
+    settings = RegistrySettings(**stack.settings_kwargs("registry"))  # type: ignore[arg-type]
+    replica = create_registry(settings.model_copy(update={"offer_expiry_interval_seconds": 0.2}))
+    async with running_app(replica, "http://replica"):
+        deadline = asyncio.get_running_loop().time() + 20
+        while not [e for e in await actor_events(stack, actor_id) if e.get("expired")]:
+            assert asyncio.get_running_loop().time() < deadline, "never announced"
+            await asyncio.sleep(0.1)
 
 
 # --- matching: every ranking and the profile view -----------------------------------------
