@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -397,6 +397,40 @@ async def link_cordis(session: AsyncSession, actor_id: uuid.UUID, organisation_i
     await session.execute(
         update(actors).where(actors.c.id == actor_id).values(cordis_organisation_id=organisation_id)
     )
+
+
+def _expiring(today: date) -> ColumnElement[bool]:
+    """An active actor with an offer or need expired before ``today`` that the expiry
+    sweep has not announced yet."""
+    o, a = actor_offers.c, actors.c
+    not_announced = or_(
+        a.expiry_announced_before.is_(None), o.valid_until >= a.expiry_announced_before
+    )
+    due = (
+        select(o.actor_id).where(o.actor_id == a.id, o.valid_until < today, not_announced).exists()
+    )
+    return and_(a.active, due)
+
+
+async def claim_expiring(session: AsyncSession, today: date, limit: int) -> list[Row[Any]]:
+    """Lock up to ``limit`` actors due for an expiry announcement (``id``,
+    ``expiry_announced_before``), skipping those another transaction holds (a writer, or
+    the sweep on another replica)."""
+    query: Select[Any] = (
+        select(actors.c.id, actors.c.expiry_announced_before)
+        .where(_expiring(today))
+        .order_by(actors.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows: list[Row[Any]] = list((await session.execute(query)).all())
+    return rows
+
+
+async def any_expiring(session: AsyncSession, today: date) -> bool:
+    """Whether an actor is still due, locked or not."""
+    query = select(exists().where(_expiring(today)))
+    return bool((await session.execute(query)).scalar())
 
 
 async def ownership_links(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> list[Row[Any]]:
