@@ -37,7 +37,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import PreparedRead, SessionFactory, copy_records, fetch_row
 from synergia_shared.messaging.tables import idempotency_keys
@@ -333,14 +333,44 @@ async def national_id_holder(session: AsyncSession, scheme: str, value: str) -> 
     return found
 
 
+# What an import compares and decides with: not the search document, whose decoding
+# would cost more than the rest of the row.
+_IMPORTED = tuple(
+    actors.c[name]
+    for name in (
+        "id",
+        "version",
+        "active",
+        "cordis_organisation_id",
+        "pic",
+        "legal_name",
+        "short_name",
+        "kind",
+        "country",
+        "vat_number",
+        "website",
+        "nuts_code",
+    )
+)
+_TEXTS = ARRAY(Text)
+
+
+def _texts(name: str, values: Iterable[str]) -> Any:
+    """One array parameter, whatever the number of values: one statement to prepare."""
+    return bindparam(name, sorted(set(values)), type_=_TEXTS)
+
+
 async def find_imported(session: AsyncSession, organisation_ids: Sequence[str]) -> list[Row[Any]]:
     """Actors linked to one of these CORDIS organisations or holding one of them as PIC
-    (an organisationID is a PIC)."""
+    (an organisationID is a PIC): their id, version, state, links and the fields an
+    import sets."""
     if not organisation_ids:
         return []
-    ids = list(set(organisation_ids))
-    query = select(actors).where(
-        or_(actors.c.cordis_organisation_id.in_(ids), actors.c.pic.in_(ids))
+    query = select(*_IMPORTED).where(
+        or_(
+            actors.c.cordis_organisation_id == any_(_texts("linked", organisation_ids)),
+            actors.c.pic == any_(_texts("pics", organisation_ids)),
+        )
     )
     return list((await session.execute(query)).all())
 
@@ -385,10 +415,12 @@ async def copy_actors(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) 
 
 
 async def pic_holders(session: AsyncSession, pics: Iterable[str]) -> dict[str, uuid.UUID]:
-    wanted = list(set(pics))
+    wanted = set(pics)
     if not wanted:
         return {}
-    rows = await session.execute(select(actors.c.pic, actors.c.id).where(actors.c.pic.in_(wanted)))
+    rows = await session.execute(
+        select(actors.c.pic, actors.c.id).where(actors.c.pic == any_(_texts("pics", wanted)))
+    )
     return {row.pic: row.id for row in rows}
 
 
