@@ -30,6 +30,8 @@ from synergia_devstack.demo.plan import (
 )
 
 RETRIES = 4
+ACTOR_BATCH = 250  # actors per POST /v1/actors:batch-create
+PROGRESS_EVERY = 2.0  # seconds between progress lines
 RETRY_STATUSES = frozenset({502, 503, 504})
 
 
@@ -94,6 +96,27 @@ class DemoReport:
         lines.append(f"  {self.requests} requests in {self.seconds:.1f} s ({rate:.0f} requests/s)")
         lines += [f"  problem: {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+class Progress:
+    """Says how far a step is, at most every :data:`PROGRESS_EVERY` seconds and at its end."""
+
+    def __init__(self, what: str, total: int, log: Callable[[str], None]) -> None:
+        self.what, self.total, self.log = what, total, log
+        self.done = 0
+        self.started = self.last = time.perf_counter()
+
+    def step(self, count: int = 1) -> None:
+        self.done += count
+        now = time.perf_counter()
+        if self.done >= self.total or now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            rate = self.done / (now - self.started) if now > self.started else 0.0
+            self.log(
+                f"{self.what}: {self.done:,}/{self.total:,} "
+                f"({100 * self.done // max(self.total, 1)} %, {now - self.started:.1f} s, "
+                f"{rate:,.0f}/s)"
+            )
 
 
 class _Api:
@@ -180,10 +203,11 @@ class _Loader:
         self.report = DemoReport(plan.seed, plan.size.tag)
         self.ids = self.report.ids
         self.prefix = f"synergia-demo/{plan.seed}/{plan.size.tag}"
+        self.progress = Progress("", 0, log)
 
     # -- actors -------------------------------------------------------------------------
 
-    async def _actor(self, actor: ActorPlan) -> None:
+    def _body(self, actor: ActorPlan) -> dict[str, Any]:
         body = dict(actor.body)
         if actor.owners:
             body["owners"] = [
@@ -195,19 +219,36 @@ class _Loader:
                 }
                 for link in actor.owners
             ]
+        return body
+
+    async def _actor_batch(self, group: str, number: int, batch: list[ActorPlan]) -> None:
         response = await self.api.send(
-            "POST", "/v1/actors", body=body, key=f"{self.prefix}/actor/{actor.key}"
+            "POST",
+            "/v1/actors:batch-create",
+            body={"items": [self._body(a) for a in batch]},
+            key=f"{self.prefix}/actors/{group}/{number}",
         )
-        self.ids[actor.key] = response.json()["id"]
-        _created(response, self.report.actors)
+        for actor, created in zip(batch, response.json()["items"], strict=True):
+            self.ids[actor.key] = created["id"]
+        replayed = response.headers.get("Idempotent-Replayed") == "true"
+        if replayed:
+            self.report.actors.replayed += len(batch)
+        else:
+            self.report.actors.created += len(batch)
+        self.progress.step(len(batch))
 
     async def actors(self) -> None:
+        """The actors in batches of :data:`ACTOR_BATCH` (``POST /v1/actors:batch-create``,
+        a few statements per batch), owners first: an ownership link names an actor that
+        must already exist. Each batch has its own Idempotency-Key, so a re-run replays
+        the batches done and sends the others."""
         started = time.perf_counter()
-        # Owners first: an ownership link names an actor that must already exist.
         owners_first = [a for a in self.plan.actors if not a.owners]
         owned = [a for a in self.plan.actors if a.owners]
-        for batch in (owners_first, owned):
-            await _all(self._actor(a) for a in batch)
+        self.progress = Progress("actors", len(self.plan.actors), self.log)
+        for group, actors in (("owners-first", owners_first), ("owned", owned)):
+            batches = [actors[i : i + ACTOR_BATCH] for i in range(0, len(actors), ACTOR_BATCH)]
+            await _all(self._actor_batch(group, n, b) for n, b in enumerate(batches))
         self.log(
             f"actors: {self.report.actors} ({len(owned)} with owners) "
             f"in {time.perf_counter() - started:.1f} s"
@@ -252,6 +293,7 @@ class _Loader:
             self.report.memberships.unchanged += 1
         else:
             _created(response, self.report.memberships)
+        self.progress.step()
         if member.left_on is None:
             return
         response = await self.api.send(
@@ -273,6 +315,8 @@ class _Loader:
 
     async def clusters(self) -> None:
         started = time.perf_counter()
+        members = sum(len(c.members) for c in self.plan.clusters)
+        self.progress = Progress("cluster memberships", members, self.log)
         await _all(self._cluster(c) for c in self.plan.clusters)
         self.log(
             f"clusters: {len(self.plan.clusters)} profiles ({self.report.cluster_profiles}), "
@@ -323,9 +367,11 @@ class _Loader:
             status, etag = step, response.headers["ETag"]
             self.report.transitions.created += 1
         self.report.statuses[status] += 1
+        self.progress.step()
 
     async def value_chains(self) -> None:
         started = time.perf_counter()
+        self.progress = Progress("value chains", len(self.plan.value_chains), self.log)
         await _all(self._value_chain(v) for v in self.plan.value_chains)
         self.log(
             f"value chains: {self.report.value_chains}, status changes "

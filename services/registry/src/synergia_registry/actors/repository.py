@@ -480,6 +480,80 @@ async def set_sme(
     return row
 
 
+_SET_SME = (
+    update(actors)
+    .where(actors.c.id == bindparam("actor_id", type_=Uuid))
+    .values(
+        sme_category=bindparam("category", type_=Text),
+        sme_assessment=bindparam("assessment", type_=JSONB),
+    )
+)
+_SET_SME_BUMPED = _SET_SME.values(version=actors.c.version + 1, updated_at=func.now())
+
+
+async def set_sme_many(
+    session: AsyncSession, assessments: Sequence[tuple[uuid.UUID, str | None, Any, bool]]
+) -> None:
+    """:func:`set_sme` of many actors, each ``(id, category, assessment, bump)``: one
+    executemany per kind of update instead of a statement per actor."""
+    for statement, bump in ((_SET_SME, False), (_SET_SME_BUMPED, True)):
+        rows = [
+            {"actor_id": actor_id, "category": category, "assessment": assessment}
+            for actor_id, category, assessment, bumped in assessments
+            if bumped is bump
+        ]
+        if rows:
+            await session.execute(statement, rows)
+
+
+async def national_id_holders(
+    session: AsyncSession, national_ids: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], uuid.UUID]:
+    """The actors holding these (scheme, value) national identifiers."""
+    wanted = sorted(set(national_ids))
+    if not wanted:
+        return {}
+    schemes, values = zip(*wanted, strict=True)
+    pairs = (
+        func.unnest(_texts("schemes", schemes), _texts("values", values))
+        .table_valued("scheme", "value")
+        .render_derived(name="wanted")
+    )
+    rows = await session.execute(
+        select(actors.c.national_id_scheme, actors.c.national_id, actors.c.id).join(
+            pairs,
+            and_(
+                actors.c.national_id_scheme == pairs.c.scheme, actors.c.national_id == pairs.c.value
+            ),
+        )
+    )
+    return {(row.national_id_scheme, row.national_id): row.id for row in rows}
+
+
+async def copy_children(
+    session: AsyncSession, child: Any, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert the child rows of many actors (each with its ``actor_id``) with one COPY."""
+    if rows:
+        columns = list(rows[0])
+        await copy_records(session, child.name, columns, ([r[c] for c in columns] for r in rows))
+
+
+async def get_full_many(
+    session: AsyncSession,
+    actor_ids: Sequence[uuid.UUID],
+    offer_types: Iterable[str],
+    need_types: Iterable[str],
+) -> dict[uuid.UUID, Row[Any]]:
+    """:func:`get_full` of many actors in one statement, by id."""
+    if not actor_ids:
+        return {}
+    query = full_actor_select(offer_types, need_types).where(
+        actors.c.id == any_(bindparam("ids", list(actor_ids), type_=ARRAY(Uuid)))
+    )
+    return {row.id: row for row in (await session.execute(query)).all()}
+
+
 def _same_email(email: str) -> Any:
     return func.lower(contact_persons.c.email) == email.strip().lower()
 
