@@ -24,7 +24,6 @@ from synergia_devstack.demo.plan import (
     ActorPlan,
     ClusterPlan,
     DemoPlan,
-    MemberPlan,
     ValueChainPlan,
     status_steps,
 )
@@ -276,42 +275,38 @@ class _Loader:
         await self.api.send("PUT", f"/v1/clusters/{cluster_id}/profile", body=wanted, if_match=etag)
         self.report.cluster_profiles.created += 1
 
-    async def _member(self, cluster: ClusterPlan, cluster_id: str, member: MemberPlan) -> None:
-        key = f"{self.prefix}/cluster/{cluster.actor_key}/member/{member.actor_key}"
-        response = await self.api.send(
-            "POST",
-            f"/v1/clusters/{cluster_id}/members",
-            body={
+    async def _members(self, cluster: ClusterPlan, cluster_id: str) -> None:
+        """Every membership of the cluster, departures included, in one request
+        (``POST …/members:batch-join``)."""
+        items: list[dict[str, Any]] = []
+        for member in cluster.members:
+            item = {
                 "actor_id": self.ids[member.actor_key],
                 "joined_on": member.joined_on.isoformat(),
                 "committed": member.committed,
-            },
-            key=key,
-            allow=(409,),  # already a current member: joined by another means
-        )
-        if response.status_code == 409:
-            self.report.memberships.unchanged += 1
-        else:
-            _created(response, self.report.memberships)
-        self.progress.step()
-        if member.left_on is None:
-            return
+            }
+            if member.left_on is not None:
+                item["left_on"] = member.left_on.isoformat()
+            items.append(item)
         response = await self.api.send(
             "POST",
-            f"/v1/clusters/{cluster_id}/members/{self.ids[member.actor_key]}/leave",
-            body={"left_on": member.left_on.isoformat()},
-            key=f"{key}/leave",
-            allow=(409,),  # the departure is already recorded
+            f"/v1/clusters/{cluster_id}/members:batch-join",
+            body={"items": items},
+            key=f"{self.prefix}/cluster/{cluster.actor_key}/members",
         )
-        if response.status_code == 409:
-            self.report.departures.unchanged += 1
+        departures = sum(1 for member in cluster.members if member.left_on is not None)
+        if response.headers.get("Idempotent-Replayed") == "true":
+            self.report.memberships.replayed += len(items)
+            self.report.departures.replayed += departures
         else:
-            _created(response, self.report.departures)
+            self.report.memberships.created += len(items)
+            self.report.departures.created += departures
+        self.progress.step(len(items))
 
     async def _cluster(self, cluster: ClusterPlan) -> None:
         cluster_id = self.ids[cluster.actor_key]
         await self._profile(cluster, cluster_id)
-        await _all(self._member(cluster, cluster_id, m) for m in cluster.members)
+        await self._members(cluster, cluster_id)
 
     async def clusters(self) -> None:
         started = time.perf_counter()
