@@ -30,6 +30,7 @@ from synergia_devstack.demo.plan import (
 
 RETRIES = 4
 ACTOR_BATCH = 250  # actors per POST /v1/actors:batch-create
+ACTOR_BATCHES_IN_FLIGHT = 2
 PROGRESS_EVERY = 2.0  # seconds between progress lines
 RETRY_STATUSES = frozenset({502, 503, 504})
 
@@ -245,9 +246,17 @@ class _Loader:
         owners_first = [a for a in self.plan.actors if not a.owners]
         owned = [a for a in self.plan.actors if a.owners]
         self.progress = Progress("actors", len(self.plan.actors), self.log)
+        # Two batches in flight: one being written while the next is sent and checked;
+        # more only queue on the server's CPUs and make the progress come in one lump.
+        slots = asyncio.Semaphore(ACTOR_BATCHES_IN_FLIGHT)
+
+        async def send(group: str, number: int, batch: list[ActorPlan]) -> None:
+            async with slots:
+                await self._actor_batch(group, number, batch)
+
         for group, actors in (("owners-first", owners_first), ("owned", owned)):
             batches = [actors[i : i + ACTOR_BATCH] for i in range(0, len(actors), ACTOR_BATCH)]
-            await _all(self._actor_batch(group, n, b) for n, b in enumerate(batches))
+            await _all(send(group, n, b) for n, b in enumerate(batches))
         self.log(
             f"actors: {self.report.actors} ({len(owned)} with owners) "
             f"in {time.perf_counter() - started:.1f} s"
