@@ -24,6 +24,7 @@ from bench import (
     beneficiary_bench,
     catchup_bench,
     cordis_bench,
+    demo_bench,
     esif_bench,
     http_bench,
     kohesio_bench,
@@ -55,6 +56,7 @@ ALL = (
     "esif",
     "beneficiaries",
     "kohesio",
+    "demo",
 )
 T = TypeVar("T")
 # The product as configured, then with the consumer's fetch wait lowered: the embedded
@@ -104,6 +106,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=beneficiary_bench.BENEFICIARIES,
         help="beneficiaries an authority registers in bulk (CSV uploads of 5,000)",
     )
+    parser.add_argument("--demo-actors", type=int, default=demo_bench.ACTORS)
+    parser.add_argument("--demo-clusters", type=int, default=demo_bench.CLUSTERS)
     parser.add_argument("--report-entries", type=int, default=report_bench.ENTRIES)
     parser.add_argument(
         "--esif-rows", type=int, default=esif_bench.ROWS, help="rows of the ESIF planned file"
@@ -137,6 +141,7 @@ async def run_all(
         "esif": esif_bench.render,
         "beneficiaries": beneficiary_bench.render,
         "kohesio": kohesio_bench.render,
+        "demo": demo_bench.render,
     }
     try:
         for name in selected:
@@ -204,6 +209,10 @@ async def run_all(
             elif name == "beneficiaries":
                 results[name] = await beneficiary_bench.run(
                     stack, log_dir, beneficiaries=args.beneficiaries
+                )
+            elif name == "demo":
+                results[name] = await demo_bench.run(
+                    stack, log_dir, actors=args.demo_actors, clusters=args.demo_clusters
                 )
             elif name == "kohesio":
                 results[name] = await kohesio_bench.run(stack, log_dir, lines=args.kohesio_lines)

@@ -173,6 +173,8 @@ async def test_every_registry_request_example_works(registry: httpx.AsyncClient)
     for media_type, body in examples.bodies("registerActor"):
         created = await _send(registry, examples, "registerActor", media_type, body, admin)
         actor_ids.append(created.json()["id"])
+    for media_type, body in examples.bodies("registerActors"):
+        await _send(registry, examples, "registerActors", media_type, body, admin)
     for media_type, body in examples.bodies("updateActor"):
         etag = (await registry.get(f"/v1/actors/{actor_ids[0]}", headers=admin)).headers["etag"]
         await _send(
@@ -203,6 +205,17 @@ async def test_every_registry_request_example_works(registry: httpx.AsyncClient)
             registry,
             examples,
             "addClusterMember",
+            media_type,
+            substituted(body, ids),
+            admin,
+            cluster_id=cluster,
+        )
+    for media_type, body in examples.bodies("addClusterMembers"):
+        ids = await _actors_for(registry, body)
+        await _send(
+            registry,
+            examples,
+            "addClusterMembers",
             media_type,
             substituted(body, ids),
             admin,

@@ -239,6 +239,51 @@ class ActorCreate(ProfileFields):
     )
 
 
+MAX_CREATE_ITEMS = 1000
+
+
+class ActorBatchCreate(BaseModel):
+    """Actors to register together, each as ``POST /v1/actors`` takes it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "legal_name": "Olympic Agri-Food Cluster",
+                            "kind": "cluster_organisation",
+                            "country": "EL",
+                        },
+                        {
+                            "legal_name": "Fraunhofer-Gesellschaft e.V.",
+                            "kind": "research_organisation",
+                            "country": "DE",
+                        },
+                    ]
+                }
+            ]
+        },
+    )
+
+    items: list[ActorCreate] = Field(min_length=1, max_length=MAX_CREATE_ITEMS)
+
+
+class CreatedActor(BaseModel):
+    """An actor a batch registered: its id and version (read it at ``/v1/actors/{id}``)."""
+
+    index: int = Field(description="The item's position in the batch")
+    id: uuid.UUID
+    version: int
+
+
+class ActorBatchCreated(BaseModel):
+    """The batch's actors, in the order of its items."""
+
+    items: list[CreatedActor]
+
+
 class ActorPatch(BaseModel):
     """A partial update: only the fields sent change; lists are replaced whole."""
 

@@ -40,6 +40,7 @@ from synergia_registry.actors.names import name_key
 from synergia_registry.actors.rules import (
     InvalidProfile,
     normalise_country,
+    normalise_identity,
     normalise_profile,
     past_validity_errors,
     search_text,
@@ -689,19 +690,34 @@ async def register_imported_many(
     new: list[NewActor] = []
     holders = await repository.pic_holders(session, [c.pic for c, _ in commands if c.pic])
     for command, organisation_id in commands:
+        # normalise_profile's checks of a profile without NACE codes, offers, needs,
+        # accounts or owners, and lone_columns of it, without copying the profile.
+        normalised, errors = normalise_identity(command)
+        if errors:
+            outcomes.append(str(InvalidProfile(errors)))
+            continue
+        pic = normalised.get("pic", command.pic)
+        if pic is not None and pic in holders:
+            outcomes.append(f"pic: PIC {pic} is already actor {holders[pic]}")
+            continue
         actor_id = uuid.uuid4()
-        try:
-            profile = normalise_profile(command, actor_id)
-        except InvalidProfile as exc:
-            outcomes.append(str(exc))
-            continue
-        if profile.pic is not None and profile.pic in holders:
-            outcomes.append(f"pic: PIC {profile.pic} is already actor {holders[profile.pic]}")
-            continue
-        if profile.pic is not None:
-            holders[profile.pic] = actor_id  # a second command with it is refused
-        columns = {**lone_columns(profile), "cordis_organisation_id": organisation_id}
-        new.append(NewActor(actor_id, columns))
+        if pic is not None:
+            holders[pic] = actor_id  # a second command with it is refused
+        columns = identity_columns(
+            legal_name=command.legal_name,
+            short_name=command.short_name,
+            kind=command.kind.value,
+            country=normalised["country"],
+            pic=pic,
+            vat_number=normalised.get("vat_number", command.vat_number),
+            national_id_scheme=normalised.get("national_id_scheme", command.national_id_scheme),
+            national_id=normalised.get("national_id", command.national_id),
+            website=command.website,
+            nuts_code=normalised.get("nuts_code", command.nuts_code),
+            nuts_version=command.nuts_version,
+            key=name_key(command.legal_name),
+        )
+        new.append(NewActor(actor_id, {**columns, "cordis_organisation_id": organisation_id}))
         outcomes.append(actor_id)
     await register_many(session, new)
     return outcomes
