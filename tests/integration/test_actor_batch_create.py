@@ -173,6 +173,10 @@ async def test_one_invalid_item_refuses_the_batch_naming_each_item_and_field(
             profile(2, nuts_code="FR101"),
             profile(3, owners=[{"owner_actor_id": unknown, "share_percent": "30"}]),
             profile(4, pic="912345678"),
+            profile(
+                5,
+                needs=[{"type": "technology_request", "title": "Old", "valid_until": "2020-06-30"}],
+            ),
         ],
     )
     assert response.status_code == 422, response.text
@@ -182,7 +186,9 @@ async def test_one_invalid_item_refuses_the_batch_naming_each_item_and_field(
         ("body", "items", 1, "nuts_code"),
         ("body", "items", 2, "owners", 0, "owner_actor_id"),
         ("body", "items", 3, "pic"),
+        ("body", "items", 4, "needs", 0, "valid_until"),
     }
+    assert "in the past" in errors[("body", "items", 4, "needs", 0, "valid_until")]
     assert "item 0" in errors[("body", "items", 3, "pic")]
     assert await fetch(stack, "SELECT id FROM actors") == []
     assert await events(stack) == []

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.http.problems import validation_problem
 from synergia_shared.messaging.outbox import add_events
+from synergia_shared.validity import utc_today
 
 from synergia_registry.actors import repository, service
 from synergia_registry.actors.models import (
@@ -29,7 +30,11 @@ from synergia_registry.actors.models import (
     actor_owners,
     contact_persons,
 )
-from synergia_registry.actors.rules import InvalidProfile, normalise_profile
+from synergia_registry.actors.rules import (
+    InvalidProfile,
+    normalise_profile,
+    past_validity_errors,
+)
 from synergia_registry.actors.schemas import ActorCreate, CreatedActor, ProfileFields
 from synergia_registry.actors.sme_refresh import refresh_sme_many
 
@@ -54,12 +59,15 @@ async def _checked(
     a statement per kind of check for the whole batch."""
     errors: list[dict[str, Any]] = []
     profiles: list[ProfileFields] = []
+    today = utc_today()
     for index, (command, actor_id) in enumerate(zip(commands, ids, strict=True)):
         try:
             profiles.append(normalise_profile(command, actor_id))
         except InvalidProfile as exc:
             errors += [_item_error(index, e.loc, e.msg) for e in exc.errors]
             profiles.append(command)
+        # As a single registration: nothing is created expired.
+        errors += [_item_error(index, e.loc, e.msg) for e in past_validity_errors(command, today)]
     in_batch = set(ids)
     owners = {o.owner_actor_id for p in profiles for o in p.owners} - in_batch
     known = await repository.existing_ids(session, owners)
