@@ -78,3 +78,46 @@ def to_json(entry: Entry) -> dict[str, Any]:
             value = value.isoformat()
         out[name] = value
     return out
+
+
+# The fields of a ``*.recorded`` event (LedgerEntryV1) in its order, but for ``flags``:
+# an entry's fields without its kind (the event's type says it).
+_EVENT_FIELDS = (
+    "entry_id",
+    "beneficiary_id",
+    "project_id",
+    "source",
+    "fund",
+    "instrument_id",
+    "amount",
+    "finance_type",
+    "entry_date",
+    "member_state",
+    "region_nuts",
+    "external_system",
+    "external_id",
+    "cost_item_ref",
+    "commitment_ref",
+    "is_de_minimis",
+    "aid_equivalent",
+    "private_timing",
+    "reverses",
+    "adjusts",
+)
+
+
+def event_data(entry: Entry, flags: list[dict[str, Any]]) -> dict[str, Any]:
+    """The data of the entry's ``*.recorded`` event, as ``model_dump(mode="json")`` of
+    the event's model writes it (the flags are already JSON: ``decide.flag_json``)."""
+    row = to_json(entry)
+    return {**{name: row[name] for name in _EVENT_FIELDS}, "flags": flags}
+
+
+def flagged_data(entry: Entry, flag: dict[str, Any]) -> dict[str, Any]:
+    """The data of a ``rule-violation.flagged`` event of the entry, in the same form."""
+    return {
+        "entry_id": str(entry.entry_id),
+        "beneficiary_id": str(entry.beneficiary_id),
+        "project_id": None if entry.project_id is None else str(entry.project_id),
+        "flag": flag,
+    }
