@@ -74,7 +74,7 @@ def resolve(entries: Iterable[Entry]) -> Resolution:
     by_id: dict[uuid.UUID, Entry] = {}
     for entry in entries:
         seen = by_id.setdefault(entry.entry_id, entry)
-        if seen != entry:
+        if seen is not entry and seen != entry:
             raise ConflictingEntries(
                 f"two different entries carry the id {entry.entry_id} "
                 f"(from {seen.external_system}/{seen.external_id} and "

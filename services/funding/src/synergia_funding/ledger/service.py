@@ -236,7 +236,9 @@ async def _write(session: AsyncSession, changes: Changes, names: Mapping[uuid.UU
         names,
     )
     await repository.unpark(session, changes.released)
-    await repository.set_nets(session, list(changes.nets.values()))
+    await repository.set_nets(
+        session, list(changes.nets.values()), {d.entry.entry_id for d in changes.applied}
+    )
     await repository.reject_parked(
         session, [(d.entry.entry_id, refusal_problem(d)) for d in changes.refused_after_parking]
     )
