@@ -71,10 +71,17 @@ def api_keys() -> str:
     )
 
 
+def sme_id(n: int) -> uuid.UUID:
+    """The world's SME ``n``: spread like the registry's UUIDv4 ids. ``UUID(int=n)``
+    shares its first 32 bits with every other, and the ledger's lock key is those bits:
+    every batch took the one lock and waited for the others, which real ids never do."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://bench.synergia.example/sme/{n}")
+
+
 def world(beneficiaries: int) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for n in range(beneficiaries):
-        sme = str(uuid.UUID(int=n + 1))
+        sme = str(sme_id(n))
         region = REGIONS[n % len(REGIONS)]
         base = {
             "beneficiary_id": sme,
@@ -159,7 +166,7 @@ async def _known(database_url: str, beneficiaries: int) -> None:
             "beneficiaries",
             columns=["actor_id", "legal_name", "kind", "country", "registered_at"],
             records=[
-                (uuid.UUID(int=n + 1), f"SME {n}", "sme", "IT", datetime.now(UTC))
+                (sme_id(n), f"SME {n}", "sme", "IT", datetime.now(UTC))
                 for n in range(beneficiaries)
             ],
         )
