@@ -74,7 +74,7 @@ def resolve(entries: Iterable[Entry]) -> Resolution:
     by_id: dict[uuid.UUID, Entry] = {}
     for entry in entries:
         seen = by_id.setdefault(entry.entry_id, entry)
-        if seen != entry:
+        if seen is not entry and seen != entry:
             raise ConflictingEntries(
                 f"two different entries carry the id {entry.entry_id} "
                 f"(from {seen.external_system}/{seen.external_id} and "
@@ -99,22 +99,29 @@ def resolve(entries: Iterable[Entry]) -> Resolution:
         else:
             ignored.add(entry.entry_id)
     effects: dict[uuid.UUID, Effect] = {}
+    no_corrections: frozenset[uuid.UUID] = frozenset()
     for entry in by_id.values():
         if entry.is_correction:
             continue
-        live = [a for a in adjustments[entry.entry_id] if a.entry_id not in reversed_ids]
-        gone = entry.entry_id in reversed_ids
+        entry_id = entry.entry_id
+        # Most originals have no correction: the same sums, without building the sets.
+        own = adjustments.get(entry_id, ())
+        live = [a for a in own if a.entry_id not in reversed_ids]
+        gone = entry_id in reversed_ids
         amount = ZERO if gone else entry.amount + sum((a.amount for a in live), ZERO)
         aid = ZERO
         if entry.is_de_minimis and not gone:
             aid = entry.aid + sum((a.aid for a in live), ZERO)
-        effects[entry.entry_id] = Effect(
+        corrections = applied.get(entry_id)
+        effects[entry_id] = Effect(
             original=entry,
             amount=amount,
             aid=aid,
             reversed=gone,
-            corrections=frozenset(
-                applied[entry.entry_id] | {a.entry_id for a in adjustments[entry.entry_id]}
+            corrections=(
+                frozenset((corrections or set()) | {a.entry_id for a in own})
+                if corrections or own
+                else no_corrections
             ),
         )
     return Resolution(

@@ -43,11 +43,19 @@ def entry_id_for(external_system: str, external_id: str) -> uuid.UUID:
 
 def to_row(entry: Entry) -> dict[str, Any]:
     """Column values of an entry (enums as their values)."""
-    row: dict[str, Any] = {}
-    for name in ENTRY_FIELDS:
-        value = getattr(entry, name)
-        row[name] = value.value if name in _ENUMS and value is not None else value
-    return row
+    return dict(zip(ENTRY_FIELDS, to_record(entry), strict=True))
+
+
+def to_record(entry: Entry) -> tuple[Any, ...]:
+    """Column values of an entry in :data:`ENTRY_FIELDS` order (a COPY's record)."""
+    values = [getattr(entry, name) for name in ENTRY_FIELDS]
+    for i in _ENUM_POSITIONS:
+        if values[i] is not None:
+            values[i] = values[i].value
+    return tuple(values)
+
+
+_ENUM_POSITIONS = [i for i, name in enumerate(ENTRY_FIELDS) if name in _ENUMS]
 
 
 def from_row(row: Mapping[Any, Any]) -> Entry:
@@ -78,3 +86,54 @@ def to_json(entry: Entry) -> dict[str, Any]:
             value = value.isoformat()
         out[name] = value
     return out
+
+
+# The fields of a ``*.recorded`` event (LedgerEntryV1) in its order, but for ``flags``:
+# an entry's fields without its kind (the event's type says it).
+_EVENT_FIELDS = (
+    "entry_id",
+    "beneficiary_id",
+    "project_id",
+    "source",
+    "fund",
+    "instrument_id",
+    "amount",
+    "finance_type",
+    "entry_date",
+    "member_state",
+    "region_nuts",
+    "external_system",
+    "external_id",
+    "cost_item_ref",
+    "commitment_ref",
+    "is_de_minimis",
+    "aid_equivalent",
+    "private_timing",
+    "reverses",
+    "adjusts",
+)
+
+
+def event_data(entry: Entry, flags: list[dict[str, Any]]) -> dict[str, Any]:
+    """The data of the entry's ``*.recorded`` event, in the form ``to_json`` writes as
+    ``model_dump(mode="json")`` of the event's model does (ids, amounts and dates as
+    themselves; the flags are already JSON: ``decide.flag_json``)."""
+    data = {name: getattr(entry, name) for name in _EVENT_FIELDS}
+    for name in _EVENT_ENUMS:
+        if data[name] is not None:
+            data[name] = data[name].value
+    data["flags"] = flags
+    return data
+
+
+_EVENT_ENUMS = [name for name in _EVENT_FIELDS if name in _ENUMS]
+
+
+def flagged_data(entry: Entry, flag: dict[str, Any]) -> dict[str, Any]:
+    """The data of a ``rule-violation.flagged`` event of the entry, in the same form."""
+    return {
+        "entry_id": entry.entry_id,
+        "beneficiary_id": entry.beneficiary_id,
+        "project_id": entry.project_id,
+        "flag": flag,
+    }

@@ -861,17 +861,30 @@ def check_new_entry(
                 missing=[str(m) for m in missing],
             )
         ]
-    before = resolve(existing)
-    problems = _consistency(before, new)
-    if problems:
-        return [_violation(Rule.CONSISTENCY, new, "; ".join(problems), problems=problems)]
+    # What the ledger was without the new entry matters only to a correction or a
+    # payment (consistency) and to a rule that finds a breach with it (did the new
+    # entry cause it or make it worse?): resolved only then, most entries need not.
+    resolved: list[Resolution] = []
+
+    def before() -> Resolution:
+        if not resolved:
+            resolved.append(resolve(existing))
+        return resolved[0]
+
+    if new.target is not None or new.commitment_ref is not None:
+        problems = _consistency(before(), new)
+        if problems:
+            return [_violation(Rule.CONSISTENCY, new, "; ".join(problems), problems=problems)]
     after = resolve([*existing, new])
     focus = after.original_of(new.entry_id)
     assert focus is not None  # prerequisites are present
     out: list[Violation] = []
     for rule in _RULES:
-        was = {b.key: b.excess for b in rule(before, ctx, focus)}
-        for breach in rule(after, ctx, focus):
+        breaches = rule(after, ctx, focus)
+        if not breaches:
+            continue
+        was = {b.key: b.excess for b in rule(before(), ctx, focus)}
+        for breach in breaches:
             if breach.key in was and breach.excess <= was[breach.key]:
                 continue  # an existing breach the new entry does not make worse
             v = breach.violation

@@ -1,7 +1,17 @@
 """Recording entries: load what the rules need, decide, write, announce — one transaction.
 
+A batch is read and written in a few statements whatever its size: the locks, the
+entries and parked rows it needs (each read one statement with array parameters), then
+each entry decided by the pure rules (:mod:`.decide`), then one statement per table
+written (the outbox by COPY).
+
 Writers of the same single undertaking or project are serialised by advisory locks taken
-before anything is read, so a rule's decision holds until the commit.
+before anything is read, so a rule's decision holds until the commit (a ceiling is
+never broken by two writers each staying under it). Writers of the same entry id meet
+on its claim instead (:func:`.repository.claim_ids`): the ids a batch newly records or
+parks are claimed when it writes, and a batch that finds one taken by another writer
+decides again with that writer's entry in view, so its answer is the one it would have
+had coming second (a replay, or a conflict).
 """
 
 from __future__ import annotations
@@ -11,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.events.base import EventData
 from synergia_shared.events.funding import (
     AuthorityItemRejectedV1,
     CommitmentRecordedV1,
@@ -21,7 +30,14 @@ from synergia_shared.events.funding import (
     RuleFlagV1,
     RuleViolationFlaggedV1,
 )
-from synergia_shared.messaging.outbox import PendingEvent, add_events
+from synergia_shared.messaging.outbox import (
+    EventOf,
+    OutboxRecord,
+    OutboxRecords,
+    PendingEvent,
+    add_events,
+    copy_outbox,
+)
 
 from synergia_funding.ledger import codec, repository
 from synergia_funding.ledger.decide import BatchDecider, Changes, Decision, Parked
@@ -86,17 +102,23 @@ async def record(
     await repository.lock_arrivals(session, {e.beneficiary_id for e in entries})
     undertakings = await repository.linked_enterprises(session, {e.beneficiary_id for e in entries})
     projects = {e.project_id for e in entries if e.project_id is not None}
-    # The entries' own ids too: the same external id sent twice at once with different
-    # beneficiaries falls under different undertakings, and must still meet one lock
-    # (the second then sees the first and answers a conflict).
     await repository.lock_scopes(
-        session, [min(members) for members in undertakings.values()] + sorted(projects) + ids
+        session, [min(members) for members in undertakings.values()] + sorted(projects)
     )
-    waiting = await repository.parked_waiting_for(session, ids)
-    decider, expired_ids = await _decider(session, entries, waiting, undertakings, projects)
-    decisions = [decider.submit(entry) for entry in entries]
-    await _finish(session, decider, expired_ids, names)
-    return decisions
+    # Each lost race means another writer committed one of these ids: the next round
+    # sees it, so rounds are bounded by the batch's size (in practice one or two).
+    for _ in range(len(entries) + 1):
+        stored_parked, waiting = await repository.lock_parked(session, ids)
+        decider, expired_ids = await _decider(
+            session, entries, stored_parked, waiting, undertakings, projects
+        )
+        decisions = [decider.submit(entry) for entry in entries]
+        try:
+            await _finish(session, decider, expired_ids, names, known=stored_parked)
+        except repository.LostRace:
+            continue
+        return decisions
+    raise RuntimeError("a batch kept losing its entry ids to other writers")
 
 
 async def beneficiary_arrived(session: AsyncSession, actor_id: uuid.UUID) -> None:
@@ -110,19 +132,20 @@ async def beneficiary_arrived(session: AsyncSession, actor_id: uuid.UUID) -> Non
         return
     undertakings = await repository.linked_enterprises(session, {actor_id})
     projects = {e.project_id for e in candidates if e.project_id is not None}
-    ids = [e.entry_id for e in candidates]
-    await repository.lock_scopes(session, [min(undertakings[actor_id]), *projects, *ids])
-    waiting = await repository.parked_waiting_for(session, [actor_id])
+    await repository.lock_scopes(session, [min(undertakings[actor_id]), *projects])
+    _, waiting = await repository.lock_parked(session, [actor_id])
     decider, expired_ids = await _decider(
-        session, [], waiting, undertakings, projects, arriving=actor_id
+        session, [], {}, waiting, undertakings, projects, arriving=actor_id
     )
     decider.beneficiary_arrived(actor_id)
-    await _finish(session, decider, expired_ids, {})
+    # Only entries parked before are decided here: their ids are claimed already.
+    await _finish(session, decider, expired_ids, {}, known={})
 
 
 async def _decider(
     session: AsyncSession,
     entries: Sequence[Entry],
+    stored_parked: Mapping[uuid.UUID, repository.ParkedRow],
     waiting: Sequence[Entry],
     undertakings: Mapping[uuid.UUID, frozenset[uuid.UUID]],
     projects: set[uuid.UUID],
@@ -135,7 +158,6 @@ async def _decider(
     known to the decider yet: its arrival is what releases the entries waiting for it."""
     ids = [e.entry_id for e in entries]
     recorded = await repository.stored_entries(session, ids)
-    stored_parked = await repository.parked(session, ids)
     # Refused for waiting too long: decided as if never seen (see EXPIRED_RULE).
     expired_ids = {
         entry_id
@@ -181,12 +203,27 @@ async def _finish(
     decider: BatchDecider,
     expired_ids: set[uuid.UUID],
     names: Mapping[uuid.UUID, str] | None,
+    *,
+    known: Mapping[uuid.UUID, object],
 ) -> None:
+    """Write what the batch decided. ``known``: the ids parked before (their rows held by
+    this batch); every other id the batch records or parks is new, and claimed first."""
     changes = decider.finish()
     # The decider does not know them as parked: an expired one applied now leaves no
     # refused row behind (one parked again has its row reset by the upsert).
     changes.released.extend(
         d.entry.entry_id for d in changes.applied if d.entry.entry_id in expired_ids
+    )
+    released = set(changes.released)
+    await repository.claim_ids(
+        session,
+        sorted(
+            {
+                d.entry.entry_id
+                for d in (*changes.applied, *changes.parked)
+                if d.entry.entry_id not in known and d.entry.entry_id not in released
+            }
+        ),
     )
     await _write(session, changes, names or {})
 
@@ -199,29 +236,15 @@ async def _write(session: AsyncSession, changes: Changes, names: Mapping[uuid.UU
         names,
     )
     await repository.unpark(session, changes.released)
-    await repository.set_nets(session, list(changes.nets.values()))
+    await repository.set_nets(
+        session, list(changes.nets.values()), {d.entry.entry_id for d in changes.applied}
+    )
     await repository.reject_parked(
         session, [(d.entry.entry_id, refusal_problem(d)) for d in changes.refused_after_parking]
     )
-    events: list[PendingEvent] = []
-    for decision in changes.applied:
-        entry = decision.entry
-        subject = str(entry.beneficiary_id)
-        flags = [RuleFlagV1.model_validate(f) for f in decision.flags]
-        events.append(_pending(_recorded_event(entry, flags), subject))
-        events.extend(
-            _pending(
-                RuleViolationFlaggedV1(
-                    entry_id=entry.entry_id,
-                    beneficiary_id=entry.beneficiary_id,
-                    project_id=entry.project_id,
-                    flag=flag,
-                ),
-                subject,
-            )
-            for flag in flags
-        )
-    events.extend(
+    if changes.applied:
+        await copy_outbox(session, _recorded_records(changes.applied))
+    refused = [
         item_rejected(
             d.entry.external_system,
             d.entry.external_id,
@@ -229,9 +252,33 @@ async def _write(session: AsyncSession, changes: Changes, names: Mapping[uuid.UU
             d.errors,
         )
         for d in changes.refused_after_parking
-    )
-    if events:
-        await add_events(session, events)
+    ]
+    if refused:
+        await add_events(session, refused)
+
+
+def _recorded_records(applied: Sequence[Decision]) -> list[OutboxRecord]:
+    """The outbox rows of applied entries: each entry's ``*.recorded`` event, then one
+    ``rule-violation.flagged`` per flag it raised, in order (one beneficiary's events
+    keep it). Built as plain data in the models' JSON form (:func:`codec.event_data`,
+    tested against the models): an event model per entry cost more than the rest of a
+    batch's writing."""
+    recorded = {kind: OutboxRecords(model, AGGREGATE) for kind, model in _RECORDED.items()}
+    flagged = OutboxRecords(RuleViolationFlaggedV1, AGGREGATE)
+    records: list[OutboxRecord] = []
+    for decision in applied:
+        entry = decision.entry
+        subject = str(entry.beneficiary_id)
+        records.append(
+            recorded[entry.kind].record(
+                EventOf(subject, None, codec.event_data(entry, decision.flags))
+            )
+        )
+        records.extend(
+            flagged.record(EventOf(subject, None, codec.flagged_data(entry, flag)))
+            for flag in decision.flags
+        )
+    return records
 
 
 def item_rejected(
@@ -253,11 +300,3 @@ def item_rejected(
         aggregate_type="sender",
         subject=external_system,
     )
-
-
-def _recorded_event(entry: Entry, flags: list[RuleFlagV1]) -> LedgerEntryV1:
-    return _RECORDED[entry.kind].model_validate({**codec.to_row(entry), "flags": flags})
-
-
-def _pending(data: EventData, subject: str) -> PendingEvent:
-    return PendingEvent(data=data, aggregate_type=AGGREGATE, subject=subject)

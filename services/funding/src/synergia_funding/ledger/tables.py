@@ -75,6 +75,15 @@ parked_entries = Table(
     UniqueConstraint("external_system", "external_id"),
 )
 
+# Every entry id recorded or parked (migration 0012): a writer claims the ids of the
+# entries it newly applies or parks here, so two writers of one id meet on this key even
+# when one records the entry and the other parks it (ledger.service, "claims").
+ledger_entry_ids = Table(
+    "ledger_entry_ids",
+    metadata,
+    Column("entry_id", Uuid, primary_key=True),
+)
+
 # The registry actors' owners: more than 50 % or control links two enterprises into one
 # single undertaking (de minimis).
 ownership_links = Table(
