@@ -13,6 +13,8 @@ from synergia_shared.projections import actor_lifecycle as lifecycle
 from synergia_shared.reference.competences import LABELS as COMPETENCE_LABELS
 from synergia_shared.reference.competences import Competence
 
+from synergia_matching import languages
+
 
 def _competence_words(codes: list[str]) -> list[str]:
     """Competence codes as words ("materials_recycling" → "materials recycling"): the
@@ -26,27 +28,75 @@ def _competence_words(codes: list[str]) -> list[str]:
     return words
 
 
-def _entries_text(entries: list[OfferNeedV1]) -> list[str]:
-    parts: list[str] = []
+# Each part of a text is kept with the language it is written in; competence labels are
+# this service's own, in English.
+Part = tuple[str, str]  # (ISO 639-1 language, text)
+
+
+def profile_language(data: ActorRegisteredV1) -> str:
+    """The language the actor writes in: declared, else detected over all its free text,
+    else English. Parts too short to tell take it."""
+    entries = [*data.offers, *data.needs]
+    texts = [data.description or "", *(f"{e.title}. {e.description}" for e in entries)]
+    return languages.language_of(texts, declared=data.language, fallback=languages.ENGLISH)
+
+
+def _entries_parts(entries: list[OfferNeedV1], declared: str | None, own: str) -> list[Part]:
+    parts: list[Part] = []
     for entry in entries:
-        parts += [entry.title, entry.description, *entry.keywords]
-        parts += _competence_words(entry.competences)
+        free = [entry.title, entry.description, *entry.keywords]
+        language = languages.language_of(free, declared=declared, fallback=own)
+        parts += [(language, text) for text in free]
+        parts += [(languages.ENGLISH, words) for words in _competence_words(entry.competences)]
     return parts
 
 
-def offers_text(data: ActorRegisteredV1) -> str:
+def offers_parts(data: ActorRegisteredV1, own: str | None = None) -> list[Part]:
     """What the actor can provide, for full-text matching: its offers and, since an actor
-    offers what it is competent in, its own competences, keywords and description."""
-    parts = _entries_text(data.offers)
-    parts += _competence_words(data.competences) + data.keywords
+    offers what it is competent in, its own competences, keywords and description. ``own``
+    is the profile's language, if already known."""
+    own = own or profile_language(data)
+    parts = _entries_parts(data.offers, data.language, own)
+    parts += [(languages.ENGLISH, words) for words in _competence_words(data.competences)]
+    parts += [(own, keyword) for keyword in data.keywords]
     if data.description:
-        parts.append(data.description)
-    return "\n".join(p for p in parts if p)
+        language = languages.language_of([data.description], declared=data.language, fallback=own)
+        parts.append((language, data.description))
+    return [(language, text) for language, text in parts if text]
+
+
+def needs_parts(data: ActorRegisteredV1, own: str | None = None) -> list[Part]:
+    """What the actor is looking for: its needs (technology, business and R&D requests)."""
+    parts = _entries_parts(data.needs, data.language, own or profile_language(data))
+    return [(language, text) for language, text in parts if text]
+
+
+def offers_text(data: ActorRegisteredV1) -> str:
+    return joined(offers_parts(data))
 
 
 def needs_text(data: ActorRegisteredV1) -> str:
-    """What the actor is looking for: its needs (technology, business and R&D requests)."""
-    return "\n".join(p for p in _entries_text(data.needs) if p)
+    return joined(needs_parts(data))
+
+
+def joined(parts: list[Part]) -> str:
+    return "\n".join(text for _, text in parts)
+
+
+def configuration_spans(parts: list[Part]) -> tuple[list[str], list[int]]:
+    """The text-search configuration of each run of consecutive parts that share one, and
+    the run's length in characters in :func:`joined` (runs are separated by one newline).
+    ``matching_document`` (migration 0011) stems each run with its configuration."""
+    configurations: list[str] = []
+    runs: list[list[str]] = []
+    for language, text in parts:
+        configuration = languages.text_search_configuration(language)
+        if configurations and configurations[-1] == configuration:
+            runs[-1].append(text)
+        else:
+            configurations.append(configuration)
+            runs.append([text])
+    return configurations, [len("\n".join(run)) for run in runs]
 
 
 def offered_competences(data: ActorRegisteredV1) -> list[str]:
@@ -61,6 +111,7 @@ def profile_row(
     """The actor_profiles row of a snapshot at ``sequence``, given the lifecycle marks
     already seen for the actor; jsonb columns as JSON-ready lists. The consumer upserts
     it and the benchmarks COPY it, so both make the same row of an event."""
+    own = profile_language(data)
     return {
         **lifecycle.snapshot_columns(data, sequence, marks),
         "competences": data.competences,
@@ -69,7 +120,17 @@ def profile_row(
         "needs": [n.model_dump(mode="json") for n in data.needs],
         "country_standing": data.country_standing,
         "nuts_version": data.nuts_version,
-        "offers_text": offers_text(data),
-        "needs_text": needs_text(data),
+        **_text_columns("offers", offers_parts(data, own)),
+        **_text_columns("needs", needs_parts(data, own)),
+        "language": own,
         "offered_competences": offered_competences(data),
+    }
+
+
+def _text_columns(kind: str, parts: list[Part]) -> dict[str, Any]:
+    configurations, lengths = configuration_spans(parts)
+    return {
+        f"{kind}_text": joined(parts),
+        f"{kind}_text_configurations": configurations,
+        f"{kind}_text_lengths": lengths,
     }
