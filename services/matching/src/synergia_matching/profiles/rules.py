@@ -34,11 +34,17 @@ Part = tuple[str, str]  # (ISO 639-1 language, text)
 
 
 def profile_language(data: ActorRegisteredV1) -> str:
-    """The language the actor writes in: declared, else detected over all its free text,
-    else English. Parts too short to tell take it."""
+    """The language the actor writes in: declared, else its description's, else the one
+    detected over the titles and descriptions of its offers and needs, else English.
+    Parts too short to tell take it."""
+    if data.language:
+        return data.language
     entries = [*data.offers, *data.needs]
-    texts = [data.description or "", *(f"{e.title}. {e.description}" for e in entries)]
-    return languages.language_of(texts, declared=data.language, fallback=languages.ENGLISH)
+    return (
+        languages.detect(data.description or "")
+        or languages.detect(" ".join(f"{e.title}. {e.description}" for e in entries))
+        or languages.ENGLISH
+    )
 
 
 def _entries_parts(entries: list[OfferNeedV1], declared: str | None, own: str) -> list[Part]:
@@ -60,8 +66,8 @@ def offers_parts(data: ActorRegisteredV1, own: str | None = None) -> list[Part]:
     parts += [(languages.ENGLISH, words) for words in _competence_words(data.competences)]
     parts += [(own, keyword) for keyword in data.keywords]
     if data.description:
-        language = languages.language_of([data.description], declared=data.language, fallback=own)
-        parts.append((language, data.description))
+        # The profile's language is its description's whenever that could be told.
+        parts.append((own, data.description))
     return [(language, text) for language, text in parts if text]
 
 
