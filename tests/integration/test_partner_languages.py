@@ -13,7 +13,7 @@ from synergia_matching import languages
 
 from tests.integration.test_partner_search import names, search
 from tests.support.actors import projected, register
-from tests.support.stack import TestStack
+from tests.support.stack import TestStack, auth
 
 
 async def _document(stack: TestStack, actor_id: str) -> str:
@@ -138,3 +138,30 @@ async def test_a_polish_sme_whose_competence_fits_an_english_need_is_found(
     # in English on a Polish profile, so even the text alone reaches it.
     text_only = await search(matching, {"needs": {"text": "recycled materials"}})
     assert "Odzysk Metali Sp. z o.o." in names(text_only)
+
+
+async def test_a_declared_language_wins_and_a_text_too_short_to_tell_is_stemmed_in_it(
+    stack: TestStack, registry: httpx.AsyncClient, matching: httpx.AsyncClient
+) -> None:
+    declared = await register(
+        registry,
+        "Akku Kreis GmbH",
+        "DE",
+        language="de",
+        offers=[_offer("Batterien", "Akkus, Zellen")],
+    )
+    shown = await registry.get(f"/v1/actors/{declared}", headers=auth())
+    assert shown.json()["language"] == "de"
+    await projected(matching, declared)
+    assert "'batteri'" in await _document(stack, declared), "German stems, as declared"
+    found = names(await search(matching, {"needs": {"text": "Batterie"}}))
+    assert "Akku Kreis GmbH" in found
+
+    refused = await registry.post(
+        "/v1/actors",
+        json={"legal_name": "Nowhere Ltd", "kind": "sme", "country": "IE", "language": "xx"},
+        headers=auth(),
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["errors"][0]["loc"] == ["body", "language"]

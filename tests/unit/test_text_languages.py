@@ -24,6 +24,16 @@ def test_sentences_are_detected_among_the_eu_languages() -> None:
     assert languages.detect(ENGLISH) == "en"
 
 
+def test_english_prose_full_of_names_is_english() -> None:
+    """Names of places and firms mislead trigrams; English function words do not."""
+    text = (
+        "Limerick Social Teoranta is a small company in Limerick, Ireland, working with "
+        "social economy enterprises and municipalities."
+    )
+    assert languages.detect(text) == "en"
+    assert languages.detect("Recycling und Rückgewinnung for Batterien aus Elektroautos") == "de"
+
+
 def test_a_text_too_short_to_tell_is_not_guessed() -> None:
     assert languages.detect("Batterien") is None
     assert languages.detect("") is None
