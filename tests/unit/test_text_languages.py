@@ -105,6 +105,15 @@ def test_each_free_text_is_indexed_in_its_language_and_the_labels_in_english() -
     assert rules.profile_row(data, 1, rules.lifecycle.NO_MARKS)["language"] == "pl"
 
 
+def test_a_text_all_in_english_stores_no_runs() -> None:
+    row = rules.profile_row(
+        profile(description=ENGLISH, offer=ENGLISH, language="en"), 1, rules.lifecycle.NO_MARKS
+    )
+    assert row["offers_text_configurations"] is None
+    assert row["offers_text_lengths"] is None
+    assert row["language"] == "en"
+
+
 def test_a_declared_language_wins_over_detection() -> None:
     data = profile(description=ENGLISH, offer=ENGLISH, language="el")
     row = rules.profile_row(data, 1, rules.lifecycle.NO_MARKS)

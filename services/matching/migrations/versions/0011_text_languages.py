@@ -4,7 +4,9 @@ text is stemmed with the text-search configuration of its language.
 - ``language``: the profile's language (declared, else detected; ISO 639-1).
 - ``{offers,needs}_text_configurations`` / ``_text_lengths``: the configuration of each
   run of consecutive parts in one language, and its length in characters in the text
-  (runs are separated by one newline). Written by the projection (``profiles.rules``).
+  (runs are separated by one newline); NULL when the whole text is English, so that the
+  rows of English profiles, which search reads, are no wider than before. Written by the
+  projection (``profiles.rules``).
 - ``matching_document(text, configurations, lengths)``: the tsvector of such a text, each
   run stemmed in its configuration and, if that is not English, in English too (a short
   English text taken for another language stays findable, and so do the English technical
@@ -78,9 +80,6 @@ END
 $$
 """
 
-EMPTY_TEXT_ARRAY = sa.text("'{}'::text[]")
-EMPTY_INT_ARRAY = sa.text("'{}'::integer[]")
-
 
 def upgrade() -> None:
     op.execute(_DOCUMENT)
@@ -89,21 +88,11 @@ def upgrade() -> None:
     for kind in ("offers", "needs"):
         op.add_column(
             "actor_profiles",
-            sa.Column(
-                f"{kind}_text_configurations",
-                postgresql.ARRAY(sa.Text()),
-                nullable=False,
-                server_default=EMPTY_TEXT_ARRAY,
-            ),
+            sa.Column(f"{kind}_text_configurations", postgresql.ARRAY(sa.Text()), nullable=True),
         )
         op.add_column(
             "actor_profiles",
-            sa.Column(
-                f"{kind}_text_lengths",
-                postgresql.ARRAY(sa.Integer()),
-                nullable=False,
-                server_default=EMPTY_INT_ARRAY,
-            ),
+            sa.Column(f"{kind}_text_lengths", postgresql.ARRAY(sa.Integer()), nullable=True),
         )
         # Rewrites the table and rebuilds the document's GIN index; storage stays MAIN.
         op.execute(

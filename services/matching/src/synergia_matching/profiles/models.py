@@ -31,7 +31,6 @@ from synergia_matching.db import metadata
 TextArray = ARRAY(Text)
 EMPTY_ARRAY = text("'{}'::text[]")
 EMPTY_JSON_LIST = text("'[]'::jsonb")
-EMPTY_INT_ARRAY = text("'{}'::integer[]")
 IntArray = ARRAY(Integer)
 
 actor_profiles = Table(
@@ -91,10 +90,11 @@ actor_profiles = Table(
     ),
     # The profile's language (ISO 639-1): declared, else detected (``languages``).
     Column("language", Text, nullable=True),
-    Column("offers_text_configurations", TextArray, nullable=False, server_default=EMPTY_ARRAY),
-    Column("offers_text_lengths", IntArray, nullable=False, server_default=EMPTY_INT_ARRAY),
-    Column("needs_text_configurations", TextArray, nullable=False, server_default=EMPTY_ARRAY),
-    Column("needs_text_lengths", IntArray, nullable=False, server_default=EMPTY_INT_ARRAY),
+    # NULL when the whole text is English.
+    Column("offers_text_configurations", TextArray, nullable=True),
+    Column("offers_text_lengths", IntArray, nullable=True),
+    Column("needs_text_configurations", TextArray, nullable=True),
+    Column("needs_text_lengths", IntArray, nullable=True),
     # For partner search (migration 0004): every leading substring of every NACE code
     # (C10.51 → C, C1, C10, C10., C10.5, C10.51), GIN-indexed, and the distinct sections.
     Column(

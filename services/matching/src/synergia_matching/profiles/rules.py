@@ -135,6 +135,12 @@ def profile_row(
 
 def _text_columns(kind: str, parts: list[Part]) -> dict[str, Any]:
     configurations, lengths = configuration_spans(parts)
+    if configurations in ([], ["english"]):
+        # NULL, not arrays: a text all in English (most are) is indexed in English whole,
+        # and its row is no wider than before languages were told (search reads rows).
+        return {f"{kind}_text": joined(parts)} | dict.fromkeys(
+            (f"{kind}_text_configurations", f"{kind}_text_lengths")
+        )
     return {
         f"{kind}_text": joined(parts),
         f"{kind}_text_configurations": configurations,
