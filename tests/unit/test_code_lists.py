@@ -58,6 +58,16 @@ def test_countries_are_exactly_the_codes_the_validator_accepts() -> None:
     assert "GB" not in listed
 
 
+def test_country_names_are_offered_in_the_eu_languages() -> None:
+    listed = {c["code"]: c for c in items(catalogue.countries())}
+    greece, poland = listed["EL"]["names"], listed["PL"]["names"]
+    assert (greece["en"], greece["de"], greece["el"]) == ("Greece", "Griechenland", "Ελλάδα")
+    assert (poland["pl"], poland["fr"], poland["bg"]) == ("Polska", "Pologne", "Полша")
+    assert len(greece) == 24, "every EU official language"
+    assert listed["UK"]["names"]["de"] == "Vereinigtes Königreich"
+    assert listed["XK"]["names"] == {}, "outside ISO 3166-1: no maintained translations"
+
+
 @pytest.mark.parametrize("version", NUTS_VERSIONS)
 def test_every_listed_nuts_region_is_accepted_as_listed(version: str) -> None:
     listed = items(catalogue.nuts_regions(version, None, None))

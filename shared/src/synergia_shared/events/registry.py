@@ -144,6 +144,12 @@ class ActorRegisteredV1(EventData):
         description="How many of the actor's contact persons consent to being shared with "
         "partners, at this version; fetch them with GET /v1/actors/{id}/shared-contacts.",
     )
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}$",
+        description="ISO 639-1 code of the language the profile's free texts are written in, "
+        "when the actor declared it (matching detects it otherwise).",
+    )
 
 
 class ExpiredOfferNeedV1(EventData):

@@ -47,6 +47,9 @@ class Query:
     sme_only: bool = False
     eligible_countries_only: bool = False
     exclude: Sequence[uuid.UUID] = field(default_factory=list)
+    # The text-search configurations the groups are stemmed in, the search's language
+    # first (``languages.query_configurations``).
+    text_configurations: Sequence[str] = ("english",)
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,8 @@ def _parts(shape: _Shape) -> _Parts:
 
 
 def _tsq(name: str) -> str:
-    return f"to_tsquery('english', CAST(:{name} AS text))"
+    """The tsquery of a group, in each of the search's configurations (migration 0009)."""
+    return f"matching_tsquery(CAST(:text_configurations AS text[]), CAST(:{name} AS text))"
 
 
 def _components(shape: _Shape, parts: _Parts) -> dict[str, str]:
@@ -303,7 +307,14 @@ FROM (
 JOIN actor_profiles AS p ON p.actor_id = page.actor_id
 ORDER BY page.points DESC, page.registered_at DESC, page.actor_id DESC
 """  # noqa: S608
-    arrays = ("competences", "nace_codes", "ecosystems", "countries_out", "s3_codes")
+    arrays = (
+        "competences",
+        "nace_codes",
+        "ecosystems",
+        "countries_out",
+        "s3_codes",
+        "text_configurations",
+    )
     binds: list[BindParameter[Any]] = [bindparam(name, type_=TextArray) for name in arrays]
     binds += [
         bindparam("s3_scores", type_=ARRAY(FLOAT)),
@@ -359,6 +370,7 @@ def _params(query: Query, *, limit: int, after: After | None) -> dict[str, Any]:
         **_named("ec", ecosystems),
         **_named("os", query.origin_sections),
         "any_need": " | ".join(f"({g})" for g in query.need_groups),
+        "text_configurations": list(query.text_configurations),
         "competences": list(query.competences),
         "nace_codes": list(query.nace_codes),
         "ecosystems": list(query.ecosystems),
@@ -418,7 +430,7 @@ def _found(shape: _Shape) -> str:
 
 
 def _bound(sql: str) -> TextClause:
-    arrays = ("competences", "nace_codes", "ecosystems", "countries_out")
+    arrays = ("competences", "nace_codes", "ecosystems", "countries_out", "text_configurations")
     binds: list[BindParameter[Any]] = [bindparam(name, type_=TextArray) for name in arrays]
     binds += [
         bindparam("countries_in", type_=TextArray),
@@ -487,13 +499,17 @@ async def linked_group(session: AsyncSession, actor_id: uuid.UUID) -> list[uuid.
 
 
 _NON_EMPTY = text(
-    "SELECT numnode(to_tsquery('english', g)) > 0 FROM unnest(:groups) WITH ORDINALITY AS t(g, n)"
-    " ORDER BY n"
-).bindparams(bindparam("groups", type_=TextArray))
+    "SELECT numnode(matching_tsquery(:configurations, g)) > 0"
+    " FROM unnest(:groups) WITH ORDINALITY AS t(g, n) ORDER BY n"
+).bindparams(bindparam("groups", type_=TextArray), bindparam("configurations", type_=TextArray))
 
 
-async def non_empty_queries(session: AsyncSession, groups: Sequence[str]) -> list[bool]:
-    """Per tsquery text, whether it keeps any term after stop words are removed."""
+async def non_empty_queries(
+    session: AsyncSession, groups: Sequence[str], configurations: Sequence[str] = ("english",)
+) -> list[bool]:
+    """Per tsquery text, whether it keeps any term after the stop words of the first
+    configuration (the search's language) are removed."""
     if not groups:
         return []
-    return list((await session.scalars(_NON_EMPTY, {"groups": list(groups)})).all())
+    params = {"groups": list(groups), "configurations": list(configurations)}
+    return list((await session.scalars(_NON_EMPTY, params)).all())

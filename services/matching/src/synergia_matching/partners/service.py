@@ -24,6 +24,7 @@ from synergia_shared.reference.countries import UnknownCountry, lookup_country
 from synergia_shared.reference.nace import InvalidNace, validate_nace
 from synergia_shared.validity import utc_today
 
+from synergia_matching import languages
 from synergia_matching.partners import repository, scoring
 from synergia_matching.partners.schemas import (
     CandidateCount,
@@ -74,10 +75,13 @@ def _offer_groups_of(profile: Row[Any]) -> list[TermGroup]:
     return term_groups([*keywords, *profile.keywords], titles)
 
 
-async def _meaningful(session: AsyncSession, groups: list[TermGroup]) -> list[TermGroup]:
-    """Drop the groups PostgreSQL's English configuration reduces to nothing (stop words:
-    "the", "of"), so that they neither count as missed nor as matched."""
-    keep = await repository.non_empty_queries(session, [g.tsquery() for g in groups])
+async def _meaningful(
+    session: AsyncSession, groups: list[TermGroup], configurations: list[str]
+) -> list[TermGroup]:
+    """Drop the groups the search language's configuration reduces to nothing (stop
+    words: "the", "of", "die"), so that they neither count as missed nor as matched."""
+    tsqueries = [g.tsquery() for g in groups]
+    keep = await repository.non_empty_queries(session, tsqueries, configurations)
     return [g for g, kept in zip(groups, keep, strict=True) if kept]
 
 
@@ -122,7 +126,12 @@ async def resolve(session: AsyncSession, body: PartnerSearch) -> Search:
                     "msg": f"actor {body.searcher_actor_id} is not known to matching (yet)",
                 }
             )
-    need_groups = await _meaningful(session, _words(body.needs))
+    language = languages.search_language(
+        [body.needs.text, *body.needs.keywords],
+        searcher=searcher.language if searcher is not None else None,
+    )
+    configurations = languages.query_configurations(language)
+    need_groups = await _meaningful(session, _words(body.needs), configurations)
     if not (need_groups or body.needs.competences or need_nace or body.needs.ecosystems):
         errors.append(
             {
@@ -134,11 +143,15 @@ async def resolve(session: AsyncSession, body: PartnerSearch) -> Search:
         raise validation_problem(errors)
 
     exclude = list(c.exclude_actor_ids)
-    offer_groups = await _meaningful(session, _words(body.offers)) if body.offers else []
+    offer_groups = (
+        await _meaningful(session, _words(body.offers), configurations) if body.offers else []
+    )
     origin = origin_country[0] if origin_country else None
     if searcher is not None:
         exclude += await repository.linked_group(session, searcher.actor_id)
-        offer_groups = offer_groups or await _meaningful(session, _offer_groups_of(searcher))
+        offer_groups = offer_groups or await _meaningful(
+            session, _offer_groups_of(searcher), configurations
+        )
         origin = origin or searcher.country
         origin_nace = origin_nace or list(searcher.nace_codes)
     return await _search(
@@ -154,6 +167,7 @@ async def resolve(session: AsyncSession, body: PartnerSearch) -> Search:
         countries_in=countries_in,
         countries_out=countries_out,
         exclude=exclude,
+        text_configurations=configurations,
         fingerprint_of=body.model_dump(mode="json"),
     )
 
@@ -168,7 +182,10 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
     keywords = [k for n in needs for k in n.get("keywords", [])]
     competences = sorted({c for n in needs for c in n.get("competences", [])})
     text = " ".join(f"{n.get('title', '')} {n.get('description', '')}" for n in needs)
-    need_groups = await _meaningful(session, term_groups(keywords, text))
+    # Its needs are stemmed in the profile's language (a need detected in another one is
+    # still found through English and its competences).
+    configurations = languages.query_configurations(profile.language)
+    need_groups = await _meaningful(session, term_groups(keywords, text), configurations)
     if not need_groups and not competences:
         raise ProblemException(
             409,
@@ -189,7 +206,7 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
     return await _search(
         session,
         need_groups=need_groups,
-        offer_groups=await _meaningful(session, _offer_groups_of(profile)),
+        offer_groups=await _meaningful(session, _offer_groups_of(profile), configurations),
         competences=competences,
         nace_codes=[],
         ecosystems=[],
@@ -199,6 +216,7 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
         countries_in=countries_in,
         countries_out=[],
         exclude=[*constraints.exclude_actor_ids, *await repository.linked_group(session, actor_id)],
+        text_configurations=configurations,
         fingerprint_of={"actor": str(actor_id), **constraints.model_dump(mode="json")},
     )
 
@@ -217,6 +235,7 @@ async def _search(
     countries_in: list[str] | None,
     countries_out: list[str],
     exclude: list[uuid.UUID],
+    text_configurations: list[str],
     fingerprint_of: dict[str, Any],
 ) -> Search:
     strategies = await regions.all_strategies(session)
@@ -263,6 +282,7 @@ async def _search(
         sme_only=constraints.sme_only,
         eligible_countries_only=constraints.eligible_countries_only,
         exclude=exclude,
+        text_configurations=text_configurations,
     )
     digest = hashlib.sha256(json.dumps(fingerprint_of, sort_keys=True).encode()).hexdigest()
     return Search(query, need_groups, offer_groups, competences, aligned, digest[:16])

@@ -31,6 +31,7 @@ from synergia_matching.db import metadata
 TextArray = ARRAY(Text)
 EMPTY_ARRAY = text("'{}'::text[]")
 EMPTY_JSON_LIST = text("'[]'::jsonb")
+IntArray = ARRAY(Integer)
 
 actor_profiles = Table(
     "actor_profiles",
@@ -62,7 +63,9 @@ actor_profiles = Table(
     Column("country_standing", Text, nullable=True),
     Column("nuts_version", Text, nullable=True),
     # What the actor can provide (its offers, competences and keywords) and what it looks
-    # for (its needs), as plain text; the documents are their English full-text vectors.
+    # for (its needs), as plain text, with the text-search configuration of each run of
+    # parts in one language and the run's length (migration 0009); the documents are
+    # their full-text vectors, each run stemmed in its language (``matching_document``).
     Column("offers_text", Text, nullable=False, server_default=""),
     Column("needs_text", Text, nullable=False, server_default=""),
     # Its own competences and those of its offers: what it can bring.
@@ -70,15 +73,28 @@ actor_profiles = Table(
     Column(
         "offers_document",
         TSVECTOR,
-        Computed("to_tsvector('english'::regconfig, offers_text)", persisted=True),
+        Computed(
+            "matching_document(offers_text, offers_text_configurations, offers_text_lengths)",
+            persisted=True,
+        ),
         nullable=False,
     ),
     Column(
         "needs_document",
         TSVECTOR,
-        Computed("to_tsvector('english'::regconfig, needs_text)", persisted=True),
+        Computed(
+            "matching_document(needs_text, needs_text_configurations, needs_text_lengths)",
+            persisted=True,
+        ),
         nullable=False,
     ),
+    # The profile's language (ISO 639-1): declared, else detected (``languages``).
+    Column("language", Text, nullable=True),
+    # NULL when the whole text is English.
+    Column("offers_text_configurations", TextArray, nullable=True),
+    Column("offers_text_lengths", IntArray, nullable=True),
+    Column("needs_text_configurations", TextArray, nullable=True),
+    Column("needs_text_lengths", IntArray, nullable=True),
     # For partner search (migration 0004): every leading substring of every NACE code
     # (C10.51 → C, C1, C10, C10., C10.5, C10.51), GIN-indexed, and the distinct sections.
     Column(

@@ -23,6 +23,7 @@ from synergia_shared.reference.competences import LABELS as COMPETENCE_LABELS
 from synergia_shared.reference.competences import Competence
 from synergia_shared.validity import is_expired, utc_today
 
+from synergia_matching import languages
 from synergia_matching.profiles.schemas import Profile
 
 
@@ -38,11 +39,32 @@ def _competence_words(codes: list[str]) -> list[str]:
     return words
 
 
-def _entries_text(entries: list[OfferNeedV1]) -> list[str]:
-    parts: list[str] = []
+# Each part of a text is kept with the language it is written in; competence labels are
+# this service's own, in English.
+Part = tuple[str, str]  # (ISO 639-1 language, text)
+
+
+def profile_language(data: ActorRegisteredV1) -> str:
+    """The language the actor writes in: declared, else its description's, else the one
+    detected over the titles and descriptions of its offers and needs, else English.
+    Parts too short to tell take it."""
+    if data.language:
+        return data.language
+    entries = [*data.offers, *data.needs]
+    return (
+        languages.detect(data.description or "")
+        or languages.detect(" ".join(f"{e.title}. {e.description}" for e in entries))
+        or languages.ENGLISH
+    )
+
+
+def _entries_parts(entries: list[OfferNeedV1], declared: str | None, own: str) -> list[Part]:
+    parts: list[Part] = []
     for entry in entries:
-        parts += [entry.title, entry.description, *entry.keywords]
-        parts += _competence_words(entry.competences)
+        free = [entry.title, entry.description, *entry.keywords]
+        language = languages.language_of(free, declared=declared, fallback=own)
+        parts += [(language, text) for text in free]
+        parts += [(languages.ENGLISH, words) for words in _competence_words(entry.competences)]
     return parts
 
 
@@ -62,21 +84,57 @@ def current_stored(entries: Iterable[Mapping[str, Any]], today: date) -> list[Ma
     ]
 
 
-def offers_text(data: ActorRegisteredV1, today: date | None = None) -> str:
+def offers_parts(
+    data: ActorRegisteredV1, own: str | None = None, today: date | None = None
+) -> list[Part]:
     """What the actor can provide, for full-text matching: its current offers and, since
     an actor offers what it is competent in, its own competences, keywords and
-    description."""
-    parts = _entries_text(current(data.offers, today))
-    parts += _competence_words(data.competences) + data.keywords
+    description. ``own`` is the profile's language, if already known."""
+    own = own or profile_language(data)
+    parts = _entries_parts(current(data.offers, today), data.language, own)
+    parts += [(languages.ENGLISH, words) for words in _competence_words(data.competences)]
+    parts += [(own, keyword) for keyword in data.keywords]
     if data.description:
-        parts.append(data.description)
-    return "\n".join(p for p in parts if p)
+        # The profile's language is its description's whenever that could be told.
+        parts.append((own, data.description))
+    return [(language, text) for language, text in parts if text]
+
+
+def needs_parts(
+    data: ActorRegisteredV1, own: str | None = None, today: date | None = None
+) -> list[Part]:
+    """What the actor is looking for: its current needs (technology, business and R&D
+    requests)."""
+    parts = _entries_parts(current(data.needs, today), data.language, own or profile_language(data))
+    return [(language, text) for language, text in parts if text]
+
+
+def offers_text(data: ActorRegisteredV1, today: date | None = None) -> str:
+    return joined(offers_parts(data, today=today))
 
 
 def needs_text(data: ActorRegisteredV1, today: date | None = None) -> str:
-    """What the actor is looking for: its current needs (technology, business and R&D
-    requests)."""
-    return "\n".join(p for p in _entries_text(current(data.needs, today)) if p)
+    return joined(needs_parts(data, today=today))
+
+
+def joined(parts: list[Part]) -> str:
+    return "\n".join(text for _, text in parts)
+
+
+def configuration_spans(parts: list[Part]) -> tuple[list[str], list[int]]:
+    """The text-search configuration of each run of consecutive parts that share one, and
+    the run's length in characters in :func:`joined` (runs are separated by one newline).
+    ``matching_document`` (migration 0009) stems each run with its configuration."""
+    configurations: list[str] = []
+    runs: list[list[str]] = []
+    for language, text in parts:
+        configuration = languages.text_search_configuration(language)
+        if configurations and configurations[-1] == configuration:
+            runs[-1].append(text)
+        else:
+            configurations.append(configuration)
+            runs.append([text])
+    return configurations, [len("\n".join(run)) for run in runs]
 
 
 def offered_competences(data: ActorRegisteredV1, today: date | None = None) -> list[str]:
@@ -97,6 +155,7 @@ def profile_row(
     as of ``today`` (UTC, by default the current day). The consumer upserts it and the
     benchmarks COPY it, so both make the same row of an event."""
     today = today or utc_today()
+    own = profile_language(data)
     return {
         **lifecycle.snapshot_columns(data, sequence, marks),
         "competences": data.competences,
@@ -105,9 +164,25 @@ def profile_row(
         "needs": [n.model_dump(mode="json") for n in data.needs],
         "country_standing": data.country_standing,
         "nuts_version": data.nuts_version,
-        "offers_text": offers_text(data, today),
-        "needs_text": needs_text(data, today),
+        **_text_columns("offers", offers_parts(data, own, today)),
+        **_text_columns("needs", needs_parts(data, own, today)),
+        "language": own,
         "offered_competences": offered_competences(data, today),
+    }
+
+
+def _text_columns(kind: str, parts: list[Part]) -> dict[str, Any]:
+    configurations, lengths = configuration_spans(parts)
+    if configurations in ([], ["english"]):
+        # NULL, not arrays: a text all in English (most are) is indexed in English whole,
+        # and its row is no wider than before languages were told (search reads rows).
+        return {f"{kind}_text": joined(parts)} | dict.fromkeys(
+            (f"{kind}_text_configurations", f"{kind}_text_lengths")
+        )
+    return {
+        f"{kind}_text": joined(parts),
+        f"{kind}_text_configurations": configurations,
+        f"{kind}_text_lengths": lengths,
     }
 
 

@@ -57,6 +57,8 @@ actors = Table(
     Column("ecosystems", TextArray, nullable=False, server_default=EMPTY_ARRAY),
     Column("competences", TextArray, nullable=False, server_default=EMPTY_ARRAY),
     Column("keywords", TextArray, nullable=False, server_default=EMPTY_ARRAY),
+    # The declared language of the free texts (ISO 639-1), for matching's stemming.
+    Column("language", Text, nullable=True),
     Column("sme_declared", Text, nullable=True),
     Column("sme_category", Text, nullable=True),
     Column("sme_assessment", JSONB, nullable=True),

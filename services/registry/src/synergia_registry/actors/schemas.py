@@ -13,6 +13,7 @@ from synergia_shared.events.registry import ActorKind
 from synergia_shared.http.iso_date import IsoDate
 from synergia_shared.reference.competences import Competence
 from synergia_shared.reference.countries import CountryStanding
+from synergia_shared.reference.country_names import EU_OFFICIAL_LANGUAGES
 from synergia_shared.reference.ecosystems import Ecosystem
 
 from synergia_registry.actors.sme import SmeCategory
@@ -38,6 +39,15 @@ def _distinct(values: list[Any]) -> list[Any]:
 
 
 Keywords = Annotated[list[Keyword], AfterValidator(_distinct), Field(max_length=50)]
+# ISO 639-1 codes are written lower-case.
+LanguageCode = Annotated[
+    str, StringConstraints(pattern="^(" + "|".join(EU_OFFICIAL_LANGUAGES) + ")$")
+]
+_LANGUAGE = (
+    "The language the free texts (description, offers, needs) are written in, as an "
+    "ISO 639-1 code of an EU official language; matching stems them in it. Unset, "
+    "matching detects each text's language."
+)
 
 
 class OfferType(StrEnum):
@@ -182,6 +192,7 @@ class ProfileFields(BaseModel):
         default_factory=list
     )
     keywords: Keywords = Field(default_factory=list)
+    language: LanguageCode | None = Field(default=None, description=_LANGUAGE, examples=["el"])
     offers: list[OfferNeedIn] = Field(default_factory=list, max_length=50)
     needs: list[OfferNeedIn] = Field(default_factory=list, max_length=50)
     sme_declared: SmeCategory | None = Field(
@@ -309,6 +320,7 @@ class ActorPatch(BaseModel):
     ecosystems: list[Ecosystem] | None = None
     competences: list[Competence] | None = None
     keywords: list[str] | None = None
+    language: LanguageCode | None = None
     offers: list[OfferNeedIn] | None = None
     needs: list[OfferNeedIn] | None = None
     sme_declared: SmeCategory | None = None
@@ -416,6 +428,7 @@ class Actor(BaseModel):
     ecosystems: list[Ecosystem] = Field(default_factory=list)
     competences: list[Competence] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    language: str | None = Field(default=None, description=_LANGUAGE)
     offers: list[OfferNeed] = Field(default_factory=list)
     needs: list[OfferNeed] = Field(default_factory=list)
     sme_declared: SmeCategory | None = None

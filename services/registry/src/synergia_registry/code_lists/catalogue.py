@@ -21,6 +21,7 @@ from synergia_shared.http.auth import Role
 from synergia_shared.http.cacheable import CacheableBody, content_hash
 from synergia_shared.reference import competences, ecosystems
 from synergia_shared.reference.countries import all_countries
+from synergia_shared.reference.country_names import names_by_language
 from synergia_shared.reference.nace import NACE_REVISIONS
 from synergia_shared.reference.nace_list import nace_correspondence, nace_entries
 from synergia_shared.reference.nuts import NUTS_VERSIONS, _regions
@@ -115,6 +116,7 @@ def countries() -> CacheableBody:
                     "horizon_2020": c.standing.value,
                     "horizon_europe": c.horizon_europe.value,
                     "eligible_for_consortium": c.eligible_for_consortium,
+                    "names": names_by_language(c.code),
                 }
                 for c in all_countries()
             ]

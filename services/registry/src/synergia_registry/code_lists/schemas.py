@@ -30,6 +30,12 @@ class CountryEntry(BaseModel):
     eligible_for_consortium: bool = Field(
         description='Counts toward "3 Member States or Associated Countries" (Horizon 2020)'
     )
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        description="The name in each EU official language (ISO 639-1 code) that "
+        "pycountry's translations (the iso-codes project) have it in; empty for XK",
+        examples=[{"en": "Greece", "de": "Griechenland", "el": "Ελλάδα"}],
+    )
 
 
 class CountryList(BaseModel):
