@@ -11,11 +11,13 @@ leaves its row for another round instead of deleting it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Column,
     DateTime,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     delete,
     func,
     or_,
@@ -84,9 +87,33 @@ async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
     await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
+async def lock_actors(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> None:
+    """:func:`lock_actor` for several actors in one statement, in ascending key order,
+    so two transactions locking overlapping sets cannot wait for each other."""
+    ids = sorted({str(a) for a in actor_ids})
+    if ids:
+        await session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT "
+                "hashtextextended(a, 0) AS k FROM unnest(CAST(:ids AS text[])) AS a "
+                "ORDER BY k) AS ordered"
+            ),
+            {"ids": ids},
+        )
+
+
 async def request_fetch(session: AsyncSession, tables: ContactTables, actor_id: uuid.UUID) -> None:
     """Ask for the actor's shared contacts to be fetched, now (again, if asked before)."""
-    statement = pg_insert(tables.fetches).values(actor_id=actor_id)
+    await request_fetches(session, tables, [actor_id])
+
+
+async def request_fetches(
+    session: AsyncSession, tables: ContactTables, actor_ids: Collection[uuid.UUID]
+) -> None:
+    """:func:`request_fetch` for several actors (each once) in one statement."""
+    if not actor_ids:
+        return
+    statement = pg_insert(tables.fetches).values([{"actor_id": a} for a in actor_ids])
     fetches = tables.fetches
     await session.execute(
         statement.on_conflict_do_update(
@@ -131,6 +158,40 @@ async def drop_contacts(
         )
     )
     await cancel_fetch(session, tables, actor_id)
+
+
+async def drop_contacts_of(
+    session: AsyncSession, tables: ContactTables, changes: Sequence[tuple[uuid.UUID, int]]
+) -> None:
+    """:func:`drop_contacts` for several ``(actor, sequence)``, each actor once, in two
+    statements."""
+    if not changes:
+        return
+    holders = tables.holders
+    stored = holders.c.shared_contacts_version
+    # One array per column, zipped by unnest in the select list: one statement, one plan.
+    dropped = select(
+        func.unnest(bindparam("ids", [a for a, _ in changes], type_=ARRAY(Uuid))).label("actor_id"),
+        func.unnest(bindparam("sequences", [s for _, s in changes], type_=ARRAY(Integer))).label(
+            "sequence"
+        ),
+    ).subquery("dropped")
+    await session.execute(
+        update(holders)
+        .where(
+            holders.c.actor_id == dropped.c.actor_id,
+            or_(stored.is_(None), stored < dropped.c.sequence),
+            func.jsonb_array_length(holders.c.shared_contacts) > 0,
+        )
+        .values(
+            shared_contacts=EMPTY_JSON_LIST,
+            shared_contacts_version=dropped.c.sequence - 1,
+            updated_at=func.now(),
+        )
+    )
+    await session.execute(
+        delete(tables.fetches).where(tables.fetches.c.actor_id.in_([a for a, _ in changes]))
+    )
 
 
 async def claim_due(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, or_, select, update
@@ -29,6 +30,30 @@ async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
     """
     key = func.hashtextextended(str(actor_id), 0)
     await session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+async def lock_actors(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> None:
+    """:func:`lock_actor` for a batch's actors, in one statement and key order."""
+    await contact_fetches.lock_actors(session, actor_ids)
+
+
+async def marks_of(
+    session: AsyncSession, actor_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, LifecycleMarks]:
+    """The marks of those of ``actor_ids`` that have any, in one statement."""
+    if not actor_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            actor_lifecycle_marks.c.actor_id,
+            actor_lifecycle_marks.c.deactivated_at_sequence,
+            actor_lifecycle_marks.c.contacts_erased_at_sequence,
+        ).where(actor_lifecycle_marks.c.actor_id.in_(list(actor_ids)))
+    )
+    return {
+        r.actor_id: LifecycleMarks(r.deactivated_at_sequence, r.contacts_erased_at_sequence)
+        for r in rows
+    }
 
 
 async def marks(session: AsyncSession, actor_id: uuid.UUID) -> LifecycleMarks:
@@ -70,6 +95,16 @@ async def upsert_snapshot(session: AsyncSession, values: dict[str, Any]) -> bool
     """
     result = await session.execute(_upsert_statement(tuple(sorted(values))), values)
     return result.first() is not None
+
+
+async def upsert_snapshots(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    """:func:`upsert_snapshot` for several actors (each once: PostgreSQL refuses to
+    update a row twice in one statement), in multi-row statements; the actors whose
+    snapshot was applied (the others' stored one was as new or newer)."""
+    if not rows:
+        return set()
+    result = await session.execute(_upsert_statement(tuple(sorted(rows[0]))), list(rows))
+    return set(result.scalars())
 
 
 async def _mark(session: AsyncSession, actor_id: uuid.UUID, column: str, sequence: int) -> None:
@@ -122,6 +157,17 @@ async def snapshot_contacts(
         await contact_fetches.drop_contacts(session, CONTACT_TABLES, actor_id, sequence)
 
 
+async def snapshots_contacts(
+    session: AsyncSession, actions: Mapping[uuid.UUID, tuple[int, ContactsAction]]
+) -> None:
+    """:func:`snapshot_contacts` for several actors' applied snapshots (actor → its
+    sequence and what to do), in a few statements."""
+    fetch = [a for a, (_, what) in actions.items() if what == "fetch"]
+    drop = [(a, sequence) for a, (sequence, what) in actions.items() if what == "drop"]
+    await contact_fetches.request_fetches(session, CONTACT_TABLES, fetch)
+    await contact_fetches.drop_contacts_of(session, CONTACT_TABLES, drop)
+
+
 async def get(session: AsyncSession, actor_id: uuid.UUID) -> Row[Any] | None:
     return (
         await session.execute(select(actor_profiles).where(actor_profiles.c.actor_id == actor_id))
@@ -147,3 +193,21 @@ async def replace_ownership_links(
         await session.execute(
             insert(ownership_links), [{**link, "actor_id": actor_id} for link in links]
         )
+
+
+async def replace_ownership_links_of(
+    session: AsyncSession,
+    links: Mapping[uuid.UUID, list[dict[str, Any]]],
+    *,
+    first_snapshots: Collection[uuid.UUID],
+) -> None:
+    """:func:`replace_ownership_links` for several actors' applied snapshots, in two
+    statements (one delete, one multi-row insert)."""
+    replaced = [a for a in links if a not in first_snapshots]
+    if replaced:
+        await session.execute(
+            delete(ownership_links).where(ownership_links.c.actor_id.in_(replaced))
+        )
+    rows = [{**link, "actor_id": a} for a, owned in links.items() for link in owned]
+    if rows:
+        await session.execute(insert(ownership_links), rows)
