@@ -11,7 +11,7 @@ from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.projections import contact_fetches
-from synergia_shared.projections.actor_lifecycle import NO_MARKS, ContactsAction, LifecycleMarks
+from synergia_shared.projections.actor_lifecycle import ContactsAction, LifecycleMarks
 
 from synergia_matching.profiles.models import (
     CONTACT_TABLES,
@@ -56,20 +56,6 @@ async def marks_of(
     }
 
 
-async def marks(session: AsyncSession, actor_id: uuid.UUID) -> LifecycleMarks:
-    row = (
-        await session.execute(
-            select(
-                actor_lifecycle_marks.c.deactivated_at_sequence,
-                actor_lifecycle_marks.c.contacts_erased_at_sequence,
-            ).where(actor_lifecycle_marks.c.actor_id == actor_id)
-        )
-    ).first()
-    if row is None:
-        return NO_MARKS
-    return LifecycleMarks(row.deactivated_at_sequence, row.contacts_erased_at_sequence)
-
-
 @functools.cache
 def _upsert_statement(columns: tuple[str, ...]) -> Any:
     """The upsert for snapshots carrying ``columns``, built once: building it per event
@@ -86,19 +72,11 @@ def _upsert_statement(columns: tuple[str, ...]) -> Any:
     ).returning(actor_profiles.c.actor_id)
 
 
-async def upsert_snapshot(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert the profile, or overwrite it with a strictly newer snapshot.
-
-    An older or equal ``source_sequence`` arriving late (a replayed parked event, say)
-    must not overwrite newer state, so it changes nothing. The inbox dedups by event id
-    only; this guard is what makes order irrelevant. ``False`` when it was older.
-    """
-    result = await session.execute(_upsert_statement(tuple(sorted(values))), values)
-    return result.first() is not None
-
-
 async def upsert_snapshots(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-    """:func:`upsert_snapshot` for several actors (each once: PostgreSQL refuses to
+    """Insert each profile, or overwrite it with a strictly newer snapshot: an older or
+    equal ``source_sequence`` arriving late (a replayed parked event, say) changes
+    nothing; the inbox dedups by event id only, this guard makes order irrelevant.
+    Each actor once: PostgreSQL refuses to
     update a row twice in one statement), in multi-row statements; the actors whose
     snapshot was applied (the others' stored one was as new or newer)."""
     if not rows:
@@ -146,22 +124,12 @@ async def erase_contacts(
         await contact_fetches.request_fetch(session, CONTACT_TABLES, actor_id)
 
 
-async def snapshot_contacts(
-    session: AsyncSession, actor_id: uuid.UUID, sequence: int, what: ContactsAction
-) -> None:
-    """After an applied snapshot (``actor_lifecycle.contacts_after_snapshot``): ask for
-    its shared contacts, or drop any held from before it."""
-    if what == "fetch":
-        await contact_fetches.request_fetch(session, CONTACT_TABLES, actor_id)
-    elif what == "drop":
-        await contact_fetches.drop_contacts(session, CONTACT_TABLES, actor_id, sequence)
-
-
 async def snapshots_contacts(
     session: AsyncSession, actions: Mapping[uuid.UUID, tuple[int, ContactsAction]]
 ) -> None:
-    """:func:`snapshot_contacts` for several actors' applied snapshots (actor → its
-    sequence and what to do), in a few statements."""
+    """After applied snapshots (``actor_lifecycle.contacts_after_snapshot``; actor → its
+    sequence and what to do): ask for their shared contacts, or drop any held from
+    before them; in a few statements."""
     fetch = [a for a, (_, what) in actions.items() if what == "fetch"]
     drop = [(a, sequence) for a, (sequence, what) in actions.items() if what == "drop"]
     await contact_fetches.request_fetches(session, CONTACT_TABLES, fetch)
@@ -174,35 +142,15 @@ async def get(session: AsyncSession, actor_id: uuid.UUID) -> Row[Any] | None:
     ).first()
 
 
-async def replace_ownership_links(
-    session: AsyncSession,
-    actor_id: uuid.UUID,
-    *,
-    first_snapshot: bool,
-    links: list[dict[str, Any]],
-) -> None:
-    """The owners of the applied snapshot replace the ones held before.
-
-    An applied first snapshot (sequence 1) means no snapshot was applied before it (a
-    newer one would have stopped it), so there is nothing to delete: one statement less
-    per registration, which is most of what a rebuild applies.
-    """
-    if not first_snapshot:
-        await session.execute(delete(ownership_links).where(ownership_links.c.actor_id == actor_id))
-    if links:
-        await session.execute(
-            insert(ownership_links), [{**link, "actor_id": actor_id} for link in links]
-        )
-
-
 async def replace_ownership_links_of(
     session: AsyncSession,
     links: Mapping[uuid.UUID, list[dict[str, Any]]],
     *,
     first_snapshots: Collection[uuid.UUID],
 ) -> None:
-    """:func:`replace_ownership_links` for several actors' applied snapshots, in two
-    statements (one delete, one multi-row insert)."""
+    """The owners of applied snapshots replace the ones held before, in two statements.
+    An applied first snapshot (sequence 1) means no snapshot was applied before it (a
+    newer one would have stopped it): nothing of it to delete."""
     replaced = [a for a in links if a not in first_snapshots]
     if replaced:
         await session.execute(
