@@ -10,6 +10,7 @@ leaves its row for another round instead of deleting it.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    any_,
     bindparam,
     delete,
     func,
@@ -107,26 +109,31 @@ async def request_fetch(session: AsyncSession, tables: ContactTables, actor_id: 
     await request_fetches(session, tables, [actor_id])
 
 
+@functools.cache
+def _request_fetches(fetches: Table) -> Any:
+    """One array parameter for the whole batch: the same statement (compiled and
+    prepared once) whatever its size; a VALUES row per actor would be compiled anew."""
+    statement = pg_insert(fetches).from_select(
+        ["actor_id"], select(func.unnest(bindparam("ids", type_=ARRAY(Uuid))))
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[fetches.c.actor_id],
+        set_={
+            "generation": fetches.c.generation + 1,
+            "requested_at": func.now(),
+            "due_at": func.now(),
+            "attempts": 0,
+            "last_error": None,
+        },
+    )
+
+
 async def request_fetches(
     session: AsyncSession, tables: ContactTables, actor_ids: Collection[uuid.UUID]
 ) -> None:
     """:func:`request_fetch` for several actors (each once) in one statement."""
-    if not actor_ids:
-        return
-    statement = pg_insert(tables.fetches).values([{"actor_id": a} for a in actor_ids])
-    fetches = tables.fetches
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[fetches.c.actor_id],
-            set_={
-                "generation": fetches.c.generation + 1,
-                "requested_at": func.now(),
-                "due_at": func.now(),
-                "attempts": 0,
-                "last_error": None,
-            },
-        )
-    )
+    if actor_ids:
+        await session.execute(_request_fetches(tables.fetches), {"ids": list(actor_ids)})
 
 
 async def cancel_fetch(session: AsyncSession, tables: ContactTables, actor_id: uuid.UUID) -> None:
@@ -167,11 +174,12 @@ async def drop_contacts_of(
     statements."""
     if not changes:
         return
+    ids = [a for a, _ in changes]
     holders = tables.holders
     stored = holders.c.shared_contacts_version
     # One array per column, zipped by unnest in the select list: one statement, one plan.
     dropped = select(
-        func.unnest(bindparam("ids", [a for a, _ in changes], type_=ARRAY(Uuid))).label("actor_id"),
+        func.unnest(bindparam("ids", ids, type_=ARRAY(Uuid))).label("actor_id"),
         func.unnest(bindparam("sequences", [s for _, s in changes], type_=ARRAY(Integer))).label(
             "sequence"
         ),
@@ -190,7 +198,9 @@ async def drop_contacts_of(
         )
     )
     await session.execute(
-        delete(tables.fetches).where(tables.fetches.c.actor_id.in_([a for a, _ in changes]))
+        delete(tables.fetches).where(
+            tables.fetches.c.actor_id == any_(bindparam("ids", ids, type_=ARRAY(Uuid)))
+        )
     )
 
 

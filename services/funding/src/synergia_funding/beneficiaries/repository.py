@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, text, update
+from sqlalchemy import ARRAY, Row, Uuid, any_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.projections import contact_fetches
@@ -18,6 +18,11 @@ from synergia_funding.beneficiaries.models import (
     actor_lifecycle_marks,
     beneficiaries,
 )
+
+
+def _uuids(ids: Iterable[uuid.UUID]) -> Any:
+    """One array parameter: an IN list would be a new statement for every batch size."""
+    return bindparam("ids", list(ids), type_=ARRAY(Uuid))
 
 
 async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
@@ -57,7 +62,7 @@ async def marks_of(
             actor_lifecycle_marks.c.actor_id,
             actor_lifecycle_marks.c.deactivated_at_sequence,
             actor_lifecycle_marks.c.contacts_erased_at_sequence,
-        ).where(actor_lifecycle_marks.c.actor_id.in_(list(actor_ids)))
+        ).where(actor_lifecycle_marks.c.actor_id == any_(_uuids(actor_ids)))
     )
     return {
         r.actor_id: LifecycleMarks(r.deactivated_at_sequence, r.contacts_erased_at_sequence)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, or_, select, update
+from sqlalchemy import ARRAY, Row, Uuid, any_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.projections import contact_fetches
@@ -19,6 +19,11 @@ from synergia_matching.profiles.models import (
     actor_profiles,
     ownership_links,
 )
+
+
+def _uuids(ids: Iterable[uuid.UUID]) -> Any:
+    """One array parameter: an IN list would be a new statement for every batch size."""
+    return bindparam("ids", list(ids), type_=ARRAY(Uuid))
 
 
 async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
@@ -48,7 +53,7 @@ async def marks_of(
             actor_lifecycle_marks.c.actor_id,
             actor_lifecycle_marks.c.deactivated_at_sequence,
             actor_lifecycle_marks.c.contacts_erased_at_sequence,
-        ).where(actor_lifecycle_marks.c.actor_id.in_(list(actor_ids)))
+        ).where(actor_lifecycle_marks.c.actor_id == any_(_uuids(actor_ids)))
     )
     return {
         r.actor_id: LifecycleMarks(r.deactivated_at_sequence, r.contacts_erased_at_sequence)
@@ -154,7 +159,7 @@ async def replace_ownership_links_of(
     replaced = [a for a in links if a not in first_snapshots]
     if replaced:
         await session.execute(
-            delete(ownership_links).where(ownership_links.c.actor_id.in_(replaced))
+            delete(ownership_links).where(ownership_links.c.actor_id == any_(_uuids(replaced)))
         )
     rows = [{**link, "actor_id": a} for a, owned in links.items() for link in owned]
     if rows:
