@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Row, Uuid, any_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.projections import contact_fetches
+from synergia_shared.projections import contact_fetches, snapshot_upserts
 from synergia_shared.projections.actor_lifecycle import ContactsAction, LifecycleMarks
 
 from synergia_funding.beneficiaries.models import (
@@ -70,31 +69,12 @@ async def marks_of(
     }
 
 
-@functools.cache
-def _upsert_statement(columns: tuple[str, ...]) -> Any:
-    statement = pg_insert(beneficiaries)
-    stored = beneficiaries.c.source_sequence
-    return statement.on_conflict_do_update(
-        index_elements=[beneficiaries.c.actor_id],
-        set_={
-            **{k: statement.excluded[k] for k in columns if k != "actor_id"},
-            "updated_at": func.now(),
-        },
-        where=or_(stored.is_(None), stored < statement.excluded.source_sequence),
-    ).returning(beneficiaries.c.actor_id)
-
-
 async def upsert_snapshots(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert each profile, or overwrite it with a strictly newer snapshot: an older or
     equal ``source_sequence`` arriving late (a replayed parked event, say) changes
     nothing; the inbox dedups by event id only, this guard makes order irrelevant.
-    Each actor once: PostgreSQL refuses to
-    update a row twice in one statement), in multi-row statements; the actors whose
-    snapshot was applied (the others' stored one was as new or newer)."""
-    if not rows:
-        return set()
-    result = await session.execute(_upsert_statement(tuple(sorted(rows[0]))), list(rows))
-    return set(result.scalars())
+    Each actor once, all in one statement; the actors whose snapshot was applied."""
+    return await snapshot_upserts.upsert_newer(session, beneficiaries, "actor_id", rows)
 
 
 async def _mark(session: AsyncSession, actor_id: uuid.UUID, column: str, sequence: int) -> None:
