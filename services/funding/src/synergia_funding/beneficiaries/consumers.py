@@ -93,7 +93,10 @@ async def apply_actor_events(
     await repository.snapshots_contacts(session, contacts)
     await ledger_repository.replace_ownership_links_of(session, owners)
     # Money sent for the actor before its registration arrived waited for it; what it
-    # decides is caused by the snapshot's event (correlation, causation).
+    # decides is caused by the snapshot's event (correlation, causation). The arrival
+    # locks come before looking: a writer parking an item for one of these actors, not
+    # committed yet, is waited for, and its item found (held already within a batch).
+    await ledger_repository.lock_arrivals(session, list(owners))
     awaited = await ledger_repository.awaited_among(session, list(owners))
     for _, event, data in latest:
         if data.actor_id in awaited:
