@@ -8,7 +8,7 @@ would publish for them. They reach matching two ways:
 
 - :func:`load_profiles`: written straight into a migrated matching database with COPY.
   The rows come from ``profiles.rules.profile_row`` and ``actor_lifecycle.owner_links``, the
-  functions matching's own consumer (``profiles.consumers.on_actor_profile``) writes, so
+  functions matching's own consumer (``profiles.consumers.apply_actor_events``) writes, so
   the generated tsvectors are what a real event gives; then ANALYZE.
 - :func:`publish`: the same events as CloudEvents on the broker (key = actor id, as the
   outbox relay sends them), with cluster and value-chain events, for the catch-up bench.
@@ -265,7 +265,7 @@ def value_chain_event(
 
 
 def value_chain_row(data: ValueChainUpdatedV1) -> tuple[Any, ...]:
-    """The value_chains row matching's consumer writes (``network.consumers.on_value_chain``)."""
+    """The value_chains row matching's consumer writes (``network.consumers.value_chain_row``)."""
     values: dict[str, Any] = {
         "value_chain_id": data.value_chain_id,
         "title": data.title,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,8 +103,8 @@ class Probe:
             await kafka.stop()
 
 
-@pytest.fixture
-async def probe(stack: TestStack) -> AsyncIterator[Probe]:
+@pytest.fixture(params=["handler per event", "handler per batch"])
+async def probe(stack: TestStack, request: pytest.FixtureRequest) -> AsyncIterator[Probe]:
     engine = create_async_engine(stack.database_url("registry"))
     suffix = uuid.uuid4().hex[:8]
     table = f"batch_probe_{suffix}"
@@ -124,6 +124,27 @@ async def probe(stack: TestStack) -> AsyncIterator[Probe]:
             {"id": event.id},
         )
 
+    async def record_all(
+        session: AsyncSession, events: Sequence[tuple[CloudEvent, ActorRegisteredV1]]
+    ) -> None:
+        """The same, for a whole batch in one statement (as the projections do)."""
+        if any(data.legal_name == FAULTY for _, data in events):
+            raise RuntimeError("simulated fault in the batch handler")
+        await session.execute(
+            text(
+                f"INSERT INTO {table} (event_id, tx) "
+                "SELECT e, txid_current() FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY "
+                "AS t(e, n) ORDER BY n"
+            ),
+            {"ids": [event.id for event, _ in events]},
+        )
+
+    name = f"test.batches-{suffix}"
+    consumer = (
+        InboxConsumer(name=name, topics=[REGISTRY_ACTOR], handlers={ACTOR_REGISTERED: record})
+        if request.param == "handler per event"
+        else InboxConsumer.applying_batches(name, [REGISTRY_ACTOR], [ACTOR_REGISTERED], record_all)
+    )
     prefix = f"{stack.topic_prefix}b{suffix}."
     await ensure_topics(stack.kafka, prefix, partitions=1)
     bus = Bus(stack.kafka, client_id="test-batches")
@@ -134,11 +155,7 @@ async def probe(stack: TestStack) -> AsyncIterator[Probe]:
             sessions=create_session_factory(engine),
             bus=bus,
             prefix=prefix,
-            consumer=InboxConsumer(
-                name=f"test.batches-{suffix}",
-                topics=[REGISTRY_ACTOR],
-                handlers={ACTOR_REGISTERED: record},
-            ),
+            consumer=consumer,
             table=table,
         )
     finally:

@@ -298,17 +298,31 @@ async def _read_to_captured_ends(
         report.ends = await _capture_ends(kafka, partitions)
         await kafka.seek_to_beginning(*partitions)
         remaining = [tp for tp in partitions if await kafka.position(tp) < report.ends[tp]]
-        while remaining:
-            fetched = await kafka.getmany(*remaining, timeout_ms=500, max_records=batch_size)
-            items: list[_Item] = []
-            for tp, records in fetched.items():
-                for record in records:
-                    if record.offset >= report.ends[tp]:
-                        break  # published after the start: the live consumers' part
-                    items += reader.decode(tp, record)
-            if items:
-                await reader.apply(items)
-            remaining = [tp for tp in remaining if await kafka.position(tp) < report.ends[tp]]
+        # While the database applies a batch, the next one is fetched and decoded: the
+        # two halves of the work overlap (batches are still applied one after another).
+        applying: asyncio.Task[None] | None = None
+        try:
+            while remaining:
+                fetched = await kafka.getmany(*remaining, timeout_ms=500, max_records=batch_size)
+                items: list[_Item] = []
+                for tp, records in fetched.items():
+                    for record in records:
+                        if record.offset >= report.ends[tp]:
+                            break  # published after the start: the live consumers' part
+                        items += reader.decode(tp, record)
+                if applying is not None:
+                    await applying
+                    applying = None
+                if items:
+                    applying = asyncio.create_task(reader.apply(items))
+                remaining = [tp for tp in remaining if await kafka.position(tp) < report.ends[tp]]
+            if applying is not None:
+                await applying
+        finally:
+            if applying is not None and not applying.done():
+                applying.cancel()  # interrupted: rolled back, applied again by a rerun
+                with suppress(asyncio.CancelledError):
+                    await applying
     finally:
         await kafka.stop()
     return {tp: min(end, reader.first_failed.get(tp, end)) for tp, end in report.ends.items()}

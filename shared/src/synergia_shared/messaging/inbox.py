@@ -10,6 +10,12 @@ The records of a partition fetched together are applied in one transaction (thei
 inbox rows in one statement): a commit per event would bound the consumer by the
 database's round trips. If anything in that batch fails, it is rolled back and its
 records are applied one at a time, so a bad event still costs only itself.
+
+A consumer built with :meth:`InboxConsumer.applying_batches` goes further: its new
+events of a batch are handed to ONE function that applies them in a few statements for
+the whole batch (multi-row upserts, the latest snapshot per aggregate), not a few per
+event. A single event (the one-at-a-time fallback, a dead-letter replay) goes through
+the same function as a batch of one, so there is one way to apply them.
 """
 
 from __future__ import annotations
@@ -66,6 +72,9 @@ Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
 # Takes, for a whole batch and before any of its events is applied, the locks its
 # handlers will take, in the order the service's other writers take them.
 BatchLocks = Callable[[AsyncSession, Sequence[tuple[CloudEvent, Any]]], Awaitable[None]]
+# Applies a consumer's new events of a batch, in their order, in the caller's
+# transaction: the same outcome as their handlers one after the other.
+BatchHandler = Callable[[AsyncSession, Sequence[tuple[CloudEvent, Any]]], Awaitable[None]]
 
 _IN_BATCH = "synergia.inbox.batch"
 
@@ -107,6 +116,31 @@ class InboxConsumer:
     # (a deadlock, whose victim may be a request). A consumer whose handlers take locks
     # that other writers take too names them here, to be taken up front in their order.
     lock_batch: BatchLocks | None = None
+    # Set by :meth:`applying_batches`: what applies this consumer's events, any number.
+    apply_events: BatchHandler | None = None
+
+    @classmethod
+    def applying_batches(
+        cls,
+        name: str,
+        topics: list[str],
+        event_types: Sequence[str],
+        apply_events: BatchHandler,
+        **options: Any,
+    ) -> InboxConsumer:
+        """A consumer whose events of ``event_types`` are all applied by ``apply_events``,
+        a batch at a time (one event is a batch of one)."""
+
+        async def one(session: AsyncSession, event: CloudEvent, data: Any) -> None:
+            await apply_events(session, [(event, data)])
+
+        return cls(
+            name=name,
+            topics=topics,
+            handlers=dict.fromkeys(event_types, one),
+            apply_events=apply_events,
+            **options,
+        )
 
     def decode(self, raw: bytes) -> tuple[CloudEvent, EventData] | None:
         """Parse and validate a message; ``None`` if this consumer ignores its type."""
@@ -163,6 +197,33 @@ def in_batch(session: AsyncSession) -> bool:
     then fail the batch (applied again one event at a time) rather than wait holding
     the locks of every event before it."""
     return bool(session.info.get(_IN_BATCH))
+
+
+@contextlib.contextmanager
+def _applying_together(tracer: Tracer | None, deliveries: Sequence[Delivery]) -> Iterator[None]:
+    """With tracing on, the span of each event applied together with others: as
+    :func:`_applying`, but all open while the batch's statements run."""
+    if tracer is None:
+        yield
+        return
+    batch = trace.get_current_span().get_span_context()
+    spans = [
+        tracer.start_span(
+            f"apply {d.event.type}",
+            context=d.trace_parent or Context(),
+            links=[Link(batch)] if batch.is_valid else [],
+            attributes={
+                "messaging.message.id": str(d.event.id),
+                "messaging.consumer.group.name": d.consumer.name,
+            },
+        )
+        for d in deliveries
+    ]
+    try:
+        yield
+    finally:
+        for span in spans:
+            span.end()
 
 
 @dataclass(frozen=True)
@@ -250,17 +311,27 @@ async def apply_batch(
                 )
         # From here on a lock a handler cannot take at once fails the batch (in_batch).
         session.info[_IN_BATCH] = True
+        together: dict[str, list[Delivery]] = {}
         for delivery in deliveries:
             fresh = new[delivery.consumer.name]
             if delivery.event.id not in fresh:
                 applied.append(False)
                 continue
             fresh.discard(delivery.event.id)  # the same event twice in a batch: once
+            applied.append(True)
+            if delivery.consumer.apply_events is not None:
+                together.setdefault(delivery.consumer.name, []).append(delivery)
+                continue
             with event_context(delivery.event), _applying(tracer, delivery):
                 await delivery.consumer.handlers[delivery.event.type](
                     session, delivery.event, delivery.data
                 )
-            applied.append(True)
+        # Consumers' projections are their own: theirs may follow the others' events.
+        for batch in together.values():
+            apply_events = batch[0].consumer.apply_events
+            assert apply_events is not None
+            with _applying_together(tracer, batch):
+                await apply_events(session, [(d.event, d.data) for d in batch])
     # Counted once committed: a batch rolled back is applied again one at a time.
     for delivery, done in zip(deliveries, applied, strict=True):
         if done:

@@ -10,12 +10,15 @@ leaves its row for another round instead of deleting it.
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Column,
     DateTime,
@@ -25,6 +28,8 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    any_,
+    bindparam,
     delete,
     func,
     or_,
@@ -84,22 +89,51 @@ async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
     await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
+async def lock_actors(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> None:
+    """:func:`lock_actor` for several actors in one statement, in ascending key order,
+    so two transactions locking overlapping sets cannot wait for each other."""
+    ids = sorted({str(a) for a in actor_ids})
+    if ids:
+        await session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT "
+                "hashtextextended(a, 0) AS k FROM unnest(CAST(:ids AS text[])) AS a "
+                "ORDER BY k) AS ordered"
+            ),
+            {"ids": ids},
+        )
+
+
 async def request_fetch(session: AsyncSession, tables: ContactTables, actor_id: uuid.UUID) -> None:
     """Ask for the actor's shared contacts to be fetched, now (again, if asked before)."""
-    statement = pg_insert(tables.fetches).values(actor_id=actor_id)
-    fetches = tables.fetches
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[fetches.c.actor_id],
-            set_={
-                "generation": fetches.c.generation + 1,
-                "requested_at": func.now(),
-                "due_at": func.now(),
-                "attempts": 0,
-                "last_error": None,
-            },
-        )
+    await request_fetches(session, tables, [actor_id])
+
+
+@functools.cache
+def _request_fetches(fetches: Table) -> Any:
+    """One array parameter for the whole batch: the same statement (compiled and
+    prepared once) whatever its size; a VALUES row per actor would be compiled anew."""
+    statement = pg_insert(fetches).from_select(
+        ["actor_id"], select(func.unnest(bindparam("ids", type_=ARRAY(Uuid))))
     )
+    return statement.on_conflict_do_update(
+        index_elements=[fetches.c.actor_id],
+        set_={
+            "generation": fetches.c.generation + 1,
+            "requested_at": func.now(),
+            "due_at": func.now(),
+            "attempts": 0,
+            "last_error": None,
+        },
+    )
+
+
+async def request_fetches(
+    session: AsyncSession, tables: ContactTables, actor_ids: Collection[uuid.UUID]
+) -> None:
+    """:func:`request_fetch` for several actors (each once) in one statement."""
+    if actor_ids:
+        await session.execute(_request_fetches(tables.fetches), {"ids": list(actor_ids)})
 
 
 async def cancel_fetch(session: AsyncSession, tables: ContactTables, actor_id: uuid.UUID) -> None:
@@ -131,6 +165,43 @@ async def drop_contacts(
         )
     )
     await cancel_fetch(session, tables, actor_id)
+
+
+async def drop_contacts_of(
+    session: AsyncSession, tables: ContactTables, changes: Sequence[tuple[uuid.UUID, int]]
+) -> None:
+    """:func:`drop_contacts` for several ``(actor, sequence)``, each actor once, in two
+    statements."""
+    if not changes:
+        return
+    ids = [a for a, _ in changes]
+    holders = tables.holders
+    stored = holders.c.shared_contacts_version
+    # One array per column, zipped by unnest in the select list: one statement, one plan.
+    dropped = select(
+        func.unnest(bindparam("ids", ids, type_=ARRAY(Uuid))).label("actor_id"),
+        func.unnest(bindparam("sequences", [s for _, s in changes], type_=ARRAY(Integer))).label(
+            "sequence"
+        ),
+    ).subquery("dropped")
+    await session.execute(
+        update(holders)
+        .where(
+            holders.c.actor_id == dropped.c.actor_id,
+            or_(stored.is_(None), stored < dropped.c.sequence),
+            func.jsonb_array_length(holders.c.shared_contacts) > 0,
+        )
+        .values(
+            shared_contacts=EMPTY_JSON_LIST,
+            shared_contacts_version=dropped.c.sequence - 1,
+            updated_at=func.now(),
+        )
+    )
+    await session.execute(
+        delete(tables.fetches).where(
+            tables.fetches.c.actor_id == any_(bindparam("ids", ids, type_=ARRAY(Uuid)))
+        )
+    )
 
 
 async def claim_due(

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, text, update
+from sqlalchemy import ARRAY, Row, Uuid, any_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.projections import contact_fetches
-from synergia_shared.projections.actor_lifecycle import NO_MARKS, ContactsAction, LifecycleMarks
+from synergia_shared.projections import contact_fetches, snapshot_upserts
+from synergia_shared.projections.actor_lifecycle import ContactsAction, LifecycleMarks
 
 from synergia_funding.beneficiaries.models import (
     CONTACT_TABLES,
     actor_lifecycle_marks,
     beneficiaries,
 )
+
+
+def _uuids(ids: Iterable[uuid.UUID]) -> Any:
+    """One array parameter: an IN list would be a new statement for every batch size."""
+    return bindparam("ids", list(ids), type_=ARRAY(Uuid))
 
 
 async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
@@ -45,40 +50,31 @@ async def lock_actors(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> 
         )
 
 
-async def marks(session: AsyncSession, actor_id: uuid.UUID) -> LifecycleMarks:
-    row = (
-        await session.execute(
-            select(
-                actor_lifecycle_marks.c.deactivated_at_sequence,
-                actor_lifecycle_marks.c.contacts_erased_at_sequence,
-            ).where(actor_lifecycle_marks.c.actor_id == actor_id)
-        )
-    ).first()
-    if row is None:
-        return NO_MARKS
-    return LifecycleMarks(row.deactivated_at_sequence, row.contacts_erased_at_sequence)
-
-
-async def upsert_snapshot(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert the profile, or overwrite it with a strictly newer snapshot.
-
-    An older or equal ``source_sequence`` arriving late (a replayed parked event, say)
-    must not overwrite newer state, so it changes nothing. The inbox dedups by event id
-    only; this guard is what makes order irrelevant. ``False`` when it was older.
-    """
-    statement = pg_insert(beneficiaries).values(**values)
-    stored = beneficiaries.c.source_sequence
-    result = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[beneficiaries.c.actor_id],
-            set_={
-                **{k: statement.excluded[k] for k in values if k != "actor_id"},
-                "updated_at": func.now(),
-            },
-            where=or_(stored.is_(None), stored < statement.excluded.source_sequence),
-        ).returning(beneficiaries.c.actor_id)
+async def marks_of(
+    session: AsyncSession, actor_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, LifecycleMarks]:
+    """The marks of those of ``actor_ids`` that have any, in one statement."""
+    if not actor_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            actor_lifecycle_marks.c.actor_id,
+            actor_lifecycle_marks.c.deactivated_at_sequence,
+            actor_lifecycle_marks.c.contacts_erased_at_sequence,
+        ).where(actor_lifecycle_marks.c.actor_id == any_(_uuids(actor_ids)))
     )
-    return result.first() is not None
+    return {
+        r.actor_id: LifecycleMarks(r.deactivated_at_sequence, r.contacts_erased_at_sequence)
+        for r in rows
+    }
+
+
+async def upsert_snapshots(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert each profile, or overwrite it with a strictly newer snapshot: an older or
+    equal ``source_sequence`` arriving late (a replayed parked event, say) changes
+    nothing; the inbox dedups by event id only, this guard makes order irrelevant.
+    Each actor once, all in one statement; the actors whose snapshot was applied."""
+    return await snapshot_upserts.upsert_newer(session, beneficiaries, "actor_id", rows)
 
 
 async def _mark(session: AsyncSession, actor_id: uuid.UUID, column: str, sequence: int) -> None:
@@ -120,15 +116,16 @@ async def erase_contacts(
         await contact_fetches.request_fetch(session, CONTACT_TABLES, actor_id)
 
 
-async def snapshot_contacts(
-    session: AsyncSession, actor_id: uuid.UUID, sequence: int, what: ContactsAction
+async def snapshots_contacts(
+    session: AsyncSession, actions: Mapping[uuid.UUID, tuple[int, ContactsAction]]
 ) -> None:
-    """After an applied snapshot (``actor_lifecycle.contacts_after_snapshot``): ask for
-    its shared contacts, or drop any held from before it."""
-    if what == "fetch":
-        await contact_fetches.request_fetch(session, CONTACT_TABLES, actor_id)
-    elif what == "drop":
-        await contact_fetches.drop_contacts(session, CONTACT_TABLES, actor_id, sequence)
+    """After applied snapshots (``actor_lifecycle.contacts_after_snapshot``; actor → its
+    sequence and what to do): ask for their shared contacts, or drop any held from
+    before them; in a few statements."""
+    fetch = [a for a, (_, what) in actions.items() if what == "fetch"]
+    drop = [(a, sequence) for a, (sequence, what) in actions.items() if what == "drop"]
+    await contact_fetches.request_fetches(session, CONTACT_TABLES, fetch)
+    await contact_fetches.drop_contacts_of(session, CONTACT_TABLES, drop)
 
 
 async def get(session: AsyncSession, actor_id: uuid.UUID) -> Row[Any] | None:

@@ -161,6 +161,37 @@ async def replace_ownership_links(
         )
 
 
+async def replace_ownership_links_of(
+    session: AsyncSession, links: Mapping[uuid.UUID, Sequence[dict[str, Any]]]
+) -> None:
+    """:func:`replace_ownership_links` for several actors in two statements."""
+    if not links:
+        return
+    await session.execute(
+        delete(ownership_links).where(ownership_links.c.actor_id.in_(list(links)))
+    )
+    rows = [{**link, "actor_id": a} for a, owned in links.items() for link in owned]
+    if rows:
+        await session.execute(insert(ownership_links), rows)
+
+
+# The actors among :ids that parked entries wait for, in one statement.
+_AWAITED = text(
+    "SELECT DISTINCT a FROM parked_entries, unnest(waiting_for) AS a "
+    "WHERE state = 'waiting' AND waiting_for && CAST(:ids AS uuid[]) "
+    "AND a = ANY(CAST(:ids AS uuid[]))"
+)
+
+
+async def awaited_among(session: AsyncSession, actor_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """The actors among these whose arrival parked entries wait for: only theirs
+    need deciding (``service.beneficiary_arrived``)."""
+    if not actor_ids:
+        return set()
+    rows = await session.execute(_AWAITED, {"ids": list(actor_ids)})
+    return set(rows.scalars())
+
+
 # One array parameter: an IN list would be a new statement for every batch size.
 _KNOWN = text("SELECT actor_id FROM beneficiaries WHERE actor_id = ANY(CAST(:ids AS uuid[]))")
 

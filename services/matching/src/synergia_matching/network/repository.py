@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -13,46 +15,42 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_matching.network.models import cluster_memberships, cluster_profiles, value_chains
 
 
-async def _upsert_newer(
-    session: AsyncSession, table: Any, key: str, values: dict[str, Any]
-) -> bool:
-    """Insert, or overwrite with a strictly newer snapshot; ``False`` if it was older."""
-    statement = pg_insert(table).values(**values)
-    result = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c[key]],
-            set_={
-                **{k: statement.excluded[k] for k in values if k != key},
-                "updated_at": func.now(),
-            },
-            where=table.c.source_sequence < statement.excluded.source_sequence,
-        ).returning(table.c[key])
+@functools.cache
+def _upsert_newer_statement(table: Any, key: str, columns: tuple[str, ...]) -> Any:
+    """Insert, or overwrite with a strictly newer snapshot; built once per table."""
+    statement = pg_insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={
+            **{k: statement.excluded[k] for k in columns if k != key},
+            "updated_at": func.now(),
+        },
+        where=table.c.source_sequence < statement.excluded.source_sequence,
     )
-    return result.first() is not None
 
 
-async def upsert_cluster_profile(session: AsyncSession, values: dict[str, Any]) -> bool:
-    return await _upsert_newer(session, cluster_profiles, "cluster_id", values)
-
-
-async def upsert_value_chain(session: AsyncSession, values: dict[str, Any]) -> bool:
-    return await _upsert_newer(session, value_chains, "value_chain_id", values)
-
-
-async def member_joined(
-    session: AsyncSession,
-    cluster_id: uuid.UUID,
-    member_actor_id: uuid.UUID,
-    joined_on: date,
-    committed: bool,
+async def upsert_newer_many(
+    session: AsyncSession, table: Any, key: str, rows: Sequence[dict[str, Any]]
 ) -> None:
-    statement = pg_insert(cluster_memberships).values(
-        cluster_id=cluster_id,
-        member_actor_id=member_actor_id,
-        joined_on=joined_on,
-        committed=committed,
-    )
-    await session.execute(statement.on_conflict_do_nothing())
+    """Snapshots, each of another ``key``, in multi-row statements: each inserted, or
+    overwriting a strictly older one (a late or replayed one changes nothing)."""
+    if rows:
+        await session.execute(_upsert_newer_statement(table, key, tuple(sorted(rows[0]))), rows)
+
+
+async def upsert_cluster_profiles(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await upsert_newer_many(session, cluster_profiles, "cluster_id", rows)
+
+
+async def upsert_value_chains(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await upsert_newer_many(session, value_chains, "value_chain_id", rows)
+
+
+async def members_joined(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Memberships begun, in one statement (a repeated one, in the batch or stored
+    before, is a no-op)."""
+    if rows:
+        await session.execute(pg_insert(cluster_memberships).on_conflict_do_nothing(), rows)
 
 
 async def member_left(

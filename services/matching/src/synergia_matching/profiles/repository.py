@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Row,
+    Uuid,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.projections import contact_fetches
-from synergia_shared.projections.actor_lifecycle import NO_MARKS, ContactsAction, LifecycleMarks
+from synergia_shared.projections import contact_fetches, snapshot_upserts
+from synergia_shared.projections.actor_lifecycle import ContactsAction, LifecycleMarks
 
 from synergia_matching.profiles.models import (
     CONTACT_TABLES,
@@ -18,6 +30,11 @@ from synergia_matching.profiles.models import (
     actor_profiles,
     ownership_links,
 )
+
+
+def _uuids(ids: Iterable[uuid.UUID]) -> Any:
+    """One array parameter: an IN list would be a new statement for every batch size."""
+    return bindparam("ids", list(ids), type_=ARRAY(Uuid))
 
 
 async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
@@ -31,45 +48,36 @@ async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
     await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
-async def marks(session: AsyncSession, actor_id: uuid.UUID) -> LifecycleMarks:
-    row = (
-        await session.execute(
-            select(
-                actor_lifecycle_marks.c.deactivated_at_sequence,
-                actor_lifecycle_marks.c.contacts_erased_at_sequence,
-            ).where(actor_lifecycle_marks.c.actor_id == actor_id)
-        )
-    ).first()
-    if row is None:
-        return NO_MARKS
-    return LifecycleMarks(row.deactivated_at_sequence, row.contacts_erased_at_sequence)
+async def lock_actors(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> None:
+    """:func:`lock_actor` for a batch's actors, in one statement and key order."""
+    await contact_fetches.lock_actors(session, actor_ids)
 
 
-@functools.cache
-def _upsert_statement(columns: tuple[str, ...]) -> Any:
-    """The upsert for snapshots carrying ``columns``, built once: building it per event
-    (the ``excluded`` collection above all) cost more than executing it."""
-    statement = pg_insert(actor_profiles)
-    stored = actor_profiles.c.source_sequence
-    return statement.on_conflict_do_update(
-        index_elements=[actor_profiles.c.actor_id],
-        set_={
-            **{k: statement.excluded[k] for k in columns if k != "actor_id"},
-            "updated_at": func.now(),
-        },
-        where=or_(stored.is_(None), stored < statement.excluded.source_sequence),
-    ).returning(actor_profiles.c.actor_id)
+async def marks_of(
+    session: AsyncSession, actor_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, LifecycleMarks]:
+    """The marks of those of ``actor_ids`` that have any, in one statement."""
+    if not actor_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            actor_lifecycle_marks.c.actor_id,
+            actor_lifecycle_marks.c.deactivated_at_sequence,
+            actor_lifecycle_marks.c.contacts_erased_at_sequence,
+        ).where(actor_lifecycle_marks.c.actor_id == any_(_uuids(actor_ids)))
+    )
+    return {
+        r.actor_id: LifecycleMarks(r.deactivated_at_sequence, r.contacts_erased_at_sequence)
+        for r in rows
+    }
 
 
-async def upsert_snapshot(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert the profile, or overwrite it with a strictly newer snapshot.
-
-    An older or equal ``source_sequence`` arriving late (a replayed parked event, say)
-    must not overwrite newer state, so it changes nothing. The inbox dedups by event id
-    only; this guard is what makes order irrelevant. ``False`` when it was older.
-    """
-    result = await session.execute(_upsert_statement(tuple(sorted(values))), values)
-    return result.first() is not None
+async def upsert_snapshots(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert each profile, or overwrite it with a strictly newer snapshot: an older or
+    equal ``source_sequence`` arriving late (a replayed parked event, say) changes
+    nothing; the inbox dedups by event id only, this guard makes order irrelevant.
+    Each actor once, all in one statement; the actors whose snapshot was applied."""
+    return await snapshot_upserts.upsert_newer(session, actor_profiles, "actor_id", rows)
 
 
 async def _mark(session: AsyncSession, actor_id: uuid.UUID, column: str, sequence: int) -> None:
@@ -111,15 +119,16 @@ async def erase_contacts(
         await contact_fetches.request_fetch(session, CONTACT_TABLES, actor_id)
 
 
-async def snapshot_contacts(
-    session: AsyncSession, actor_id: uuid.UUID, sequence: int, what: ContactsAction
+async def snapshots_contacts(
+    session: AsyncSession, actions: Mapping[uuid.UUID, tuple[int, ContactsAction]]
 ) -> None:
-    """After an applied snapshot (``actor_lifecycle.contacts_after_snapshot``): ask for
-    its shared contacts, or drop any held from before it."""
-    if what == "fetch":
-        await contact_fetches.request_fetch(session, CONTACT_TABLES, actor_id)
-    elif what == "drop":
-        await contact_fetches.drop_contacts(session, CONTACT_TABLES, actor_id, sequence)
+    """After applied snapshots (``actor_lifecycle.contacts_after_snapshot``; actor → its
+    sequence and what to do): ask for their shared contacts, or drop any held from
+    before them; in a few statements."""
+    fetch = [a for a, (_, what) in actions.items() if what == "fetch"]
+    drop = [(a, sequence) for a, (sequence, what) in actions.items() if what == "drop"]
+    await contact_fetches.request_fetches(session, CONTACT_TABLES, fetch)
+    await contact_fetches.drop_contacts_of(session, CONTACT_TABLES, drop)
 
 
 async def get(session: AsyncSession, actor_id: uuid.UUID) -> Row[Any] | None:
@@ -128,22 +137,20 @@ async def get(session: AsyncSession, actor_id: uuid.UUID) -> Row[Any] | None:
     ).first()
 
 
-async def replace_ownership_links(
+async def replace_ownership_links_of(
     session: AsyncSession,
-    actor_id: uuid.UUID,
+    links: Mapping[uuid.UUID, list[dict[str, Any]]],
     *,
-    first_snapshot: bool,
-    links: list[dict[str, Any]],
+    first_snapshots: Collection[uuid.UUID],
 ) -> None:
-    """The owners of the applied snapshot replace the ones held before.
-
+    """The owners of applied snapshots replace the ones held before, in two statements.
     An applied first snapshot (sequence 1) means no snapshot was applied before it (a
-    newer one would have stopped it), so there is nothing to delete: one statement less
-    per registration, which is most of what a rebuild applies.
-    """
-    if not first_snapshot:
-        await session.execute(delete(ownership_links).where(ownership_links.c.actor_id == actor_id))
-    if links:
+    newer one would have stopped it): nothing of it to delete."""
+    replaced = [a for a in links if a not in first_snapshots]
+    if replaced:
         await session.execute(
-            insert(ownership_links), [{**link, "actor_id": actor_id} for link in links]
+            delete(ownership_links).where(ownership_links.c.actor_id == any_(_uuids(replaced)))
         )
+    rows = [{**link, "actor_id": a} for a, owned in links.items() for link in owned]
+    if rows:
+        await session.execute(insert(ownership_links), rows)
