@@ -18,6 +18,9 @@ from synergia_devstack.broker import EmbeddedBroker
 from synergia_devstack.postgres import EmbeddedPostgres, create_database
 from synergia_devstack.services import SERVICES
 
+# The consumers' fetch wait on the embedded broker (see dev_defaults).
+DEV_FETCH_MAX_WAIT_MS = 20
+
 
 @dataclass
 class Servers:
@@ -109,11 +112,22 @@ def service_env(
         f"{prefix}_DATABASE_URL": servers.database_urls[service],
         f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
         f"{prefix}_PORT": str(port),
-        # Tansu holds a fetch for the whole wait even when records arrive; Kafka does not.
-        f"{prefix}_CONSUMER_FETCH_MAX_WAIT_MS": "20",
+        **dev_defaults(service, embedded_broker=servers.broker is not None),
+        **extra,
+    }
+
+
+def dev_defaults(service: str, *, embedded_broker: bool) -> dict[str, str]:
+    """The settings `make run` (and the e2e drills) give a service beyond its production
+    defaults, for the broker they run on; the propagation bench measures with these."""
+    prefix = service.upper()
+    return {
+        # Tansu holds a fetch for the whole wait even when records arrive; Kafka answers
+        # as soon as they do. The wait is the consumer's delivery latency here.
+        f"{prefix}_CONSUMER_FETCH_MAX_WAIT_MS": str(DEV_FETCH_MAX_WAIT_MS),
         # The embedded broker keeps its topics in memory only; a Kafka given in the
         # environment keeps them, and needs no check.
-        f"{prefix}_RELAY_CHECK_TOPICS": "true" if servers.broker is not None else "false",
+        f"{prefix}_RELAY_CHECK_TOPICS": "true" if embedded_broker else "false",
         # The embedded broker's log goes with it when it dies (the supervisor restarts it
         # empty): the relay notices within a second and republishes.
         f"{prefix}_RELAY_LOG_CHECK_INTERVAL_SECONDS": "1",
@@ -121,5 +135,4 @@ def service_env(
         f"{prefix}_CORS_ALLOW_ORIGIN_REGEX": os.environ.get(
             "CORS_ALLOW_ORIGIN_REGEX", LOCAL_ORIGINS_REGEX
         ),
-        **extra,
     }
