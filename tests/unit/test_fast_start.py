@@ -1,7 +1,8 @@
 """A service starts without loading what only some requests need.
 
 Importing a service and building its app must not import OR-Tools (and the pandas it
-loads), openpyxl (and numpy), YAML or Alembic: together they took seconds of a start
+loads), openpyxl (and numpy), YAML, Alembic or httpx (the contact fetcher's client is
+built when its task starts): together they took seconds of a start
 that must answer /readyz within 3 s (the time itself is measured in bench/startup_bench).
 Each check runs in a fresh interpreter, as a service process starts.
 """
@@ -18,8 +19,9 @@ from alembic.script import ScriptDirectory
 from synergia_shared.migrations import SchemaCheck, read_revisions
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
-# Loaded on first use only: by a team request, a NUTS/NACE table read, a migration run.
-HEAVY = ("ortools", "pandas", "openpyxl", "numpy", "yaml", "alembic")
+# Loaded on first use only: by a team request, a NUTS/NACE table read, a migration run,
+# the shared-contact fetcher's task.
+HEAVY = ("ortools", "pandas", "openpyxl", "numpy", "yaml", "alembic", "httpx")
 
 _PROBE = """
 import json, os, sys

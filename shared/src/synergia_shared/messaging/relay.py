@@ -155,6 +155,7 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._log_check_task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._backlog_measured_at = 0.0
         # With check_topics (a broker that can lose its topics: the embedded dev one),
@@ -184,6 +185,10 @@ class OutboxRelay:
             except TimeoutError:
                 self._task.cancel()
                 logger.warning("outbox relay did not drain within %.1fs", drain_timeout)
+        if self._log_check_task is not None:
+            self._log_check_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._log_check_task
         await self._close_listener()
 
     async def _run(self) -> None:
@@ -231,10 +236,21 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def _check_log_when_due(self) -> None:
-        if not self._log_check_now and (
-            time.monotonic() - self._log_checked_at < self._log_check_interval
-        ):
+        """After a failed publish, check before publishing again (a broker that came
+        back empty must not take new records first); otherwise every
+        ``log_check_interval``, in a task of its own: publishing does not wait for it
+        (on the embedded broker a check can take a fetch's wait), and it stays correct
+        alongside publishing, as with another replica's (``check_log``)."""
+        if self._log_check_now:
+            await self._check_log()
             return
+        if time.monotonic() - self._log_checked_at < self._log_check_interval:
+            return
+        if self._log_check_task is None or self._log_check_task.done():
+            self._log_checked_at = time.monotonic()
+            self._log_check_task = asyncio.create_task(self._check_log(), name="relay-log-check")
+
+    async def _check_log(self) -> None:
         # Due again after the interval, or after the next failed publish, whatever the
         # outcome: a check that keeps failing (the broker away, ListOffsets refused)
         # must not cost every round.
