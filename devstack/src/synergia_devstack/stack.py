@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from synergia_shared.bus import ensure_topics
 from synergia_shared.db_urls import asyncpg_dsn, database_url_for
-from synergia_shared.migrations import upgrade_head
+from synergia_shared.migrations import schema_at_head, upgrade_head
 from synergia_shared.settings import LOCAL_ORIGINS_REGEX
 
 from synergia_devstack.broker import EmbeddedBroker
@@ -92,11 +92,21 @@ async def _create_databases(servers: Servers) -> None:
         await create_database(servers.server_url, name)
 
 
+async def _behind_head(servers: Servers) -> list[str]:
+    """The services whose database is not at their code's head (on a warm start: none,
+    and Alembic is not even imported)."""
+    return [
+        service
+        for service, url in servers.database_urls.items()
+        if not await schema_at_head(service_dir(service), url)
+    ]
+
+
 def prepare(servers: Servers, topic_prefix: str = "") -> None:
     """Databases exist and are migrated; every topic and DLQ exists."""
     asyncio.run(_create_databases(servers))
-    for service, url in servers.database_urls.items():
-        upgrade_head(service_dir(service), url)
+    for service in asyncio.run(_behind_head(servers)):
+        upgrade_head(service_dir(service), servers.database_urls[service])
     asyncio.run(ensure_topics(servers.kafka_bootstrap_servers, topic_prefix))
 
 

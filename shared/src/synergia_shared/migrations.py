@@ -33,6 +33,22 @@ def upgrade_head(service_dir: Path, database_url: str) -> None:
     command.upgrade(alembic_config(service_dir, database_url), "head")
 
 
+async def schema_at_head(service_dir: Path, database_url: str) -> bool:
+    """Whether the database is at this code's head already (nothing to migrate), found
+    without Alembic: `make run` on a warm checkout skips loading it and each service's
+    migration environment (a second or more of its start)."""
+    heads = SchemaCheck(service_dir / "migrations").heads
+    engine = create_async_engine(database_url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as conn:
+            if await conn.scalar(text("SELECT to_regclass('alembic_version')")) is None:
+                return False
+            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            return frozenset(rows.scalars()) == heads
+    finally:
+        await engine.dispose()
+
+
 def run_env(target_metadata: list[MetaData]) -> None:
     """The body of a service's ``migrations/env.py`` (online mode, async engine)."""
     from alembic import context
