@@ -18,6 +18,7 @@ ROLE ?= admin
 REGION ?=
 ACTOR_ID ?=
 PYTEST_ARGS ?=
+RUN_ARGS ?=
 DEMO_ARGS ?=
 
 .PHONY: install run test lint typecheck pytest token bench import-cordis load-kohesio demo clean contracts
@@ -33,7 +34,7 @@ install: $(if $(findstring $(UV_BOOTSTRAP),$(UV)),$(UV_BOOTSTRAP)) $(NPM_INSTALL
 	$(UV) sync --frozen --quiet
 
 run: install
-	$(VENV_BIN)/synergia-dev run
+	$(VENV_BIN)/synergia-dev run $(RUN_ARGS)
 
 token: install
 	@$(VENV_BIN)/synergia-dev token --role "$(ROLE)" --region "$(REGION)" --actor-id "$(ACTOR_ID)"

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 from synergia_devstack.ports import free_port
+from synergia_devstack.stack import dev_defaults as stack_defaults
 
 from bench.loadgen import ConnectionPool
 from bench.processes import AppProcess, running
@@ -91,22 +92,27 @@ async def run(
     rate: float,
     warmup: int,
     variant: str,
-    matching_env: dict[str, str],
+    dev_defaults: bool,
 ) -> dict[str, Any]:
-    """One run on fresh databases and topics; ``matching_env`` tunes the consumer side."""
+    """One run on fresh databases and topics; with ``dev_defaults``, both services get the
+    settings `make run` gives them on its embedded broker (devstack's ``dev_defaults``)."""
+    tuned = {
+        service: stack_defaults(service, embedded_broker=True) if dev_defaults else {}
+        for service in ("registry", "matching")
+    }
     registry_url = await stack.fresh_database("registry", f"prop{variant}")
     matching_url = await stack.fresh_database("matching", f"prop{variant}")
     prefix = await stack.topics(f"prop{variant}")
     registry = AppProcess(
         "registry",
         free_port(),
-        stack.service_env("registry", registry_url, prefix),
+        {**stack.service_env("registry", registry_url, prefix), **tuned["registry"]},
         log_path=log_dir / f"propagation-{variant}-registry.log",
     )
     matching = AppProcess(
         "matching",
         free_port(),
-        {**stack.service_env("matching", matching_url, prefix), **matching_env},
+        {**stack.service_env("matching", matching_url, prefix), **tuned["matching"]},
         log_path=log_dir / f"propagation-{variant}-matching.log",
     )
     procs = (registry, matching)
@@ -174,7 +180,7 @@ async def run(
         if actor_id in seen
     ]
     return {
-        "matching_env": matching_env,
+        "settings": tuned,
         "events": events,
         "target_rate": rate,
         "achieved_rate": (events - 1) / sent_in if sent_in else float("nan"),

@@ -166,6 +166,103 @@ async def test_two_replicas_publish_everything_once_and_keep_each_aggregate_in_o
     assert all(seqs == list(range(1, 16)) for seqs in by_aggregate.values()), by_aggregate
 
 
+class CountingRelay(OutboxRelay):
+    """Records how many publishing rounds were in flight at once."""
+
+    in_flight = 0
+    most_in_flight = 0
+
+    async def _round(self, handover: Any) -> int:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await super()._round(handover)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_a_backlog_is_published_in_overlapping_rounds_each_aggregate_in_order(
+    engine: AsyncEngine, stack: TestStack
+) -> None:
+    """While one round waits for the broker's acks, the next claims and sends the
+    following rows (relay throughput); order per aggregate and once-only still hold."""
+    aggregates = [uuid.uuid4() for _ in range(10)]
+    await write_events(engine, aggregates, per_aggregate=12)
+    bus = Bus(stack.kafka, client_id="test")
+    relay = CountingRelay(
+        engine,
+        bus,
+        database_url=stack.database_url("registry"),
+        topic_prefix=stack.topic_prefix,
+        batch_size=8,
+        poll_interval=5.0,
+    )
+    try:
+        await relay.start()
+        async with asyncio.timeout(30):
+            while await unsent(engine):
+                await asyncio.sleep(0.05)
+    finally:
+        await relay.stop()
+        await bus.close()
+    assert relay.most_in_flight == 2, "the next round starts while one awaits its acks"
+
+    events = await consume_all(stack, 120)
+    assert len({e.id for e in events}) == len(events) == 120, "each event published once"
+    by_aggregate: dict[str, list[int]] = defaultdict(list)
+    for event in events:
+        assert event.sequence is not None
+        by_aggregate[event.subject].append(event.sequence)
+    assert all(seqs == list(range(1, 13)) for seqs in by_aggregate.values()), by_aggregate
+
+
+class StalledCheckRelay(OutboxRelay):
+    """Its periodic check of the broker's log hangs (a broker slow to answer it) until
+    ``release`` is set; the first check, at start, answers at once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checks = 0
+        self.release = asyncio.Event()
+
+    async def check_log(self) -> int:
+        self.checks += 1
+        if self.checks > 1:
+            await self.release.wait()
+        return await super().check_log()
+
+
+async def test_publishing_does_not_wait_for_a_periodic_check_of_the_log(
+    engine: AsyncEngine, stack: TestStack
+) -> None:
+    """On the embedded broker a check can take a fetch's wait; events committed
+    meanwhile go out without waiting for it (propagation as shipped)."""
+    bus = Bus(stack.kafka, client_id="test")
+    relay = StalledCheckRelay(
+        engine,
+        bus,
+        database_url=stack.database_url("registry"),
+        topic_prefix=stack.topic_prefix,
+        poll_interval=0.05,
+        log_check_interval=0.05,
+    )
+    try:
+        await relay.start()
+        async with asyncio.timeout(10):
+            while relay.checks < 2:  # the periodic check has started, and hangs
+                await asyncio.sleep(0.02)
+        await write_events(engine, [uuid.uuid4()], per_aggregate=3)
+        async with asyncio.timeout(10):
+            while await unsent(engine):
+                await asyncio.sleep(0.05)
+        assert relay.checks == 2, "one periodic check at a time"
+        relay.release.set()
+    finally:
+        await relay.stop()
+        await bus.close()
+    assert [e.sequence for e in await consume_all(stack, 3)] == [1, 2, 3]
+
+
 async def test_an_aggregate_whose_earlier_event_another_replica_holds_waits_for_it(
     engine: AsyncEngine, stack: TestStack
 ) -> None:

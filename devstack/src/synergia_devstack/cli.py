@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 
 from synergia_shared.bus import ensure_topics
-from synergia_shared.http.auth import ALL_ROLES, issue_token
 from synergia_shared.settings import DEV_JWT_SECRET
 
 from synergia_devstack.drain import drain, drain_timeout
@@ -92,6 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             proc = ServiceProcess(s, ports[s], env)
             supervisor.add(proc)
             services.append(proc)
+        # Imported while the services start, not before: the auth module (FastAPI and the
+        # rest) is a good part of a second of the supervisor's own start.
+        from synergia_shared.http.auth import issue_token
+
         for proc in services:
             proc.wait_ready(cancelled=stop.event.is_set)  # Ctrl-C while starting: stop
         token = issue_token(_dev_secret(), subject="dev-admin", roles=["admin"])
@@ -144,6 +147,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    from synergia_shared.http.auth import ALL_ROLES, issue_token
+
     if args.role not in ALL_ROLES:
         print(f"unknown role {args.role!r}; one of {sorted(ALL_ROLES)}", file=sys.stderr)
         return 2
@@ -172,6 +177,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Load the demo data set into a running registry (`make run`) through its API."""
+    from synergia_shared.http.auth import issue_token
+
     from synergia_devstack.demo import DemoError, DemoSize, generate, load_into
 
     size = DemoSize(actors=args.actors, clusters=args.clusters, value_chains=args.value_chains)

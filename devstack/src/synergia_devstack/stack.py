@@ -11,12 +11,15 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from synergia_shared.bus import ensure_topics
 from synergia_shared.db_urls import asyncpg_dsn, database_url_for
-from synergia_shared.migrations import upgrade_head
+from synergia_shared.migrations import schema_at_head, upgrade_head
 from synergia_shared.settings import LOCAL_ORIGINS_REGEX
 
 from synergia_devstack.broker import EmbeddedBroker
 from synergia_devstack.postgres import EmbeddedPostgres, create_database
 from synergia_devstack.services import SERVICES
+
+# The consumers' fetch wait on the embedded broker (see dev_defaults).
+DEV_FETCH_MAX_WAIT_MS = 20
 
 
 @dataclass
@@ -89,11 +92,21 @@ async def _create_databases(servers: Servers) -> None:
         await create_database(servers.server_url, name)
 
 
+async def _behind_head(servers: Servers) -> list[str]:
+    """The services whose database is not at their code's head (on a warm start: none,
+    and Alembic is not even imported)."""
+    return [
+        service
+        for service, url in servers.database_urls.items()
+        if not await schema_at_head(service_dir(service), url)
+    ]
+
+
 def prepare(servers: Servers, topic_prefix: str = "") -> None:
     """Databases exist and are migrated; every topic and DLQ exists."""
     asyncio.run(_create_databases(servers))
-    for service, url in servers.database_urls.items():
-        upgrade_head(service_dir(service), url)
+    for service in asyncio.run(_behind_head(servers)):
+        upgrade_head(service_dir(service), servers.database_urls[service])
     asyncio.run(ensure_topics(servers.kafka_bootstrap_servers, topic_prefix))
 
 
@@ -109,11 +122,22 @@ def service_env(
         f"{prefix}_DATABASE_URL": servers.database_urls[service],
         f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
         f"{prefix}_PORT": str(port),
-        # Tansu holds a fetch for the whole wait even when records arrive; Kafka does not.
-        f"{prefix}_CONSUMER_FETCH_MAX_WAIT_MS": "20",
+        **dev_defaults(service, embedded_broker=servers.broker is not None),
+        **extra,
+    }
+
+
+def dev_defaults(service: str, *, embedded_broker: bool) -> dict[str, str]:
+    """The settings `make run` (and the e2e drills) give a service beyond its production
+    defaults, for the broker they run on; the propagation bench measures with these."""
+    prefix = service.upper()
+    return {
+        # Tansu holds a fetch for the whole wait even when records arrive; Kafka answers
+        # as soon as they do. The wait is the consumer's delivery latency here.
+        f"{prefix}_CONSUMER_FETCH_MAX_WAIT_MS": str(DEV_FETCH_MAX_WAIT_MS),
         # The embedded broker keeps its topics in memory only; a Kafka given in the
         # environment keeps them, and needs no check.
-        f"{prefix}_RELAY_CHECK_TOPICS": "true" if servers.broker is not None else "false",
+        f"{prefix}_RELAY_CHECK_TOPICS": "true" if embedded_broker else "false",
         # The embedded broker's log goes with it when it dies (the supervisor restarts it
         # empty): the relay notices within a second and republishes.
         f"{prefix}_RELAY_LOG_CHECK_INTERVAL_SECONDS": "1",
@@ -121,5 +145,4 @@ def service_env(
         f"{prefix}_CORS_ALLOW_ORIGIN_REGEX": os.environ.get(
             "CORS_ALLOW_ORIGIN_REGEX", LOCAL_ORIGINS_REGEX
         ),
-        **extra,
     }

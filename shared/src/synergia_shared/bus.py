@@ -96,6 +96,10 @@ class Bus:
                     # Out of range is an answer here (fetched_ends), never a silent reset.
                     auto_offset_reset="none",
                     max_partition_fetch_bytes=64 * 1024,
+                    # fetched_ends wants a fetch's high watermark, not records: a broker
+                    # that holds a fetch for its full wait (the embedded Tansu) would
+                    # otherwise hold each check for aiokafka's default 500 ms.
+                    fetch_max_wait_ms=10,
                 )
                 try:
                     await asyncio.wait_for(reader.start(), timeout)

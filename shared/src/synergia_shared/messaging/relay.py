@@ -14,14 +14,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
-from sqlalchemy import ARRAY, BigInteger, Text, bindparam, func, select, update
+from sqlalchemy import ARRAY, BigInteger, Select, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from synergia_shared.bus import Bus
@@ -47,18 +47,10 @@ logger = logging.getLogger(__name__)
 
 _CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
 
-# A batch's ids and aggregates go in as one array parameter each (``= ANY(:ids)``), not
-# as ``IN (…)``: an IN list is rendered with one placeholder per element, so every batch
-# size is another statement to compile and prepare, and rendering it cost more than the
-# rest of the round's SQL (measured at 500 events a batch).
-_EARLIEST_UNSENT = (
-    select(outbox.c.aggregate_id, func.min(outbox.c.id))
-    .where(
-        outbox.c.sent_at.is_(None),
-        outbox.c.aggregate_id == func.any(bindparam("aggregates", type_=ARRAY(Text))),
-    )
-    .group_by(outbox.c.aggregate_id)
-)
+# A batch's ids go in as one array parameter (``= ANY(:ids)``), not as ``IN (…)``: an IN
+# list is rendered with one placeholder per element, so every batch size is another
+# statement to compile and prepare, and rendering it cost more than the rest of the
+# round's SQL (measured at 500 events a batch).
 _MARK_SENT = (
     update(outbox)
     .where(outbox.c.id == func.any(bindparam("ids", type_=ARRAY(BigInteger))))
@@ -67,6 +59,9 @@ _MARK_SENT = (
 
 
 _MAX_RETRY_DELAY = 5.0
+# Publishing rounds in flight while a backlog is published (_publish_rounds): two keep
+# the producer busy while a round waits on the database; three measured no faster.
+_ROUNDS_IN_FLIGHT = 2
 
 
 def _end(span: Span, error: BaseException | None) -> None:
@@ -74,6 +69,52 @@ def _end(span: Span, error: BaseException | None) -> None:
         span.record_exception(error)
         span.set_status(Status(StatusCode.ERROR, repr(error)))
     span.end()
+
+
+@dataclass
+class _Handover:
+    """What a publishing round tells the next one: its records are with the producer
+    (``handed``), and whether it claimed a full batch (more may be waiting)."""
+
+    handed: asyncio.Event = field(default_factory=asyncio.Event)
+    full: bool = False
+
+
+def _claim_statement(batch_size: int) -> Select[Any]:
+    """The next ``batch_size`` unsent rows, locked (``SKIP LOCKED`` passes over rows
+    another relay round or replica holds), in ``id`` order, each with ``held_elsewhere``:
+    whether an earlier unsent event of its aggregate is outside the batch. That event is
+    locked by another round or replica; publishing ours first would break the
+    aggregate's order. One statement, so one round trip for both."""
+    claimed = (
+        select(outbox.c.id, outbox.c.aggregate_id, outbox.c.topic, outbox.c.payload)
+        .where(outbox.c.sent_at.is_(None))
+        .order_by(outbox.c.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+        .cte("claimed")
+    )
+    earlier = outbox.alias("earlier")
+    held_elsewhere = (
+        exists()
+        .where(
+            earlier.c.sent_at.is_(None),
+            earlier.c.aggregate_id == claimed.c.aggregate_id,
+            earlier.c.id < claimed.c.id,
+            earlier.c.id.not_in(select(claimed.c.id).scalar_subquery()),
+        )
+        .label("held_elsewhere")
+    )
+    return select(
+        claimed.c.id, claimed.c.aggregate_id, claimed.c.topic, claimed.c.payload, held_elsewhere
+    ).order_by(claimed.c.id)
+
+
+def _without_aggregates_held_elsewhere(rows: Sequence[Any]) -> list[Any]:
+    """Drop every event of an aggregate with an earlier unsent event outside the batch:
+    its rows stay unsent and are taken, in order, on a later round."""
+    blocked = {row.aggregate_id for row in rows if row.held_elsewhere}
+    return [row for row in rows if row.aggregate_id not in blocked]
 
 
 class TopicsMissing(RuntimeError):
@@ -109,17 +150,12 @@ class OutboxRelay:
         self._dsn = asyncpg_dsn(database_url)
         self._topic_prefix = topic_prefix
         self._batch_size = batch_size
-        self._claim = (
-            select(outbox.c.id, outbox.c.aggregate_id, outbox.c.topic, outbox.c.payload)
-            .where(outbox.c.sent_at.is_(None))
-            .order_by(outbox.c.id)
-            .limit(batch_size)
-            .with_for_update(skip_locked=True)
-        )
+        self._claim = _claim_statement(batch_size)
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._log_check_task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._backlog_measured_at = 0.0
         # With check_topics (a broker that can lose its topics: the embedded dev one),
@@ -149,6 +185,10 @@ class OutboxRelay:
             except TimeoutError:
                 self._task.cancel()
                 logger.warning("outbox relay did not drain within %.1fs", drain_timeout)
+        if self._log_check_task is not None:
+            self._log_check_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._log_check_task
         await self._close_listener()
 
     async def _run(self) -> None:
@@ -163,7 +203,7 @@ class OutboxRelay:
                 self._wakeup.clear()
                 await self._check_log_when_due()
                 try:
-                    published = await self.publish_pending()
+                    published, more = await self._publish_rounds()
                     self.status.broker_ok = True
                     self.status.last_error = None
                     retry_delay = self._poll_interval
@@ -182,7 +222,7 @@ class OutboxRelay:
                     continue
                 if self._stopping and published == 0:
                     return
-                if published >= self._batch_size:
+                if more:
                     continue  # more is waiting; do not sleep
                 if self._stopping:
                     continue
@@ -196,10 +236,21 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def _check_log_when_due(self) -> None:
-        if not self._log_check_now and (
-            time.monotonic() - self._log_checked_at < self._log_check_interval
-        ):
+        """After a failed publish, check before publishing again (a broker that came
+        back empty must not take new records first); otherwise every
+        ``log_check_interval``, in a task of its own: publishing does not wait for it
+        (on the embedded broker a check can take a fetch's wait), and it stays correct
+        alongside publishing, as with another replica's (``check_log``)."""
+        if self._log_check_now:
+            await self._check_log()
             return
+        if time.monotonic() - self._log_checked_at < self._log_check_interval:
+            return
+        if self._log_check_task is None or self._log_check_task.done():
+            self._log_checked_at = time.monotonic()
+            self._log_check_task = asyncio.create_task(self._check_log(), name="relay-log-check")
+
+    async def _check_log(self) -> None:
         # Due again after the interval, or after the next failed publish, whatever the
         # outcome: a check that keeps failing (the broker away, ListOffsets refused)
         # must not cost every round.
@@ -271,38 +322,73 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent events; returns how many were marked sent."""
-        async with self._engine.connect() as conn, conn.begin():
-            claimed = (await conn.execute(self._claim)).all()
-            if not claimed:
+        return await self._round(_Handover())
+
+    async def _publish_rounds(self) -> tuple[int, bool]:
+        """Rounds of publishing while full batches wait: ``(sent, more may be waiting)``.
+
+        A round's time is mostly waiting: on the database (claim, mark sent, commit) and
+        on the broker's acknowledgements. So once a round has claimed a full batch and
+        handed its records to the producer, the next round starts: it claims the
+        following rows (``SKIP LOCKED`` passes over the first round's) and hands them to
+        the producer, which keeps sending meanwhile. Two rounds in flight at most; as the
+        second starts only once the first's records are with the producer, every
+        partition gets them in ``id`` order, and an aggregate with an event in the first
+        round is left out of the second (_without_aggregates_held_elsewhere), as for
+        another replica's. A failed round fails the call once the other round in flight
+        has finished (its rows marked sent, or left unsent, whole).
+        """
+        sent = 0
+        in_flight: list[asyncio.Task[int]] = []
+        try:
+            while True:
+                handover = _Handover()
+                current = asyncio.create_task(self._round(handover))
+                in_flight.append(current)
+                handed = asyncio.ensure_future(handover.handed.wait())
+                try:
+                    await asyncio.wait({current, handed}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    handed.cancel()
+                if len(in_flight) == _ROUNDS_IN_FLIGHT:
+                    sent += await in_flight.pop(0)
+                if not handover.full:
+                    break
+            while in_flight:
+                sent += await in_flight.pop(0)
+            return sent, handover.full
+        finally:
+            if in_flight:  # a round failed: the other finishes what it started, whole
+                await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _round(self, handover: _Handover) -> int:
+        """Claim a batch, publish it, mark what the broker acknowledged sent, commit;
+        how many were marked sent. ``handover`` says when the records are with the
+        producer, and whether a full batch was claimed."""
+        try:
+            async with self._engine.connect() as conn, conn.begin():
+                claimed = (await conn.execute(self._claim)).all()
+                handover.full = len(claimed) >= self._batch_size
+                if not claimed:
+                    handover.handed.set()
+                    await self._record_backlog(conn)
+                    return 0
+                rows = _without_aggregates_held_elsewhere(claimed)
+                sent_ids, acks = await self._publish(rows, handover.handed)
+                if sent_ids:
+                    await conn.execute(_MARK_SENT, {"ids": sent_ids})
+                    await record_acks(conn, acks)
                 await self._record_backlog(conn)
-                return 0
-            rows = await self._without_aggregates_held_elsewhere(conn, claimed)
-            sent_ids, acks = await self._publish(rows)
-            if sent_ids:
-                await conn.execute(_MARK_SENT, {"ids": sent_ids})
-                await record_acks(conn, acks)
-            await self._record_backlog(conn)
+        finally:
+            handover.handed.set()
         OUTBOX_PUBLISHED.inc(len(sent_ids))
         return len(sent_ids)
 
-    async def _without_aggregates_held_elsewhere(
-        self, conn: AsyncConnection, rows: Sequence[Any]
-    ) -> list[Any]:
-        """Drop aggregates that have an earlier unsent event outside this batch.
-
-        That event is locked by another replica; publishing ours first would break the
-        aggregate's order. Its rows stay unsent and are taken on a later round.
-        """
-        first_in_batch: dict[str, int] = {}
-        for row in rows:
-            first_in_batch.setdefault(row.aggregate_id, row.id)
-        earliest_unsent = await conn.execute(_EARLIEST_UNSENT, {"aggregates": list(first_in_batch)})
-        blocked = {agg for agg, first in earliest_unsent.all() if first < first_in_batch[agg]}
-        return [row for row in rows if row.aggregate_id not in blocked]
-
-    async def _publish(self, rows: Sequence[Any]) -> tuple[list[int], dict[Partition, int]]:
+    async def _publish(
+        self, rows: Sequence[Any], handed: asyncio.Event
+    ) -> tuple[list[int], dict[Partition, int]]:
         """Send ``rows``; the ids acknowledged, and the highest offset acknowledged per
-        partition (unprefixed topic)."""
+        partition (unprefixed topic). ``handed`` is set once all are with the producer."""
         producer = await self._bus.producer()
         spans: list[Span] = []
         try:
@@ -326,6 +412,7 @@ class OutboxRelay:
             for span in spans:
                 _end(span, exc)
             raise
+        handed.set()
         results = await asyncio.gather(*futures, return_exceptions=True)
         for span, result in zip(spans, results, strict=False):  # no spans: tracing off
             _end(span, result if isinstance(result, BaseException) else None)

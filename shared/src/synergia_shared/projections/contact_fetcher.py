@@ -16,16 +16,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from synergia_shared.db import SessionFactory, unit_of_work
 from synergia_shared.metrics import CONTACT_FETCHES
 from synergia_shared.projections import contact_fetches as repository
 from synergia_shared.projections.contact_fetches import Claimed, ContactTables
 from synergia_shared.settings import SHARED_CONTACTS_SCOPE, ProjectionSettings
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class ContactFetcher:
         self,
         sessions: SessionFactory,
         tables: ContactTables,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | Callable[[], httpx.AsyncClient],
         *,
         interval: float = 0.5,
         batch_size: int = 20,
@@ -56,7 +58,10 @@ class ContactFetcher:
     ) -> None:
         self._sessions = sessions
         self._tables = tables
-        self._client = client
+        # A service builds its client when the task starts (from_settings): importing
+        # httpx takes a third of a second, which the service's start does not wait for.
+        self._client = None if callable(client) else client
+        self._make_client = client if callable(client) else None
         self._interval = interval
         self._batch_size = batch_size
         self._backoff_initial = backoff_initial
@@ -76,15 +81,21 @@ class ContactFetcher:
                 f"set {prefix}_REGISTRY_API_KEY (the registry API key with the "
                 f"{SHARED_CONTACTS_SCOPE} scope), or {prefix}_CONTACT_FETCH_ENABLED=false"
             )
-        client = httpx.AsyncClient(
-            base_url=settings.registry_url,
-            headers={"X-API-Key": key.get_secret_value()},
-            timeout=settings.contact_fetch_timeout_seconds,
-        )
+        api_key = key.get_secret_value()
+
+        def make_client() -> httpx.AsyncClient:
+            import httpx
+
+            return httpx.AsyncClient(
+                base_url=settings.registry_url,
+                headers={"X-API-Key": api_key},
+                timeout=settings.contact_fetch_timeout_seconds,
+            )
+
         return cls(
             sessions,
             tables,
-            client,
+            make_client,
             interval=settings.contact_fetch_interval_seconds,
             batch_size=settings.contact_fetch_batch_size,
             backoff_initial=settings.contact_fetch_backoff_initial_seconds,
@@ -104,9 +115,13 @@ class ContactFetcher:
                 self._task.cancel()  # a claimed fetch is taken up again after its lease
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def _run(self) -> None:
+        if self._client is None and self._make_client is not None:
+            # In a thread: the import (the first time) does not hold up the event loop.
+            self._client = await asyncio.to_thread(self._make_client)
         while not self._stopping.is_set():
             try:
                 done = await self.run_once()
@@ -127,6 +142,9 @@ class ContactFetcher:
         return len(claimed)
 
     async def _fetch(self, claimed: Claimed) -> None:
+        import httpx  # imported once the client exists: a lookup
+
+        assert self._client is not None, "the client is built when the task starts"
         try:
             response = await self._client.get(path(claimed.actor_id))
         except httpx.HTTPError as exc:

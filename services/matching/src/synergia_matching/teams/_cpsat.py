@@ -19,9 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING, Literal
 
 from synergia_matching.teams.model import Candidate, Stage, TeamConstraints
 from synergia_matching.teams.scoring import (
@@ -40,6 +38,17 @@ GROUPS: tuple[str, ...] = (
     "sme_share",
     "team_size",
 )
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
+
+def load_solver() -> None:
+    """Import OR-Tools now. It (and the pandas it loads) costs a second or more to import,
+    so a service loads it on its first team request rather than at start; callers load it
+    before they start the clock of a time limit, which the import must not eat into."""
+    from ortools.sat.python import cp_model  # noqa: F401
+
 
 SolveStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
 
@@ -86,6 +95,8 @@ def build(
     *,
     with_objective: bool = True,
 ) -> Built:
+    from ortools.sat.python import cp_model  # see load_solver
+
     groups = frozenset(groups)
     cons = problem.constraints
     model = cp_model.CpModel()
@@ -226,6 +237,8 @@ def add_nogood(built: Built, team: frozenset[uuid.UUID]) -> None:
 
 
 def solve(built: Built, constraints: TeamConstraints, seconds: float) -> Solved:
+    from ortools.sat.python import cp_model  # see load_solver
+
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.01)
     solver.parameters.num_workers = constraints.num_workers

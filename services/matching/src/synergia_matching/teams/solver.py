@@ -71,6 +71,7 @@ def propose_teams(
 ) -> list[Proposal] | NoTeam:
     """Up to ``constraints.k`` distinct teams, best first, or why there is none."""
     cons = constraints or TeamConstraints()
+    _cpsat.load_solver()
     start = time.monotonic()
     deadline = start + cons.time_limit_seconds
     stage_list = ordered_stages(stages)
