@@ -51,12 +51,13 @@ class Statements:
 
 @pytest.fixture
 async def app_and_client(stack: TestStack) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    # No relay, no sweep: what the statements below see is the request's work alone.
+    # No relay, no sweeps: what the statements below see is the request's work alone.
     settings = RegistrySettings(  # type: ignore[arg-type]
         **{
             **stack.settings_kwargs("registry"),
             "relay_enabled": False,
             "retention_sweep_enabled": False,
+            "offer_expiry_enabled": False,
         }
     )
     app = create_app(settings)
