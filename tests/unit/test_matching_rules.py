@@ -26,7 +26,8 @@ def test_term_groups_keep_keywords_first_and_drop_noise() -> None:
         ["battery recycling"], "We are looking for a partner in AI and 3D printing"
     )
     labels = [g.label for g in groups]
-    assert labels[:2] == ["battery", "recycling"], "an unknown multi-word keyword → its words"
+    assert labels[0] == "battery recycling", "a multi-word keyword is one term, a phrase"
+    assert groups[0].tsquery() == "(battery <-> recycling)"
     assert "3d printing" in labels, "a known phrase is kept whole"
     assert "ai" in labels
     assert "looking" not in labels
@@ -82,7 +83,7 @@ def test_s3_regions_cover_the_regions_inside_them() -> None:
         "DE": [{"name": "Health", "nace_codes": ["Q"], "ecosystems": ["health"], "keywords": []}],
     }
     found = region_alignments(
-        strategies, nace_codes=["C28.11"], ecosystems=["digital"], words=["robotics"]
+        strategies, nace_codes=["C28.11"], ecosystems=["digital"], keywords_found=["robotics"]
     )
     assert set(found) == {"ITH5"}
     assert found["ITH5"].score == pytest.approx(2 / 3)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Row, TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, FLOAT, TEXT, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.reference.competences import LABELS as COMPETENCE_LABELS
 
 SME_CATEGORIES = ("micro", "small", "medium")
 
@@ -31,6 +32,7 @@ class Query:
     """A partner search, resolved into what the SQL needs."""
 
     need_groups: Sequence[str]  # tsquery text per needed term group
+    need_groups_offered: Sequence[str]  # the same, found only in structured offers (A)
     offer_groups: Sequence[str]  # the searcher's offers, for mutual benefit
     competences: Sequence[str]
     nace_codes: Sequence[str]  # canonical, prefixes of the candidates' codes
@@ -47,6 +49,7 @@ class Query:
     sme_only: bool = False
     eligible_countries_only: bool = False
     exclude: Sequence[uuid.UUID] = field(default_factory=list)
+    free_text_evidence: float = 0.4  # a needed term found in free text only counts this
 
 
 @dataclass(frozen=True)
@@ -112,9 +115,14 @@ def _share(count: str, of: int) -> str:
     return f"({count})::float8 / {of}" if of else "CAST(NULL AS float8)"
 
 
+def _fsum(terms: list[str]) -> str:
+    return "(" + " + ".join(f"({t})" for t in terms) + ")" if terms else "0"
+
+
 @dataclass(frozen=True)
 class _Parts:
-    text: list[str]
+    found: list[str]  # a needed group anywhere in the offers document
+    text: list[str]  # how strong that evidence is: 1 offered, :free_text below
     mutual: list[str]
     competences: list[str]
     nace: list[str]
@@ -123,8 +131,19 @@ class _Parts:
 
 
 def _parts(shape: _Shape) -> _Parts:
+    found = [f"p.offers_document @@ (SELECT {_tsq(f'ng{i}')})" for i in range(shape.need_groups)]
+    # Evidence by where it is: a group is looked for among the structured offers (A) only
+    # where it is found at all, so the common case, not found, costs one match as before.
+    # Found again and again in one place, it still counts once.
+    strength = [
+        f"CASE WHEN NOT {hit} THEN 0.0::float8"
+        f" WHEN p.offers_document @@ (SELECT {_tsq(f'na{i}')}) THEN 1.0::float8"
+        " ELSE CAST(:free_text AS float8) END"
+        for i, hit in enumerate(found)
+    ]
     return _Parts(
-        text=[f"p.offers_document @@ (SELECT {_tsq(f'ng{i}')})" for i in range(shape.need_groups)],
+        found=found,
+        text=strength,
         mutual=[
             f"p.needs_document @@ (SELECT {_tsq(f'og{i}')})" for i in range(shape.offer_groups)
         ],
@@ -146,7 +165,7 @@ def _tsq(name: str) -> str:
 def _components(shape: _Shape, parts: _Parts) -> dict[str, str]:
     sectors = shape.nace_codes + shape.ecosystems_asked
     return {
-        "c_text": _share(_sum(parts.text), shape.need_groups),
+        "c_text": _share(_fsum(parts.text), shape.need_groups),
         "c_competences": _share(_sum(parts.competences), shape.competences_asked),
         "c_sectors": _share(f"{_sum(parts.nace)} + {_sum(parts.ecosystems)}", sectors),
         "c_mutual": _share(_sum(parts.mutual), shape.offer_groups),
@@ -276,6 +295,40 @@ ORDER BY points DESC, registered_at DESC, actor_id DESC
 LIMIT :limit"""  # noqa: S608
 
 
+def _free_only(shape: _Shape, parts: _Parts) -> list[str]:
+    """Per needed group: found, but in the free text only (weight D)."""
+    return [
+        f"{hit} AND NOT p.offers_document @@ (SELECT {_tsq(f'na{i}')})"
+        for i, hit in enumerate(parts.found)
+    ]
+
+
+def _offer_hits(shape: _Shape) -> str:
+    """Which of the candidate's offers match: per offer (in its order) its id, type and
+    title, the needed groups its own text matches (title, description, keywords and
+    competence labels, as in ``offers_text``) and the needed competences it lists. Only
+    the page's rows compute it."""
+    vector = (
+        "to_tsvector('english', concat_ws(' ', e->>'title', e->>'description',"
+        " (SELECT string_agg(k, ' ') FROM jsonb_array_elements_text(e->'keywords') AS k),"
+        " (SELECT string_agg(coalesce(l.label, replace(c, '_', ' ')), ' ')"
+        "  FROM jsonb_array_elements_text(e->'competences') AS c"
+        "  LEFT JOIN unnest(CAST(:label_codes AS text[]), CAST(:label_texts AS text[]))"
+        "   AS l(code, label) ON l.code = c)))"
+    )
+    terms = _hits([f"d.v @@ (SELECT {_tsq(f'ng{i}')})" for i in range(shape.need_groups)])
+    return f"""coalesce((
+    SELECT jsonb_agg(jsonb_build_object('id', o.e->>'id', 'type', o.e->>'type',
+                     'title', o.e->>'title', 'terms', o.terms, 'competences', o.competences)
+                     ORDER BY o.n)
+    FROM (SELECT x.e, x.n, {terms} AS terms,
+                 array(SELECT c FROM jsonb_array_elements_text(x.e->'competences') AS c
+                       WHERE c = ANY(CAST(:competences AS text[]))) AS competences
+          FROM jsonb_array_elements(p.offers) WITH ORDINALITY AS x(e, n),
+               LATERAL (SELECT {vector}) AS d(v)) AS o
+    WHERE cardinality(o.terms) > 0 OR cardinality(o.competences) > 0), '[]'::jsonb)"""  # noqa: S608
+
+
 @lru_cache(maxsize=256)
 def _statement(shape: _Shape) -> TextClause:
     parts = _parts(shape)
@@ -286,7 +339,9 @@ def _statement(shape: _Shape) -> TextClause:
     sql = f"""
 SELECT p.actor_id, p.legal_name, p.short_name, p.kind, p.country, p.country_standing,
   p.nuts_code, p.nace_codes, p.ecosystems, p.competences, p.sme_category, p.registered_at,
-  {_hits(parts.text)} AS text_hits,
+  {_hits(parts.found)} AS text_hits,
+  {_hits(_free_only(shape, parts))} AS free_text_hits,
+  {_offer_hits(shape)} AS offer_hits,
   {_hits(parts.mutual)} AS mutual_hits,
   array(SELECT x FROM unnest(p.offered_competences) AS x
         WHERE x = ANY(CAST(:competences AS text[]))) AS competence_hits,
@@ -303,7 +358,10 @@ FROM (
 JOIN actor_profiles AS p ON p.actor_id = page.actor_id
 ORDER BY page.points DESC, page.registered_at DESC, page.actor_id DESC
 """  # noqa: S608
-    arrays = ("competences", "nace_codes", "ecosystems", "countries_out", "s3_codes")
+    arrays = (
+        *("competences", "nace_codes", "ecosystems", "countries_out", "s3_codes"),
+        *("label_codes", "label_texts"),
+    )
     binds: list[BindParameter[Any]] = [bindparam(name, type_=TextArray) for name in arrays]
     binds += [
         bindparam("s3_scores", type_=ARRAY(FLOAT)),
@@ -353,6 +411,10 @@ def _params(query: Query, *, limit: int, after: After | None) -> dict[str, Any]:
     ecosystems = list(dict.fromkeys(query.ecosystems))
     return {
         **_named("ng", query.need_groups),
+        **_named("na", query.need_groups_offered),
+        "free_text": query.free_text_evidence,
+        "label_codes": [str(code) for code in COMPETENCE_LABELS],
+        "label_texts": list(COMPETENCE_LABELS.values()),
         **_named("og", query.offer_groups),
         **_named("cp", competences),
         **_named("nc", query.nace_codes),
@@ -486,14 +548,16 @@ async def linked_group(session: AsyncSession, actor_id: uuid.UUID) -> list[uuid.
     return list((await session.scalars(_LINKED_GROUP, {"actor_id": actor_id})).all())
 
 
-_NON_EMPTY = text(
-    "SELECT numnode(to_tsquery('english', g)) > 0 FROM unnest(:groups) WITH ORDINALITY AS t(g, n)"
-    " ORDER BY n"
-).bindparams(bindparam("groups", type_=TextArray))
+_STEMS = text(
+    "SELECT q, to_tsquery('english', q)::text AS stem FROM unnest(:queries) AS t(q)"
+).bindparams(bindparam("queries", type_=TextArray))
 
 
-async def non_empty_queries(session: AsyncSession, groups: Sequence[str]) -> list[bool]:
-    """Per tsquery text, whether it keeps any term after stop words are removed."""
-    if not groups:
-        return []
-    return list((await session.scalars(_NON_EMPTY, {"groups": list(groups)})).all())
+async def stems(session: AsyncSession, queries: Sequence[str]) -> dict[str, str]:
+    """Per ``to_tsquery`` text, its normalised form under the English configuration
+    (``battery <-> collection`` → ``'batteri' <-> 'collect'``; empty for stop words):
+    how two spellings are known to be one term."""
+    if not queries:
+        return {}
+    rows = await session.execute(_STEMS, {"queries": list(queries)})
+    return {row.q: row.stem for row in rows}

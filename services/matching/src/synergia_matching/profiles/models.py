@@ -32,6 +32,14 @@ TextArray = ARRAY(Text)
 EMPTY_ARRAY = text("'{}'::text[]")
 EMPTY_JSON_LIST = text("'[]'::jsonb")
 
+# Evidence weighed by where it is: a word of a structured offer or a controlled competence
+# is labelled A, one of the free text D; partner search scores a term found only in D
+# lower (partners/terms.py). Shared with migration 0009, which creates the column.
+OFFERS_DOCUMENT = (
+    "setweight(to_tsvector('english'::regconfig, offers_text), 'A')"
+    " || setweight(to_tsvector('english'::regconfig, about_text), 'D')"
+)
+
 actor_profiles = Table(
     "actor_profiles",
     metadata,
@@ -61,16 +69,19 @@ actor_profiles = Table(
     Column("shared_contacts_version", Integer, nullable=True),
     Column("country_standing", Text, nullable=True),
     Column("nuts_version", Text, nullable=True),
-    # What the actor can provide (its offers, competences and keywords) and what it looks
-    # for (its needs), as plain text; the documents are their English full-text vectors.
+    # What the actor can provide (its offers and competences), what it says about itself
+    # (keywords, description) and what it looks for (its needs), as plain text; the
+    # documents are their English full-text vectors. The offers document weighs where a
+    # word is (migration 0009): A from the structured offers, D from the free text.
     Column("offers_text", Text, nullable=False, server_default=""),
+    Column("about_text", Text, nullable=False, server_default=""),
     Column("needs_text", Text, nullable=False, server_default=""),
     # Its own competences and those of its offers: what it can bring.
     Column("offered_competences", TextArray, nullable=False, server_default=EMPTY_ARRAY),
     Column(
         "offers_document",
         TSVECTOR,
-        Computed("to_tsvector('english'::regconfig, offers_text)", persisted=True),
+        Computed(OFFERS_DOCUMENT, persisted=True),
         nullable=False,
     ),
     Column(

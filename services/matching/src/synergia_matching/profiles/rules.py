@@ -35,12 +35,19 @@ def _entries_text(entries: list[OfferNeedV1]) -> list[str]:
 
 
 def offers_text(data: ActorRegisteredV1) -> str:
-    """What the actor can provide, for full-text matching: its offers and, since an actor
-    offers what it is competent in, its own competences, keywords and description."""
-    parts = _entries_text(data.offers)
-    parts += _competence_words(data.competences) + data.keywords
-    if data.description:
-        parts.append(data.description)
+    """What the actor can provide in structured form, for full-text matching: its offers
+    and, since an actor offers what it is competent in, the labels of its controlled
+    competences. This is the strong evidence of partner search (weight A of the
+    document); its free text is :func:`about_text`."""
+    parts = _entries_text(data.offers) + _competence_words(data.competences)
+    return "\n".join(p for p in parts if p)
+
+
+def about_text(data: ActorRegisteredV1) -> str:
+    """What the actor says about itself in free text: its own keywords and description.
+    They can find it, but count less than a structured offer (weight D of the document):
+    anyone can write any word there, and some write every word a search might use."""
+    parts = [*data.keywords, data.description or ""]
     return "\n".join(p for p in parts if p)
 
 
@@ -70,6 +77,7 @@ def profile_row(
         "country_standing": data.country_standing,
         "nuts_version": data.nuts_version,
         "offers_text": offers_text(data),
+        "about_text": about_text(data),
         "needs_text": needs_text(data),
         "offered_competences": offered_competences(data),
     }

@@ -37,7 +37,7 @@ from synergia_shared.messaging.outbox import add_event
 from synergia_matching.metrics import TEAM_SOLVE_SECONDS
 from synergia_matching.network import repository as network
 from synergia_matching.partners import repository as partners
-from synergia_matching.partners.terms import term_groups
+from synergia_matching.partners.terms import distinct_by_stem, stem_inputs, term_groups
 from synergia_matching.proposals import repository, rules, twins
 from synergia_matching.proposals.schemas import (
     Objective,
@@ -50,7 +50,7 @@ from synergia_matching.proposals.schemas import (
     TeamRequest,
 )
 from synergia_matching.regions import repository as regions
-from synergia_matching.regions.rules import enclosing_codes, region_alignments
+from synergia_matching.regions.rules import domain_keywords, enclosing_codes, region_alignments
 from synergia_matching.teams import (
     Candidate,
     NoTeam,
@@ -162,12 +162,10 @@ async def _world(
         term_groups(raw.get("keywords", []), f"{raw['name']} {raw.get('description', '')}")
         for raw in raw_stages
     ]
-    # Groups left empty by stop words match nothing and count for no one: dropped, all
-    # stages' groups checked in one round trip.
-    non_empty = iter(
-        await partners.non_empty_queries(session, [g.tsquery() for gs in groups_of for g in gs])
-    )
-    groups_of = [[g for g in gs if next(non_empty)] for gs in groups_of]
+    # Groups left empty by stop words match nothing and count for no one, and inflections
+    # of one term are one term: all stages' stems in one round trip.
+    stems = await partners.stems(session, stem_inputs(g for gs in groups_of for g in gs))
+    groups_of = [distinct_by_stem(gs, stems) for gs in groups_of]
     words = [w for gs in groups_of for g in gs for w in g.members]
     rows = await repository.candidates(
         session,
@@ -200,11 +198,17 @@ async def _world(
     if errors:
         raise validation_problem(errors)
     entities = entity_of(found, await repository.linked_pairs(session, list(found)))
+    strategies = await regions.all_strategies(session)
+    sought = [
+        *(k for raw in raw_stages for k in raw.get("keywords", [])),
+        *(f"{raw['name']}\n{raw.get('description', '')}" for raw in raw_stages),
+        *words,
+    ]
     aligned = region_alignments(
-        await regions.all_strategies(session),
+        strategies,
         nace_codes=[],
         ecosystems=chain.ecosystems,
-        words=words,
+        keywords_found=await regions.keywords_found(session, domain_keywords(strategies), sought),
     )
     candidates = []
     for actor_id, row in found.items():
