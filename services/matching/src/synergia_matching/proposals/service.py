@@ -53,6 +53,7 @@ from synergia_matching.regions import repository as regions
 from synergia_matching.regions.rules import domain_keywords, enclosing_codes, region_alignments
 from synergia_matching.teams import (
     Candidate,
+    Member,
     NoTeam,
     Proposal,
     Stage,
@@ -267,6 +268,32 @@ def _constraints(
     )
 
 
+def _stage_refs(world: World, member: Member) -> list[dict[str, Any]]:
+    """The member's stages, each with how well the member fits it."""
+    fits = next(c.fit for c in world.candidates if c.actor_id == member.actor_id)
+    refs = []
+    for stage_id in member.stage_ids:
+        fit = round(fits.get(stage_id, 0.0), 3)
+        refs.append(
+            {
+                "id": str(stage_id),
+                "name": world.stage_names[stage_id],
+                "fit": fit,
+                "weak_fit": rules.is_weak(fit),
+            }
+        )
+    return refs
+
+
+def _weak_fits(members: list[dict[str, Any]]) -> list[str]:
+    return [
+        rules.weak_fit_warning(m["legal_name"], s["name"], s["fit"])
+        for m in members
+        for s in m["stages"]
+        if s.get("weak_fit")
+    ]
+
+
 def _members(world: World, proposal: Proposal) -> list[dict[str, Any]]:
     budgets = {s.id: s.budget for s in world.stages}
     leads = list(world.chain.lead_actor_ids)
@@ -286,7 +313,7 @@ def _members(world: World, proposal: Proposal) -> list[dict[str, Any]]:
                 "sme": m.is_sme,
                 "must_include": m.must_include,
                 "role": rules.role_for(m.actor_id, leads, bool(m.stage_ids)),
-                "stages": [{"id": str(s), "name": world.stage_names[s]} for s in m.stage_ids],
+                "stages": _stage_refs(world, m),
                 "planned_budget": None if planned is None else str(planned),
             }
         )
@@ -357,6 +384,7 @@ def to_view(row: Row[Any]) -> TeamProposal:
         countries=o["countries"],
         sectors=o["sectors"],
         independent_entities=o["independent_entities"],
+        weak_fits=_weak_fits(row.members),
         candidates_considered=o["candidates_considered"],
         candidates_total=o["candidates_total"],
         created_at=row.created_at,
