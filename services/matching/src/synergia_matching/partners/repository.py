@@ -168,7 +168,7 @@ def _components(shape: _Shape, parts: _Parts) -> dict[str, str]:
         "c_text": _share(_fsum(parts.text), shape.need_groups),
         "c_competences": _share(_sum(parts.competences), shape.competences_asked),
         "c_sectors": _share(f"{_sum(parts.nace)} + {_sum(parts.ecosystems)}", sectors),
-        "c_mutual": _share(_sum(parts.mutual), shape.offer_groups),
+        "c_mutual": _mutual(shape, parts),
         "c_border": (
             "CASE WHEN p.country <> CAST(:origin_country AS text) THEN 1.0 ELSE 0.0 END"
             if shape.origin_country
@@ -190,6 +190,19 @@ def _components(shape: _Shape, parts: _Parts) -> dict[str, str]:
         ),
         "c_sme": "CASE WHEN p.sme_category IN ('micro', 'small', 'medium') THEN 1.0 ELSE 0.0 END",
     }
+
+
+def _mutual(shape: _Shape, parts: _Parts) -> str:
+    """The share of the searcher's offered groups the candidate's needs ask for. Most
+    candidates' needs ask for none of them: one match against all of them at once settles
+    those, and only the others are matched group by group (the same share either way)."""
+    if not shape.offer_groups:
+        return _share(_sum(parts.mutual), shape.offer_groups)
+    any_offer = f"p.needs_document @@ (SELECT {_tsq('any_offer')})"
+    return (
+        f"CASE WHEN {any_offer} THEN {_share(_sum(parts.mutual), shape.offer_groups)}"
+        " ELSE 0.0::float8 END"
+    )
 
 
 def _complementarity(c: dict[str, str]) -> str:
@@ -278,6 +291,8 @@ def _page(shape: _Shape, c: dict[str, str]) -> str:
     if not other:
         return _top(shape, c, _text_found())
     others = f"NOT ({_text_found()}) AND (" + " OR ".join(other) + ")"
+    # No needed term matches them: their text share is 0, not worth matching group by group.
+    without_text = {**c, "c_text": "CAST(0.0 AS float8)"}
     return f"""
 WITH text_top AS (
 {_top(shape, c, _text_found())}
@@ -286,7 +301,7 @@ SELECT * FROM (
 SELECT * FROM text_top
 UNION ALL
 SELECT * FROM (
-{_top(shape, c, others)}
+{_top(shape, without_text, others)}
 ) AS other_top
 WHERE (SELECT count(*) < CAST(:limit AS bigint) OR min(t.points) <= CAST(:other_max AS float8)
        FROM text_top AS t)
@@ -421,6 +436,7 @@ def _params(query: Query, *, limit: int, after: After | None) -> dict[str, Any]:
         **_named("ec", ecosystems),
         **_named("os", query.origin_sections),
         "any_need": " | ".join(f"({g})" for g in query.need_groups),
+        "any_offer": " | ".join(f"({g})" for g in query.offer_groups),
         "competences": list(query.competences),
         "nace_codes": list(query.nace_codes),
         "ecosystems": list(query.ecosystems),
