@@ -24,6 +24,7 @@ from bench import (
     beneficiary_bench,
     catchup_bench,
     cordis_bench,
+    demo_bench,
     esif_bench,
     http_bench,
     kohesio_bench,
@@ -55,6 +56,7 @@ ALL = (
     "esif",
     "beneficiaries",
     "kohesio",
+    "demo",
 )
 T = TypeVar("T")
 # The product as configured, then with the consumer's fetch wait lowered: the embedded
@@ -92,8 +94,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--team-actors", type=int, default=team_bench.ACTORS)
     parser.add_argument("--team-repeats", type=int, default=3, help="HTTP calls per k")
     parser.add_argument("--catchup-actors", type=int, default=catchup_bench.ACTORS)
-    parser.add_argument("--ranking-actors", type=int, default=ranking_bench.ACTORS)
-    parser.add_argument("--ranking-searchers", type=int, default=ranking_bench.SEARCHERS)
     parser.add_argument(
         "--authority-beneficiaries",
         type=int,
@@ -106,6 +106,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=beneficiary_bench.BENEFICIARIES,
         help="beneficiaries an authority registers in bulk (CSV uploads of 5,000)",
     )
+    parser.add_argument("--demo-actors", type=int, default=demo_bench.ACTORS)
+    parser.add_argument("--demo-clusters", type=int, default=demo_bench.CLUSTERS)
     parser.add_argument("--report-entries", type=int, default=report_bench.ENTRIES)
     parser.add_argument(
         "--esif-rows", type=int, default=esif_bench.ROWS, help="rows of the ESIF planned file"
@@ -139,6 +141,7 @@ async def run_all(
         "esif": esif_bench.render,
         "beneficiaries": beneficiary_bench.render,
         "kohesio": kohesio_bench.render,
+        "demo": demo_bench.render,
     }
     try:
         for name in selected:
@@ -196,12 +199,7 @@ async def run_all(
             elif name == "catchup":
                 results[name] = await catchup_bench.run(stack, actors=args.catchup_actors)
             elif name == "ranking":
-                results[name] = await ranking_bench.run(
-                    stack,
-                    log_dir,
-                    actors=args.ranking_actors,
-                    searchers=args.ranking_searchers,
-                )
+                results[name] = await ranking_bench.run(stack, log_dir)
             elif name == "authority":
                 results[name] = await authority_bench.run(
                     stack, log_dir, beneficiaries=args.authority_beneficiaries
@@ -211,6 +209,10 @@ async def run_all(
             elif name == "beneficiaries":
                 results[name] = await beneficiary_bench.run(
                     stack, log_dir, beneficiaries=args.beneficiaries
+                )
+            elif name == "demo":
+                results[name] = await demo_bench.run(
+                    stack, log_dir, actors=args.demo_actors, clusters=args.demo_clusters
                 )
             elif name == "kohesio":
                 results[name] = await kohesio_bench.run(stack, log_dir, lines=args.kohesio_lines)

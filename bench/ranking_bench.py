@@ -1,301 +1,146 @@
-"""Benchmark: ranking quality of partner suggestions with planted complementary partners.
+"""Benchmark: ranking quality of partner suggestions on a judged set of realistic profiles.
 
-A world of 5,000 actors: a background of demo actors (``bench.matching_world``), and M
-searchers (200 by default), each with one need made of two field terms ("battery
-recycling"), one planted partner whose offer answers that need, and four distractors
-whose offers each share one plain word of the need with an unrelated term ("battery
-testing", "metal recycling"). Every need is a distinct pair of terms.
+The judged set (``bench/judged/``, loaded by ``bench.judged_set``) has 300+ profiles of
+SMEs, clusters, research organisations, universities, investors and public bodies from
+30+ countries, written in their own languages, and 15 needs, each the one need of a
+searcher profile, graded 2 (exact complement) / 1 (partly relevant) / 0 from the domain
+before the engine was run on them. Every need belongs to one query class: ``plain``,
+``inflection``, ``synonym``, ``stuffing`` (profiles that repeat the need's words without
+offering it), ``expired`` (exact offers whose ``valid_until`` has passed: graded 0),
+``s3_phrase`` (multi-word S3 priority keywords) and ``other_language``.
 
-How the planted offer words the need (cycled over the searchers):
-
-- ``literal``: the need's own words, reordered ("recycling of battery");
-- ``inflection``: other inflections of them ("recycled batteries");
-- ``synonym``: synonyms from the field ("recovery of accumulators");
-- ``paraphrase``: other words a person would understand but no thesaurus here lists
-  ("reclaiming lithium cells"): where a lexical search is expected to fail.
-
-Keeping it honest: planted partners and distractors are drawn from the same pool of demo
-actors by the same rule (established in another country than the searcher, no NACE
-section in common with it, any kind and size), keep that actor's own description,
-keywords, competences and needs, and get random ids and registration dates; only their
-offer text differs. Background actors may of course offer what a searcher needs too.
-
-Measured with the real endpoint ``GET /v1/profiles/{searcher}/partners`` (the searcher's
-needs against others' offers, with everything else the score has: mutual benefit,
-cross-border, cross-sector, SME focus), first two pages of 100: hit@1, hit@10, MRR and
-the mean rank of the planted partner. Baseline, on the same world in Python: plain
-keyword overlap, the count of distinct lowercase words shared by the need and a
-candidate's offers text (``profiles.rules.offers_text``, what the search indexes), ties
-by actor id.
+Engine: the real endpoint ``GET /v1/profiles/{searcher}/partners?limit=100`` of a
+matching service over the profiles as its consumer would store them. Baseline, in the
+same run: BM25 (``bench.relevance.BM25``) of the searcher's needs text against each
+profile's offers text (``profiles.rules.needs_text`` / ``offers_text``, the texts the
+engine indexes), top 100. Both are scored with NDCG@10, hit@1, hit@10 and MRR
+(``bench.relevance``), per need, per query class and overall, and checked against the
+aims: NDCG@10 >= 0.80 and hit@10 >= 0.90 overall, and the engine's NDCG@10 not below the
+baseline's in any class.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
-import re
 import time
-import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from statistics import mean
 from typing import Any
-from urllib.parse import quote
 
-from synergia_devstack.demo.plan import ActorPlan, DemoSize, generate_actors
 from synergia_devstack.ports import free_port
 from synergia_matching.profiles import rules
-from synergia_shared.events.registry import ActorRegisteredV1
 
-from bench import matching_world
+from bench import judged_set, matching_world
+from bench.judged_set import JudgedSet, Need
 from bench.loadgen import RawConnection
 from bench.processes import AppProcess, running
+from bench.relevance import BM25, first_exact_rank, hit_at_k, ndcg_at_k, reciprocal_rank
 from bench.stack import BenchStack, bearer
 from bench.stats import table
 
-ACTORS = 5_000
-SEARCHERS = 200
-DISTRACTORS = 4
-PAGES = 2  # of 100: ranks beyond 200 count as "not found"
-PAGE = 100
-KINDS = ("literal", "inflection", "synonym", "inflection", "synonym", "paraphrase")
-_WORD = re.compile(r"\w+")
+DEPTH = 100  # one page of the endpoint; an exact complement below it counts as not found
+AIM_NDCG_AT_10 = 0.80
+AIM_HIT_AT_10 = 0.90
+SYSTEMS = ("engine", "bm25")
+METRICS = ("ndcg_at_10", "hit_at_1", "hit_at_10", "mrr")
 
 
-@dataclass(frozen=True)
-class Concept:
-    literal: str  # as a need says it
-    inflection: str  # same stem, other surface form
-    synonym: str  # a synonym from the field's thesaurus, no word in common
-    paraphrase: str  # what a person would understand, outside the thesaurus
+def check_dates(judged: JudgedSet, today: datetime) -> None:
+    """The expired class means something only while its dates are on the right side of
+    today: every listed expired profile has an expired offer, no graded one has."""
+    day = today.date()
+    for need in judged.needs:
+        for key in need.expired:
+            if not judged_set.expired_offers(judged.profiles[key], day):
+                raise ValueError(f"{need.id}: {key} is listed as expired but is not")
+        for key in need.grades:
+            if judged_set.expired_offers(judged.profiles[key], day):
+                raise ValueError(f"{need.id}: graded {key} has an expired offer")
 
 
-CONCEPTS = (
-    Concept("battery", "batteries", "accumulators", "lithium cells"),
-    Concept("recycling", "recycled", "recovery", "reclaiming"),
-    Concept("packaging", "packages", "containers", "boxes"),
-    Concept("bioplastic", "bioplastics", "biopolymers", "compostable resins"),
-    Concept("sensor", "sensors", "detectors", "measuring probes"),
-    Concept("logistics", "logistic", "distribution", "freight forwarding"),
-    Concept("composite", "composites", "carbon fibre", "laminates"),
-    Concept("photovoltaic", "photovoltaics", "solar", "sunlight conversion"),
-    Concept("robot", "robots", "cobots", "mechatronic arms"),
-    Concept("textile", "textiles", "fabrics", "knitwear"),
-    Concept("fertiliser", "fertilisers", "soil amendments", "crop nutrition"),
-    Concept("waste", "wastes", "residues", "leftovers"),
-    Concept("testing", "tested", "certification", "inspection"),
-    Concept("prototype", "prototypes", "demonstrators", "mock-ups"),
-    Concept("distributor", "distributors", "resellers", "import agents"),
-    Concept("investor", "investors", "venture capital", "financiers"),
-    Concept("manufacturer", "manufacturers", "fabricators", "factories"),
-    Concept("coating", "coatings", "thin films", "varnishing"),
-    Concept("metal", "metals", "alloys", "steelworks"),
-    Concept("drone", "drones", "unmanned aerial vehicles", "quadcopters"),
-    Concept("analytics", "analytical", "big data", "statistics"),
-    Concept("semiconductor", "semiconductors", "microelectronics", "integrated circuits"),
-    Concept("pharmaceutical", "pharmaceuticals", "drugs", "medicines"),
-    Concept("laser", "lasers", "photonics", "optical beams"),
-)
-DESCRIPTIONS = (
-    "Offered across Europe; references available on request.",
-    "Available to partners in collaborative projects.",
-    "Delivered by our own team, small and large series.",
-)
-
-
-def _words(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower()))
-
-
-def _offer(title: str, rng: random.Random) -> dict[str, Any]:
+def measure(ranking: Sequence[str], need: Need) -> dict[str, Any]:
+    expired = set(need.expired)
     return {
-        "type": "technology_offer",
-        "title": title,
-        "description": rng.choice(DESCRIPTIONS),
-        "competences": [],
-        "keywords": [],
+        "ndcg_at_10": ndcg_at_k(ranking, need.grades, 10),
+        "hit_at_1": float(hit_at_k(ranking, need.grades, 1)),
+        "hit_at_10": float(hit_at_k(ranking, need.grades, 10)),
+        "mrr": reciprocal_rank(ranking, need.grades),
+        "first_exact_rank": first_exact_rank(ranking, need.grades),
+        "expired_in_top_10": sum(1 for key in ranking[:10] if key in expired),
+        "top_3": [f"{key} ({need.grades.get(key, 0)})" for key in ranking[:3]],
     }
 
 
-def _planted_title(kind: str, a: Concept, b: Concept) -> str:
-    if kind == "literal":
-        return f"{b.literal.capitalize()} of {a.literal}"
-    if kind == "inflection":
-        return f"{a.inflection.capitalize()} {b.inflection}"
-    if kind == "synonym":
-        return f"{b.synonym.capitalize()} of {a.synonym}"
-    return f"{b.paraphrase.capitalize()} of {a.paraphrase}"
+def baseline_rankings(judged: JudgedSet) -> dict[str, list[str]]:
+    events = {key: judged_set.actor_event(p) for key, p in judged.profiles.items()}
+    bm25 = BM25({key: rules.offers_text(e) for key, e in events.items()})
+    return {
+        need.id: bm25.rank(rules.needs_text(events[need.searcher]), frozenset({need.searcher}))[
+            :DEPTH
+        ]
+        for need in judged.needs
+    }
 
 
-def _sections(plan: ActorPlan) -> set[str]:
-    return {code[0] for code in plan.body.get("nace_codes", [])}
+async def engine_ranking(http: RawConnection, judged: JudgedSet, need: Need) -> list[str]:
+    keys = {str(judged_set.actor_id(k)): k for k in judged.profiles}
+    path = f"/v1/profiles/{judged_set.actor_id(need.searcher)}/partners?limit={DEPTH}"
+    status, payload = await http.request("GET", path)
+    if status != 200:
+        raise RuntimeError(f"GET {path} answered {status}: {payload[:300]!r}")
+    return [keys[item["actor_id"]] for item in json.loads(payload)["items"]]
 
 
-@dataclass
-class Case:
-    searcher: uuid.UUID
-    planted: uuid.UUID
-    kind: str
-    need: str
-    planted_offer: str
-    distractors: list[uuid.UUID]
+def aggregate(per_need: dict[str, dict[str, Any]], needs: Sequence[Need]) -> dict[str, Any]:
+    rows = [per_need[n.id] for n in needs]
+    summary: dict[str, Any] = {m: mean(r[m] for r in rows) for m in METRICS}
+    summary["needs"] = len(rows)
+    summary["expired_in_top_10"] = sum(r["expired_in_top_10"] for r in rows)
+    return summary
 
 
-@dataclass
-class RankingWorld:
-    events: list[ActorRegisteredV1]
-    cases: list[Case]
-
-
-def build(actors: int, searchers: int, seed: int = 5) -> RankingWorld:
-    rng = random.Random(f"ranking-bench/{seed}")
-    pairs = [(a, b) for a in CONCEPTS for b in CONCEPTS if a != b]
-    rng.shuffle(pairs)
-    chosen: list[tuple[Concept, Concept]] = []
-    used: set[frozenset[str]] = set()
-    for a, b in pairs:  # every need a distinct pair of terms
-        key = frozenset({a.literal, b.literal})
-        if key not in used:
-            used.add(key)
-            chosen.append((a, b))
-        if len(chosen) == searchers:
-            break
-    if len(chosen) < searchers:
-        raise ValueError(f"at most {len(chosen)} distinct needs")
-    special = searchers * (2 + DISTRACTORS)
-    if actors <= special:
-        raise ValueError(f"need more than {special} actors for {searchers} searchers")
-    pool = generate_actors(seed, DemoSize(actors=special * 4, clusters=special * 4 // 250))
-    rng.shuffle(pool)
-    searcher_plans = [p for p in pool if p.kind == "sme" and p.body.get("offers")][:searchers]
-    taken = {id(p) for p in searcher_plans}
-    others = [p for p in pool if id(p) not in taken and p.kind != "public_authority"]
-    events: list[ActorRegisteredV1] = []
-    cases: list[Case] = []
-
-    def new_id() -> uuid.UUID:
-        return uuid.UUID(int=rng.getrandbits(128), version=4)
-
-    for n, (plan, (a, b)) in enumerate(zip(searcher_plans, chosen, strict=True)):
-        kind = KINDS[n % len(KINDS)]
-        need = f"{a.literal} {b.literal}"
-        body = {
-            **plan.body,
-            "needs": [
-                {
-                    "type": "technology_request",
-                    "title": need.capitalize(),
-                    "description": "",
-                    "competences": [],
-                    "keywords": [],
-                }
-            ],
-        }
-        searcher_id = new_id()
-        events.append(matching_world.actor_event(replace(plan, body=body), searcher_id, rng))
-        # Planted partner and distractors: the same rule for all, then one is planted.
-        group: list[ActorPlan] = []
-        for candidate in others:
-            if candidate.country != plan.country and not (_sections(candidate) & _sections(plan)):
-                group.append(candidate)
-                if len(group) == 1 + DISTRACTORS:
-                    break
-        if len(group) < 1 + DISTRACTORS:
-            raise RuntimeError("not enough pool actors for planted partners and distractors")
-        others = [p for p in others if all(p is not g for g in group)]
-        unrelated = [c for c in CONCEPTS if c not in (a, b)]
-        titles = [_planted_title(kind, a, b)]
-        for i in range(DISTRACTORS):
-            other = rng.choice(unrelated).literal
-            shared = (a if i % 2 == 0 else b).literal
-            titles.append(
-                f"{shared.capitalize()} {other}" if i < 2 else f"{other.capitalize()} {shared}"
-            )
-        ids = [new_id() for _ in group]
-        for member, actor_id, title in zip(group, ids, titles, strict=True):
-            member_body = {**member.body, "offers": [_offer(title, rng)]}
-            events.append(
-                matching_world.actor_event(replace(member, body=member_body), actor_id, rng)
-            )
-        cases.append(Case(searcher_id, ids[0], kind, need, titles[0], ids[1:]))
-    background = matching_world.generate(actors - len(events), seed + 1000).events
-    events += background
-    return RankingWorld(events, cases)
-
-
-def keyword_ranks(world: RankingWorld) -> dict[uuid.UUID, int]:
-    """Rank of each planted partner by plain keyword overlap (ties by actor id)."""
-    texts = [(e.actor_id, _words(rules.offers_text(e))) for e in world.events if e.active]
-    ranks: dict[uuid.UUID, int] = {}
-    for case in world.cases:
-        need = _words(case.need)
-        scored = sorted(
-            ((-len(need & words), str(actor_id), actor_id) for actor_id, words in texts),
-            key=lambda t: (t[0], t[1]),
+def aims(by_class: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    overall = by_class["all"]["engine"]
+    checks = [
+        {
+            "aim": f"NDCG@10 >= {AIM_NDCG_AT_10:.2f}",
+            "value": overall["ndcg_at_10"],
+            "met": overall["ndcg_at_10"] >= AIM_NDCG_AT_10,
+        },
+        {
+            "aim": f"hit@10 >= {AIM_HIT_AT_10:.2f}",
+            "value": overall["hit_at_10"],
+            "met": overall["hit_at_10"] >= AIM_HIT_AT_10,
+        },
+    ]
+    for name, r in by_class.items():
+        if name == "all":
+            continue
+        engine, bm25 = r["engine"]["ndcg_at_10"], r["bm25"]["ndcg_at_10"]
+        checks.append(
+            {
+                "aim": f"{name}: NDCG@10 not below BM25 ({bm25:.3f})",
+                "value": engine,
+                "met": engine >= bm25,
+            }
         )
-        position = 0
-        for _, _, actor_id in scored:
-            if actor_id == case.searcher:
-                continue
-            position += 1
-            if actor_id == case.planted:
-                ranks[case.searcher] = position
-                break
-    return ranks
+    return checks
 
 
-async def search_rank(http: RawConnection, case: Case) -> int | None:
-    """The planted partner's rank in the service's suggestions, None beyond the pages read."""
-    cursor: str | None = None
-    seen = 0
-    for _ in range(PAGES):
-        path = f"/v1/profiles/{case.searcher}/partners?limit={PAGE}"
-        if cursor:
-            path += f"&cursor={quote(cursor)}"
-        status, payload = await http.request("GET", path)
-        if status != 200:
-            raise RuntimeError(f"GET {path} answered {status}: {payload[:300]!r}")
-        page = json.loads(payload)
-        for position, item in enumerate(page["items"], start=seen + 1):
-            if item["actor_id"] == str(case.planted):
-                return position
-        seen += len(page["items"])
-        cursor = page["next_cursor"]
-        if not cursor:
-            break
-    return None
-
-
-def summarise(ranks: list[int | None], cap: int) -> dict[str, float]:
-    capped = [r if r is not None else cap + 1 for r in ranks]
-    found = [r for r in ranks if r is not None]
-    return {
-        "cases": len(ranks),
-        "hit_at_1": sum(1 for r in found if r == 1) / len(ranks),
-        "hit_at_10": sum(1 for r in found if r <= 10) / len(ranks),
-        "mrr": sum(1 / r for r in found) / len(ranks),
-        "mean_rank_capped": mean(capped),
-        "beyond_cap": len(ranks) - len(found),
-    }
-
-
-async def run(
-    stack: BenchStack,
-    log_dir: Path,
-    *,
-    actors: int = ACTORS,
-    searchers: int = SEARCHERS,
-) -> dict[str, Any]:
+async def run(stack: BenchStack, log_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
-    world = await asyncio.to_thread(build, actors, searchers)
+    judged = judged_set.load()
+    check_dates(judged, datetime.now(UTC))
+    events = [judged_set.actor_event(p) for p in judged.profiles.values()]
     database_url = await stack.fresh_database("matching", "ranking")
     topic_prefix = await stack.topics("ranking")
-    await matching_world.load_profiles(database_url, world.events)
-    baseline = await asyncio.to_thread(keyword_ranks, world)
+    await matching_world.load_profiles(database_url, events)
+    rankings: dict[str, dict[str, list[str]]] = {"bm25": baseline_rankings(judged), "engine": {}}
     print(
-        f"  world of {len(world.events):,} actors, {len(world.cases)} planted partners, "
-        f"built in {time.perf_counter() - started:.1f} s",
+        f"  judged set: {len(judged.profiles)} profiles, {len(judged.needs)} needs, "
+        f"loaded in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
     matching = AppProcess(
@@ -305,85 +150,115 @@ async def run(
         log_path=log_dir / "ranking-matching.log",
     )
     http = RawConnection(matching.base_url, {**bearer("admin"), "Accept": "application/json"})
-    service_ranks: dict[uuid.UUID, int | None] = {}
     try:
         async with running(matching):
-            for case in world.cases:
-                service_ranks[case.searcher] = await search_rank(http, case)
+            for need in judged.needs:
+                rankings["engine"][need.id] = await engine_ranking(http, judged, need)
     finally:
         await http.close()
-    cap = PAGES * PAGE
-    by_kind: dict[str, Any] = {}
-    for kind in ("all", *dict.fromkeys(KINDS)):
-        cases = [c for c in world.cases if kind in ("all", c.kind)]
-        by_kind[kind] = {
-            "search": summarise([service_ranks[c.searcher] for c in cases], cap),
-            "keyword_overlap": summarise(
-                [r if (r := baseline[c.searcher]) <= cap else None for c in cases], cap
-            ),
-            "keyword_overlap_mean_rank_uncapped": mean(baseline[c.searcher] for c in cases),
-        }
-    examples = [
-        {"kind": c.kind, "need": c.need, "planted_offer": c.planted_offer}
-        for c in world.cases[: len(dict.fromkeys(KINDS)) + 2]
-    ]
-    return {
-        "actors": len(world.events),
-        "searchers": len(world.cases),
-        "distractors_per_searcher": DISTRACTORS,
-        "rank_cap": cap,
-        "by_kind": by_kind,
-        "examples": examples,
+    per_need = {
+        system: {n.id: measure(rankings[system][n.id], n) for n in judged.needs}
+        for system in SYSTEMS
     }
+    classes = [
+        "all",
+        *(c for c in judged_set.CLASSES if any(n.query_class == c for n in judged.needs)),
+    ]
+    by_class = {
+        name: {
+            system: aggregate(
+                per_need[system], [n for n in judged.needs if name in ("all", n.query_class)]
+            )
+            for system in SYSTEMS
+        }
+        for name in classes
+    }
+    languages = sorted({str(p.get("lang")) for p in judged.profiles.values()})
+    countries = sorted({str(p["country"]) for p in judged.profiles.values()})
+    return {
+        "profiles": len(judged.profiles),
+        "candidates": len(judged.candidates()),
+        "needs": len(judged.needs),
+        "languages": languages,
+        "countries": countries,
+        "depth": DEPTH,
+        "not_sent_to_engine": list(judged_set.NOT_SENT),
+        "by_class": by_class,
+        "per_need": {
+            n.id: {"class": n.query_class, **{s: per_need[s][n.id] for s in SYSTEMS}}
+            for n in judged.needs
+        },
+        "aims": aims(by_class),
+    }
+
+
+def _rank(value: int | None) -> str:
+    return str(value) if value is not None else f">{DEPTH}"
 
 
 def render(report: dict[str, Any]) -> str:
     rows: list[list[object]] = []
-    for kind, r in report["by_kind"].items():
-        s, k = r["search"], r["keyword_overlap"]
+    for name, r in report["by_class"].items():
+        e, b = r["engine"], r["bm25"]
         rows.append(
             [
-                kind,
-                int(s["cases"]),
-                f"{s['hit_at_10']:.0%}",
-                f"{k['hit_at_10']:.0%}",
-                f"{s['hit_at_1']:.0%}",
-                f"{k['hit_at_1']:.0%}",
-                s["mrr"],
-                k["mrr"],
-                s["mean_rank_capped"],
-                k["mean_rank_capped"],
-                int(s["beyond_cap"]),
+                name,
+                int(e["needs"]),
+                f"{e['ndcg_at_10']:.3f}",
+                f"{b['ndcg_at_10']:.3f}",
+                f"{e['hit_at_1']:.0%}",
+                f"{b['hit_at_1']:.0%}",
+                f"{e['hit_at_10']:.0%}",
+                f"{b['hit_at_10']:.0%}",
+                f"{e['mrr']:.3f}",
+                f"{b['mrr']:.3f}",
+                int(e["expired_in_top_10"]),
+                int(b["expired_in_top_10"]),
             ]
         )
     title = (
-        f"Ranking quality: planted complementary partner among {report['actors']:,} actors "
-        f"({report['searchers']} searchers, {report['distractors_per_searcher']} keyword "
-        "distractors each): GET /v1/profiles/{id}/partners vs plain keyword overlap"
+        f"Ranking quality on the judged set: {report['profiles']} profiles in "
+        f"{len(report['languages'])} languages from {len(report['countries'])} countries, "
+        f"{report['needs']} graded needs: GET /v1/profiles/{{id}}/partners (engine) vs BM25"
     )
     text = table(
         title,
         [
-            "planted offer",
-            "cases",
-            "hit@10",
-            "kw hit@10",
+            "class",
+            "needs",
+            "NDCG@10",
+            "bm25",
             "hit@1",
-            "kw hit@1",
+            "bm25",
+            "hit@10",
+            "bm25",
             "MRR",
-            "kw MRR",
-            "mean rank",
-            "kw mean rank",
-            f"> {report['rank_cap']}",
+            "bm25",
+            "expired@10",
+            "bm25",
         ],
         rows,
     )
-    text += (
-        f"\n(kw: keyword-overlap baseline; mean rank capped at {report['rank_cap'] + 1}; "
-        f"last column: planted partner not in the service's first {report['rank_cap']})"
+    need_rows = [
+        [
+            need_id,
+            r["class"],
+            f"{r['engine']['ndcg_at_10']:.3f}",
+            f"{r['bm25']['ndcg_at_10']:.3f}",
+            _rank(r["engine"]["first_exact_rank"]),
+            _rank(r["bm25"]["first_exact_rank"]),
+            ", ".join(r["engine"]["top_3"]),
+        ]
+        for need_id, r in report["per_need"].items()
+    ]
+    text += "\n" + table(
+        "Per need (first exact: rank of the first grade-2 profile; top 3 with grades)",
+        ["need", "class", "NDCG@10", "bm25", "1st exact", "bm25", "engine top 3"],
+        need_rows,
     )
-    text += "\n" + "\n".join(
-        f"  e.g. {e['kind']}: need '{e['need']}' -> offer '{e['planted_offer']}'"
-        for e in report["examples"]
+    text += "\nAims:\n" + "\n".join(
+        f"  [{'met' if a['met'] else 'NOT MET'}] {a['aim']}: engine {a['value']:.3f}"
+        for a in report["aims"]
     )
+    text += "\nNot sent to the engine: " + "; ".join(report["not_sent_to_engine"])
     return text

@@ -125,6 +125,35 @@ async def test_demo_loads_a_realistic_data_set_through_the_api(
     assert report.transitions.created == 3  # draft → open → formed, and draft → open
 
 
+async def test_the_demo_registers_actors_in_batches_and_says_how_far_it_is(
+    registry: httpx.AsyncClient, stack: TestStack
+) -> None:
+    """`make demo` must not be silent for minutes nor send a request per actor: the actors
+    go in batches (POST /v1/actors:batch-create) and each step reports its progress."""
+    lines: list[str] = []
+    sent: Counter[str] = Counter()
+
+    async def record(request: httpx.Request) -> None:
+        sent[f"{request.method} {request.url.path}"] += 1
+
+    registry.event_hooks["request"].append(record)
+    report = await load(
+        registry, generate(SEED, SIZE), token=ADMIN, concurrency=8, log=lines.append
+    )
+    assert report.actors.created == SIZE.actors
+    assert sent["POST /v1/actors"] == 0
+    # At this size, one batch of the owners and one of the actors they own.
+    assert sent["POST /v1/actors:batch-create"] == 2
+    actors_done = [line for line in lines if line.startswith(f"actors: {SIZE.actors}/")]
+    assert actors_done
+    assert "100 %" in actors_done[0]
+    for step in ("cluster memberships", "value chains"):
+        assert any(line.startswith(f"{step}: ") and "100 %" in line for line in lines), lines
+    # Progress comes before each step's summary, in the order the steps run.
+    order = [line.split(":")[0] for line in lines]
+    assert order.index("actors") < order.index("cluster memberships") < order.index("value chains")
+
+
 async def test_a_second_run_creates_nothing(registry: httpx.AsyncClient, stack: TestStack) -> None:
     plan = generate(SEED, SIZE)
     first = await load(registry, plan, token=ADMIN, concurrency=8)

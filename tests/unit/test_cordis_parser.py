@@ -96,6 +96,20 @@ async def test_malformed_quoting_is_one_bad_record_and_reading_goes_on() -> None
     assert result[1].error.startswith("malformed CSV")
 
 
+async def test_a_quote_opening_inside_a_record_never_swallows_the_next_one() -> None:
+    """Records are read a chunk at a time; a quote that csv would carry into the next
+    line (balanced on its own line, opening a field after an unquoted one) stays that
+    record's problem, as when each record was read alone."""
+    text = 'projectID;organisationID\n1;x"y;"z\n2;999912341\n'
+    whole, byte_by_byte = await records(text.encode()), await records(text.encode(), size=1)
+    assert whole == byte_by_byte
+    assert [(r.line, r.values, r.error) for r in whole] == [
+        (1, ["projectID", "organisationID"], None),
+        (2, [], "malformed CSV: unexpected end of data"),
+        (3, ["2", "999912341"], None),
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -139,3 +139,11 @@ def test_a_wildcard_origin_is_refused() -> None:
 def test_origins_must_be_a_json_list() -> None:
     with pytest.raises(ValidationError, match="JSON list"):
         settings(cors_allow_origins="https://a.example.eu")
+
+
+async def test_an_empty_origin_regex_allows_no_origin() -> None:
+    # deploy/k8s states every setting: CORS_ALLOW_ORIGIN_REGEX= means none.
+    configured = settings(cors_allow_origin_regex="  ")
+    assert configured.cors_allow_origin_regex is None
+    answer = await preflight(make_app(configured), "http://localhost:5173", headers="authorization")
+    assert "access-control-allow-origin" not in answer.headers

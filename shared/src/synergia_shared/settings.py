@@ -14,7 +14,7 @@ import os
 import re
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from synergia_shared.db_urls import database_url_for
@@ -264,6 +264,13 @@ class ServiceSettings(BaseSettings):
     cors_max_age_seconds: int = Field(
         default=600, ge=0, description="How long a browser may cache a preflight's answer."
     )
+
+    @field_validator("cors_allow_origin_regex", mode="before")
+    @classmethod
+    def _empty_regex_is_none(cls, value: object) -> object:
+        # A deployment states every setting (deploy/k8s): empty says "no regex", not a
+        # regex matching only the empty origin.
+        return None if isinstance(value, str) and not value.strip() else value
 
     def cors_origins(self) -> list[str]:
         return _json_strings(self.cors_allow_origins, "CORS_ALLOW_ORIGINS")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from synergia_shared.app import ServiceDefinition, create_service_app
 
+from synergia_registry.actors.expiry import ExpirySweep
 from synergia_registry.actors.personal_data_router import router as personal_data_router
 from synergia_registry.actors.router import router as actors_router
 from synergia_registry.beneficiaries.router import document_batch_schema
@@ -38,6 +39,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
                 code_lists_router,
             ],
             consumers=[accepted_teams()],
+            background=[_offer_expiry],
             openapi_tags=[
                 {"name": "actors", "description": "Innovation actors."},
                 {
@@ -68,3 +70,15 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     )
     document_batch_schema(app)
     return app
+
+
+def _offer_expiry(app: FastAPI) -> ExpirySweep | None:
+    """The daily announcement of expired offers and needs (actors/expiry.py)."""
+    settings: RegistrySettings = app.state.settings
+    if not settings.offer_expiry_enabled:
+        return None
+    return ExpirySweep(
+        app.state.sessions,
+        interval=settings.offer_expiry_interval_seconds,
+        batch_size=settings.offer_expiry_batch_size,
+    )

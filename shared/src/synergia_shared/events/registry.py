@@ -35,6 +35,7 @@ __all__ = [
     "ClusterMemberLeftV1",
     "ClusterProfileUpdatedV1",
     "EventData",
+    "ExpiredOfferNeedV1",
     "OfferNeedV1",
     "OwnerV1",
     "SharedContactV1",
@@ -145,10 +146,25 @@ class ActorRegisteredV1(EventData):
     )
 
 
+class ExpiredOfferNeedV1(EventData):
+    """An offer or need whose validity ran out (its ``valid_until`` day is over, in UTC)."""
+
+    id: uuid.UUID
+    kind: str = Field(description="offer or need")
+    title: str
+    valid_until: date
+
+
 class ActorUpdatedV1(ActorRegisteredV1):
     """An actor's profile changed; carries the whole profile after the change."""
 
     updated_at: datetime
+    expired: list[ExpiredOfferNeedV1] = Field(
+        default_factory=list,
+        description="Set by the registry's daily expiry sweep: the offers and needs whose "
+        "valid_until passed since the actor was last announced (they stay in offers and "
+        "needs, and no longer count in matching). Empty on a change made by a client.",
+    )
 
 
 class ActorDeactivatedV1(EventData):

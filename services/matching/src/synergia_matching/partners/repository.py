@@ -319,7 +319,8 @@ def _free_only(shape: _Shape, parts: _Parts) -> list[str]:
 
 
 def _offer_hits(shape: _Shape) -> str:
-    """Which of the candidate's offers match: per offer (in its order) its id, type and
+    """Which of the candidate's current offers match (an expired one counts for nothing,
+    docs/matching.md): per offer (in its order) its id, type and
     title, the needed groups its own text matches (title, description, keywords and
     competence labels, as in ``offers_text``) and the needed competences it lists. Only
     the page's rows compute it."""
@@ -340,7 +341,9 @@ def _offer_hits(shape: _Shape) -> str:
                  array(SELECT c FROM jsonb_array_elements_text(x.e->'competences') AS c
                        WHERE c = ANY(CAST(:competences AS text[]))) AS competences
           FROM jsonb_array_elements(p.offers) WITH ORDINALITY AS x(e, n),
-               LATERAL (SELECT {vector}) AS d(v)) AS o
+               LATERAL (SELECT {vector}) AS d(v)
+          WHERE x.e->>'valid_until' IS NULL
+             OR CAST(x.e->>'valid_until' AS date) >= CAST(now() AT TIME ZONE 'UTC' AS date)) AS o
     WHERE cardinality(o.terms) > 0 OR cardinality(o.competences) > 0), '[]'::jsonb)"""  # noqa: S608
 
 

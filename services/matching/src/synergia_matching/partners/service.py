@@ -22,6 +22,7 @@ from synergia_shared.http.problems import (
 )
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 from synergia_shared.reference.nace import InvalidNace, validate_nace
+from synergia_shared.validity import utc_today
 
 from synergia_matching.partners import repository, scoring
 from synergia_matching.partners.schemas import (
@@ -43,6 +44,7 @@ from synergia_matching.partners.terms import (
     term_groups,
 )
 from synergia_matching.profiles import repository as profiles
+from synergia_matching.profiles.rules import current_stored
 from synergia_matching.regions import repository as regions
 from synergia_matching.regions.rules import (
     Alignment,
@@ -77,8 +79,9 @@ def _words(wanted: Wanted) -> list[TermGroup]:
 
 
 def _offer_groups_of(profile: Row[Any]) -> list[TermGroup]:
-    keywords = [k for o in profile.offers for k in o.get("keywords", [])]
-    titles = " ".join(o.get("title", "") for o in profile.offers)
+    offers = current_stored(profile.offers, utc_today())
+    keywords = [k for o in offers for k in o.get("keywords", [])]
+    titles = " ".join(o.get("title", "") for o in offers)
     return term_groups([*keywords, *profile.keywords], titles)
 
 
@@ -175,17 +178,19 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
     profile = await profiles.get(session, actor_id)
     if profile is None:
         raise not_found(f"actor {actor_id} is not known here (yet)")
-    keywords = [k for n in profile.needs for k in n.get("keywords", [])]
-    competences = sorted({c for n in profile.needs for c in n.get("competences", [])})
-    text = " ".join(f"{n.get('title', '')} {n.get('description', '')}" for n in profile.needs)
+    needs = current_stored(profile.needs, utc_today())  # an expired need is not looked for
+    keywords = [k for n in needs for k in n.get("keywords", [])]
+    competences = sorted({c for n in needs for c in n.get("competences", [])})
+    text = " ".join(f"{n.get('title', '')} {n.get('description', '')}" for n in needs)
     need_groups = await _meaningful(session, term_groups(keywords, text))
     if not need_groups and not competences:
         raise ProblemException(
             409,
             "no-needs",
             "Nothing to match on",
-            f"actor {actor_id} has no needs in its profile: add technology, business or R&D "
-            "requests in the registry, or use POST /v1/partner-searches",
+            f"actor {actor_id} has no needs in its profile, or only expired ones (past their "
+            "valid_until): add or renew technology, business or R&D requests in the "
+            "registry, or use POST /v1/partner-searches",
         )
     errors: list[dict[str, Any]] = []
     countries_in = (

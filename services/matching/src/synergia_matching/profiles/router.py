@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from synergia_shared.db import unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, not_found
+from synergia_shared.validity import utc_today
 
-from synergia_matching.profiles import repository
+from synergia_matching.profiles import repository, rules
 from synergia_matching.profiles.schemas import Profile
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"], responses=PROBLEM_RESPONSES)
@@ -23,7 +24,8 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
     operation_id="getProfile",
     summary="Partner profile of one actor",
     description="The actor's profile as kept from the registry's events: identity, place, "
-    "sectors, ecosystems, competences, offers and needs, SME category, whether it is "
+    "sectors, ecosystems, competences, offers and needs (those past their valid_until, "
+    "UTC, marked expired: they no longer count in matching), SME category, whether it is "
     "active, and the contact persons who consented to be shown to partners. Eventually "
     "consistent with the registry; 404 until the registration has arrived.",
     response_model=Profile,
@@ -36,4 +38,4 @@ async def getProfile(request: Request, actor_id: uuid.UUID, _: Reader) -> Profil
         raise not_found(
             f"actor {actor_id} is not known here: unknown, or its registration has not arrived yet",
         )
-    return Profile.model_validate(row, from_attributes=True)
+    return rules.mark_expired(Profile.model_validate(row, from_attributes=True), utc_today())

@@ -27,7 +27,12 @@ class ProfileOfferNeed(BaseModel):
     description: str
     competences: list[str]
     keywords: list[str]
-    valid_until: date | None
+    valid_until: date | None = Field(description="Last day (UTC) it holds")
+    expired: bool = Field(
+        default=False,
+        description="valid_until is before today (UTC): shown for the record, no longer "
+        "counted in partner search, suggestions or team proposals",
+    )
 
 
 class Profile(BaseModel):
@@ -57,6 +62,7 @@ class Profile(BaseModel):
                             "competences": ["photonics"],
                             "keywords": ["LiDAR"],
                             "valid_until": None,
+                            "expired": False,
                         }
                     ],
                     "needs": [],

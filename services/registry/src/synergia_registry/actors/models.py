@@ -69,6 +69,9 @@ actors = Table(
     # Description, keywords, offers and needs, kept by the service on every save because
     # offers live in another table (a generated column cannot see them). Names weigh more.
     Column("search_text", Text, nullable=False, server_default=""),
+    # The expiry sweep has announced every offer and need of the actor valid until
+    # before this day (migration 0009); NULL: none yet.
+    Column("expiry_announced_before", Date, nullable=True),
     Column(
         "search_document",
         TSVECTOR,
@@ -117,6 +120,12 @@ actor_offers = Table(
     Column("valid_until", Date, nullable=True),
     Index("ix_actor_offers_actor_id", "actor_id"),
     Index("ix_actor_offers_type_actor_id", "type", "actor_id"),
+    Index(
+        "ix_actor_offers_valid_until_actor_id",
+        "valid_until",
+        "actor_id",
+        postgresql_where=text("valid_until IS NOT NULL"),
+    ),
 )
 
 actor_financials = Table(

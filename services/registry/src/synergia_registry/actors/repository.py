@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -37,7 +37,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import PreparedRead, SessionFactory, copy_records, fetch_row
 from synergia_shared.messaging.tables import idempotency_keys
@@ -333,14 +333,44 @@ async def national_id_holder(session: AsyncSession, scheme: str, value: str) -> 
     return found
 
 
+# What an import compares and decides with: not the search document, whose decoding
+# would cost more than the rest of the row.
+_IMPORTED = tuple(
+    actors.c[name]
+    for name in (
+        "id",
+        "version",
+        "active",
+        "cordis_organisation_id",
+        "pic",
+        "legal_name",
+        "short_name",
+        "kind",
+        "country",
+        "vat_number",
+        "website",
+        "nuts_code",
+    )
+)
+_TEXTS = ARRAY(Text)
+
+
+def _texts(name: str, values: Iterable[str]) -> Any:
+    """One array parameter, whatever the number of values: one statement to prepare."""
+    return bindparam(name, sorted(set(values)), type_=_TEXTS)
+
+
 async def find_imported(session: AsyncSession, organisation_ids: Sequence[str]) -> list[Row[Any]]:
     """Actors linked to one of these CORDIS organisations or holding one of them as PIC
-    (an organisationID is a PIC)."""
+    (an organisationID is a PIC): their id, version, state, links and the fields an
+    import sets."""
     if not organisation_ids:
         return []
-    ids = list(set(organisation_ids))
-    query = select(actors).where(
-        or_(actors.c.cordis_organisation_id.in_(ids), actors.c.pic.in_(ids))
+    query = select(*_IMPORTED).where(
+        or_(
+            actors.c.cordis_organisation_id == any_(_texts("linked", organisation_ids)),
+            actors.c.pic == any_(_texts("pics", organisation_ids)),
+        )
     )
     return list((await session.execute(query)).all())
 
@@ -385,10 +415,12 @@ async def copy_actors(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) 
 
 
 async def pic_holders(session: AsyncSession, pics: Iterable[str]) -> dict[str, uuid.UUID]:
-    wanted = list(set(pics))
+    wanted = set(pics)
     if not wanted:
         return {}
-    rows = await session.execute(select(actors.c.pic, actors.c.id).where(actors.c.pic.in_(wanted)))
+    rows = await session.execute(
+        select(actors.c.pic, actors.c.id).where(actors.c.pic == any_(_texts("pics", wanted)))
+    )
     return {row.pic: row.id for row in rows}
 
 
@@ -397,6 +429,40 @@ async def link_cordis(session: AsyncSession, actor_id: uuid.UUID, organisation_i
     await session.execute(
         update(actors).where(actors.c.id == actor_id).values(cordis_organisation_id=organisation_id)
     )
+
+
+def _expiring(today: date) -> ColumnElement[bool]:
+    """An active actor with an offer or need expired before ``today`` that the expiry
+    sweep has not announced yet."""
+    o, a = actor_offers.c, actors.c
+    not_announced = or_(
+        a.expiry_announced_before.is_(None), o.valid_until >= a.expiry_announced_before
+    )
+    due = (
+        select(o.actor_id).where(o.actor_id == a.id, o.valid_until < today, not_announced).exists()
+    )
+    return and_(a.active, due)
+
+
+async def claim_expiring(session: AsyncSession, today: date, limit: int) -> list[Row[Any]]:
+    """Lock up to ``limit`` actors due for an expiry announcement (``id``,
+    ``expiry_announced_before``), skipping those another transaction holds (a writer, or
+    the sweep on another replica)."""
+    query: Select[Any] = (
+        select(actors.c.id, actors.c.expiry_announced_before)
+        .where(_expiring(today))
+        .order_by(actors.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows: list[Row[Any]] = list((await session.execute(query)).all())
+    return rows
+
+
+async def any_expiring(session: AsyncSession, today: date) -> bool:
+    """Whether an actor is still due, locked or not."""
+    query = select(exists().where(_expiring(today)))
+    return bool((await session.execute(query)).scalar())
 
 
 async def ownership_links(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> list[Row[Any]]:
@@ -446,6 +512,80 @@ async def set_sme(
     )
     row: Row[Any] = result.one()
     return row
+
+
+_SET_SME = (
+    update(actors)
+    .where(actors.c.id == bindparam("actor_id", type_=Uuid))
+    .values(
+        sme_category=bindparam("category", type_=Text),
+        sme_assessment=bindparam("assessment", type_=JSONB),
+    )
+)
+_SET_SME_BUMPED = _SET_SME.values(version=actors.c.version + 1, updated_at=func.now())
+
+
+async def set_sme_many(
+    session: AsyncSession, assessments: Sequence[tuple[uuid.UUID, str | None, Any, bool]]
+) -> None:
+    """:func:`set_sme` of many actors, each ``(id, category, assessment, bump)``: one
+    executemany per kind of update instead of a statement per actor."""
+    for statement, bump in ((_SET_SME, False), (_SET_SME_BUMPED, True)):
+        rows = [
+            {"actor_id": actor_id, "category": category, "assessment": assessment}
+            for actor_id, category, assessment, bumped in assessments
+            if bumped is bump
+        ]
+        if rows:
+            await session.execute(statement, rows)
+
+
+async def national_id_holders(
+    session: AsyncSession, national_ids: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], uuid.UUID]:
+    """The actors holding these (scheme, value) national identifiers."""
+    wanted = sorted(set(national_ids))
+    if not wanted:
+        return {}
+    schemes, values = zip(*wanted, strict=True)
+    pairs = (
+        func.unnest(_texts("schemes", schemes), _texts("values", values))
+        .table_valued("scheme", "value")
+        .render_derived(name="wanted")
+    )
+    rows = await session.execute(
+        select(actors.c.national_id_scheme, actors.c.national_id, actors.c.id).join(
+            pairs,
+            and_(
+                actors.c.national_id_scheme == pairs.c.scheme, actors.c.national_id == pairs.c.value
+            ),
+        )
+    )
+    return {(row.national_id_scheme, row.national_id): row.id for row in rows}
+
+
+async def copy_children(
+    session: AsyncSession, child: Any, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert the child rows of many actors (each with its ``actor_id``) with one COPY."""
+    if rows:
+        columns = list(rows[0])
+        await copy_records(session, child.name, columns, ([r[c] for c in columns] for r in rows))
+
+
+async def get_full_many(
+    session: AsyncSession,
+    actor_ids: Sequence[uuid.UUID],
+    offer_types: Iterable[str],
+    need_types: Iterable[str],
+) -> dict[uuid.UUID, Row[Any]]:
+    """:func:`get_full` of many actors in one statement, by id."""
+    if not actor_ids:
+        return {}
+    query = full_actor_select(offer_types, need_types).where(
+        actors.c.id == any_(bindparam("ids", list(actor_ids), type_=ARRAY(Uuid)))
+    )
+    return {row.id: row for row in (await session.execute(query)).all()}
 
 
 def _same_email(email: str) -> Any:

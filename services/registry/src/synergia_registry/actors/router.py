@@ -7,25 +7,30 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from synergia_shared.db import unit_of_work
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import Principal, Role, require, require_scope
+from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.preconditions import (
     PRECONDITION_RESPONSES,
     IfMatch,
     etag_for,
     versioned_json,
 )
-from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
 from synergia_shared.reference.competences import Competence
 from synergia_shared.reference.ecosystems import Ecosystem
 from synergia_shared.settings import SHARED_CONTACTS_SCOPE
 
 from synergia_registry.access import READERS, WRITERS, ensure, may_write
-from synergia_registry.actors import queries, service
+from synergia_registry.actors import bulk, queries, service
 from synergia_registry.actors.schemas import (
+    MAX_CREATE_ITEMS,
     Actor,
+    ActorBatchCreate,
+    ActorBatchCreated,
     ActorCreate,
     ActorPage,
     ActorPatch,
@@ -41,6 +46,11 @@ router = APIRouter(prefix="/v1/actors", tags=["actors"], responses=PROBLEM_RESPO
 
 Writer = Annotated[Principal, Depends(require(*WRITERS))]
 Reader = Annotated[Principal, Depends(require(*READERS))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+RACED = (
+    "another request registered one of the same identifiers at the same time; nothing of "
+    "this batch was registered: send it again"
+)
 SharedContactsReader = Annotated[
     Principal, Depends(require_scope(SHARED_CONTACTS_SCOPE, Role.ADMIN))
 ]
@@ -97,6 +107,61 @@ async def register_actor(
             201,
             actor.model_dump_json().encode(),
             {"Location": f"/v1/actors/{actor.id}", "ETag": etag_for(actor.version)},
+        )
+
+    return await idempotency.respond_once(request, principal.subject, idempotency_key, create)
+
+
+@router.post(
+    ":batch-create",
+    operation_id="registerActors",
+    summary="Register many innovation actors at once",
+    description=f"Up to {MAX_CREATE_ITEMS} actors, each as `POST /v1/actors` takes it "
+    "(offers, needs, accounts, owners and contacts included), registered as one change: "
+    "each is checked as there and against the other items (an owner may be an earlier or "
+    "later item's id only once registered, so send owners in an earlier batch; a PIC or "
+    "national identifier once), and one invalid item refuses the whole batch with a 422 "
+    "naming each item (`body.items.<index>…`), nothing written. Each actor publishes "
+    "`eu.synergia.registry.actor.registered.v1`; an actor whose SME category moved "
+    "because of an item's ownership data publishes `….actor.updated.v1`, as after "
+    "single registrations. The answer lists each new actor's id and version in the "
+    "items' order (not the profiles: read them at `/v1/actors/{id}`). Send an "
+    "`Idempotency-Key` to make a retry return the first result. Admins only: the bulk "
+    "path of imports and of `make demo`.",
+    status_code=201,
+    response_model=ActorBatchCreated,
+    responses={
+        201: {
+            "headers": {
+                "Idempotent-Replayed": {
+                    "schema": {"type": "string"},
+                    "description": "`true` when this is the stored answer to an earlier "
+                    "request with the same Idempotency-Key",
+                },
+            }
+        },
+        409: {
+            "model": Problem,
+            "description": "Another request registered one of the same identifiers at the "
+            "same moment: nothing was registered; send the batch again",
+        },
+    },
+    openapi_extra=body_limit(BodyKind.BATCH),
+)
+async def register_actors(
+    request: Request,
+    body: ActorBatchCreate,
+    principal: Admin,
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> Response:
+    async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
+        try:
+            async with session.begin_nested():
+                created = await bulk.register_batch(session, body.items)
+        except IntegrityError:
+            raise ProblemException(409, "concurrent-registration", "Conflict", RACED) from None
+        return idempotency.StoredResponse(
+            201, ActorBatchCreated(items=created).model_dump_json().encode(), {}
         )
 
     return await idempotency.respond_once(request, principal.subject, idempotency_key, create)

@@ -9,7 +9,9 @@ against the result it would produce.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from synergia_shared.reference.countries import Country, UnknownCountry, lookup_country
@@ -21,8 +23,9 @@ from synergia_shared.reference.identifiers import (
 )
 from synergia_shared.reference.nace import InvalidNace, validate_nace
 from synergia_shared.reference.nuts import InvalidNuts, validate_nuts
+from synergia_shared.validity import is_expired
 
-from synergia_registry.actors.schemas import NEED_TYPES, OFFER_TYPES, ProfileFields
+from synergia_registry.actors.schemas import NEED_TYPES, OFFER_TYPES, OfferNeedIn, ProfileFields
 
 Loc = tuple[str | int, ...]
 
@@ -159,6 +162,28 @@ def normalise_profile(profile: ProfileFields, actor_id: uuid.UUID) -> ProfileFie
     if errors:
         raise InvalidProfile(errors)
     return profile.model_copy(update=update)
+
+
+def past_validity_errors(
+    profile: ProfileFields, today: date, stored: Collection[OfferNeedIn] = ()
+) -> list[FieldError]:
+    """Offers and needs whose ``valid_until`` is already over on ``today`` (UTC): an
+    entry cannot be created expired. An entry already ``stored`` and sent back unchanged
+    may keep its past date: a client that rewrites the whole list (lists are replaced
+    whole) to change one entry must not have to drop or renew the others; it stays on
+    the profile as expired. Changing an expired entry without renewing it is refused."""
+    errors = []
+    for field in ("offers", "needs"):
+        for index, item in enumerate(getattr(profile, field)):
+            if is_expired(item.valid_until, today) and item not in stored:
+                errors.append(
+                    FieldError(
+                        (field, index, "valid_until"),
+                        f"{item.valid_until} is in the past (today is {today}, UTC): give a "
+                        "date from today on, or leave valid_until out",
+                    )
+                )
+    return errors
 
 
 def search_text(profile: ProfileFields) -> str:

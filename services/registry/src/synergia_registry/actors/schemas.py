@@ -69,11 +69,22 @@ class OfferNeedIn(BaseModel):
         default_factory=list
     )
     keywords: Keywords = Field(default_factory=list)
-    valid_until: IsoDate | None = None
+    valid_until: IsoDate | None = Field(
+        default=None,
+        description="Last day (UTC) the offer or need holds; from the next day it is "
+        "expired: shown as such and no longer matched. Today or later on a new entry; an "
+        "update may keep an entry already stored with a past date, unchanged.",
+        examples=["2027-06-30"],
+    )
 
 
 class OfferNeed(OfferNeedIn):
     id: uuid.UUID
+    expired: bool = Field(
+        default=False,
+        description="Read-only: valid_until is before today (UTC). An expired entry stays "
+        "on the profile until the actor removes or renews it, and matching ignores it.",
+    )
 
 
 class YearFigures(BaseModel):
@@ -228,6 +239,51 @@ class ActorCreate(ProfileFields):
     )
 
 
+MAX_CREATE_ITEMS = 1000
+
+
+class ActorBatchCreate(BaseModel):
+    """Actors to register together, each as ``POST /v1/actors`` takes it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "legal_name": "Olympic Agri-Food Cluster",
+                            "kind": "cluster_organisation",
+                            "country": "EL",
+                        },
+                        {
+                            "legal_name": "Fraunhofer-Gesellschaft e.V.",
+                            "kind": "research_organisation",
+                            "country": "DE",
+                        },
+                    ]
+                }
+            ]
+        },
+    )
+
+    items: list[ActorCreate] = Field(min_length=1, max_length=MAX_CREATE_ITEMS)
+
+
+class CreatedActor(BaseModel):
+    """An actor a batch registered: its id and version (read it at ``/v1/actors/{id}``)."""
+
+    index: int = Field(description="The item's position in the batch")
+    id: uuid.UUID
+    version: int
+
+
+class ActorBatchCreated(BaseModel):
+    """The batch's actors, in the order of its items."""
+
+    items: list[CreatedActor]
+
+
 class ActorPatch(BaseModel):
     """A partial update: only the fields sent change; lists are replaced whole."""
 
@@ -289,12 +345,14 @@ class Actor(BaseModel):
                         {
                             **_EXAMPLE_CREATE["offers"][0],
                             "id": "0c1f6a3e-5b2d-4e8f-9a7c-1d3b5e7f9a20",
+                            "expired": False,
                         }
                     ],
                     "needs": [
                         {
                             **_EXAMPLE_CREATE["needs"][0],
                             "id": "7a2e4c6b-8d0f-4a1c-b3e5-9f7d1c3a5e42",
+                            "expired": False,
                         }
                     ],
                     "country": "EL",

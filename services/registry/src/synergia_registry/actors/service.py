@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -17,6 +17,7 @@ from synergia_shared.events.registry import (
     ActorPersonalDataErasedV1,
     ActorRegisteredV1,
     ActorUpdatedV1,
+    ExpiredOfferNeedV1,
     OfferNeedV1,
     OwnerV1,
 )
@@ -32,13 +33,16 @@ from synergia_shared.messaging.outbox import (
     add_events,
     copy_outbox,
 )
+from synergia_shared.validity import is_expired, utc_today
 
 from synergia_registry.actors import repository
 from synergia_registry.actors.names import name_key
 from synergia_registry.actors.rules import (
     InvalidProfile,
     normalise_country,
+    normalise_identity,
     normalise_profile,
+    past_validity_errors,
     search_text,
 )
 from synergia_registry.actors.schemas import (
@@ -49,6 +53,7 @@ from synergia_registry.actors.schemas import (
     ActorPatch,
     ContactPerson,
     OfferNeed,
+    OfferNeedIn,
     Owner,
     ProfileFields,
     SmeSummary,
@@ -73,9 +78,18 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def to_view(row: Mapping[Any, Any], *, show_contacts: bool) -> Actor:
+def _offer_needs(raw: Any, today: date) -> list[OfferNeed]:
+    items = [OfferNeed.model_validate(o) for o in _json(raw)]
+    for item in items:
+        item.expired = is_expired(item.valid_until, today)
+    return items
+
+
+def to_view(row: Mapping[Any, Any], *, show_contacts: bool, today: date | None = None) -> Actor:
     """The API's view of an actor from a :func:`repository.full_actor_select` row (a
-    SQLAlchemy row's ``_mapping`` or an ``asyncpg.Record``)."""
+    SQLAlchemy row's ``_mapping`` or an ``asyncpg.Record``); its offers and needs marked
+    expired as of ``today`` (UTC, by default the current day)."""
+    today = today or utc_today()
     country = normalise_country(row["country"])
     assessment = _json(row["sme_assessment"]) or {}
     return Actor(
@@ -100,8 +114,8 @@ def to_view(row: Mapping[Any, Any], *, show_contacts: bool) -> Actor:
         ecosystems=row["ecosystems"],
         competences=row["competences"],
         keywords=row["keywords"],
-        offers=[OfferNeed.model_validate(o) for o in _json(row["offers"])],
-        needs=[OfferNeed.model_validate(o) for o in _json(row["needs"])],
+        offers=_offer_needs(row["offers"], today),
+        needs=_offer_needs(row["needs"], today),
         sme_declared=row["sme_declared"],
         financials=[YearFigures.model_validate(f) for f in _json(row["financials"])],
         owners=[Owner.model_validate(o) for o in _json(row["owners"])],
@@ -125,8 +139,8 @@ def to_view(row: Mapping[Any, Any], *, show_contacts: bool) -> Actor:
 def profile_of(view: Actor) -> ProfileFields:
     """The settable part of an actor, to apply a partial update onto."""
     data = view.model_dump(include=set(ProfileFields.model_fields) - {"contacts"})
-    data["offers"] = [o.model_dump(exclude={"id"}) for o in view.offers]
-    data["needs"] = [n.model_dump(exclude={"id"}) for n in view.needs]
+    data["offers"] = [o.model_dump(exclude={"id", "expired"}) for o in view.offers]
+    data["needs"] = [n.model_dump(exclude={"id", "expired"}) for n in view.needs]
     data["nuts_version"] = view.nuts_version or "2024"
     data["nace_revision"] = view.nace_revision or "2.1"
     data["contacts"] = [c.model_dump(exclude={"id"}) for c in view.contacts or []]
@@ -214,14 +228,20 @@ async def _view(session: AsyncSession, actor_id: uuid.UUID) -> Actor:
 
 
 async def _checked(
-    session: AsyncSession, profile: ProfileFields, actor_id: uuid.UUID
+    session: AsyncSession,
+    profile: ProfileFields,
+    actor_id: uuid.UUID,
+    stored: Collection[OfferNeedIn] = (),
 ) -> ProfileFields:
-    """The normalised profile, after the checks that need the database."""
+    """The normalised profile, after the checks that need the database and the date (an
+    offer or need must not be created expired; ``stored`` ones may keep their date)."""
     try:
         profile = normalise_profile(profile, actor_id)
     except InvalidProfile as exc:
         raise validation_problem([e.as_problem_error() for e in exc.errors]) from None
-    errors: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = [
+        e.as_problem_error() for e in past_validity_errors(profile, utc_today(), stored)
+    ]
     known = await repository.existing_ids(session, [o.owner_actor_id for o in profile.owners])
     for index, owner in enumerate(profile.owners):
         if owner.owner_actor_id not in known and owner.owner_actor_id != actor_id:
@@ -408,13 +428,45 @@ async def update(
         merged = ProfileFields.model_validate({**current.model_dump(), **changes})
     except ValueError as exc:  # a field set to null that cannot be null, say
         raise validation_problem([{"loc": ["body"], "msg": str(exc)}]) from None
-    profile = await _checked(session, merged, actor_id)
+    profile = await _checked(session, merged, actor_id, [*current.offers, *current.needs])
     await repository.update_actor(session, actor_id, _columns(profile))
     await _save_children(session, actor_id, profile, contacts="contacts" in changes)
     changed = await refresh_sme(session, actor_id)
     view = await _view(session, actor_id)
     await _announce_with_others(session, view, changed, registered=False)
     return view
+
+
+def newly_expired(view: Actor, since: date | None, today: date) -> list[ExpiredOfferNeedV1]:
+    """The actor's offers and needs expired on ``today`` whose last day was not before
+    ``since`` (the day through which expiry was announced already)."""
+    return [
+        ExpiredOfferNeedV1(id=item.id, kind=kind, title=item.title, valid_until=item.valid_until)
+        for kind, items in (("offer", view.offers), ("need", view.needs))
+        for item in items
+        if item.valid_until is not None
+        and is_expired(item.valid_until, today)
+        and (since is None or item.valid_until >= since)
+    ]
+
+
+async def announce_expiry(session: AsyncSession, due: Sequence[Row[Any]], today: date) -> int:
+    """Announce, for each actor of ``due`` (locked by :func:`repository.claim_expiring`),
+    the offers and needs expired since it was last announced: a new version and an
+    ``actor.updated.v1`` listing them in ``expired``, with the whole profile as always,
+    so every projection applies it like any update. How many actors were announced."""
+    events = []
+    for row in due:
+        await repository.update_actor(session, row.id, {"expiry_announced_before": today})
+        view = await _view(session, row.id)
+        data = ActorUpdatedV1(
+            **_snapshot(view),
+            updated_at=view.updated_at,
+            expired=newly_expired(view, row.expiry_announced_before, today),
+        )
+        events.append(PendingEvent(data, AGGREGATE, str(view.id), view.version))
+    await add_events(session, events)
+    return len(events)
 
 
 async def deactivate(
@@ -638,19 +690,34 @@ async def register_imported_many(
     new: list[NewActor] = []
     holders = await repository.pic_holders(session, [c.pic for c, _ in commands if c.pic])
     for command, organisation_id in commands:
+        # normalise_profile's checks of a profile without NACE codes, offers, needs,
+        # accounts or owners, and lone_columns of it, without copying the profile.
+        normalised, errors = normalise_identity(command)
+        if errors:
+            outcomes.append(str(InvalidProfile(errors)))
+            continue
+        pic = normalised.get("pic", command.pic)
+        if pic is not None and pic in holders:
+            outcomes.append(f"pic: PIC {pic} is already actor {holders[pic]}")
+            continue
         actor_id = uuid.uuid4()
-        try:
-            profile = normalise_profile(command, actor_id)
-        except InvalidProfile as exc:
-            outcomes.append(str(exc))
-            continue
-        if profile.pic is not None and profile.pic in holders:
-            outcomes.append(f"pic: PIC {profile.pic} is already actor {holders[profile.pic]}")
-            continue
-        if profile.pic is not None:
-            holders[profile.pic] = actor_id  # a second command with it is refused
-        columns = {**lone_columns(profile), "cordis_organisation_id": organisation_id}
-        new.append(NewActor(actor_id, columns))
+        if pic is not None:
+            holders[pic] = actor_id  # a second command with it is refused
+        columns = identity_columns(
+            legal_name=command.legal_name,
+            short_name=command.short_name,
+            kind=command.kind.value,
+            country=normalised["country"],
+            pic=pic,
+            vat_number=normalised.get("vat_number", command.vat_number),
+            national_id_scheme=normalised.get("national_id_scheme", command.national_id_scheme),
+            national_id=normalised.get("national_id", command.national_id),
+            website=command.website,
+            nuts_code=normalised.get("nuts_code", command.nuts_code),
+            nuts_version=command.nuts_version,
+            key=name_key(command.legal_name),
+        )
+        new.append(NewActor(actor_id, {**columns, "cordis_organisation_id": organisation_id}))
         outcomes.append(actor_id)
     await register_many(session, new)
     return outcomes

@@ -40,8 +40,16 @@ async def ownership_group(
     session: AsyncSession, actor_id: uuid.UUID
 ) -> tuple[set[uuid.UUID], list[OwnershipLink]]:
     """The actors whose category may depend on ``actor_id``'s data, and their links."""
-    group = {actor_id}
-    frontier = {actor_id}
+    return await ownership_groups(session, {actor_id})
+
+
+async def ownership_groups(
+    session: AsyncSession, actor_ids: set[uuid.UUID]
+) -> tuple[set[uuid.UUID], list[OwnershipLink]]:
+    """:func:`ownership_group` of several actors at once: the union of their groups,
+    walked together (a query per step of the walk, not per actor)."""
+    group = set(actor_ids)
+    frontier = set(actor_ids)
     links: dict[tuple[uuid.UUID, uuid.UUID], OwnershipLink] = {}
     while frontier:
         reached: set[uuid.UUID] = set()
@@ -96,4 +104,32 @@ async def refresh_sme(session: AsyncSession, actor_id: uuid.UUID) -> set[uuid.UU
         )
         if moved:
             changed.add(fact.id)
+    return changed
+
+
+async def refresh_sme_many(
+    session: AsyncSession, actor_ids: set[uuid.UUID], *, registering: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """:func:`refresh_sme` of actors written together (a bulk registration): their
+    ownership groups assessed once, in a few statements. Returns the actors not in
+    ``registering`` (whose ``registered`` events are yet to be written, with the category
+    assessed here) whose category moved: their version is bumped, they need an event."""
+    group, links = await ownership_groups(session, actor_ids)
+    await repository.lock(session, group - registering)
+    figures: dict[uuid.UUID, list[YearFigures]] = defaultdict(list)
+    for row in await repository.financials_of(session, group):
+        figures[row.actor_id].append(
+            YearFigures(row.year, row.headcount, row.turnover, row.balance_sheet)
+        )
+    changed: set[uuid.UUID] = set()
+    assessments: list[tuple[uuid.UUID, str | None, dict[str, Any], bool]] = []
+    for fact in await repository.sme_facts(session, group):
+        declared = SmeCategory(fact.sme_declared) if fact.sme_declared else None
+        assessment = assess(fact.id, figures, links, declared)
+        category = assessment.category.value if assessment.category else None
+        moved = category != fact.sme_category and fact.id not in registering
+        assessments.append((fact.id, category, assessment_json(assessment), moved))
+        if moved:
+            changed.add(fact.id)
+    await repository.set_sme_many(session, assessments)
     return changed

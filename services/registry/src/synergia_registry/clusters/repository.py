@@ -15,6 +15,9 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Select,
+    Uuid,
+    any_,
+    bindparam,
     func,
     insert,
     or_,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -286,3 +290,77 @@ async def list_members(
         query = query.where(tuple_(actors.c.legal_name, _m.c.id) > tuple_(*after))
     query = query.order_by(actors.c.legal_name, _m.c.id).limit(limit)
     return list((await session.execute(query)).all())
+
+
+# --- many memberships at once (a batch) ------------------------------------------------------
+
+
+def _ids(name: str, ids: Any) -> Any:
+    return bindparam(name, sorted(set(ids)), type_=ARRAY(Uuid))
+
+
+async def actors_by_id(session: AsyncSession, actor_ids: Any) -> dict[uuid.UUID, AnyRow]:
+    """:func:`get_actor` of many actors, by id (those that exist)."""
+    rows = await session.execute(
+        select(actors.c.id, actors.c.active).where(actors.c.id == any_(_ids("ids", actor_ids)))
+    )
+    return {row.id: row for row in rows}
+
+
+async def current_memberships(
+    session: AsyncSession, cluster_id: uuid.UUID, member_actor_ids: Any
+) -> dict[uuid.UUID, AnyRow]:
+    """:func:`current_membership` of many actors, by actor id."""
+    rows = await session.execute(
+        _members().where(
+            _m.c.cluster_id == cluster_id,
+            _m.c.member_actor_id == any_(_ids("ids", member_actor_ids)),
+            is_current_membership(),
+        )
+    )
+    return {row.member_actor_id: row for row in rows}
+
+
+async def last_left_on_many(
+    session: AsyncSession, cluster_id: uuid.UUID, member_actor_ids: Any
+) -> dict[uuid.UUID, date]:
+    """:func:`last_left_on` of many actors (those with an earlier membership that ended)."""
+    rows = await session.execute(
+        select(_m.c.member_actor_id, func.max(_m.c.left_on).label("left_on"))
+        .where(
+            _m.c.cluster_id == cluster_id,
+            _m.c.member_actor_id == any_(_ids("ids", member_actor_ids)),
+            _m.c.left_on.is_not(None),
+        )
+        .group_by(_m.c.member_actor_id)
+    )
+    return {row.member_actor_id: row.left_on for row in rows}
+
+
+async def add_memberships(
+    session: AsyncSession, cluster_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[AnyRow]:
+    """Insert memberships (``member_actor_id``, ``joined_on``, ``committed``, ``left_on``)
+    with one statement; their views, in the given order."""
+    ids = [uuid.uuid4() for _ in rows]
+    await session.execute(
+        insert(_m),
+        [{**row, "id": i, "cluster_id": cluster_id} for i, row in zip(ids, rows, strict=True)],
+    )
+    found = {
+        row.membership_id: row
+        for row in await session.execute(_members().where(_m.c.id == any_(_ids("ids", ids))))
+    }
+    return [found[i] for i in ids]
+
+
+async def bump_version_by(session: AsyncSession, cluster_id: uuid.UUID, steps: int) -> int:
+    """Several changes at once: the cluster's version moves ``steps`` on; the new one."""
+    result = await session.execute(
+        update(_p)
+        .where(_p.c.cluster_id == cluster_id)
+        .values(version=_p.c.version + steps, updated_at=func.now())
+        .returning(_p.c.version)
+    )
+    version: int = result.scalar_one()
+    return version

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from synergia_shared.db import unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
+from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.preconditions import PRECONDITION_RESPONSES, IfMatch, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 from synergia_shared.reference.ecosystems import Ecosystem
@@ -22,14 +23,17 @@ from synergia_registry.access import ensure, is_admin, manages_cluster
 from synergia_registry.clusters import service
 from synergia_registry.clusters.rules import EscaLabel
 from synergia_registry.clusters.schemas import (
+    MAX_JOIN_ITEMS,
     Cluster,
     ClusterMember,
     ClusterPage,
     ClusterProfileUpdate,
     CompletenessReportView,
+    MemberBatch,
     MemberJoin,
     MemberLeave,
     MemberPage,
+    MembersRecorded,
 )
 
 router = APIRouter(prefix="/v1/clusters", tags=["clusters"], responses=PROBLEM_RESPONSES)
@@ -232,6 +236,49 @@ async def add_cluster_member(
         return await service.join(session, cluster_id, body)
 
     return await _run_once(request, principal, idempotency_key, 201, act)
+
+
+@router.post(
+    "/{cluster_id}/members:batch-join",
+    operation_id="addClusterMembers",
+    summary="Actors join a cluster organisation, many at once",
+    description=f"Up to {MAX_JOIN_ITEMS} memberships recorded as one change, each as "
+    "`POST …/members` records it, with `left_on` for a departure already known (as "
+    "`POST …/members/{actor_id}/leave` records it). Publishes "
+    "`eu.synergia.registry.cluster.member-joined.v1` per item, then "
+    "`….member-left.v1` for an item with `left_on`, in the items' order. One invalid item "
+    "refuses the batch, nothing written: 422 naming each item (`body.items.<index>…`: an "
+    "unknown or deactivated actor, the cluster itself, an actor twice, dates), else 409 "
+    "if an actor is already a current member or the cluster is deactivated. Send an "
+    "`Idempotency-Key` to make a retry return the first result. Admin, or the cluster's "
+    "own manager.",
+    status_code=201,
+    response_model=MembersRecorded,
+    responses={
+        201: {"headers": REPLAYED_HEADER},
+        **NOT_FOUND,
+        409: {
+            "model": Problem,
+            "description": "An actor is already a current member, or the cluster is deactivated",
+        },
+    },
+    openapi_extra=body_limit(BodyKind.BATCH),
+)
+async def add_cluster_members(
+    request: Request,
+    cluster_id: uuid.UUID,
+    body: MemberBatch,
+    principal: Writer,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    _ensure_writes(principal, cluster_id)
+
+    async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
+        members = await service.join_many(session, cluster_id, body.items)
+        recorded = MembersRecorded(items=members)
+        return idempotency.StoredResponse(201, recorded.model_dump_json().encode(), {})
+
+    return await idempotency.respond_once(request, principal.subject, idempotency_key, create)
 
 
 @router.post(

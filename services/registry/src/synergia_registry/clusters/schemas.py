@@ -238,6 +238,47 @@ class MemberJoin(BaseModel):
     )
 
 
+MAX_JOIN_ITEMS = 1000
+
+
+class MemberRecord(MemberJoin):
+    """A membership of a batch: an actor joins, and may already have left (or be due to)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"actor_id": MEMBER_ID, "joined_on": "2021-03-01", "left_on": "2024-12-31"},
+            ]
+        },
+    )
+
+    left_on: IsoDate | None = Field(
+        default=None,
+        description="A departure known already: the first day the actor is no longer a "
+        "member (not before joined_on; a future date schedules it).",
+    )
+
+
+class MemberBatch(BaseModel):
+    """Memberships to record together, in order."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"actor_id": MEMBER_ID, "joined_on": "2026-01-15", "committed": True},
+                    ]
+                }
+            ]
+        },
+    )
+
+    items: list[MemberRecord] = Field(min_length=1, max_length=MAX_JOIN_ITEMS)
+
+
 class MemberLeave(BaseModel):
     """A member leaves the cluster."""
 
@@ -294,3 +335,9 @@ class MemberPage(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
     )
+
+
+class MembersRecorded(BaseModel):
+    """The batch's memberships, in the order of its items."""
+
+    items: list[ClusterMember]

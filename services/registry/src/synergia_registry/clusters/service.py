@@ -20,8 +20,13 @@ from synergia_shared.events.registry import (
 )
 from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor
 from synergia_shared.http.preconditions import check_version
-from synergia_shared.http.problems import ProblemException, invalid_field, not_found
-from synergia_shared.messaging.outbox import add_event
+from synergia_shared.http.problems import (
+    ProblemException,
+    invalid_field,
+    not_found,
+    validation_problem,
+)
+from synergia_shared.messaging.outbox import PendingEvent, add_event, add_events
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 
 from synergia_registry.clusters import repository
@@ -48,6 +53,7 @@ from synergia_registry.clusters.schemas import (
     MemberJoin,
     MemberLeave,
     MemberPage,
+    MemberRecord,
 )
 
 AGGREGATE = "cluster"
@@ -361,3 +367,93 @@ async def leave(
         sequence=version,
     )
     return _member_view(row)
+
+
+async def join_many(
+    session: AsyncSession, cluster_id: uuid.UUID, records: list[MemberRecord]
+) -> list[ClusterMember]:
+    """Record many memberships as one change, as :func:`join` (and :func:`leave` for an
+    item with ``left_on``) would one after the other, with a few statements for the
+    batch: one invalid item refuses the batch (422 naming each item; 409 if the only
+    problem is an actor that is already a current member), nothing written. Each
+    membership publishes its ``member-joined`` event, then its ``member-left`` one if it
+    has left, with the cluster's versions in order."""
+    cluster = await _cluster_actor(session, cluster_id)
+    if not cluster.active:
+        raise _conflict(f"cluster {cluster_id} is deactivated and takes no new members")
+    await repository.lock_profile(session, cluster_id)
+    today = await repository.today(session)
+    wanted = [record.actor_id for record in records]
+    members = await repository.actors_by_id(session, wanted)
+    current = await repository.current_memberships(session, cluster_id, wanted)
+    left_before = await repository.last_left_on_many(session, cluster_id, wanted)
+    errors: list[dict[str, Any]] = []
+    conflicts: list[str] = []
+    first: dict[uuid.UUID, int] = {}
+    rows: list[dict[str, Any]] = []
+    for index, record in enumerate(records):
+        loc: list[str | int] = ["body", "items", index]
+        joined_on = record.joined_on or today
+        member = members.get(record.actor_id)
+        try:
+            check_not_self(cluster_id, record.actor_id)
+            if member is None or not member.active:
+                raise RuleViolation(
+                    "actor_id",
+                    f"no actor {record.actor_id}"
+                    if member is None
+                    else f"actor {record.actor_id} is deactivated",
+                )
+            if record.actor_id in first:
+                raise RuleViolation("actor_id", f"also item {first[record.actor_id]}")
+            check_join_date(
+                joined_on=joined_on,
+                today=today,
+                previous_left_on=left_before.get(record.actor_id),
+            )
+            if record.left_on is not None:
+                check_leave(joined_on=joined_on, left_on=record.left_on)
+        except RuleViolation as exc:
+            errors.append({"loc": [*loc, exc.field], "msg": exc.message})
+            continue
+        first[record.actor_id] = index
+        if (existing := current.get(record.actor_id)) is not None:
+            conflicts.append(
+                f"item {index}: actor {record.actor_id} is already a current member of "
+                f"cluster {cluster_id} (since {existing.joined_on})"
+            )
+        rows.append(
+            {
+                "member_actor_id": record.actor_id,
+                "joined_on": joined_on,
+                "committed": record.committed,
+                "left_on": record.left_on,
+            }
+        )
+    if errors:
+        raise validation_problem(errors)
+    if conflicts:
+        raise _conflict("; ".join(conflicts))
+    saved = await repository.add_memberships(session, cluster_id, rows)
+    steps = len(rows) + sum(1 for row in rows if row["left_on"] is not None)
+    version = await repository.bump_version_by(session, cluster_id, steps) - steps
+    events: list[PendingEvent] = []
+    for row in rows:
+        version += 1
+        joined = ClusterMemberJoinedV1(
+            cluster_id=cluster_id,
+            member_actor_id=row["member_actor_id"],
+            joined_on=row["joined_on"],
+            committed=row["committed"],
+        )
+        events.append(PendingEvent(joined, AGGREGATE, str(cluster_id), version))
+        if row["left_on"] is not None:
+            version += 1
+            left = ClusterMemberLeftV1(
+                cluster_id=cluster_id,
+                member_actor_id=row["member_actor_id"],
+                left_on=row["left_on"],
+            )
+            events.append(PendingEvent(left, AGGREGATE, str(cluster_id), version))
+    await add_events(session, events)
+    return [_member_view(row) for row in saved]

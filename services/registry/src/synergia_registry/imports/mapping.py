@@ -41,8 +41,10 @@ the rows of an organisation. The decisions, in one place:
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -169,6 +171,12 @@ class Columns:
         index = self.positions.get(name)
         return values[index].strip() if index is not None and index < len(values) else ""
 
+    @functools.cached_property
+    def read(self) -> Callable[[list[str]], tuple[str, ...]]:
+        """The values of :data:`_READ` in a row of this file's width, with one more
+        value, empty, standing for the columns the file lacks."""
+        return operator.itemgetter(*(self.positions.get(name, self.width) for name in _READ))
+
 
 @dataclass(frozen=True)
 class OrganisationRow:
@@ -246,6 +254,11 @@ def kind_for(activity: ActivityType | None, sme: bool | None) -> ActorKind:
     return KIND_BY_ACTIVITY[activity]
 
 
+# The columns a row is read from, in the order their problems are reported.
+_CHECKED = ("organisationID", "name", "country", "activityType", "SME", "contentUpdateDate")
+_READ = (*_CHECKED, *AMOUNT_COLUMNS, "shortName", "nutsCode", "vatNumber", "organizationURL")
+
+
 def read_row(record: Record, columns: Columns) -> OrganisationRow | Issue:
     """One data record as an :class:`OrganisationRow`, or the rejection saying why not."""
     if record.error is not None:
@@ -267,42 +280,114 @@ def read_row(record: Record, columns: Columns) -> OrganisationRow | Issue:
         ]
         shown_id = raw_id if is_storable(raw_id) else None
         return Issue(record.line, shown_id or None, f"{', '.join(where)}: {UNSTORABLE_MSG}")
-    problems: list[str] = []
-
-    def check(name: str, parse: Any) -> Any:
-        try:
-            return parse(columns.get(values, name))
-        except (InvalidValue, InvalidIdentifier, UnknownCountry) as exc:
-            problems.append(f"{name}: {exc}")
-            return None
-
-    pic = check("organisationID", _required_pic)
-    name = check("name", _legal_name)
-    country = check("country", _country)
-    activity = check("activityType", parse_activity)
-    sme = check("SME", parse_flag)
-    updated = check("contentUpdateDate", parse_date)
-    for amount in AMOUNT_COLUMNS:
-        check(amount, parse_amount)
+    values.append("")  # what :attr:`Columns.read` takes for a column the file lacks
+    (
+        raw_pic,
+        raw_name,
+        raw_country,
+        raw_activity,
+        raw_sme,
+        raw_updated,
+        *raw_amounts,
+        short_name,
+        nuts_code,
+        vat_number,
+        website,
+    ) = [value.strip() for value in columns.read(values)]
+    # The parsers below are pure and a file repeats its values (an organisation on each
+    # of its projects' rows, a few countries, dates and flags): each distinct value is
+    # parsed once per process.
+    pic, pic_problem = _parsed_pic(raw_pic)
+    name, name_problem = _parsed_name(raw_name)
+    country, country_problem = _parsed_country(raw_country)
+    activity, activity_problem = _parsed_activity(raw_activity)
+    sme, sme_problem = _parsed_flag(raw_sme)
+    updated, updated_problem = _parsed_date(raw_updated)
+    amount_problems = [
+        _amount_problem(name, raw)
+        for name, raw in zip(AMOUNT_COLUMNS, raw_amounts, strict=True)
+        if raw and not _AMOUNT.fullmatch(raw)
+    ]
+    problems = [
+        problem
+        for problem in (
+            pic_problem,
+            name_problem,
+            country_problem,
+            activity_problem,
+            sme_problem,
+            updated_problem,
+            *amount_problems,
+        )
+        if problem is not None
+    ]
     if problems:
         return Issue(record.line, pic or raw_id or None, "; ".join(problems))
-
-    def optional(column: str) -> str | None:
-        return columns.get(values, column) or None
-
     return OrganisationRow(
         line=record.line,
         organisation_id=pic,
         updated=updated,
         name=name,
-        short_name=optional("shortName"),
+        short_name=short_name or None,
         activity=activity,
         sme=sme,
         country=country,
-        nuts_code=optional("nutsCode"),
-        vat_number=optional("vatNumber"),
-        website=optional("organizationURL"),
+        nuts_code=nuts_code or None,
+        vat_number=vat_number or None,
+        website=website or None,
     )
+
+
+_Parsed = tuple[Any, str | None]  # the value (None if it does not parse), or the problem
+
+
+def _parsed(column: str, parse: Any, raw: str) -> _Parsed:
+    try:
+        return parse(raw), None
+    except (InvalidValue, InvalidIdentifier, UnknownCountry) as exc:
+        return None, f"{column}: {exc}"
+
+
+# Bounded: a hostile file of distinct values costs memory no more than these entries.
+_CACHE = 65_536
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _parsed_pic(raw: str) -> _Parsed:
+    return _parsed("organisationID", _required_pic, raw)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _parsed_name(raw: str) -> _Parsed:
+    return _parsed("name", _legal_name, raw)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_country(raw: str) -> _Parsed:
+    return _parsed("country", _country, raw)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_activity(raw: str) -> _Parsed:
+    return _parsed("activityType", parse_activity, raw)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_flag(raw: str) -> _Parsed:
+    return _parsed("SME", parse_flag, raw)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _parsed_date(raw: str) -> _Parsed:
+    return _parsed("contentUpdateDate", parse_date, raw)
+
+
+def _amount_problem(column: str, raw: str) -> str | None:
+    """What is wrong with an amount (None: it is one, or empty); amounts are checked,
+    not stored, so the common case is a pattern match and no number is made."""
+    if not raw or _AMOUNT.fullmatch(raw):
+        return None
+    return _parsed(column, parse_amount, raw)[1]
 
 
 def _required_pic(raw: str) -> str:
@@ -348,6 +433,9 @@ MERGED_FIELDS = (
 )
 
 
+_merged = operator.attrgetter(*MERGED_FIELDS)
+
+
 @dataclass
 class OrganisationDraft:
     """The rows of one organisation seen so far, merged field by field."""
@@ -360,13 +448,13 @@ class OrganisationDraft:
     def add(self, row: OrganisationRow) -> None:
         self.lines.append(row.line)
         key = (row.updated or _OLDEST, row.line)
-        for name in MERGED_FIELDS:
-            value = getattr(row, name)
+        latest = self.latest
+        for name, value in zip(MERGED_FIELDS, _merged(row), strict=True):
             if value is None:
                 continue
-            held = self.latest.get(name)
+            held = latest.get(name)
             if held is None or key >= held[0]:
-                self.latest[name] = (key, value, row.line)
+                latest[name] = (key, value, row.line)
 
     def value(self, name: str) -> Any:
         held = self.latest.get(name)

@@ -22,6 +22,7 @@ import codecs
 import csv
 from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from synergia_shared.http.item_batches import csv_error_words
 
@@ -72,19 +73,49 @@ async def read_records(
     Blank lines are skipped; line numbers count physical lines, header included.
     """
     delimiter: str | None = None
-    async for start, lines in _blocks(chunks, max_record_chars):
+    async for runs in _blocks(chunks, max_record_chars):
         if delimiter is None:
-            if not "".join(lines).strip():
+            while runs and not "".join(runs[0][1]).strip():
+                runs = runs[1:]
+            if not runs:
                 continue
-            delimiter = detect_delimiter(lines[0], known_columns)
-        for record in _parse(start, lines, delimiter):
+            delimiter = detect_delimiter(runs[0][1][0], known_columns)
+        for record in _parse_runs(runs, delimiter):
             yield record
     if delimiter is None:
         raise CsvFormatError("the file is empty: there is no header line")
 
 
+def _parse_runs(runs: list[tuple[int, list[str]]], delimiter: str) -> list[Record]:
+    """The records of consecutive runs, read by one :mod:`csv` reader (a reader per
+    record costs more than the reading). A well-formed run is one record; when the reader
+    disagrees (malformed quoting, which would stop it there or carry it into the next
+    run) the runs are read one by one, as alone, so that only that record is lost."""
+    lines = [line for _, run in runs for line in run]
+    reader = _reader(lines, delimiter)
+    starts, rows, consumed = [], [], 0
+    try:
+        for values in reader:
+            starts.append(runs[0][0] + consumed)
+            rows.append(values)
+            consumed = reader.line_num
+    except csv.Error:
+        starts = []
+    if starts != [start for start, _ in runs]:
+        return [record for start, run in runs for record in _parse(start, run, delimiter)]
+    return [
+        Record(line, values)
+        for line, values in zip(starts, rows, strict=True)
+        if any(value.strip() for value in values)
+    ]
+
+
+def _reader(lines: list[str], delimiter: str) -> Any:
+    return csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+
+
 def _parse(start: int, lines: list[str], delimiter: str) -> Iterator[Record]:
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+    reader = _reader(lines, delimiter)
     consumed = 0
     try:
         for values in reader:
@@ -97,8 +128,9 @@ def _parse(start: int, lines: list[str], delimiter: str) -> Iterator[Record]:
 
 async def _blocks(
     chunks: AsyncIterable[bytes], max_record_chars: int
-) -> AsyncIterator[tuple[int, list[str]]]:
-    """Runs of whole lines (each ending in its newline) in which the quotes balance."""
+) -> AsyncIterator[list[tuple[int, list[str]]]]:
+    """Runs of whole lines (each ending in its newline) in which the quotes balance, with
+    the line each starts on: those that end in one chunk of the stream together."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
     tail = ""  # text after the last newline seen
     pending: list[str] = []
@@ -120,6 +152,7 @@ async def _blocks(
             continue
         pieces = (tail + text).split("\n")
         tail = pieces.pop()
+        runs: list[tuple[int, list[str]]] = []
         if len(tail) > max_record_chars:
             raise CsvFormatError(
                 f"line {line_no + 1} is longer than {max_record_chars:,} characters"
@@ -131,7 +164,7 @@ async def _blocks(
             pending.append(piece + "\n")
             quotes += piece.count('"')
             if quotes % 2 == 0:
-                yield start, pending
+                runs.append((start, pending))
                 pending, pending_chars, quotes = [], 0, 0
                 continue
             pending_chars += len(piece)
@@ -140,10 +173,12 @@ async def _blocks(
                     f"the quoted field opened on line {start} is not closed within "
                     f"{max_record_chars:,} characters"
                 )
+        if runs:
+            yield runs
     tail += decode(b"", final=True)
     if tail:
         if not pending:
             start = line_no + 1
         pending.append(tail)
     if pending:
-        yield start, pending
+        yield [(start, pending)]
