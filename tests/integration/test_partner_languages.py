@@ -210,3 +210,43 @@ async def test_evidence_is_weighed_by_where_it_is_in_a_german_search_too(
     assert matched["title"] == "Kobaltrückgewinnung"
     assert "rückgewinnungen" in matched["terms"], "its offer named, on German stems"
     assert by_name["Kobalt Beratung GmbH"]["matched_offers"] == []
+
+
+async def test_suggestions_search_in_the_language_the_needs_are_written_in(
+    registry: httpx.AsyncClient, matching: httpx.AsyncClient
+) -> None:
+    """A Portuguese mill asking in English: its needs are stemmed and their stop words
+    dropped in English (not in Portuguese, which keeps "our" and "and" as terms nobody
+    offers), so an offer of exactly that covers every term."""
+    mill = await register(
+        registry,
+        "Papeleira do Tejo SA",
+        "PT",
+        description="Fábrica de papel e celulose com três máquinas de papel no vale do Tejo.",
+        needs=[
+            {
+                "type": "technology_request",
+                "title": "Predictive maintenance of our paper machines",
+                "description": "Vibration analytics and maintenance of our pumps and bearings.",
+            }
+        ],
+    )
+    vendor = await register(
+        registry,
+        "Vibration Analytics Oy",
+        "FI",
+        offers=[
+            _offer(
+                "Predictive maintenance for paper machines",
+                "Vibration analytics of pumps and bearings.",
+            )
+        ],
+    )
+    await projected(matching, mill, vendor)
+
+    response = await matching.get(f"/v1/profiles/{mill}/partners", headers=auth("sme"))
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert not {"our", "and", "of"} & set(page["searched_terms"]), page["searched_terms"]
+    assert names(page)[0] == "Vibration Analytics Oy"
+    assert component(page["items"][0], "complementarity")["value"] == 1.0

@@ -196,9 +196,12 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
     keywords = [k for n in needs for k in n.get("keywords", [])]
     competences = sorted({c for n in needs for c in n.get("competences", [])})
     text = " ".join(f"{n.get('title', '')} {n.get('description', '')}" for n in needs)
-    # Its needs are stemmed in the profile's language (a need detected in another one is
-    # still found through English and its competences).
-    configurations = languages.query_configurations(profile.language)
+    # Its needs are stemmed in their own language when it can be told, as a search body's
+    # are, else in the profile's: a Portuguese firm asking in English searches in English
+    # (its stems and stop words), not in Portuguese.
+    configurations = languages.query_configurations(
+        languages.search_language([text, *keywords], searcher=profile.language)
+    )
     need_groups = await _meaningful(session, term_groups(keywords, text), configurations)
     if not need_groups and not competences:
         raise ProblemException(
