@@ -41,9 +41,9 @@ ACTORS = 20_000
 CHAINS = 20
 TOPICS = (REGISTRY_ACTOR, REGISTRY_CLUSTER, REGISTRY_VALUE_CHAIN)
 CHECKSUM = (
-    "SELECT count(*) AS n, md5(string_agg(actor_id::text || offers_text || needs_text "
-    "|| active::text || offered_competences::text, '|' ORDER BY actor_id)) AS digest "
-    "FROM actor_profiles"
+    "SELECT count(*) AS n, md5(string_agg(actor_id::text || offers_text || about_text"
+    " || needs_text || active::text || offered_competences::text, '|' ORDER BY actor_id))"
+    " AS digest FROM actor_profiles"
 )
 
 

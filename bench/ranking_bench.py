@@ -75,7 +75,11 @@ def measure(ranking: Sequence[str], need: Need) -> dict[str, Any]:
 
 def baseline_rankings(judged: JudgedSet) -> dict[str, list[str]]:
     events = {key: judged_set.actor_event(p) for key, p in judged.profiles.items()}
-    bm25 = BM25({key: rules.offers_text(e) for key, e in events.items()})
+    # Everything the engine may match on, offered and free text alike (the engine weighs
+    # them, the baseline does not).
+    bm25 = BM25(
+        {key: f"{rules.offers_text(e)}\n{rules.about_text(e)}" for key, e in events.items()}
+    )
     return {
         need.id: bm25.rank(rules.needs_text(events[need.searcher]), frozenset({need.searcher}))[
             :DEPTH

@@ -66,7 +66,7 @@ def _timing_reads(into: dict[str, float]) -> Iterator[None]:
     """Time the projection reads ``_world`` makes (patched here, in the bench's process)."""
     targets = [
         (network_repository, "get_value_chain"),
-        (partners_repository, "non_empty_queries"),
+        (partners_repository, "stems"),
         (proposals_repository, "candidates"),
         (proposals_repository, "linked_pairs"),
         (regions_repository, "all_strategies"),

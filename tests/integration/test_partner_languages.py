@@ -1,5 +1,5 @@
 """Partner search over profiles written in the EU's languages: each free text is stemmed
-in its language (migration 0011), a search in its own, and the controlled vocabularies
+in its language (migration 0009), a search in its own, and the controlled vocabularies
 carry matching across languages."""
 
 # ruff: noqa: RUF001  (Greek text on purpose)
@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 from synergia_matching import languages
 
-from tests.integration.test_partner_search import names, search
+from tests.integration.test_partner_search import component, names, search
 from tests.support.actors import projected, register
 from tests.support.stack import TestStack, auth
 
@@ -68,6 +68,9 @@ async def test_a_german_and_a_greek_description_are_stemmed_and_found(
         "Battery Loop Ltd",
         "IE",
         description="We recycle lithium-ion batteries from electric vehicles.",
+        # Offered, as the German one's batteries are: a description alone counts less than
+        # an offer (docs/matching.md, "Evidence counts by where it is").
+        offers=[_offer("Battery recycling", "Recycling of lithium-ion batteries.")],
     )
     await projected(matching, german, greek, english)
 
@@ -165,3 +168,85 @@ async def test_a_declared_language_wins_and_a_text_too_short_to_tell_is_stemmed_
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["errors"][0]["loc"] == ["body", "language"]
+
+
+async def test_evidence_is_weighed_by_where_it_is_in_a_german_search_too(
+    registry: httpx.AsyncClient, matching: httpx.AsyncClient
+) -> None:
+    """Offered (weight A) or only said about itself (D), in German, found by a German
+    search on German stems: "Rückgewinnungen" finds "Rückgewinnung" only through the German
+    stemmer, in the A-only queries as in the plain ones."""
+    said = "Rückgewinnung von Kobalt aus gebrauchten Batterien"
+    offered = await register(
+        registry,
+        "Kobalt Kreislauf GmbH",
+        "DE",
+        language="de",
+        offers=[_offer("Kobaltrückgewinnung", f"Hydrometallurgische {said}.")],
+    )
+    mentioned = await register(
+        registry,
+        "Kobalt Beratung GmbH",
+        "AT",
+        language="de",
+        description=f"Wir beraten Unternehmen zur {said}.",
+        offers=[_offer("Büroumzüge", "Umzüge von Büros und Lagern für Unternehmen.")],
+    )
+    await projected(matching, offered, mentioned)
+
+    page = await search(
+        matching, {"needs": {"text": "Rückgewinnungen von Kobalt aus gebrauchten Batterien"}}
+    )
+
+    assert names(page)[0] == "Kobalt Kreislauf GmbH", names(page)
+    assert "von" not in page["searched_terms"], "German stop words are not terms"
+    by_name = {item["legal_name"]: item for item in page["items"]}
+    structured = component(by_name["Kobalt Kreislauf GmbH"], "complementarity")
+    free = component(by_name["Kobalt Beratung GmbH"], "complementarity")
+    assert structured["value"] == 1.0, structured["explanation"]
+    assert free["value"] == 0.4, "said only in its own German description"
+    assert "only in its own keywords or description" in free["explanation"]
+    [matched] = by_name["Kobalt Kreislauf GmbH"]["matched_offers"]
+    assert matched["title"] == "Kobaltrückgewinnung"
+    assert "rückgewinnungen" in matched["terms"], "its offer named, on German stems"
+    assert by_name["Kobalt Beratung GmbH"]["matched_offers"] == []
+
+
+async def test_suggestions_search_in_the_language_the_needs_are_written_in(
+    registry: httpx.AsyncClient, matching: httpx.AsyncClient
+) -> None:
+    """A Portuguese mill asking in English: its needs are stemmed and their stop words
+    dropped in English (not in Portuguese, which keeps "our" and "and" as terms nobody
+    offers), so an offer of exactly that covers every term."""
+    mill = await register(
+        registry,
+        "Papeleira do Tejo SA",
+        "PT",
+        description="Fábrica de papel e celulose com três máquinas de papel no vale do Tejo.",
+        needs=[
+            {
+                "type": "technology_request",
+                "title": "Predictive maintenance of our paper machines",
+                "description": "Vibration analytics and maintenance of our pumps and bearings.",
+            }
+        ],
+    )
+    vendor = await register(
+        registry,
+        "Vibration Analytics Oy",
+        "FI",
+        offers=[
+            _offer(
+                "Predictive maintenance for paper machines",
+                "Vibration analytics of pumps and bearings.",
+            )
+        ],
+    )
+    await projected(matching, mill, vendor)
+
+    response = await matching.get(f"/v1/profiles/{mill}/partners", headers=auth("sme"))
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert not {"our", "and", "of"} & set(page["searched_terms"]), page["searched_terms"]
+    assert names(page)[0] == "Vibration Analytics Oy"
+    assert component(page["items"][0], "complementarity")["value"] == 1.0

@@ -324,7 +324,7 @@ async def test_s3_priorities_of_the_candidates_region_count_and_are_named(
     )
     by_name = {item["legal_name"]: item for item in page["items"]}
     emilia_s3 = component(by_name["Fermenti Emilia Srl"], "s3_alignment")
-    assert emilia_s3["value"] == pytest.approx(2 / 3), "ecosystem and keyword, no sector"
+    assert emilia_s3["value"] == 0.6667, "ecosystem and keyword, no sector"
     assert "Agri-food innovation" in emilia_s3["explanation"]
     assert "ITH5" in emilia_s3["explanation"]
     assert component(by_name["Fermenti Lazio Srl"], "s3_alignment")["value"] == 0.0

@@ -163,7 +163,10 @@ async def test_teams_cover_every_stage_across_borders_and_acceptance_reaches_the
     assert members["Baltic Battery Cluster"]["role"] == "coordinator"
     covered = [s["name"] for m in first["members"] for s in m["stages"]]
     assert sorted(covered) == ["Cathode materials", "Collection", "Refining"]
-    assert members["Hydromet SAS"]["stages"] == [{"id": world.stages[1]["id"], "name": "Refining"}]
+    assert members["Hydromet SAS"]["stages"] == [
+        {"id": world.stages[1]["id"], "name": "Refining", "fit": 0.75, "weak_fit": False}
+    ], "each member says how well it fits each of its stages"
+    assert first["weak_fits"] == []
     assert "Megacathode AG" not in members, "the SME budget share and SME focus prefer Cathoda"
     assert len(first["countries"]) >= 3
     assert first["independent_entities"] >= 3
@@ -394,3 +397,81 @@ async def test_a_proposals_cursor_is_checked_and_bound_to_its_value_chain(
         response = await matching.get(path, params={"cursor": cursor}, headers=auth("viewer"))
         assert response.status_code == 422, (cursor, response.text)
         assert response.json()["errors"][0]["loc"] == ["query", "cursor"]
+
+
+async def test_a_member_placed_on_a_stage_it_hardly_fits_is_flagged_as_a_weak_fit(
+    registry: httpx.AsyncClient, matching: httpx.AsyncClient
+) -> None:
+    w = World()
+    w.lead = await register(
+        registry, "Health Logistics Cluster", "BE", kind="cluster_organisation", figures=LARGE
+    )
+    w.ids = {
+        "courier": await register(
+            registry,
+            "Koerier Medisch BV",
+            "NL",
+            offers=offer("Cold-chain logistics of samples"),
+            nace_codes=["H49.41"],
+        ),
+        "lab": await register(
+            registry,
+            "Laboratoire Diagnostic SA",
+            "FR",
+            offers=offer("Molecular diagnostics laboratory"),
+            nace_codes=["N71.20"],
+        ),
+    }
+    chain = await registry.post(
+        "/v1/value-chains",
+        json={
+            "title": "Point-of-care testing",
+            "lead_actor_ids": [w.lead],
+            "stages": [
+                {"name": "Sample logistics", "keywords": ["logistics"]},
+                {"name": "Diagnostics", "description": "molecular laboratory and logistics"},
+            ],
+            "participants": [{"actor_id": w.lead, "role": "coordinator"}],
+        },
+        headers=manager(w.lead),
+    )
+    assert chain.status_code == 201, chain.text
+    w.chain = chain.json()["id"]
+    await until_projected(matching, w)
+
+    # Room for the lead and one more: only the courier can cover both stages, and it
+    # offers one of the four things Diagnostics asks for.
+    response = await matching.post(
+        f"/v1/value-chains/{w.chain}/team-proposals",
+        json={
+            "k": 1,
+            "max_team_size": 2,
+            "min_countries": 2,
+            "min_entities": 2,
+            "min_nace_sections": 1,
+        },
+        headers=manager(w.lead),
+    )
+    assert response.status_code == 200, response.text
+    (proposal,) = response.json()["proposals"]
+    courier = next(m for m in proposal["members"] if m["legal_name"] == "Koerier Medisch BV")
+    fits = {s["name"]: (s["fit"], s["weak_fit"]) for s in courier["stages"]}
+    assert fits == {"Sample logistics": (1.0, False), "Diagnostics": (0.25, True)}, fits
+    assert proposal["weak_fits"] == [
+        "Koerier Medisch BV is placed on stage 'Diagnostics' with a weak fit (0.25 of 1: under "
+        "0.5, it offers less than half of what the stage asks for)"
+    ]
+
+    # With room for the lab, the strong fit wins and nothing is flagged.
+    roomy = await matching.post(
+        f"/v1/value-chains/{w.chain}/team-proposals",
+        json={"k": 1, "max_team_size": 3, "min_countries": 2, "min_entities": 2},
+        headers=manager(w.lead),
+    )
+    (best,) = roomy.json()["proposals"]
+    placed = {s["name"]: m["legal_name"] for m in best["members"] for s in m["stages"]}
+    assert placed == {
+        "Sample logistics": "Koerier Medisch BV",
+        "Diagnostics": "Laboratoire Diagnostic SA",
+    }
+    assert best["weak_fits"] == []

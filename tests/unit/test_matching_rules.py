@@ -7,7 +7,12 @@ import uuid
 
 import pytest
 from synergia_matching.partners import scoring
-from synergia_matching.partners.terms import MAX_GROUPS, term_groups
+from synergia_matching.partners.terms import (
+    MAX_GROUPS,
+    distinct_by_stem,
+    stem_inputs,
+    term_groups,
+)
 from synergia_matching.partners.thesaurus import synonyms
 from synergia_matching.proposals import rules as proposals
 from synergia_matching.regions.rules import enclosing_codes, may_set, region_alignments
@@ -26,7 +31,8 @@ def test_term_groups_keep_keywords_first_and_drop_noise() -> None:
         ["battery recycling"], "We are looking for a partner in AI and 3D printing"
     )
     labels = [g.label for g in groups]
-    assert labels[:2] == ["battery", "recycling"], "an unknown multi-word keyword → its words"
+    assert labels[0] == "battery recycling", "a multi-word keyword is one term, a phrase"
+    assert groups[0].tsquery() == "(battery <-> recycling)"
     assert "3d printing" in labels, "a known phrase is kept whole"
     assert "ai" in labels
     assert "looking" not in labels
@@ -82,7 +88,7 @@ def test_s3_regions_cover_the_regions_inside_them() -> None:
         "DE": [{"name": "Health", "nace_codes": ["Q"], "ecosystems": ["health"], "keywords": []}],
     }
     found = region_alignments(
-        strategies, nace_codes=["C28.11"], ecosystems=["digital"], words=["robotics"]
+        strategies, nace_codes=["C28.11"], ecosystems=["digital"], keywords_found=["robotics"]
     )
     assert set(found) == {"ITH5"}
     assert found["ITH5"].score == pytest.approx(2 / 3)
@@ -113,3 +119,30 @@ def test_only_the_first_lead_without_a_stage_coordinates() -> None:
     assert proposals.role_for(lead, [lead], covers_stage=True) == "partner"
     assert proposals.eligible("united_kingdom")
     assert not proposals.eligible("third_country")
+
+
+def test_terms_with_one_stem_are_one_term_named_as_first_written() -> None:
+    groups = term_groups(["batteries"], "battery recycled recycling lithium")
+    # The stems PostgreSQL's English configuration gives (asserted end to end in
+    # tests/integration/test_partner_ranking_evidence.py).
+    stems = {q: "" for q in stem_inputs(groups)}
+    stems |= {"battery": "'batteri'", "batteries": "'batteri'", "accumulator": "'accumul'"}
+    stems |= {"recycled": "'recycl'", "recycling": "'recycl'", "recovery": "'recoveri'"}
+    stems |= {"lithium": "'lithium'"}
+
+    distinct = distinct_by_stem(groups, stems)
+
+    assert [g.label for g in distinct] == ["batteries", "recycled", "lithium"]
+    assert "recovery" in distinct[1].members, "recycled joins the group recycling is in"
+
+
+def test_shown_weights_are_rounded_and_still_add_up_to_one() -> None:
+    shown = scoring.shown_weights({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})
+    assert sorted(shown.values()) == [0.3333, 0.3333, 0.3334]
+    noisy = scoring.shown_weights({"a": 0.45 / 0.9, "b": 0.45 / 0.9})
+    assert noisy == {"a": 0.5, "b": 0.5}
+
+
+def test_a_stage_fit_under_one_half_is_weak() -> None:
+    assert proposals.is_weak(0.25)
+    assert not proposals.is_weak(0.5)

@@ -94,14 +94,16 @@ def _runs(parts: list[rules.Part]) -> list[tuple[str, str]]:
 
 def test_each_free_text_is_indexed_in_its_language_and_the_labels_in_english() -> None:
     data = profile(description=POLISH, offer=GERMAN)
-    runs = _runs(rules.offers_parts(data))
-    configuration_of = {text: c for c, run in runs for text in run.split("\n")}
+    offered = _runs(rules.offers_parts(data))
+    configuration_of = {text: c for c, run in offered for text in run.split("\n")}
     assert configuration_of[GERMAN] == "german", "the offer's own language"
     assert configuration_of["Recovery"] == "german", "a short title takes its offer's"
-    assert configuration_of[POLISH] == "simple", "Polish: no stemmer"
-    assert configuration_of["baterie"] == "simple", "keywords take the profile's language"
     assert configuration_of["Advanced materials"] == "english", "competence labels"
     assert configuration_of["Materials recycling"] == "english"
+    # The free text is the document's other half (weight D), in the profile's language.
+    about = dict(_runs(rules.about_parts(data)))
+    assert about == {"simple": f"baterie\n{POLISH}"}, "Polish: no stemmer"
+    assert POLISH not in rules.offers_text(data), "the description is not an offer"
     assert rules.profile_row(data, 1, rules.lifecycle.NO_MARKS)["language"] == "pl"
 
 
@@ -111,6 +113,8 @@ def test_a_text_all_in_english_stores_no_runs() -> None:
     )
     assert row["offers_text_configurations"] is None
     assert row["offers_text_lengths"] is None
+    assert row["about_text_configurations"] is None
+    assert row["about_text_lengths"] is None
     assert row["language"] == "en"
 
 
@@ -120,3 +124,5 @@ def test_a_declared_language_wins_over_detection() -> None:
     assert row["language"] == "el"
     assert set(row["offers_text_configurations"]) == {"greek", "english"}
     assert row["offers_text"] == rules.offers_text(data)
+    assert row["about_text_configurations"] == ["greek"]
+    assert row["about_text"] == rules.about_text(data)

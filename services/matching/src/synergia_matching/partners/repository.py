@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Row, TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, FLOAT, TEXT, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.reference.competences import LABELS as COMPETENCE_LABELS
 
 SME_CATEGORIES = ("micro", "small", "medium")
 
@@ -31,6 +32,7 @@ class Query:
     """A partner search, resolved into what the SQL needs."""
 
     need_groups: Sequence[str]  # tsquery text per needed term group
+    need_groups_offered: Sequence[str]  # the same, found only in structured offers (A)
     offer_groups: Sequence[str]  # the searcher's offers, for mutual benefit
     competences: Sequence[str]
     nace_codes: Sequence[str]  # canonical, prefixes of the candidates' codes
@@ -50,6 +52,7 @@ class Query:
     # The text-search configurations the groups are stemmed in, the search's language
     # first (``languages.query_configurations``).
     text_configurations: Sequence[str] = ("english",)
+    free_text_evidence: float = 0.4  # a needed term found in free text only counts this
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,14 @@ def _share(count: str, of: int) -> str:
     return f"({count})::float8 / {of}" if of else "CAST(NULL AS float8)"
 
 
+def _fsum(terms: list[str]) -> str:
+    return "(" + " + ".join(f"({t})" for t in terms) + ")" if terms else "0"
+
+
 @dataclass(frozen=True)
 class _Parts:
-    text: list[str]
+    found: list[str]  # a needed group anywhere in the offers document
+    text: list[str]  # how strong that evidence is: 1 offered, :free_text below
     mutual: list[str]
     competences: list[str]
     nace: list[str]
@@ -126,8 +134,19 @@ class _Parts:
 
 
 def _parts(shape: _Shape) -> _Parts:
+    found = [f"p.offers_document @@ (SELECT {_tsq(f'ng{i}')})" for i in range(shape.need_groups)]
+    # Evidence by where it is: a group is looked for among the structured offers (A) only
+    # where it is found at all, so the common case, not found, costs one match as before.
+    # Found again and again in one place, it still counts once.
+    strength = [
+        f"CASE WHEN NOT {hit} THEN 0.0::float8"
+        f" WHEN p.offers_document @@ (SELECT {_tsq(f'na{i}')}) THEN 1.0::float8"
+        " ELSE CAST(:free_text AS float8) END"
+        for i, hit in enumerate(found)
+    ]
     return _Parts(
-        text=[f"p.offers_document @@ (SELECT {_tsq(f'ng{i}')})" for i in range(shape.need_groups)],
+        found=found,
+        text=strength,
         mutual=[
             f"p.needs_document @@ (SELECT {_tsq(f'og{i}')})" for i in range(shape.offer_groups)
         ],
@@ -150,10 +169,10 @@ def _tsq(name: str) -> str:
 def _components(shape: _Shape, parts: _Parts) -> dict[str, str]:
     sectors = shape.nace_codes + shape.ecosystems_asked
     return {
-        "c_text": _share(_sum(parts.text), shape.need_groups),
+        "c_text": _share(_fsum(parts.text), shape.need_groups),
         "c_competences": _share(_sum(parts.competences), shape.competences_asked),
         "c_sectors": _share(f"{_sum(parts.nace)} + {_sum(parts.ecosystems)}", sectors),
-        "c_mutual": _share(_sum(parts.mutual), shape.offer_groups),
+        "c_mutual": _mutual(shape, parts),
         "c_border": (
             "CASE WHEN p.country <> CAST(:origin_country AS text) THEN 1.0 ELSE 0.0 END"
             if shape.origin_country
@@ -175,6 +194,19 @@ def _components(shape: _Shape, parts: _Parts) -> dict[str, str]:
         ),
         "c_sme": "CASE WHEN p.sme_category IN ('micro', 'small', 'medium') THEN 1.0 ELSE 0.0 END",
     }
+
+
+def _mutual(shape: _Shape, parts: _Parts) -> str:
+    """The share of the searcher's offered groups the candidate's needs ask for. Most
+    candidates' needs ask for none of them: one match against all of them at once settles
+    those, and only the others are matched group by group (the same share either way)."""
+    if not shape.offer_groups:
+        return _share(_sum(parts.mutual), shape.offer_groups)
+    any_offer = f"p.needs_document @@ (SELECT {_tsq('any_offer')})"
+    return (
+        f"CASE WHEN {any_offer} THEN {_share(_sum(parts.mutual), shape.offer_groups)}"
+        " ELSE 0.0::float8 END"
+    )
 
 
 def _complementarity(c: dict[str, str]) -> str:
@@ -263,6 +295,8 @@ def _page(shape: _Shape, c: dict[str, str]) -> str:
     if not other:
         return _top(shape, c, _text_found())
     others = f"NOT ({_text_found()}) AND (" + " OR ".join(other) + ")"
+    # No needed term matches them: their text share is 0, not worth matching group by group.
+    without_text = {**c, "c_text": "CAST(0.0 AS float8)"}
     return f"""
 WITH text_top AS (
 {_top(shape, c, _text_found())}
@@ -271,13 +305,57 @@ SELECT * FROM (
 SELECT * FROM text_top
 UNION ALL
 SELECT * FROM (
-{_top(shape, c, others)}
+{_top(shape, without_text, others)}
 ) AS other_top
 WHERE (SELECT count(*) < CAST(:limit AS bigint) OR min(t.points) <= CAST(:other_max AS float8)
        FROM text_top AS t)
 ) AS both_tops
 ORDER BY points DESC, registered_at DESC, actor_id DESC
 LIMIT :limit"""  # noqa: S608
+
+
+def _free_only(shape: _Shape, parts: _Parts) -> list[str]:
+    """Per needed group: found, but in the free text only (weight D)."""
+    return [
+        f"{hit} AND NOT p.offers_document @@ (SELECT {_tsq(f'na{i}')})"
+        for i, hit in enumerate(parts.found)
+    ]
+
+
+def _offer_hits(shape: _Shape) -> str:
+    """Which of the candidate's current offers match (an expired one counts for nothing,
+    docs/matching.md): per offer (in its order) its id, type and
+    title, the needed groups its own text matches (title, description, keywords and
+    competence labels, as in ``offers_text``) and the needed competences it lists. Only
+    the page's rows compute it. The offer's text is stemmed in the search's language and
+    in English (``matching_document`` of one run): the stems the search's tsqueries have,
+    whatever language the offer is written in."""
+    words = (
+        "concat_ws(' ', e->>'title', e->>'description',"
+        " (SELECT string_agg(k, ' ') FROM jsonb_array_elements_text(e->'keywords') AS k),"
+        " (SELECT string_agg(coalesce(l.label, replace(c, '_', ' ')), ' ')"
+        "  FROM jsonb_array_elements_text(e->'competences') AS c"
+        "  LEFT JOIN unnest(CAST(:label_codes AS text[]), CAST(:label_texts AS text[]))"
+        "   AS l(code, label) ON l.code = c))"
+    )
+    vector = (
+        "matching_document(w.t, ARRAY[(CAST(:text_configurations AS text[]))[1]],"
+        " ARRAY[length(w.t)])"
+    )
+    terms = _hits([f"d.v @@ (SELECT {_tsq(f'ng{i}')})" for i in range(shape.need_groups)])
+    return f"""coalesce((
+    SELECT jsonb_agg(jsonb_build_object('id', o.e->>'id', 'type', o.e->>'type',
+                     'title', o.e->>'title', 'terms', o.terms, 'competences', o.competences)
+                     ORDER BY o.n)
+    FROM (SELECT x.e, x.n, {terms} AS terms,
+                 array(SELECT c FROM jsonb_array_elements_text(x.e->'competences') AS c
+                       WHERE c = ANY(CAST(:competences AS text[]))) AS competences
+          FROM jsonb_array_elements(p.offers) WITH ORDINALITY AS x(e, n),
+               LATERAL (SELECT {words}) AS w(t),
+               LATERAL (SELECT {vector}) AS d(v)
+          WHERE x.e->>'valid_until' IS NULL
+             OR CAST(x.e->>'valid_until' AS date) >= CAST(now() AT TIME ZONE 'UTC' AS date)) AS o
+    WHERE cardinality(o.terms) > 0 OR cardinality(o.competences) > 0), '[]'::jsonb)"""  # noqa: S608
 
 
 @lru_cache(maxsize=256)
@@ -290,7 +368,9 @@ def _statement(shape: _Shape) -> TextClause:
     sql = f"""
 SELECT p.actor_id, p.legal_name, p.short_name, p.kind, p.country, p.country_standing,
   p.nuts_code, p.nace_codes, p.ecosystems, p.competences, p.sme_category, p.registered_at,
-  {_hits(parts.text)} AS text_hits,
+  {_hits(parts.found)} AS text_hits,
+  {_hits(_free_only(shape, parts))} AS free_text_hits,
+  {_offer_hits(shape)} AS offer_hits,
   {_hits(parts.mutual)} AS mutual_hits,
   array(SELECT x FROM unnest(p.offered_competences) AS x
         WHERE x = ANY(CAST(:competences AS text[]))) AS competence_hits,
@@ -308,12 +388,8 @@ JOIN actor_profiles AS p ON p.actor_id = page.actor_id
 ORDER BY page.points DESC, page.registered_at DESC, page.actor_id DESC
 """  # noqa: S608
     arrays = (
-        "competences",
-        "nace_codes",
-        "ecosystems",
-        "countries_out",
-        "s3_codes",
-        "text_configurations",
+        *("competences", "nace_codes", "ecosystems", "countries_out", "s3_codes"),
+        *("text_configurations", "label_codes", "label_texts"),
     )
     binds: list[BindParameter[Any]] = [bindparam(name, type_=TextArray) for name in arrays]
     binds += [
@@ -364,12 +440,17 @@ def _params(query: Query, *, limit: int, after: After | None) -> dict[str, Any]:
     ecosystems = list(dict.fromkeys(query.ecosystems))
     return {
         **_named("ng", query.need_groups),
+        **_named("na", query.need_groups_offered),
+        "free_text": query.free_text_evidence,
+        "label_codes": [str(code) for code in COMPETENCE_LABELS],
+        "label_texts": list(COMPETENCE_LABELS.values()),
         **_named("og", query.offer_groups),
         **_named("cp", competences),
         **_named("nc", query.nace_codes),
         **_named("ec", ecosystems),
         **_named("os", query.origin_sections),
         "any_need": " | ".join(f"({g})" for g in query.need_groups),
+        "any_offer": " | ".join(f"({g})" for g in query.offer_groups),
         "text_configurations": list(query.text_configurations),
         "competences": list(query.competences),
         "nace_codes": list(query.nace_codes),
@@ -498,18 +579,23 @@ async def linked_group(session: AsyncSession, actor_id: uuid.UUID) -> list[uuid.
     return list((await session.scalars(_LINKED_GROUP, {"actor_id": actor_id})).all())
 
 
-_NON_EMPTY = text(
-    "SELECT numnode(matching_tsquery(:configurations, g)) > 0"
-    " FROM unnest(:groups) WITH ORDINALITY AS t(g, n) ORDER BY n"
-).bindparams(bindparam("groups", type_=TextArray), bindparam("configurations", type_=TextArray))
+# A group's stems in the search's language (the first configuration), whose stop words
+# ("the", "die") leave it empty, as ``matching_tsquery`` drops them.
+_STEMS = text(
+    "SELECT q, to_tsquery((CAST(:configurations AS text[]))[1]::regconfig, q)::text AS stem"
+    " FROM unnest(:queries) AS t(q)"
+).bindparams(bindparam("queries", type_=TextArray), bindparam("configurations", type_=TextArray))
 
 
-async def non_empty_queries(
-    session: AsyncSession, groups: Sequence[str], configurations: Sequence[str] = ("english",)
-) -> list[bool]:
-    """Per tsquery text, whether it keeps any term after the stop words of the first
-    configuration (the search's language) are removed."""
-    if not groups:
-        return []
-    params = {"groups": list(groups), "configurations": list(configurations)}
-    return list((await session.scalars(_NON_EMPTY, params)).all())
+async def stems(
+    session: AsyncSession, queries: Sequence[str], configurations: Sequence[str] = ("english",)
+) -> dict[str, str]:
+    """Per ``to_tsquery`` text, its normalised form under the first of ``configurations``
+    (the search's language; ``battery <-> collection`` → ``'batteri' <-> 'collect'``;
+    empty for its stop words): how two spellings are known to be one term, and which
+    terms are only stop words."""
+    if not queries:
+        return {}
+    params = {"queries": list(queries), "configurations": list(configurations or ["english"])}
+    rows = await session.execute(_STEMS, params)
+    return {row.q: row.stem for row in rows}

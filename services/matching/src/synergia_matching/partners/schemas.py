@@ -89,6 +89,16 @@ class ScoreComponent(BaseModel):
     explanation: str
 
 
+class MatchedOffer(BaseModel):
+    """One of the candidate's offers that matches the search, and on what."""
+
+    id: str
+    type: str = Field(examples=["technology_offer"])
+    title: str
+    terms: list[str] = Field(description="The needed terms its text matches (searched_terms)")
+    competences: list[str] = Field(description="The needed competences it lists")
+
+
 class PartnerSuggestion(BaseModel):
     actor_id: uuid.UUID
     legal_name: str
@@ -100,6 +110,10 @@ class PartnerSuggestion(BaseModel):
     score: float = Field(description="0 to 1: the weighted components")
     summary: str = Field(description="Why, in one sentence")
     components: list[ScoreComponent]
+    matched_offers: list[MatchedOffer] = Field(
+        description="Which of its offers match what is needed (its own keywords, description "
+        "and competences may match too: see the complementarity component)"
+    )
 
 
 class CandidateTotal(BaseModel):

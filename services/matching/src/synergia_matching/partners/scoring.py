@@ -38,6 +38,34 @@ WEIGHTS: dict[str, float] = {
 }
 # Within complementarity: the parts the search asked for, weighted like this.
 COMPLEMENTARITY_PARTS: dict[str, float] = {"text": 0.5, "competences": 0.3, "sectors": 0.2}
+# Evidence by where it is: a needed term in a structured offer or a controlled competence
+# counts 1; found only in the free text (the actor's own keywords and description) it
+# counts this much. Anyone can write any word there, and some write every word a search
+# might use; a capability offered in a structured offer is a claim about what it provides.
+# Repetition adds nothing: a term counts once, however often it is written.
+FREE_TEXT_EVIDENCE = 0.4
+# Weights and values are shown rounded to this many decimals (the score has 4 too): the
+# normalised weights are sums of floats (0.5000000000000001) and more digits say nothing.
+SHOWN_DECIMALS = 4
+
+
+def shown_weights(weights: dict[str, float]) -> dict[str, float]:
+    """The weights as shown: rounded like :func:`shown`, the last digits given to the
+    largest remainders so that the shown weights still add up to exactly 1 (1/3 each
+    shows as 0.3334, 0.3333, 0.3333, not three 0.3333)."""
+    scale = 10**SHOWN_DECIMALS
+    exact = {name: w * scale for name, w in weights.items()}
+    units = {name: int(x) for name, x in exact.items()}
+    short = round(sum(exact.values())) - sum(units.values())
+    by_remainder = sorted(exact, key=lambda name: exact[name] - units[name], reverse=True)
+    for name in by_remainder[: max(short, 0)]:
+        units[name] += 1
+    return {name: u / scale for name, u in units.items()}
+
+
+def shown(value: float) -> float:
+    """A weight or a component's value as shown: rounded, without float noise."""
+    return round(value, SHOWN_DECIMALS)
 
 
 def weighted_mean(values: dict[str, float | None], weights: dict[str, float]) -> float:
@@ -78,6 +106,8 @@ def _share(matched: list[str], wanted: int, what: str) -> str:
 def explain_complementarity(
     text: float | None,
     matched_terms: list[str],
+    free_text_terms: list[str],
+    matched_offers: list[str],
     term_count: int,
     competences: float | None,
     matched_competences: list[str],
@@ -88,6 +118,13 @@ def explain_complementarity(
     parts = []
     if text is not None:
         parts.append("its offers cover " + _share(matched_terms, term_count, "needed terms"))
+        if matched_offers:
+            parts.append("matching offers: " + ", ".join(f"'{t}'" for t in matched_offers))
+        if free_text_terms:
+            parts.append(
+                f"{', '.join(free_text_terms)} only in its own keywords or description, "
+                f"which count {FREE_TEXT_EVIDENCE:g} of an offer"
+            )
     if competences is not None:
         parts.append(
             "it has " + _share(matched_competences, competence_count, "needed competences")

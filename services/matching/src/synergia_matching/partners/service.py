@@ -30,6 +30,7 @@ from synergia_matching.partners.schemas import (
     CandidateCount,
     CandidateTotal,
     Constraints,
+    MatchedOffer,
     PartnerFacets,
     PartnerPage,
     PartnerSearch,
@@ -37,11 +38,21 @@ from synergia_matching.partners.schemas import (
     ScoreComponent,
     Wanted,
 )
-from synergia_matching.partners.terms import TermGroup, term_groups
+from synergia_matching.partners.terms import (
+    TermGroup,
+    distinct_by_stem,
+    stem_inputs,
+    term_groups,
+)
 from synergia_matching.profiles import repository as profiles
 from synergia_matching.profiles.rules import current_stored
 from synergia_matching.regions import repository as regions
-from synergia_matching.regions.rules import Alignment, enclosing_codes, region_alignments
+from synergia_matching.regions.rules import (
+    Alignment,
+    domain_keywords,
+    enclosing_codes,
+    region_alignments,
+)
 
 
 def _nace(codes: Sequence[str], loc: list[Any], errors: list[dict[str, Any]]) -> list[str]:
@@ -78,11 +89,13 @@ def _offer_groups_of(profile: Row[Any]) -> list[TermGroup]:
 async def _meaningful(
     session: AsyncSession, groups: list[TermGroup], configurations: list[str]
 ) -> list[TermGroup]:
-    """Drop the groups the search language's configuration reduces to nothing (stop
-    words: "the", "of", "die"), so that they neither count as missed nor as matched."""
-    tsqueries = [g.tsquery() for g in groups]
-    keep = await repository.non_empty_queries(session, tsqueries, configurations)
-    return [g for g, kept in zip(groups, keep, strict=True) if kept]
+    """The groups told apart by their stems in the search's language (battery = batteries,
+    named once), without those its configuration reduces to nothing (stop words: "the",
+    "of", "die"), so that they neither count as missed nor as matched."""
+    if not groups:
+        return []
+    found = await repository.stems(session, stem_inputs(groups), configurations)
+    return distinct_by_stem(groups, found)
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,7 @@ async def resolve(session: AsyncSession, body: PartnerSearch) -> Search:
         origin_nace = origin_nace or list(searcher.nace_codes)
     return await _search(
         session,
+        sought=[*body.needs.keywords, body.needs.text],
         need_groups=need_groups,
         offer_groups=offer_groups,
         competences=[str(x) for x in body.needs.competences],
@@ -182,9 +196,12 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
     keywords = [k for n in needs for k in n.get("keywords", [])]
     competences = sorted({c for n in needs for c in n.get("competences", [])})
     text = " ".join(f"{n.get('title', '')} {n.get('description', '')}" for n in needs)
-    # Its needs are stemmed in the profile's language (a need detected in another one is
-    # still found through English and its competences).
-    configurations = languages.query_configurations(profile.language)
+    # Its needs are stemmed in their own language when it can be told, as a search body's
+    # are, else in the profile's: a Portuguese firm asking in English searches in English
+    # (its stems and stop words), not in Portuguese.
+    configurations = languages.query_configurations(
+        languages.search_language([text, *keywords], searcher=profile.language)
+    )
     need_groups = await _meaningful(session, term_groups(keywords, text), configurations)
     if not need_groups and not competences:
         raise ProblemException(
@@ -205,6 +222,7 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
         raise validation_problem(errors)
     return await _search(
         session,
+        sought=[*keywords, text],
         need_groups=need_groups,
         offer_groups=await _meaningful(session, _offer_groups_of(profile), configurations),
         competences=competences,
@@ -224,6 +242,7 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
 async def _search(
     session: AsyncSession,
     *,
+    sought: list[str],
     need_groups: list[TermGroup],
     offer_groups: list[TermGroup],
     competences: list[str],
@@ -239,11 +258,12 @@ async def _search(
     fingerprint_of: dict[str, Any],
 ) -> Search:
     strategies = await regions.all_strategies(session)
+    pieces = [*sought, *(m for g in need_groups for m in sorted(g.members))]
     aligned = region_alignments(
         strategies,
         nace_codes=nace_codes,
         ecosystems=ecosystems,
-        words=[w for g in need_groups for w in g.members],
+        keywords_found=await regions.keywords_found(session, domain_keywords(strategies), pieces),
     )
     parts = _weights(
         {
@@ -266,6 +286,8 @@ async def _search(
     )
     query = repository.Query(
         need_groups=[g.tsquery() for g in need_groups],
+        need_groups_offered=[g.tsquery(weights="A") for g in need_groups],
+        free_text_evidence=scoring.FREE_TEXT_EVIDENCE,
         offer_groups=[g.tsquery() for g in offer_groups],
         competences=competences,
         nace_codes=nace_codes,
@@ -383,9 +405,23 @@ def _best_region(search: Search, nuts_code: str | None, country: str) -> Alignme
     return best
 
 
+def _matched_offers(search: Search, row: Row[Any]) -> list[MatchedOffer]:
+    return [
+        MatchedOffer(
+            id=o["id"],
+            type=o["type"],
+            title=o["title"],
+            terms=_labels(o["terms"], search.need_groups),
+            competences=o["competences"],
+        )
+        for o in row.offer_hits
+    ]
+
+
 def _suggestion(search: Search, row: Row[Any]) -> PartnerSuggestion:
-    w = search.query.weights
+    w = scoring.shown_weights(search.query.weights)
     q = search.query
+    matched_offers = _matched_offers(search, row)
     components = [
         ScoreComponent(
             name="complementarity",
@@ -394,6 +430,8 @@ def _suggestion(search: Search, row: Row[Any]) -> PartnerSuggestion:
             explanation=scoring.explain_complementarity(
                 row.c_text,
                 _labels(row.text_hits, search.need_groups),
+                _labels(row.free_text_hits, search.need_groups),
+                [o.title for o in matched_offers],
                 len(search.need_groups),
                 row.c_competences,
                 list(row.competence_hits),
@@ -474,7 +512,11 @@ def _suggestion(search: Search, row: Row[Any]) -> PartnerSuggestion:
         sme_category=row.sme_category,
         score=float(row.score),
         summary=summary,
-        components=components,
+        components=[
+            c.model_copy(update={"value": None if c.value is None else scoring.shown(c.value)})
+            for c in components
+        ],
+        matched_offers=matched_offers,
     )
 
 

@@ -33,6 +33,17 @@ EMPTY_ARRAY = text("'{}'::text[]")
 EMPTY_JSON_LIST = text("'[]'::jsonb")
 IntArray = ARRAY(Integer)
 
+# Evidence weighed by where it is: a word of a structured offer or a controlled competence
+# is labelled A, one of the free text D; partner search scores a term found only in D
+# lower (partners/terms.py). Each text is stemmed in its languages (``matching_document``,
+# migration 0009); migration 0010 writes this expression out.
+OFFERS_DOCUMENT = (
+    "setweight(matching_document(offers_text, offers_text_configurations,"
+    " offers_text_lengths), 'A')"
+    " || setweight(matching_document(about_text, about_text_configurations,"
+    " about_text_lengths), 'D')"
+)
+
 actor_profiles = Table(
     "actor_profiles",
     metadata,
@@ -62,21 +73,21 @@ actor_profiles = Table(
     Column("shared_contacts_version", Integer, nullable=True),
     Column("country_standing", Text, nullable=True),
     Column("nuts_version", Text, nullable=True),
-    # What the actor can provide (its offers, competences and keywords) and what it looks
-    # for (its needs), as plain text, with the text-search configuration of each run of
-    # parts in one language and the run's length (migration 0009); the documents are
-    # their full-text vectors, each run stemmed in its language (``matching_document``).
+    # What the actor can provide (its offers and competences), what it says about itself
+    # (keywords, description) and what it looks for (its needs), as plain text, with the
+    # text-search configuration of each run of parts in one language and the run's length
+    # (migration 0009); the documents are their full-text vectors, each run stemmed in its
+    # language (``matching_document``). The offers document weighs where a word is
+    # (migration 0010): A from the structured offers, D from the free text.
     Column("offers_text", Text, nullable=False, server_default=""),
+    Column("about_text", Text, nullable=False, server_default=""),
     Column("needs_text", Text, nullable=False, server_default=""),
     # Its own competences and those of its offers: what it can bring.
     Column("offered_competences", TextArray, nullable=False, server_default=EMPTY_ARRAY),
     Column(
         "offers_document",
         TSVECTOR,
-        Computed(
-            "matching_document(offers_text, offers_text_configurations, offers_text_lengths)",
-            persisted=True,
-        ),
+        Computed(OFFERS_DOCUMENT, persisted=True),
         nullable=False,
     ),
     Column(
@@ -93,6 +104,8 @@ actor_profiles = Table(
     # NULL when the whole text is English.
     Column("offers_text_configurations", TextArray, nullable=True),
     Column("offers_text_lengths", IntArray, nullable=True),
+    Column("about_text_configurations", TextArray, nullable=True),
+    Column("about_text_lengths", IntArray, nullable=True),
     Column("needs_text_configurations", TextArray, nullable=True),
     Column("needs_text_lengths", IntArray, nullable=True),
     # For partner search (migration 0004): every leading substring of every NACE code

@@ -87,15 +87,25 @@ def current_stored(entries: Iterable[Mapping[str, Any]], today: date) -> list[Ma
 def offers_parts(
     data: ActorRegisteredV1, own: str | None = None, today: date | None = None
 ) -> list[Part]:
-    """What the actor can provide, for full-text matching: its current offers and, since
-    an actor offers what it is competent in, its own competences, keywords and
-    description. ``own`` is the profile's language, if already known."""
+    """What the actor can provide in structured form, for full-text matching: its current
+    offers and, since an actor offers what it is competent in, the labels of its
+    controlled competences (in English). This is the strong evidence of partner search
+    (weight A of the document); its free text is :func:`about_parts`. ``own`` is the
+    profile's language, if already known."""
     own = own or profile_language(data)
     parts = _entries_parts(current(data.offers, today), data.language, own)
     parts += [(languages.ENGLISH, words) for words in _competence_words(data.competences)]
-    parts += [(own, keyword) for keyword in data.keywords]
+    return [(language, text) for language, text in parts if text]
+
+
+def about_parts(data: ActorRegisteredV1, own: str | None = None) -> list[Part]:
+    """What the actor says about itself in free text, in the profile's language (its
+    description's whenever that could be told): its own keywords and description. They
+    can find it, but count less than a structured offer (weight D of the document):
+    anyone can write any word there, and some write every word a search might use."""
+    own = own or profile_language(data)
+    parts = [(own, keyword) for keyword in data.keywords]
     if data.description:
-        # The profile's language is its description's whenever that could be told.
         parts.append((own, data.description))
     return [(language, text) for language, text in parts if text]
 
@@ -111,6 +121,10 @@ def needs_parts(
 
 def offers_text(data: ActorRegisteredV1, today: date | None = None) -> str:
     return joined(offers_parts(data, today=today))
+
+
+def about_text(data: ActorRegisteredV1) -> str:
+    return joined(about_parts(data))
 
 
 def needs_text(data: ActorRegisteredV1, today: date | None = None) -> str:
@@ -165,6 +179,7 @@ def profile_row(
         "country_standing": data.country_standing,
         "nuts_version": data.nuts_version,
         **_text_columns("offers", offers_parts(data, own, today)),
+        **_text_columns("about", about_parts(data, own)),
         **_text_columns("needs", needs_parts(data, own, today)),
         "language": own,
         "offered_competences": offered_competences(data, today),

@@ -8,6 +8,11 @@ import uuid
 # actor offers; normalised over the parts the stage asks for.
 FIT_PARTS = {"text": 0.6, "competences": 0.4}
 SME_CATEGORIES = frozenset({"micro", "small", "medium"})
+# A member placed on a stage it fits less than this is flagged as a weak fit: it offers
+# under half of what the stage asks for (its terms and competences, as weighed by
+# FIT_PARTS). The solver may still place it there (a small team, a must-include actor
+# covering a stage): the proposal says so rather than hiding it in the objective's sum.
+WEAK_FIT = 0.5
 
 
 def stage_fit(text_fit: float | None, competence_fit: float | None) -> float:
@@ -17,6 +22,17 @@ def stage_fit(text_fit: float | None, competence_fit: float | None) -> float:
     if not weight:
         return 0.0
     return round(sum(FIT_PARTS[k] * v for k, v in applicable.items()) / weight, 3)
+
+
+def is_weak(fit: float) -> bool:
+    return fit < WEAK_FIT
+
+
+def weak_fit_warning(member: str, stage: str, fit: float) -> str:
+    return (
+        f"{member} is placed on stage '{stage}' with a weak fit ({fit:.2f} of 1: under "
+        f"{WEAK_FIT:g}, it offers less than half of what the stage asks for)"
+    )
 
 
 def eligible(country_standing: str | None) -> bool:

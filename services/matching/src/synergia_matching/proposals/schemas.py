@@ -68,6 +68,16 @@ class TeamRequest(BaseModel):
 class StageRef(BaseModel):
     id: uuid.UUID
     name: str
+    fit: float | None = Field(
+        default=None,
+        description="How well the member fits this stage, 0 to 1: the share of the stage's "
+        "terms its offers cover and of its competences it offers (null on proposals stored "
+        "before fits were shown)",
+    )
+    weak_fit: bool | None = Field(
+        default=None,
+        description="fit under 0.5: the member offers under half of what the stage asks for",
+    )
 
 
 class TeamMember(BaseModel):
@@ -111,6 +121,9 @@ class TeamProposal(BaseModel):
     countries: list[str]
     sectors: list[str]
     independent_entities: int
+    weak_fits: list[str] = Field(
+        default_factory=list, description="Each member placed on a stage it fits weakly, in words"
+    )
     candidates_considered: int
     candidates_total: int
     created_at: datetime

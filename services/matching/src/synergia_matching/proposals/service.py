@@ -37,7 +37,7 @@ from synergia_shared.messaging.outbox import add_event
 from synergia_matching.metrics import TEAM_SOLVE_SECONDS
 from synergia_matching.network import repository as network
 from synergia_matching.partners import repository as partners
-from synergia_matching.partners.terms import term_groups
+from synergia_matching.partners.terms import distinct_by_stem, stem_inputs, term_groups
 from synergia_matching.proposals import repository, rules, twins
 from synergia_matching.proposals.schemas import (
     Objective,
@@ -50,9 +50,10 @@ from synergia_matching.proposals.schemas import (
     TeamRequest,
 )
 from synergia_matching.regions import repository as regions
-from synergia_matching.regions.rules import enclosing_codes, region_alignments
+from synergia_matching.regions.rules import domain_keywords, enclosing_codes, region_alignments
 from synergia_matching.teams import (
     Candidate,
+    Member,
     NoTeam,
     Proposal,
     Stage,
@@ -162,12 +163,10 @@ async def _world(
         term_groups(raw.get("keywords", []), f"{raw['name']} {raw.get('description', '')}")
         for raw in raw_stages
     ]
-    # Groups left empty by stop words match nothing and count for no one: dropped, all
-    # stages' groups checked in one round trip.
-    non_empty = iter(
-        await partners.non_empty_queries(session, [g.tsquery() for gs in groups_of for g in gs])
-    )
-    groups_of = [[g for g in gs if next(non_empty)] for gs in groups_of]
+    # Groups left empty by stop words match nothing and count for no one, and inflections
+    # of one term are one term: all stages' stems in one round trip.
+    stems = await partners.stems(session, stem_inputs(g for gs in groups_of for g in gs))
+    groups_of = [distinct_by_stem(gs, stems) for gs in groups_of]
     words = [w for gs in groups_of for g in gs for w in g.members]
     rows = await repository.candidates(
         session,
@@ -200,11 +199,17 @@ async def _world(
     if errors:
         raise validation_problem(errors)
     entities = entity_of(found, await repository.linked_pairs(session, list(found)))
+    strategies = await regions.all_strategies(session)
+    sought = [
+        *(k for raw in raw_stages for k in raw.get("keywords", [])),
+        *(f"{raw['name']}\n{raw.get('description', '')}" for raw in raw_stages),
+        *words,
+    ]
     aligned = region_alignments(
-        await regions.all_strategies(session),
+        strategies,
         nace_codes=[],
         ecosystems=chain.ecosystems,
-        words=words,
+        keywords_found=await regions.keywords_found(session, domain_keywords(strategies), sought),
     )
     candidates = []
     for actor_id, row in found.items():
@@ -263,6 +268,32 @@ def _constraints(
     )
 
 
+def _stage_refs(world: World, member: Member) -> list[dict[str, Any]]:
+    """The member's stages, each with how well the member fits it."""
+    fits = next(c.fit for c in world.candidates if c.actor_id == member.actor_id)
+    refs = []
+    for stage_id in member.stage_ids:
+        fit = round(fits.get(stage_id, 0.0), 3)
+        refs.append(
+            {
+                "id": str(stage_id),
+                "name": world.stage_names[stage_id],
+                "fit": fit,
+                "weak_fit": rules.is_weak(fit),
+            }
+        )
+    return refs
+
+
+def _weak_fits(members: list[dict[str, Any]]) -> list[str]:
+    return [
+        rules.weak_fit_warning(m["legal_name"], s["name"], s["fit"])
+        for m in members
+        for s in m["stages"]
+        if s.get("weak_fit")
+    ]
+
+
 def _members(world: World, proposal: Proposal) -> list[dict[str, Any]]:
     budgets = {s.id: s.budget for s in world.stages}
     leads = list(world.chain.lead_actor_ids)
@@ -282,7 +313,7 @@ def _members(world: World, proposal: Proposal) -> list[dict[str, Any]]:
                 "sme": m.is_sme,
                 "must_include": m.must_include,
                 "role": rules.role_for(m.actor_id, leads, bool(m.stage_ids)),
-                "stages": [{"id": str(s), "name": world.stage_names[s]} for s in m.stage_ids],
+                "stages": _stage_refs(world, m),
                 "planned_budget": None if planned is None else str(planned),
             }
         )
@@ -353,6 +384,7 @@ def to_view(row: Row[Any]) -> TeamProposal:
         countries=o["countries"],
         sectors=o["sectors"],
         independent_entities=o["independent_entities"],
+        weak_fits=_weak_fits(row.members),
         candidates_considered=o["candidates_considered"],
         candidates_total=o["candidates_total"],
         created_at=row.created_at,

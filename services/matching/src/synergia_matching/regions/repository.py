@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import ARRAY, Row, Text, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,3 +71,28 @@ async def covering(
 async def all_strategies(session: AsyncSession) -> dict[str, Sequence[dict[str, Any]]]:
     rows = await session.execute(select(s3_priorities.c.nuts_code, s3_priorities.c.domains))
     return {row.nuts_code: row.domains for row in rows}
+
+
+_KEYWORDS_FOUND = text(
+    """
+SELECT k FROM unnest(:keywords) AS k
+WHERE numnode(phraseto_tsquery('english', k)) > 0
+  AND EXISTS (SELECT 1 FROM unnest(:pieces) AS t
+              WHERE to_tsvector('english', t) @@ phraseto_tsquery('english', k))
+"""
+).bindparams(bindparam("keywords", type_=ARRAY(Text)), bindparam("pieces", type_=ARRAY(Text)))
+
+
+async def keywords_found(
+    session: AsyncSession, keywords: Sequence[str], pieces: Sequence[str]
+) -> set[str]:
+    """The S3 keywords found in any of ``pieces`` (what is sought: its keywords, its
+    text, the synonyms of its terms), each as a phrase on its stems under the English
+    configuration: "battery collection" is in "collection of batteries"? No; in
+    "batteries collection points", yes. A phrase never spans two pieces."""
+    if not keywords or not pieces:
+        return set()
+    rows = await session.scalars(
+        _KEYWORDS_FOUND, {"keywords": list(keywords), "pieces": list(pieces)}
+    )
+    return set(rows.all())

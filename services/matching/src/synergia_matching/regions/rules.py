@@ -40,14 +40,21 @@ def _nace_matches(wanted: Iterable[str], domain_codes: Iterable[str]) -> list[st
     return sorted({w for w in wanted for c in codes if w.startswith(c) or c.startswith(w)})
 
 
+def domain_keywords(strategies: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[str]:
+    """Every keyword of every priority domain, each once: what to look for (as a phrase,
+    on its stems) in what is sought, before :func:`region_alignments`."""
+    found = (k for domains in strategies.values() for d in domains for k in d.get("keywords", ()))
+    return sorted(set(found))
+
+
 def _domain_fit(
-    domain: Mapping[str, Any], nace: list[str], eco: set[str], words: set[str]
+    domain: Mapping[str, Any], nace: list[str], eco: set[str], keywords_found: set[str]
 ) -> tuple[float, list[str]]:
     """A priority domain aligns through the sought sectors (NACE), ecosystems or
     keywords; each kind that matches adds a third, so matching all three scores 1."""
     sectors = _nace_matches(nace, domain.get("nace_codes", ()))
     shared_eco = sorted(eco & set(domain.get("ecosystems", ())))
-    keywords = sorted(k for k in domain.get("keywords", ()) if k.lower() in words)
+    keywords = sorted(k for k in domain.get("keywords", ()) if k in keywords_found)
     score = (bool(sectors) + bool(shared_eco) + bool(keywords)) / 3
     return score, sectors + shared_eco + keywords
 
@@ -57,13 +64,16 @@ def region_alignments(
     *,
     nace_codes: Iterable[str],
     ecosystems: Iterable[str],
-    words: Iterable[str],
+    keywords_found: Iterable[str],
 ) -> dict[str, Alignment]:
     """For each region with a strategy, how well its best priority domain fits what is
     sought; regions where nothing fits are left out. An actor takes the best of its own
-    region and the regions containing it (:func:`enclosing_codes`)."""
+    region and the regions containing it (:func:`enclosing_codes`). ``keywords_found``
+    are the domains' keywords found in what is sought: a keyword of several words as a
+    phrase, on stems ("battery collection" in "batteries collection"; see
+    ``regions.repository.keywords_found``)."""
     nace, eco = list(nace_codes), set(ecosystems)
-    lowered = {w.lower() for w in words}
+    lowered = set(keywords_found)
     found: dict[str, Alignment] = {}
     for region, domains in sorted(strategies.items()):
         for domain in domains:
