@@ -28,9 +28,10 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -201,11 +202,26 @@ def start_server_span(
             attributes["url.query"] = scope["query_string"].decode("latin-1")
         if scope.get("http_version"):
             attributes["network.protocol.version"] = scope["http_version"]
-        server = scope.get("server")
-        if server:
-            attributes["server.address"], attributes["server.port"] = server
+        attributes.update(_server_attributes(scope))
         span.set_attributes(attributes)
     return span
+
+
+def _server_attributes(scope: Mapping[str, Any]) -> dict[str, Any]:
+    """``server.address`` and ``server.port`` as the client named them (``Host``), else
+    the socket the request came in on."""
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    if host is not None:
+        try:
+            url = urlsplit("//" + host.decode("latin-1"))
+            address, port = url.hostname, url.port
+        except ValueError:  # a malformed Host is the client's problem, not the span's
+            return {}
+        if port is None:
+            port = 443 if scope.get("scheme") == "https" else 80
+    else:
+        address, port = scope.get("server") or (None, None)
+    return {"server.address": address, "server.port": port} if address else {}
 
 
 def end_server_span(
@@ -255,13 +271,10 @@ def instrument(engine: Any, tracing: Tracing) -> None:
     # with the first provider, and its declared range stops below SQLAlchemy 2.1
     # although the engine events it listens to are unchanged (tests/integration/
     # test_tracing.py checks the spans).
+    sync_engine = engine.sync_engine
     engine_tracer = EngineTracer(  # type: ignore[no-untyped-call]
-        _ChildrenOnly(
-            tracing.provider.get_tracer(
-                "opentelemetry.instrumentation.sqlalchemy", sqlalchemy_version
-            )
-        ),
-        engine.sync_engine,
+        tracing.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy", sqlalchemy_version),
+        sync_engine,
         NoOpMeter("synergia").create_up_down_counter("db.client.connections.usage"),
     )
     # Its pool listeners only count connections in use, for a metric nobody reads here
@@ -272,27 +285,26 @@ def instrument(engine: Any, tracing: Tracing) -> None:
         ("checkin", engine_tracer._pool_checkin),
         ("checkout", engine_tracer._pool_checkout),
     ):
-        sqlalchemy.event.remove(engine.sync_engine, identifier, listener)
+        sqlalchemy.event.remove(sync_engine, identifier, listener)
+    # Its statement listener reads the URL's attributes, parses the statement for the
+    # span's name and calls the sampler before it knows whether anyone records: a
+    # statement gets a span only within a recording one. One outside any (the relay's
+    # polling, a sweep) is no business action's; one in a request that was not sampled
+    # costs this check, nothing more. (The names it is reached by are private: startup
+    # fails, and tests/integration/test_tracing.py with it, if an upgrade renames them.)
+    statement_span: Callable[..., tuple[str, Any]] = engine_tracer._before_cur_exec
+    sqlalchemy.event.remove(sync_engine, "before_cursor_execute", statement_span)
 
+    def before_cursor_execute(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool
+    ) -> tuple[str, Any]:
+        if not trace.get_current_span().is_recording():
+            return statement, params
+        return statement_span(conn, cursor, statement, params, context, executemany)
 
-class _ChildrenOnly(Tracer):
-    """A statement's span only within a sampled span: a statement outside any (the
-    relay's polling, a sweep) is no business action's, and one in a request that was not
-    sampled need not go through the sampler again."""
-
-    def __init__(self, tracer: Tracer) -> None:
-        self._tracer = tracer
-
-    def start_span(
-        self, name: str, context: Context | None = None, *args: Any, **kwargs: Any
-    ) -> Span:
-        parent = trace.get_current_span(context).get_span_context()
-        if not parent.trace_flags.sampled:  # the caller ends it: never the parent itself
-            return trace.NonRecordingSpan(parent) if parent.is_valid else trace.INVALID_SPAN
-        return self._tracer.start_span(name, context, *args, **kwargs)
-
-    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
-        return self._tracer.start_as_current_span(*args, **kwargs)
+    sqlalchemy.event.listen(
+        sync_engine, "before_cursor_execute", before_cursor_execute, retval=True
+    )
 
 
 def _valid_traceparent(value: str | None) -> str | None:
