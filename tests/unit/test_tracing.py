@@ -6,9 +6,17 @@ import re
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler
+from opentelemetry.trace import SpanKind, StatusCode
 from synergia_shared.context import trace_id_var, traceparent_var
 from synergia_shared.events.registry import ActorRegisteredV1
+from synergia_shared.http.middleware import CorrelationAndMetricsMiddleware
 from synergia_shared.messaging.outbox import EventOf, OutboxRecords
 from synergia_shared.tracing import (
     TracingConfigurationError,
@@ -107,3 +115,87 @@ def test_without_tracing_events_pass_the_incoming_context_on_or_start_an_unsampl
 def test_a_malformed_context_is_no_parent(value: str | None) -> None:
     assert context_from(value) is None
     assert context_from(INCOMING) is not None
+
+
+def traced_app(sampler: Sampler) -> tuple[FastAPI, InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=sampler)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    app = FastAPI()
+    app.add_middleware(
+        CorrelationAndMetricsMiddleware,
+        tracer=provider.get_tracer("test"),
+        untraced=("/healthz",),
+    )
+
+    @app.get("/items/{item_id}")
+    async def item(item_id: int) -> dict[str, str | None]:
+        return {"trace_id": trace_id_var.get(), "event_context": current_trace_context()[0]}
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {}
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    return app, exporter
+
+
+async def get(app: FastAPI, path: str, **headers: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+        return await client.get(path, headers=headers)
+
+
+async def test_a_sampled_request_is_a_server_span_under_the_callers_context() -> None:
+    app, exporter = traced_app(ParentBased(ALWAYS_OFF))  # the caller's decision counts
+    response = await get(app, "/items/7?page=2", traceparent=INCOMING)
+
+    (span,) = exporter.get_finished_spans()
+    assert span.kind is SpanKind.SERVER
+    assert span.name == "GET /items/{item_id}"
+    assert span.parent is not None
+    assert (span.context.trace_id, span.parent.span_id) == (
+        int(INCOMING[3:35], 16),
+        int(INCOMING[36:52], 16),
+    )
+    assert dict(span.attributes or {}) == {
+        "http.request.method": "GET",
+        "url.path": "/items/7",
+        "url.scheme": "http",
+        "url.query": "page=2",
+        "network.protocol.version": "1.1",
+        "server.address": "api.test",
+        "server.port": 80,
+        "http.route": "/items/{item_id}",
+        "http.response.status_code": 200,
+    }
+    # The logs and the events the request creates carry the span's context.
+    body = response.json()
+    assert body["trace_id"] == INCOMING[3:35]
+    assert body["event_context"] == f"00-{INCOMING[3:35]}-{span.context.span_id:016x}-01"
+
+
+async def test_an_unsampled_request_records_nothing_and_passes_its_decision_on() -> None:
+    app, exporter = traced_app(ParentBased(ALWAYS_OFF))
+    body = (await get(app, "/items/7")).json()
+    assert exporter.get_finished_spans() == ()
+    match = re.fullmatch(r"00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})", body["event_context"])
+    assert match is not None, body
+    assert match[1] == body["trace_id"]
+    assert not int(match[2], 16) & 1, "marked not sampled"
+
+
+async def test_a_failed_request_is_an_error_span_and_a_probe_is_none() -> None:
+    app, exporter = traced_app(ALWAYS_ON)
+    assert (await get(app, "/healthz")).status_code == 200
+    assert exporter.get_finished_spans() == ()
+
+    assert (await get(app, "/boom")).status_code == 500
+    (span,) = exporter.get_finished_spans()
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes is not None
+    assert span.attributes["error.type"] == "RuntimeError"
+    assert span.attributes["http.response.status_code"] == 500

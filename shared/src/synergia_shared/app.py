@@ -34,7 +34,7 @@ from synergia_shared.messaging.relay import OutboxRelay
 from synergia_shared.messaging.retention import RetentionSweep, messaging_retentions
 from synergia_shared.migrations import SchemaCheck
 from synergia_shared.settings import CORS_EXPOSED_HEADERS, ServiceSettings
-from synergia_shared.tracing import configure_tracing, fastapi_telemetry, instrument
+from synergia_shared.tracing import configure_tracing, instrument, untraced_paths
 
 logger = logging.getLogger(__name__)
 
@@ -306,7 +306,10 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
-        telemetry=fastapi_telemetry(tracing),
+        # Server spans come from CorrelationAndMetricsMiddleware (synergia_shared.tracing.
+        # start_server_span): FastAPI's own instrumentation is off, told so rather than
+        # looking for configured global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         static_url=DOCS_ASSETS_URL,
         swagger_ui_parameters={"validatorUrl": None},
         servers=SERVERS,
@@ -337,7 +340,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             upload=settings.upload_body_limit_bytes,
         ),
     )
-    app.add_middleware(CorrelationAndMetricsMiddleware, tracing=tracing.enabled)
+    app.add_middleware(CorrelationAndMetricsMiddleware, tracer=tracer, untraced=untraced_paths())
     _allow_cross_origin(app, settings)
     # The service's own routes first: routing tries routes in order, and these take
     # the traffic (health, metrics and admin paths are distinct, so order is not

@@ -28,14 +28,14 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from fastapi.telemetry import TelemetryConfig
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Link, Span, SpanKind, Tracer
+from opentelemetry.trace import Link, Span, SpanKind, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from synergia_shared.context import trace_id_var, traceparent_var
@@ -47,6 +47,10 @@ TRACESTATE = "tracestate"
 # Health probes and scrapes are not business actions: they would be most of the spans.
 DEFAULT_EXCLUDED_URLS = "healthz,readyz,metrics"
 SUPPORTED_EXPORTERS = ("otlp", "console")
+# The HTTP conventions' known methods; any other is reported as ``_OTHER``.
+_HTTP_METHODS = frozenset(
+    ("CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE")
+)
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 _NOOP_TRACER: Tracer = trace.NoOpTracer()
@@ -147,40 +151,106 @@ def configure_tracing(service_name: str, environ: Mapping[str, str] | None = Non
     return Tracing(tracer=provider.get_tracer("synergia"), provider=provider)
 
 
-def fastapi_telemetry(tracing: Tracing) -> TelemetryConfig:
-    """FastAPI's own OpenTelemetry instrumentation (``FastAPI(telemetry=...)``): a SERVER
-    span per request with this service's provider, on this app only.
-
-    Chosen over opentelemetry-instrumentation-fastapi, which ``make bench`` measured at
-    about twice the CPU per request for the same span (it matches the route a second time
-    and collects its attributes before sampling). Its metrics and logs stay off: the
-    services have Prometheus metrics and JSON logs. Off, it is told so, rather than
-    looking for configured global providers on every request.
-    """
-    if not tracing.enabled:
-        return {"tracing": False, "metrics": False, "logs": False}
-    excluded = tuple(
+def untraced_paths(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Path prefixes that get no server span (``OTEL_PYTHON_FASTAPI_EXCLUDED_URLS``, else
+    ``OTEL_PYTHON_EXCLUDED_URLS``; the health probes and the metrics scrape by default)."""
+    env = os.environ if environ is None else environ
+    return tuple(
         f"/{path.strip().strip('/')}"
         for path in (
-            os.environ.get("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS")
-            or os.environ.get("OTEL_PYTHON_EXCLUDED_URLS", DEFAULT_EXCLUDED_URLS)
+            env.get("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS")
+            or env.get("OTEL_PYTHON_EXCLUDED_URLS", DEFAULT_EXCLUDED_URLS)
         ).split(",")
         if path.strip()
     )
 
-    def exclude(scope: Any) -> bool:
-        path: str = scope.get("path", "")
-        return path.startswith(excluded)
 
-    return {
-        "tracer_provider": tracing.provider,
-        "metrics": False,
-        "logs": False,
-        # A span per dependency, endpoint call and serialisation: too fine for a trace of
-        # a business action, and each costs the request.
-        "operation_spans": False,
-        "exclude": exclude,
-    }
+def start_server_span(
+    tracer: Tracer,
+    scope: Mapping[str, Any],
+    traceparent: str | None,
+    tracestate: str | None,
+) -> Span:
+    """The request's SERVER span, started (the caller ends it with
+    :func:`end_server_span`): a child of the caller's ``traceparent``, if valid.
+
+    Chosen over FastAPI's own instrumentation (``FastAPI(telemetry=...)``) and
+    opentelemetry-instrumentation-fastapi because most requests are not sampled: those
+    build every attribute, parse the ``Host`` header, run the global propagators and
+    walk the middleware stack before the sampler says no (``make bench`` measured
+    FastAPI's at about 0.1 ms of a 0.55 ms registry GET at 10 % sampling). Here an
+    unsampled request costs the sampler, a non-recording span and a context switch; the
+    attributes the sampler does not need are added only to a recording span.
+    """
+    method = scope["method"]
+    span = tracer.start_span(
+        method if method in _HTTP_METHODS else "HTTP",
+        context=(context_from(traceparent, tracestate) if traceparent else None) or Context(),
+        kind=SpanKind.SERVER,
+        # What a sampler may decide on, as the HTTP conventions list for span creation.
+        attributes={
+            "http.request.method": method if method in _HTTP_METHODS else "_OTHER",
+            "url.path": scope["path"],
+            "url.scheme": scope.get("scheme", "http"),
+        },
+    )
+    if span.is_recording():
+        attributes: dict[str, Any] = {}
+        if method not in _HTTP_METHODS:
+            attributes["http.request.method_original"] = method
+        if scope.get("query_string"):
+            attributes["url.query"] = scope["query_string"].decode("latin-1")
+        if scope.get("http_version"):
+            attributes["network.protocol.version"] = scope["http_version"]
+        attributes.update(_server_attributes(scope))
+        span.set_attributes(attributes)
+    return span
+
+
+def _server_attributes(scope: Mapping[str, Any]) -> dict[str, Any]:
+    """``server.address`` and ``server.port`` as the client named them (``Host``), else
+    the socket the request came in on."""
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    if host is not None:
+        try:
+            url = urlsplit("//" + host.decode("latin-1"))
+            address, port = url.hostname, url.port
+        except ValueError:  # a malformed Host is the client's problem, not the span's
+            return {}
+        if port is None:
+            port = 443 if scope.get("scheme") == "https" else 80
+    else:
+        address, port = scope.get("server") or (None, None)
+    return {"server.address": address, "server.port": port} if address else {}
+
+
+def end_server_span(
+    span: Span, scope: Mapping[str, Any], status: int, error: BaseException | None = None
+) -> None:
+    """Ends the request's span with its route template and outcome (nothing to do for
+    a request that was not sampled)."""
+    if not span.is_recording():
+        return
+    method = scope["method"]
+    attributes: dict[str, Any] = {"http.response.status_code": status}
+    route = getattr(scope.get("route"), "path", None)
+    if route:
+        attributes["http.route"] = route
+        span.update_name(f"{method if method in _HTTP_METHODS else 'HTTP'} {route}")
+    if error is not None or status >= 500:
+        attributes["error.type"] = _error_type(error) if error is not None else str(status)
+        span.set_status(StatusCode.ERROR)
+    span.set_attributes(attributes)
+    span.end()
+
+
+def _error_type(error: BaseException) -> str:
+    kind = type(error)
+    return (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
 
 
 def instrument(engine: Any, tracing: Tracing) -> None:
@@ -201,13 +271,10 @@ def instrument(engine: Any, tracing: Tracing) -> None:
     # with the first provider, and its declared range stops below SQLAlchemy 2.1
     # although the engine events it listens to are unchanged (tests/integration/
     # test_tracing.py checks the spans).
+    sync_engine = engine.sync_engine
     engine_tracer = EngineTracer(  # type: ignore[no-untyped-call]
-        _ChildrenOnly(
-            tracing.provider.get_tracer(
-                "opentelemetry.instrumentation.sqlalchemy", sqlalchemy_version
-            )
-        ),
-        engine.sync_engine,
+        tracing.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy", sqlalchemy_version),
+        sync_engine,
         NoOpMeter("synergia").create_up_down_counter("db.client.connections.usage"),
     )
     # Its pool listeners only count connections in use, for a metric nobody reads here
@@ -218,27 +285,26 @@ def instrument(engine: Any, tracing: Tracing) -> None:
         ("checkin", engine_tracer._pool_checkin),
         ("checkout", engine_tracer._pool_checkout),
     ):
-        sqlalchemy.event.remove(engine.sync_engine, identifier, listener)
+        sqlalchemy.event.remove(sync_engine, identifier, listener)
+    # Its statement listener reads the URL's attributes, parses the statement for the
+    # span's name and calls the sampler before it knows whether anyone records: a
+    # statement gets a span only within a recording one. One outside any (the relay's
+    # polling, a sweep) is no business action's; one in a request that was not sampled
+    # costs this check, nothing more. (The names it is reached by are private: startup
+    # fails, and tests/integration/test_tracing.py with it, if an upgrade renames them.)
+    statement_span: Callable[..., tuple[str, Any]] = engine_tracer._before_cur_exec
+    sqlalchemy.event.remove(sync_engine, "before_cursor_execute", statement_span)
 
+    def before_cursor_execute(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool
+    ) -> tuple[str, Any]:
+        if not trace.get_current_span().is_recording():
+            return statement, params
+        return statement_span(conn, cursor, statement, params, context, executemany)
 
-class _ChildrenOnly(Tracer):
-    """A statement's span only within a sampled span: a statement outside any (the
-    relay's polling, a sweep) is no business action's, and one in a request that was not
-    sampled need not go through the sampler again."""
-
-    def __init__(self, tracer: Tracer) -> None:
-        self._tracer = tracer
-
-    def start_span(
-        self, name: str, context: Context | None = None, *args: Any, **kwargs: Any
-    ) -> Span:
-        parent = trace.get_current_span(context).get_span_context()
-        if not parent.trace_flags.sampled:  # the caller ends it: never the parent itself
-            return trace.NonRecordingSpan(parent) if parent.is_valid else trace.INVALID_SPAN
-        return self._tracer.start_span(name, context, *args, **kwargs)
-
-    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
-        return self._tracer.start_as_current_span(*args, **kwargs)
+    sqlalchemy.event.listen(
+        sync_engine, "before_cursor_execute", before_cursor_execute, retval=True
+    )
 
 
 def _valid_traceparent(value: str | None) -> str | None:

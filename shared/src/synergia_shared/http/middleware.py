@@ -7,7 +7,9 @@ import time
 import uuid
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.trace import Tracer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from synergia_shared.context import (
@@ -17,25 +19,30 @@ from synergia_shared.context import (
     traceparent_var,
 )
 from synergia_shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from synergia_shared.tracing import end_server_span, start_server_span
 
 CORRELATION_HEADER = b"x-correlation-id"
 TRACEPARENT_HEADER = b"traceparent"
+TRACESTATE_HEADER = b"tracestate"
 
 
 class CorrelationAndMetricsMiddleware:
     """Sets the correlation and trace ids for the request, echoes the correlation id,
-    and counts and times the request by route template.
+    counts and times the request by route template, and, given a tracer, runs the
+    request in its SERVER span (synergia_shared.tracing.start_server_span).
 
     Per request it does only what it must: one pass over the headers, one random read
     for whichever ids the client did not send, and metric children looked up in a dict
     of its own rather than through ``labels()`` (which validates and locks each time).
     """
 
-    def __init__(self, app: ASGIApp, *, tracing: bool = False) -> None:
+    def __init__(
+        self, app: ASGIApp, *, tracer: Tracer | None = None, untraced: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
-        # With tracing on, the OpenTelemetry middleware (outermost) has started the
-        # request's span: its trace id is the one the logs carry.
-        self._tracing = tracing
+        # With tracing on, the request's span's trace id is the one the logs carry.
+        self._tracer = tracer
+        self._untraced = untraced
         self._counters: dict[tuple[str, str, int], Any] = {}
         self._histograms: dict[tuple[str, str], Any] = {}
 
@@ -44,20 +51,25 @@ class CorrelationAndMetricsMiddleware:
             await self.app(scope, receive, send)
             return
         raw_correlation = b""
-        traceparent = b""
+        traceparent = tracestate = b""
         for name, value in scope["headers"]:
             if name == CORRELATION_HEADER:
                 raw_correlation = value
             elif name == TRACEPARENT_HEADER:
                 traceparent = value
+            elif name == TRACESTATE_HEADER:
+                tracestate = value
         correlation_id = raw_correlation.decode("latin-1")[:128]
         incoming = traceparent.decode("latin-1") if traceparent else None
         trace_id = trace_id_from_traceparent(incoming) if incoming else None
         passed_on = incoming if trace_id is not None else None
-        if self._tracing:
-            span_context = trace.get_current_span().get_span_context()
-            if span_context.is_valid:
-                trace_id = format(span_context.trace_id, "032x")
+        span = None
+        if self._tracer is not None and not scope["path"].startswith(self._untraced):
+            span = start_server_span(
+                self._tracer, scope, incoming, tracestate.decode("latin-1") or None
+            )
+            span_token = otel_context.attach(trace.set_span_in_context(span))
+            trace_id = format(span.get_span_context().trace_id, "032x")
         if not correlation_id or trace_id is None:
             random = os.urandom(32)
             if not correlation_id:
@@ -79,9 +91,16 @@ class CorrelationAndMetricsMiddleware:
                 message["headers"].append(correlation_header)
             await send(message)
 
+        error: BaseException | None = None
         try:
             await self.app(scope, receive, send_with_correlation)
+        except BaseException as exc:
+            error = exc
+            raise
         finally:
+            if span is not None:
+                end_server_span(span, scope, status, error)
+                otel_context.detach(span_token)
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
