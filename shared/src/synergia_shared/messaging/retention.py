@@ -15,7 +15,6 @@ as the rows' own timestamps are.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from sqlalchemy import Column, TextClause, text
 from synergia_shared.db import SessionFactory, unit_of_work
 from synergia_shared.messaging.tables import dead_letters, idempotency_keys, inbox, outbox
 from synergia_shared.metrics import RETENTION_DELETED, RETENTION_LAST_SWEEP
+from synergia_shared.periodic import PeriodicTask
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +114,11 @@ async def sweep(
     return deleted
 
 
-class RetentionSweep:
-    """Runs :func:`sweep` every ``interval`` seconds for the app's lifespan."""
+class RetentionSweep(PeriodicTask):
+    """Runs a round over every table every ``interval`` seconds for the app's lifespan;
+    a table that fails (the database away) is tried again at the next round."""
+
+    name = "retention-sweep"
 
     def __init__(
         self,
@@ -125,45 +128,24 @@ class RetentionSweep:
         interval: float,
         batch_size: int,
     ) -> None:
+        super().__init__(interval=interval)
         self._sessions = sessions
         self._retentions = list(retentions)
-        self._interval = interval
         self._batch_size = batch_size
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention-sweep")
-
-    async def stop(self, timeout: float = 10.0) -> None:
-        """Let the batch in hand commit (bounded by ``timeout``), then stop."""
-        self._stopping.set()
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout)
-        except TimeoutError:
-            self._task.cancel()  # its transaction rolls back: nothing half deleted
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            deleted: dict[str, int] = {}
-            for retention in self._retentions:
-                if self._stopping.is_set():
-                    return
-                try:
-                    deleted[retention.table] = await sweep_table(
-                        self._sessions,
-                        retention,
-                        batch_size=self._batch_size,
-                        stopping=self._stopping,
-                    )
-                except Exception as exc:
-                    # The database may be away for a while; the next round tries again.
-                    logger.warning("retention sweep of %s failed: %r", retention.table, exc)
-            if any(deleted.values()):
-                logger.info("retention sweep", extra={"deleted": deleted})
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)
+    async def run_round(self) -> None:
+        deleted: dict[str, int] = {}
+        for retention in self._retentions:
+            if self.stopping.is_set():
+                return
+            try:
+                deleted[retention.table] = await sweep_table(
+                    self._sessions,
+                    retention,
+                    batch_size=self._batch_size,
+                    stopping=self.stopping,
+                )
+            except Exception as exc:
+                logger.warning("retention sweep of %s failed: %r", retention.table, exc)
+        if any(deleted.values()):
+            logger.info("retention sweep", extra={"deleted": deleted})

@@ -15,8 +15,6 @@ and finds it refused.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -26,6 +24,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import SessionFactory, unit_of_work
 from synergia_shared.messaging.outbox import add_events
+from synergia_shared.periodic import PeriodicTask
 
 from synergia_funding.ledger import repository
 from synergia_funding.ledger.service import EXPIRED_RULE, REGISTRATION_PREFIX, item_rejected
@@ -129,8 +128,10 @@ async def expire_parked(
             return total
 
 
-class ParkedExpiry:
-    """Runs :func:`expire_parked` now and then, for the app's lifespan."""
+class ParkedExpiry(PeriodicTask):
+    """Runs :func:`expire_parked` every ``interval`` seconds for the app's lifespan."""
+
+    name = "parked-expiry"
 
     def __init__(
         self,
@@ -140,36 +141,10 @@ class ParkedExpiry:
         interval: float,
         batch_size: int,
     ) -> None:
+        super().__init__(interval=interval)
         self._sessions = sessions
         self._max_age = max_age
-        self._interval = interval
         self._batch_size = batch_size
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="parked-expiry")
-
-    async def stop(self, timeout: float = 10.0) -> None:
-        """Let the batch in hand commit (bounded by ``timeout``), then stop."""
-        self._stopping.set()
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout)
-        except TimeoutError:
-            self._task.cancel()  # its transaction rolls back: nothing half refused
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await expire_parked(
-                    self._sessions, max_age=self._max_age, batch_size=self._batch_size
-                )
-            except Exception:
-                # The database may be away for a while; the next round tries again.
-                logger.exception("parked-item expiry sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)
+    async def run_round(self) -> None:
+        await expire_parked(self._sessions, max_age=self._max_age, batch_size=self._batch_size)

@@ -17,12 +17,11 @@ the next UTC day.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import date
 
 from synergia_shared.db import SessionFactory, read_only, unit_of_work
+from synergia_shared.periodic import PeriodicTask
 from synergia_shared.validity import utc_today
 
 from synergia_registry.actors import repository, service
@@ -49,44 +48,23 @@ async def announce_expired(
             return total
 
 
-class ExpirySweep:
+class ExpirySweep(PeriodicTask):
     """Runs :func:`announce_expired` every ``interval`` seconds for the app's lifespan,
     and not again on a day once nothing is left to announce for it."""
 
+    name = "offer-expiry"
+
     def __init__(self, sessions: SessionFactory, *, interval: float, batch_size: int) -> None:
+        super().__init__(interval=interval)
         self._sessions = sessions
-        self._interval = interval
         self._batch_size = batch_size
         self._done_on: date | None = None
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="offer-expiry")
-
-    async def stop(self, timeout: float = 10.0) -> None:
-        """Let the batch in hand commit (bounded by ``timeout``), then stop."""
-        self._stopping.set()
-        if self._task is None:
+    async def run_round(self) -> None:
+        today = utc_today()
+        if self._done_on == today:
             return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout)
-        except TimeoutError:
-            self._task.cancel()  # its transaction rolls back: nothing half announced
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            today = utc_today()
-            if self._done_on != today:
-                try:
-                    await announce_expired(self._sessions, today=today, batch_size=self._batch_size)
-                    async with read_only(self._sessions) as session:
-                        if not await repository.any_expiring(session, today):
-                            self._done_on = today
-                except Exception:
-                    # The database may be away for a while; the next round tries again.
-                    logger.exception("offer expiry sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)
+        await announce_expired(self._sessions, today=today, batch_size=self._batch_size)
+        async with read_only(self._sessions) as session:
+            if not await repository.any_expiring(session, today):
+                self._done_on = today
