@@ -54,6 +54,7 @@ from synergia_shared.events.catalogue import spec_for_type
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.topics import dlq
 from synergia_shared.messaging import dead_letters
+from synergia_shared.messaging.consumer_exit import close_consumer
 from synergia_shared.messaging.retry_budget import RetryBudget
 from synergia_shared.messaging.tables import inbox
 from synergia_shared.metrics import (
@@ -449,11 +450,11 @@ class ConsumerRunner:
             try:
                 started, _ = await self._until_stopping(kafka.start())
                 if not started:
-                    await kafka.stop()
+                    await close_consumer(kafka)
                     return
                 break
             except KafkaError as exc:
-                await kafka.stop()
+                await close_consumer(kafka)
                 self.status.last_error = repr(exc)
                 logger.warning("consumer %s cannot reach the broker: %r", self.consumer.name, exc)
                 if not await self._sleep(self._backoff_max):
@@ -476,7 +477,7 @@ class ConsumerRunner:
         finally:
             self.status.running = False
             try:
-                await kafka.stop()
+                await close_consumer(kafka)
             except Exception as exc:  # leaving the group is best effort at shutdown
                 logger.warning("consumer %s stop: %r", self.consumer.name, exc)
             except asyncio.CancelledError:
