@@ -56,6 +56,7 @@ demo: install
 lint: install
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
+	$(VENV_BIN)/lint-imports
 
 typecheck: install
 	$(VENV_BIN)/mypy shared/src services/registry/src services/matching/src services/funding/src devstack/src bench
