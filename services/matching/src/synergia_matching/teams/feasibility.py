@@ -490,8 +490,9 @@ def impossibilities(
         return (NoStages(),)
     options = team_options(stages, candidates, constraints)
     rule = sme_rule(stages, constraints)
-    # Where a pair is joined by ``or``, the second rule is reported only when the first
-    # passes: it is the finer one, and would only repeat the first's point.
+    # At most one finding per line: in a pair joined by ``or`` the second rule is asked
+    # only when the first passes (for countries and size it would repeat the first's
+    # point; the two SME rules apply to different bases anyway).
     team_rules: tuple[Finding | None, ...] = (
         too_few_countries(options, constraints) or too_few_country_entities(options, constraints),
         too_few_entities(options, constraints),
