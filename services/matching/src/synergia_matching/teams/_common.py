@@ -10,12 +10,14 @@ from typing import Literal
 from synergia_matching.teams.model import (
     Candidate,
     Member,
+    ObjectiveBreakdown,
     Proposal,
     ProposalStatus,
     Stage,
     TeamConstraints,
 )
 from synergia_matching.teams.scoring import (
+    TeamFacts,
     can_cover,
     score_team,
     sector_labels,
@@ -129,6 +131,34 @@ def make_proposal(
     solver_objective: int | None = None,
 ) -> Proposal:
     """A :class:`Proposal` for a valid assignment, checked against the rules and the score."""
+    breakdown = _checked_score(assignment, stages, index, constraints, solver_objective)
+    facts = team_facts(assignment, stages, index, constraints)
+    return Proposal(
+        rank=rank,
+        members=_members(assignment, stages, index, constraints, facts.members),
+        assignment=tuple((s.id, assignment[s.id]) for s in stages),
+        objective=breakdown.total,
+        breakdown=breakdown,
+        status=status,
+        sme_share_basis=facts.sme_rule.basis,
+        sme_share=_shown_share(facts),
+        countries=tuple(sorted(facts.eligible_countries)),
+        sectors=tuple(sorted(facts.sectors)),
+        entities=len(facts.entities),
+        candidates_considered=candidates_considered,
+        candidates_total=len(index),
+    )
+
+
+def _checked_score(
+    assignment: Mapping[uuid.UUID, uuid.UUID],
+    stages: Sequence[Stage],
+    index: Mapping[uuid.UUID, Candidate],
+    constraints: TeamConstraints,
+    solver_objective: int | None,
+) -> ObjectiveBreakdown:
+    """The team's score; a team breaking a rule, or a solver objective other than the
+    score, is a bug in the model, never an answer."""
     broken = violations(assignment, stages, index, constraints)
     if broken:
         raise RuntimeError(f"internal error: proposed team breaks the rules: {broken}")
@@ -137,8 +167,19 @@ def make_proposal(
         raise RuntimeError(
             f"internal error: solver objective {solver_objective} != score {breakdown.total}"
         )
-    facts = team_facts(assignment, stages, index, constraints)
-    stage_ids_of: dict[uuid.UUID, list[uuid.UUID]] = {a: [] for a in facts.members}
+    return breakdown
+
+
+def _members(
+    assignment: Mapping[uuid.UUID, uuid.UUID],
+    stages: Sequence[Stage],
+    index: Mapping[uuid.UUID, Candidate],
+    constraints: TeamConstraints,
+    member_ids: Iterable[uuid.UUID],
+) -> tuple[Member, ...]:
+    """The members in the order of the first stage each covers (must-include actors that
+    cover none last), then by name and id."""
+    stage_ids_of: dict[uuid.UUID, list[uuid.UUID]] = {a: [] for a in member_ids}
     position = {s.id: i for i, s in enumerate(stages)}
     for stage in stages:
         stage_ids_of[assignment[stage.id]].append(stage.id)
@@ -147,7 +188,7 @@ def make_proposal(
         first = min((position[s] for s in stage_ids_of[a]), default=len(stages))
         return (first, index[a].name, a)
 
-    members = tuple(
+    return tuple(
         Member(
             actor_id=a,
             name=index[a].name,
@@ -158,25 +199,12 @@ def make_proposal(
             stage_ids=tuple(stage_ids_of[a]),
             must_include=a in constraints.must_include,
         )
-        for a in sorted(facts.members, key=member_key)
+        for a in sorted(stage_ids_of, key=member_key)
     )
-    share = (
-        (Decimal(facts.sme_part) / Decimal(facts.whole)).quantize(Decimal("0.0001"))
-        if facts.whole
-        else Decimal(1)
-    )
-    return Proposal(
-        rank=rank,
-        members=members,
-        assignment=tuple((s.id, assignment[s.id]) for s in stages),
-        objective=breakdown.total,
-        breakdown=breakdown,
-        status=status,
-        sme_share_basis=facts.sme_rule.basis,
-        sme_share=share,
-        countries=tuple(sorted(facts.eligible_countries)),
-        sectors=tuple(sorted(facts.sectors)),
-        entities=len(facts.entities),
-        candidates_considered=candidates_considered,
-        candidates_total=len(index),
-    )
+
+
+def _shown_share(facts: TeamFacts) -> Decimal:
+    """The achieved SME share, rounded to 4 places for display (1 when nothing counts)."""
+    if not facts.whole:
+        return Decimal(1)
+    return (Decimal(facts.sme_part) / Decimal(facts.whole)).quantize(Decimal("0.0001"))

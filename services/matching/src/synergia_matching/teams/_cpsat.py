@@ -89,56 +89,85 @@ def _add(model: cp_model.CpModel, ct: object) -> None:
     model.add(ct)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True, slots=True)
+class _Members:
+    """The candidates that may be members (those with a ``y``), grouped as the rules count
+    them; only eligible members count for countries and entities."""
+
+    of: Mapping[uuid.UUID, Candidate]
+    by_country: Mapping[str, list[uuid.UUID]]
+    by_sector: Mapping[str, list[uuid.UUID]]
+    by_entity: Mapping[uuid.UUID, list[uuid.UUID]]
+    by_pair: Mapping[tuple[uuid.UUID, str], list[uuid.UUID]]
+
+
 def build(
     problem: Problem,
     groups: Iterable[str] = GROUPS,
     *,
     with_objective: bool = True,
 ) -> Built:
+    """The model of ``problem`` with the constraint ``groups`` given switched on.
+
+    Variables and constraints are added in a fixed order: CP-SAT's search, and so which of
+    equally good teams it returns, depends on it.
+    """
     from ortools.sat.python import cp_model  # see load_solver
 
     groups = frozenset(groups)
     cons = problem.constraints
-    model = cp_model.CpModel()
-    built = Built(model)
-    x, y = built.x, built.y
+    built = Built(cp_model.CpModel())
+    forced = problem.must_include if "must_include" in groups else frozenset()
+    _add_coverage(built, problem, forced)
+    members = _group_members(built, problem)
+    country_vars = _exact_or(built, "c", members.by_country)
+    sector_vars = _exact_or(built, "t", members.by_sector)
+    _add_aggregate_cuts(built, problem, members, forced, country_vars, sector_vars)
+    if "entities" in groups and cons.min_entities > 0:
+        _add_entity_rule(built, members, cons.min_entities)
+    if "countries" in groups and cons.min_countries > 0:
+        _add_country_rule(built, members, cons.min_countries)
+    if "sections" in groups and cons.min_nace_sections > 0:
+        _add(built.model, sum(sector_vars) >= cons.min_nace_sections)
+    if "sme_share" in groups:
+        _add_sme_share(built, members, problem.sme)
+    if "team_size" in groups:
+        _add(built.model, sum(built.y.values()) <= cons.max_team_size)
+    if with_objective:
+        _set_objective(built, members, cons, country_vars, sector_vars)
+    return built
+
+
+def _add_coverage(built: Built, problem: Problem, forced: frozenset[uuid.UUID]) -> None:
+    """``x[a, s]`` where ``a`` can cover ``s``; ``y[a]`` exactly the OR of ``a``'s ``x``
+    (1 when forced), for the actors that cover a stage or are forced; each stage covered
+    by exactly one actor."""
+    model, x, y = built.model, built.x, built.y
     by_stage: dict[uuid.UUID, list[cp_model.IntVar]] = {s.id: [] for s in problem.stages}
     for cand in problem.candidates:
         a = cand.actor_id
         mine: list[cp_model.IntVar] = []
         for stage in problem.stages:
-            if can_cover(cand, stage.id, cons):
+            if can_cover(cand, stage.id, problem.constraints):
                 var = model.new_bool_var(f"x[{a},{stage.id}]")
                 x[a, stage.id] = var
                 by_stage[stage.id].append(var)
                 mine.append(var)
-        forced = "must_include" in groups and a in problem.must_include
-        if not mine and not forced:
+        if not mine and a not in forced:
             continue
-        ya = model.new_bool_var(f"y[{a}]")
-        y[a] = ya
+        y[a] = model.new_bool_var(f"y[{a}]")
         for var in mine:
-            model.add_implication(var, ya)
-        if forced:
-            model.add(ya == 1)
+            model.add_implication(var, y[a])
+        if a in forced:
+            model.add(y[a] == 1)
         else:
-            model.add(ya <= sum(mine))
+            model.add(y[a] <= sum(mine))
     for stage in problem.stages:
         model.add_exactly_one(by_stage[stage.id])
 
-    members = {c.actor_id: c for c in problem.candidates if c.actor_id in y}
 
-    def exact_or(name: str, groups_of: Mapping[str, list[uuid.UUID]]) -> list[cp_model.IntVar]:
-        out = []
-        for key in sorted(groups_of):
-            var = model.new_bool_var(f"{name}[{key}]")
-            lits = [y[a] for a in groups_of[key]]
-            for lit in lits:
-                model.add_implication(lit, var)
-            model.add(var <= sum(lits))
-            out.append(var)
-        return out
-
+def _group_members(built: Built, problem: Problem) -> _Members:
+    members = {c.actor_id: c for c in problem.candidates if c.actor_id in built.y}
     by_country: dict[str, list[uuid.UUID]] = {}
     by_sector: dict[str, list[uuid.UUID]] = {}
     by_entity: dict[uuid.UUID, list[uuid.UUID]] = {}
@@ -150,70 +179,108 @@ def build(
             by_country.setdefault(cand.country, []).append(a)
             by_entity.setdefault(cand.entity_id, []).append(a)
             by_pair.setdefault((cand.entity_id, cand.country), []).append(a)
-    country_vars = exact_or("c", by_country)
-    sector_vars = exact_or("t", by_sector)
-    # Redundant aggregate cuts: presolve turns the ORs above into clauses, which the LP
-    # relaxation sees only weakly; without these the objective bound stays far too loose
-    # to ever prove optimality (every country and sector would count as "half present").
-    n_forced = sum(1 for a in y if "must_include" in groups and a in problem.must_include)
-    _add(model, sum(y.values()) <= len(problem.stages) + n_forced)
-    _add(model, sum(country_vars) <= sum(y[a] for a, c in members.items() if c.country_eligible))
-    _add(
-        model,
-        sum(sector_vars)
-        <= sum(len(sector_labels(c, problem.basis)) * y[a] for a, c in members.items()),
-    )
+    return _Members(members, by_country, by_sector, by_entity, by_pair)
 
-    if "entities" in groups and cons.min_entities > 0:
-        e_vars = []
-        for entity, actors in by_entity.items():
-            var = model.new_bool_var(f"e[{entity}]")
-            model.add(var <= sum(y[a] for a in actors))
-            e_vars.append(var)
-        _add(model, sum(e_vars) >= cons.min_entities)
-    if "countries" in groups and cons.min_countries > 0:
-        z: dict[tuple[uuid.UUID, str], cp_model.IntVar] = {}
-        for (entity, country), actors in by_pair.items():
-            var = model.new_bool_var(f"z[{entity},{country}]")
-            model.add(var <= sum(y[a] for a in actors))
-            z[entity, country] = var
-        for entity in by_entity:
-            model.add_at_most_one(v for (e, _), v in z.items() if e == entity)
-        for country in by_country:
-            model.add_at_most_one(v for (_, c), v in z.items() if c == country)
-        _add(model, sum(z.values()) >= cons.min_countries)
-    if "sections" in groups and cons.min_nace_sections > 0:
-        _add(model, sum(sector_vars) >= cons.min_nace_sections)
-    if "sme_share" in groups:
-        num, den = problem.sme.share.numerator, problem.sme.share.denominator
-        if problem.sme.basis == "budget":
-            units = problem.sme.budget_units
-            sme_budget = sum(
-                units[s] * var for (a, s), var in x.items() if members[a].is_sme and units[s]
-            )
-            _add(model, den * sme_budget >= num * problem.sme.total_units)
-        else:
-            sme_members = sum(var for a, var in y.items() if members[a].is_sme)
-            _add(model, den * sme_members >= num * sum(y.values()))
-    if "team_size" in groups:
-        _add(model, sum(y.values()) <= cons.max_team_size)
 
-    if with_objective:
-        w = cons.weights
-        terms = []
-        for (a, s), var in x.items():
-            cand = members[a]
-            coef = (
-                w.fit * fit_points(cand.fit.get(s, 0.0))
-                + w.s3 * s3_points(cand.s3_alignment)
-                + (w.sme if cand.is_sme else 0)
-            )
-            if coef:
-                terms.append(coef * var)
-        terms.extend(w.countries * v for v in country_vars)
-        terms.extend(w.sectors * v for v in sector_vars)
-        model.maximize(sum(terms))
-    return built
+def _exact_or(
+    built: Built, name: str, groups_of: Mapping[str, list[uuid.UUID]]
+) -> list[cp_model.IntVar]:
+    """One variable per group, equal to the OR of its members' ``y`` (in key order)."""
+    out = []
+    for key in sorted(groups_of):
+        var = built.model.new_bool_var(f"{name}[{key}]")
+        lits = [built.y[a] for a in groups_of[key]]
+        for lit in lits:
+            built.model.add_implication(lit, var)
+        built.model.add(var <= sum(lits))
+        out.append(var)
+    return out
+
+
+def _add_aggregate_cuts(
+    built: Built,
+    problem: Problem,
+    members: _Members,
+    forced: frozenset[uuid.UUID],
+    country_vars: list[cp_model.IntVar],
+    sector_vars: list[cp_model.IntVar],
+) -> None:
+    """Redundant aggregate cuts: presolve turns the ORs into clauses, which the LP
+    relaxation sees only weakly; without these the objective bound stays far too loose
+    to ever prove optimality (every country and sector would count as "half present")."""
+    y = built.y
+    n_forced = sum(1 for a in y if a in forced)
+    _add(built.model, sum(y.values()) <= len(problem.stages) + n_forced)
+    eligible = sum(y[a] for a, c in members.of.items() if c.country_eligible)
+    _add(built.model, sum(country_vars) <= eligible)
+    labels = sum(len(sector_labels(c, problem.basis)) * y[a] for a, c in members.of.items())
+    _add(built.model, sum(sector_vars) <= labels)
+
+
+def _add_entity_rule(built: Built, members: _Members, minimum: int) -> None:
+    """``e[entity]`` ≤ OR of the entity's eligible members; at least ``minimum`` of them."""
+    e_vars = []
+    for entity, actors in members.by_entity.items():
+        var = built.model.new_bool_var(f"e[{entity}]")
+        built.model.add(var <= sum(built.y[a] for a in actors))
+        e_vars.append(var)
+    _add(built.model, sum(e_vars) >= minimum)
+
+
+def _add_country_rule(built: Built, members: _Members, minimum: int) -> None:
+    """``z[entity, country]``: a matching of entities to distinct countries (linked
+    enterprises in two countries stand for one), of at least ``minimum`` pairs."""
+    model = built.model
+    z: dict[tuple[uuid.UUID, str], cp_model.IntVar] = {}
+    for (entity, country), actors in members.by_pair.items():
+        var = model.new_bool_var(f"z[{entity},{country}]")
+        model.add(var <= sum(built.y[a] for a in actors))
+        z[entity, country] = var
+    for entity in members.by_entity:
+        model.add_at_most_one(v for (e, _), v in z.items() if e == entity)
+    for country in members.by_country:
+        model.add_at_most_one(v for (_, c), v in z.items() if c == country)
+    _add(model, sum(z.values()) >= minimum)
+
+
+def _add_sme_share(built: Built, members: _Members, sme: SmeRule) -> None:
+    """``den * sme_part >= num * whole``: budget units of SME-covered stages against the
+    total, or SME members against all members."""
+    num, den = sme.share.numerator, sme.share.denominator
+    if sme.basis == "budget":
+        units = sme.budget_units
+        sme_budget = sum(
+            units[s] * var for (a, s), var in built.x.items() if members.of[a].is_sme and units[s]
+        )
+        _add(built.model, den * sme_budget >= num * sme.total_units)
+    else:
+        sme_members = sum(var for a, var in built.y.items() if members.of[a].is_sme)
+        _add(built.model, den * sme_members >= num * sum(built.y.values()))
+
+
+def _set_objective(
+    built: Built,
+    members: _Members,
+    constraints: TeamConstraints,
+    country_vars: list[cp_model.IntVar],
+    sector_vars: list[cp_model.IntVar],
+) -> None:
+    """Maximise :func:`score_team`'s terms: per stage the covering actor's fit, S3 and SME
+    points; per eligible country and per sector present their weight."""
+    w = constraints.weights
+    terms = []
+    for (a, s), var in built.x.items():
+        cand = members.of[a]
+        coef = (
+            w.fit * fit_points(cand.fit.get(s, 0.0))
+            + w.s3 * s3_points(cand.s3_alignment)
+            + (w.sme if cand.is_sme else 0)
+        )
+        if coef:
+            terms.append(coef * var)
+    terms.extend(w.countries * v for v in country_vars)
+    terms.extend(w.sectors * v for v in sector_vars)
+    built.model.maximize(sum(terms))
 
 
 def add_hint(

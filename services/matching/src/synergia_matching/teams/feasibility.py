@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal
 
 from synergia_matching.teams import _cpsat
 from synergia_matching.teams.model import Candidate, Stage, TeamConstraints
 from synergia_matching.teams.scoring import (
+    SmeRule,
     can_cover,
     max_country_entity_matching,
     percent,
@@ -37,147 +40,480 @@ def _names(values: Sequence[str] | set[str] | frozenset[str]) -> str:
     return ", ".join(sorted(values))
 
 
+# --- what a team can be made of ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeamOptions:
+    """What every team is drawn from: the usable must-include actors (present and not
+    excluded) and, per stage, the candidates that may cover it (:func:`can_cover`).
+
+    ``pool`` is every candidate that may be a member: the must-include ones, then each
+    stage's coverers, once each.
+    """
+
+    stages: tuple[Stage, ...]
+    must: tuple[Candidate, ...]
+    coverers: Mapping[uuid.UUID, tuple[Candidate, ...]]
+    pool: tuple[Candidate, ...]
+
+    @property
+    def eligible_pool(self) -> tuple[Candidate, ...]:
+        return tuple(c for c in self.pool if c.country_eligible)
+
+    def sme_can_cover(self, stage: Stage) -> bool:
+        return any(c.is_sme for c in self.coverers[stage.id])
+
+
+def team_options(
+    stages: Sequence[Stage], candidates: Sequence[Candidate], constraints: TeamConstraints
+) -> TeamOptions:
+    index = {c.actor_id: c for c in candidates}
+    must = tuple(
+        index[a]
+        for a in sorted(constraints.must_include)
+        if a in index and a not in constraints.exclude
+    )
+    coverers = {
+        s.id: tuple(c for c in candidates if can_cover(c, s.id, constraints)) for s in stages
+    }
+    pool: dict[uuid.UUID, Candidate] = {c.actor_id: c for c in must}
+    for usable in coverers.values():
+        pool.update((c.actor_id, c) for c in usable)
+    return TeamOptions(tuple(stages), must, coverers, tuple(pool.values()))
+
+
+# --- findings: what makes every team impossible, and how each is worded -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class NoStages:
+    @property
+    def reason(self) -> str:
+        return "the value chain has no stages to cover"
+
+
+@dataclass(frozen=True, slots=True)
+class MustIncludeMissing:
+    actor_id: uuid.UUID
+
+    @property
+    def reason(self) -> str:
+        return f"must-include actor {self.actor_id} is not among the candidates"
+
+
+@dataclass(frozen=True, slots=True)
+class MustIncludeExcluded:
+    name: str
+
+    @property
+    def reason(self) -> str:
+        return f"must-include actor {self.name!r} is excluded"
+
+
+@dataclass(frozen=True, slots=True)
+class StageNobodyFits:
+    stage: str
+
+    @property
+    def reason(self) -> str:
+        return f"stage {self.stage!r} has no candidate: no actor fits it"
+
+
+@dataclass(frozen=True, slots=True)
+class StageOnlyInThirdCountries:
+    stage: str
+    fitting: int
+    countries: frozenset[str]
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"stage {self.stage!r} has no candidate in an eligible country "
+            f"(its {self.fitting} fitting candidate(s) are in {_names(self.countries)}, "
+            "a third country)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StageAllExcluded:
+    stage: str
+    eligible: int
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"stage {self.stage!r} has no candidate left: all {self.eligible} fitting "
+            "candidate(s) in eligible countries are excluded"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TooFewCountries:
+    countries: frozenset[str]
+    needed: int
+
+    @property
+    def reason(self) -> str:
+        n = len(self.countries)
+        return (
+            f"only {n} eligible countr{'y' if n == 1 else 'ies'} "
+            f"among the candidates ({_names(self.countries) or 'none'}); "
+            f"{self.needed} are needed"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TooFewCountryEntities:
+    matched: int
+    countries: frozenset[str]
+    needed: int
+
+    @property
+    def reason(self) -> str:
+        return (
+            "linked enterprises count once: the candidates' independent legal entities "
+            f"can stand for at most {self.matched} different eligible countries "
+            f"(of {_names(self.countries)}); {self.needed} are needed"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TooFewEntities:
+    entities: int
+    needed: int
+
+    @property
+    def reason(self) -> str:
+        n = self.entities
+        return (
+            f"only {n} independent legal entit"
+            f"{'y' if n == 1 else 'ies'} in eligible countries among the "
+            f"candidates (linked enterprises count once); {self.needed} are needed"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TooFewSectors:
+    sectors: frozenset[str]
+    basis: Literal["nace", "ecosystems"]
+    needed: int
+
+    @property
+    def reason(self) -> str:
+        n = len(self.sectors)
+        word = "NACE section" if self.basis == "nace" else "ecosystem"
+        return (
+            f"only {n} {word}{'' if n == 1 else 's'} among the "
+            f"candidates ({_names(self.sectors) or 'none'}); {self.needed} are needed "
+            "for a cross-sectoral chain"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SmeBudgetShareOutOfReach:
+    required: Fraction
+    reachable: Fraction
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"the SME budget share cannot reach {percent(self.required)}: the stages SMEs can "
+            f"cover hold at most {percent(self.reachable)} of the budget"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SmeMemberShareOutOfReach:
+    required: Fraction
+    sme_max: int
+    non_sme_min: int
+
+    @property
+    def best(self) -> Fraction:
+        whole = self.sme_max + self.non_sme_min
+        return Fraction(self.sme_max, whole) if whole else Fraction(1)
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"the SME share of members cannot reach {percent(self.required)}: at most "
+            f"{self.sme_max} SME(s) against at least {self.non_sme_min} other member(s) "
+            f"({percent(self.best)})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TooManyMustInclude:
+    must: int
+    size: int
+
+    @property
+    def reason(self) -> str:
+        return f"{self.must} must-include actors, but at most {self.size} members allowed"
+
+
+@dataclass(frozen=True, slots=True)
+class TooFewSeats:
+    size: int
+    must: int
+    lonely: int  # stages whose every coverer covers that stage alone
+    one_for_the_rest: bool  # other open stages need at least one more member
+
+    @property
+    def need(self) -> int:
+        return self.must + self.lonely + (1 if self.one_for_the_rest else 0)
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"at most {self.size} members allowed, but at least {self.need} are needed: "
+            f"{self.must} must-include actor(s) plus {self.lonely} stage(s) whose "
+            "candidates cover no other stage, each needing its own member"
+            + (", plus one for the other stages" if self.one_for_the_rest else "")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MinimumOverSize:
+    what: Literal["independent entities", "countries"]
+    minimum: int
+    size: int
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"at least {self.minimum} {self.what} are needed, "
+            f"but at most {self.size} members allowed"
+        )
+
+
+Finding = (
+    NoStages
+    | MustIncludeMissing
+    | MustIncludeExcluded
+    | StageNobodyFits
+    | StageOnlyInThirdCountries
+    | StageAllExcluded
+    | TooFewCountries
+    | TooFewCountryEntities
+    | TooFewEntities
+    | TooFewSectors
+    | SmeBudgetShareOutOfReach
+    | SmeMemberShareOutOfReach
+    | TooManyMustInclude
+    | TooFewSeats
+    | MinimumOverSize
+)
+
+
+# --- the impossibility rules (pure; each a necessary condition for any team) ------------
+
+
+def must_include_problems(
+    candidates: Sequence[Candidate], constraints: TeamConstraints
+) -> tuple[MustIncludeMissing | MustIncludeExcluded, ...]:
+    """A must-include actor has to be a candidate, and not one the request excludes."""
+    index = {c.actor_id: c for c in candidates}
+    found: list[MustIncludeMissing | MustIncludeExcluded] = []
+    for actor in sorted(constraints.must_include):
+        if actor not in index:
+            found.append(MustIncludeMissing(actor))
+        elif actor in constraints.exclude:
+            found.append(MustIncludeExcluded(index[actor].name))
+    return tuple(found)
+
+
+def uncoverable_stage(
+    stage: Stage, options: TeamOptions, candidates: Sequence[Candidate]
+) -> StageNobodyFits | StageOnlyInThirdCountries | StageAllExcluded | None:
+    """Every stage needs a candidate that fits it, is established in an eligible country
+    (third-country actors cover no stage, DOMAIN.md "Actors") and is not excluded; when
+    none is, the finding names the first of these that no candidate passes."""
+    if options.coverers[stage.id]:
+        return None
+    fitting = [c for c in candidates if c.fit.get(stage.id, 0.0) > 0]
+    eligible = [c for c in fitting if c.country_eligible]
+    if not fitting:
+        return StageNobodyFits(stage.name)
+    if not eligible:
+        return StageOnlyInThirdCountries(
+            stage.name, len(fitting), frozenset(c.country for c in fitting)
+        )
+    return StageAllExcluded(stage.name, len(eligible))
+
+
+def too_few_countries(options: TeamOptions, constraints: TeamConstraints) -> TooFewCountries | None:
+    """At least ``min_countries`` different eligible countries among the possible members
+    (H2020 Rules for Participation Art. 9(1): "... in 3 different Member States or
+    Associated Countries")."""
+    countries = frozenset(c.country for c in options.eligible_pool)
+    if len(countries) < constraints.min_countries:
+        return TooFewCountries(countries, constraints.min_countries)
+    return None
+
+
+def too_few_country_entities(
+    options: TeamOptions, constraints: TeamConstraints
+) -> TooFewCountryEntities | None:
+    """The countries must be stood for by distinct independent entities (Art. 9(1)):
+    linked enterprises in two countries count for one, so the largest entity-to-country
+    matching must reach ``min_countries``."""
+    eligible = options.eligible_pool
+    matched = max_country_entity_matching((c.entity_id, c.country) for c in eligible)
+    if matched < constraints.min_countries:
+        countries = frozenset(c.country for c in eligible)
+        return TooFewCountryEntities(matched, countries, constraints.min_countries)
+    return None
+
+
+def too_few_entities(options: TeamOptions, constraints: TeamConstraints) -> TooFewEntities | None:
+    """At least ``min_entities`` independent legal entities established in eligible
+    countries among the possible members (Art. 9(1); linked enterprises count once)."""
+    entities = len({c.entity_id for c in options.eligible_pool})
+    if entities < constraints.min_entities:
+        return TooFewEntities(entities, constraints.min_entities)
+    return None
+
+
+def too_few_sectors(
+    options: TeamOptions, candidates: Sequence[Candidate], constraints: TeamConstraints
+) -> TooFewSectors | None:
+    """At least ``min_nace_sections`` sectors among the possible members: a cross-sectoral
+    chain (INNOSUP-01), counted in NACE sections or ecosystems as
+    :func:`resolve_sector_basis` decides over all candidates."""
+    basis = resolve_sector_basis(candidates, constraints)
+    sectors: set[str] = set()
+    for c in options.pool:
+        sectors |= sector_labels(c, basis)
+    if len(sectors) < constraints.min_nace_sections:
+        return TooFewSectors(frozenset(sectors), basis, constraints.min_nace_sections)
+    return None
+
+
+def sme_budget_share_out_of_reach(
+    options: TeamOptions, rule: SmeRule
+) -> SmeBudgetShareOutOfReach | None:
+    """With stage budgets, SMEs must receive ``rule.share`` of the total (INNOSUP-01: at
+    least 75 %); they can at most receive the budgets of the stages an SME can cover."""
+    total = rule.total_units
+    if rule.basis != "budget" or not total:
+        return None
+    reach = sum(rule.budget_units[s.id] for s in options.stages if options.sme_can_cover(s))
+    if Fraction(reach, total) < rule.share:
+        return SmeBudgetShareOutOfReach(rule.share, Fraction(reach, total))
+    return None
+
+
+def _needs_a_non_sme(options: TeamOptions, constraints: TeamConstraints) -> bool:
+    """Some stage only non-SMEs can cover, and no non-SME must-include actor covers it."""
+    by_must = {
+        s.id
+        for s in options.stages
+        for c in options.must
+        if not c.is_sme and can_cover(c, s.id, constraints)
+    }
+    return any(
+        options.coverers[s.id] and not options.sme_can_cover(s) and s.id not in by_must
+        for s in options.stages
+    )
+
+
+def sme_member_share_out_of_reach(
+    options: TeamOptions, constraints: TeamConstraints, rule: SmeRule
+) -> SmeMemberShareOutOfReach | None:
+    """Without stage budgets, ``rule.share`` of the members must be SMEs (a Synergia stand-in
+    for the budget rule, see model.py). The best share possible: every SME must-include
+    actor plus one SME per stage an SME can cover, against the non-SME must-include actors
+    plus one non-SME when some stage only non-SMEs can cover."""
+    if rule.basis != "members" or rule.share <= 0:
+        return None
+    sme_must = sum(1 for c in options.must if c.is_sme)
+    sme_max = sme_must + sum(1 for s in options.stages if options.sme_can_cover(s))
+    non_sme_min = len(options.must) - sme_must + _needs_a_non_sme(options, constraints)
+    finding = SmeMemberShareOutOfReach(rule.share, sme_max, non_sme_min)
+    return finding if finding.best < rule.share else None
+
+
+def too_many_must_include(
+    options: TeamOptions, constraints: TeamConstraints
+) -> TooManyMustInclude | None:
+    """The must-include actors alone must fit within ``max_team_size``."""
+    if len(options.must) > constraints.max_team_size:
+        return TooManyMustInclude(len(options.must), constraints.max_team_size)
+    return None
+
+
+def _covers_only(stage: Stage, options: TeamOptions, constraints: TeamConstraints) -> bool:
+    """Every candidate for ``stage`` covers no other stage: it needs a member of its own."""
+    others = [o for o in options.stages if o.id != stage.id]
+    return all(
+        not any(can_cover(c, o.id, constraints) for o in others) for c in options.coverers[stage.id]
+    )
+
+
+def too_few_seats(options: TeamOptions, constraints: TeamConstraints) -> TooFewSeats | None:
+    """Members needed at least: the must-include actors, one per open stage whose
+    candidates cover that stage alone, and one more if other stages are still open; this
+    must fit within ``max_team_size`` (one actor may cover several stages, so the number of
+    stages alone is no bound)."""
+    covered = {
+        s.id for s in options.stages for c in options.must if can_cover(c, s.id, constraints)
+    }
+    open_stages = [s for s in options.stages if s.id not in covered and options.coverers[s.id]]
+    lonely = sum(1 for s in open_stages if _covers_only(s, options, constraints))
+    finding = TooFewSeats(
+        constraints.max_team_size, len(options.must), lonely, len(open_stages) > lonely
+    )
+    return finding if finding.need > finding.size else None
+
+
+def minimums_over_size(constraints: TeamConstraints) -> tuple[MinimumOverSize, ...]:
+    """Each member is one entity in one country: the entity and country minimums cannot
+    exceed ``max_team_size``."""
+    size = constraints.max_team_size
+    minimums: tuple[tuple[Literal["independent entities", "countries"], int], ...] = (
+        ("independent entities", constraints.min_entities),
+        ("countries", constraints.min_countries),
+    )
+    return tuple(MinimumOverSize(what, n, size) for what, n in minimums if n > size)
+
+
+# --- running them -------------------------------------------------------------------------
+
+
+def impossibilities(
+    stages: Sequence[Stage], candidates: Sequence[Candidate], constraints: TeamConstraints
+) -> tuple[Finding, ...]:
+    """Every finding that makes all teams impossible, in the order they are reported."""
+    if not stages:
+        return (NoStages(),)
+    options = team_options(stages, candidates, constraints)
+    rule = sme_rule(stages, constraints)
+    # At most one finding per line: in a pair joined by ``or`` the second rule is asked
+    # only when the first passes (for countries and size it would repeat the first's
+    # point; the two SME rules apply to different bases anyway).
+    team_rules: tuple[Finding | None, ...] = (
+        too_few_countries(options, constraints) or too_few_country_entities(options, constraints),
+        too_few_entities(options, constraints),
+        too_few_sectors(options, candidates, constraints),
+        sme_budget_share_out_of_reach(options, rule)
+        or sme_member_share_out_of_reach(options, constraints, rule),
+        too_many_must_include(options, constraints) or too_few_seats(options, constraints),
+    )
+    return (
+        *must_include_problems(candidates, constraints),
+        *(f for s in stages if (f := uncoverable_stage(s, options, candidates))),
+        *(f for f in team_rules if f is not None),
+        *minimums_over_size(constraints),
+    )
+
+
 def precheck(
     stages: Sequence[Stage], candidates: Sequence[Candidate], constraints: TeamConstraints
 ) -> tuple[str, ...]:
     """Reasons that make every team impossible (empty when none was found)."""
-    if not stages:
-        return ("the value chain has no stages to cover",)
-    cons = constraints
-    index = {c.actor_id: c for c in candidates}
-    reasons: list[str] = []
-    must: list[Candidate] = []
-    for actor in sorted(cons.must_include):
-        if actor not in index:
-            reasons.append(f"must-include actor {actor} is not among the candidates")
-        elif actor in cons.exclude:
-            reasons.append(f"must-include actor {index[actor].name!r} is excluded")
-        else:
-            must.append(index[actor])
-
-    coverers: dict[uuid.UUID, list[Candidate]] = {}
-    for stage in stages:
-        fitting = [c for c in candidates if c.fit.get(stage.id, 0.0) > 0]
-        eligible = [c for c in fitting if c.country_eligible]
-        usable = [c for c in eligible if c.actor_id not in cons.exclude]
-        coverers[stage.id] = usable
-        if not fitting:
-            reasons.append(f"stage {stage.name!r} has no candidate: no actor fits it")
-        elif not eligible:
-            where = _names({c.country for c in fitting})
-            reasons.append(
-                f"stage {stage.name!r} has no candidate in an eligible country "
-                f"(its {len(fitting)} fitting candidate(s) are in {where}, a third country)"
-            )
-        elif not usable:
-            reasons.append(
-                f"stage {stage.name!r} has no candidate left: all {len(eligible)} fitting "
-                "candidate(s) in eligible countries are excluded"
-            )
-
-    pool: dict[uuid.UUID, Candidate] = {c.actor_id: c for c in must}
-    for usable in coverers.values():
-        pool.update((c.actor_id, c) for c in usable)
-    eligible_pool = [c for c in pool.values() if c.country_eligible]
-    countries = {c.country for c in eligible_pool}
-    if len(countries) < cons.min_countries:
-        reasons.append(
-            f"only {len(countries)} eligible countr{'y' if len(countries) == 1 else 'ies'} "
-            f"among the candidates ({_names(countries) or 'none'}); "
-            f"{cons.min_countries} are needed"
-        )
-    else:
-        matched = max_country_entity_matching((c.entity_id, c.country) for c in eligible_pool)
-        if matched < cons.min_countries:
-            reasons.append(
-                "linked enterprises count once: the candidates' independent legal entities "
-                f"can stand for at most {matched} different eligible countries "
-                f"(of {_names(countries)}); {cons.min_countries} are needed"
-            )
-    entities = {c.entity_id for c in eligible_pool}
-    if len(entities) < cons.min_entities:
-        reasons.append(
-            f"only {len(entities)} independent legal entit"
-            f"{'y' if len(entities) == 1 else 'ies'} in eligible countries among the "
-            f"candidates (linked enterprises count once); {cons.min_entities} are needed"
-        )
-    basis = resolve_sector_basis(candidates, cons)
-    word = "NACE section" if basis == "nace" else "ecosystem"
-    sectors: set[str] = set()
-    for c in pool.values():
-        sectors |= sector_labels(c, basis)
-    if len(sectors) < cons.min_nace_sections:
-        reasons.append(
-            f"only {len(sectors)} {word}{'' if len(sectors) == 1 else 's'} among the "
-            f"candidates ({_names(sectors) or 'none'}); {cons.min_nace_sections} are needed "
-            "for a cross-sectoral chain"
-        )
-
-    rule = sme_rule(stages, cons)
-    if rule.basis == "budget":
-        total = rule.total_units
-        reach = sum(
-            rule.budget_units[s.id] for s in stages if any(c.is_sme for c in coverers[s.id])
-        )
-        if total and Fraction(reach, total) < rule.share:
-            reasons.append(
-                f"the SME budget share cannot reach {percent(rule.share)}: the stages SMEs can "
-                f"cover hold at most {percent(Fraction(reach, total))} of the budget"
-            )
-    elif rule.share > 0:
-        sme_must = sum(1 for c in must if c.is_sme)
-        non_sme_must = len(must) - sme_must
-        covered_by_non_sme_must = {
-            s.id for s in stages for c in must if not c.is_sme and can_cover(c, s.id, cons)
-        }
-        needs_non_sme = any(
-            coverers[s.id]
-            and not any(c.is_sme for c in coverers[s.id])
-            and s.id not in covered_by_non_sme_must
-            for s in stages
-        )
-        sme_max = sme_must + sum(1 for s in stages if any(c.is_sme for c in coverers[s.id]))
-        non_sme_min = non_sme_must + (1 if needs_non_sme else 0)
-        best = Fraction(sme_max, sme_max + non_sme_min) if sme_max + non_sme_min else Fraction(1)
-        if best < rule.share:
-            reasons.append(
-                f"the SME share of members cannot reach {percent(rule.share)}: at most "
-                f"{sme_max} SME(s) against at least {non_sme_min} other member(s) "
-                f"({percent(best)})"
-            )
-
-    size = cons.max_team_size
-    if len(must) > size:
-        reasons.append(f"{len(must)} must-include actors, but at most {size} members allowed")
-    else:
-        covered_by_must = {s.id for s in stages for c in must if can_cover(c, s.id, cons)}
-        open_stages = [s for s in stages if s.id not in covered_by_must and coverers[s.id]]
-        lonely = [
-            s
-            for s in open_stages
-            if all(
-                not any(can_cover(c, o.id, cons) for o in stages if o.id != s.id)
-                for c in coverers[s.id]
-            )
-        ]
-        rest = 1 if len(open_stages) > len(lonely) else 0
-        need = len(must) + len(lonely) + rest
-        if need > size:
-            reasons.append(
-                f"at most {size} members allowed, but at least {need} are needed: "
-                f"{len(must)} must-include actor(s) plus {len(lonely)} stage(s) whose "
-                "candidates cover no other stage, each needing its own member"
-                + (", plus one for the other stages" if rest else "")
-            )
-    for name, minimum in (
-        ("independent entities", cons.min_entities),
-        ("countries", cons.min_countries),
-    ):
-        if minimum > size:
-            reasons.append(
-                f"at least {minimum} {name} are needed, but at most {size} members allowed"
-            )
-    return tuple(reasons)
+    return tuple(f.reason for f in impossibilities(stages, candidates, constraints))
 
 
 def describe_group(group: str, problem: _cpsat.Problem) -> str:

@@ -44,7 +44,8 @@ proves it in 0.6-0.9 s. Earlier, with two workers and the default relaxation (40
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from synergia_matching.teams import _cpsat
@@ -72,8 +73,7 @@ def propose_teams(
     """Up to ``constraints.k`` distinct teams, best first, or why there is none."""
     cons = constraints or TeamConstraints()
     _cpsat.load_solver()
-    start = time.monotonic()
-    deadline = start + cons.time_limit_seconds
+    deadline = time.monotonic() + cons.time_limit_seconds
     stage_list = ordered_stages(stages)
     cand_list = list(candidates)
     validate_inputs(stage_list, cand_list)
@@ -85,58 +85,16 @@ def propose_teams(
     basis = resolve_sector_basis(cand_list, cons)
     sme = sme_rule(stage_list, cons)
     must = frozenset(a for a in cons.must_include if a in index)
-    usable = tuple(
-        sorted(
-            (
-                c
-                for c in cand_list
-                if c.actor_id in must or any(can_cover(c, s.id, cons) for s in stage_list)
-            ),
-            key=lambda c: c.actor_id,
-        )
-    )
+    usable = _usable(stage_list, cand_list, cons, must)
     kept = prefilter(stage_list, usable, cons, basis, cons.top_n_per_stage)
-    attempts = [kept] if len(kept) == len(usable) else [kept, usable]
-
-    proposals: list[Proposal] = []
-    for attempt, pool in enumerate(attempts):
-        problem = _cpsat.Problem(stage_list, pool, cons, basis, sme, must)
-        built = _cpsat.build(problem)
-        hint = greedy_assignment(stage_list, pool, cons, basis)
-        if hint is not None:
-            _cpsat.add_hint(built, hint, must)
-        status: _cpsat.SolveStatus = "unknown"
-        for i in range(cons.k):
-            left = deadline - time.monotonic()
-            if left > 0:
-                share = left if cons.k == 1 else (left / 2 if i == 0 else left / (cons.k - i))
-                result = _cpsat.solve(built, cons, share)
-                built.model.clear_hints()  # type: ignore[no-untyped-call]
-            else:
-                result = _cpsat.Solved("unknown", None, None, 0.0)
-            status = result.status
-            assignment = result.assignment
-            objective = result.objective
-            if assignment is None and i == 0 and status == "unknown" and hint is not None:
-                # Time ran out before CP-SAT's first solution (presolve of a large model can
-                # take seconds): the greedy team is the best found in time.
-                assignment, objective = hint, None
-            if assignment is None:
-                break
-            proposal = make_proposal(
-                rank=0,
-                assignment=assignment,
-                stages=stage_list,
-                index=index,
-                constraints=cons,
-                status="optimal" if result.status == "optimal" else "feasible",
-                candidates_considered=len(pool),
-                solver_objective=objective,
-            )
-            proposals.append(proposal)
-            _cpsat.add_nogood(built, proposal.member_ids)
+    # The pre-filtered model first; only if it has no team at all, every candidate.
+    pools = [kept] if len(kept) == len(usable) else [kept, usable]
+    problems = [_cpsat.Problem(stage_list, pool, cons, basis, sme, must) for pool in pools]
+    for problem in problems:
+        proposals, status = _best_teams(problem, index, deadline)
         if proposals:
-            break
+            proposals.sort(key=lambda p: -p.objective)
+            return [replace(p, rank=rank) for rank, p in enumerate(proposals, start=1)]
         if status != "infeasible":
             return NoTeam(
                 (
@@ -144,9 +102,76 @@ def propose_teams(
                     "(the search was not finished; more time may find one)",
                 )
             )
-        if attempt == len(attempts) - 1:
-            left = max(deadline - time.monotonic(), MIN_EXPLAIN_SECONDS)
-            return NoTeam(explain_infeasible(problem, left))
+    left = max(deadline - time.monotonic(), MIN_EXPLAIN_SECONDS)
+    return NoTeam(explain_infeasible(problems[-1], left))
 
-    proposals.sort(key=lambda p: -p.objective)
-    return [replace(p, rank=rank) for rank, p in enumerate(proposals, start=1)]
+
+def _usable(
+    stages: Sequence[Stage],
+    candidates: Sequence[Candidate],
+    constraints: TeamConstraints,
+    must: frozenset[uuid.UUID],
+) -> tuple[Candidate, ...]:
+    """The candidates that can be members (they cover a stage, or must be included), by id."""
+    return tuple(
+        sorted(
+            (
+                c
+                for c in candidates
+                if c.actor_id in must or any(can_cover(c, s.id, constraints) for s in stages)
+            ),
+            key=lambda c: c.actor_id,
+        )
+    )
+
+
+def _best_teams(
+    problem: _cpsat.Problem, index: Mapping[uuid.UUID, Candidate], deadline: float
+) -> tuple[list[Proposal], _cpsat.SolveStatus]:
+    """Up to ``k`` distinct teams of ``problem`` (unranked), and the last solve's status."""
+    cons = problem.constraints
+    built = _cpsat.build(problem)
+    hint = greedy_assignment(problem.stages, problem.candidates, cons, problem.basis)
+    if hint is not None:
+        _cpsat.add_hint(built, hint, problem.must_include)
+    proposals: list[Proposal] = []
+    status: _cpsat.SolveStatus = "unknown"
+    for i in range(cons.k):
+        result = _solve_next(built, cons, deadline, i)
+        status = result.status
+        assignment = result.assignment
+        objective = result.objective
+        if assignment is None and i == 0 and status == "unknown" and hint is not None:
+            # Time ran out before CP-SAT's first solution (presolve of a large model can
+            # take seconds): the greedy team is the best found in time.
+            assignment, objective = hint, None
+        if assignment is None:
+            break
+        proposal = make_proposal(
+            rank=0,
+            assignment=assignment,
+            stages=problem.stages,
+            index=index,
+            constraints=cons,
+            status="optimal" if status == "optimal" else "feasible",
+            candidates_considered=len(problem.candidates),
+            solver_objective=objective,
+        )
+        proposals.append(proposal)
+        _cpsat.add_nogood(built, proposal.member_ids)
+    return proposals, status
+
+
+def _solve_next(
+    built: _cpsat.Built, constraints: TeamConstraints, deadline: float, i: int
+) -> _cpsat.Solved:
+    """Solve for the ``i``-th team: the first may take half the time left (all of it when
+    ``k == 1``), each later one an equal share of what is left."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return _cpsat.Solved("unknown", None, None, 0.0)
+    k = constraints.k
+    share = left if k == 1 else (left / 2 if i == 0 else left / (k - i))
+    result = _cpsat.solve(built, constraints, share)
+    built.model.clear_hints()  # type: ignore[no-untyped-call]
+    return result
