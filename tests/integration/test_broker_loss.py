@@ -198,6 +198,33 @@ async def test_a_running_relay_heals_by_itself_after_the_broker_restarts_empty(
     assert {e.id for e in events} == set(await sent_event_ids(engine))
 
 
+async def test_a_relay_heals_a_log_that_grew_past_the_old_end_before_any_check(
+    engine: AsyncEngine, stack: TestStack, own_broker: tuple[EmbeddedBroker, Bus]
+) -> None:
+    """Writes go on while the broker comes back empty: by the time a check compares the
+    log's end with what was acknowledged, the new log is longer than the old one was.
+    The relay's first acknowledgement on the new log gives it away."""
+    broker, bus = own_broker
+    # No periodic check within the test: only the acknowledgements can tell.
+    relay = relay_on(stack, engine, bus, log_check_interval=3600, poll_interval=0.2)
+    await relay.start()
+    try:
+        await write_events(engine, [uuid.uuid4(), uuid.uuid4()], per_aggregate=2)
+        await eventually(lambda: _no_unsent(engine))
+        broker.stop()
+        broker.start()
+        await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
+        # More events per aggregate than before: every partition's new log outgrows the old.
+        await write_events(engine, [uuid.uuid4() for _ in range(3)], per_aggregate=5)
+        events = await read_events(
+            broker.bootstrap_servers, f"{stack.topic_prefix}{REGISTRY_ACTOR}", 19, timeout=60
+        )
+    finally:
+        await relay.stop()
+    assert {e.id for e in events} == set(await sent_event_ids(engine))
+    assert len(set(await sent_event_ids(engine))) == 19
+
+
 async def _no_unsent(engine: AsyncEngine) -> bool:
     return not await unsent_ids(engine)
 

@@ -27,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from synergia_shared.bus import Bus
 from synergia_shared.db_outage import is_database_unavailable
 from synergia_shared.db_urls import asyncpg_dsn
+from synergia_shared.messaging.replaced_logs import AcknowledgedOffsets
 from synergia_shared.messaging.republish import (
+    LostPartition,
     Partition,
     acked_offsets,
     lost_partitions,
@@ -78,6 +80,8 @@ class _Handover:
 
     handed: asyncio.Event = field(default_factory=asyncio.Event)
     full: bool = False
+    # Per partition, the lowest and highest offset the broker acknowledged to the round.
+    acked: dict[Partition, tuple[int, int]] = field(default_factory=dict)
 
 
 def _claim_statement(batch_size: int) -> Select[Any]:
@@ -170,6 +174,10 @@ class OutboxRelay:
         self._log_check_now = True
         self._log_checked_at = 0.0
         self._republish_window = republish_window
+        # What the broker acknowledged to this relay, and the partitions that showed a
+        # new log since (replaced_logs), republished before the next round.
+        self._acknowledged = AcknowledgedOffsets()
+        self._replaced: dict[Partition, int] = {}
         self.status = RelayStatus()
 
     async def start(self) -> None:
@@ -241,6 +249,8 @@ class OutboxRelay:
         ``log_check_interval``, in a task of its own: publishing does not wait for it
         (on the embedded broker a check can take a fetch's wait), and it stays correct
         alongside publishing, as with another replica's (``check_log``)."""
+        if self._replaced:
+            await self._republish_replaced()
         if self._log_check_now:
             await self._check_log()
             return
@@ -293,17 +303,44 @@ class OutboxRelay:
                     if (key := (f"{self._topic_prefix}{p.topic}", p.partition)) in fetched
                 },
             )
+        return await self._republish(lost)
+
+    async def _republish_replaced(self) -> None:
+        """Republish the partitions whose log the relay's own acknowledgements showed
+        replaced (``replaced_logs``), however far the new log has grown meanwhile."""
+        try:
+            async with self._engine.connect() as conn:
+                acked = await acked_offsets(conn)
+            lost = [
+                LostPartition(topic, partition, acked[(topic, partition)], new_offset)
+                for (topic, partition), new_offset in sorted(self._replaced.items())
+                if (topic, partition) in acked
+            ]
+            await self._republish(lost, replaced=True)
+            self._replaced.clear()
+        except Exception as exc:  # the database is away: tried again before the next round
+            logger.warning("outbox relay could not republish a replaced log: %r", exc)
+
+    async def _republish(self, lost: list[LostPartition], *, replaced: bool = False) -> int:
+        """Mark what was sent to the lost partitions' topics unsent; how many events.
+        ``replaced``: found by an acknowledgement on a new log, whose end is not known
+        (``end_offset`` is then that acknowledgement's offset)."""
         if not lost:
             return 0
         async with self._engine.begin() as conn:
             topics, count = await republish_lost(conn, lost, self._republish_window)
         if not topics:
             return 0  # another replica handled it
+        found = (
+            "it acknowledged a new record at offset %d, the relay had been acknowledged "
+            "up to %d before"
+            if replaced
+            else "its log ends at offset %d, the relay had been acknowledged up to %d"
+        )
         for p in lost:
             if p.topic in topics:
                 logger.error(
-                    "the broker lost records of %s%s partition %d: its log ends at offset "
-                    "%d, the relay had been acknowledged up to %d",
+                    "the broker lost records of %s%s partition %d: " + found,
                     self._topic_prefix,
                     p.topic,
                     p.partition,
@@ -322,7 +359,8 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent events; returns how many were marked sent."""
-        return await self._round(_Handover())
+        handover = _Handover()
+        return await self._finished(asyncio.ensure_future(self._round(handover)), handover)
 
     async def _publish_rounds(self) -> tuple[int, bool]:
         """Rounds of publishing while full batches wait: ``(sent, more may be waiting)``.
@@ -339,27 +377,34 @@ class OutboxRelay:
         has finished (its rows marked sent, or left unsent, whole).
         """
         sent = 0
-        in_flight: list[asyncio.Task[int]] = []
+        in_flight: list[tuple[asyncio.Task[int], _Handover]] = []
         try:
             while True:
                 handover = _Handover()
                 current = asyncio.create_task(self._round(handover))
-                in_flight.append(current)
+                in_flight.append((current, handover))
                 handed = asyncio.ensure_future(handover.handed.wait())
                 try:
                     await asyncio.wait({current, handed}, return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     handed.cancel()
                 if len(in_flight) == _ROUNDS_IN_FLIGHT:
-                    sent += await in_flight.pop(0)
+                    sent += await self._finished(*in_flight.pop(0))
                 if not handover.full:
                     break
             while in_flight:
-                sent += await in_flight.pop(0)
+                sent += await self._finished(*in_flight.pop(0))
             return sent, handover.full
         finally:
             if in_flight:  # a round failed: the other finishes what it started, whole
-                await asyncio.gather(*in_flight, return_exceptions=True)
+                await asyncio.gather(*(task for task, _ in in_flight), return_exceptions=True)
+
+    async def _finished(self, round_: asyncio.Task[int], handover: _Handover) -> int:
+        """A round's count, once done; its acknowledgements noted in the order the rounds
+        started, which is their records' order on every partition."""
+        sent = await round_
+        self._replaced.update(self._acknowledged.note(handover.acked))
+        return sent
 
     async def _round(self, handover: _Handover) -> int:
         """Claim a batch, publish it, mark what the broker acknowledged sent, commit;
@@ -374,7 +419,7 @@ class OutboxRelay:
                     await self._record_backlog(conn)
                     return 0
                 rows = _without_aggregates_held_elsewhere(claimed)
-                sent_ids, acks = await self._publish(rows, handover.handed)
+                sent_ids, acks = await self._publish(rows, handover)
                 if sent_ids:
                     await conn.execute(_MARK_SENT, {"ids": sent_ids})
                     await record_acks(conn, acks)
@@ -385,10 +430,11 @@ class OutboxRelay:
         return len(sent_ids)
 
     async def _publish(
-        self, rows: Sequence[Any], handed: asyncio.Event
+        self, rows: Sequence[Any], handover: _Handover
     ) -> tuple[list[int], dict[Partition, int]]:
         """Send ``rows``; the ids acknowledged, and the highest offset acknowledged per
-        partition (unprefixed topic). ``handed`` is set once all are with the producer."""
+        partition (unprefixed topic). ``handover.handed`` is set once all are with the
+        producer; ``handover.acked`` gets the lowest and highest offset per partition."""
         producer = await self._bus.producer()
         spans: list[Span] = []
         try:
@@ -412,7 +458,7 @@ class OutboxRelay:
             for span in spans:
                 _end(span, exc)
             raise
-        handed.set()
+        handover.handed.set()
         results = await asyncio.gather(*futures, return_exceptions=True)
         for span, result in zip(spans, results, strict=False):  # no spans: tracing off
             _end(span, result if isinstance(result, BaseException) else None)
@@ -430,6 +476,8 @@ class OutboxRelay:
             sent.append(row.id)
             key = (row.topic, result.partition)
             acks[key] = max(acks.get(key, -1), result.offset)
+            lowest, _ = handover.acked.get(key, (result.offset, result.offset))
+            handover.acked[key] = (min(lowest, result.offset), acks[key])
         if first_error is not None:
             self._check_topics_first = True
             self._log_check_now = True
