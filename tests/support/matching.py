@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from synergia_matching.rebuild import PROJECTION_TABLES
+from synergia_matching.projection_rebuild.repository import PROJECTION_TABLES
 
 
 async def dump(dsn: str) -> dict[str, list[dict[str, Any]]]:

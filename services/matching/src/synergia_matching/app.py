@@ -20,8 +20,8 @@ from synergia_matching.migrate import SERVICE_DIR
 from synergia_matching.partners.router import router as partners_router
 from synergia_matching.profiles.models import CONTACT_TABLES
 from synergia_matching.profiles.router import router as profiles_router
+from synergia_matching.projection_rebuild.repository import rebuild_in_progress
 from synergia_matching.proposals.router import router as proposals_router
-from synergia_matching.rebuild import rebuild_in_progress
 from synergia_matching.regions.router import router as regions_router
 from synergia_matching.settings import MatchingSettings
 

@@ -26,123 +26,25 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Column,
-    DateTime,
-    Table,
-    delete,
-    func,
-    select,
-    true,
-)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 from synergia_shared.db import SessionFactory, create_engine, create_session_factory, unit_of_work
 from synergia_shared.events.base import EventData
 from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.messaging.inbox import Delivery, InboxConsumer, PoisonEvent, apply_batch
-from synergia_shared.messaging.tables import inbox
 
 from synergia_matching.consumers import projection_consumers
-from synergia_matching.db import metadata
-from synergia_matching.network.models import cluster_memberships, cluster_profiles, value_chains
-from synergia_matching.profiles.models import (
-    actor_lifecycle_marks,
-    actor_profiles,
-    ownership_links,
-    shared_contact_fetches,
-)
+from synergia_matching.projection_rebuild import repository
 from synergia_matching.settings import MatchingSettings
 
 logger = logging.getLogger(__name__)
 
-PROJECTION_TABLES = (
-    actor_profiles,
-    actor_lifecycle_marks,
-    ownership_links,
-    shared_contact_fetches,
-    cluster_profiles,
-    cluster_memberships,
-    value_chains,
-)
-
 
 class RebuildRefused(Exception):
     """The rebuild cannot run now as asked; the message says what to do."""
-
-
-# --- the in-progress marker (migration 0005) -------------------------------------------
-
-projection_rebuild = Table(
-    "projection_rebuild",
-    metadata,
-    Column("singleton", Boolean, primary_key=True, server_default=true()),
-    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("reset", Boolean, nullable=False),
-    CheckConstraint("singleton", name="singleton"),
-)
-
-# pg_advisory_lock key: one rebuild per database at a time ("matching-rebuild" in hex).
-_LOCK_KEY = 0x6D_61_74_63_68_72_62
-
-
-@dataclass(frozen=True)
-class RebuildInProgress:
-    started_at: datetime
-    reset: bool
-
-    @property
-    def reason(self) -> str:
-        return (
-            f"projection rebuild in progress since {self.started_at.isoformat()}: the "
-            "projection is partial; consumers start when synergia-matching-rebuild completes"
-        )
-
-
-async def rebuild_in_progress(session: AsyncSession) -> RebuildInProgress | None:
-    row = (
-        await session.execute(select(projection_rebuild.c.started_at, projection_rebuild.c.reset))
-    ).first()
-    return RebuildInProgress(row.started_at, row.reset) if row else None
-
-
-async def _mark_started(session: AsyncSession, *, reset: bool, restart: bool) -> None:
-    """Written before the first event is applied, in the reset's transaction if any.
-    A resumed rebuild keeps the original start; a restarted one is new."""
-    statement = pg_insert(projection_rebuild).values(singleton=True, reset=reset)
-    if restart:
-        statement = statement.on_conflict_do_update(
-            index_elements=[projection_rebuild.c.singleton],
-            set_={"started_at": func.now(), "reset": reset},
-        )
-    else:
-        statement = statement.on_conflict_do_nothing()
-    await session.execute(statement)
-
-
-async def _mark_done(session: AsyncSession) -> None:
-    await session.execute(delete(projection_rebuild))
-
-
-async def projection_is_empty(session: AsyncSession) -> bool:
-    for table in PROJECTION_TABLES:
-        if await session.scalar(select(func.count()).select_from(table)):
-            return False
-    return True
-
-
-async def reset_projections(session: AsyncSession) -> None:
-    for table in PROJECTION_TABLES:
-        await session.execute(delete(table))
-    names = [c.name for c in projection_consumers()]
-    await session.execute(delete(inbox).where(inbox.c.consumer.in_(names)))
 
 
 # --- reading the topics up to the ends captured at the start ---------------------------
@@ -420,14 +322,14 @@ async def _only_rebuild(sessions: SessionFactory) -> AsyncIterator[None]:
     engine = sessions.kw["bind"]
     assert isinstance(engine, AsyncEngine)
     async with engine.connect() as conn:
-        locked = await conn.scalar(select(func.pg_try_advisory_lock(_LOCK_KEY)))
+        locked = await repository.try_lock(conn)
         await conn.commit()
         if not locked:
             raise RebuildRefused("another synergia-matching-rebuild is running on this database")
         try:
             yield
         finally:
-            await conn.scalar(select(func.pg_advisory_unlock(_LOCK_KEY)))
+            await repository.unlock(conn)
             await conn.commit()
 
 
@@ -439,16 +341,16 @@ async def rebuild_projections(
     async with _only_rebuild(sessions):
         await _take_groups(settings, consumers)  # refuses while live consumers run
         async with unit_of_work(sessions) as session:
-            interrupted = await rebuild_in_progress(session) is not None
+            interrupted = await repository.rebuild_in_progress(session) is not None
             report.resumed = interrupted and not reset
             if reset:
-                await reset_projections(session)
-            elif not interrupted and not await projection_is_empty(session):
+                await repository.reset_projections(session, [c.name for c in consumers])
+            elif not interrupted and not await repository.projection_is_empty(session):
                 raise RebuildRefused(
                     "the projection tables are not empty: rebuild into a fresh database, "
                     "or pass --reset with the matching consumers stopped"
                 )
-            await _mark_started(session, reset=reset, restart=not report.resumed)
+            await repository.mark_started(session, reset=reset, restart=not report.resumed)
         # Timed alone: the group joins around it cost a broker's join delay, not work.
         started = time.perf_counter()
         resume_at = await _read_to_captured_ends(consumers, sessions, settings, report, batch_size)
@@ -457,7 +359,7 @@ async def rebuild_projections(
         # hands the groups over again.
         report.handed_over = await _take_groups(settings, consumers, resume_at)
         async with unit_of_work(sessions) as session:
-            await _mark_done(session)
+            await repository.mark_done(session)
     logger.info(
         "rebuild done",
         extra={

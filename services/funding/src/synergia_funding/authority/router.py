@@ -85,7 +85,7 @@ def parse_batch(body: bytes) -> list[Any]:
         },
     },
 )
-async def submitAuthorityEvents(request: Request, principal: Writer) -> BatchResult:
+async def submit_authority_events(request: Request, principal: Writer) -> BatchResult:
     items = parse_batch(await request.body())
     async with unit_of_work(request.app.state.sessions) as session:
         return await intake.submit(session, authority_of(principal), items)
@@ -117,7 +117,7 @@ async def submitAuthorityEvents(request: Request, principal: Writer) -> BatchRes
         },
     },
 )
-async def uploadAuthorityEvents(request: Request, principal: Writer) -> BatchResult:
+async def upload_authority_events(request: Request, principal: Writer) -> BatchResult:
     rows = csv_items.parse(await request.body())
     async with unit_of_work(request.app.state.sessions) as session:
         return await intake.submit(
@@ -144,7 +144,7 @@ async def uploadAuthorityEvents(request: Request, principal: Writer) -> BatchRes
     response_model=ItemResult,
     responses={404: {"model": Problem, "description": "Not recorded or parked"}},
 )
-async def getAuthorityEvent(
+async def get_authority_event(
     request: Request,
     external_id: str,
     principal: Lister,
@@ -175,7 +175,7 @@ async def getAuthorityEvent(
     "are a 403.",
     response_model=ParkedItemPage,
 )
-async def listAuthorityEvents(
+async def list_authority_events(
     request: Request,
     principal: Lister,
     status: Annotated[ListedStatus, Query(description="Only `parked` for now")],

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
 from synergia_shared.http.iso_date import IsoDate
-from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, not_found
+from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.projections.actor_views import not_known_here
 
 from synergia_funding.beneficiaries import repository
 from synergia_funding.beneficiaries.schemas import Beneficiary
@@ -55,7 +56,7 @@ def _csv(view: Beneficiary) -> str:
         404: {"model": Problem, "description": "Not known here (yet)"},
     },
 )
-async def getBeneficiary(
+async def get_beneficiary(
     request: Request, actor_id: uuid.UUID, _: Reader, on: On = None, accept: Accept = None
 ) -> Response:
     kind = csv.representation(accept)
@@ -63,10 +64,7 @@ async def getBeneficiary(
     async with reports_repository.snapshot(request.app.state.sessions) as session:
         row = await repository.get(session, actor_id)
         if row is None:
-            raise not_found(
-                f"actor {actor_id} is not known here: unknown, or its registration has not "
-                "arrived yet",
-            )
+            raise not_known_here(actor_id)
         funding = await reports.beneficiary_funding(session, actor_id, day)
     profile: dict[str, Any] = dict(row._mapping)
     view = Beneficiary.model_validate({**profile, "funding": funding})

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import case, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -22,7 +22,6 @@ from synergia_funding.ledger.model import SME_CATEGORIES, Entry
 from synergia_funding.ledger.tables import (
     ledger_entries,
     ledger_nets,
-    ownership_links,
     parked_entries,
 )
 
@@ -148,31 +147,6 @@ async def linked_enterprises(
     for start, member in rows:
         groups[start].add(member)
     return {actor: frozenset(groups.get(actor, {actor})) for actor in actor_ids}
-
-
-async def replace_ownership_links(
-    session: AsyncSession, actor_id: uuid.UUID, links: Sequence[dict[str, Any]]
-) -> None:
-    """The actor's owners as its latest profile snapshot states them."""
-    await session.execute(delete(ownership_links).where(ownership_links.c.actor_id == actor_id))
-    if links:
-        await session.execute(
-            insert(ownership_links), [{**link, "actor_id": actor_id} for link in links]
-        )
-
-
-async def replace_ownership_links_of(
-    session: AsyncSession, links: Mapping[uuid.UUID, Sequence[dict[str, Any]]]
-) -> None:
-    """:func:`replace_ownership_links` for several actors in two statements."""
-    if not links:
-        return
-    await session.execute(
-        delete(ownership_links).where(ownership_links.c.actor_id.in_(list(links)))
-    )
-    rows = [{**link, "actor_id": a} for a, owned in links.items() for link in owned]
-    if rows:
-        await session.execute(insert(ownership_links), rows)
 
 
 # The actors among :ids that parked entries wait for, in one statement.

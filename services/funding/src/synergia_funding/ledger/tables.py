@@ -19,6 +19,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from synergia_shared.projections.actor_tables import ownership_links_table
 
 from synergia_funding.db import metadata
 
@@ -86,14 +87,7 @@ ledger_entry_ids = Table(
 
 # The registry actors' owners: more than 50 % or control links two enterprises into one
 # single undertaking (de minimis).
-ownership_links = Table(
-    "ownership_links",
-    metadata,
-    Column("actor_id", Uuid, primary_key=True),
-    Column("owner_actor_id", Uuid, primary_key=True),
-    Column("share_percent", Numeric(5, 2), nullable=False),
-    Column("controls", Boolean, nullable=False, server_default="false"),
-)
+ownership_links = ownership_links_table(metadata)
 
 # One row per original entry: its net amount after the corrections recorded so far,
 # kept by the ledger writer for the reports (migration 0005); derived, rebuildable.

@@ -48,7 +48,7 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
         },
     },
 )
-async def recordValueChainEntries(
+async def record_value_chain_entries(
     request: Request, value_chain_id: uuid.UUID, principal: Manager
 ) -> BatchResult:
     items = parse_batch(await request.body())
@@ -65,7 +65,7 @@ async def recordValueChainEntries(
     "the order they were recorded, with the rule flags each raised. Keyset-paginated.",
     response_model=LedgerPage,
 )
-async def listValueChainEntries(
+async def list_value_chain_entries(
     request: Request,
     value_chain_id: uuid.UUID,
     _: Reader,

@@ -1,36 +1,28 @@
-"""The actor_profiles projection and the lifecycle marks that guard it.
+"""The actor_profiles projection: matching's actor projection.
 
-``actor_profiles`` holds the latest full profile snapshot (registered/updated event) of
-each actor; ``source_sequence`` is that snapshot's sequence (the registry's actor
-version). ``actor_lifecycle_marks`` remembers the sequence of the latest deactivation
-and personal-data erasure of an actor, also of one not projected yet, so that a snapshot
-older than them, arriving late, cannot bring the actor back to life or its contacts back.
+``actor_profiles`` holds the columns every actor projection keeps of the latest full
+profile snapshot (``synergia_shared.projections.actor_tables``, with the lifecycle marks
+that guard it and the ownership links), and what partner search and team proposals
+match on: offers and needs, their texts and full-text documents, the NACE prefixes.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    ARRAY,
-    Boolean,
-    Column,
-    Computed,
-    DateTime,
-    Integer,
-    Numeric,
-    Table,
-    Text,
-    Uuid,
-    func,
-    text,
-)
+from sqlalchemy import ARRAY, Column, Computed, Integer, Text
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
-from synergia_shared.projections.contact_fetches import ContactTables, contact_fetches_table
+from synergia_shared.projections.actor_tables import (
+    EMPTY_ARRAY,
+    EMPTY_JSON_LIST,
+    ActorTables,
+    TextArray,
+    actor_projection_table,
+    lifecycle_marks_table,
+    ownership_links_table,
+)
+from synergia_shared.projections.contact_fetches import contact_fetches_table
 
 from synergia_matching.db import metadata
 
-TextArray = ARRAY(Text)
-EMPTY_ARRAY = text("'{}'::text[]")
-EMPTY_JSON_LIST = text("'[]'::jsonb")
 IntArray = ARRAY(Integer)
 
 # Evidence weighed by where it is: a word of a structured offer or a controlled competence
@@ -44,33 +36,15 @@ OFFERS_DOCUMENT = (
     " about_text_lengths), 'D')"
 )
 
-actor_profiles = Table(
+actor_profiles = actor_projection_table(
     "actor_profiles",
     metadata,
-    Column("actor_id", Uuid, primary_key=True),
-    Column("legal_name", Text, nullable=False),
-    Column("short_name", Text, nullable=True),
-    Column("kind", Text, nullable=False),
-    Column("country", Text, nullable=False),
-    Column("registered_at", DateTime(timezone=True), nullable=False),
-    Column("source_sequence", Integer, nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("nuts_code", Text, nullable=True),
-    Column("nace_codes", TextArray, nullable=False, server_default=EMPTY_ARRAY),
-    Column("ecosystems", TextArray, nullable=False, server_default=EMPTY_ARRAY),
     Column("competences", TextArray, nullable=False, server_default=EMPTY_ARRAY),
     Column("keywords", TextArray, nullable=False, server_default=EMPTY_ARRAY),
     # OfferNeedV1 objects as the event carries them (id, type, title, description,
     # competences, keywords, valid_until).
     Column("offers", JSONB, nullable=False, server_default=EMPTY_JSON_LIST),
     Column("needs", JSONB, nullable=False, server_default=EMPTY_JSON_LIST),
-    Column("sme_category", Text, nullable=True),
-    Column("active", Boolean, nullable=False, server_default="true"),
-    # Contact persons whose consent covers partners: [{name, email, role}]. Personal data.
-    Column("shared_contacts", JSONB, nullable=False, server_default=EMPTY_JSON_LIST),
-    # The actor version at which the registry read the shared contacts held (fetched by
-    # synergia_shared.projections.contact_fetcher, never taken from an event).
-    Column("shared_contacts_version", Integer, nullable=True),
     Column("country_standing", Text, nullable=True),
     Column("nuts_version", Text, nullable=True),
     # What the actor can provide (its offers and competences), what it says about itself
@@ -126,25 +100,14 @@ actor_profiles = Table(
 
 # Who holds a share of whom, from the actor events' ``owners``: more than 50 % or control
 # makes the two linked enterprises, one legal entity for the consortium rules.
-ownership_links = Table(
-    "ownership_links",
-    metadata,
-    Column("actor_id", Uuid, primary_key=True),
-    Column("owner_actor_id", Uuid, primary_key=True),
-    Column("share_percent", Numeric(5, 2), nullable=False),
-    Column("controls", Boolean, nullable=False, server_default="false"),
-)
+ownership_links = ownership_links_table(metadata)
 
-actor_lifecycle_marks = Table(
-    "actor_lifecycle_marks",
-    metadata,
-    Column("actor_id", Uuid, primary_key=True),
-    Column("deactivated_at_sequence", Integer, nullable=True),
-    Column("contacts_erased_at_sequence", Integer, nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
+actor_lifecycle_marks = lifecycle_marks_table(metadata)
 
 # Actors whose shared contacts are to be fetched from the registry.
 shared_contact_fetches = contact_fetches_table(metadata)
 
-CONTACT_TABLES = ContactTables(actor_profiles, actor_lifecycle_marks, shared_contact_fetches)
+ACTOR_TABLES = ActorTables(
+    actor_profiles, actor_lifecycle_marks, shared_contact_fetches, ownership_links
+)
+CONTACT_TABLES = ACTOR_TABLES.contacts

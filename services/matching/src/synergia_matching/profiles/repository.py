@@ -1,156 +1,17 @@
-"""Every query on the actor_profiles projection and its lifecycle marks."""
+"""The actor_profiles projection's own queries; those of every actor projection are in
+``synergia_shared.projections.actor_repository``."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    Row,
-    Uuid,
-    any_,
-    bindparam,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.projections import contact_fetches, snapshot_upserts
-from synergia_shared.projections.actor_lifecycle import ContactsAction, LifecycleMarks
+from synergia_shared.projections import actor_repository
 
-from synergia_matching.profiles.models import (
-    CONTACT_TABLES,
-    actor_lifecycle_marks,
-    actor_profiles,
-    ownership_links,
-)
-
-
-def _uuids(ids: Iterable[uuid.UUID]) -> Any:
-    """One array parameter: an IN list would be a new statement for every batch size."""
-    return bindparam("ids", list(ids), type_=ARRAY(Uuid))
-
-
-async def lock_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
-    """Serialise the events of one actor until the transaction ends.
-
-    The Kafka consumer and a dead-letter replay (applied in an admin request) may handle
-    events of the same actor at once; without the lock an erasure could miss a row
-    that a concurrent registration is inserting, and the contacts would stay.
-    """
-    key = func.hashtextextended(str(actor_id), 0)
-    await session.execute(select(func.pg_advisory_xact_lock(key)))
-
-
-async def lock_actors(session: AsyncSession, actor_ids: Iterable[uuid.UUID]) -> None:
-    """:func:`lock_actor` for a batch's actors, in one statement and key order."""
-    await contact_fetches.lock_actors(session, actor_ids)
-
-
-async def marks_of(
-    session: AsyncSession, actor_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, LifecycleMarks]:
-    """The marks of those of ``actor_ids`` that have any, in one statement."""
-    if not actor_ids:
-        return {}
-    rows = await session.execute(
-        select(
-            actor_lifecycle_marks.c.actor_id,
-            actor_lifecycle_marks.c.deactivated_at_sequence,
-            actor_lifecycle_marks.c.contacts_erased_at_sequence,
-        ).where(actor_lifecycle_marks.c.actor_id == any_(_uuids(actor_ids)))
-    )
-    return {
-        r.actor_id: LifecycleMarks(r.deactivated_at_sequence, r.contacts_erased_at_sequence)
-        for r in rows
-    }
-
-
-async def upsert_snapshots(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert each profile, or overwrite it with a strictly newer snapshot: an older or
-    equal ``source_sequence`` arriving late (a replayed parked event, say) changes
-    nothing; the inbox dedups by event id only, this guard makes order irrelevant.
-    Each actor once, all in one statement; the actors whose snapshot was applied."""
-    return await snapshot_upserts.upsert_newer(session, actor_profiles, "actor_id", rows)
-
-
-async def _mark(session: AsyncSession, actor_id: uuid.UUID, column: str, sequence: int) -> None:
-    statement = pg_insert(actor_lifecycle_marks).values(actor_id=actor_id, **{column: sequence})
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[actor_lifecycle_marks.c.actor_id],
-            set_={
-                column: func.greatest(actor_lifecycle_marks.c[column], statement.excluded[column]),
-                "updated_at": func.now(),
-            },
-        )
-    )
-
-
-def _snapshot_older_than(actor_id: uuid.UUID, sequence: int) -> Any:
-    stored = actor_profiles.c.source_sequence
-    return (actor_profiles.c.actor_id == actor_id) & or_(stored.is_(None), stored < sequence)
-
-
-async def deactivate(session: AsyncSession, actor_id: uuid.UUID, sequence: int) -> None:
-    """Remember the deactivation and apply it to a snapshot older than it."""
-    await _mark(session, actor_id, "deactivated_at_sequence", sequence)
-    await session.execute(
-        update(actor_profiles)
-        .where(_snapshot_older_than(actor_id, sequence), actor_profiles.c.active)
-        .values(active=False, updated_at=func.now())
-    )
-
-
-async def erase_contacts(
-    session: AsyncSession, actor_id: uuid.UUID, sequence: int, *, remaining: int = 0
-) -> None:
-    """Remember the erasure, drop the contacts read before it and the pending fetch; if
-    the actor still has shared contacts (one person was erased), fetch those again."""
-    await _mark(session, actor_id, "contacts_erased_at_sequence", sequence)
-    await contact_fetches.drop_contacts(session, CONTACT_TABLES, actor_id, sequence)
-    if remaining > 0:
-        await contact_fetches.request_fetch(session, CONTACT_TABLES, actor_id)
-
-
-async def snapshots_contacts(
-    session: AsyncSession, actions: Mapping[uuid.UUID, tuple[int, ContactsAction]]
-) -> None:
-    """After applied snapshots (``actor_lifecycle.contacts_after_snapshot``; actor → its
-    sequence and what to do): ask for their shared contacts, or drop any held from
-    before them; in a few statements."""
-    fetch = [a for a, (_, what) in actions.items() if what == "fetch"]
-    drop = [(a, sequence) for a, (sequence, what) in actions.items() if what == "drop"]
-    await contact_fetches.request_fetches(session, CONTACT_TABLES, fetch)
-    await contact_fetches.drop_contacts_of(session, CONTACT_TABLES, drop)
+from synergia_matching.profiles.models import ACTOR_TABLES
 
 
 async def get(session: AsyncSession, actor_id: uuid.UUID) -> Row[Any] | None:
-    return (
-        await session.execute(select(actor_profiles).where(actor_profiles.c.actor_id == actor_id))
-    ).first()
-
-
-async def replace_ownership_links_of(
-    session: AsyncSession,
-    links: Mapping[uuid.UUID, list[dict[str, Any]]],
-    *,
-    first_snapshots: Collection[uuid.UUID],
-) -> None:
-    """The owners of applied snapshots replace the ones held before, in two statements.
-    An applied first snapshot (sequence 1) means no snapshot was applied before it (a
-    newer one would have stopped it): nothing of it to delete."""
-    replaced = [a for a in links if a not in first_snapshots]
-    if replaced:
-        await session.execute(
-            delete(ownership_links).where(ownership_links.c.actor_id == any_(_uuids(replaced)))
-        )
-    rows = [{**link, "actor_id": a} for a, owned in links.items() for link in owned]
-    if rows:
-        await session.execute(insert(ownership_links), rows)
+    return await actor_repository.get(session, ACTOR_TABLES, actor_id)
