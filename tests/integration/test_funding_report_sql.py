@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from synergia_funding.ledger import codec
 from synergia_funding.ledger.balances import (
@@ -39,7 +40,7 @@ from synergia_funding.ledger.model import (
     Source,
 )
 from synergia_funding.ledger.repository import rebuild_nets
-from synergia_funding.ledger.tables import ledger_entries
+from synergia_funding.ledger.tables import ledger_entries, ledger_nets
 from synergia_funding.reports import figures, repository
 
 from tests.support.stack import TestStack
@@ -169,6 +170,13 @@ async def test_sql_totals_equal_the_fold(session: AsyncSession, seed: int) -> No
     assert res.unresolved
     assert res.ignored
     assert any(x.reversed for x in res.effects.values())
+    # The nets the SQL stores are the fold's, original by original.
+    nets = await session.execute(
+        select(ledger_nets.c.entry_id, ledger_nets.c.net, ledger_nets.c.reversed)
+    )
+    assert {row.entry_id: (row.net, row.reversed) for row in nets} == {
+        entry_id: (x.amount, x.reversed) for entry_id, x in res.effects.items()
+    }
 
     for project in PROJECTS:
         sql = _lines(await repository.project_lines(session, project))

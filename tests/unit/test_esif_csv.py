@@ -17,6 +17,10 @@ from synergia_funding.reference.esif_csv import (
     PlannedFinanceLine,
     PlannedFinancesParser,
     RowRejection,
+    _amounts_problem,
+    _plain_amounts,
+    _plain_rate,
+    _read_header,
     aggregate_programmes,
     aparse_planned_finances,
     parse_amount,
@@ -24,7 +28,7 @@ from synergia_funding.reference.esif_csv import (
     parse_planned_finances,
     parse_rate,
 )
-from synergia_funding.reference.rules import EsifFund, RegionCategory
+from synergia_funding.reference.rules import RATE_TOLERANCE, EsifFund, RegionCategory
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "esif_planned_finances_sample.csv"
 D = Decimal
@@ -505,3 +509,35 @@ def test_blank_broken_and_plain_lines_keep_their_numbers_in_one_chunk() -> None:
     assert rows[1].reason.startswith("malformed CSV: ")
     assert isinstance(rows[3], RowRejection)
     assert rows[3].reason.startswith("the stated co-financing rate 5 % is not EU / total")
+
+
+def test_the_fast_path_reads_a_plain_rate_that_matches_only() -> None:
+    eu, total = Decimal("50.00"), Decimal("100.00")
+    assert _plain_rate("50.00", eu, total, RATE_TOLERANCE) == Decimal("0.5")
+    assert _plain_rate("0.5", eu, total, RATE_TOLERANCE) == Decimal("0.5")
+    assert _plain_rate("50 %", eu, total, RATE_TOLERANCE) is None  # the full check reads it
+    assert _plain_rate("60", eu, total, RATE_TOLERANCE) is None  # not EU / total
+    assert _plain_rate("150", eu, total, RATE_TOLERANCE) is None  # above 100 %
+
+
+def test_the_fast_path_reads_plain_amounts_that_add_up_only() -> None:
+    def at(eu: str, national: str, total: str) -> tuple[Decimal, Decimal, Decimal] | None:
+        header = _read_header(HEADER)
+        values = ROW.strip().replace("50.00,50.00,100.00", f"{eu},{national},{total}")
+        return _plain_amounts(values.split(","), header.at)
+
+    assert at("50", "50.5", "100.50") == (Decimal("50.00"), Decimal("50.50"), Decimal("100.50"))
+    assert at("50", "50", "100.01") is None  # does not add up
+    assert at("5e1", "50", "100") is None  # not written plainly: the full check reads it
+
+
+def test_the_full_check_finds_amounts_that_do_not_add_up_before_the_rate() -> None:
+    amounts = (Decimal("50.00"), Decimal("50.00"), Decimal("100.00"))
+    assert _amounts_problem(amounts, Decimal("0.5"), RATE_TOLERANCE) is None
+    assert _amounts_problem(amounts, None, RATE_TOLERANCE) is None
+    wrong_rate = _amounts_problem(amounts, Decimal("0.6"), RATE_TOLERANCE)
+    assert wrong_rate is not None
+    assert "is not EU / total" in wrong_rate
+    off = _amounts_problem((amounts[0], amounts[1], Decimal("100.01")), None, RATE_TOLERANCE)
+    assert off is not None
+    assert "100.01" in off

@@ -184,6 +184,92 @@ def _result(
     return result
 
 
+def _read(
+    raw: Any, index: int, loc_root: Sequence[str | int], context: dict[str, Any]
+) -> AuthorityEventIn | ItemResult:
+    """An item read from its raw form, or its refusal: not an object (a CSV row too wide,
+    a string or number on Kafka), text PostgreSQL cannot store, or invalid fields."""
+    if not isinstance(raw, dict):
+        return _refused(index, None, _whole_item_invalid(index, _unreadable(raw), loc_root))
+    if _may_hold_unstorable_text(raw) and (unstorable := unstorable_text(raw, [*loc_root, index])):
+        return _refused(index, shown_id(raw), _invalid(unstorable))
+    try:
+        return _ITEM.validate_python(raw, context=context)
+    except ValidationError as exc:
+        return _refused(index, shown_id(raw), _validation(index, exc, loc_root))
+
+
+def outside_region(authority: Authority, item: AuthorityEventIn) -> AuthorityItemProblem | None:
+    """An authority writes in its own NUTS region only."""
+    if authority.may_write(item.region_nuts):
+        return None
+    return _problem(
+        403,
+        "forbidden-region",
+        "Outside the authority's region",
+        f"region {item.region_nuts} is outside {authority.region}, the region "
+        f"{authority.system} may write in; nothing was recorded for this item",
+    )
+
+
+def source_not_recorded(
+    authority: Authority, item: AuthorityEventIn
+) -> AuthorityItemProblem | None:
+    """A sender limited to some sources records money of those only."""
+    if authority.sources is None or item.source in authority.sources:
+        return None
+    return _problem(
+        403,
+        "forbidden-source",
+        "Source not recorded by this sender",
+        f"{item.source.value} money is not recorded by {authority.system}; it "
+        "records " + ", ".join(sorted(s.value for s in authority.sources)),
+    )
+
+
+def other_value_chain(authority: Authority, item: AuthorityEventIn) -> AuthorityItemProblem | None:
+    """A value chain's cluster managers record money for that value chain only."""
+    if authority.project is None or item.project_id in (None, authority.project):
+        return None
+    return _problem(
+        403,
+        "forbidden-value-chain",
+        "Outside the value chain",
+        f"project_id {item.project_id} is not value chain "
+        f"{authority.project}, the one this batch records money for; "
+        "nothing was recorded for this item",
+    )
+
+
+def _admit(
+    authority: Authority, item: AuthorityEventIn, index: int
+) -> tuple[AuthorityEventIn, Entry] | ItemResult:
+    """The item as this authority records it, and its ledger entry; or its refusal: outside
+    what the authority may write, or an entry invalid on its own."""
+    for check in (outside_region, source_not_recorded, other_value_chain):
+        if (problem := check(authority, item)) is not None:
+            return _refused(index, item.external_id, problem)
+    if authority.project is not None and item.project_id is None:
+        item = item.model_copy(update={"project_id": authority.project})
+    try:
+        return item, to_entry(authority, item)
+    except InvalidEntry as exc:
+        return _refused(
+            index, item.external_id, _problem(422, "invalid-entry", "Invalid item", str(exc))
+        )
+
+
+def _batch_result(authority: Authority, results: dict[int, ItemResult]) -> BatchResult:
+    items = [results[i] for i in sorted(results)]
+    return BatchResult(
+        authority=authority.system,
+        applied=sum(r.status == "applied" for r in items),
+        parked=sum(r.status == "parked" for r in items),
+        rejected=sum(r.status == "rejected" for r in items),
+        items=items,
+    )
+
+
 async def submit(
     session: AsyncSession,
     authority: Authority,
@@ -203,77 +289,12 @@ async def submit(
     context = {SPREADSHEET_CELLS: spreadsheet_cells}
     for offset, raw in enumerate(raw_items):
         index = first_index + offset
-        if not isinstance(raw, dict):  # a CSV row too wide, a string or number on Kafka
-            results[index] = _refused(
-                index, None, _whole_item_invalid(index, _unreadable(raw), loc_root)
-            )
+        read = _read(raw, index, loc_root, context)
+        admitted = read if isinstance(read, ItemResult) else _admit(authority, read, index)
+        if isinstance(admitted, ItemResult):
+            results[index] = admitted
             continue
-        if _may_hold_unstorable_text(raw) and (
-            unstorable := unstorable_text(raw, [*loc_root, index])
-        ):
-            results[index] = _refused(index, shown_id(raw), _invalid(unstorable))
-            continue
-        try:
-            item = _ITEM.validate_python(raw, context=context)
-        except ValidationError as exc:
-            results[index] = _refused(
-                index,
-                shown_id(raw),
-                _validation(index, exc, loc_root),
-            )
-            continue
-        if not authority.may_write(item.region_nuts):
-            results[index] = _refused(
-                index,
-                item.external_id,
-                _problem(
-                    403,
-                    "forbidden-region",
-                    "Outside the authority's region",
-                    f"region {item.region_nuts} is outside {authority.region}, the region "
-                    f"{authority.system} may write in; nothing was recorded for this item",
-                ),
-            )
-            continue
-        if authority.sources is not None and item.source not in authority.sources:
-            results[index] = _refused(
-                index,
-                item.external_id,
-                _problem(
-                    403,
-                    "forbidden-source",
-                    "Source not recorded by this sender",
-                    f"{item.source.value} money is not recorded by {authority.system}; it "
-                    "records " + ", ".join(sorted(s.value for s in authority.sources)),
-                ),
-            )
-            continue
-        if authority.project is not None:
-            if item.project_id is None:
-                item = item.model_copy(update={"project_id": authority.project})
-            elif item.project_id != authority.project:
-                results[index] = _refused(
-                    index,
-                    item.external_id,
-                    _problem(
-                        403,
-                        "forbidden-value-chain",
-                        "Outside the value chain",
-                        f"project_id {item.project_id} is not value chain "
-                        f"{authority.project}, the one this batch records money for; "
-                        "nothing was recorded for this item",
-                    ),
-                )
-                continue
-        try:
-            entry = to_entry(authority, item)
-        except InvalidEntry as exc:
-            results[index] = _refused(
-                index,
-                item.external_id,
-                _problem(422, "invalid-entry", "Invalid item", str(exc)),
-            )
-            continue
+        item, entry = admitted
         names[entry.entry_id] = item.external_id
         names.update(_refs(authority, item))
         # Named so in the answer and the listing if the actor is not known here yet.
@@ -282,14 +303,7 @@ async def submit(
     decisions = await ledger.record(session, [entry for _, entry in accepted], names)
     for (index, _), decision in zip(accepted, decisions, strict=True):
         results[index] = _result(index, decision, names, loc_root)
-    items = [results[i] for i in sorted(results)]
-    return BatchResult(
-        authority=authority.system,
-        applied=sum(r.status == "applied" for r in items),
-        parked=sum(r.status == "parked" for r in items),
-        rejected=sum(r.status == "rejected" for r in items),
-        items=items,
-    )
+    return _batch_result(authority, results)
 
 
 async def status(session: AsyncSession, sender: str, external_id: str) -> ItemResult | None:
@@ -302,10 +316,10 @@ async def status(session: AsyncSession, sender: str, external_id: str) -> ItemRe
     parked = await ledger_repository.parked(session, [entry_id])
     if entry_id not in parked:
         return None
-    entry, state, problem, waiting, refers_to = parked[entry_id]
-    names = {uuid.UUID(i): n for i, n in refers_to.items()}
-    if state == "rejected":
-        decision = Decision(entry, "rejected", replayed=True, stored_problem=problem)
+    row = parked[entry_id]
+    names = {uuid.UUID(i): n for i, n in row.refers_to.items()}
+    if row.state == "rejected":
+        decision = Decision(row.entry, "rejected", replayed=True, stored_problem=row.problem)
     else:
-        decision = Decision(entry, "parked", replayed=True, waiting_for=waiting)
+        decision = Decision(row.entry, "parked", replayed=True, waiting_for=row.waiting_for)
     return _result(0, decision, names)

@@ -14,6 +14,10 @@ Corrections (see :mod:`.model`) take effect on the original they correct:
   *ignored* (the rules reject both).
 
 Amounts are Decimal sums of 2-place values, so they are exact and order-free.
+
+:func:`resolve` is the one definition of the fold. The net amounts the reports read
+(table ``ledger_nets``) are its projection: the writer stores what it computes, and the
+SQL that rebuilds them (``repository.REBUILD_NETS``) is checked against it.
 """
 
 from __future__ import annotations

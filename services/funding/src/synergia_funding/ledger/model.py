@@ -20,6 +20,7 @@ granted later is a new commitment, not an adjustment.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -151,55 +152,134 @@ def _is_cents(value: Decimal) -> bool:
     return value.is_finite() and value == value.quantize(CENT)
 
 
-def entry_problems(entry: Entry) -> list[str]:
-    """What is wrong with an entry on its own, in plain words (empty when it is valid)."""
-    problems: list[str] = []
-    if not isinstance(entry.amount, Decimal) or not _is_cents(entry.amount):
-        return [f"amount {entry.amount} must be in euros with at most 2 decimals"]
+def aid_equivalent_in_cents(entry: Entry) -> str | None:
+    """An aid equivalent is an amount of euros too: at most 2 decimals."""
     if entry.aid_equivalent is not None and not _is_cents(entry.aid_equivalent):
-        problems.append(f"aid equivalent {entry.aid_equivalent} must have at most 2 decimals")
+        return f"aid equivalent {entry.aid_equivalent} must have at most 2 decimals"
+    return None
+
+
+def one_correction(entry: Entry) -> str | None:
+    """A correction reverses or adjusts, not both."""
     if entry.reverses is not None and entry.adjusts is not None:
-        problems.append("a correction either reverses or adjusts an entry, not both")
+        return "a correction either reverses or adjusts an entry, not both"
+    return None
+
+
+def not_self_correcting(entry: Entry) -> str | None:
+    """An entry never corrects itself."""
     if entry.target == entry.entry_id:
-        problems.append("an entry cannot correct itself")
+        return "an entry cannot correct itself"
+    return None
+
+
+def amount_sign(entry: Entry) -> str | None:
+    """An adjustment changes something (a delta of 0 does not); a reversal repeats an
+    amount, which is never 0; an original is positive and its aid equivalent not negative."""
     if entry.adjusts is not None:
         if entry.amount == 0 and not entry.aid_equivalent:
-            problems.append("an adjustment must change the amount (delta is 0)")
+            return "an adjustment must change the amount (delta is 0)"
     elif entry.reverses is not None:
         # It repeats the reversed amount, which is negative for a downward adjustment.
         if entry.amount == 0:
-            problems.append("a reversal repeats the reversed amount, which is never 0")
+            return "a reversal repeats the reversed amount, which is never 0"
     elif entry.amount <= 0:
-        problems.append(f"amount €{entry.amount} must be positive (an original)")
+        return f"amount €{entry.amount} must be positive (an original)"
     elif entry.aid_equivalent is not None and entry.aid_equivalent < 0:
-        problems.append(f"aid equivalent €{entry.aid_equivalent} must not be negative")
-    if (entry.source is Source.ESIF) != (entry.fund is not None):
-        problems.append(
-            "an ESIF entry names its fund (ERDF, ESF, CF, EAFRD, EMFF, YEI)"
-            if entry.source is Source.ESIF
-            else f"only ESIF entries name a fund, not {entry.source.value}"
-        )
-    if (entry.source is Source.PRIVATE) != (entry.private_timing is not None):
-        problems.append(
-            "private money is either upfront or follow-up"
-            if entry.source is Source.PRIVATE
-            else f"only private money has an upfront/follow-up timing, not {entry.source.value}"
-        )
-    if entry.kind is EntryKind.DISBURSEMENT:
-        pass  # commitment_ref is optional: the per-bucket rule still applies without it
-    elif entry.commitment_ref is not None:
-        problems.append("only a disbursement refers to a commitment")
+        return f"aid equivalent €{entry.aid_equivalent} must not be negative"
+    return None
+
+
+def fund_for_esif(entry: Entry) -> str | None:
+    """An ESIF entry names its fund, and only an ESIF entry does."""
+    if (entry.source is Source.ESIF) == (entry.fund is not None):
+        return None
+    if entry.source is Source.ESIF:
+        return "an ESIF entry names its fund (ERDF, ESF, CF, EAFRD, EMFF, YEI)"
+    return f"only ESIF entries name a fund, not {entry.source.value}"
+
+
+def timing_for_private(entry: Entry) -> str | None:
+    """Private money is upfront or follow-up, and only private money has a timing."""
+    if (entry.source is Source.PRIVATE) == (entry.private_timing is not None):
+        return None
+    if entry.source is Source.PRIVATE:
+        return "private money is either upfront or follow-up"
+    return f"only private money has an upfront/follow-up timing, not {entry.source.value}"
+
+
+def commitment_ref_on_disbursement(entry: Entry) -> str | None:
+    """Only a disbursement refers to a commitment (and need not: the per-bucket rule
+    applies without it)."""
+    if entry.kind is not EntryKind.DISBURSEMENT and entry.commitment_ref is not None:
+        return "only a disbursement refers to a commitment"
+    return None
+
+
+def fstp_in_project(entry: Entry) -> str | None:
+    """FSTP is passed on by a project (H2020 RfP Art. 23(7)): it names the project."""
     if entry.source is Source.FSTP and entry.project_id is None:
-        problems.append("FSTP support is passed on by a project: project_id is required")
+        return "FSTP support is passed on by a project: project_id is required"
+    return None
+
+
+def cost_item_named(entry: Entry) -> str | None:
+    """A cost item names which cost item it is (the double-funding rule's key)."""
     if entry.kind is EntryKind.COST_ITEM and entry.cost_item_ref is None:
-        problems.append("a cost item needs its cost_item_ref")
+        return "a cost item needs its cost_item_ref"
+    return None
+
+
+def de_minimis_by_commitment(entry: Entry) -> str | None:
+    """De minimis aid is granted, so by a commitment."""
     if entry.is_de_minimis and entry.kind is not EntryKind.COMMITMENT:
-        problems.append("de minimis aid is granted by a commitment")
+        return "de minimis aid is granted by a commitment"
+    return None
+
+
+def aid_equivalent_for_de_minimis(entry: Entry) -> str | None:
+    """An aid equivalent is the gross grant equivalent of de minimis aid, nothing else."""
     if entry.aid_equivalent is not None and not entry.is_de_minimis:
-        problems.append("an aid equivalent only matters for de minimis aid")
+        return "an aid equivalent only matters for de minimis aid"
+    return None
+
+
+def member_state_code(entry: Entry) -> str | None:
+    """A Member State is a 2-letter code."""
     state = entry.member_state.strip()
     if len(state) != 2 or not state.isalpha():
-        problems.append(f"member state {entry.member_state!r} must be a 2-letter code")
+        return f"member state {entry.member_state!r} must be a 2-letter code"
+    return None
+
+
+def external_ref_given(entry: Entry) -> str | None:
+    """An entry names the system that sent it and its id there (replays are found so)."""
     if not entry.external_system or not entry.external_id:
-        problems.append("external_system and external_id are required")
-    return problems
+        return "external_system and external_id are required"
+    return None
+
+
+# Each check says what is wrong with an entry on its own, or None; in the order the
+# problems are listed.
+ENTRY_CHECKS: tuple[Callable[[Entry], str | None], ...] = (
+    aid_equivalent_in_cents,
+    one_correction,
+    not_self_correcting,
+    amount_sign,
+    fund_for_esif,
+    timing_for_private,
+    commitment_ref_on_disbursement,
+    fstp_in_project,
+    cost_item_named,
+    de_minimis_by_commitment,
+    aid_equivalent_for_de_minimis,
+    member_state_code,
+    external_ref_given,
+)
+
+
+def entry_problems(entry: Entry) -> list[str]:
+    """What is wrong with an entry on its own, in plain words (empty when it is valid)."""
+    if not isinstance(entry.amount, Decimal) or not _is_cents(entry.amount):
+        return [f"amount {entry.amount} must be in euros with at most 2 decimals"]
+    return [problem for check in ENTRY_CHECKS if (problem := check(entry)) is not None]

@@ -6,6 +6,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -322,28 +323,39 @@ async def claim_ids(session: AsyncSession, entry_ids: Collection[uuid.UUID]) -> 
 # --- Parked entries ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ParkedRow:
+    """A parked entry as stored: waiting (for ``waiting_for``) or rejected (``problem``),
+    with the sender's names of the entries it refers to (``refers_to``: id -> name)."""
+
+    entry: Entry
+    state: str
+    problem: dict[str, Any] | None
+    waiting_for: list[uuid.UUID]
+    refers_to: dict[str, str]
+
+
+def _parked_row(row: Any) -> ParkedRow:
+    return ParkedRow(
+        entry=codec.from_row(row.entry),
+        state=row.state,
+        problem=row.problem,
+        waiting_for=list(row.waiting_for),
+        refers_to=dict(row.refers_to),
+    )
+
+
 async def parked(
     session: AsyncSession, entry_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, tuple[Entry, str, dict[str, Any] | None, list[uuid.UUID], dict[str, str]]]:
-    """Parked entries under these ids: (entry, state, problem, waiting_for, refers_to)."""
+) -> dict[uuid.UUID, ParkedRow]:
+    """Parked entries under these ids."""
     if not entry_ids:
         return {}
     rows = await session.execute(
         select(parked_entries).where(parked_entries.c.entry_id.in_(list(entry_ids)))
     )
-    return {
-        row.entry_id: (
-            codec.from_row(row.entry),
-            row.state,
-            row.problem,
-            list(row.waiting_for),
-            dict(row.refers_to),
-        )
-        for row in rows
-    }
+    return {row.entry_id: _parked_row(row) for row in rows}
 
-
-ParkedRow = tuple[Entry, str, dict[str, Any] | None, list[uuid.UUID], dict[str, str]]
 
 _PARKED_FOR_BATCH = text(
     "SELECT entry_id, entry, state, problem, waiting_for, refers_to FROM parked_entries "
@@ -379,17 +391,11 @@ async def lock_parked(
     own: dict[uuid.UUID, ParkedRow] = {}
     waiting: list[Entry] = []
     for row in rows:
-        entry = codec.from_row(row.entry)
+        stored = _parked_row(row)
         if row.entry_id in wanted:
-            own[row.entry_id] = (
-                entry,
-                row.state,
-                row.problem,
-                list(row.waiting_for),
-                dict(row.refers_to),
-            )
+            own[row.entry_id] = stored
         if row.state == "waiting" and wanted.intersection(row.waiting_for):
-            waiting.append(entry)
+            waiting.append(stored.entry)
     return own, waiting
 
 
@@ -504,9 +510,13 @@ async def claim_expired(session: AsyncSession, parked_before: datetime, limit: i
 # --- Net amounts per original (the reports' read model) -----------------------------------
 
 
-# The fold of ``ledger.balances.resolve`` in SQL, for every original: its amount plus its
-# live adjustments (adjusting it directly, not reversed), or 0 once reversed. Migration
-# 0005 runs a copy of it.
+# A projection of the fold, whose one definition is ``ledger.balances.resolve``: the
+# writer stores the nets that fold computes (``set_nets``); this statement recomputes them
+# over the whole table after a load that wrote entries directly. For every original: its
+# amount plus its live adjustments (adjusting it directly, not reversed), or 0 once
+# reversed. tests/integration/test_funding_report_sql.py checks that it gives the fold's
+# net and reversed for every original of ledgers holding every kind of correction.
+# Migration 0005 runs a copy of it.
 REBUILD_NETS = text(
     """
     INSERT INTO ledger_nets (entry_id, kind, beneficiary_id, project_id, source, fund,

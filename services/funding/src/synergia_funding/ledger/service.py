@@ -161,12 +161,12 @@ async def _decider(
     # Refused for waiting too long: decided as if never seen (see EXPIRED_RULE).
     expired_ids = {
         entry_id
-        for entry_id, (_, state, problem, _, _) in stored_parked.items()
-        if state == "rejected" and expired(problem)
+        for entry_id, row in stored_parked.items()
+        if row.state == "rejected" and expired(row.problem)
     }
     parked = {
-        entry_id: Parked(entry, state, problem, waiting)  # type: ignore[arg-type]
-        for entry_id, (entry, state, problem, waiting, _) in stored_parked.items()
+        entry_id: Parked(row.entry, row.state, row.problem, row.waiting_for)  # type: ignore[arg-type]
+        for entry_id, row in stored_parked.items()
         if entry_id not in expired_ids
     }
     members = {m for group in undertakings.values() for m in group}

@@ -76,10 +76,10 @@ import codecs
 import csv
 import functools
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from synergia_shared.http.item_batches import csv_error_words
 from synergia_shared.http.storable_text import UNSTORABLE_MSG, is_storable
@@ -613,6 +613,78 @@ def _kind_of(ms: str, cci_text: str, version: str, fund: str, category: str) -> 
     )
 
 
+def _row_kind(
+    values: list[str], at: _Positions, kinds: dict[tuple[str, ...], _Kind | None]
+) -> _Kind | None:
+    """The row's :class:`_Kind`, read once per combination of its cells (a few hundred in
+    a file of thousands of rows)."""
+    key = (
+        values[at.ms].strip(),
+        values[at.cci].strip(),
+        values[at.version].strip() if at.version is not None else "",
+        values[at.fund].strip(),
+        values[at.category_of_region].strip(),
+    )
+    if key in kinds:
+        return kinds[key]
+    kind = kinds[key] = _kind_of(*key)
+    return kind
+
+
+def _plain_amounts(values: list[str], at: _Positions) -> tuple[Decimal, Decimal, Decimal] | None:
+    """EU, national and total amounts written plainly that add up, or None."""
+    eu_text = values[at.eu_amount].strip()
+    national_text = values[at.national_amount].strip()
+    total_text = values[at.total_amount].strip()
+    plain = _PLAIN_AMOUNT.fullmatch
+    if not (plain(eu_text) and plain(national_text) and plain(total_text)):
+        return None
+    eu = Decimal(eu_text).quantize(_CENT)
+    national = Decimal(national_text).quantize(_CENT)
+    total = Decimal(total_text).quantize(_CENT)
+    if eu + national != total:
+        return None
+    return eu, national, total
+
+
+def _plain_rate(text: str, eu: Decimal, total: Decimal, tolerance: Decimal) -> Decimal | None:
+    """A stated rate (``text`` not empty) written plainly that matches EU / total, as a
+    fraction; None for any other."""
+    if not _PLAIN_RATE.fullmatch(text):
+        return None
+    # As parse_rate reads a number without "%": above 1 a percentage, else a fraction.
+    stated = Decimal(text)
+    if stated > 1:
+        stated /= _HUNDRED
+        if stated > 1:
+            return None
+    if total and abs(eu / total - stated) > tolerance:
+        return None
+    return stated
+
+
+def _fast_flags(
+    kind: _Kind, eu: Decimal, total: Decimal, stated: Decimal | None
+) -> tuple[str, ...]:
+    """The flags of a row read fast: the same as :func:`_check_row` raises."""
+    # Within total x ceiling is within it rounded up to the cent: only a line above the
+    # exact product is compared in cents.
+    over = (
+        kind.ceiling is not None
+        and total
+        and eu > total * kind.ceiling
+        and eu > ceiling_amount(total, kind.ceiling)
+    )
+    if stated is not None and not kind.misfit and not over:
+        return ()
+    found = [_NO_STATED_RATE] if stated is None else []
+    if kind.misfit:
+        found.append(kind.misfit)
+    if over and (flag := check_rate_ceiling(eu, total, kind.fund, kind.category)):
+        found.append(flag.message)
+    return tuple(found)
+
+
 def _fast_row(
     line: int,
     values: list[str],
@@ -627,59 +699,19 @@ def _fast_row(
     if len(values) != header.width:
         return None
     at = header.at
-    key = (
-        values[at.ms].strip(),
-        values[at.cci].strip(),
-        values[at.version].strip() if at.version is not None else "",
-        values[at.fund].strip(),
-        values[at.category_of_region].strip(),
-    )
-    if key in kinds:
-        kind = kinds[key]
-    else:
-        kind = kinds[key] = _kind_of(*key)
+    kind = _row_kind(values, at, kinds)
     if kind is None:
         return None
-    eu_text = values[at.eu_amount].strip()
-    national_text = values[at.national_amount].strip()
-    total_text = values[at.total_amount].strip()
-    plain = _PLAIN_AMOUNT.fullmatch
-    if not (plain(eu_text) and plain(national_text) and plain(total_text)):
+    amounts = _plain_amounts(values, at)
+    if amounts is None:
         return None
-    eu = Decimal(eu_text).quantize(_CENT)
-    national = Decimal(national_text).quantize(_CENT)
-    total = Decimal(total_text).quantize(_CENT)
-    if eu + national != total:
-        return None
+    eu, national, total = amounts
     rate_text = values[at.rate].strip()
     stated: Decimal | None = None
     if rate_text:
-        if not _PLAIN_RATE.fullmatch(rate_text):
+        stated = _plain_rate(rate_text, eu, total, tolerance)
+        if stated is None:
             return None
-        # As parse_rate reads a number without "%": above 1 a percentage, else a fraction.
-        stated = Decimal(rate_text)
-        if stated > 1:
-            stated /= _HUNDRED
-            if stated > 1:
-                return None
-        if total and abs(eu / total - stated) > tolerance:
-            return None
-    flags: tuple[str, ...] = ()
-    # Within total x ceiling is within it rounded up to the cent: only a line above the
-    # exact product is compared in cents.
-    over = (
-        kind.ceiling is not None
-        and total
-        and eu > total * kind.ceiling
-        and eu > ceiling_amount(total, kind.ceiling)
-    )
-    if stated is None or kind.misfit or over:
-        found = [_NO_STATED_RATE] if stated is None else []
-        if kind.misfit:
-            found.append(kind.misfit)
-        if over and (flag := check_rate_ceiling(eu, total, kind.fund, kind.category)):
-            found.append(flag.message)
-        flags = tuple(found)
     return PlannedFinanceLine(
         line,
         kind.ms,
@@ -693,7 +725,7 @@ def _fast_row(
         national,
         total,
         stated,
-        flags,
+        _fast_flags(kind, eu, total, stated),
         kind.version,
         _optional_cell(values, at.eafrd_measure),
         _optional_cell(values, at.eafrd_focus_area),
@@ -709,63 +741,87 @@ def _code(cell: str) -> str | None:
     return optional_code(cell)
 
 
-def _check_row(line: int, fields: _Fields, tolerance: Decimal) -> PlannedFinanceLine | RowRejection:
-    def get(column: str) -> str:
-        return fields.get(column, "")
+_T = TypeVar("_T")
 
-    problems: list[str] = []
-    flags: list[str] = []
-    cci_text = get("cci")
-    cci = None
+
+def _cell(problems: list[str], prefix: str, parse: Callable[[str], _T], text: str) -> _T | None:
+    """``parse(text)``, or None with why not (after ``prefix``) added to ``problems``."""
     try:
-        cci = parse_cci(cci_text)
+        return parse(text)
+    except InvalidValue as exc:
+        problems.append(f"{prefix}{exc}")
+        return None
+
+
+def _cci(text: str, problems: list[str]) -> Cci | None:
+    try:
+        return parse_cci(text)
     except InvalidCci as exc:
-        problems.append(f"CCI: {exc}" if cci_text else "CCI is empty")
-    ms = _member_state(get("ms"), cci, problems)
-    version = None
-    try:
-        version = parse_version(get("version"))
-    except InvalidValue as exc:
-        problems.append(f"Ver: {exc}")
+        problems.append(f"CCI: {exc}" if text else "CCI is empty")
+        return None
 
-    fund = category = None
-    try:
-        fund = parse_fund(get("fund"))
-    except InvalidValue as exc:
-        problems.append(f"Fund: {exc}")
-    try:
-        category = parse_category(get("category_of_region"))
-    except InvalidValue as exc:
-        problems.append(f"Category of region: {exc}")
 
-    amounts: dict[str, Decimal] = {}
-    for column in AMOUNT_COLUMNS:
-        try:
-            amounts[column] = parse_amount(get(column))
-        except InvalidValue as exc:
-            problems.append(f"{COLUMN_NAMES[column][0]} {exc}")
-    stated: Decimal | None = None
-    try:
-        stated = parse_rate(get("rate"))
-    except InvalidValue as exc:
-        problems.append(f"EU co-financing: {exc}")
+def _amounts(fields: _Fields, problems: list[str]) -> tuple[Decimal, Decimal, Decimal] | None:
+    """The EU, national and total amounts, or None if one cannot be read (said why)."""
+    eu, national, total = (
+        _cell(problems, f"{COLUMN_NAMES[c][0]} ", parse_amount, fields.get(c, ""))
+        for c in AMOUNT_COLUMNS
+    )
+    if eu is None or national is None or total is None:
+        return None
+    return eu, national, total
 
-    if len(amounts) == len(AMOUNT_COLUMNS):
-        eu, national, total = (amounts[c] for c in AMOUNT_COLUMNS)
-        if mismatch := amounts_mismatch(eu, national, total):
-            problems.append(mismatch)
-        elif stated is not None and (wrong := rate_mismatch(eu, total, stated, tolerance)):
-            problems.append(wrong)
 
-    if problems or cci is None or ms is None or fund is None:  # each None adds a problem
-        return RowRejection(line, "; ".join(problems), cci_text or None)
-    eu, national, total = (amounts[c] for c in AMOUNT_COLUMNS)
+def _amounts_problem(
+    amounts: tuple[Decimal, Decimal, Decimal], stated: Decimal | None, tolerance: Decimal
+) -> str | None:
+    """EU + national is the total, and a stated rate is EU / total within ``tolerance``."""
+    eu, national, total = amounts
+    if mismatch := amounts_mismatch(eu, national, total):
+        return mismatch
+    if stated is not None:
+        return rate_mismatch(eu, total, stated, tolerance)
+    return None
+
+
+def _check_flags(
+    cci: Cci,
+    fund: EsifFund,
+    category: RegionCategory | None,
+    amounts: tuple[Decimal, Decimal, Decimal],
+    stated: Decimal | None,
+) -> tuple[str, ...]:
+    eu, _, total = amounts
+    flags: list[str] = []
     if stated is None:
         flags.append(_NO_STATED_RATE)
     if misfit := fund_fits_cci(cci, fund):
         flags.append(misfit)
     if flag := check_rate_ceiling(eu, total, fund, category):
         flags.append(flag.message)
+    return tuple(flags)
+
+
+def _check_row(line: int, fields: _Fields, tolerance: Decimal) -> PlannedFinanceLine | RowRejection:
+    def get(column: str) -> str:
+        return fields.get(column, "")
+
+    problems: list[str] = []
+    cci_text = get("cci")
+    cci = _cci(cci_text, problems)
+    ms = _member_state(get("ms"), cci, problems)
+    version = _cell(problems, "Ver: ", parse_version, get("version"))
+    fund = _cell(problems, "Fund: ", parse_fund, get("fund"))
+    category = _cell(problems, "Category of region: ", parse_category, get("category_of_region"))
+    amounts = _amounts(fields, problems)
+    stated = _cell(problems, "EU co-financing: ", parse_rate, get("rate"))
+    if amounts is not None and (wrong := _amounts_problem(amounts, stated, tolerance)):
+        problems.append(wrong)
+
+    # Each None adds a problem.
+    if problems or cci is None or ms is None or fund is None or amounts is None:
+        return RowRejection(line, "; ".join(problems), cci_text or None)
+    eu, national, total = amounts
     return PlannedFinanceLine(
         line=line,
         ms=ms,
@@ -779,7 +835,7 @@ def _check_row(line: int, fields: _Fields, tolerance: Decimal) -> PlannedFinance
         national_amount=national,
         total_amount=total,
         stated_rate=stated,
-        flags=tuple(flags),
+        flags=_check_flags(cci, fund, category, amounts, stated),
         version=version,
         eafrd_measure=optional_code(get("eafrd_measure")),
         eafrd_focus_area=optional_code(get("eafrd_focus_area")),

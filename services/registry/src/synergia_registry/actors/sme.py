@@ -19,6 +19,8 @@ from itertools import pairwise
 from typing import Protocol
 from uuid import UUID
 
+from synergia_shared.money import euros
+
 
 class SmeCategory(StrEnum):
     MICRO = "micro"
@@ -510,4 +512,4 @@ def _awu(value: Decimal) -> str:
 
 
 def _eur(value: Decimal) -> str:
-    return f"EUR {value:,.0f}"
+    return euros(value, places=0, prefix="EUR ")

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.linked_enterprises import entity_of
+from synergia_shared.money import euros
 from synergia_shared.reference.countries import UnknownCountry, lookup_country
 from synergia_shared.reference.ecosystems import LABELS as ECOSYSTEM_LABELS
 from synergia_shared.reference.ecosystems import Ecosystem
@@ -442,7 +443,7 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal:
 
 
 def _euros(amount: Decimal) -> str:
-    return f"€{amount:,.2f}"
+    return euros(amount)
 
 
 def sme_budget_share(
