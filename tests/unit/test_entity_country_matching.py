@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from synergia_shared.entity_country_matching import match_entities_to_countries
 
 
@@ -37,3 +41,26 @@ def test_the_answer_is_the_same_for_the_same_input() -> None:
     first = match_entities_to_countries(countries_of)
     assert sorted(first.values()) == ["DE", "FR", "IT"]
     assert match_entities_to_countries(dict(countries_of)) == first
+
+
+def _largest_by_brute_force(countries_of: dict[int, set[str]]) -> int:
+    best = 0
+    for size in range(len(countries_of) + 1):
+        for chosen in itertools.combinations(countries_of, size):
+            options = [sorted(countries_of[entity]) for entity in chosen]
+            if any(len(set(pick)) == size for pick in itertools.product(*options)):
+                best = size
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.integers(0, 5), st.sets(st.sampled_from(["DE", "FR", "IT", "NO", "UK"]), max_size=3)
+    )
+)
+def test_the_assignment_is_valid_and_as_large_as_any(countries_of: dict[int, set[str]]) -> None:
+    found = match_entities_to_countries(countries_of)
+    assert all(country in countries_of[entity] for entity, country in found.items())
+    assert len(set(found.values())) == len(found), "a country counts for one entity"
+    assert len(found) == _largest_by_brute_force(countries_of)
