@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 from synergia_devstack.ports import free_port
 from synergia_registry.actors import repository as actor_repository
-from synergia_registry.actors import service as actor_service
+from synergia_registry.actors import views as actor_views
 from synergia_shared.settings import ServiceSettings
 
 from bench.loadgen import LoadResult, RequestSpec, run_load
@@ -125,7 +125,7 @@ def _paired_ratio(registry: dict[str, Any], bare: dict[str, Any], key: str) -> f
 
 def registry_get_sql() -> str:
     """The SQL of the registry's read of one actor, as it sends it (``$1``: the id)."""
-    read = actor_repository.actor_by_id_read(actor_service.OFFER_VALUES, actor_service.NEED_VALUES)
+    read = actor_repository.actor_by_id_read(actor_views.OFFER_VALUES, actor_views.NEED_VALUES)
     assert read.names == ("actor_id",), read.names
     return read.sql
 

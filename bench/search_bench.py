@@ -48,7 +48,7 @@ from synergia_devstack.ports import free_port
 from synergia_registry.actors import queries, repository
 from synergia_registry.actors.rules import search_text
 from synergia_registry.actors.schemas import ProfileFields
-from synergia_registry.actors.service import NEED_VALUES, OFFER_VALUES
+from synergia_registry.actors.views import NEED_VALUES, OFFER_VALUES
 
 from bench.loadgen import RawConnection
 from bench.processes import AppProcess, running

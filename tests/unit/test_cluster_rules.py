@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from synergia_registry.clusters.rules import (
@@ -17,6 +18,7 @@ from synergia_registry.clusters.rules import (
     HelixGroup,
     RuleViolation,
     assess_completeness,
+    check_batch_membership,
     check_join_date,
     check_leave,
     check_not_self,
@@ -191,6 +193,61 @@ def test_leave_dates() -> None:
     with pytest.raises(RuleViolation, match="before the member joined") as caught:
         check_leave(joined_on=TODAY, left_on=date(2026, 3, 9))
     assert caught.value.field == "left_on"
+
+
+def _check_item(
+    cluster: uuid.UUID,
+    actor: uuid.UUID,
+    *,
+    member_active: bool | None = True,
+    joined_on: date = TODAY,
+    left_on: date | None = None,
+    previous_left_on: date | None = None,
+    also_item: int | None = None,
+) -> None:
+    check_batch_membership(
+        cluster,
+        actor,
+        member_active=member_active,
+        joined_on=joined_on,
+        left_on=left_on,
+        today=TODAY,
+        previous_left_on=previous_left_on,
+        also_item=also_item,
+    )
+
+
+def test_a_valid_batch_item_passes_with_or_without_a_leaving_date() -> None:
+    cluster, actor = uuid.uuid4(), uuid.uuid4()
+    _check_item(cluster, actor)
+    _check_item(cluster, actor, left_on=date(2026, 4, 1), previous_left_on=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"member_active": None}, "actor_id", "no actor"),
+        ({"member_active": False}, "actor_id", "is deactivated"),
+        ({"also_item": 2}, "actor_id", "also item 2"),
+        ({"joined_on": date(2026, 3, 11)}, "joined_on", "in the future"),
+        ({"previous_left_on": date(2026, 3, 20)}, "joined_on", "previous membership"),
+        ({"left_on": date(2026, 3, 1)}, "left_on", "before the member joined"),
+        # the actor's own problem is named before the batch's duplicate
+        ({"member_active": False, "also_item": 0}, "actor_id", "is deactivated"),
+    ],
+)
+def test_a_batch_item_breaking_a_rule_names_its_field(
+    overrides: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(RuleViolation, match=message) as caught:
+        _check_item(uuid.uuid4(), uuid.uuid4(), **overrides)
+    assert caught.value.field == field
+
+
+def test_a_cluster_in_its_own_batch_is_refused_first() -> None:
+    cluster = uuid.uuid4()
+    with pytest.raises(RuleViolation, match="its own member"):
+        _check_item(cluster, cluster, member_active=None)
 
 
 def test_esca_label_validity_runs_through_its_last_day() -> None:

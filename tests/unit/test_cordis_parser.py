@@ -24,13 +24,19 @@ from synergia_registry.imports.mapping import (
     OrganisationDraft,
     OrganisationRow,
     changed_fields,
+    checked_nuts,
+    checked_short_name,
+    checked_vat,
+    checked_website,
     finish,
     kind_for,
+    kind_warning,
     normalise_website,
     parse_amount,
     parse_date,
     parse_flag,
     read_row,
+    unreadable,
 )
 from synergia_registry.imports.parser import CsvFormatError, Record, read_records
 from synergia_registry.imports.service import Tally
@@ -292,6 +298,19 @@ def test_a_row_with_the_wrong_number_of_fields_is_rejected() -> None:
     assert f"expected {len(COLUMNS)} fields" in issue.message
 
 
+def test_a_record_is_unreadable_for_the_parser_its_width_or_unstorable_text() -> None:
+    assert unreadable(as_record(row_dict()), COLS) is None
+    broken = unreadable(Record(4, [], "unterminated quote"), COLS)
+    assert broken == Issue(4, None, "unterminated quote")
+    narrow = unreadable(Record(5, ["1", "999912340"]), COLS)
+    assert narrow is not None
+    assert narrow.message == f"expected {len(COLUMNS)} fields as in the header, found 2"
+    nul = unreadable(as_record(row_dict(name="A\x00B"), 6), COLS)
+    assert nul is not None
+    assert (nul.line, nul.organisation_id) == (6, row_dict()["organisationID"])
+    assert nul.message.startswith("name: ")
+
+
 def test_the_header_must_name_the_identity_columns() -> None:
     with pytest.raises(CsvFormatError, match="organisationID"):
         Columns.from_header(["projectID", "name", "country"])
@@ -354,6 +373,41 @@ def test_an_invalid_vat_number_or_website_is_dropped_with_a_warning() -> None:
     assert {w.field for w in org.warnings} == {"vatNumber", "organizationURL"}
     ok = organisation(row_dict(vatNumber="GR 094 259 216", organizationURL="www.oafc.gr"))
     assert (ok.vat_number, ok.website) == ("EL094259216", "http://www.oafc.gr")
+
+
+def test_the_kind_warning_says_when_the_data_left_the_kind_at_other() -> None:
+    assert kind_warning(ActivityType.PRC, True) is None
+    assert kind_warning(ActivityType.HES, None) is None
+    prc = kind_warning(ActivityType.PRC, None)
+    assert prc is not None
+    assert prc[0] == "SME"
+    assert "registered as 'other'" in prc[1]
+    assert kind_warning(None, True) == (
+        "activityType",
+        "activityType empty in every row: registered as 'other'",
+    )
+
+
+def test_each_merged_field_check_keeps_a_good_value_and_drops_a_bad_one() -> None:
+    assert checked_short_name("OAFC") == ("OAFC", None)
+    assert checked_short_name(None) == (None, None)
+    assert checked_short_name("x" * 301) == (None, "shortName dropped: longer than 300 characters")
+    assert checked_nuts("el303", "EL") == (("EL303", "2021"), None)
+    assert checked_nuts(None, "EL") == (None, None)
+    nuts, why = checked_nuts("NL329", "EL")
+    assert nuts is None
+    assert why is not None
+    assert why.startswith("nutsCode 'NL329' dropped: ")
+    assert checked_vat("GR 094 259 216", "EL") == ("EL094259216", None)
+    vat, why = checked_vat("EL094259217", "EL")
+    assert vat is None
+    assert why is not None
+    assert why.startswith("vatNumber 'EL094259217' dropped: ")
+    assert checked_website("www.oafc.gr") == ("http://www.oafc.gr", None)
+    assert checked_website("not a url") == (
+        None,
+        "organizationURL 'not a url' dropped: not a web address",
+    )
 
 
 def test_websites() -> None:

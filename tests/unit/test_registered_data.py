@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from pydantic_core import to_json
-from synergia_registry.actors import service
+from synergia_registry.actors import service, views
 from synergia_registry.actors.names import name_key
 from synergia_registry.actors.rules import normalise_profile
 from synergia_registry.actors.schemas import ProfileFields
@@ -67,7 +67,7 @@ def _row(profile: ProfileFields) -> dict[str, Any]:
 def test_registered_data_is_the_event_the_view_makes(fields: dict[str, Any]) -> None:
     profile = normalise_profile(ProfileFields.model_validate(fields), uuid.UUID(int=0))
     row = _row(profile)
-    view = service.to_view({**row, **service.NO_CHILDREN}, show_contacts=True)
+    view = views.to_view({**row, **service.NO_CHILDREN}, show_contacts=True)
     expected = ActorRegisteredV1(**service._snapshot(view)).model_dump(mode="json")
 
     written = json.loads(to_json(service.registered_data(row)))

@@ -253,6 +253,53 @@ def test_deactivated_members_are_named_and_not_counted() -> None:
     assert "Deactivated, not counted: A3." in result.explanation
 
 
+def test_an_entitys_countries_are_the_eligible_ones_its_members_are_established_in() -> None:
+    f = facts(actor(1, "DE"), actor(2, "NO"), actor(3, "US"), actor(4, "XX"), actor(5, "DE"))
+    countries, elsewhere = rules.consortium_countries([uid(1), uid(2), uid(3), uid(4), uid(5)], f)
+    assert countries == {"DE", "NO"}
+    assert elsewhere == [uid(3), uid(4)], "a third country and an unknown code do not count"
+
+
+def test_the_count_groups_linked_members_and_counts_each_entity_for_one_country() -> None:
+    found = rules.count_independent_entities(
+        [uid(1), uid(2), uid(3), uid(4), uid(5)],
+        facts(
+            actor(1, "DE"),
+            actor(2, "FR", controlled_by=frozenset({uid(1)})),
+            actor(3, "DE"),
+            actor(4, "IT", active=False),
+        ),
+    )
+    assert found.entities == ((uid(1), uid(2)), (uid(3),))
+    assert found.countries == (frozenset({"DE", "FR"}), frozenset({"DE"}))
+    assert found.counted_country == {0: "FR", 1: "DE"}
+    assert found.merged == ((uid(1), uid(2)),)
+    assert found.inactive == (uid(4),)
+    assert found.unknown == (uid(5),)
+    assert (found.measured, found.met) == (2, False)
+
+
+def test_the_count_is_met_at_three_entities_in_three_countries() -> None:
+    found = rules.count_independent_entities(
+        [uid(1), uid(2), uid(3)], facts(actor(1, "DE"), actor(2, "FR"), actor(3, "UK"))
+    )
+    assert (found.measured, found.met) == (3, True)
+    assert found.third_country == ()
+
+
+def test_the_wording_names_what_did_not_count_and_why() -> None:
+    f = facts(actor(1, "DE"), actor(2, "DE"), actor(3, "US"), actor(4, "FR", active=False))
+    found = rules.count_independent_entities([uid(1), uid(2), uid(3), uid(4), uid(9)], f)
+    assert rules.word_independent_entities(found, f) == (
+        "1 independent legal entity established in 1 different Member States or Associated "
+        "Countries: A1 (DE). At least 3 are needed. "
+        "Independent, but established only in countries already counted: A2 (DE). "
+        "Established in a third country, does not count: A3 (US). "
+        "Deactivated, not counted: A4. "
+        f"Unknown actors, not counted: {uid(9)}."
+    )
+
+
 # A property: linking more enterprises never makes more independent entities.
 
 COUNTRIES = ["DE", "FR", "IT", "NO", "UK", "US", "CN"]
@@ -356,6 +403,56 @@ def test_without_a_planned_budget_it_is_not_assessable(
     assert why in result.explanation
 
 
+@pytest.mark.parametrize(
+    ("who", "standing"),
+    [
+        (actor(1, kind="large_enterprise", sme_category="micro"), rules.SmeStanding.VERIFIED),
+        (actor(1, sme_category="medium"), rules.SmeStanding.VERIFIED),
+        (actor(1, kind="sme", sme_category=None), rules.SmeStanding.DECLARED),
+        (actor(1, kind="sme", sme_category="not_sme"), rules.SmeStanding.NOT_SME),
+        (actor(1, kind="university", sme_category=None), rules.SmeStanding.NOT_SME),
+        (None, rules.SmeStanding.NOT_SME),
+    ],
+)
+def test_who_counts_as_an_sme(who: ActorFacts | None, standing: rules.SmeStanding) -> None:
+    assert rules.sme_standing(who) is standing
+
+
+def test_the_sme_budget_adds_up_what_goes_to_smes() -> None:
+    f = facts(actor(1, sme_category="small"), actor(2), actor(3, kind="university"))
+    found = rules.measure_sme_budget(
+        [part(1, "600"), part(2, "150"), part(3, "250"), part(4, "0"), part(5)], f
+    )
+    assert (found.total, found.sme_total) == (Decimal(1000), Decimal(750))
+    assert (found.verified, found.declared) == ((uid(1),), (uid(2),))
+    assert found.not_sme == (uid(3), uid(4))
+    assert found.unbudgeted == (uid(5),)
+    assert (found.share, found.met) == (Decimal("75.00"), True)
+
+
+def test_an_sme_budget_short_of_75_percent_is_not_met_and_zero_is_not_assessable() -> None:
+    f = facts(actor(1, sme_category="small"), actor(2, kind="university"))
+    short = rules.measure_sme_budget([part(1, "74.999"), part(2, "25.001")], f)
+    assert (short.share, short.met) == (Decimal("74.99"), False)
+    empty = rules.measure_sme_budget([part(1, "0")], f)
+    assert (empty.assessable, empty.share, empty.met) == (False, None, None)
+
+
+def test_the_sme_budget_wording_names_each_standing() -> None:
+    f = facts(actor(1, sme_category="micro"), actor(2), actor(3, kind="university"))
+    found = rules.measure_sme_budget([part(1, "500"), part(2, "100"), part(3, "400")], f)
+    assert rules.word_sme_budget(found, f) == (
+        "€600.00 of €1,000.00 planned (60.00 %) goes to SMEs; at least 75 % is needed. "
+        "SMEs: A1 (micro). "
+        "Counted as SMEs as declared, not verified (no computed SME category): A2. "
+        "Not SMEs: A3 (university)."
+    )
+    zero = rules.measure_sme_budget([part(1, "0")], f)
+    assert rules.word_sme_budget(zero, f).startswith(
+        "Not assessable: the planned budgets add up to €0."
+    )
+
+
 # --- criterion 3: cross-sectoral --------------------------------------------------------
 
 
@@ -402,6 +499,43 @@ def test_without_sector_data_it_is_not_assessable() -> None:
     result = rules.cross_sectoral([part(1), part(2)], facts(actor(1), actor(2)))
     assert result.met is None
     assert "No NACE codes or ecosystems on record: A1, A2." in result.explanation
+
+
+def test_the_sector_spread_lists_sections_and_ecosystems_by_participant() -> None:
+    f = facts(
+        actor(1, nace_codes=("C10", "c11", " "), ecosystems=("agri_food",)),
+        actor(2, nace_codes=("J62",)),
+        actor(3, kind="sme_intermediary", nace_codes=("M70.22",)),
+        actor(4),
+    )
+    found = rules.measure_sector_spread([part(1), part(2), part(3), part(4), part(9)], f)
+    assert found.sections == {"C": (uid(1),), "J": (uid(2),)}
+    assert found.ecosystems == {"agri_food": (uid(1),)}
+    assert found.intermediaries == (uid(3),)
+    assert found.no_data == (uid(4), uid(9))
+    assert (found.measured, found.met) == (2, True)
+
+
+def test_a_spread_within_one_sector_is_not_met_and_none_is_not_assessable() -> None:
+    f = facts(actor(1, nace_codes=("C10",)), actor(2, nace_codes=("C28",)), actor(3))
+    assert rules.measure_sector_spread([part(1), part(2)], f).met is False
+    nothing = rules.measure_sector_spread([part(3)], f)
+    assert (nothing.measured, nothing.met) == (None, None)
+
+
+def test_the_sector_wording_lists_each_sector_with_its_participants() -> None:
+    f = facts(
+        actor(1, nace_codes=("C10",), ecosystems=("agri_food",)),
+        actor(2, nace_codes=("C28",)),
+        actor(3, kind="cluster_organisation"),
+    )
+    found = rules.measure_sector_spread([part(1), part(2), part(3)], f)
+    assert rules.word_sector_spread(found, f) == (
+        "1 NACE section: C (A1, A2). 1 ecosystem: Agri-food (A1). More than one NACE "
+        "section or ecosystem is needed. Not counted, cluster organisations and SME "
+        "intermediaries (their own codes describe the intermediation, not a sector of the "
+        "chain): A3."
+    )
 
 
 # --- the whole report ------------------------------------------------------------------

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+from synergia_shared.entity_country_matching import match_entities_to_countries
+
 from synergia_matching.teams.model import (
     Candidate,
     ObjectiveBreakdown,
@@ -99,29 +101,13 @@ def sme_rule(stages: Sequence[Stage], constraints: TeamConstraints) -> SmeRule:
 
 
 def max_country_entity_matching(pairs: Iterable[tuple[uuid.UUID, str]]) -> int:
-    """Largest number of distinct entities established in pairwise different countries.
-
-    A bipartite matching (Kuhn's augmenting paths) between entities and countries: linked
-    enterprises in two countries are one entity and can stand for one country only.
-    """
-    countries_of: dict[uuid.UUID, list[str]] = {}
+    """Largest number of distinct entities established in pairwise different countries:
+    linked enterprises in two countries are one entity and can stand for one country only
+    (the bipartite matching of ``synergia_shared.entity_country_matching``)."""
+    countries_of: dict[uuid.UUID, set[str]] = {}
     for entity, country in pairs:
-        countries_of.setdefault(entity, [])
-        if country not in countries_of[entity]:
-            countries_of[entity].append(country)
-    owner: dict[str, uuid.UUID] = {}
-
-    def augment(entity: uuid.UUID, seen: set[str]) -> bool:
-        for country in countries_of[entity]:
-            if country in seen:
-                continue
-            seen.add(country)
-            if country not in owner or augment(owner[country], seen):
-                owner[country] = entity
-                return True
-        return False
-
-    return sum(1 for entity in sorted(countries_of) if augment(entity, set()))
+        countries_of.setdefault(entity, set()).add(country)
+    return len(match_entities_to_countries(dict(sorted(countries_of.items()))))
 
 
 @dataclass(frozen=True, slots=True)

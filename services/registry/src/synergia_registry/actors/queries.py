@@ -38,7 +38,7 @@ from synergia_registry.actors.schemas import (
     SharedContacts,
     SmeAssessmentView,
 )
-from synergia_registry.actors.service import NEED_VALUES, OFFER_VALUES, load, not_found, to_view
+from synergia_registry.actors.views import NEED_VALUES, OFFER_VALUES, load, not_found, to_view
 
 
 def may_see_contacts(

@@ -139,10 +139,9 @@ def _filter(item: BeneficiaryIn) -> RegionFilter:
     return RegionFilter(country=item.country, version=item.nuts_version)
 
 
-def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | BeneficiaryResult:
-    """Validate and normalise one item: the item model (one pydantic pass), then the
-    actor rules on its country, identifiers and region (:func:`normalise_identity`),
-    and nothing else: a beneficiary has no profile beyond them to check."""
+def _validated(index: int, raw: Any, loc: Sequence[str | int]) -> BeneficiaryIn | BeneficiaryResult:
+    """One raw item as the item model (one pydantic pass) with its region resolved to a
+    NUTS code (:func:`_region_code`), or the item's rejection."""
     if not isinstance(raw, Mapping):
         reason = raw.reason if isinstance(raw, UnreadableItem) else "an item is an object"
         return _rejected(index, None, _invalid([{"loc": [*loc, index], "msg": reason}]))
@@ -161,12 +160,12 @@ def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | Bene
         return _rejected(index, item.external_id, nuts_code)
     if nuts_code != item.nuts_code:
         item = item.model_copy(update={"nuts_code": nuts_code})
-    normalised, errors = normalise_identity(item)
-    if errors:
-        problems = [{"loc": [*loc, index, *e.loc], "msg": e.msg} for e in errors]
-        return _rejected(index, item.external_id, _invalid(problems))
-    # The stored form of what normalise_identity checked; the rest as the item has it.
-    stored = {name: normalised.get(name, getattr(item, name)) for name in _IDENTITY}
+    return item
+
+
+def _prepared(index: int, item: BeneficiaryIn, stored: Mapping[str, Any]) -> _Prepared:
+    """What matching and registering read of a valid item: ``stored`` holds the stored
+    form of the identity fields (:data:`_IDENTITY`), the rest is as the item has it."""
     national = (
         BusinessId(stored["national_id_scheme"], stored["national_id"])
         if stored["national_id"]
@@ -200,6 +199,23 @@ def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | Bene
             nuts_version=item.nuts_version,
             key=key,
         ),
+    )
+
+
+def _prepare(index: int, raw: Any, loc: Sequence[str | int]) -> _Prepared | BeneficiaryResult:
+    """Validate and normalise one item: the item model (one pydantic pass), then the
+    actor rules on its country, identifiers and region (:func:`normalise_identity`),
+    and nothing else: a beneficiary has no profile beyond them to check."""
+    item = _validated(index, raw, loc)
+    if isinstance(item, BeneficiaryResult):
+        return item
+    normalised, errors = normalise_identity(item)
+    if errors:
+        problems = [{"loc": [*loc, index, *e.loc], "msg": e.msg} for e in errors]
+        return _rejected(index, item.external_id, _invalid(problems))
+    # The stored form of what normalise_identity checked; the rest as the item has it.
+    return _prepared(
+        index, item, {name: normalised.get(name, getattr(item, name)) for name in _IDENTITY}
     )
 
 

@@ -250,6 +250,33 @@ def check_leave(*, joined_on: date, left_on: date) -> None:
         raise RuleViolation("left_on", f"{left_on} is before the member joined on {joined_on}")
 
 
+def check_batch_membership(
+    cluster_id: object,
+    actor_id: object,
+    *,
+    member_active: bool | None,
+    joined_on: date,
+    left_on: date | None,
+    today: date,
+    previous_left_on: date | None,
+    also_item: int | None,
+) -> None:
+    """One item of a membership batch: the checks of a single join (and of a leave when
+    it has ``left_on``), in that order, plus one item per actor in a batch.
+    ``member_active`` is None when there is no such actor; ``also_item`` is the index of
+    an earlier item of the same actor. Raises :class:`RuleViolation`."""
+    check_not_self(cluster_id, actor_id)
+    if member_active is None:
+        raise RuleViolation("actor_id", f"no actor {actor_id}")
+    if not member_active:
+        raise RuleViolation("actor_id", f"actor {actor_id} is deactivated")
+    if also_item is not None:
+        raise RuleViolation("actor_id", f"also item {also_item}")
+    check_join_date(joined_on=joined_on, today=today, previous_left_on=previous_left_on)
+    if left_on is not None:
+        check_leave(joined_on=joined_on, left_on=left_on)
+
+
 def unique_in_order(values: Iterable[str]) -> list[str]:
     """Drop repeats, keeping the first occurrence's position."""
     return list(dict.fromkeys(values))

@@ -36,6 +36,7 @@ from synergia_registry.clusters.rules import (
     CompletenessReport,
     RuleViolation,
     assess_completeness,
+    check_batch_membership,
     check_join_date,
     check_leave,
     check_not_self,
@@ -369,19 +370,11 @@ async def leave(
     return _member_view(row)
 
 
-async def join_many(
+async def _batch_rows(
     session: AsyncSession, cluster_id: uuid.UUID, records: list[MemberRecord]
-) -> list[ClusterMember]:
-    """Record many memberships as one change, as :func:`join` (and :func:`leave` for an
-    item with ``left_on``) would one after the other, with a few statements for the
-    batch: one invalid item refuses the batch (422 naming each item; 409 if the only
-    problem is an actor that is already a current member), nothing written. Each
-    membership publishes its ``member-joined`` event, then its ``member-left`` one if it
-    has left, with the cluster's versions in order."""
-    cluster = await _cluster_actor(session, cluster_id)
-    if not cluster.active:
-        raise _conflict(f"cluster {cluster_id} is deactivated and takes no new members")
-    await repository.lock_profile(session, cluster_id)
+) -> list[dict[str, Any]]:
+    """The memberships a batch adds, or the problem refusing it whole: 422 naming each
+    invalid item; 409 if the only problem is an actor that is already a current member."""
     today = await repository.today(session)
     wanted = [record.actor_id for record in records]
     members = await repository.actors_by_id(session, wanted)
@@ -392,29 +385,21 @@ async def join_many(
     first: dict[uuid.UUID, int] = {}
     rows: list[dict[str, Any]] = []
     for index, record in enumerate(records):
-        loc: list[str | int] = ["body", "items", index]
         joined_on = record.joined_on or today
-        member = members.get(record.actor_id)
         try:
-            check_not_self(cluster_id, record.actor_id)
-            if member is None or not member.active:
-                raise RuleViolation(
-                    "actor_id",
-                    f"no actor {record.actor_id}"
-                    if member is None
-                    else f"actor {record.actor_id} is deactivated",
-                )
-            if record.actor_id in first:
-                raise RuleViolation("actor_id", f"also item {first[record.actor_id]}")
-            check_join_date(
+            member = members.get(record.actor_id)
+            check_batch_membership(
+                cluster_id,
+                record.actor_id,
+                member_active=None if member is None else member.active,
                 joined_on=joined_on,
+                left_on=record.left_on,
                 today=today,
                 previous_left_on=left_before.get(record.actor_id),
+                also_item=first.get(record.actor_id),
             )
-            if record.left_on is not None:
-                check_leave(joined_on=joined_on, left_on=record.left_on)
         except RuleViolation as exc:
-            errors.append({"loc": [*loc, exc.field], "msg": exc.message})
+            errors.append({"loc": ["body", "items", index, exc.field], "msg": exc.message})
             continue
         first[record.actor_id] = index
         if (existing := current.get(record.actor_id)) is not None:
@@ -434,9 +419,14 @@ async def join_many(
         raise validation_problem(errors)
     if conflicts:
         raise _conflict("; ".join(conflicts))
-    saved = await repository.add_memberships(session, cluster_id, rows)
-    steps = len(rows) + sum(1 for row in rows if row["left_on"] is not None)
-    version = await repository.bump_version_by(session, cluster_id, steps) - steps
+    return rows
+
+
+def _membership_events(
+    cluster_id: uuid.UUID, rows: list[dict[str, Any]], version: int
+) -> list[PendingEvent]:
+    """Each membership's ``member-joined`` event, then its ``member-left`` one if it has
+    left, numbered on from ``version`` (the cluster's version before the batch)."""
     events: list[PendingEvent] = []
     for row in rows:
         version += 1
@@ -455,5 +445,25 @@ async def join_many(
                 left_on=row["left_on"],
             )
             events.append(PendingEvent(left, AGGREGATE, str(cluster_id), version))
-    await add_events(session, events)
+    return events
+
+
+async def join_many(
+    session: AsyncSession, cluster_id: uuid.UUID, records: list[MemberRecord]
+) -> list[ClusterMember]:
+    """Record many memberships as one change, as :func:`join` (and :func:`leave` for an
+    item with ``left_on``) would one after the other, with a few statements for the
+    batch: one invalid item refuses the batch (422 naming each item; 409 if the only
+    problem is an actor that is already a current member), nothing written. Each
+    membership publishes its ``member-joined`` event, then its ``member-left`` one if it
+    has left, with the cluster's versions in order."""
+    cluster = await _cluster_actor(session, cluster_id)
+    if not cluster.active:
+        raise _conflict(f"cluster {cluster_id} is deactivated and takes no new members")
+    await repository.lock_profile(session, cluster_id)
+    rows = await _batch_rows(session, cluster_id, records)
+    saved = await repository.add_memberships(session, cluster_id, rows)
+    steps = len(rows) + sum(1 for row in rows if row["left_on"] is not None)
+    version = await repository.bump_version_by(session, cluster_id, steps) - steps
+    await add_events(session, _membership_events(cluster_id, rows, version))
     return [_member_view(row) for row in saved]

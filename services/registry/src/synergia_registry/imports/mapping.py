@@ -259,8 +259,10 @@ _CHECKED = ("organisationID", "name", "country", "activityType", "SME", "content
 _READ = (*_CHECKED, *AMOUNT_COLUMNS, "shortName", "nutsCode", "vatNumber", "organizationURL")
 
 
-def read_row(record: Record, columns: Columns) -> OrganisationRow | Issue:
-    """One data record as an :class:`OrganisationRow`, or the rejection saying why not."""
+def unreadable(record: Record, columns: Columns) -> Issue | None:
+    """The rejection of a record that cannot be read field by field: the parser's own
+    error, a number of fields other than the header's, or text PostgreSQL cannot store
+    (named by column); None for a readable record."""
     if record.error is not None:
         return Issue(record.line, None, record.error)
     values = record.values
@@ -280,6 +282,14 @@ def read_row(record: Record, columns: Columns) -> OrganisationRow | Issue:
         ]
         shown_id = raw_id if is_storable(raw_id) else None
         return Issue(record.line, shown_id or None, f"{', '.join(where)}: {UNSTORABLE_MSG}")
+    return None
+
+
+def read_row(record: Record, columns: Columns) -> OrganisationRow | Issue:
+    """One data record as an :class:`OrganisationRow`, or the rejection saying why not."""
+    if (issue := unreadable(record, columns)) is not None:
+        return issue
+    values = record.values
     values.append("")  # what :attr:`Columns.read` takes for a column the file lacks
     (
         raw_pic,
@@ -296,33 +306,24 @@ def read_row(record: Record, columns: Columns) -> OrganisationRow | Issue:
     ) = [value.strip() for value in columns.read(values)]
     # The parsers below are pure and a file repeats its values (an organisation on each
     # of its projects' rows, a few countries, dates and flags): each distinct value is
-    # parsed once per process.
-    pic, pic_problem = _parsed_pic(raw_pic)
-    name, name_problem = _parsed_name(raw_name)
-    country, country_problem = _parsed_country(raw_country)
-    activity, activity_problem = _parsed_activity(raw_activity)
-    sme, sme_problem = _parsed_flag(raw_sme)
-    updated, updated_problem = _parsed_date(raw_updated)
-    amount_problems = [
-        _amount_problem(name, raw)
-        for name, raw in zip(AMOUNT_COLUMNS, raw_amounts, strict=True)
-        if raw and not _AMOUNT.fullmatch(raw)
-    ]
-    problems = [
+    # parsed once per process. Their problems are reported in the order of _CHECKED.
+    parsed = (
+        _parsed_pic(raw_pic),
+        _parsed_name(raw_name),
+        _parsed_country(raw_country),
+        _parsed_activity(raw_activity),
+        _parsed_flag(raw_sme),
+        _parsed_date(raw_updated),
+    )
+    pic, name, country, activity, sme, updated = (value for value, _ in parsed)
+    problems = [problem for _, problem in parsed if problem is not None]
+    problems.extend(
         problem
-        for problem in (
-            pic_problem,
-            name_problem,
-            country_problem,
-            activity_problem,
-            sme_problem,
-            updated_problem,
-            *amount_problems,
-        )
-        if problem is not None
-    ]
+        for column, raw in zip(AMOUNT_COLUMNS, raw_amounts, strict=True)
+        if (problem := _amount_problem(column, raw)) is not None
+    )
     if problems:
-        return Issue(record.line, pic or raw_id or None, "; ".join(problems))
+        return Issue(record.line, pic or raw_pic or None, "; ".join(problems))
     return OrganisationRow(
         line=record.line,
         organisation_id=pic,
@@ -486,73 +487,98 @@ class ImportedOrganisation:
         return self.lines[0]
 
 
-def finish(draft: OrganisationDraft) -> ImportedOrganisation:
-    """Check the merged fields against each other (NUTS and VAT against the country)."""
-    oid = draft.organisation_id
-    warnings: list[Issue] = []
+# Each check of a merged field gives the value kept (None: dropped or absent) and the
+# warning saying why it was dropped, if it was.
+_Checked = tuple[Any, str | None]
 
-    def warn(name: str, column: str, message: str) -> None:
-        warnings.append(Issue(draft.line_of(name), oid, message, column))
 
-    country: str = draft.value("country")
-    activity: ActivityType | None = draft.value("activity")
-    sme: bool | None = draft.value("sme")
-    kind = kind_for(activity, sme)
+def kind_warning(activity: ActivityType | None, sme: bool | None) -> tuple[str, str] | None:
+    """The column and warning when the data leaves the kind at 'other' rather than let
+    the import guess it (see :func:`kind_for`); None when the data decides it."""
     if activity is ActivityType.PRC and sme is None:
-        warn(
-            "activity",
+        return (
             "SME",
             "private for-profit (PRC) with the SME flag empty in every row: registered as "
             "'other' (not assumed sme or large_enterprise); set the kind when known",
         )
-    elif activity is None:
-        warn("activity", "activityType", "activityType empty in every row: registered as 'other'")
+    if activity is None:
+        return "activityType", "activityType empty in every row: registered as 'other'"
+    return None
 
-    short_name: str | None = draft.value("short_name")
-    if short_name is not None and len(short_name) > MAX_NAME:
-        warn("short_name", "shortName", f"shortName dropped: longer than {MAX_NAME} characters")
-        short_name = None
 
-    nuts_code, nuts_version = None, None
-    raw_nuts: str | None = draft.value("nuts_code")
-    if raw_nuts is not None:
-        version = _nuts_version(country)
-        try:
-            nuts_code, nuts_version = validate_nuts(raw_nuts, country, version).code, version
-        except InvalidNuts as exc:
-            warn("nuts_code", "nutsCode", f"nutsCode {raw_nuts!r} dropped: {exc}")
+def checked_short_name(raw: str | None) -> _Checked:
+    """A short name longer than the registry takes is dropped."""
+    if raw is not None and len(raw) > MAX_NAME:
+        return None, f"shortName dropped: longer than {MAX_NAME} characters"
+    return raw, None
 
-    vat_number = None
-    raw_vat: str | None = draft.value("vat_number")
-    if raw_vat is not None:
-        try:
-            vat_number = validate_vat(raw_vat, country)
-        except InvalidIdentifier as exc:
-            warn("vat_number", "vatNumber", f"vatNumber {raw_vat!r} dropped: {exc}")
 
-    website = None
-    raw_url: str | None = draft.value("website")
-    if raw_url is not None:
-        website = normalise_website(raw_url)
-        if website is None:
-            warn(
-                "website",
-                "organizationURL",
-                f"organizationURL {raw_url!r} dropped: not a web address",
-            )
+def checked_nuts(raw: str | None, country: str) -> _Checked:
+    """A NUTS code of the country in the version of H2020-era data (:func:`_nuts_version`),
+    as ``(code, version)``; a code that is not one is dropped."""
+    if raw is None:
+        return None, None
+    version = _nuts_version(country)
+    try:
+        return (validate_nuts(raw, country, version).code, version), None
+    except InvalidNuts as exc:
+        return None, f"nutsCode {raw!r} dropped: {exc}"
 
+
+def checked_vat(raw: str | None, country: str) -> _Checked:
+    """A VAT number valid for the country, in its normal form; another is dropped."""
+    if raw is None:
+        return None, None
+    try:
+        return validate_vat(raw, country), None
+    except InvalidIdentifier as exc:
+        return None, f"vatNumber {raw!r} dropped: {exc}"
+
+
+def checked_website(raw: str | None) -> _Checked:
+    """A web address (:func:`normalise_website`); anything else is dropped."""
+    if raw is None:
+        return None, None
+    website = normalise_website(raw)
+    if website is None:
+        return None, f"organizationURL {raw!r} dropped: not a web address"
+    return website, None
+
+
+def finish(draft: OrganisationDraft) -> ImportedOrganisation:
+    """Check the merged fields against each other (NUTS and VAT against the country)."""
+    country: str = draft.value("country")
+    activity: ActivityType | None = draft.value("activity")
+    sme: bool | None = draft.value("sme")
+    short_name, short_name_warning = checked_short_name(draft.value("short_name"))
+    nuts, nuts_warning = checked_nuts(draft.value("nuts_code"), country)
+    vat_number, vat_warning = checked_vat(draft.value("vat_number"), country)
+    website, website_warning = checked_website(draft.value("website"))
+    found: list[tuple[str, str, str | None]] = [
+        ("short_name", "shortName", short_name_warning),
+        ("nuts_code", "nutsCode", nuts_warning),
+        ("vat_number", "vatNumber", vat_warning),
+        ("website", "organizationURL", website_warning),
+    ]
+    if (kind_problem := kind_warning(activity, sme)) is not None:
+        found.insert(0, ("activity", *kind_problem))
+    nuts_code, nuts_version = nuts if nuts is not None else (None, None)
     return ImportedOrganisation(
-        organisation_id=oid,
+        organisation_id=draft.organisation_id,
         lines=tuple(draft.lines),
         legal_name=draft.value("name"),
         short_name=short_name,
-        kind=kind,
+        kind=kind_for(activity, sme),
         country=country,
         nuts_code=nuts_code,
         nuts_version=nuts_version,
         vat_number=vat_number,
         website=website,
-        warnings=tuple(warnings),
+        warnings=tuple(
+            Issue(draft.line_of(name), draft.organisation_id, message, column)
+            for name, column, message in found
+            if message is not None
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
+from synergia_shared.entity_country_matching import match_entities_to_countries
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.linked_enterprises import entity_of
 from synergia_shared.money import euros
@@ -333,57 +334,92 @@ def linked_groups(
     return list(groups.values())
 
 
-def match_countries(options: Sequence[frozenset[str]]) -> dict[int, str]:
-    """A largest assignment of distinct countries to entities, each entity getting one of
-    its own countries (maximum bipartite matching, augmenting paths). ``options[i]`` are
-    the eligible countries entity ``i`` is established in; returns entity → country."""
-    owner: dict[str, int] = {}
-
-    def augment(entity: int, visited: set[str]) -> bool:
-        for country in sorted(options[entity]):
-            if country in visited:
-                continue
-            visited.add(country)
-            if country not in owner or augment(owner[country], visited):
-                owner[country] = entity
-                return True
-        return False
-
-    for entity in range(len(options)):
-        augment(entity, set())
-    return {entity: country for country, entity in owner.items()}
+# --- Criterion 1: independent legal entities in distinct countries ----------------------
 
 
-def independent_entities(
+def consortium_countries(
+    entity: Sequence[uuid.UUID], facts: Mapping[uuid.UUID, ActorFacts]
+) -> tuple[frozenset[str], list[uuid.UUID]]:
+    """The Member States and Associated Countries a legal entity is established in (its
+    members' countries; the United Kingdom counts, as in H2020-era data), and its members
+    established elsewhere: a third country, or a code the country reference does not know.
+    Only the former count towards the consortium rule (Regulation (EU) 1290/2013 Art. 9)."""
+    countries: set[str] = set()
+    elsewhere: list[uuid.UUID] = []
+    for member in entity:
+        try:
+            country = lookup_country(facts[member].country)
+        except UnknownCountry:
+            elsewhere.append(member)
+            continue
+        if country.eligible_for_consortium:
+            countries.add(country.code)
+        else:
+            elsewhere.append(member)
+    return frozenset(countries), elsewhere
+
+
+@dataclass(frozen=True)
+class EntityCount:
+    """What the independent-entities rule found.
+
+    ``entities`` are the active known members grouped into legal entities (in the order
+    of the members), ``countries[i]`` the eligible countries of ``entities[i]``, and
+    ``counted_country`` the country each counted entity stands for (a largest matching).
+    """
+
+    entities: tuple[tuple[uuid.UUID, ...], ...]
+    countries: tuple[frozenset[str], ...]
+    counted_country: Mapping[int, str]
+    third_country: tuple[uuid.UUID, ...]
+    inactive: tuple[uuid.UUID, ...]
+    unknown: tuple[uuid.UUID, ...]
+
+    @property
+    def measured(self) -> int:
+        return len(self.counted_country)
+
+    @property
+    def met(self) -> bool:
+        return self.measured >= MIN_INDEPENDENT_ENTITIES
+
+    @property
+    def merged(self) -> tuple[tuple[uuid.UUID, ...], ...]:
+        return tuple(entity for entity in self.entities if len(entity) > 1)
+
+
+def count_independent_entities(
     members: Sequence[uuid.UUID], facts: Mapping[uuid.UUID, ActorFacts]
-) -> CriterionResult:
-    """At least 3 independent legal entities in 3 different Member States or Associated
-    Countries (the United Kingdom counts, as in H2020-era data)."""
-    inactive = [m for m in members if m in facts and not facts[m].active]
-    unknown = [m for m in members if m not in facts]
+) -> EntityCount:
+    """How many independent legal entities the consortium has in pairwise different
+    Member States or Associated Countries: deactivated and unknown members do not count,
+    linked enterprises are one entity (``linked_groups``), and an entity established in
+    several countries stands for one of them only."""
     counted = [m for m in members if m in facts and facts[m].active]
-    groups = linked_groups(counted, facts)
+    entities = linked_groups(counted, facts)
     third_country: list[uuid.UUID] = []
     options: list[frozenset[str]] = []
-    for group in groups:
-        countries: set[str] = set()
-        for member in group:
-            try:
-                country = lookup_country(facts[member].country)
-            except UnknownCountry:
-                third_country.append(member)
-                continue
-            if country.eligible_for_consortium:
-                countries.add(country.code)
-            else:
-                third_country.append(member)
-        options.append(frozenset(countries))
-    assignment = match_countries(options)
-    measured = len(assignment)
-    met = measured >= MIN_INDEPENDENT_ENTITIES
+    for entity in entities:
+        countries, elsewhere = consortium_countries(entity, facts)
+        options.append(countries)
+        third_country.extend(elsewhere)
+    return EntityCount(
+        entities=tuple(tuple(entity) for entity in entities),
+        countries=tuple(options),
+        counted_country=match_entities_to_countries(dict(enumerate(options))),
+        third_country=tuple(third_country),
+        inactive=tuple(m for m in members if m in facts and not facts[m].active),
+        unknown=tuple(m for m in members if m not in facts),
+    )
 
+
+def word_independent_entities(found: EntityCount, facts: Mapping[uuid.UUID, ActorFacts]) -> str:
+    """The explanation of an :class:`EntityCount`, naming every member that does not count
+    and why."""
+    measured = found.measured
     counted_text = "; ".join(
-        f"{_names(facts, groups[i])} ({assignment[i]})" for i in sorted(assignment)
+        f"{_names(facts, found.entities[i])} ({found.counted_country[i]})"
+        for i in sorted(found.counted_country)
     )
     lines = [
         f"{measured} independent legal "
@@ -392,49 +428,64 @@ def independent_entities(
         + (f": {counted_text}." if counted_text else ".")
         + f" At least {MIN_INDEPENDENT_ENTITIES} are needed."
     ]
-    merged = [group for group in groups if len(group) > 1]
-    for group in merged:
-        lines.append(
-            f"Linked through ownership of more than {LINKED_SHARE_PERCENT} % or control, "
-            f"counted as one legal entity: {_names(facts, group)}."
-        )
-    for i, group in enumerate(groups):
-        if i not in assignment and options[i]:
-            lines.append(
-                f"Independent, but established only in countries already counted: "
-                f"{_names(facts, group)} ({', '.join(sorted(options[i]))})."
-            )
-    if third_country:
+    lines.extend(
+        f"Linked through ownership of more than {LINKED_SHARE_PERCENT} % or control, "
+        f"counted as one legal entity: {_names(facts, entity)}."
+        for entity in found.merged
+    )
+    lines.extend(
+        f"Independent, but established only in countries already counted: "
+        f"{_names(facts, entity)} ({', '.join(sorted(found.countries[i]))})."
+        for i, entity in enumerate(found.entities)
+        if i not in found.counted_country and found.countries[i]
+    )
+    if found.third_country:
         lines.append(
             "Established in a third country, does not count: "
-            + ", ".join(f"{_name(facts, m)} ({facts[m].country})" for m in third_country)
+            + ", ".join(f"{_name(facts, m)} ({facts[m].country})" for m in found.third_country)
             + "."
         )
-    if inactive:
-        lines.append(f"Deactivated, not counted: {_names(facts, inactive)}.")
-    if unknown:
-        lines.append(f"Unknown actors, not counted: {', '.join(map(str, unknown))}.")
+    if found.inactive:
+        lines.append(f"Deactivated, not counted: {_names(facts, found.inactive)}.")
+    if found.unknown:
+        lines.append(f"Unknown actors, not counted: {', '.join(map(str, found.unknown))}.")
+    return " ".join(lines)
+
+
+def _entity_details(found: EntityCount) -> dict[str, Any]:
+    return {
+        "entities": [
+            {
+                "actor_ids": [str(m) for m in entity],
+                "countries": sorted(found.countries[i]),
+                "counted_country": found.counted_country.get(i),
+            }
+            for i, entity in enumerate(found.entities)
+        ],
+        "merged": [[str(m) for m in entity] for entity in found.merged],
+        "third_country_actor_ids": [str(m) for m in found.third_country],
+        "inactive_actor_ids": [str(m) for m in found.inactive],
+    }
+
+
+def independent_entities(
+    members: Sequence[uuid.UUID], facts: Mapping[uuid.UUID, ActorFacts]
+) -> CriterionResult:
+    """At least 3 independent legal entities in 3 different Member States or Associated
+    Countries (the United Kingdom counts, as in H2020-era data)."""
+    found = count_independent_entities(members, facts)
     return CriterionResult(
         criterion=ValueChainCriterion.INDEPENDENT_ENTITIES,
-        met=met,
-        measured=Decimal(measured),
+        met=found.met,
+        measured=Decimal(found.measured),
         threshold=Decimal(MIN_INDEPENDENT_ENTITIES),
         unit="independent legal entities in distinct Member States or Associated Countries",
-        explanation=" ".join(lines),
-        details={
-            "entities": [
-                {
-                    "actor_ids": [str(m) for m in group],
-                    "countries": sorted(options[i]),
-                    "counted_country": assignment.get(i),
-                }
-                for i, group in enumerate(groups)
-            ],
-            "merged": [[str(m) for m in group] for group in merged],
-            "third_country_actor_ids": [str(m) for m in third_country],
-            "inactive_actor_ids": [str(m) for m in inactive],
-        },
+        explanation=word_independent_entities(found, facts),
+        details=_entity_details(found),
     )
+
+
+# --- Criterion 2: the SMEs' share of the planned budget ---------------------------------
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
@@ -446,6 +497,125 @@ def _euros(amount: Decimal) -> str:
     return euros(amount)
 
 
+class SmeStanding(StrEnum):
+    """How an actor counts towards the SMEs' share of the budget."""
+
+    VERIFIED = "verified"  # its computed SME category is micro, small or medium
+    DECLARED = "declared"  # of kind sme, with no computed category: counted, but named
+    NOT_SME = "not_sme"
+
+
+def sme_standing(actor: ActorFacts | None) -> SmeStanding:
+    """Whether an actor counts as an SME for the budget share: its computed category is
+    micro, small or medium (Commission Recommendation 2003/361/EC); without a computed
+    category, an actor of kind ``sme`` counts on its declaration. Unknown actors and a
+    computed ``not_sme`` do not count, whatever the declared kind."""
+    if actor is None:
+        return SmeStanding.NOT_SME
+    if actor.sme_category in SME_CATEGORIES:
+        return SmeStanding.VERIFIED
+    if actor.sme_category is None and actor.kind == ActorKind.SME:
+        return SmeStanding.DECLARED
+    return SmeStanding.NOT_SME
+
+
+@dataclass(frozen=True)
+class SmeBudget:
+    """What the SME-share rule found: the planned budget, the part of it that goes to
+    SMEs, and the participants by standing (``unbudgeted``: no planned budget)."""
+
+    total: Decimal
+    sme_total: Decimal
+    verified: tuple[uuid.UUID, ...]
+    declared: tuple[uuid.UUID, ...]
+    not_sme: tuple[uuid.UUID, ...]
+    unbudgeted: tuple[uuid.UUID, ...]
+
+    @property
+    def assessable(self) -> bool:
+        return self.total != 0
+
+    @property
+    def share(self) -> Decimal | None:
+        """The SMEs' share in percent, rounded down; ``None`` without a budget."""
+        return _percent(self.sme_total, self.total) if self.assessable else None
+
+    @property
+    def met(self) -> bool | None:
+        if not self.assessable:
+            return None
+        # Compared unrounded: 74.999 % is short of 75 %.
+        return self.sme_total * 100 >= MIN_SME_BUDGET_PERCENT * self.total
+
+
+def measure_sme_budget(
+    participants: Sequence[Participation], facts: Mapping[uuid.UUID, ActorFacts]
+) -> SmeBudget:
+    """The SMEs' part of the total planned budget, members and third parties alike
+    (``sme_standing`` says who counts)."""
+    budgeted = [p for p in participants if p.planned_budget is not None]
+    by_standing: dict[SmeStanding, list[uuid.UUID]] = {standing: [] for standing in SmeStanding}
+    sme_total = Decimal(0)
+    for p in budgeted:
+        standing = sme_standing(facts.get(p.actor_id))
+        by_standing[standing].append(p.actor_id)
+        if standing is not SmeStanding.NOT_SME:
+            sme_total += p.planned_budget or Decimal(0)
+    return SmeBudget(
+        total=sum((p.planned_budget for p in budgeted if p.planned_budget), Decimal(0)),
+        sme_total=sme_total,
+        verified=tuple(by_standing[SmeStanding.VERIFIED]),
+        declared=tuple(by_standing[SmeStanding.DECLARED]),
+        not_sme=tuple(by_standing[SmeStanding.NOT_SME]),
+        unbudgeted=tuple(p.actor_id for p in participants if p.planned_budget is None),
+    )
+
+
+def _why_not_sme(facts: Mapping[uuid.UUID, ActorFacts], actor_id: uuid.UUID) -> str:
+    actor = facts.get(actor_id)
+    if actor is None:
+        return "unknown actor"
+    if actor.sme_category == "not_sme":
+        return "computed not an SME"
+    return actor.kind
+
+
+def word_sme_budget(found: SmeBudget, facts: Mapping[uuid.UUID, ActorFacts]) -> str:
+    """The explanation of an :class:`SmeBudget`, naming each participant's standing."""
+    threshold = MIN_SME_BUDGET_PERCENT
+    if not found.assessable:
+        budgeted = found.verified or found.declared or found.not_sme
+        why = (
+            "the planned budgets add up to €0"
+            if budgeted
+            else "no participant has a planned budget"
+        )
+        return (
+            f"Not assessable: {why}. Plan the participants' budgets to check "
+            f"that at least {threshold} % goes to SMEs."
+        )
+    lines = [
+        f"{_euros(found.sme_total)} of {_euros(found.total)} planned ({found.share} %) goes "
+        f"to SMEs; at least {threshold} % is needed."
+    ]
+    if found.verified:
+        categories = ", ".join(
+            f"{_name(facts, a)} ({facts[a].sme_category})" for a in found.verified
+        )
+        lines.append(f"SMEs: {categories}.")
+    if found.declared:
+        lines.append(
+            "Counted as SMEs as declared, not verified (no computed SME category): "
+            f"{_names(facts, found.declared)}."
+        )
+    if found.not_sme:
+        reasons = ", ".join(f"{_name(facts, a)} ({_why_not_sme(facts, a)})" for a in found.not_sme)
+        lines.append(f"Not SMEs: {reasons}.")
+    if found.unbudgeted:
+        lines.append(f"No planned budget: {_names(facts, found.unbudgeted)}.")
+    return " ".join(lines)
+
+
 def sme_budget_share(
     participants: Sequence[Participation], facts: Mapping[uuid.UUID, ActorFacts]
 ) -> CriterionResult:
@@ -454,94 +624,26 @@ def sme_budget_share(
     An SME is an actor whose computed SME category is micro, small or medium; an actor
     of kind ``sme`` without a computed category counts on its declaration and is named.
     """
-    threshold = MIN_SME_BUDGET_PERCENT
-    unit = "percent of the total planned budget"
-    budgeted = [p for p in participants if p.planned_budget is not None]
-    unbudgeted = [p.actor_id for p in participants if p.planned_budget is None]
-    total = sum((p.planned_budget for p in budgeted if p.planned_budget), Decimal(0))
-    verified: list[uuid.UUID] = []
-    declared: list[uuid.UUID] = []
-    not_sme: list[uuid.UUID] = []
-    sme_total = Decimal(0)
-    for p in budgeted:
-        actor = facts.get(p.actor_id)
-        amount = p.planned_budget or Decimal(0)
-        if actor is not None and actor.sme_category in SME_CATEGORIES:
-            verified.append(p.actor_id)
-            sme_total += amount
-        elif actor is not None and actor.sme_category is None and actor.kind == ActorKind.SME:
-            declared.append(p.actor_id)
-            sme_total += amount
-        else:
-            not_sme.append(p.actor_id)
-    details: dict[str, Any] = {
-        "total_budget": str(total),
-        "sme_budget": str(sme_total),
-        "sme_actor_ids": [str(a) for a in verified],
-        "declared_not_verified_actor_ids": [str(a) for a in declared],
-        "not_sme_actor_ids": [str(a) for a in not_sme],
-        "no_budget_actor_ids": [str(a) for a in unbudgeted],
-    }
-    if total == 0:
-        why = (
-            "no participant has a planned budget"
-            if not budgeted
-            else "the planned budgets add up to €0"
-        )
-        return CriterionResult(
-            criterion=ValueChainCriterion.SME_BUDGET_SHARE,
-            met=None,
-            measured=None,
-            threshold=threshold,
-            unit=unit,
-            explanation=f"Not assessable: {why}. Plan the participants' budgets to check "
-            f"that at least {threshold} % goes to SMEs.",
-            details=details,
-        )
-    share = _percent(sme_total, total)
-    met = sme_total * 100 >= threshold * total
-    lines = [
-        f"{_euros(sme_total)} of {_euros(total)} planned ({share} %) goes to SMEs; "
-        f"at least {threshold} % is needed."
-    ]
-
-    def category(actor_id: uuid.UUID) -> str:
-        actor = facts.get(actor_id)
-        return (actor.sme_category or "") if actor is not None else ""
-
-    if verified:
-        lines.append(
-            "SMEs: " + ", ".join(f"{_name(facts, a)} ({category(a)})" for a in verified) + "."
-        )
-    if declared:
-        lines.append(
-            "Counted as SMEs as declared, not verified (no computed SME category): "
-            f"{_names(facts, declared)}."
-        )
-    if not_sme:
-
-        def why_not(actor_id: uuid.UUID) -> str:
-            actor = facts.get(actor_id)
-            if actor is None:
-                return "unknown actor"
-            if actor.sme_category == "not_sme":
-                return "computed not an SME"
-            return actor.kind
-
-        lines.append(
-            "Not SMEs: " + ", ".join(f"{_name(facts, a)} ({why_not(a)})" for a in not_sme) + "."
-        )
-    if unbudgeted:
-        lines.append(f"No planned budget: {_names(facts, unbudgeted)}.")
+    found = measure_sme_budget(participants, facts)
     return CriterionResult(
         criterion=ValueChainCriterion.SME_BUDGET_SHARE,
-        met=met,
-        measured=share,
-        threshold=threshold,
-        unit=unit,
-        explanation=" ".join(lines),
-        details=details,
+        met=found.met,
+        measured=found.share,
+        threshold=MIN_SME_BUDGET_PERCENT,
+        unit="percent of the total planned budget",
+        explanation=word_sme_budget(found, facts),
+        details={
+            "total_budget": str(found.total),
+            "sme_budget": str(found.sme_total),
+            "sme_actor_ids": [str(a) for a in found.verified],
+            "declared_not_verified_actor_ids": [str(a) for a in found.declared],
+            "not_sme_actor_ids": [str(a) for a in found.not_sme],
+            "no_budget_actor_ids": [str(a) for a in found.unbudgeted],
+        },
     )
+
+
+# --- Criterion 3: cross-sectoral --------------------------------------------------------
 
 
 def nace_section_of(code: str) -> str:
@@ -557,17 +659,35 @@ def _ecosystem_label(value: str) -> str:
         return value
 
 
-def cross_sectoral(
-    participants: Sequence[Participation], facts: Mapping[uuid.UUID, ActorFacts]
-) -> CriterionResult:
-    """Participants span more than one NACE section or more than one ecosystem.
+@dataclass(frozen=True)
+class SectorSpread:
+    """What the cross-sectoral rule found: each NACE section and ecosystem with the
+    participants in it, the intermediaries left out, and the participants (or unknown
+    actors) with no sector data."""
 
-    Measured on the participants' own actor profiles (facts, not the chain's declared
-    target ecosystems), leaving out cluster organisations and SME intermediaries, whose
-    own codes describe the intermediation rather than a sector of the chain.
-    """
-    threshold = Decimal(MIN_SECTORS)
-    unit = "NACE sections or industrial ecosystems (the larger count)"
+    sections: Mapping[str, tuple[uuid.UUID, ...]]
+    ecosystems: Mapping[str, tuple[uuid.UUID, ...]]
+    intermediaries: tuple[uuid.UUID, ...]
+    no_data: tuple[uuid.UUID, ...]
+
+    @property
+    def measured(self) -> int | None:
+        """The larger of the two counts; ``None`` when there is no sector data at all."""
+        if not self.sections and not self.ecosystems:
+            return None
+        return max(len(self.sections), len(self.ecosystems))
+
+    @property
+    def met(self) -> bool | None:
+        measured = self.measured
+        return None if measured is None else measured >= MIN_SECTORS
+
+
+def measure_sector_spread(
+    participants: Sequence[Participation], facts: Mapping[uuid.UUID, ActorFacts]
+) -> SectorSpread:
+    """The NACE sections and ecosystems of the participants' own actor profiles, leaving
+    out cluster organisations and SME intermediaries (``INTERMEDIARY_KINDS``)."""
     sections: dict[str, list[uuid.UUID]] = {}
     ecosystems: dict[str, list[uuid.UUID]] = {}
     intermediaries: list[uuid.UUID] = []
@@ -587,65 +707,77 @@ def cross_sectoral(
             ecosystems.setdefault(ecosystem, []).append(actor.id)
         if not found and not actor.ecosystems:
             no_data.append(actor.id)
-    details: dict[str, Any] = {
-        "nace_sections": {s: [str(a) for a in ids] for s, ids in sorted(sections.items())},
-        "ecosystems": {e: [str(a) for a in ids] for e, ids in sorted(ecosystems.items())},
-        "intermediary_actor_ids": [str(a) for a in intermediaries],
-        "no_sector_data_actor_ids": [str(a) for a in no_data],
-    }
+    return SectorSpread(
+        sections={key: tuple(ids) for key, ids in sorted(sections.items())},
+        ecosystems={key: tuple(ids) for key, ids in sorted(ecosystems.items())},
+        intermediaries=tuple(intermediaries),
+        no_data=tuple(no_data),
+    )
+
+
+def word_sector_spread(found: SectorSpread, facts: Mapping[uuid.UUID, ActorFacts]) -> str:
+    """The explanation of a :class:`SectorSpread`, naming who is in which sector and who
+    is left out."""
     tail: list[str] = []
-    if intermediaries:
+    if found.intermediaries:
         tail.append(
             "Not counted, cluster organisations and SME intermediaries (their own codes "
             f"describe the intermediation, not a sector of the chain): "
-            f"{_names(facts, intermediaries)}."
+            f"{_names(facts, found.intermediaries)}."
         )
-    if no_data:
-        tail.append(f"No NACE codes or ecosystems on record: {_names(facts, no_data)}.")
-    if not sections and not ecosystems:
-        return CriterionResult(
-            criterion=ValueChainCriterion.CROSS_SECTORAL,
-            met=None,
-            measured=None,
-            threshold=threshold,
-            unit=unit,
-            explanation=" ".join(
-                [
-                    "Not assessable: no participant (other than intermediaries) has NACE "
-                    "codes or ecosystems on record.",
-                    *tail,
-                ]
-            ),
-            details=details,
+    if found.no_data:
+        tail.append(f"No NACE codes or ecosystems on record: {_names(facts, found.no_data)}.")
+    if found.measured is None:
+        return " ".join(
+            [
+                "Not assessable: no participant (other than intermediaries) has NACE "
+                "codes or ecosystems on record.",
+                *tail,
+            ]
         )
-    measured = max(len(sections), len(ecosystems))
-    met = measured >= MIN_SECTORS
 
-    def listing(found: dict[str, list[uuid.UUID]], label: Callable[[str], str]) -> str:
-        if not found:
+    def listing(spread: Mapping[str, tuple[uuid.UUID, ...]], label: Callable[[str], str]) -> str:
+        if not spread:
             return "none"
-        return "; ".join(
-            f"{label(key)} ({_names(facts, ids)})" for key, ids in sorted(found.items())
-        )
+        return "; ".join(f"{label(key)} ({_names(facts, ids)})" for key, ids in spread.items())
 
-    lines = [
-        f"{len(sections)} NACE {'section' if len(sections) == 1 else 'sections'}: "
-        f"{listing(sections, str)}. {len(ecosystems)} "
-        f"{'ecosystem' if len(ecosystems) == 1 else 'ecosystems'}: "
-        f"{listing(ecosystems, _ecosystem_label)}. "
-        + (
-            "The participants span more than one sector."
-            if met
-            else "More than one NACE section or ecosystem is needed."
-        ),
-        *tail,
-    ]
+    sections, ecosystems = len(found.sections), len(found.ecosystems)
+    verdict = (
+        "The participants span more than one sector."
+        if found.met
+        else "More than one NACE section or ecosystem is needed."
+    )
+    headline = (
+        f"{sections} NACE {'section' if sections == 1 else 'sections'}: "
+        f"{listing(found.sections, str)}. {ecosystems} "
+        f"{'ecosystem' if ecosystems == 1 else 'ecosystems'}: "
+        f"{listing(found.ecosystems, _ecosystem_label)}. {verdict}"
+    )
+    return " ".join([headline, *tail])
+
+
+def cross_sectoral(
+    participants: Sequence[Participation], facts: Mapping[uuid.UUID, ActorFacts]
+) -> CriterionResult:
+    """Participants span more than one NACE section or more than one ecosystem.
+
+    Measured on the participants' own actor profiles (facts, not the chain's declared
+    target ecosystems), leaving out cluster organisations and SME intermediaries, whose
+    own codes describe the intermediation rather than a sector of the chain.
+    """
+    found = measure_sector_spread(participants, facts)
+    measured = found.measured
     return CriterionResult(
         criterion=ValueChainCriterion.CROSS_SECTORAL,
-        met=met,
-        measured=Decimal(measured),
-        threshold=threshold,
-        unit=unit,
-        explanation=" ".join(lines),
-        details=details,
+        met=found.met,
+        measured=None if measured is None else Decimal(measured),
+        threshold=Decimal(MIN_SECTORS),
+        unit="NACE sections or industrial ecosystems (the larger count)",
+        explanation=word_sector_spread(found, facts),
+        details={
+            "nace_sections": {s: [str(a) for a in ids] for s, ids in found.sections.items()},
+            "ecosystems": {e: [str(a) for a in ids] for e, ids in found.ecosystems.items()},
+            "intermediary_actor_ids": [str(a) for a in found.intermediaries],
+            "no_sector_data_actor_ids": [str(a) for a in found.no_data],
+        },
     )
