@@ -493,10 +493,6 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal:
     return (part * 100 / whole).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
-def _euros(amount: Decimal) -> str:
-    return euros(amount)
-
-
 class SmeStanding(StrEnum):
     """How an actor counts towards the SMEs' share of the budget."""
 
@@ -595,7 +591,7 @@ def word_sme_budget(found: SmeBudget, facts: Mapping[uuid.UUID, ActorFacts]) -> 
             f"that at least {threshold} % goes to SMEs."
         )
     lines = [
-        f"{_euros(found.sme_total)} of {_euros(found.total)} planned ({found.share} %) goes "
+        f"{euros(found.sme_total)} of {euros(found.total)} planned ({found.share} %) goes "
         f"to SMEs; at least {threshold} % is needed."
     ]
     if found.verified:
