@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from synergia_matching.network import repository as network
+from synergia_matching.proposals import repository as proposals
 from synergia_shared.http.pagination import encode_cursor
 
 from tests.support.actors import LARGE, register
@@ -249,7 +252,10 @@ async def test_teams_cover_every_stage_across_borders_and_acceptance_reaches_the
 
 
 async def test_when_no_team_is_possible_the_reasons_name_the_stage(
-    registry: httpx.AsyncClient, matching: httpx.AsyncClient, world: World
+    registry: httpx.AsyncClient,
+    matching: httpx.AsyncClient,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     current = await registry.get(f"/v1/value-chains/{world.chain}", headers=auth())
     body = {
@@ -280,6 +286,28 @@ async def test_when_no_team_is_possible_the_reasons_name_the_stage(
     reasons = response.json()["reasons"]
     assert any("Quantum teleportation" in r for r in reasons), reasons
     assert response.json()["proposals"] == []
+
+    # The chain is read and checked once per request; its few candidates were all read
+    # by the first read, so "no team" reads them no second time, and answers the same.
+    reads: list[str] = []
+    for module, name in [(network, "get_value_chain"), (proposals, "candidates")]:
+        monkeypatch.setattr(module, name, counted(reads, name, getattr(module, name)))
+    again = await matching.post(
+        f"/v1/value-chains/{world.chain}/team-proposals", json={}, headers=auth()
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["reasons"] == reasons
+    assert reads == ["get_value_chain", "candidates"]
+
+
+def counted(
+    reads: list[str], name: str, read: Callable[..., Awaitable[Any]]
+) -> Callable[..., Awaitable[Any]]:
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        reads.append(name)
+        return await read(*args, **kwargs)
+
+    return wrapper
 
 
 async def test_proposals_are_guarded(matching: httpx.AsyncClient, world: World) -> None:

@@ -26,7 +26,9 @@ database; ``total`` here is the reference it is tested against.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 WEIGHTS: dict[str, float] = {
     "complementarity": 0.45,
@@ -66,6 +68,36 @@ def shown_weights(weights: dict[str, float]) -> dict[str, float]:
 def shown(value: float) -> float:
     """A weight or a component's value as shown: rounded, without float noise."""
     return round(value, SHOWN_DECIMALS)
+
+
+def _normalised(applies: dict[str, bool], weights: dict[str, float]) -> dict[str, float]:
+    total = sum(w for k, w in weights.items() if applies[k])
+    return {k: (w / total if applies[k] and total else 0.0) for k, w in weights.items()}
+
+
+def component_weights(
+    *, mutual_benefit: bool, cross_border: bool, cross_sector: bool, s3_alignment: bool
+) -> dict[str, float]:
+    """The weights of a search's components, over those that apply to it (they add up to
+    1; one that does not apply weighs 0): mutual benefit needs the searcher's offers,
+    cross-border its country, cross-sector its sectors, S3 alignment a region with
+    priorities set. Complementarity and SME focus always apply."""
+    applies = {
+        "complementarity": True,
+        "mutual_benefit": mutual_benefit,
+        "cross_border": cross_border,
+        "cross_sector": cross_sector,
+        "s3_alignment": s3_alignment,
+        "sme_focus": True,
+    }
+    return _normalised(applies, WEIGHTS)
+
+
+def complementarity_parts(*, text: bool, competences: bool, sectors: bool) -> dict[str, float]:
+    """The weights within complementarity, over the parts the search asks for: needed
+    terms, competences, sectors (NACE codes or ecosystems)."""
+    applies = {"text": text, "competences": competences, "sectors": sectors}
+    return _normalised(applies, COMPLEMENTARITY_PARTS)
 
 
 def weighted_mean(values: dict[str, float | None], weights: dict[str, float]) -> float:
@@ -136,3 +168,66 @@ def explain_complementarity(
             else "works in none of the wanted sectors or ecosystems"
         )
     return "; ".join(parts)
+
+
+def explain_mutual_benefit(matched_offers: Sequence[str] | None, offered: int) -> str:
+    """``matched_offers``: which of the searcher's offers the candidate's needs ask for,
+    ``None`` when the searcher offers nothing to match against."""
+    if matched_offers is None:
+        return "not scored: no offers of yours to match against its needs"
+    if matched_offers:
+        return (
+            f"its needs ask for {len(matched_offers)} of the {offered} things you offer "
+            f"({', '.join(matched_offers)})"
+        )
+    return f"its needs ask for none of the {offered} things you offer"
+
+
+def explain_cross_border(country: str, *, origin_known: bool, abroad: bool) -> str:
+    if not origin_known:
+        return "not scored: no origin country"
+    return f"established in {country}, " + (
+        "another country than yours" if abroad else "your own country"
+    )
+
+
+def explain_cross_sector(nace_codes: Sequence[str], origin_sections: Sequence[str]) -> str:
+    if not origin_sections:
+        return "not scored: your sectors are not known"
+    if not nace_codes:
+        return "no NACE codes known for it"
+    return (
+        f"NACE sections {', '.join(sorted({c[0] for c in nace_codes}))} "
+        f"against yours ({', '.join(origin_sections)})"
+    )
+
+
+def explain_sme_focus(sme_category: str | None, *, is_sme: bool) -> str:
+    if is_sme:
+        return f"an SME ({sme_category})"
+    return f"not an SME ({sme_category or 'category unknown'})"
+
+
+class Scored(Protocol):
+    """A component as shown: its name, value, weight and explanation."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def weight(self) -> float: ...
+    @property
+    def explanation(self) -> str: ...
+
+
+def summarise(name: str, country: str, score: float, components: Sequence[Scored]) -> str:
+    """The score in a sentence, with the component that adds the most to it."""
+    strongest = max(
+        (c for c in components if c.value), key=lambda c: c.weight * (c.value or 0), default=None
+    )
+    return f"{name} ({country}) scores {score:.2f}" + (
+        f", mostly for {strongest.name.replace('_', ' ')}: {strongest.explanation}"
+        if strongest
+        else ""
+    )

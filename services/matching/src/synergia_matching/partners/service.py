@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +25,7 @@ from synergia_shared.reference.nace import InvalidNace, validate_nace
 from synergia_shared.validity import utc_today
 
 from synergia_matching import languages
-from synergia_matching.partners import repository, scoring
+from synergia_matching.partners import repository, rules, scoring
 from synergia_matching.partners.schemas import (
     CandidateCount,
     CandidateTotal,
@@ -110,42 +110,107 @@ class Search:
     fingerprint: str
 
 
-def _weights(applies: dict[str, bool], weights: dict[str, float]) -> dict[str, float]:
-    total = sum(w for k, w in weights.items() if applies[k])
-    return {k: (w / total if applies[k] and total else 0.0) for k, w in weights.items()}
+@dataclass(frozen=True)
+class Asked:
+    """What a search looks for and from whom, before it is weighed and made a query."""
+
+    sought: list[str]  # the texts that S3 priorities are looked for in, with the terms
+    need_groups: list[TermGroup]
+    offer_groups: list[TermGroup]
+    competences: list[str]
+    nace_codes: list[str]
+    ecosystems: list[str]
+    origin_country: str | None
+    origin_sections: list[str]
+    constraints: Constraints
+    countries_in: list[str] | None
+    countries_out: list[str]
+    exclude: list[uuid.UUID]
+    text_configurations: list[str]
+    fingerprint_of: dict[str, Any]  # what a cursor is bound to
+
+
+@dataclass(frozen=True)
+class BodyCodes:
+    """A search body's NACE and country codes, canonical; the invalid ones left out
+    (and named in the errors)."""
+
+    need_nace: list[str]
+    origin_nace: list[str]
+    countries_in: list[str] | None
+    countries_out: list[str]
+    origin_country: str | None
+
+
+def _body_codes(body: PartnerSearch, errors: list[dict[str, Any]]) -> BodyCodes:
+    c = body.constraints
+    origin = (
+        _countries([body.origin_country], ["body", "origin_country"], errors)
+        if body.origin_country
+        else []
+    )
+    return BodyCodes(
+        need_nace=_nace(body.needs.nace_codes, ["body", "needs", "nace_codes"], errors),
+        origin_nace=_nace(body.origin_nace_codes, ["body", "origin_nace_codes"], errors),
+        countries_in=(
+            _countries(c.countries_in, ["body", "constraints", "countries_in"], errors)
+            if c.countries_in is not None
+            else None
+        ),
+        countries_out=_countries(c.countries_out, ["body", "constraints", "countries_out"], errors),
+        origin_country=origin[0] if origin else None,
+    )
+
+
+async def _searcher(
+    session: AsyncSession, actor_id: uuid.UUID | None, errors: list[dict[str, Any]]
+) -> Row[Any] | None:
+    if actor_id is None:
+        return None
+    searcher = await profiles.get(session, actor_id)
+    if searcher is None:
+        errors.append(
+            {
+                "loc": ["body", "searcher_actor_id"],
+                "msg": f"actor {actor_id} is not known to matching (yet)",
+            }
+        )
+    return searcher
+
+
+def _sections(nace_codes: Iterable[str]) -> list[str]:
+    return sorted({code[0] for code in nace_codes})
+
+
+async def _with_searcher(session: AsyncSession, asked: Asked, searcher: Row[Any]) -> Asked:
+    """What the body leaves out, taken from the searcher's profile (its offers, country
+    and sectors); its linked enterprises are no partners of its own."""
+    return replace(
+        asked,
+        exclude=[*asked.exclude, *await repository.linked_group(session, searcher.actor_id)],
+        offer_groups=asked.offer_groups
+        or await _meaningful(session, _offer_groups_of(searcher), asked.text_configurations),
+        origin_country=asked.origin_country or searcher.country,
+        origin_sections=asked.origin_sections or _sections(searcher.nace_codes),
+    )
 
 
 async def resolve(session: AsyncSession, body: PartnerSearch) -> Search:
     errors: list[dict[str, Any]] = []
-    need_nace = _nace(body.needs.nace_codes, ["body", "needs", "nace_codes"], errors)
-    origin_nace = _nace(body.origin_nace_codes, ["body", "origin_nace_codes"], errors)
-    c: Constraints = body.constraints
-    countries_in = (
-        _countries(c.countries_in, ["body", "constraints", "countries_in"], errors)
-        if c.countries_in is not None
-        else None
-    )
-    countries_out = _countries(c.countries_out, ["body", "constraints", "countries_out"], errors)
-    origin_country = None
-    if body.origin_country:
-        origin_country = _countries([body.origin_country], ["body", "origin_country"], errors)
-    searcher = None
-    if body.searcher_actor_id is not None:
-        searcher = await profiles.get(session, body.searcher_actor_id)
-        if searcher is None:
-            errors.append(
-                {
-                    "loc": ["body", "searcher_actor_id"],
-                    "msg": f"actor {body.searcher_actor_id} is not known to matching (yet)",
-                }
-            )
+    codes = _body_codes(body, errors)
+    searcher = await _searcher(session, body.searcher_actor_id, errors)
     language = languages.search_language(
         [body.needs.text, *body.needs.keywords],
         searcher=searcher.language if searcher is not None else None,
     )
     configurations = languages.query_configurations(language)
     need_groups = await _meaningful(session, _words(body.needs), configurations)
-    if not (need_groups or body.needs.competences or need_nace or body.needs.ecosystems):
+    if not rules.says_what_is_needed(
+        terms=bool(need_groups),
+        competences=bool(body.needs.competences),
+        nace_codes=bool(codes.need_nace),
+        ecosystems=bool(body.needs.ecosystems),
+    ):
         errors.append(
             {
                 "loc": ["body", "needs"],
@@ -154,36 +219,27 @@ async def resolve(session: AsyncSession, body: PartnerSearch) -> Search:
         )
     if errors:
         raise validation_problem(errors)
-
-    exclude = list(c.exclude_actor_ids)
-    offer_groups = (
-        await _meaningful(session, _words(body.offers), configurations) if body.offers else []
-    )
-    origin = origin_country[0] if origin_country else None
-    if searcher is not None:
-        exclude += await repository.linked_group(session, searcher.actor_id)
-        offer_groups = offer_groups or await _meaningful(
-            session, _offer_groups_of(searcher), configurations
-        )
-        origin = origin or searcher.country
-        origin_nace = origin_nace or list(searcher.nace_codes)
-    return await _search(
-        session,
+    asked = Asked(
         sought=[*body.needs.keywords, body.needs.text],
         need_groups=need_groups,
-        offer_groups=offer_groups,
+        offer_groups=(
+            await _meaningful(session, _words(body.offers), configurations) if body.offers else []
+        ),
         competences=[str(x) for x in body.needs.competences],
-        nace_codes=need_nace,
+        nace_codes=codes.need_nace,
         ecosystems=[str(e) for e in body.needs.ecosystems],
-        origin_country=origin,
-        origin_sections=sorted({code[0] for code in origin_nace}),
-        constraints=c,
-        countries_in=countries_in,
-        countries_out=countries_out,
-        exclude=exclude,
+        origin_country=codes.origin_country,
+        origin_sections=_sections(codes.origin_nace),
+        constraints=body.constraints,
+        countries_in=codes.countries_in,
+        countries_out=codes.countries_out,
+        exclude=list(body.constraints.exclude_actor_ids),
         text_configurations=configurations,
         fingerprint_of=body.model_dump(mode="json"),
     )
+    if searcher is not None:
+        asked = await _with_searcher(session, asked, searcher)
+    return await _search(session, asked)
 
 
 async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Constraints) -> Search:
@@ -220,8 +276,7 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
     )
     if errors:
         raise validation_problem(errors)
-    return await _search(
-        session,
+    asked = Asked(
         sought=[*keywords, text],
         need_groups=need_groups,
         offer_groups=await _meaningful(session, _offer_groups_of(profile), configurations),
@@ -229,7 +284,7 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
         nace_codes=[],
         ecosystems=[],
         origin_country=profile.country,
-        origin_sections=sorted({code[0] for code in profile.nace_codes}),
+        origin_sections=_sections(profile.nace_codes),
         constraints=constraints,
         countries_in=countries_in,
         countries_out=[],
@@ -237,77 +292,65 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
         text_configurations=configurations,
         fingerprint_of={"actor": str(actor_id), **constraints.model_dump(mode="json")},
     )
+    return await _search(session, asked)
 
 
-async def _search(
-    session: AsyncSession,
-    *,
-    sought: list[str],
-    need_groups: list[TermGroup],
-    offer_groups: list[TermGroup],
-    competences: list[str],
-    nace_codes: list[str],
-    ecosystems: list[str],
-    origin_country: str | None,
-    origin_sections: list[str],
-    constraints: Constraints,
-    countries_in: list[str] | None,
-    countries_out: list[str],
-    exclude: list[uuid.UUID],
-    text_configurations: list[str],
-    fingerprint_of: dict[str, Any],
-) -> Search:
+async def _s3_alignments(session: AsyncSession, asked: Asked) -> tuple[dict[str, Alignment], bool]:
+    """How well what is sought fits each region's S3 priorities, and whether any region
+    has priorities set at all (else the component does not apply)."""
     strategies = await regions.all_strategies(session)
-    pieces = [*sought, *(m for g in need_groups for m in sorted(g.members))]
+    pieces = [*asked.sought, *(m for g in asked.need_groups for m in sorted(g.members))]
     aligned = region_alignments(
         strategies,
-        nace_codes=nace_codes,
-        ecosystems=ecosystems,
+        nace_codes=asked.nace_codes,
+        ecosystems=asked.ecosystems,
         keywords_found=await regions.keywords_found(session, domain_keywords(strategies), pieces),
     )
-    parts = _weights(
-        {
-            "text": bool(need_groups),
-            "competences": bool(competences),
-            "sectors": bool(nace_codes or ecosystems),
-        },
-        scoring.COMPLEMENTARITY_PARTS,
-    )
-    weights = _weights(
-        {
-            "complementarity": True,
-            "mutual_benefit": bool(offer_groups),
-            "cross_border": origin_country is not None,
-            "cross_sector": bool(origin_sections),
-            "s3_alignment": bool(strategies),
-            "sme_focus": True,
-        },
-        scoring.WEIGHTS,
-    )
-    query = repository.Query(
-        need_groups=[g.tsquery() for g in need_groups],
-        need_groups_offered=[g.tsquery(weights="A") for g in need_groups],
+    return aligned, bool(strategies)
+
+
+def _query(asked: Asked, aligned: dict[str, Alignment], any_priorities: bool) -> repository.Query:
+    constraints = asked.constraints
+    return repository.Query(
+        need_groups=[g.tsquery() for g in asked.need_groups],
+        need_groups_offered=[g.tsquery(weights="A") for g in asked.need_groups],
         free_text_evidence=scoring.FREE_TEXT_EVIDENCE,
-        offer_groups=[g.tsquery() for g in offer_groups],
-        competences=competences,
-        nace_codes=nace_codes,
-        ecosystems=ecosystems,
-        origin_country=origin_country,
-        origin_sections=origin_sections,
+        offer_groups=[g.tsquery() for g in asked.offer_groups],
+        competences=asked.competences,
+        nace_codes=asked.nace_codes,
+        ecosystems=asked.ecosystems,
+        origin_country=asked.origin_country,
+        origin_sections=asked.origin_sections,
         s3_codes=list(aligned),
         s3_scores=[a.score for a in aligned.values()],
-        weights=weights,
-        part_weights=parts,
-        countries_in=countries_in,
-        countries_out=countries_out,
+        weights=scoring.component_weights(
+            mutual_benefit=bool(asked.offer_groups),
+            cross_border=asked.origin_country is not None,
+            cross_sector=bool(asked.origin_sections),
+            s3_alignment=any_priorities,
+        ),
+        part_weights=scoring.complementarity_parts(
+            text=bool(asked.need_groups),
+            competences=bool(asked.competences),
+            sectors=bool(asked.nace_codes or asked.ecosystems),
+        ),
+        countries_in=asked.countries_in,
+        countries_out=asked.countries_out,
         kinds=[str(k) for k in constraints.kinds] if constraints.kinds is not None else None,
         sme_only=constraints.sme_only,
         eligible_countries_only=constraints.eligible_countries_only,
-        exclude=exclude,
-        text_configurations=text_configurations,
+        exclude=asked.exclude,
+        text_configurations=asked.text_configurations,
     )
-    digest = hashlib.sha256(json.dumps(fingerprint_of, sort_keys=True).encode()).hexdigest()
-    return Search(query, need_groups, offer_groups, competences, aligned, digest[:16])
+
+
+async def _search(session: AsyncSession, asked: Asked) -> Search:
+    aligned, any_priorities = await _s3_alignments(session, asked)
+    query = _query(asked, aligned, any_priorities)
+    digest = hashlib.sha256(json.dumps(asked.fingerprint_of, sort_keys=True).encode()).hexdigest()
+    return Search(
+        query, asked.need_groups, asked.offer_groups, asked.competences, aligned, digest[:16]
+    )
 
 
 def _after(search: Search, cursor: str | None) -> repository.After | None:
@@ -418,90 +461,82 @@ def _matched_offers(search: Search, row: Row[Any]) -> list[MatchedOffer]:
     ]
 
 
+def _complementarity(
+    search: Search, row: Row[Any], weight: float, matched_offers: list[MatchedOffer]
+) -> ScoreComponent:
+    return ScoreComponent(
+        name="complementarity",
+        value=row.c_complementarity,
+        weight=weight,
+        explanation=scoring.explain_complementarity(
+            row.c_text,
+            _labels(row.text_hits, search.need_groups),
+            _labels(row.free_text_hits, search.need_groups),
+            [o.title for o in matched_offers],
+            len(search.need_groups),
+            row.c_competences,
+            list(row.competence_hits),
+            len(search.competences),
+            row.c_sectors,
+            [*row.nace_hits, *row.ecosystem_hits],
+        ),
+    )
+
+
+def _mutual_benefit(search: Search, row: Row[Any], weight: float) -> ScoreComponent:
+    matched = _labels(row.mutual_hits, search.offer_groups) if search.offer_groups else None
+    return ScoreComponent(
+        name="mutual_benefit",
+        value=row.c_mutual,
+        weight=weight,
+        explanation=scoring.explain_mutual_benefit(matched, len(search.offer_groups)),
+    )
+
+
+def _cross_border(search: Search, row: Row[Any], weight: float) -> ScoreComponent:
+    return ScoreComponent(
+        name="cross_border",
+        value=row.c_border,
+        weight=weight,
+        explanation=scoring.explain_cross_border(
+            row.country,
+            origin_known=search.query.origin_country is not None,
+            abroad=bool(row.c_border),
+        ),
+    )
+
+
+def _cross_sector(search: Search, row: Row[Any], weight: float) -> ScoreComponent:
+    return ScoreComponent(
+        name="cross_sector",
+        value=row.c_sector,
+        weight=weight,
+        explanation=scoring.explain_cross_sector(
+            list(row.nace_codes or []), search.query.origin_sections
+        ),
+    )
+
+
+def _sme_focus(row: Row[Any], weight: float) -> ScoreComponent:
+    return ScoreComponent(
+        name="sme_focus",
+        value=row.c_sme,
+        weight=weight,
+        explanation=scoring.explain_sme_focus(row.sme_category, is_sme=bool(row.c_sme)),
+    )
+
+
 def _suggestion(search: Search, row: Row[Any]) -> PartnerSuggestion:
     w = scoring.shown_weights(search.query.weights)
-    q = search.query
     matched_offers = _matched_offers(search, row)
     components = [
-        ScoreComponent(
-            name="complementarity",
-            value=row.c_complementarity,
-            weight=w["complementarity"],
-            explanation=scoring.explain_complementarity(
-                row.c_text,
-                _labels(row.text_hits, search.need_groups),
-                _labels(row.free_text_hits, search.need_groups),
-                [o.title for o in matched_offers],
-                len(search.need_groups),
-                row.c_competences,
-                list(row.competence_hits),
-                len(search.competences),
-                row.c_sectors,
-                [*row.nace_hits, *row.ecosystem_hits],
-            ),
-        ),
-        ScoreComponent(
-            name="mutual_benefit",
-            value=row.c_mutual,
-            weight=w["mutual_benefit"],
-            explanation=(
-                "its needs ask for "
-                + (
-                    f"{len(row.mutual_hits)} of the {len(search.offer_groups)} things you offer "
-                    f"({', '.join(_labels(row.mutual_hits, search.offer_groups))})"
-                    if row.mutual_hits
-                    else f"none of the {len(search.offer_groups)} things you offer"
-                )
-                if search.offer_groups
-                else "not scored: no offers of yours to match against its needs"
-            ),
-        ),
-        ScoreComponent(
-            name="cross_border",
-            value=row.c_border,
-            weight=w["cross_border"],
-            explanation=(
-                "not scored: no origin country"
-                if q.origin_country is None
-                else f"established in {row.country}, "
-                + ("another country than yours" if row.c_border else "your own country")
-            ),
-        ),
-        ScoreComponent(
-            name="cross_sector",
-            value=row.c_sector,
-            weight=w["cross_sector"],
-            explanation=(
-                "not scored: your sectors are not known"
-                if not q.origin_sections
-                else (
-                    "no NACE codes known for it"
-                    if not row.nace_codes
-                    else f"NACE sections {', '.join(sorted({c[0] for c in row.nace_codes}))} "
-                    f"against yours ({', '.join(q.origin_sections)})"
-                )
-            ),
-        ),
+        _complementarity(search, row, w["complementarity"], matched_offers),
+        _mutual_benefit(search, row, w["mutual_benefit"]),
+        _cross_border(search, row, w["cross_border"]),
+        _cross_sector(search, row, w["cross_sector"]),
         _s3_component(search, row, w["s3_alignment"]),
-        ScoreComponent(
-            name="sme_focus",
-            value=row.c_sme,
-            weight=w["sme_focus"],
-            explanation=(
-                f"an SME ({row.sme_category})"
-                if row.c_sme
-                else f"not an SME ({row.sme_category or 'category unknown'})"
-            ),
-        ),
+        _sme_focus(row, w["sme_focus"]),
     ]
-    strongest = max(
-        (c for c in components if c.value), key=lambda c: c.weight * (c.value or 0), default=None
-    )
-    summary = f"{row.legal_name} ({row.country}) scores {float(row.score):.2f}" + (
-        f", mostly for {strongest.name.replace('_', ' ')}: {strongest.explanation}"
-        if strongest
-        else ""
-    )
     return PartnerSuggestion(
         actor_id=row.actor_id,
         legal_name=row.legal_name,
@@ -511,7 +546,7 @@ def _suggestion(search: Search, row: Row[Any]) -> PartnerSuggestion:
         nuts_code=row.nuts_code,
         sme_category=row.sme_category,
         score=float(row.score),
-        summary=summary,
+        summary=scoring.summarise(row.legal_name, row.country, float(row.score), components),
         components=[
             c.model_copy(update={"value": None if c.value is None else scoring.shown(c.value)})
             for c in components

@@ -5,7 +5,9 @@ solver runs in a worker thread for up to its time limit; no connection is held),
 stores the proposals in a transaction of their own. The read fetches only the candidates
 the solver's pre-filter may keep (a superset, computed in SQL), so the solver considers
 exactly the candidates it would over every fitting actor; every fitting actor is read
-instead when linked enterprises crowd a stage's top, and before answering "no team".
+instead when linked enterprises crowd a stage's top, and before answering "no team",
+unless the first read already held every one. The value chain is read, authorised and
+checked once per request: only the candidates are read again.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -37,7 +39,12 @@ from synergia_shared.messaging.outbox import add_event
 from synergia_matching.metrics import TEAM_SOLVE_SECONDS
 from synergia_matching.network import repository as network
 from synergia_matching.partners import repository as partners
-from synergia_matching.partners.terms import distinct_by_stem, stem_inputs, term_groups
+from synergia_matching.partners.terms import (
+    TermGroup,
+    distinct_by_stem,
+    stem_inputs,
+    term_groups,
+)
 from synergia_matching.proposals import repository, rules, twins
 from synergia_matching.proposals.schemas import (
     Objective,
@@ -50,7 +57,7 @@ from synergia_matching.proposals.schemas import (
     TeamRequest,
 )
 from synergia_matching.regions import repository as regions
-from synergia_matching.regions.rules import domain_keywords, enclosing_codes, region_alignments
+from synergia_matching.regions.rules import Alignment, domain_keywords, region_alignments
 from synergia_matching.teams import (
     Candidate,
     Member,
@@ -92,6 +99,19 @@ def _ensure_may_decide(principal: Principal, chain: Row[Any]) -> None:
 
 
 @dataclass(frozen=True)
+class ChainRequest:
+    """A team request checked against its value chain: everything a read of candidates
+    needs but the candidates. Built once per request, however many reads it takes."""
+
+    chain: Row[Any]
+    raw_stages: list[dict[str, Any]]  # as the chain holds them, by position
+    stages: list[Stage]
+    queries: list[repository.StageQuery]
+    words: list[str]  # the stages' terms, one per stem: sought in the S3 priorities too
+    must: list[uuid.UUID]
+
+
+@dataclass(frozen=True)
 class World:
     """What the solver needs, read from the projection in one go (five statements)."""
 
@@ -102,55 +122,38 @@ class World:
     names: dict[uuid.UUID, str]
     candidates_total: int  # every fitting actor and the must-include ones
     sector_basis: Literal["nace", "ecosystems"]  # "auto" resolved over all of them
-    filtered: bool  # only the candidates the pre-filter may keep (a superset of them)
+    # Only the candidates the pre-filter may keep (a superset of them), not provably every
+    # fitting actor: reading every one may find more.
+    filtered: bool
+    s3: dict[str, Alignment]  # the value chain's S3 alignment by region code
 
 
-async def _world(
-    session: AsyncSession,
-    value_chain_id: uuid.UUID,
-    body: TeamRequest,
-    principal: Principal,
-    *,
-    top_n: int | None,
-) -> tuple[World, frozenset[uuid.UUID]]:
-    """The solver's input; with ``top_n``, only the candidates the pre-filter with that
-    ``top_n`` may keep (see :func:`repository.candidates`), else every fitting actor."""
-    chain = await network.get_value_chain(session, value_chain_id)
-    if chain is None:
-        raise _not_found(f"value chain {value_chain_id} is not known here (yet)")
-    _ensure_may_decide(principal, chain)
+def _ensure_open(chain: Row[Any]) -> None:
     if chain.status not in OPEN_STATUSES:
         raise ProblemException(
             409,
             "value-chain-closed",
             "Value chain closed",
-            f"value chain {value_chain_id} is {chain.status}; teams are proposed while it is "
-            "draft, open or formed",
+            f"value chain {chain.value_chain_id} is {chain.status}; teams are proposed while "
+            "it is draft, open or formed",
         )
+
+
+def _stages_in_order(chain: Row[Any]) -> list[dict[str, Any]]:
     raw_stages = sorted(chain.stages, key=lambda s: s["position"])
     if not raw_stages:
         raise ProblemException(
             409,
             "no-stages",
             "Nothing to cover",
-            f"value chain {value_chain_id} has no stages yet; add them in the registry",
+            f"value chain {chain.value_chain_id} has no stages yet; add them in the registry",
         )
-    errors: list[dict[str, Any]] = []
-    budgets: dict[uuid.UUID, Decimal] = {}
-    known_stages = {uuid.UUID(s["id"]) for s in raw_stages}
-    for i, entry in enumerate(body.stage_budgets):
-        if entry.stage_id not in known_stages:
-            errors.append(
-                {
-                    "loc": ["body", "stage_budgets", i, "stage_id"],
-                    "msg": f"value chain {value_chain_id} has no stage {entry.stage_id}",
-                }
-            )
-        budgets[entry.stage_id] = entry.budget
-    must = list(dict.fromkeys(body.must_include))
-    if body.include_lead_actors:
-        must += [a for a in chain.lead_actor_ids if a not in must and a not in body.exclude]
-    stages = [
+    return raw_stages
+
+
+def _stages(raw_stages: list[dict[str, Any]], body: TeamRequest) -> list[Stage]:
+    budgets = {entry.stage_id: entry.budget for entry in body.stage_budgets}
+    return [
         Stage(
             id=uuid.UUID(s["id"]),
             name=s["name"],
@@ -159,93 +162,160 @@ async def _world(
         )
         for s in raw_stages
     ]
+
+
+async def _stage_terms(
+    session: AsyncSession, raw_stages: list[dict[str, Any]]
+) -> list[list[TermGroup]]:
+    """Each stage's term groups. Groups left empty by stop words match nothing and count
+    for no one, and inflections of one term are one term: all stages' stems in one round
+    trip."""
     groups_of = [
         term_groups(raw.get("keywords", []), f"{raw['name']} {raw.get('description', '')}")
         for raw in raw_stages
     ]
-    # Groups left empty by stop words match nothing and count for no one, and inflections
-    # of one term are one term: all stages' stems in one round trip.
     stems = await partners.stems(session, stem_inputs(g for gs in groups_of for g in gs))
-    groups_of = [distinct_by_stem(gs, stems) for gs in groups_of]
-    words = [w for gs in groups_of for g in gs for w in g.members]
-    rows = await repository.candidates(
-        session,
-        [
+    return [distinct_by_stem(gs, stems) for gs in groups_of]
+
+
+async def _chain_request(
+    session: AsyncSession, value_chain_id: uuid.UUID, body: TeamRequest, principal: Principal
+) -> ChainRequest:
+    """The value chain, if the principal may propose its teams and it takes them, with
+    the request's stages, terms and must-include actors."""
+    chain = await network.get_value_chain(session, value_chain_id)
+    if chain is None:
+        raise _not_found(f"value chain {value_chain_id} is not known here (yet)")
+    _ensure_may_decide(principal, chain)
+    _ensure_open(chain)
+    raw_stages = _stages_in_order(chain)
+    groups_of = await _stage_terms(session, raw_stages)
+    return ChainRequest(
+        chain=chain,
+        raw_stages=raw_stages,
+        stages=_stages(raw_stages, body),
+        queries=[
             repository.StageQuery([g.tsquery() for g in gs], raw.get("competences", []))
             for gs, raw in zip(groups_of, raw_stages, strict=True)
         ],
-        exclude=body.exclude,
-        must=must,
-        fit_parts=rules.FIT_PARTS,
-        top_n=top_n,
+        words=[w for gs in groups_of for g in gs for w in g.members],
+        must=rules.must_include(
+            body.must_include,
+            chain.lead_actor_ids,
+            include_leads=body.include_lead_actors,
+            exclude=body.exclude,
+        ),
     )
-    fits: dict[uuid.UUID, dict[uuid.UUID, float]] = {}
-    for row in rows:
-        for n, text_fit, competence_fit in zip(
-            row.stages, row.text_fits or [], row.competence_fits or [], strict=True
-        ):
-            fit = rules.stage_fit(text_fit, competence_fit)
-            if fit > 0:
-                fits.setdefault(row.actor_id, {})[stages[n].id] = fit
-    found = {row.actor_id: row for row in rows if row.actor_id in fits or row.actor_id in must}
-    for i, actor_id in enumerate(body.must_include):
-        if actor_id not in found:
-            errors.append(
-                {
-                    "loc": ["body", "must_include", i],
-                    "msg": f"actor {actor_id} is not known to matching (yet)",
-                }
-            )
+
+
+def _ensure_known(
+    request: ChainRequest, body: TeamRequest, found: Mapping[uuid.UUID, Row[Any]]
+) -> None:
+    """A 422 naming every budget for a stage the chain does not have and every
+    must-include actor matching does not know."""
+    value_chain_id = request.chain.value_chain_id
+    stage_ids = [entry.stage_id for entry in body.stage_budgets]
+    errors: list[dict[str, Any]] = [
+        {
+            "loc": ["body", "stage_budgets", i, "stage_id"],
+            "msg": f"value chain {value_chain_id} has no stage {stage_ids[i]}",
+        }
+        for i in rules.unknown_at(stage_ids, {s.id for s in request.stages})
+    ]
+    errors += [
+        {
+            "loc": ["body", "must_include", i],
+            "msg": f"actor {body.must_include[i]} is not known to matching (yet)",
+        }
+        for i in rules.unknown_at(body.must_include, found)
+    ]
     if errors:
         raise validation_problem(errors)
-    entities = entity_of(found, await repository.linked_pairs(session, list(found)))
+
+
+async def _s3_alignments(session: AsyncSession, request: ChainRequest) -> dict[str, Alignment]:
+    """How well the value chain fits each region's S3 priorities: its ecosystems, and its
+    stages' keywords, texts and terms."""
     strategies = await regions.all_strategies(session)
+    raw_stages = request.raw_stages
     sought = [
         *(k for raw in raw_stages for k in raw.get("keywords", [])),
         *(f"{raw['name']}\n{raw.get('description', '')}" for raw in raw_stages),
-        *words,
+        *request.words,
     ]
-    aligned = region_alignments(
+    return region_alignments(
         strategies,
         nace_codes=[],
-        ecosystems=chain.ecosystems,
+        ecosystems=request.chain.ecosystems,
         keywords_found=await regions.keywords_found(session, domain_keywords(strategies), sought),
     )
-    candidates = []
-    for actor_id, row in found.items():
-        s3 = max(
-            (
-                aligned[c].score
-                for c in enclosing_codes(row.nuts_code or row.country)
-                if c in aligned
-            ),
-            default=0.0,
-        )
-        candidates.append(
-            Candidate(
-                actor_id=actor_id,
-                name=row.legal_name,
-                entity_id=entities[actor_id],
-                country=row.country,
-                country_eligible=rules.eligible(row.country_standing) and row.active,
-                nace_sections=frozenset(code[0] for code in row.nace_codes),
-                ecosystems=frozenset(row.ecosystems),
-                is_sme=row.sme_category in rules.SME_CATEGORIES,
-                fit=fits.get(actor_id, {}),
-                s3_alignment=s3,
+
+
+def _candidate(
+    row: Row[Any], fit: dict[uuid.UUID, float], entity_id: uuid.UUID, s3: dict[str, Alignment]
+) -> Candidate:
+    return Candidate(
+        actor_id=row.actor_id,
+        name=row.legal_name,
+        entity_id=entity_id,
+        country=row.country,
+        country_eligible=rules.eligible(row.country_standing) and row.active,
+        nace_sections=frozenset(code[0] for code in row.nace_codes),
+        ecosystems=frozenset(row.ecosystems),
+        is_sme=row.sme_category in rules.SME_CATEGORIES,
+        fit=fit,
+        s3_alignment=rules.s3_alignment(row.nuts_code or row.country, s3),
+    )
+
+
+async def _world(
+    session: AsyncSession,
+    request: ChainRequest,
+    body: TeamRequest,
+    *,
+    top_n: int | None,
+    s3: dict[str, Alignment] | None = None,
+) -> World:
+    """The solver's input; with ``top_n``, only the candidates the pre-filter with that
+    ``top_n`` may keep (see :func:`repository.candidates`), else every fitting actor.
+    ``s3``: the alignments an earlier read of the same request found."""
+    rows = await repository.candidates(
+        session,
+        request.queries,
+        exclude=body.exclude,
+        must=request.must,
+        fit_parts=rules.FIT_PARTS,
+        top_n=top_n,
+    )
+    stage_ids = [s.id for s in request.stages]
+    fits = {
+        row.actor_id: fit
+        for row in rows
+        if (
+            fit := rules.actor_fits(
+                stage_ids, row.stages, row.text_fits or [], row.competence_fits or []
             )
         )
-    world = World(
-        chain=chain,
-        stages=stages,
-        stage_names={s.id: s.name for s in stages},
-        candidates=candidates,
+    }
+    found = {
+        row.actor_id: row for row in rows if row.actor_id in fits or row.actor_id in request.must
+    }
+    _ensure_known(request, body, found)
+    entities = entity_of(found, await repository.linked_pairs(session, list(found)))
+    if s3 is None:
+        s3 = await _s3_alignments(session, request)
+    return World(
+        chain=request.chain,
+        stages=request.stages,
+        stage_names={s.id: s.name for s in request.stages},
+        candidates=[_candidate(row, fits.get(a, {}), entities[a], s3) for a, row in found.items()],
         names={a: r.legal_name for a, r in found.items()},
         candidates_total=rows[0].fitting if rows else 0,
         sector_basis="nace" if rows and rows[0].any_nace else "ecosystems",
-        filtered=top_n is not None,
+        filtered=top_n is not None
+        and not rules.holds_every_fitting_actor((r.stages for r in rows), len(stage_ids), top_n),
+        s3=s3,
     )
-    return world, frozenset(must)
 
 
 def _constraints(
@@ -398,14 +468,24 @@ def to_view(row: Row[Any]) -> TeamProposal:
 async def inputs(
     session: AsyncSession, value_chain_id: uuid.UUID, body: TeamRequest, principal: Principal
 ) -> tuple[World, TeamConstraints]:
+    """The World and the rules to solve (see :func:`_inputs`)."""
+    request = await _chain_request(session, value_chain_id, body, principal)
+    return await _inputs(session, request, body)
+
+
+async def _inputs(
+    session: AsyncSession, request: ChainRequest, body: TeamRequest
+) -> tuple[World, TeamConstraints]:
     """The World and the rules to solve: only the candidates the pre-filter may keep, or
     every fitting actor when linked enterprises crowd a stage's top so much that the
     pre-filter's entity rule would look further down (then the result is the same)."""
     top_n = TeamConstraints().top_n_per_stage
-    world, must = await _world(session, value_chain_id, body, principal, top_n=top_n)
-    constraints = _constraints(body, must, world.sector_basis)
-    if not entity_rule_within_top(world.stages, world.candidates, constraints, top_n):
-        world, must = await _world(session, value_chain_id, body, principal, top_n=None)
+    world = await _world(session, request, body, top_n=top_n)
+    constraints = _constraints(body, frozenset(request.must), world.sector_basis)
+    if world.filtered and not entity_rule_within_top(
+        world.stages, world.candidates, constraints, top_n
+    ):
+        world = await _world(session, request, body, top_n=None, s3=world.s3)
     return world, constraints
 
 
@@ -464,14 +544,16 @@ async def _solve(
 ) -> tuple[list[Proposal] | NoTeam, World]:
     started = time.monotonic()
     async with read_only(sessions) as session:
-        world, constraints = await inputs(session, value_chain_id, body, principal)
+        request = await _chain_request(session, value_chain_id, body, principal)
+        world, constraints = await _inputs(session, request, body)
     result = await asyncio.to_thread(propose_teams, world.stages, world.candidates, constraints)
     if isinstance(result, NoTeam) and world.filtered:
         # The fetched candidates hold every team the solver would propose, but a "no team"
         # (and its reasons) must be about all fitting actors: solve again over them, in
-        # what is left of the time limit (at least MIN_EXPLAIN_SECONDS).
+        # what is left of the time limit (at least MIN_EXPLAIN_SECONDS). The request was
+        # checked above: only the candidates are read again.
         async with read_only(sessions) as session:
-            world, _ = await _world(session, value_chain_id, body, principal, top_n=None)
+            world = await _world(session, request, body, top_n=None, s3=world.s3)
         left = constraints.time_limit_seconds - (time.monotonic() - started)
         result = await asyncio.to_thread(
             propose_teams,
@@ -542,18 +624,9 @@ async def get(session: AsyncSession, proposal_id: uuid.UUID) -> TeamProposal:
     return to_view(row)
 
 
-async def decide(
-    session: AsyncSession,
-    proposal_id: uuid.UUID,
-    principal: Principal,
-    *,
-    accept: bool,
-    reason: str | None = None,
-) -> TeamProposal:
-    """Accept or decline once; repeating the same decision answers the same (a retry).
-
-    A value chain gets one team: accepting a proposal while another of the chain is
-    accepted, or on a closed chain, is a 409 (the registry would not take the team)."""
+async def _locked_proposal(session: AsyncSession, proposal_id: uuid.UUID) -> Row[Any]:
+    """The proposal, locked, once its chain's decisions are serialised
+    (:func:`repository.lock_chain_decisions`)."""
     found = await repository.get(session, proposal_id)
     if found is None:
         raise _not_found(f"no team proposal {proposal_id}")
@@ -561,42 +634,52 @@ async def decide(
     row = await repository.get(session, proposal_id, for_update=True)
     if row is None:
         raise _not_found(f"no team proposal {proposal_id}")
-    chain = await network.get_value_chain(session, row.value_chain_id)
+    return row
+
+
+async def _projected_chain(session: AsyncSession, value_chain_id: uuid.UUID) -> Row[Any]:
+    chain = await network.get_value_chain(session, value_chain_id)
     if chain is None:  # proposals exist only for projected chains; a rebuild may lag
-        raise _not_found(f"value chain {row.value_chain_id} is not known here (yet)")
-    _ensure_may_decide(principal, chain)
-    target = "accepted" if accept else "declined"
-    if row.status == target:
-        return to_view(row)
+        raise _not_found(f"value chain {value_chain_id} is not known here (yet)")
+    return chain
+
+
+def _ensure_undecided(row: Row[Any]) -> None:
     if row.status != "proposed":
         raise ProblemException(
             409,
             "proposal-decided",
             "Proposal already decided",
-            f"team proposal {proposal_id} was {row.status} by {row.decided_by}",
+            f"team proposal {row.id} was {row.status} by {row.decided_by}",
         )
+
+
+async def _ensure_chain_takes_team(session: AsyncSession, row: Row[Any], chain: Row[Any]) -> None:
+    """A value chain gets one team, and only while it is not closed (the registry would
+    not take it)."""
+    if chain.status == "closed":
+        raise ProblemException(
+            409,
+            "value-chain-closed",
+            "Value chain closed",
+            f"value chain {row.value_chain_id} is closed: it takes no team",
+        )
+    other = await repository.accepted_of_chain(session, row.value_chain_id)
+    if other is not None:
+        raise ProblemException(
+            409,
+            "team-already-accepted",
+            "A team is already accepted",
+            f"value chain {row.value_chain_id} already has its team: proposal {other.id}, "
+            f"accepted by {other.decided_by}",
+        )
+
+
+def _decision_event(
+    saved: Row[Any], principal: Principal, *, accept: bool, reason: str | None
+) -> TeamProposalAcceptedV1 | TeamProposalDeclinedV1:
     if accept:
-        if chain.status == "closed":
-            raise ProblemException(
-                409,
-                "value-chain-closed",
-                "Value chain closed",
-                f"value chain {row.value_chain_id} is closed: it takes no team",
-            )
-        other = await repository.accepted_of_chain(session, row.value_chain_id)
-        if other is not None:
-            raise ProblemException(
-                409,
-                "team-already-accepted",
-                "A team is already accepted",
-                f"value chain {row.value_chain_id} already has its team: proposal {other.id}, "
-                f"accepted by {other.decided_by}",
-            )
-    saved = await repository.decide(
-        session, proposal_id, status=target, decided_by=principal.subject, reason=reason
-    )
-    if accept:
-        event: TeamProposalAcceptedV1 | TeamProposalDeclinedV1 = TeamProposalAcceptedV1(
+        return TeamProposalAcceptedV1(
             proposal_id=saved.id,
             value_chain_id=saved.value_chain_id,
             request_id=saved.request_id,
@@ -613,17 +696,46 @@ async def decide(
             accepted_at=saved.decided_at,
             version=saved.version,
         )
-    else:
-        event = TeamProposalDeclinedV1(
-            proposal_id=saved.id,
-            value_chain_id=saved.value_chain_id,
-            request_id=saved.request_id,
-            reason=reason,
-            declined_by=principal.subject,
-            declined_at=saved.decided_at,
-            version=saved.version,
-        )
+    return TeamProposalDeclinedV1(
+        proposal_id=saved.id,
+        value_chain_id=saved.value_chain_id,
+        request_id=saved.request_id,
+        reason=reason,
+        declined_by=principal.subject,
+        declined_at=saved.decided_at,
+        version=saved.version,
+    )
+
+
+async def decide(
+    session: AsyncSession,
+    proposal_id: uuid.UUID,
+    principal: Principal,
+    *,
+    accept: bool,
+    reason: str | None = None,
+) -> TeamProposal:
+    """Accept or decline once; repeating the same decision answers the same (a retry).
+
+    A value chain gets one team: accepting a proposal while another of the chain is
+    accepted, or on a closed chain, is a 409 (the registry would not take the team)."""
+    row = await _locked_proposal(session, proposal_id)
+    chain = await _projected_chain(session, row.value_chain_id)
+    _ensure_may_decide(principal, chain)
+    target = "accepted" if accept else "declined"
+    if row.status == target:
+        return to_view(row)
+    _ensure_undecided(row)
+    if accept:
+        await _ensure_chain_takes_team(session, row, chain)
+    saved = await repository.decide(
+        session, proposal_id, status=target, decided_by=principal.subject, reason=reason
+    )
     await add_event(
-        session, event, aggregate_type=AGGREGATE, subject=str(saved.id), sequence=saved.version
+        session,
+        _decision_event(saved, principal, accept=accept, reason=reason),
+        aggregate_type=AGGREGATE,
+        subject=str(saved.id),
+        sequence=saved.version,
     )
     return to_view(saved)
