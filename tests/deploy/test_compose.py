@@ -100,8 +100,11 @@ def service_problems(svc: Service, data: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     app = data["services"][svc.name]
     migrate = data["services"][f"{svc.name}-migrate"]
-    if app.get("build", {}).get("dockerfile") != f"services/{svc.name}/Dockerfile":
-        problems.append("not built from its Dockerfile")
+    build = app.get("build", {})
+    if build.get("dockerfile") != "services/Dockerfile":
+        problems.append("not built from the services' Dockerfile")
+    if build.get("args") != {"SERVICE": svc.name, "PORT": str(svc.port)}:
+        problems.append(f"not built as {svc.name} on port {svc.port} (build args)")
     if app.get("image") != svc.image or migrate.get("image") != svc.image:
         problems.append(f"image is not {svc.image} for the service and its migration")
     if app.get("ports") != [f"{svc.port}:{svc.port}"]:
@@ -169,6 +172,15 @@ def test_service_check_can_fail() -> None:
         "writable": lambda s: s.pop("read_only"),
         "short stop": lambda s: s.update(stop_grace_period="10s"),
         "image": lambda s: s.update(image="synergia/registry:latest"),
+        "built as another service": lambda s: s.update(
+            build={**s["build"], "args": {"SERVICE": "matching", "PORT": "8001"}}
+        ),
+        "built on another port": lambda s: s.update(
+            build={**s["build"], "args": {"SERVICE": "registry", "PORT": "8002"}}
+        ),
+        "another Dockerfile": lambda s: s.update(
+            build={**s["build"], "dockerfile": "services/registry/Dockerfile"}
+        ),
     }
     for name, mutate in mutations.items():
         data = copy.deepcopy(compose())

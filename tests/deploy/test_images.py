@@ -1,4 +1,5 @@
-"""The container images: one Dockerfile per service, checked statically (no Docker engine).
+"""The container images: one Dockerfile for every service, checked statically (no Docker
+engine) as each service's build arguments make it.
 
 Parsed with the official Dockerfile parser (the `dockerfile` package) and linted with
 hadolint; what they must say comes from the code: the port from the settings class, the
@@ -17,13 +18,16 @@ from pathlib import Path
 import dockerfile
 import pytest
 
-from tests.deploy.conftest import BIN, ROOT, Service, services
+from tests.deploy.conftest import BIN, ROOT, Service, compose, services
 
 DRAIN_BUDGET_SECONDS = 15  # uvicorn --timeout-graceful-shutdown in every image
+DOCKERFILE = ROOT / "services" / "Dockerfile"
 
 
-def dockerfile_path(svc: Service) -> Path:
-    return ROOT / "services" / svc.name / "Dockerfile"
+def build_args(svc: Service) -> dict[str, str]:
+    """The build arguments the service's image is built with (docker compose's)."""
+    args = compose()["services"][svc.name]["build"].get("args", {})
+    return {name: str(value) for name, value in args.items()}
 
 
 def parse(path: Path) -> list[dockerfile.Command]:
@@ -55,17 +59,59 @@ def resolve(value: str, args: dict[str, str]) -> str:
     return re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), value)
 
 
+def resolved(commands: list[dockerfile.Command], args: dict[str, str]) -> list[dockerfile.Command]:
+    """The instructions as ``args`` (build arguments over the ARG defaults) make them."""
+    return [
+        command._replace(value=tuple(resolve(v, args) for v in command.value))
+        for command in commands
+    ]
+
+
+def environment(stage: list[dockerfile.Command]) -> dict[str, str]:
+    """The variables a stage's ENV instructions set (``ENV a=1 b=2``, parsed in pairs)."""
+    env: dict[str, str] = {}
+    for command in stage:
+        if command.cmd == "ENV":
+            env.update(zip(command.value[::2], command.value[1::2], strict=True))
+    return env
+
+
+def uvicorn_options(argv: list[str], env: dict[str, str]) -> dict[str, str]:
+    """What uvicorn runs with: each option of ``argv`` with the word after it, else its
+    ``UVICORN_<OPTION>`` variable (uvicorn reads those), and ``app``: the positional
+    argument, else ``UVICORN_APP``."""
+    options = {
+        f"--{name.removeprefix('UVICORN_').lower().replace('_', '-')}": value
+        for name, value in env.items()
+        if name.startswith("UVICORN_") and name != "UVICORN_APP"
+    }
+    options.update(itertools.pairwise(argv))
+    positional = argv[1] if len(argv) > 1 and not argv[1].startswith("-") else None
+    options["app"] = positional or env.get("UVICORN_APP", "")
+    return options
+
+
+def probe_url(probe: str, env: dict[str, str]) -> str:
+    """The health probe's code with the variables it reads from the environment filled in."""
+    return re.sub(
+        r"""' \+ os\.environ\['(\w+)'\] \+ '""", lambda m: env.get(m.group(1), "?"), probe
+    )
+
+
 def exec_form(command: dockerfile.Command) -> list[str]:
     """The argv of a CMD or HEALTHCHECK CMD written in exec (JSON) form."""
     assert command.json, f"line {command.start_line}: {command.cmd} must use the exec form"
     return list(command.value[1:] if command.cmd == "HEALTHCHECK" else command.value)
 
 
-def dockerfile_problems(svc: Service, commands: list[dockerfile.Command]) -> list[str]:
-    """Everything wrong with one service's Dockerfile; empty when it is right."""
+def dockerfile_problems(
+    svc: Service, commands: list[dockerfile.Command], args: dict[str, str]
+) -> list[str]:
+    """Everything wrong with the service's image, the Dockerfile built with ``args``;
+    empty when it is right."""
     problems: list[str] = []
-    args = global_args(commands)
-    all_stages = stages(commands)
+    args = {**global_args(commands), **args}
+    all_stages = stages(resolved(commands, args))
     if len(all_stages) < 2:
         problems.append("not a multi-stage build")
         return problems
@@ -104,7 +150,7 @@ def dockerfile_problems(svc: Service, commands: list[dockerfile.Command]) -> lis
         problems.append(f"the runtime user must be a numeric non-root uid, not {uid!r}")
     if final_cmds.get("EXPOSE") is None or final_cmds["EXPOSE"].value[0] != str(svc.port):
         problems.append(f"EXPOSE is not the service's port {svc.port}")
-    env = " ".join(" ".join(c.value) for c in final if c.cmd == "ENV")
+    env = environment(final)
     if "PYTHONDONTWRITEBYTECODE" not in env:
         problems.append("PYTHONDONTWRITEBYTECODE is not set (read-only root filesystem)")
 
@@ -112,7 +158,7 @@ def dockerfile_problems(svc: Service, commands: list[dockerfile.Command]) -> lis
     if health is None:
         problems.append("no HEALTHCHECK")
     else:
-        probe = " ".join(exec_form(health))
+        probe = probe_url(" ".join(exec_form(health)), env)
         match = re.search(r"http://127\.0\.0\.1:(\d+)(/\S*?)['\"]", probe)
         if not match or match.group(1) != str(svc.port) or match.group(2) != "/healthz":
             problems.append(f"HEALTHCHECK does not GET /healthz on {svc.port}: {probe}")
@@ -124,10 +170,10 @@ def dockerfile_problems(svc: Service, commands: list[dockerfile.Command]) -> lis
         problems.append("no CMD")
     else:
         argv = exec_form(cmd)
-        expected = ["uvicorn", f"synergia_{svc.name}.app:create_app", "--factory"]
-        if argv[:3] != expected:
-            problems.append(f"CMD does not start {' '.join(expected)}: {argv}")
-        options = dict(itertools.pairwise(argv))
+        options = uvicorn_options(argv, env)
+        app = f"synergia_{svc.name}.app:create_app"
+        if argv[0] != "uvicorn" or options["app"] != app or "--factory" not in argv:
+            problems.append(f"CMD does not start uvicorn {app} --factory: {argv}, {env}")
         if options.get("--port") != str(svc.port) or options.get("--host") != "0.0.0.0":
             problems.append(f"CMD does not listen on 0.0.0.0:{svc.port}")
         if options.get("--timeout-graceful-shutdown") != str(DRAIN_BUDGET_SECONDS):
@@ -140,7 +186,7 @@ def dockerfile_problems(svc: Service, commands: list[dockerfile.Command]) -> lis
 
 @pytest.mark.parametrize("svc", services(), ids=lambda s: s.name)
 def test_dockerfile(svc: Service) -> None:
-    assert dockerfile_problems(svc, parse(dockerfile_path(svc))) == []
+    assert dockerfile_problems(svc, parse(DOCKERFILE), build_args(svc)) == []
 
 
 @pytest.mark.parametrize("svc", services(), ids=lambda s: s.name)
@@ -154,26 +200,27 @@ def test_migration_command_exists(svc: Service) -> None:
     assert (service_dir / "migrations" / "env.py").is_file()
 
 
-def test_dockerfiles_differ_only_in_the_service() -> None:
-    """One recipe: a fix made in one Dockerfile and not the others is drift."""
-    texts = set()
+def test_one_dockerfile_names_no_service() -> None:
+    """One recipe: the service and its port come from the build arguments only, so a fix
+    reaches every image; and uv checks the lock against every workspace member's
+    pyproject, so all of them are copied."""
+    text = DOCKERFILE.read_text()
     members = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
+    for member in members["members"]:
+        line = f"COPY {member}/pyproject.toml {member}/\n"
+        assert line in text, line
+        text = text.replace(line, "")
+    code = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
     for svc in services():
-        text = dockerfile_path(svc).read_text()
-        # uv checks the lock against the whole workspace: every member's pyproject.
-        for member in members["members"]:
-            line = f"COPY {member}/pyproject.toml {member}/\n"
-            assert line in text, f"{svc.name}: {line}"
-            text = text.replace(line, "")
-        text = text.replace(svc.name.upper(), "@PREFIX@").replace(svc.name, "@SERVICE@")
-        texts.add(text.replace(str(svc.port), "@PORT@"))
-    assert len(texts) == 1
+        assert svc.name not in code, svc.name
+        assert svc.name.upper() not in code, svc.name
+        assert str(svc.port) not in code, svc.port
+        assert build_args(svc) == {"SERVICE": svc.name, "PORT": str(svc.port)}, svc.name
 
 
 def test_hadolint() -> None:
-    paths = [str(dockerfile_path(svc)) for svc in services()]
     result = subprocess.run(
-        [str(BIN / "hadolint"), "--format", "json", *paths],
+        [str(BIN / "hadolint"), "--format", "json", str(DOCKERFILE)],
         capture_output=True,
         text=True,
         check=False,
@@ -190,9 +237,9 @@ def test_dockerignore_keeps_local_state_out() -> None:
     }
     for needed in (".git", ".venv", ".data", ".tools", "**/__pycache__", "tests", "deploy"):
         assert needed in patterns, needed
-    # ... but nothing the Dockerfiles copy.
+    # ... but nothing the Dockerfile copies, for any service.
     for svc in services():
-        for command in parse(dockerfile_path(svc)):
+        for command in resolved(parse(DOCKERFILE), build_args(svc)):
             if command.cmd == "COPY" and not any(f.startswith("--from") for f in command.flags):
                 for source in command.value[:-1]:
                     top = source.split("/")[0]
@@ -201,14 +248,24 @@ def test_dockerignore_keeps_local_state_out() -> None:
 
 
 def test_dockerfile_check_can_fail() -> None:
-    """Mutated copies of a good Dockerfile are caught, one defect at a time."""
+    """Mutated copies of the good Dockerfile are caught, one defect at a time."""
     svc = services()[0]
-    good = dockerfile_path(svc).read_text()
+    good = DOCKERFILE.read_text()
     mutations = {
         "root user": ("USER 10001:10001", "USER root"),
         "health path": ("/healthz'", "/health'"),
-        "port": ('"--port", "8001"', '"--port", "8000"'),
-        "unlocked": ("uv sync --locked --no-dev --package synergia-registry \\\n", "uv sync \\\n"),
+        "health port": ("os.environ['UVICORN_PORT']", "'8000'"),
+        "port": ("UVICORN_PORT=${PORT}", "UVICORN_PORT=8000"),
+        "exposed port": ("EXPOSE ${PORT}", "EXPOSE 8000"),
+        "another service's app": ("synergia_${SERVICE}.app", "synergia_funding.app"),
+        "another service's code": (
+            "COPY services/${SERVICE}/src services/${SERVICE}/src",
+            "COPY services/funding/src services/funding/src",
+        ),
+        "unlocked": (
+            "uv sync --locked --no-dev --package synergia-${SERVICE} \\\n",
+            "uv sync \\\n",
+        ),
         "graceful": ('"--timeout-graceful-shutdown", "15", ', ""),
         "fat base": ("python:3.11-slim-bookworm", "python:3.11-bookworm"),
     }
@@ -216,4 +273,6 @@ def test_dockerfile_check_can_fail() -> None:
         assert old in good, name
         mutated = good.replace(old, new)
         commands = list(dockerfile.parse_string(mutated))
-        assert dockerfile_problems(svc, commands), f"{name} not caught"
+        assert dockerfile_problems(svc, commands, build_args(svc)), f"{name} not caught"
+    # ... and so is an image built without the service's arguments.
+    assert dockerfile_problems(svc, parse(DOCKERFILE), {})

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from synergia_shared.http.auth import Authenticator, Role, issue_token, principal_of
 from synergia_shared.http.input_limits import InputRefused, json_depth_exceeds, loads_bounded
-from synergia_shared.http.item_batches import UnreadableItem, csv_items, json_items
+from synergia_shared.http.item_batches import UnreadableItem, _row_item, csv_items, json_items
 from synergia_shared.http.problems import ProblemException, field_errors
 from synergia_shared.http.storable_text import MAX_REPORTED, is_storable, unstorable_text
 from synergia_shared.settings import DEV_JWT_SECRET, ServiceSettings
@@ -117,6 +117,36 @@ def test_a_csv_row_of_100000_cells_is_refused_alone() -> None:
     assert isinstance(rows[0], UnreadableItem)
     assert rows[0].reason.startswith("100000 cells where the header has 2 columns")
     assert rows[1] == {"external_id": "a", "amount": "2"}
+
+
+def test_a_csv_row_is_its_non_empty_cells_stripped() -> None:
+    raw: dict[str | None, Any] = {" external_id ": " a ", "amount": "  "}
+    assert _row_item(raw, 2, "") == {"external_id": "a"}
+
+
+def test_a_csv_row_wider_than_its_header_is_unreadable_unless_the_extra_cells_are_empty() -> None:
+    wide: dict[str | None, Any] = {"external_id": "a", "amount": "1", None: ["2", ""]}
+    assert _row_item(wide, 2, "; a comma in a cell?") == UnreadableItem(
+        "4 cells where the header has 2 columns; a comma in a cell?"
+    )
+    trailing: dict[str | None, Any] = {"external_id": "a", "amount": "1", None: ["", " "]}
+    assert _row_item(trailing, 2, "") == {"external_id": "a", "amount": "1"}
+
+
+def test_a_csv_of_more_rows_than_allowed_is_a_422_and_the_limit_is_allowed() -> None:
+    body = b"external_id,amount\na,1\nb,2\n"
+    assert len(csv_items(body, FIELDS, 2)) == 2
+    with pytest.raises(ProblemException) as refused:
+        csv_items(body, FIELDS, 1)
+    assert refused.value.detail == "body: at most 1 rows per upload"
+
+
+def test_the_hint_for_a_too_wide_row_is_given_only_for_commas() -> None:
+    wide = b"external_id;amount\na;1;2\n"
+    [row] = csv_items(wide, FIELDS, 10, comma_hint=" (hint)")
+    assert row == UnreadableItem("3 cells where the header has 2 columns")
+    [row] = csv_items(wide.replace(b";", b","), FIELDS, 10, comma_hint=" (hint)")
+    assert row == UnreadableItem("3 cells where the header has 2 columns (hint)")
 
 
 def claims(**overrides: Any) -> dict[str, Any]:

@@ -10,7 +10,11 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from synergia_shared.context import correlation_id_var, trace_id_var
-from synergia_shared.http.middleware import CorrelationAndMetricsMiddleware
+from synergia_shared.http.middleware import (
+    CorrelationAndMetricsMiddleware,
+    _fill_in_ids,
+    _request_headers,
+)
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
@@ -105,3 +109,31 @@ async def test_a_crash_is_counted_as_500(client: httpx.AsyncClient) -> None:
     await client.get("/boom")
     after = sample("synergia_http_requests_total", method="GET", route="/boom", status="500")
     assert after == before + 1
+
+
+def test_the_three_headers_are_read_in_one_pass_and_empty_when_not_sent() -> None:
+    headers = [
+        (b"accept", b"*/*"),
+        (b"tracestate", b"vendor=1"),
+        (b"x-correlation-id", b"abc"),
+        (b"traceparent", b"00-" + TRACE.encode() + b"-00f067aa0ba902b7-01"),
+    ]
+    assert _request_headers(headers) == (
+        b"abc",
+        b"00-" + TRACE.encode() + b"-00f067aa0ba902b7-01",
+        b"vendor=1",
+    )
+    assert _request_headers([(b"accept", b"*/*")]) == (b"", b"", b"")
+
+
+def test_ids_sent_are_kept_and_missing_ones_made_up() -> None:
+    assert _fill_in_ids("abc", TRACE) == ("abc", TRACE)
+    correlation_id, trace_id = _fill_in_ids("", TRACE)
+    assert uuid.UUID(correlation_id).version == 4
+    assert trace_id == TRACE
+    correlation_id, trace_id = _fill_in_ids("abc", None)
+    assert correlation_id == "abc"
+    assert len(trace_id) == 32
+    assert int(trace_id, 16) >= 0  # hexadecimal
+    first, second = _fill_in_ids("", None), _fill_in_ids("", None)
+    assert first != second

@@ -19,7 +19,11 @@ from synergia_shared.http.auth import (
     issue_token,
     require,
 )
-from synergia_shared.http.problems import install_problem_handlers
+from synergia_shared.http.openapi_document import finish_openapi
+from synergia_shared.http.problems import (
+    document_problems_as_problem_json,
+    install_problem_handlers,
+)
 from synergia_shared.settings import DEV_JWT_SECRET, ServiceSettings
 
 API_KEY = "k-lombardia-secret"
@@ -36,7 +40,7 @@ KEYS = [
 def make_app() -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)
-    document_credentials(app)
+    finish_openapi(app, [document_problems_as_problem_json, document_credentials])
     app.state.authenticator = Authenticator(
         ServiceSettings(database_url="postgresql+asyncpg://u@h/x", api_keys=json.dumps(KEYS))
     )

@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from opentelemetry.trace import Tracer
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,15 +27,19 @@ from synergia_shared.http import admin, drain, health
 from synergia_shared.http.auth import Authenticator, document_credentials
 from synergia_shared.http.input_limits import BodyLimits, InputLimitsMiddleware, InputRefused
 from synergia_shared.http.middleware import CorrelationAndMetricsMiddleware
-from synergia_shared.http.problems import install_problem_handlers
-from synergia_shared.http.schema_names import use_readable_schema_names
+from synergia_shared.http.openapi_document import DocumentFinisher, finish_openapi
+from synergia_shared.http.problems import (
+    document_problems_as_problem_json,
+    install_problem_handlers,
+)
+from synergia_shared.http.schema_names import rename_schemas
 from synergia_shared.logging import configure_logging
 from synergia_shared.messaging.inbox import ConsumerRunner, InboxConsumer
 from synergia_shared.messaging.relay import OutboxRelay
 from synergia_shared.messaging.retention import RetentionSweep, messaging_retentions
 from synergia_shared.migrations import SchemaCheck
 from synergia_shared.settings import CORS_EXPOSED_HEADERS, ServiceSettings
-from synergia_shared.tracing import configure_tracing, instrument, untraced_paths
+from synergia_shared.tracing import Tracing, configure_tracing, instrument, untraced_paths
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +89,9 @@ class ServiceDefinition:
     # The service's Alembic migrations: /readyz is not ready while the database's schema
     # is behind them. Where the directory is not shipped, the check is left out.
     migrations_dir: Path | None = None
+    # Applied to the OpenAPI document after the shared finishers (synergia_shared.app.
+    # _openapi_finishers): what the service documents beyond its routes.
+    openapi_finishers: Sequence[DocumentFinisher] = ()
 
 
 class _Hold:
@@ -207,101 +215,25 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     # Off unless the OTEL_* variables configure it (synergia_shared.tracing).
     tracing = configure_tracing(settings.service_name)
     tracer = tracing.tracer if tracing.enabled else None
+    app = _new_app(definition, _lifespan(definition, tracing))
+    # Known before startup, so the contract generator can describe what this service reads.
+    app.state.consumers = {c.name: c for c in definition.consumers}
+    app.state.drain = drain.DrainState()
+    _install_error_handlers(app)
+    _install_middleware(app, settings, tracer)
+    _include_routers(app, definition.routers)
+    finish_openapi(app, _openapi_finishers(definition))
+    return app
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
-        instrument(engine, tracing)
-        bus = Bus(settings.kafka_bootstrap_servers, client_id=settings.service_name)
-        app.state.settings = settings
-        app.state.engine = engine
-        app.state.sessions = create_session_factory(engine)
-        app.state.bus = bus
-        app.state.authenticator = Authenticator(settings)
-        app.state.schema_check = (
-            SchemaCheck(definition.migrations_dir)
-            if definition.migrations_dir is not None and definition.migrations_dir.is_dir()
-            else None
-        )
-        app.state.relay = None
-        app.state.consumer_runners = []
-        if settings.relay_enabled:
-            app.state.relay = OutboxRelay(
-                engine,
-                bus,
-                database_url=settings.database_url,
-                topic_prefix=settings.kafka_topic_prefix,
-                batch_size=settings.relay_batch_size,
-                poll_interval=settings.relay_poll_interval_seconds,
-                check_topics=settings.relay_check_topics,
-                log_check_interval=settings.relay_log_check_interval_seconds,
-                # Everything the outbox still keeps: the sent rows' retention is the window.
-                republish_window=timedelta(hours=settings.retention_outbox_sent_hours),
-                tracer=tracer,
-            )
-            await app.state.relay.start()
-        if settings.consumers_enabled:
-            app.state.consumer_runners = [
-                ConsumerRunner(
-                    consumer,
-                    app.state.sessions,
-                    bus,
-                    topic_prefix=settings.kafka_topic_prefix,
-                    max_attempts=settings.consumer_max_attempts,
-                    backoff_initial=settings.consumer_backoff_initial_seconds,
-                    backoff_max=settings.consumer_backoff_max_seconds,
-                    attempt_timeout=settings.consumer_attempt_timeout_seconds,
-                    fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
-                    session_timeout_ms=settings.consumer_session_timeout_ms,
-                    heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
-                    metadata_max_age_ms=settings.consumer_metadata_max_age_ms,
-                    tracer=tracer,
-                )
-                for consumer in definition.consumers
-            ]
-        app.state.hold = None
-        if definition.hold is None:
-            for runner in app.state.consumer_runners:
-                await runner.start()
-        else:
-            # Listed before they run, so /readyz reports them stopped while held.
-            app.state.hold = _Hold(definition.hold, app.state.sessions, app.state.consumer_runners)
-            await app.state.hold.check()
-            app.state.hold.start()
-        app.state.background = [
-            task
-            for make in (_retention_sweep, *definition.background)
-            if (task := make(app)) is not None
-        ]
-        for task in app.state.background:
-            task.start()
-        logger.info("%s started", settings.service_name)
-        gc_tuned = _gc_tuning.start(settings)
-        try:
-            yield
-        finally:
-            _gc_tuning.stop(gc_tuned)
-            if app.state.hold is not None:
-                await app.state.hold.stop()
-            # Background tasks and consumers finish the work in hand and commit (all at
-            # once: each may be waiting on the broker or the database); the relay
-            # flushes what the last requests committed; then the connections close.
-            await asyncio.gather(
-                *(t.stop(settings.drain_timeout_seconds) for t in app.state.background),
-                *(r.stop(settings.drain_timeout_seconds) for r in app.state.consumer_runners),
-            )
-            if app.state.relay is not None:
-                await app.state.relay.stop(settings.drain_timeout_seconds)
-            await bus.close()
-            await engine.dispose()
-            # Exported in a thread of the SDK's: the loop goes on meanwhile.
-            await asyncio.to_thread(tracing.flush)
-            logger.info("%s stopped", settings.service_name)
 
+def _new_app(
+    definition: ServiceDefinition, lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]
+) -> FastAPI:
+    """The bare app: its title, documentation pages and lifespan."""
     # /docs and /redoc load Swagger UI's and ReDoc's assets from the service itself
     # (fastapi-offline ships them), never from a CDN: government and corporate networks
     # often block CDNs. No online validator badge either (it would call swagger.io).
-    app = FastAPIOffline(
+    return FastAPIOffline(
         title=definition.title,
         description=definition.description,
         version=definition.version,
@@ -320,16 +252,20 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             {"name": "operations", "description": "Health, readiness and metrics."},
         ],
     )
-    # Known before startup, so the contract generator can describe what this service reads.
-    app.state.consumers = {c.name: c for c in definition.consumers}
-    app.state.drain = drain.DrainState()
+
+
+async def _input_refused(request: Request, exc: InputRefused) -> Response:
+    return exc.response(request)  # type: ignore[no-any-return]
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every error answered as a problem, a refused body included."""
     install_problem_handlers(app)
+    app.exception_handler(InputRefused)(_input_refused)
 
-    @app.exception_handler(InputRefused)
-    async def _input_refused(request: Request, exc: InputRefused) -> Response:
-        return exc.response(request)  # type: ignore[no-any-return]
 
-    document_credentials(app)
+def _install_middleware(app: FastAPI, settings: ServiceSettings, tracer: Tracer | None) -> None:
+    """The middleware, innermost first: each added one wraps those added before it."""
     app.add_middleware(drain.RefuseWritesWhileDraining, state=app.state.drain)
     # Inside the correlation middleware, so a refused body is counted and correlated too.
     app.add_middleware(
@@ -342,18 +278,168 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     )
     app.add_middleware(CorrelationAndMetricsMiddleware, tracer=tracer, untraced=untraced_paths())
     _allow_cross_origin(app, settings)
-    # The service's own routes first: routing tries routes in order, and these take
-    # the traffic (health, metrics and admin paths are distinct, so order is not
-    # precedence here; it saves each API request ~8 µs of failed matches).
-    for router in definition.routers:
+
+
+def _include_routers(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """The service's own routes first: routing tries routes in order, and these take
+    the traffic (health, metrics and admin paths are distinct, so order is not
+    precedence here; it saves each API request ~8 µs of failed matches)."""
+    for router in routers:
         app.include_router(router)
     app.include_router(admin.router)
     app.include_router(drain.router)
     app.include_router(health.router)
-    _document_first(app, [health.router, admin.router, drain.router])
-    _keep_nulls_in_examples(app)
-    use_readable_schema_names(app)
-    return app
+
+
+def _openapi_finishers(definition: ServiceDefinition) -> list[DocumentFinisher]:
+    """What every service's OpenAPI document is finished with, in order, then the
+    service's own finishers (schemas it parses by hand)."""
+    return [
+        document_problems_as_problem_json,
+        document_credentials,
+        _document_first([health.router, admin.router, drain.router]),
+        _keep_nulls_in_examples,
+        rename_schemas,
+        *definition.openapi_finishers,
+    ]
+
+
+def _lifespan(
+    definition: ServiceDefinition, tracing: Tracing
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The service's run: connect, start the relay, the consumers and the background
+    tasks; on the way out, drain them in the reverse order and disconnect."""
+    settings = definition.settings
+    tracer = tracing.tracer if tracing.enabled else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _connect(app, definition, tracing)
+        await _start_relay(app, settings, tracer)
+        await _start_consumers(app, definition, tracer)
+        _start_background(app, definition)
+        logger.info("%s started", settings.service_name)
+        gc_tuned = _gc_tuning.start(settings)
+        try:
+            yield
+        finally:
+            _gc_tuning.stop(gc_tuned)
+            await _stop(app, settings, tracing)
+            logger.info("%s stopped", settings.service_name)
+
+    return lifespan
+
+
+def _connect(app: FastAPI, definition: ServiceDefinition, tracing: Tracing) -> None:
+    """The database engine and the bus (both connect lazily), and what requests use."""
+    settings = definition.settings
+    engine = create_engine(settings)
+    instrument(engine, tracing)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = create_session_factory(engine)
+    app.state.bus = Bus(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+    app.state.authenticator = Authenticator(settings)
+    app.state.schema_check = (
+        SchemaCheck(definition.migrations_dir)
+        if definition.migrations_dir is not None and definition.migrations_dir.is_dir()
+        else None
+    )
+    # Nothing runs yet: what /readyz and the drain look at is there from the start.
+    app.state.relay = None
+    app.state.consumer_runners = []
+
+
+async def _start_relay(app: FastAPI, settings: ServiceSettings, tracer: Tracer | None) -> None:
+    """The outbox relay, unless the settings turn it off (a replica that only serves)."""
+    if not settings.relay_enabled:
+        return
+    app.state.relay = OutboxRelay(
+        app.state.engine,
+        app.state.bus,
+        database_url=settings.database_url,
+        topic_prefix=settings.kafka_topic_prefix,
+        batch_size=settings.relay_batch_size,
+        poll_interval=settings.relay_poll_interval_seconds,
+        check_topics=settings.relay_check_topics,
+        log_check_interval=settings.relay_log_check_interval_seconds,
+        # Everything the outbox still keeps: the sent rows' retention is the window.
+        republish_window=timedelta(hours=settings.retention_outbox_sent_hours),
+        tracer=tracer,
+    )
+    await app.state.relay.start()
+
+
+def _consumer_runner(
+    app: FastAPI, consumer: InboxConsumer, settings: ServiceSettings, tracer: Tracer | None
+) -> ConsumerRunner:
+    """The runner of one of the service's consumers, with the settings' retry budget."""
+    return ConsumerRunner(
+        consumer,
+        app.state.sessions,
+        app.state.bus,
+        topic_prefix=settings.kafka_topic_prefix,
+        max_attempts=settings.consumer_max_attempts,
+        backoff_initial=settings.consumer_backoff_initial_seconds,
+        backoff_max=settings.consumer_backoff_max_seconds,
+        attempt_timeout=settings.consumer_attempt_timeout_seconds,
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
+        metadata_max_age_ms=settings.consumer_metadata_max_age_ms,
+        tracer=tracer,
+    )
+
+
+async def _start_consumers(
+    app: FastAPI, definition: ServiceDefinition, tracer: Tracer | None
+) -> None:
+    """The consumers (unless the settings turn them off), at once or once the service's
+    hold clears."""
+    settings = definition.settings
+    if settings.consumers_enabled:
+        app.state.consumer_runners = [
+            _consumer_runner(app, consumer, settings, tracer) for consumer in definition.consumers
+        ]
+    app.state.hold = None
+    if definition.hold is None:
+        for runner in app.state.consumer_runners:
+            await runner.start()
+        return
+    # Listed before they run, so /readyz reports them stopped while held.
+    app.state.hold = _Hold(definition.hold, app.state.sessions, app.state.consumer_runners)
+    await app.state.hold.check()
+    app.state.hold.start()
+
+
+def _start_background(app: FastAPI, definition: ServiceDefinition) -> None:
+    """The messaging retention sweep and the service's own background tasks."""
+    app.state.background = [
+        task
+        for make in (_retention_sweep, *definition.background)
+        if (task := make(app)) is not None
+    ]
+    for task in app.state.background:
+        task.start()
+
+
+async def _stop(app: FastAPI, settings: ServiceSettings, tracing: Tracing) -> None:
+    """Drain what runs, then disconnect."""
+    if app.state.hold is not None:
+        await app.state.hold.stop()
+    # Background tasks and consumers finish the work in hand and commit (all at
+    # once: each may be waiting on the broker or the database); the relay
+    # flushes what the last requests committed; then the connections close.
+    await asyncio.gather(
+        *(t.stop(settings.drain_timeout_seconds) for t in app.state.background),
+        *(r.stop(settings.drain_timeout_seconds) for r in app.state.consumer_runners),
+    )
+    if app.state.relay is not None:
+        await app.state.relay.stop(settings.drain_timeout_seconds)
+    await app.state.bus.close()
+    await app.state.engine.dispose()
+    # Exported in a thread of the SDK's: the loop goes on meanwhile.
+    await asyncio.to_thread(tracing.flush)
 
 
 def _allow_cross_origin(app: FastAPI, settings: ServiceSettings) -> None:
@@ -392,50 +478,39 @@ def _models_with_examples() -> dict[str, type[BaseModel]]:
     return {name: model for name, model in found.items() if model is not None}
 
 
-def _keep_nulls_in_examples(app: FastAPI) -> None:
+def _keep_nulls_in_examples(document: dict[str, Any]) -> dict[str, Any]:
     """Put back the nulls FastAPI drops from schema examples.
 
     FastAPI renders the document without ``None`` values, examples included: an example
     of a required nullable field (``"left_on": null``) lost the field, and no longer
     validated against its own schema. The models' examples are taken again as written.
     """
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        fresh = app.openapi_schema is None
-        schema = generate()
-        if fresh:
-            models = _models_with_examples()
-            for name, component in schema.get("components", {}).get("schemas", {}).items():
-                title = str(component.get("title") or name)
-                model = models.get(title) or models.get(name.rsplit("-", 1)[0])
-                if model is None or "examples" not in component:
-                    continue
-                extra = model.model_config.get("json_schema_extra")
-                assert isinstance(extra, dict)
-                component["examples"] = jsonable_encoder(extra["examples"])
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    models = _models_with_examples()
+    for name, component in document.get("components", {}).get("schemas", {}).items():
+        title = str(component.get("title") or name)
+        model = models.get(title) or models.get(name.rsplit("-", 1)[0])
+        if model is None or "examples" not in component:
+            continue
+        extra = model.model_config.get("json_schema_extra")
+        assert isinstance(extra, dict)
+        component["examples"] = jsonable_encoder(extra["examples"])
+    return document
 
 
-def _document_first(app: FastAPI, routers: Sequence[APIRouter]) -> None:
-    """List ``routers``' paths first in the OpenAPI document, in this order.
+def _document_first(routers: Sequence[APIRouter]) -> DocumentFinisher:
+    """A finisher listing ``routers``' paths first in the OpenAPI document, in this order.
 
     They are routed last (see above) but have always been documented first; keeping
     that order keeps the committed documents stable when regenerated.
     """
     first = [getattr(route, "path", "") for router in routers for route in router.routes]
-    generate = app.openapi
 
-    def openapi() -> dict[str, Any]:
-        fresh = app.openapi_schema is None
-        schema = generate()
-        if fresh and "paths" in schema:
-            paths: dict[str, Any] = schema["paths"]
+    def finish(document: dict[str, Any]) -> dict[str, Any]:
+        if "paths" in document:
+            paths: dict[str, Any] = document["paths"]
             ordered = {path: paths[path] for path in first if path in paths}
             ordered.update((path, item) for path, item in paths.items() if path not in ordered)
-            schema["paths"] = ordered
-        return schema
+            document["paths"] = ordered
+        return document
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    return finish

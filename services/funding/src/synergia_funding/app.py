@@ -40,6 +40,7 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
             ],
             consumers=all_consumers(settings),
             background=[_parked_expiry, _contact_fetcher],
+            openapi_finishers=[document_batch_schema],
             openapi_tags=[
                 {"name": "beneficiaries", "description": "Funding beneficiaries."},
                 {
@@ -66,7 +67,6 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
             ],
         )
     )
-    document_batch_schema(app)
     return app
 
 

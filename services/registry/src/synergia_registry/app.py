@@ -40,6 +40,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             ],
             consumers=[accepted_teams()],
             background=[_offer_expiry],
+            openapi_finishers=[document_batch_schema],
             openapi_tags=[
                 {"name": "actors", "description": "Innovation actors."},
                 {
@@ -68,7 +69,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             ],
         )
     )
-    document_batch_schema(app)
     return app
 
 

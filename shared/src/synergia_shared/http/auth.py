@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -383,37 +383,30 @@ def require_scope(scope: str, *roles: Role) -> Callable[..., Awaitable[Principal
     return _ScopeCheck(scope, frozenset(roles))
 
 
-def document_credentials(app: FastAPI) -> None:
-    """Document :func:`require`'s routes as accepting a bearer token or an API key.
+def document_credentials(document: dict[str, Any]) -> dict[str, Any]:
+    """Document :func:`require`'s routes as accepting a bearer token or an API key; a
+    finisher of the OpenAPI document (synergia_shared.http.openapi_document).
 
     A ``require`` dependency is one security scheme to FastAPI (``bearerAuth``); next to
     each ``bearerAuth`` requirement this adds ``apiKeyAuth``, which the dependency
     equally accepts, as FastAPI itself documents :func:`authenticate`'s two.
     """
-    generate = app.openapi
     bearer: dict[str, list[str]] = {_bearer.scheme_name: []}
     api_key: dict[str, list[str]] = {_api_key.scheme_name: []}
-
-    def openapi() -> dict[str, Any]:
-        first = app.openapi_schema is None
-        schema = generate()
-        if first:
-            used = False
-            for path_item in schema.get("paths", {}).values():
-                for operation in path_item.values():
-                    security = operation.get("security") if isinstance(operation, dict) else None
-                    if security and bearer in security:
-                        used = True
-                        if api_key not in security:
-                            security.insert(security.index(bearer) + 1, api_key)
-            if used:
-                schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
-                schemes[_api_key.scheme_name] = jsonable_encoder(
-                    _api_key.model, by_alias=True, exclude_none=True
-                )
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    used = False
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            security = operation.get("security") if isinstance(operation, dict) else None
+            if security and bearer in security:
+                used = True
+                if api_key not in security:
+                    security.insert(security.index(bearer) + 1, api_key)
+    if used:
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes[_api_key.scheme_name] = jsonable_encoder(
+            _api_key.model, by_alias=True, exclude_none=True
+        )
+    return document
 
 
 def issue_token(

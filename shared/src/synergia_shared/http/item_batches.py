@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from synergia_shared.http.input_limits import loads_bounded
-from synergia_shared.http.problems import invalid_field, not_utf8_message
+from synergia_shared.http.problems import ProblemException, invalid_field, not_utf8_message
 
 CSV_FIRST_ROW = 2  # the header is row 1: an item's index in a CSV upload is its row
 CSV_DELIMITERS = (",", ";", "\t", "|")
@@ -85,6 +85,18 @@ def csv_items(
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise invalid_field(["body"], not_utf8_message(exc)) from None
+    reader, delimiter = _header_read(text, fields, delimiter_of)
+    rows = _rows(reader, max_rows, comma_hint if delimiter == "," else "")
+    if not rows:
+        raise invalid_field(["body"], "no rows after the header")
+    return rows
+
+
+def _header_read(
+    text: str, fields: Collection[str], delimiter_of: Callable[[str], str] | None
+) -> tuple[csv.DictReader[str], str]:
+    """A reader of ``text`` past its header row, and the delimiter; 422 for a header
+    that cannot be read, is missing, or names a column that is no item field."""
     first_line = text.split("\n", 1)[0].rstrip("\r")
     try:
         delimiter = (delimiter_of or (lambda line: header_delimiter(line, fields)))(first_line)
@@ -101,34 +113,50 @@ def csv_items(
             f"unknown column(s) {_some(unknown)}; the columns are the item "
             "fields: " + ", ".join(sorted(fields)),
         )
+    return reader, delimiter
+
+
+def _rows(
+    reader: csv.DictReader[str], max_rows: int, too_wide_hint: str
+) -> list[dict[str, Any] | UnreadableItem]:
+    """Every row after the header, as an item or why it cannot be read; 422 past
+    ``max_rows`` rows."""
+    columns = len(reader.fieldnames or ())
     rows: list[dict[str, Any] | UnreadableItem] = []
     while True:
         try:
             raw = next(reader)
         except StopIteration:
-            break
+            return rows
         except csv.Error as exc:  # a cell over csv's field size limit: this row alone
             if len(rows) == max_rows:
-                raise invalid_field(["body"], f"at most {max_rows} rows per upload") from None
+                raise _too_many_rows(max_rows) from None
             rows.append(UnreadableItem(f"the row {_unreadable(exc)}"))
             continue
         if len(rows) == max_rows:
-            raise invalid_field(["body"], f"at most {max_rows} rows per upload")
-        extra = raw.get(None)
-        if extra and any(cell.strip() for cell in extra):  # empty trailing cells are harmless
-            reason = f"{len(header) + len(extra)} cells where the header has {len(header)} columns"
-            rows.append(UnreadableItem(reason + (comma_hint if delimiter == "," else "")))
-            continue
-        rows.append(
-            {
-                name.strip(): value.strip()
-                for name, value in raw.items()
-                if name is not None and value is not None and value.strip() != ""
-            }
-        )
-    if not rows:
-        raise invalid_field(["body"], "no rows after the header")
-    return rows
+            raise _too_many_rows(max_rows)
+        rows.append(_row_item(raw, columns, too_wide_hint))
+
+
+def _row_item(
+    raw: dict[str | Any, str | Any], columns: int, too_wide_hint: str
+) -> dict[str, Any] | UnreadableItem:
+    """One row's item fields, stripped, empty cells left out; unreadable when the row
+    has more non-empty cells than the header has columns (empty trailing cells are
+    harmless)."""
+    extra = raw.get(None)
+    if extra and any(cell.strip() for cell in extra):
+        reason = f"{columns + len(extra)} cells where the header has {columns} columns"
+        return UnreadableItem(reason + too_wide_hint)
+    return {
+        name.strip(): value.strip()
+        for name, value in raw.items()
+        if name is not None and value is not None and value.strip() != ""
+    }
+
+
+def _too_many_rows(max_rows: int) -> ProblemException:
+    return invalid_field(["body"], f"at most {max_rows} rows per upload")
 
 
 def _some(names: list[str], shown: int = 5, width: int = 40) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -50,16 +51,7 @@ class CorrelationAndMetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw_correlation = b""
-        traceparent = tracestate = b""
-        for name, value in scope["headers"]:
-            if name == CORRELATION_HEADER:
-                raw_correlation = value
-            elif name == TRACEPARENT_HEADER:
-                traceparent = value
-            elif name == TRACESTATE_HEADER:
-                tracestate = value
-        correlation_id = raw_correlation.decode("latin-1")[:128]
+        raw_correlation, traceparent, tracestate = _request_headers(scope["headers"])
         incoming = traceparent.decode("latin-1") if traceparent else None
         trace_id = trace_id_from_traceparent(incoming) if incoming else None
         passed_on = incoming if trace_id is not None else None
@@ -70,12 +62,7 @@ class CorrelationAndMetricsMiddleware:
             )
             span_token = otel_context.attach(trace.set_span_in_context(span))
             trace_id = format(span.get_span_context().trace_id, "032x")
-        if not correlation_id or trace_id is None:
-            random = os.urandom(32)
-            if not correlation_id:
-                correlation_id = str(uuid.UUID(bytes=random[:16], version=4))
-            if trace_id is None:
-                trace_id = random[16:].hex()
+        correlation_id, trace_id = _fill_in_ids(raw_correlation.decode("latin-1")[:128], trace_id)
         corr_token = correlation_id_var.set(correlation_id)
         trace_token = trace_id_var.set(trace_id)
         parent_token = traceparent_var.set(passed_on)
@@ -101,20 +88,50 @@ class CorrelationAndMetricsMiddleware:
             if span is not None:
                 end_server_span(span, scope, status, error)
                 otel_context.detach(span_token)
-            elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope["method"]
-            counter = self._counters.get((method, template, status))
-            if counter is None:
-                counter = HTTP_REQUESTS.labels(method, template, str(status))
-                self._counters[(method, template, status)] = counter
-            counter.inc()
-            histogram = self._histograms.get((method, template))
-            if histogram is None:
-                histogram = HTTP_LATENCY.labels(method, template)
-                self._histograms[(method, template)] = histogram
-            histogram.observe(elapsed)
+            self._observe(scope, status, time.perf_counter() - started)
             correlation_id_var.reset(corr_token)
             trace_id_var.reset(trace_token)
             traceparent_var.reset(parent_token)
+
+    def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
+        """Count and time the request by method, route template and status."""
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        method = scope["method"]
+        counter = self._counters.get((method, template, status))
+        if counter is None:
+            counter = HTTP_REQUESTS.labels(method, template, str(status))
+            self._counters[(method, template, status)] = counter
+        counter.inc()
+        histogram = self._histograms.get((method, template))
+        if histogram is None:
+            histogram = HTTP_LATENCY.labels(method, template)
+            self._histograms[(method, template)] = histogram
+        histogram.observe(elapsed)
+
+
+def _request_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bytes, bytes, bytes]:
+    """The correlation id, ``traceparent`` and ``tracestate`` headers (empty when not
+    sent), read in one pass over the request's headers."""
+    correlation = traceparent = tracestate = b""
+    for name, value in headers:
+        if name == CORRELATION_HEADER:
+            correlation = value
+        elif name == TRACEPARENT_HEADER:
+            traceparent = value
+        elif name == TRACESTATE_HEADER:
+            tracestate = value
+    return correlation, traceparent, tracestate
+
+
+def _fill_in_ids(correlation_id: str, trace_id: str | None) -> tuple[str, str]:
+    """The request's correlation and trace ids: those it came with, and new random ones
+    for whichever it did not (one random read for both)."""
+    if correlation_id and trace_id is not None:
+        return correlation_id, trace_id
+    random = os.urandom(32)
+    if not correlation_id:
+        correlation_id = str(uuid.UUID(bytes=random[:16], version=4))
+    if trace_id is None:
+        trace_id = random[16:].hex()
+    return correlation_id, trace_id

@@ -191,72 +191,77 @@ def problem_response(
     )
 
 
+async def _problem(request: Request, exc: ProblemException) -> JSONResponse:
+    """A :class:`ProblemException` raised by a service or a router, as it says."""
+    return problem_response(
+        request,
+        exc.status,
+        exc.slug,
+        exc.title,
+        exc.detail,
+        exc.errors,
+        exc.headers,
+        exc.extensions,
+    )
+
+
+def _invalid_request(request: Request, errors: list[dict[str, Any]]) -> JSONResponse:
+    """422 naming each of ``errors`` (``loc``, ``msg``) and all of them in ``detail``."""
+    return problem_response(
+        request,
+        422,
+        "validation-error",
+        "Request validation failed",
+        errors_detail(errors),
+        errors,
+    )
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """What FastAPI found wrong with the request; a missing ``If-Match`` alone is a 428."""
+    if _only_if_match_missing(exc.errors()):
+        return await _problem(request, precondition_required())
+    return _invalid_request(request, field_errors(exc.errors()))
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Starlette's and FastAPI's HTTP errors (404, 405...) as problems."""
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI's body reading turns bytes that are not UTF-8 into a bare 400; a
+        # body is the client's input like any other: 422 saying where, as a CSV
+        # upload that is not UTF-8 is.
+        return _invalid_request(
+            request, [{"loc": ["body"], "msg": not_utf8_message(exc.__cause__)}]
+        )
+    title = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+    slug = title.lower().replace(" ", "-")
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405 and (methods := allowed_methods(request)):
+        headers = {**(headers or {}), "Allow": ", ".join(methods)}
+    return problem_response(request, exc.status_code, slug, title, detail, headers=headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """503 while the database is away; else a logged 500 that says nothing of the cause."""
+    if is_database_unavailable(exc):
+        logger.warning("database unavailable: %r", exc)
+        return database_unavailable_response(request)
+    logger.exception("unhandled error")
+    return problem_response(
+        request,
+        500,
+        "internal-error",
+        "Internal Server Error",
+        "The error was logged with this request's correlation id.",
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    _document_problems_as_problem_json(app)
-
-    @app.exception_handler(ProblemException)
-    async def _problem(request: Request, exc: ProblemException) -> JSONResponse:
-        return problem_response(
-            request,
-            exc.status,
-            exc.slug,
-            exc.title,
-            exc.detail,
-            exc.errors,
-            exc.headers,
-            exc.extensions,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        if _only_if_match_missing(exc.errors()):
-            return await _problem(request, precondition_required())
-        errors = field_errors(exc.errors())
-        return problem_response(
-            request,
-            422,
-            "validation-error",
-            "Request validation failed",
-            errors_detail(errors),
-            errors,
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if isinstance(exc.__cause__, UnicodeDecodeError):
-            # FastAPI's body reading turns bytes that are not UTF-8 into a bare 400; a
-            # body is the client's input like any other: 422 saying where, as a CSV
-            # upload that is not UTF-8 is.
-            errors = [{"loc": ["body"], "msg": not_utf8_message(exc.__cause__)}]
-            return problem_response(
-                request,
-                422,
-                "validation-error",
-                "Request validation failed",
-                errors_detail(errors),
-                errors,
-            )
-        title = HTTPStatus(exc.status_code).phrase
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
-        slug = title.lower().replace(" ", "-")
-        headers = getattr(exc, "headers", None)
-        if exc.status_code == 405 and (methods := allowed_methods(request)):
-            headers = {**(headers or {}), "Allow": ", ".join(methods)}
-        return problem_response(request, exc.status_code, slug, title, detail, headers=headers)
-
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if is_database_unavailable(exc):
-            logger.warning("database unavailable: %r", exc)
-            return database_unavailable_response(request)
-        logger.exception("unhandled error")
-        return problem_response(
-            request,
-            500,
-            "internal-error",
-            "Internal Server Error",
-            "The error was logged with this request's correlation id.",
-        )
-
+    """Answer every error with a problem (RFC 9457)."""
+    app.exception_handler(ProblemException)(_problem)
+    app.exception_handler(RequestValidationError)(_validation)
+    app.exception_handler(StarletteHTTPException)(_http)
     # The errors a database outage raises get handlers of their own: Starlette answers
     # them in its exception middleware, where the response is the end of it. The
     # catch-all below runs in the outermost middleware, which re-raises after answering
@@ -347,33 +352,26 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _document_problems_as_problem_json(app: FastAPI) -> None:
+def document_problems_as_problem_json(document: dict[str, Any]) -> dict[str, Any]:
     """Document ``Problem`` responses (and those of its subclasses, which add extension
-    members) as ``application/problem+json``, as they are sent.
+    members) as ``application/problem+json``, as they are sent; a finisher of the
+    OpenAPI document (synergia_shared.http.openapi_document).
 
     FastAPI documents a response ``model`` under the route's media type (JSON).
     """
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        first = app.openapi_schema is None
-        schema = generate()
-        if first:
-            problems = [{"$ref": f"#/components/schemas/{name}"} for name in _problem_models()]
-            for path_item in schema.get("paths", {}).values():
-                for operation in path_item.values():
-                    for status, response in operation.get("responses", {}).items():
-                        content = response.get("content", {})
-                        if content.get("application/json", {}).get("schema") in problems:
-                            # Keeping what a route documents itself (examples).
-                            documented = content.pop("application/json")
-                            content[PROBLEM_JSON] = {**documented, **content.get(PROBLEM_JSON, {})}
-                        media = content.get(PROBLEM_JSON)
-                        if media is not None and not ({"example", "examples"} & set(media)):
-                            media["example"] = _problem_example(int(status), response)
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    problems = [{"$ref": f"#/components/schemas/{name}"} for name in _problem_models()]
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if content.get("application/json", {}).get("schema") in problems:
+                    # Keeping what a route documents itself (examples).
+                    documented = content.pop("application/json")
+                    content[PROBLEM_JSON] = {**documented, **content.get(PROBLEM_JSON, {})}
+                media = content.get(PROBLEM_JSON)
+                if media is not None and not ({"example", "examples"} & set(media)):
+                    media["example"] = _problem_example(int(status), response)
+    return document
 
 
 def _problem_example(status: int, response: dict[str, Any]) -> dict[str, Any]:

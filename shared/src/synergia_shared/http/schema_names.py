@@ -12,10 +12,7 @@ naming them apart, and the contract tests fail while such a name appears.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
-
-from fastapi import FastAPI
 
 REF_PREFIX = "#/components/schemas/"
 _SUFFIXES = {"-Output": "", "-Input": "Input"}
@@ -37,7 +34,8 @@ def readable_names(schemas: dict[str, Any]) -> dict[str, str]:
 
 
 def rename_schemas(document: dict[str, Any]) -> dict[str, Any]:
-    """``document`` with pydantic's mode-split schema names made readable, refs rewritten."""
+    """``document`` with pydantic's mode-split schema names made readable, refs rewritten;
+    a finisher of the OpenAPI document (synergia_shared.http.openapi_document)."""
     schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
     renames = readable_names(schemas)
     if not renames:
@@ -52,20 +50,6 @@ def rename_schemas(document: dict[str, Any]) -> dict[str, Any]:
         renames.get(name, name): schema for name, schema in schemas.items()
     }
     return renamed
-
-
-def use_readable_schema_names(app: FastAPI) -> None:
-    """Serve (and cache) ``app``'s OpenAPI document with readable schema names."""
-    generate: Callable[[], dict[str, Any]] = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        document = generate()
-        schemas = document.get("components", {}).get("schemas", {})
-        if readable_names(schemas):  # once: the renamed document is the one cached
-            document = app.openapi_schema = rename_schemas(document)
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _rewrite_refs(node: Any, refs: dict[str, str]) -> Any:

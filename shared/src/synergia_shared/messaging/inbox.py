@@ -679,12 +679,9 @@ class ConsumerRunner:
         dead_letter_id = dead_letters.id_for(
             self.consumer.name, record.topic, record.partition, record.offset, record.value
         )
-
-        async def parked_before() -> bool:
-            async with unit_of_work(self._sessions) as session:
-                return await dead_letters.exists(session, dead_letter_id)
-
-        done, before = await self._retrying("check the dead letters", parked_before)
+        done, before = await self._retrying(
+            "check the dead letters", lambda: self._parked_before(dead_letter_id)
+        )
         if not done:
             return False
         if before:
@@ -693,40 +690,13 @@ class ConsumerRunner:
                 extra={"consumer": self.consumer.name, "offset": record.offset},
             )
             return True
-        headers = [
-            *record.headers,
-            ("x-dlq-error", error[:4000].encode()),
-            ("x-dlq-consumer", self.consumer.name.encode()),
-            ("x-dlq-original-topic", record.topic.encode()),
-            ("x-dlq-original-partition", str(record.partition).encode()),
-            ("x-dlq-original-offset", str(record.offset).encode()),
-            ("x-dlq-attempts", str(attempts).encode()),
-        ]
-
-        async def send_to_dlq() -> None:
-            producer = await self._bus.producer()
-            await producer.send_and_wait(
-                dlq(record.topic), value=record.value, key=record.key, headers=headers
-            )
-
-        async def insert_dead_letter() -> None:
-            async with unit_of_work(self._sessions) as session:
-                await dead_letters.record(
-                    session,
-                    dead_letter_id=dead_letter_id,
-                    consumer=self.consumer.name,
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                    key=record.key,
-                    payload=record.value,
-                    error=error,
-                    attempts=attempts,
-                )
-
+        headers = dlq_headers(record, self.consumer.name, error, attempts)
         for what, step in (
-            ("send to the DLQ", send_to_dlq),
-            ("record the dead letter", insert_dead_letter),
+            ("send to the DLQ", lambda: self._send_to_dlq(record, headers)),
+            (
+                "record the dead letter",
+                lambda: self._record_dead_letter(record, dead_letter_id, error, attempts),
+            ),
         ):
             done, _ = await self._retrying(what, step)
             if not done:
@@ -739,6 +709,39 @@ class ConsumerRunner:
             extra={"consumer": self.consumer.name, "offset": record.offset},
         )
         return True
+
+    async def _parked_before(self, dead_letter_id: uuid.UUID) -> bool:
+        async with unit_of_work(self._sessions) as session:
+            return await dead_letters.exists(session, dead_letter_id)
+
+    async def _send_to_dlq(
+        self, record: ConsumerRecord[Any, Any], headers: list[tuple[str, bytes]]
+    ) -> None:
+        producer = await self._bus.producer()
+        await producer.send_and_wait(
+            dlq(record.topic), value=record.value, key=record.key, headers=headers
+        )
+
+    async def _record_dead_letter(
+        self,
+        record: ConsumerRecord[Any, Any],
+        dead_letter_id: uuid.UUID,
+        error: str,
+        attempts: int,
+    ) -> None:
+        async with unit_of_work(self._sessions) as session:
+            await dead_letters.record(
+                session,
+                dead_letter_id=dead_letter_id,
+                consumer=self.consumer.name,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key,
+                payload=record.value,
+                error=error,
+                attempts=attempts,
+            )
 
     async def _retrying(self, what: str, step: Callable[[], Awaitable[T]]) -> tuple[bool, T | None]:
         """Run ``step`` until it succeeds, backing off: ``(True, result)``; ``(False,
@@ -802,3 +805,19 @@ class ConsumerRunner:
             CONSUMER_LAG.labels(self.consumer.name, tp.topic, str(tp.partition)).set(
                 max(highwater - position, 0)
             )
+
+
+def dlq_headers(
+    record: ConsumerRecord[Any, Any], consumer: str, error: str, attempts: int
+) -> list[tuple[str, bytes]]:
+    """The headers a parked record carries on the DLQ topic: its own, then why and where
+    from (the error cut to 4,000 characters), so that it can be read and replayed."""
+    return [
+        *record.headers,
+        ("x-dlq-error", error[:4000].encode()),
+        ("x-dlq-consumer", consumer.encode()),
+        ("x-dlq-original-topic", record.topic.encode()),
+        ("x-dlq-original-partition", str(record.partition).encode()),
+        ("x-dlq-original-offset", str(record.offset).encode()),
+        ("x-dlq-attempts", str(attempts).encode()),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import Principal, Role, organisation_sender, require
 from synergia_shared.http.input_limits import BodyKind, body_limit
@@ -196,22 +196,17 @@ async def list_authority_events(
         )
 
 
-def document_batch_schema(app: FastAPI) -> None:
+def document_batch_schema(document: dict[str, Any]) -> dict[str, Any]:
     """Put ``AuthorityBatchIn`` and what it uses into the OpenAPI components: the batch's
     body is parsed by hand (so one bad item is refused alone, not the whole batch), and
-    FastAPI documents only the models it parses."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        document = generate()
-        schema = AuthorityBatchIn.model_json_schema(ref_template=REF_TEMPLATE)
-        components = document.setdefault("components", {}).setdefault("schemas", {})
-        for name, definition in schema.pop("$defs", {}).items():
-            components.setdefault(name, definition)
-        components.setdefault("AuthorityBatchIn", schema)
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    FastAPI documents only the models it parses. A finisher of the OpenAPI document
+    (synergia_shared.http.openapi_document)."""
+    schema = AuthorityBatchIn.model_json_schema(ref_template=REF_TEMPLATE)
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in schema.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components.setdefault("AuthorityBatchIn", schema)
+    return document
 
 
 REF_TEMPLATE = "#/components/schemas/{model}"

@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.http.auth import Principal, Role
+from synergia_shared.http.auth import Principal
 from synergia_shared.http.problems import ProblemException, not_found
+from synergia_shared.value_chain_managers import manages_value_chain, may_act_for_value_chain
 
 from synergia_funding.authority import intake
 from synergia_funding.ledger.model import Source
@@ -41,9 +42,7 @@ def chain_of_sender(sender: str) -> uuid.UUID | None:
 def manages(principal: Principal, lead_actor_ids: Iterable[uuid.UUID]) -> bool:
     """A chain's manager: a cluster manager whose token's ``actor_id`` is one of the
     chain's lead clusters (as the registry announced them)."""
-    return Role.CLUSTER_MANAGER in principal.roles and principal.actor_id in {
-        str(a) for a in lead_actor_ids
-    }
+    return manages_value_chain(principal, lead_actor_ids)
 
 
 async def manages_chain(
@@ -65,7 +64,7 @@ async def writer(
             f"value chain {value_chain_id} is not known here: unknown, or the registry's "
             "event has not arrived yet",
         )
-    if Role.ADMIN not in principal.roles and not manages(principal, chain.lead_actor_ids):
+    if not may_act_for_value_chain(principal, chain.lead_actor_ids):
         raise ProblemException(
             403,
             "forbidden",

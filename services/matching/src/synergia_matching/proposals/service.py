@@ -30,11 +30,12 @@ from synergia_shared.events.matching import (
     TeamProposalDeclinedV1,
 )
 from synergia_shared.http import idempotency
-from synergia_shared.http.auth import Principal, Role
+from synergia_shared.http.auth import Principal
 from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cursor
 from synergia_shared.http.problems import ProblemException, not_found, validation_problem
 from synergia_shared.linked_enterprises import entity_of
 from synergia_shared.messaging.outbox import add_event
+from synergia_shared.value_chain_managers import may_act_for_value_chain
 
 from synergia_matching.metrics import TEAM_SOLVE_SECONDS
 from synergia_matching.network import repository as network
@@ -80,11 +81,7 @@ def _not_found(what: str) -> ProblemException:
 
 def may_decide(principal: Principal, lead_actor_ids: Sequence[uuid.UUID]) -> bool:
     """Admins, and the managers of the value chain's lead clusters."""
-    if Role.ADMIN in principal.roles:
-        return True
-    return Role.CLUSTER_MANAGER in principal.roles and principal.actor_id in {
-        str(a) for a in lead_actor_ids
-    }
+    return may_act_for_value_chain(principal, lead_actor_ids)
 
 
 def _ensure_may_decide(principal: Principal, chain: Row[Any]) -> None:

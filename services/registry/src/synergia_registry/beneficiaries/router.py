@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from synergia_shared.db import unit_of_work
 from synergia_shared.http.auth import Principal, Role, organisation_sender, require
 from synergia_shared.http.input_limits import BodyKind, body_limit
@@ -116,19 +116,14 @@ async def upload_beneficiaries(request: Request, principal: Registrar) -> BatchR
         )
 
 
-def document_batch_schema(app: FastAPI) -> None:
+def document_batch_schema(document: dict[str, Any]) -> dict[str, Any]:
     """Put ``BeneficiaryBatchIn`` and what it uses into the OpenAPI components: the
     batch's body is parsed by hand (so one bad item is refused alone, not the whole
-    batch), and FastAPI documents only the models it parses."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        document = generate()
-        schema = BeneficiaryBatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
-        components = document.setdefault("components", {}).setdefault("schemas", {})
-        for name, definition in schema.pop("$defs", {}).items():
-            components.setdefault(name, definition)
-        components.setdefault("BeneficiaryBatchIn", schema)
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    batch), and FastAPI documents only the models it parses. A finisher of the OpenAPI document
+    (synergia_shared.http.openapi_document)."""
+    schema = BeneficiaryBatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in schema.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components.setdefault("BeneficiaryBatchIn", schema)
+    return document

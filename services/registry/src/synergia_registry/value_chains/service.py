@@ -27,8 +27,9 @@ from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cu
 from synergia_shared.http.preconditions import check_version
 from synergia_shared.http.problems import ProblemException, validation_problem
 from synergia_shared.messaging.outbox import add_event
+from synergia_shared.value_chain_managers import may_act_for_value_chain
 
-from synergia_registry.access import acts_for, ensure, is_admin, manages_any_cluster
+from synergia_registry.access import acts_for, ensure, is_admin
 from synergia_registry.value_chains import repository, rules
 from synergia_registry.value_chains.repository import Children, ListFilters
 from synergia_registry.value_chains.rules import ValueChainStatus
@@ -142,7 +143,7 @@ async def publish_changed(session: AsyncSession, saved: Row[Any]) -> ValueChain:
 
 
 def _may_lead(principal: Principal, lead_actor_ids: Sequence[uuid.UUID]) -> bool:
-    return is_admin(principal) or manages_any_cluster(principal, lead_actor_ids)
+    return may_act_for_value_chain(principal, lead_actor_ids)
 
 
 def _ensure_manages(principal: Principal, lead_actor_ids: Sequence[uuid.UUID]) -> None:
