@@ -50,7 +50,7 @@ from synergia_funding.kohesio.loader import (
 from synergia_funding.kohesio.mapping import KohesioPlan, map_kohesio
 from synergia_funding.kohesio.params import KohesioImportParams
 from synergia_funding.kohesio.parser import COLUMNS, parse_kohesio
-from synergia_funding.ledger.model import EsifFund, Source
+from synergia_funding.ledger.entries import EsifFund, Source
 
 from bench.processes import AppProcess, running
 from bench.stack import BenchStack, bearer, dsn

@@ -31,7 +31,7 @@ from synergia_funding.ledger.balances import (
     sme_share,
     value_chain_totals,
 )
-from synergia_funding.ledger.model import (
+from synergia_funding.ledger.entries import (
     Entry,
     EntryKind,
     EsifFund,
@@ -39,8 +39,8 @@ from synergia_funding.ledger.model import (
     PrivateTiming,
     Source,
 )
+from synergia_funding.ledger.models import ledger_entries, ledger_nets
 from synergia_funding.ledger.repository import rebuild_nets
-from synergia_funding.ledger.tables import ledger_entries, ledger_nets
 from synergia_funding.reports import figures, repository
 
 from tests.support.stack import TestStack

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 from synergia_funding.beneficiaries.models import beneficiaries
 from synergia_funding.ledger import codec
-from synergia_funding.ledger.model import (
+from synergia_funding.ledger.entries import (
     Entry,
     EntryKind,
     EsifFund,
@@ -29,8 +29,8 @@ from synergia_funding.ledger.model import (
     PrivateTiming,
     Source,
 )
+from synergia_funding.ledger.models import ledger_entries, ownership_links
 from synergia_funding.ledger.repository import rebuild_nets
-from synergia_funding.ledger.tables import ledger_entries, ownership_links
 
 from tests.support.stack import TestStack, auth
 

@@ -32,7 +32,7 @@ from synergia_funding.kohesio.loader import (
 from synergia_funding.kohesio.mapping import map_kohesio
 from synergia_funding.kohesio.params import KohesioImportParams
 from synergia_funding.kohesio.parser import parse_kohesio
-from synergia_funding.ledger.model import EsifFund, Source
+from synergia_funding.ledger.entries import EsifFund, Source
 from synergia_funding.settings import FundingSettings
 from synergia_registry.app import create_app as create_registry
 from synergia_registry.settings import RegistrySettings

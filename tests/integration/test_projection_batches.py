@@ -167,7 +167,7 @@ class Target:
 
 
 def _owner_tables() -> dict[str, Any]:
-    from synergia_funding.ledger.tables import ownership_links as funding_links
+    from synergia_funding.ledger.models import ownership_links as funding_links
     from synergia_matching.profiles.models import ownership_links as matching_links
 
     return {"matching": matching_links, "funding": funding_links}

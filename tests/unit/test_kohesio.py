@@ -20,7 +20,7 @@ from synergia_funding.kohesio.parser import (
     parse_kohesio,
     parse_kohesio_amount,
 )
-from synergia_funding.ledger.model import EsifFund, Source
+from synergia_funding.ledger.entries import EsifFund, Source
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "kohesio" / "beneficiaries.tsv"
 HEADER = (

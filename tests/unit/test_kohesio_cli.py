@@ -19,7 +19,7 @@ from synergia_funding.kohesio.loader import (
     RegistrationResult,
 )
 from synergia_funding.kohesio.params import KohesioImportParams
-from synergia_funding.ledger.model import EsifFund
+from synergia_funding.ledger.entries import EsifFund
 
 HEADER = (
     "Country\tRegion\tBeneficiary Name\tTotal Budget\tEU Contribution\t"

@@ -22,7 +22,7 @@ from synergia_funding.kohesio.loader import (
 from synergia_funding.kohesio.mapping import map_kohesio
 from synergia_funding.kohesio.params import KohesioImportParams
 from synergia_funding.kohesio.parser import parse_kohesio
-from synergia_funding.ledger.model import EsifFund
+from synergia_funding.ledger.entries import EsifFund
 
 FILE = (
     "Country\tRegion\tBeneficiary Name\tTotal Budget\tEU Contribution\t"

@@ -18,7 +18,7 @@ from synergia_funding.ledger.balances import (
     sme_share,
     value_chain_totals,
 )
-from synergia_funding.ledger.model import (
+from synergia_funding.ledger.entries import (
     EU_SOURCES,
     Entry,
     EsifFund,

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from synergia_funding.ledger.balances import fold, resolve
 from synergia_funding.ledger.decide import BatchDecider, Parked
-from synergia_funding.ledger.model import Entry, EntryKind, EsifFund, FinanceType, Source
+from synergia_funding.ledger.entries import Entry, EntryKind, EsifFund, FinanceType, Source
 from synergia_funding.ledger.rules import RuleContext
 
 BENEFICIARY = uuid.UUID(int=7)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pydantic_core import to_json
 from synergia_funding.ledger import codec
 from synergia_funding.ledger.decide import flag_json
-from synergia_funding.ledger.model import EntryKind, PrivateTiming, Source
+from synergia_funding.ledger.entries import EntryKind, PrivateTiming, Source
 from synergia_funding.ledger.rules import Rule, Violation
 from synergia_funding.ledger.service import _RECORDED
 from synergia_shared.events.funding import RuleViolationFlaggedV1

@@ -18,7 +18,7 @@ from decimal import Decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from synergia_funding.ledger.balances import Balance, BucketKey, fold, value_chain_totals
-from synergia_funding.ledger.model import (
+from synergia_funding.ledger.entries import (
     Entry,
     EntryKind,
     EsifFund,

@@ -19,9 +19,9 @@ from synergia_funding.authority.intake import (
     source_not_recorded,
 )
 from synergia_funding.authority.schemas import AuthorityEventIn
-from synergia_funding.ledger import model
+from synergia_funding.ledger import entries
 from synergia_funding.ledger.balances import resolve
-from synergia_funding.ledger.model import Entry, EsifFund, PrivateTiming, Source
+from synergia_funding.ledger.entries import Entry, EsifFund, PrivateTiming, Source
 from synergia_funding.ledger.rules import FstpCaps, Rule, RuleContext
 from synergia_funding.ledger.rules.consistency import consistency_problems
 from synergia_funding.ledger.rules.de_minimis import de_minimis_breaches
@@ -55,88 +55,88 @@ EntryCheck = Callable[[Entry], str | None]
     ("check", "broken", "valid", "fragment"),
     [
         (
-            model.aid_equivalent_in_cents,
+            entries.aid_equivalent_in_cents,
             {"is_de_minimis": True, "aid_equivalent": Decimal("1.001")},
             {"is_de_minimis": True, "aid_equivalent": Decimal("1.00")},
             "at most 2 decimals",
         ),
         (
-            model.one_correction,
+            entries.one_correction,
             {"reverses": uid(8), "adjusts": uid(9)},
             {"adjusts": uid(9)},
             "not both",
         ),
-        (model.not_self_correcting, {"adjusts": uid(1)}, {"adjusts": uid(9)}, "itself"),
-        (model.amount_sign, {"amount": Decimal("0.00")}, {}, "must be positive"),
+        (entries.not_self_correcting, {"adjusts": uid(1)}, {"adjusts": uid(9)}, "itself"),
+        (entries.amount_sign, {"amount": Decimal("0.00")}, {}, "must be positive"),
         (
-            model.amount_sign,
+            entries.amount_sign,
             {"adjusts": uid(9), "amount": Decimal("0.00")},
             {"adjusts": uid(9), "amount": Decimal("-5.00")},
             "must change the amount",
         ),
         (
-            model.amount_sign,
+            entries.amount_sign,
             {"reverses": uid(9), "amount": Decimal("0.00")},
             {"reverses": uid(9), "amount": Decimal("-5.00")},
             "never 0",
         ),
         (
-            model.amount_sign,
+            entries.amount_sign,
             {"is_de_minimis": True, "aid_equivalent": Decimal("-1.00")},
             {"is_de_minimis": True, "aid_equivalent": Decimal("0.00")},
             "must not be negative",
         ),
         (
-            model.fund_for_esif,
+            entries.fund_for_esif,
             {"source": Source.ESIF},
             {"source": Source.ESIF, "fund": EsifFund.ESF},
             "names its fund",
         ),
-        (model.fund_for_esif, {"fund": EsifFund.ERDF}, {}, "only ESIF entries"),
+        (entries.fund_for_esif, {"fund": EsifFund.ERDF}, {}, "only ESIF entries"),
         (
-            model.timing_for_private,
+            entries.timing_for_private,
             {"source": Source.PRIVATE},
             {"source": Source.PRIVATE, "private_timing": PrivateTiming.FOLLOW_UP},
             "upfront or follow-up",
         ),
         (
-            model.timing_for_private,
+            entries.timing_for_private,
             {"private_timing": PrivateTiming.UPFRONT},
             {},
             "only private money",
         ),
         (
-            model.commitment_ref_on_disbursement,
+            entries.commitment_ref_on_disbursement,
             {"commitment_ref": uid(9)},
             {"kind": D, "commitment_ref": uid(9)},
             "only a disbursement",
         ),
         (
-            model.fstp_in_project,
+            entries.fstp_in_project,
             {"source": Source.FSTP, "project_id": None},
             {"source": Source.FSTP},
             "project_id is required",
         ),
         (
-            model.cost_item_named,
+            entries.cost_item_named,
             {"kind": K},
             {"kind": K, "cost_item_ref": "item-1"},
             "cost_item_ref",
         ),
         (
-            model.de_minimis_by_commitment,
+            entries.de_minimis_by_commitment,
             {"kind": D, "is_de_minimis": True},
             {"is_de_minimis": True},
             "granted by a commitment",
         ),
         (
-            model.aid_equivalent_for_de_minimis,
+            entries.aid_equivalent_for_de_minimis,
             {"aid_equivalent": Decimal("5.00")},
             {"aid_equivalent": Decimal("5.00"), "is_de_minimis": True},
             "only matters for de minimis",
         ),
-        (model.member_state_code, {"member_state": "DEU"}, {"member_state": "de"}, "2-letter"),
-        (model.external_ref_given, {"external_id": ""}, {}, "are required"),
+        (entries.member_state_code, {"member_state": "DEU"}, {"member_state": "de"}, "2-letter"),
+        (entries.external_ref_given, {"external_id": ""}, {}, "are required"),
     ],
 )
 def test_each_entry_check_finds_its_case_only(
@@ -150,11 +150,11 @@ def test_each_entry_check_finds_its_case_only(
 
 def test_entry_problems_lists_every_check_that_fails_in_order() -> None:
     broken = unchecked(VALID, kind=K, member_state="X")
-    assert model.entry_problems(broken) == [
+    assert entries.entry_problems(broken) == [
         "a cost item needs its cost_item_ref",
         "member state 'X' must be a 2-letter code",
     ]
-    assert model.entry_problems(VALID) == []
+    assert entries.entry_problems(VALID) == []
 
 
 # --- Rule families over a resolved ledger -----------------------------------------------------

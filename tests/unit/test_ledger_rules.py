@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from synergia_funding.ledger.model import (
+from synergia_funding.ledger.entries import (
     Entry,
     EntryKind,
     FinanceType,

@@ -1,7 +1,7 @@
 """The co-funding ledger: append-only entries, parked entries, and who owns whom.
 
 ``ledger_entries`` is append-only (the service never updates or deletes a row): one row
-per :class:`~synergia_funding.ledger.model.Entry`, unique by its id and by the external
+per :class:`~synergia_funding.ledger.entries.Entry`, unique by its id and by the external
 reference of the system that sent it. ``parked_entries`` holds valid entries whose
 prerequisite (the entry a correction corrects, a payment's commitment) has not arrived;
 ``waiting_for`` is what they wait for. A parked entry that breaks a rule once its

@@ -33,7 +33,7 @@ from synergia_funding.ledger import repository as ledger_repository
 from synergia_funding.ledger import service as ledger
 from synergia_funding.ledger.codec import entry_id_for
 from synergia_funding.ledger.decide import Decision
-from synergia_funding.ledger.model import Entry, InvalidEntry, Source
+from synergia_funding.ledger.entries import Entry, InvalidEntry, Source
 
 _ITEM = TypeAdapter(AuthorityEventIn)
 

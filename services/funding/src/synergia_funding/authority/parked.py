@@ -11,8 +11,8 @@ from synergia_shared.http.pagination import encode_cursor, parse_cursor
 
 from synergia_funding.authority.parked_schemas import ParkedItem, ParkedItemPage
 from synergia_funding.ledger import repository
+from synergia_funding.ledger.entries import EntryKind
 from synergia_funding.ledger.expiry import expires_at, waiting_names
-from synergia_funding.ledger.model import EntryKind
 
 
 def _aware(value: str) -> datetime:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from synergia_funding.ledger.model import EntryKind
+from synergia_funding.ledger.entries import EntryKind
 
 # Only parked items are listed: an applied item is in the ledger and its reports, and one
 # refused on arrival is not kept. Other values may come later without breaking clients.

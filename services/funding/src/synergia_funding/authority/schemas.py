@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 from synergia_funding.amount_fields import plain_amount
 from synergia_funding.amounts import EXAMPLE, SIGNED_AMOUNT_PATTERN
 from synergia_funding.csv_dialect import InvalidValue, parse_amount, parse_date
-from synergia_funding.ledger.model import (
+from synergia_funding.ledger.entries import (
     EntryKind,
     EsifFund,
     FinanceType,

@@ -17,7 +17,7 @@ from synergia_shared.projections.actor_tables import (
 from synergia_shared.projections.contact_fetches import contact_fetches_table
 
 from synergia_funding.db import metadata
-from synergia_funding.ledger.tables import ownership_links
+from synergia_funding.ledger.models import ownership_links
 
 beneficiaries = actor_projection_table("beneficiaries", metadata)
 

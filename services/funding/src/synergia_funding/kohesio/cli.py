@@ -42,7 +42,7 @@ from synergia_funding.kohesio.loader import (
 from synergia_funding.kohesio.mapping import map_kohesio
 from synergia_funding.kohesio.params import KohesioImportParams
 from synergia_funding.kohesio.parser import KohesioFormatError, parse_kohesio
-from synergia_funding.ledger.model import EsifFund, Source
+from synergia_funding.ledger.entries import EsifFund, Source
 
 DEFAULT_REGISTRY_URL = "http://127.0.0.1:8001"
 DEFAULT_FUNDING_URL = "http://127.0.0.1:8003"

@@ -36,7 +36,7 @@ from typing import Any, Protocol, TypeVar
 from synergia_funding.authority.schemas import MAX_BATCH_ITEMS
 from synergia_funding.kohesio.mapping import KohesioBeneficiary, KohesioCommitment, KohesioPlan
 from synergia_funding.kohesio.params import KohesioImportParams
-from synergia_funding.ledger.model import EntryKind, FinanceType
+from synergia_funding.ledger.entries import EntryKind, FinanceType
 
 PostJson = Callable[[str, Mapping[str, Any]], Awaitable[tuple[int, Any]]]
 """POST a JSON body to a path of the service; answers (status, decoded JSON body)."""

@@ -42,7 +42,7 @@ from synergia_shared.reference.nuts_names import RegionFilter, RegionNameError, 
 
 from synergia_funding.kohesio.params import KohesioImportParams
 from synergia_funding.kohesio.parser import KohesioFile, KohesioRecord, LineProblem
-from synergia_funding.ledger.model import EsifFund, Source
+from synergia_funding.ledger.entries import EsifFund, Source
 
 ROUNDING_TOLERANCE = Decimal("0.01")
 # Straight, curly and low quotes, guillemets, and the backtick some exports use.

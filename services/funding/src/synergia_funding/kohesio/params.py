@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from synergia_shared.reference.nuts import DEFAULT_NUTS_VERSION, NUTS_VERSIONS
 
-from synergia_funding.ledger.model import EsifFund, Source
+from synergia_funding.ledger.entries import EsifFund, Source
 from synergia_funding.ledger.rules import EARLIEST_ENTRY_DATE
 
 _CCI_TEXT = re.compile(r"[0-9A-Z]{1,100}")

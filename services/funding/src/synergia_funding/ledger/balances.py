@@ -29,7 +29,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import TypeVar
 
-from .model import EU_SOURCES, NON_EU_SOURCES, Entry, EntryKind, EsifFund, PrivateTiming, Source
+from synergia_funding.ledger.entries import (
+    EU_SOURCES,
+    NON_EU_SOURCES,
+    Entry,
+    EntryKind,
+    EsifFund,
+    PrivateTiming,
+    Source,
+)
 
 K = TypeVar("K")
 ZERO = Decimal("0.00")

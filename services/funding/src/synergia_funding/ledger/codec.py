@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from synergia_funding.ledger.model import (
+from synergia_funding.ledger.entries import (
     Entry,
     EntryKind,
     EsifFund,

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from synergia_funding.ledger.balances import resolve
-from synergia_funding.ledger.model import Entry
+from synergia_funding.ledger.entries import Entry
 from synergia_funding.ledger.rules import (
     RuleContext,
     Violation,

@@ -19,8 +19,8 @@ from synergia_shared.db import copy_records
 from synergia_shared.messaging.inbox import in_batch
 
 from synergia_funding.ledger import codec
-from synergia_funding.ledger.model import SME_CATEGORIES, Entry
-from synergia_funding.ledger.tables import (
+from synergia_funding.ledger.entries import SME_CATEGORIES, Entry
+from synergia_funding.ledger.models import (
     ledger_entries,
     ledger_nets,
     parked_entries,

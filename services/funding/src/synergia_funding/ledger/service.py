@@ -41,7 +41,7 @@ from synergia_shared.messaging.outbox import (
 
 from synergia_funding.ledger import codec, repository
 from synergia_funding.ledger.decide import BatchDecider, Changes, Decision, Parked
-from synergia_funding.ledger.model import Entry, EntryKind
+from synergia_funding.ledger.entries import Entry, EntryKind
 from synergia_funding.ledger.rules import FstpCaps, RuleContext, undertaking_ids
 from synergia_funding.reference import repository as reference_repository
 

@@ -38,7 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from synergia_funding.ledger.rules import FstpCaps
-from synergia_funding.reference.tables import (
+from synergia_funding.reference.models import (
     LINE_CONTENT,
     LINE_KEY,
     esif_programme_lines,

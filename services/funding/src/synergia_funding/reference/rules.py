@@ -37,7 +37,7 @@ from enum import StrEnum
 
 # One enum for the ledger and the reference data: two classes of one name would give the
 # OpenAPI document two schemas named after their modules.
-from synergia_funding.ledger.model import EsifFund as EsifFund
+from synergia_funding.ledger.entries import EsifFund as EsifFund
 
 CENT = Decimal("0.01")
 RATE_TOLERANCE = Decimal("0.0001")  # 0.01 percentage point

@@ -17,13 +17,7 @@ from synergia_funding.ledger.balances import (
     leverage,
     resolve,
 )
-from synergia_funding.ledger.limits import (
-    DE_MINIMIS_1407_2013_FISCAL_YEARS,
-    DE_MINIMIS_2023_2831_FROM,
-    DE_MINIMIS_2023_2831_WINDOW_YEARS,
-    MIN_SME_BUDGET_PERCENT,
-)
-from synergia_funding.ledger.model import (
+from synergia_funding.ledger.entries import (
     EU_SOURCES,
     NON_EU_SOURCES,
     SME_CATEGORIES,
@@ -32,6 +26,12 @@ from synergia_funding.ledger.model import (
     EsifFund,
     PrivateTiming,
     Source,
+)
+from synergia_funding.ledger.limits import (
+    DE_MINIMIS_1407_2013_FISCAL_YEARS,
+    DE_MINIMIS_2023_2831_FROM,
+    DE_MINIMIS_2023_2831_WINDOW_YEARS,
+    MIN_SME_BUDGET_PERCENT,
 )
 from synergia_funding.ledger.rules import (
     FiscalYearStart,

@@ -49,9 +49,9 @@ from synergia_shared.db import SessionFactory, unit_of_work
 
 from synergia_funding.beneficiaries.models import beneficiaries
 from synergia_funding.ledger import codec
-from synergia_funding.ledger.model import EU_SOURCES, Entry, EntryKind, Source
+from synergia_funding.ledger.entries import EU_SOURCES, Entry, EntryKind, Source
+from synergia_funding.ledger.models import ledger_entries, ledger_nets
 from synergia_funding.ledger.repository import linked_enterprises
-from synergia_funding.ledger.tables import ledger_entries, ledger_nets
 
 le = ledger_entries
 nets = ledger_nets

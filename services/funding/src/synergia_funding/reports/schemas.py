@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from synergia_funding.ledger.model import EsifFund, PrivateTiming, Source
+from synergia_funding.ledger.entries import EsifFund, PrivateTiming, Source
 
 Money = Annotated[Decimal, Field(description="EUR, two decimals (a JSON string)")]
 

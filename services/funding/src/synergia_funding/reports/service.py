@@ -10,7 +10,7 @@ from synergia_shared.http.problems import invalid_field
 from synergia_shared.reference.nuts import InvalidNuts, NutsRegion, validate_nuts
 
 from synergia_funding.ledger.balances import PROJECT_BUDGET_SOURCES, Balance
-from synergia_funding.ledger.model import NON_EU_SOURCES, Source
+from synergia_funding.ledger.entries import NON_EU_SOURCES, Source
 from synergia_funding.ledger.repository import linked_enterprises
 from synergia_funding.ledger.rules import RuleContext, check_ledger, undertaking_ids
 from synergia_funding.reference import repository as reference_repository

@@ -9,7 +9,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from synergia_funding.value_chains.tables import value_chains
+from synergia_funding.value_chains.models import value_chains
 
 
 async def upsert_newer(session: AsyncSession, values: dict[str, Any]) -> bool:

@@ -11,7 +11,7 @@ from synergia_shared.http.problems import ProblemException, not_found
 from synergia_shared.value_chain_managers import manages_value_chain, may_act_for_value_chain
 
 from synergia_funding.authority import intake
-from synergia_funding.ledger.model import Source
+from synergia_funding.ledger.entries import Source
 from synergia_funding.value_chains import repository
 
 # What a chain's own managers record: the action's grant, what it passes on, EFSI and

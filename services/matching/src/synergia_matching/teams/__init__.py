@@ -6,7 +6,7 @@ Entry points: :func:`propose_teams` (CP-SAT), :func:`greedy_team` (baseline),
 
 from synergia_matching.teams.feasibility import explain_infeasible, precheck
 from synergia_matching.teams.greedy import greedy_team
-from synergia_matching.teams.model import (
+from synergia_matching.teams.problem import (
     Candidate,
     Member,
     NoTeam,

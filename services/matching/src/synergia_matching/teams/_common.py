@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Literal
 
-from synergia_matching.teams.model import (
+from synergia_matching.teams.problem import (
     Candidate,
     Member,
     ObjectiveBreakdown,

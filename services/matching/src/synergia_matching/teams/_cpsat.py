@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from synergia_matching.teams.model import Candidate, Stage, TeamConstraints
+from synergia_matching.teams.problem import Candidate, Stage, TeamConstraints
 from synergia_matching.teams.scoring import (
     SmeRule,
     can_cover,

@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Literal
 
 from synergia_matching.teams import _cpsat
-from synergia_matching.teams.model import Candidate, Stage, TeamConstraints
+from synergia_matching.teams.problem import Candidate, Stage, TeamConstraints
 from synergia_matching.teams.scoring import (
     SmeRule,
     can_cover,
@@ -423,7 +423,7 @@ def sme_member_share_out_of_reach(
     options: TeamOptions, constraints: TeamConstraints, rule: SmeRule
 ) -> SmeMemberShareOutOfReach | None:
     """Without stage budgets, ``rule.share`` of the members must be SMEs (a Synergia stand-in
-    for the budget rule, see model.py). The best share possible: every SME must-include
+    for the budget rule, see problem.py). The best share possible: every SME must-include
     actor plus one SME per stage an SME can cover, against the non-SME must-include actors
     plus one non-SME when some stage only non-SMEs can cover."""
     if rule.basis != "members" or rule.share <= 0:

@@ -24,7 +24,7 @@ from synergia_matching.teams._common import (
     validate_inputs,
 )
 from synergia_matching.teams.feasibility import precheck
-from synergia_matching.teams.model import Candidate, Proposal, Stage, TeamConstraints
+from synergia_matching.teams.problem import Candidate, Proposal, Stage, TeamConstraints
 from synergia_matching.teams.scoring import (
     can_cover,
     resolve_sector_basis,

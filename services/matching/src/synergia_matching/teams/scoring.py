@@ -16,7 +16,7 @@ from typing import Literal
 
 from synergia_shared.entity_country_matching import match_entities_to_countries
 
-from synergia_matching.teams.model import (
+from synergia_matching.teams.problem import (
     Candidate,
     ObjectiveBreakdown,
     ObjectiveTerm,

@@ -57,7 +57,7 @@ from synergia_matching.teams._common import (
 )
 from synergia_matching.teams.feasibility import explain_infeasible, precheck
 from synergia_matching.teams.greedy import greedy_assignment
-from synergia_matching.teams.model import Candidate, NoTeam, Proposal, Stage, TeamConstraints
+from synergia_matching.teams.problem import Candidate, NoTeam, Proposal, Stage, TeamConstraints
 from synergia_matching.teams.scoring import can_cover, resolve_sector_basis, sme_rule
 
 #: When pre-checks pass but CP-SAT proves infeasibility, the explanation (a few feasibility

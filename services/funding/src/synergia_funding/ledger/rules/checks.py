@@ -9,8 +9,9 @@ from typing import Any
 
 from synergia_shared.money import euros
 
+from synergia_funding.ledger.entries import Entry
+
 from ..balances import Resolution, resolve
-from ..model import Entry
 from .consistency import consistency_problems
 from .context import RuleContext
 from .de_minimis import de_minimis_breaches

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Mapping
 
 from synergia_shared.money import euros
 
+from synergia_funding.ledger.entries import Entry, EntryKind
+
 from ..balances import Resolution
-from ..model import Entry, EntryKind
 
 # The fields a correction must repeat from the entry it corrects.
 _CORRECTION_SAME = (

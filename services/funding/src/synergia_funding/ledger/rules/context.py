@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from synergia_funding.ledger.entries import Source, normalise_member_state
+
 from ..balances import PROJECT_BUDGET_SOURCES
 from ..limits import FSTP_CAP_PER_THIRD_PARTY
-from ..model import Source, normalise_member_state
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from synergia_shared.money import euros
 
+from synergia_funding.ledger.entries import Entry, EntryKind, normalise_member_state
+
 from ..balances import ZERO, Resolution, resolve
 from ..limits import (
     DE_MINIMIS_1407_2013_CEILING,
@@ -20,7 +22,6 @@ from ..limits import (
     DE_MINIMIS_2023_2831_FROM,
     DE_MINIMIS_2023_2831_WINDOW_YEARS,
 )
-from ..model import Entry, EntryKind, normalise_member_state
 from .context import CALENDAR_YEAR, FiscalYearStart, RuleContext, add_years
 from .findings import Breach, Rule, Violation
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from synergia_shared.money import euros
 
+from synergia_funding.ledger.entries import Entry, EntryKind, Source
+
 from ..balances import ZERO, Resolution
-from ..model import Entry, EntryKind, Source
 from .context import RuleContext
 from .findings import Breach, Rule, Violation
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from synergia_shared.money import euros
 
+from synergia_funding.ledger.entries import EU_SOURCES, Entry
+
 from ..balances import ZERO, Effect, Resolution
-from ..model import EU_SOURCES, Entry
 from .context import RuleContext
 from .findings import Breach, Rule, Violation
 

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from synergia_shared.money import euros
 
+from synergia_funding.ledger.entries import Entry, EntryKind, Source
+
 from ..balances import ZERO, Effect, Resolution
-from ..model import Entry, EntryKind, Source
 from .context import FstpCaps, RuleContext
 from .findings import Breach, Rule, Violation
 

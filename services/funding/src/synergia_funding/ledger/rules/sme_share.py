@@ -6,9 +6,10 @@ import uuid
 
 from synergia_shared.money import euros
 
+from synergia_funding.ledger.entries import Entry, EntryKind
+
 from ..balances import Resolution, SmeShare, sme_share
 from ..limits import MIN_SME_BUDGET_PERCENT
-from ..model import Entry, EntryKind
 from .context import RuleContext
 from .findings import Breach, Rule, Violation
 
