@@ -20,7 +20,6 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     Boolean,
     Column,
     DateTime,
@@ -36,10 +35,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.schema import SchemaItem
 
+from synergia_shared.column_types import EMPTY_ARRAY, TextArray
 from synergia_shared.projections.contact_fetches import ContactTables
 
-TextArray = ARRAY(Text)
-EMPTY_ARRAY = text("'{}'::text[]")
 EMPTY_JSON_LIST = text("'[]'::jsonb")
 
 

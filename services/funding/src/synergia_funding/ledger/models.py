@@ -10,7 +10,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
-    Numeric,
     Table,
     Text,
     UniqueConstraint,
@@ -19,11 +18,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from synergia_shared.column_types import MONEY
 from synergia_shared.projections.actor_tables import ownership_links_table
 
 from synergia_funding.db import metadata
-
-MONEY = Numeric(16, 2)
 
 # Append-only: rows are inserted, never updated or deleted.
 ledger_entries = Table(

@@ -20,14 +20,12 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
+from synergia_shared.column_types import EMPTY_ARRAY, MONEY, TextArray
 
 from synergia_funding.db import metadata
 
-MONEY = Numeric(16, 2)
 RATE = Numeric(7, 6)
-TextArray = ARRAY(Text)
-EMPTY_ARRAY = text("'{}'::text[]")
 
 funding_sources = Table(
     "funding_sources",

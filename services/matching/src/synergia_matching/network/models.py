@@ -16,11 +16,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from synergia_shared.column_types import EMPTY_ARRAY, TextArray
 
 from synergia_matching.db import metadata
 
-TextArray = ARRAY(Text)
-EMPTY_ARRAY = text("'{}'::text[]")
 EMPTY_JSON_LIST = text("'[]'::jsonb")
 
 cluster_profiles = Table(

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from sqlalchemy import ARRAY, Column, Computed, Integer, Text
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from synergia_shared.column_types import EMPTY_ARRAY, TextArray
 from synergia_shared.projections.actor_tables import (
-    EMPTY_ARRAY,
     EMPTY_JSON_LIST,
     ActorTables,
-    TextArray,
     actor_projection_table,
     lifecycle_marks_table,
     ownership_links_table,

@@ -21,12 +21,11 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from synergia_shared.column_types import EMPTY_ARRAY, TextArray
 
 from synergia_registry.db import metadata
 
-TextArray = ARRAY(Text)
-EMPTY_ARRAY = text("'{}'::text[]")
 SEARCH_DOCUMENT = (
     "setweight(to_tsvector('english'::regconfig, legal_name || ' ' || coalesce(short_name, '')),"
     " 'A') || setweight(to_tsvector('english'::regconfig, search_text), 'B')"

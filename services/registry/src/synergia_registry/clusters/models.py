@@ -18,12 +18,9 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from synergia_shared.column_types import EMPTY_ARRAY, TextArray
 
 from synergia_registry.db import metadata
-
-TextArray = ARRAY(Text)
-EMPTY_ARRAY = text("'{}'::text[]")
 
 # One row per cluster organisation that has been written to (profile set or a member
 # joined/left). ``version`` is the cluster aggregate's version: it is bumped by profile

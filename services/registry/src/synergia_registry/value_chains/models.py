@@ -17,15 +17,12 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
-    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from synergia_shared.column_types import EMPTY_ARRAY, TextArray
 
 from synergia_registry.db import metadata
 
 # The PostgreSQL ARRAY type, for its containment operators (@>) on a GIN index.
-TextArray = ARRAY(Text)
-EMPTY_ARRAY = text("'{}'::text[]")
 
 STATUSES = ("draft", "open", "formed", "running", "closed")
 ROLES = ("coordinator", "partner", "third_party", "associated")
