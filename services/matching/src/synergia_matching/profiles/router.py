@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from synergia_shared.db import unit_of_work
+from fastapi import APIRouter, Depends
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, not_found
+from synergia_shared.http.transactions import ReadOnly
 from synergia_shared.validity import utc_today
 
 from synergia_matching.profiles import repository, rules
@@ -31,9 +31,8 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
     response_model=Profile,
     responses={404: {"model": Problem, "description": "Not known here (yet)"}},
 )
-async def getProfile(request: Request, actor_id: uuid.UUID, _: Reader) -> Profile:
-    async with unit_of_work(request.app.state.sessions) as session:
-        row = await repository.get(session, actor_id)
+async def getProfile(actor_id: uuid.UUID, _: Reader, session: ReadOnly) -> Profile:
+    row = await repository.get(session, actor_id)
     if row is None:
         raise not_found(
             f"actor {actor_id} is not known here: unknown, or its registration has not arrived yet",
