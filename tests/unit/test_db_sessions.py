@@ -1,4 +1,6 @@
-"""unit_of_work commits or rolls back; read_only sessions run in autocommit and refuse writes.
+"""The kinds of database access: unit_of_work commits or rolls back; read_only sessions
+run in autocommit and refuse writes; a snapshot is one read-only repeatable-read
+transaction; a RowReader reads one row outside any session.
 
 The order of commit and close is checked with a stand-in session; what reaches
 PostgreSQL, on a real one.
@@ -6,18 +8,37 @@ PostgreSQL, on a real one.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, delete, func, insert, select, text, update
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import NullPool
 from synergia_shared.db import (
+    PreparedRead,
     ReadOnlyViolation,
+    RowReader,
     SessionFactory,
     create_session_factory,
     read_only,
+    snapshot,
     unit_of_work,
 )
 
@@ -35,21 +56,18 @@ class Thing(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
 
 
-class FakeSyncSession:
-    def __init__(self, calls: list[str]) -> None:
-        self.calls = calls
-
-    def commit(self) -> None:
-        self.calls.append("commit")
-
-    def close(self) -> None:
-        self.calls.append("close")
-
-
 class FakeSession:
     def __init__(self, calls: list[str]) -> None:
         self.calls = calls
-        self.sync_session = FakeSyncSession(calls)
+
+    async def commit(self) -> None:
+        self.calls.append("commit")
+
+    async def close(self) -> None:
+        self.calls.append("close")
+
+    async def __aenter__(self) -> FakeSession:
+        return self
 
     async def __aexit__(self, *exc: Any) -> None:
         self.calls.append("close (rolls back)")
@@ -83,17 +101,12 @@ async def test_the_unit_of_work_rolls_back_on_an_error_and_never_commits() -> No
 async def test_a_failed_commit_still_closes() -> None:
     calls: list[str] = []
 
-    class FailingCommit(FakeSyncSession):
-        def commit(self) -> None:
+    class FailingCommit(FakeSession):
+        async def commit(self) -> None:
             raise RuntimeError("commit failed")
 
-    def sessions() -> FakeSession:
-        session = FakeSession(calls)
-        session.sync_session = FailingCommit(calls)
-        return session
-
     with pytest.raises(RuntimeError, match="commit failed"):
-        async with unit_of_work(sessions):  # type: ignore[arg-type]
+        async with unit_of_work(lambda: FailingCommit(calls)):  # type: ignore[arg-type,return-value]
             pass
     assert calls == ["close"]
 
@@ -185,3 +198,81 @@ async def test_read_only_sessions_refuse_to_flush_changes(sessions: SessionFacto
         await flush_a_change()
     async with read_only(sessions) as session:
         assert await session.scalar(select(func.count()).select_from(Thing)) == 0
+
+
+SETTINGS = text(
+    "SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')"
+)
+
+
+async def test_a_snapshot_is_one_read_only_repeatable_read_transaction(
+    sessions: SessionFactory,
+) -> None:
+    async with snapshot(sessions) as session:
+        assert tuple((await session.execute(SETTINGS)).one()) == ("repeatable read", "on")
+        assert await session.scalar(XID) == await session.scalar(XID)
+    # The connection went back to the pool as it came: the next units read and write,
+    # whichever of the pool's (two at most) connections they get.
+    for _ in range(2):
+        async with unit_of_work(sessions) as session:
+            assert tuple((await session.execute(SETTINGS)).one()) == ("read committed", "off")
+
+
+async def test_a_snapshot_does_not_see_what_commits_after_its_first_statement(
+    sessions: SessionFactory,
+) -> None:
+    async with snapshot(sessions) as session:
+        assert await ids_in_session(session) == [1]
+        async with unit_of_work(sessions) as writer:
+            await writer.execute(insert(things).values(id=2))
+        assert await ids_in_session(session) == [1]
+    assert await ids_in(sessions) == [1, 2]
+
+
+async def test_postgresql_refuses_writes_in_a_snapshot(sessions: SessionFactory) -> None:
+    async def write() -> None:
+        async with snapshot(sessions) as session:
+            await session.execute(insert(things).values(id=4))
+
+    with pytest.raises(DBAPIError, match="read-only transaction"):
+        await write()
+    assert await ids_in(sessions) == [1]
+
+
+async def ids_in_session(session: AsyncSession) -> list[int]:
+    return list((await session.scalars(select(things.c.id).order_by(things.c.id))).all())
+
+
+async def test_a_row_reader_answers_the_first_row_or_none(sessions: SessionFactory) -> None:
+    by_id = PreparedRead.of(select(things.c.id).where(things.c.id == bindparam("id")))
+    rows = RowReader(sessions)
+    found = await rows.fetch_row(by_id, id=1)
+    assert found is not None
+    assert found["id"] == 1
+    assert await rows.fetch_row(by_id, id=2) is None
+    with pytest.raises(TypeError, match="takes \\['id'\\]"):
+        await rows.fetch_row(by_id, key=1)
+
+
+async def test_a_row_reader_drops_the_pool_s_connections_once_one_is_found_dead(
+    sessions: SessionFactory,
+) -> None:
+    by_id = PreparedRead.of(select(things.c.id).where(things.c.id == bindparam("id")))
+    rows = RowReader(sessions)
+    await asyncio.gather(rows.fetch_row(by_id, id=1), rows.fetch_row(by_id, id=1))
+    assert sessions.kw["bind"].sync_engine.pool.checkedin() == 2
+    # Every backend of the pool is killed, as a restart of PostgreSQL would.
+    async with create_async_engine(sessions.kw["bind"].url, poolclass=NullPool).connect() as killer:
+        await killer.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    with pytest.raises((OSError, asyncpg.InterfaceError, asyncpg.PostgresError)):
+        await rows.fetch_row(by_id, id=1)
+    # The next reads get fresh connections: none fails on a connection the kill closed.
+    for _ in range(3):
+        found = await rows.fetch_row(by_id, id=1)
+        assert found is not None
+        assert found["id"] == 1

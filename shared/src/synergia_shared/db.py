@@ -1,10 +1,11 @@
-"""Async engine, sessions, the unit of work, read-only sessions, and hot-path reads."""
+"""Async engine, sessions, and the kinds of database access: the unit of work, read-only
+sessions, report snapshots, and hot-path reads (routes declare theirs: http.transactions)."""
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
 from synergia_shared.db_outage import is_database_unavailable
@@ -70,36 +71,43 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _commit_and_close(session: Session) -> None:
-    try:
-        session.commit()
-    finally:
-        session.close()
+async def _discard(session: AsyncSession) -> None:
+    """Close ``session``, which rolls back what it did, as leaving ``async with session``
+    does: in a task of its own that a cancellation cannot abandon halfway."""
+    async with session:
+        pass
 
 
 @asynccontextmanager
-async def unit_of_work(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+async def _committed(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """``session``'s work as one transaction: committed when the block ends, rolled back
+    if it raises.
+
+    Equivalent to ``async with session, session.begin()``, with less machinery per call:
+    the transaction begins with the first statement (autobegin; nothing reaches the
+    database before it), and a successful block closes the session without the task
+    that ``async with`` spends on it.
+    """
+    try:
+        yield session
+    except BaseException:
+        await _discard(session)
+        raise
+    # Not shielded, like AsyncSessionTransaction's commit: a cancellation during COMMIT
+    # fails the request; close() still runs (finally) and returns the connection.
+    try:
+        await session.commit()
+    finally:
+        await session.close()
+
+
+def unit_of_work(sessions: SessionFactory) -> AbstractAsyncContextManager[AsyncSession]:
     """One transaction: everything done on the session commits together or not at all.
 
     The outbox rides in the same transaction, so a state change and the events it
     causes are never separated.
-
-    Equivalent to ``async with sessions() as s, s.begin()``, with less machinery per
-    call: the transaction begins with the first statement (autobegin; nothing reaches
-    the database before it), and commit and close share one trip through SQLAlchemy's
-    greenlet bridge. On an exception the session is closed, which rolls back, in a
-    task of its own that a cancellation cannot abandon halfway (as ``AsyncSession``
-    does on exit).
     """
-    session = sessions()
-    try:
-        yield session
-    except BaseException:
-        await session.__aexit__(None, None, None)
-        raise
-    # Not shielded, like AsyncSessionTransaction's commit: a cancellation during COMMIT
-    # fails the request; close() still runs (finally) and returns the connection.
-    await greenlet_spawn(_commit_and_close, session.sync_session)
+    return _committed(sessions())
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -123,23 +131,31 @@ def _refuse_writes(
         )
 
 
-_autocommit_binds: weakref.WeakKeyDictionary[SessionFactory, AsyncEngine] = (
+# The engines read_only() and snapshot() bind their sessions to: the factory's engine with
+# other execution options. They share its pool; the options are set on checkout and
+# reset on checkin (for asyncpg, attributes of the connection: no round trip either way).
+_AUTOCOMMIT = "autocommit"
+_SNAPSHOT = "snapshot"
+_BIND_OPTIONS: dict[str, dict[str, Any]] = {
+    _AUTOCOMMIT: {"isolation_level": "AUTOCOMMIT"},
+    # asyncpg opens the transaction with one BEGIN ISOLATION LEVEL REPEATABLE READ READ
+    # ONLY: no SET TRANSACTION round trip after it.
+    _SNAPSHOT: {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True},
+}
+_binds: weakref.WeakKeyDictionary[SessionFactory, dict[str, AsyncEngine]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _autocommit_bind(sessions: SessionFactory) -> AsyncEngine:
-    bind = _autocommit_binds.get(sessions)
+def _bind(sessions: SessionFactory, kind: str) -> AsyncEngine:
+    binds = _binds.setdefault(sessions, {})
+    bind = binds.get(kind)
     if bind is None:
-        engine = sessions.kw["bind"]
-        if not isinstance(engine, AsyncEngine):
-            raise TypeError("read_only() needs a session factory bound to an AsyncEngine")
-        # Shares the engine's pool; the isolation level is set on checkout and reset on
-        # checkin (for asyncpg, a flag: no round trip either way). The write guard is
-        # this engine's own listener: sessions on the engine itself do not see it.
-        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
-        event.listen(bind.sync_engine, "before_cursor_execute", _refuse_writes)
-        _autocommit_binds[sessions] = bind
+        bind = _engine_of(sessions).execution_options(**_BIND_OPTIONS[kind])
+        if kind == _AUTOCOMMIT:
+            # This engine's own listener: sessions on the factory's engine do not see it.
+            event.listen(bind.sync_engine, "before_cursor_execute", _refuse_writes)
+        binds[kind] = bind
     return bind
 
 
@@ -151,19 +167,31 @@ async def read_only(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
     instead of three. For a single SELECT this is exactly what a transaction around it
     would give; several SELECTs each see the data as of their own start, which is also
     what PostgreSQL's default READ COMMITTED gives inside a transaction, but they are
-    not one snapshot and take no locks across statements (no ``FOR UPDATE``: that needs
-    :func:`unit_of_work`). INSERT, UPDATE and DELETE statements (SQLAlchemy's, and so
-    flushes of ORM changes) are refused before they reach the database; SQL written as
-    text is not inspected.
+    not one snapshot (that is :func:`snapshot`) and take no locks across statements (no
+    ``FOR UPDATE``: that needs :func:`unit_of_work`). INSERT, UPDATE and DELETE
+    statements (SQLAlchemy's, and so flushes of ORM changes) are refused before they
+    reach the database; SQL written as text is not inspected.
     """
-    session = sessions(bind=_autocommit_bind(sessions))
+    session = sessions(bind=_bind(sessions, _AUTOCOMMIT))
     try:
         yield session
     except BaseException:
-        await session.__aexit__(None, None, None)
+        await _discard(session)
         raise
     # Nothing to roll back: closing returns the connection without a round trip.
-    await greenlet_spawn(session.sync_session.close)
+    await session.close()
+
+
+def snapshot(sessions: SessionFactory) -> AbstractAsyncContextManager[AsyncSession]:
+    """One read-only transaction that sees the database as of its first statement.
+
+    For a report whose figures must describe the same state (totals, shares and flags
+    of one ledger) even while writers commit between its queries: REPEATABLE READ, so
+    every statement reads the snapshot the first one took, and READ ONLY, so PostgreSQL
+    refuses any write in it. Costs the BEGIN and COMMIT round trips :func:`read_only`
+    saves; a view of a single SELECT does not need it.
+    """
+    return _committed(sessions(bind=_bind(sessions, _SNAPSHOT)))
 
 
 # --- hot-path reads ---------------------------------------------------------------------
@@ -198,41 +226,68 @@ class PreparedRead:
         return [values[name] for name in self.names]
 
 
-async def fetch_row(
-    sessions: SessionFactory, statement: PreparedRead, /, **values: Any
-) -> asyncpg.Record | None:
-    """Run one precompiled SELECT on a connection of the engine's pool; its first row.
+class RowReader:
+    """Runs precompiled SELECTs for one row each, outside any session and transaction.
 
     The hot-path read: no session and no transaction (a single SELECT in autocommit is
     its own snapshot, as in :func:`read_only`), one round trip, straight through asyncpg
     with the codecs SQLAlchemy's dialect installed on the connection (JSON decoded).
-    Rows are ``asyncpg.Record`` objects: read them by column name. Reads only; anything that
-    needs a lock or several statements belongs in :func:`unit_of_work`.
+    What it can do is all it offers: nothing here opens a transaction or writes.
+
+    Two SQLAlchemy internals remain here, on purpose. ``greenlet_spawn`` (the bridge
+    ``AsyncConnection.close`` itself uses) returns the pooled connection: the pool may do
+    I/O through the asyncpg adapter then (close a connection it no longer keeps), which
+    only works inside that bridge. The public way, an ``AsyncConnection`` around the
+    pooled one, measured 20 to 40 µs more CPU per read (a ``Connection`` object and a
+    third trip through the bridge), a good part of the ~150 µs this path saves. And
+    ``Pool._invalidate``, see :meth:`_invalidate`.
     """
-    pool = _engine_of(sessions).sync_engine.pool
-    connection = await greenlet_spawn(pool.connect)
-    driver: asyncpg.Connection = connection.driver_connection
-    try:
-        row: asyncpg.Record | None = await driver.fetchrow(statement.sql, *statement.args(values))
-    except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
-        # The connection is gone or unusable: do not hand it to the next request, nor
-        # any connection opened before it (the server likely restarted: they are all
-        # dead), as SQLAlchemy does itself when a statement finds its connection closed.
-        await greenlet_spawn(pool._invalidate, connection, exc)
-        raise
-    except asyncpg.PostgresError as exc:
-        if is_database_unavailable(exc):  # shut down under it, or refusing sessions
-            await greenlet_spawn(pool._invalidate, connection, exc)
-        raise
-    finally:
-        await greenlet_spawn(connection.close)
-    return row
+
+    __slots__ = ("_engine",)
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._engine = _engine_of(sessions)
+
+    async def fetch_row(self, statement: PreparedRead, /, **values: Any) -> asyncpg.Record | None:
+        """The first row of ``statement`` (``None`` if none), on a connection of the
+        engine's pool. Rows are ``asyncpg.Record`` objects: read them by column name.
+        Anything that needs a lock or several statements belongs in :func:`unit_of_work`.
+        """
+        pooled = await self._engine.raw_connection()
+        driver: asyncpg.Connection = pooled.driver_connection
+        try:
+            row: asyncpg.Record | None = await driver.fetchrow(
+                statement.sql, *statement.args(values)
+            )
+        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
+            await self._invalidate(pooled, exc)
+            raise
+        except asyncpg.PostgresError as exc:
+            if is_database_unavailable(exc):  # shut down under it, or refusing sessions
+                await self._invalidate(pooled, exc)
+            raise
+        finally:
+            await greenlet_spawn(pooled.close)
+        return row
+
+    async def _invalidate(self, pooled: PoolProxiedConnection, exc: BaseException) -> None:
+        """The connection is gone or unusable: hand neither it nor any connection opened
+        before it to the next request (the server likely restarted: they are all dead).
+
+        SQLAlchemy does so itself when a statement it runs finds its connection closed,
+        by calling ``Pool._invalidate`` (``Connection._handle_dbapi_exception``); these
+        reads bypass it, and no public API marks a pool's older connections stale
+        (``Pool.dispose`` leaves the checked-out ones in use, ``Engine.dispose`` swaps
+        the pool under running requests). Without it every pooled connection would fail
+        a request of its own after an outage.
+        """
+        await greenlet_spawn(self._engine.sync_engine.pool._invalidate, pooled, exc)
 
 
 def _engine_of(sessions: SessionFactory) -> AsyncEngine:
     engine = sessions.kw["bind"]
     if not isinstance(engine, AsyncEngine):
-        raise TypeError("fetch_row() needs a session factory bound to an AsyncEngine")
+        raise TypeError("the session factory must be bound to an AsyncEngine")
     return engine
 
 

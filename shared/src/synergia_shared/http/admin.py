@@ -20,6 +20,7 @@ from synergia_shared.http.problems import (
     not_found,
     validation_problem,
 )
+from synergia_shared.http.transactions import OwnTransactions, ReadOnly
 from synergia_shared.messaging import dead_letters
 from synergia_shared.messaging.inbox import InboxConsumer, PoisonEvent
 from synergia_shared.messaging.republish import republish_since
@@ -77,8 +78,8 @@ def _event_fields(payload: bytes) -> tuple[str | None, str | None]:
     response_model=DeadLetterPage,
 )
 async def list_dead_letters(
-    request: Request,
     _: AdminOnly,
+    session: ReadOnly,
     include_replayed: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
@@ -87,10 +88,9 @@ async def list_dead_letters(
     if cursor:
         parked_at, dl_id = decode_cursor(cursor, 2)
         after = (datetime.fromisoformat(parked_at), uuid.UUID(dl_id))
-    async with unit_of_work(request.app.state.sessions) as session:
-        rows = await dead_letters.list_parked(
-            session, include_replayed=include_replayed, limit=limit + 1, after=after
-        )
+    rows = await dead_letters.list_parked(
+        session, include_replayed=include_replayed, limit=limit + 1, after=after
+    )
     items = [
         DeadLetter(
             id=r.id,
@@ -127,10 +127,12 @@ async def list_dead_letters(
     },
 )
 async def replay_dead_letter(
-    request: Request, dead_letter_id: uuid.UUID, _: AdminOnly
+    request: Request, dead_letter_id: uuid.UUID, _: AdminOnly, sessions: OwnTransactions
 ) -> ReplayResult:
     consumers: dict[str, InboxConsumer] = request.app.state.consumers
-    async with unit_of_work(request.app.state.sessions) as session:
+    # Its own transaction, not Write: a failed replay is recorded (committed) and then
+    # answered with a 409, which would roll a Write session back.
+    async with unit_of_work(sessions) as session:
         row = await dead_letters.get_for_update(session, dead_letter_id)
         if row is None:
             raise not_found(f"no dead letter {dead_letter_id}")

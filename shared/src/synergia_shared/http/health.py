@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from synergia_shared.db import unit_of_work
+from synergia_shared.db import read_only
 from synergia_shared.messaging import dead_letters
 from synergia_shared.metrics import (
     BROKER_UP,
@@ -73,7 +73,9 @@ async def _database_and_schema(request: Request) -> tuple[bool, tuple[bool, str 
     (``(True, None)`` for a service that does not check it)."""
     schema: SchemaCheck | None = getattr(request.app.state, "schema_check", None)
     try:
-        async with asyncio.timeout(2.0), unit_of_work(request.app.state.sessions) as session:
+        # Read-only, and opened here rather than declared on the route: a database that
+        # does not answer is this probe's answer (503), not an error of the request.
+        async with asyncio.timeout(2.0), read_only(request.app.state.sessions) as session:
             await session.execute(text("SELECT 1"))
             for consumer, count in (await dead_letters.count_open(session)).items():
                 DLQ_OPEN.labels(consumer).set(count)

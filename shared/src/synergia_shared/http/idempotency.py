@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 __all__ = [
     "AsyncSession",
     "IdempotencyKey",
+    "IdempotentCreate",
     "StoredResponse",
     "request_fingerprint",
-    "respond_once",
     "run_once",
 ]
 
@@ -143,31 +143,42 @@ async def run_once(
         return stored, True
 
 
-async def respond_once(
-    request: Request,
-    principal: str,
-    key: str | None,
-    create: Callable[[AsyncSession], Awaitable[StoredResponse]],
-) -> Response:
-    """The HTTP side of :func:`run_once`: a replayed answer says so in a header.
+class IdempotentCreate:
+    """The HTTP side of :func:`run_once` for one request: a replayed answer says so in a
+    header. Routes take it as their transaction kind (``http.transactions.Idempotent``)."""
 
-    Without an ``Idempotency-Key`` nothing is looked up or stored (and the body is not
-    hashed): ``create`` runs in one transaction and its answer is sent.
-    """
-    if key is None:
-        async with unit_of_work(request.app.state.sessions) as session:
-            stored = await create(session)
-        return Response(
-            stored.body, stored.status_code, stored.headers, media_type="application/json"
+    __slots__ = ("_request", "_sessions")
+
+    def __init__(self, request: Request, sessions: SessionFactory) -> None:
+        self._request = request
+        self._sessions = sessions
+
+    async def respond(
+        self,
+        principal: str,
+        key: str | None,
+        create: Callable[[AsyncSession], Awaitable[StoredResponse]],
+    ) -> Response:
+        """Run ``create`` at most once per (principal, key) and answer what it stored.
+
+        Without an ``Idempotency-Key`` nothing is looked up or stored (and the body is
+        not hashed): ``create`` runs in one transaction and its answer is sent.
+        """
+        if key is None:
+            async with unit_of_work(self._sessions) as session:
+                stored = await create(session)
+            return Response(
+                stored.body, stored.status_code, stored.headers, media_type="application/json"
+            )
+        request = self._request
+        stored, replayed = await run_once(
+            self._sessions,
+            principal=principal,
+            key=key,
+            fingerprint=request_fingerprint(request.method, request.url.path, await request.body()),
+            create=create,
         )
-    stored, replayed = await run_once(
-        request.app.state.sessions,
-        principal=principal,
-        key=key,
-        fingerprint=request_fingerprint(request.method, request.url.path, await request.body()),
-        create=create,
-    )
-    headers = dict(stored.headers)
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return Response(stored.body, stored.status_code, headers, media_type="application/json")
+        headers = dict(stored.headers)
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(stored.body, stored.status_code, headers, media_type="application/json")

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import Principal, Role, organisation_sender, require
 from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.item_batches import json_items
@@ -15,6 +14,7 @@ from synergia_shared.http.problems import (
     Problem,
     not_found,
 )
+from synergia_shared.http.transactions import ReadOnly, Write
 
 from synergia_funding.authority import csv_items, intake, parked, senders
 from synergia_funding.authority.parked_schemas import ListedStatus, ParkedItemPage
@@ -85,10 +85,11 @@ def parse_batch(body: bytes) -> list[Any]:
         },
     },
 )
-async def submit_authority_events(request: Request, principal: Writer) -> BatchResult:
+async def submit_authority_events(
+    request: Request, principal: Writer, session: Write
+) -> BatchResult:
     items = parse_batch(await request.body())
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await intake.submit(session, authority_of(principal), items)
+    return await intake.submit(session, authority_of(principal), items)
 
 
 @router.post(
@@ -117,17 +118,18 @@ async def submit_authority_events(request: Request, principal: Writer) -> BatchR
         },
     },
 )
-async def upload_authority_events(request: Request, principal: Writer) -> BatchResult:
+async def upload_authority_events(
+    request: Request, principal: Writer, session: Write
+) -> BatchResult:
     rows = csv_items.parse(await request.body())
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await intake.submit(
-            session,
-            authority_of(principal),
-            rows,
-            loc_root=("body", "row"),
-            first_index=csv_items.FIRST_ROW,
-            spreadsheet_cells=True,
-        )
+    return await intake.submit(
+        session,
+        authority_of(principal),
+        rows,
+        loc_root=("body", "row"),
+        first_index=csv_items.FIRST_ROW,
+        spreadsheet_cells=True,
+    )
 
 
 @router.get(
@@ -145,15 +147,14 @@ async def upload_authority_events(request: Request, principal: Writer) -> BatchR
     responses={404: {"model": Problem, "description": "Not recorded or parked"}},
 )
 async def get_authority_event(
-    request: Request,
     external_id: str,
     principal: Lister,
+    session: ReadOnly,
     sender: Annotated[str | None, SenderQuery] = None,
 ) -> ItemResult:
     own = _own_sender(principal)
-    async with read_only(request.app.state.sessions) as session:
-        of = await senders.item_sender(session, principal, own=own, requested=sender)
-        result = await intake.status(session, of, external_id)
+    of = await senders.item_sender(session, principal, own=own, requested=sender)
+    result = await intake.status(session, of, external_id)
     if result is None:
         raise not_found(f"{of} has no recorded or parked item {external_id!r}")
     return result
@@ -178,6 +179,7 @@ async def get_authority_event(
 async def list_authority_events(
     request: Request,
     principal: Lister,
+    session: ReadOnly,
     status: Annotated[ListedStatus, Query(description="Only `parked` for now")],
     sender: Annotated[str | None, SenderQuery] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -185,15 +187,14 @@ async def list_authority_events(
 ) -> ParkedItemPage:
     own = _own_sender(principal)
     settings = request.app.state.settings
-    async with read_only(request.app.state.sessions) as session:
-        visible = await senders.visible_to(session, principal, own=own, requested=sender)
-        return await parked.list_parked(
-            session,
-            sender=visible,
-            max_age=timedelta(days=settings.parked_expiry_days),
-            limit=limit,
-            cursor=cursor,
-        )
+    visible = await senders.visible_to(session, principal, own=own, requested=sender)
+    return await parked.list_parked(
+        session,
+        sender=visible,
+        max_age=timedelta(days=settings.parked_expiry_days),
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 def document_batch_schema(document: dict[str, Any]) -> dict[str, Any]:

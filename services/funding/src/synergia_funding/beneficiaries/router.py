@@ -6,16 +6,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
 from synergia_shared.http.iso_date import IsoDate
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.http.transactions import Snapshot
 from synergia_shared.projections.actor_views import not_known_here
 
 from synergia_funding.beneficiaries import repository
 from synergia_funding.beneficiaries.schemas import Beneficiary
 from synergia_funding.reports import csv
-from synergia_funding.reports import repository as reports_repository
 from synergia_funding.reports import service as reports
 from synergia_funding.reports.router import Accept, report_responses, respond
 
@@ -57,15 +57,14 @@ def _csv(view: Beneficiary) -> str:
     },
 )
 async def get_beneficiary(
-    request: Request, actor_id: uuid.UUID, _: Reader, on: On = None, accept: Accept = None
+    actor_id: uuid.UUID, _: Reader, session: Snapshot, on: On = None, accept: Accept = None
 ) -> Response:
     kind = csv.representation(accept)
     day = on or datetime.now(UTC).date()
-    async with reports_repository.snapshot(request.app.state.sessions) as session:
-        row = await repository.get(session, actor_id)
-        if row is None:
-            raise not_known_here(actor_id)
-        funding = await reports.beneficiary_funding(session, actor_id, day)
+    row = await repository.get(session, actor_id)
+    if row is None:
+        raise not_known_here(actor_id)
+    funding = await reports.beneficiary_funding(session, actor_id, day)
     profile: dict[str, Any] = dict(row._mapping)
     view = Beneficiary.model_validate({**profile, "funding": funding})
     return respond(view, kind, _csv, f"beneficiary-{actor_id}-funding-{day.isoformat()}.csv")

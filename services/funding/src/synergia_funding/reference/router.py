@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.input_limits import BodyKind, body_limit
@@ -19,6 +18,7 @@ from synergia_shared.http.preconditions import (
 )
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
 from synergia_shared.http.shapes import NUTS_CODE
+from synergia_shared.http.transactions import Idempotent, ReadOnly, Write
 
 from synergia_funding.reference import csv_import, service, totals_csv
 from synergia_funding.reference.esif_csv import EsifCsvFormatError
@@ -98,9 +98,9 @@ _TOTALS_CSV_SAMPLE = (
     },
 )
 async def create_funding_source(
-    request: Request,
     body: Annotated[FundingSourceIn, Body()],
     principal: Writer,
+    once: Idempotent,
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response:
     async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
@@ -112,7 +112,7 @@ async def create_funding_source(
             {"Location": service.location_of(view.id), "ETag": etag_for(view.version)},
         )
 
-    return await idempotency.respond_once(request, principal.subject, idempotency_key, create)
+    return await once.respond(principal.subject, idempotency_key, create)
 
 
 @router.get(
@@ -129,8 +129,8 @@ async def create_funding_source(
     response_model=FundingSourcePage,
 )
 async def list_funding_sources(
-    request: Request,
     _: Reader,
+    session: ReadOnly,
     kind: Annotated[SourceKind | None, Query(description="Only this kind")] = None,
     region: Annotated[
         str | None,
@@ -160,8 +160,7 @@ async def list_funding_sources(
         fund=fund.value if fund else None,
         interreg=interreg,
     )
-    async with read_only(request.app.state.sessions) as session:
-        return await service.list_sources(session, filters, cursor=cursor, limit=limit)
+    return await service.list_sources(session, filters, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -190,8 +189,8 @@ async def list_funding_sources(
     },
 )
 async def get_esif_planned_totals(
-    request: Request,
     _: Reader,
+    session: ReadOnly,
     by: Annotated[EsifTotalsBy, Query(description="What to add up by", examples=["country"])],
     accept: Annotated[
         str | None,
@@ -199,8 +198,7 @@ async def get_esif_planned_totals(
     ] = None,
 ) -> Response:
     kind = csv_report.representation(accept)
-    async with read_only(request.app.state.sessions) as session:
-        totals = await service.esif_totals(session, by)
+    totals = await service.esif_totals(session, by)
     if kind == "csv":
         return Response(
             totals_csv.render(totals),
@@ -224,10 +222,8 @@ async def get_esif_planned_totals(
     response_model=FundingSource,
     responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND},
 )
-async def get_funding_source(request: Request, source_id: uuid.UUID, _: Reader) -> JSONResponse:
-    async with read_only(request.app.state.sessions) as session:
-        view = await service.get(session, source_id)
-    return versioned_json(view)
+async def get_funding_source(source_id: uuid.UUID, _: Reader, session: ReadOnly) -> JSONResponse:
+    return versioned_json(await service.get(session, source_id))
 
 
 @router.put(
@@ -247,15 +243,13 @@ async def get_funding_source(request: Request, source_id: uuid.UUID, _: Reader) 
     },
 )
 async def replace_funding_source(
-    request: Request,
     source_id: uuid.UUID,
     body: Annotated[FundingSourceIn, Body()],
     principal: Writer,
     if_match: IfMatch,
+    session: Write,
 ) -> JSONResponse:
-    async with unit_of_work(request.app.state.sessions) as session:
-        view = await service.replace(session, source_id, body, principal, if_match)
-    return versioned_json(view)
+    return versioned_json(await service.replace(session, source_id, body, principal, if_match))
 
 
 @router.post(
@@ -299,7 +293,9 @@ async def replace_funding_source(
         },
     },
 )
-async def import_esif_programmes(request: Request, principal: Writer) -> EsifImportReport:
+async def import_esif_programmes(
+    request: Request, principal: Writer, session: Write
+) -> EsifImportReport:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in CSV_MEDIA_TYPES:
         raise ProblemException(
@@ -310,8 +306,7 @@ async def import_esif_programmes(request: Request, principal: Writer) -> EsifImp
             f"{media_type or 'no Content-Type'}",
         )
     try:
-        async with unit_of_work(request.app.state.sessions) as session:
-            return await csv_import.import_esif_programmes(session, request.stream(), principal)
+        return await csv_import.import_esif_programmes(session, request.stream(), principal)
     except EsifCsvFormatError as exc:
         raise ProblemException(
             422,

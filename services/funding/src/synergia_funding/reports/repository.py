@@ -28,8 +28,7 @@ minimis aid, and the entries a value chain's rule flags need.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Collection, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -42,10 +41,8 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.db import SessionFactory, unit_of_work
 
 from synergia_funding.beneficiaries.models import beneficiaries
 from synergia_funding.ledger import codec
@@ -57,15 +54,6 @@ le = ledger_entries
 nets = ledger_nets
 ZERO = Decimal("0.00")
 _ENTRY_COLUMNS = [le.c[name] for name in codec.ENTRY_FIELDS]
-
-
-@asynccontextmanager
-async def snapshot(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """One read-only snapshot for all the queries of a report, so its totals, SME share
-    and flags describe the same ledger even while entries are being recorded."""
-    async with unit_of_work(sessions) as session:
-        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-        yield session
 
 
 @dataclass(frozen=True)

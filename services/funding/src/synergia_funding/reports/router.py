@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Response
 from pydantic import BaseModel
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
 from synergia_shared.http.shapes import NUTS_CODE
+from synergia_shared.http.transactions import Snapshot
 
-from synergia_funding.reports import csv, repository, service
+from synergia_funding.reports import csv, service
 from synergia_funding.reports.schemas import RegionCoFunding, ValueChainCoFunding
 
 M = TypeVar("M", bound=BaseModel)
@@ -87,11 +88,10 @@ def respond(
     responses=report_responses("The co-funding report"),
 )
 async def get_value_chain_co_funding(
-    request: Request, value_chain_id: uuid.UUID, _: Reader, accept: Accept = None
+    value_chain_id: uuid.UUID, _: Reader, session: Snapshot, accept: Accept = None
 ) -> Response:
     kind = csv.representation(accept)
-    async with repository.snapshot(request.app.state.sessions) as session:
-        report = await service.value_chain_co_funding(session, value_chain_id)
+    report = await service.value_chain_co_funding(session, value_chain_id)
     return respond(
         report, kind, csv.value_chain_csv, f"value-chain-{value_chain_id}-co-funding.csv"
     )
@@ -109,10 +109,9 @@ async def get_value_chain_co_funding(
     responses=report_responses("The region's co-funding report"),
 )
 async def get_region_co_funding(
-    request: Request, nuts: Nuts, _: Reader, accept: Accept = None
+    nuts: Nuts, _: Reader, session: Snapshot, accept: Accept = None
 ) -> Response:
     place = service.region(nuts)
     kind = csv.representation(accept)
-    async with repository.snapshot(request.app.state.sessions) as session:
-        report = await service.region_co_funding(session, place)
+    report = await service.region_co_funding(session, place)
     return respond(report, kind, csv.region_csv, f"region-{place.code}-co-funding.csv")

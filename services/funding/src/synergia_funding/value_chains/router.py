@@ -6,11 +6,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.pagination import bad_cursor, encode_cursor, parse_cursor
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.http.transactions import ReadOnly, Write
 
 from synergia_funding.authority import intake
 from synergia_funding.authority.router import parse_batch
@@ -49,12 +49,11 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
     },
 )
 async def record_value_chain_entries(
-    request: Request, value_chain_id: uuid.UUID, principal: Manager
+    request: Request, value_chain_id: uuid.UUID, principal: Manager, session: Write
 ) -> BatchResult:
     items = parse_batch(await request.body())
-    async with unit_of_work(request.app.state.sessions) as session:
-        writer = await service.writer(session, value_chain_id, principal)
-        return await intake.submit(session, writer, items)
+    writer = await service.writer(session, value_chain_id, principal)
+    return await intake.submit(session, writer, items)
 
 
 @router.get(
@@ -66,9 +65,9 @@ async def record_value_chain_entries(
     response_model=LedgerPage,
 )
 async def list_value_chain_entries(
-    request: Request,
     value_chain_id: uuid.UUID,
     _: Reader,
+    session: ReadOnly,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[
         str | None, Query(description="`next_cursor` of the previous page; omit for the first.")
@@ -79,8 +78,7 @@ async def list_value_chain_entries(
         (after,) = parse_cursor(cursor, int)
         if after < 0:
             raise bad_cursor()
-    async with read_only(request.app.state.sessions) as session:
-        rows = await ledger_repository.project_entries(session, value_chain_id, after, limit + 1)
+    rows = await ledger_repository.project_entries(session, value_chain_id, after, limit + 1)
     page = rows[:limit]
     return LedgerPage(
         items=[LedgerEntryOut.model_validate(dict(r._mapping)) for r in page],

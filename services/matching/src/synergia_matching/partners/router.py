@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from synergia_shared.db import read_only
+from fastapi import APIRouter, Depends, Query
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.http.transactions import ReadOnly
 
 from synergia_matching.partners import service
 from synergia_matching.partners.schemas import (
@@ -63,20 +63,19 @@ RANKING = (
     response_model=PartnerPage,
 )
 async def search_partners(
-    request: Request,
     body: PartnerSearch,
     _: Reader,
+    session: ReadOnly,
     limit: Limit = 20,
     cursor: Cursor = None,
     total: Total = False,
     facets: Facets = None,
 ) -> PartnerPage:
     wanted = service.parse_facets(facets)
-    async with read_only(request.app.state.sessions) as session:
-        search = await service.resolve(session, body)
-        return await service.page(
-            session, search, limit=limit, cursor=cursor, total=total, facets=wanted
-        )
+    search = await service.resolve(session, body)
+    return await service.page(
+        session, search, limit=limit, cursor=cursor, total=total, facets=wanted
+    )
 
 
 @router.get(
@@ -93,9 +92,9 @@ async def search_partners(
     },
 )
 async def suggest_partners(
-    request: Request,
     actor_id: uuid.UUID,
     _: Reader,
+    session: ReadOnly,
     limit: Limit = 20,
     cursor: Cursor = None,
     country: Annotated[list[CountryCode] | None, Query(description="Only these countries")] = None,
@@ -112,8 +111,7 @@ async def suggest_partners(
         sme_only=sme_only,
         eligible_countries_only=eligible_countries_only,
     )
-    async with read_only(request.app.state.sessions) as session:
-        search = await service.for_actor(session, actor_id, constraints)
-        return await service.page(
-            session, search, limit=limit, cursor=cursor, total=total, facets=wanted
-        )
+    search = await service.for_actor(session, actor_id, constraints)
+    return await service.page(
+        session, search, limit=limit, cursor=cursor, total=total, facets=wanted
+    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from synergia_shared.db import unit_of_work
+from fastapi import APIRouter, Depends
 from synergia_shared.http.auth import ALL_ROLES, Principal, require
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.http.transactions import ReadOnly
 from synergia_shared.projections.actor_views import not_known_here
 from synergia_shared.validity import utc_today
 
@@ -32,9 +32,8 @@ Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
     response_model=Profile,
     responses={404: {"model": Problem, "description": "Not known here (yet)"}},
 )
-async def get_profile(request: Request, actor_id: uuid.UUID, _: Reader) -> Profile:
-    async with unit_of_work(request.app.state.sessions) as session:
-        row = await repository.get(session, actor_id)
+async def get_profile(actor_id: uuid.UUID, _: Reader, session: ReadOnly) -> Profile:
+    row = await repository.get(session, actor_id)
     if row is None:
         raise not_known_here(actor_id)
     return rules.mark_expired(Profile.model_validate(row, from_attributes=True), utc_today())

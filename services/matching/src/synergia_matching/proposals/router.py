@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.idempotency import IdempotencyKey, request_fingerprint
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.http.transactions import OwnTransactions, ReadOnly, Write
 
 from synergia_matching.proposals import service
 from synergia_matching.proposals.schemas import (
@@ -54,6 +54,7 @@ async def propose_teams(
     request: Request,
     value_chain_id: uuid.UUID,
     principal: Lead,
+    sessions: OwnTransactions,
     body: Annotated[TeamRequest, Body()] = TeamRequest(),
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -61,9 +62,7 @@ async def propose_teams(
     if idempotency_key is not None:
         fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
         retry = service.Retry(idempotency_key, fingerprint)
-    answer, replayed = await service.propose(
-        request.app.state.sessions, value_chain_id, body, principal, retry
-    )
+    answer, replayed = await service.propose(sessions, value_chain_id, body, principal, retry)
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(answer.model_dump(mode="json"), headers=headers)
 
@@ -77,14 +76,13 @@ async def propose_teams(
     response_model=TeamProposalPage,
 )
 async def list_team_proposals(
-    request: Request,
     value_chain_id: uuid.UUID,
     _: Reader,
+    session: ReadOnly,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> TeamProposalPage:
-    async with read_only(request.app.state.sessions) as session:
-        return await service.list_for_chain(session, value_chain_id, limit=limit, cursor=cursor)
+    return await service.list_for_chain(session, value_chain_id, limit=limit, cursor=cursor)
 
 
 @router.get(
@@ -95,9 +93,8 @@ async def list_team_proposals(
     response_model=TeamProposal,
     responses=NOT_FOUND,
 )
-async def get_team_proposal(request: Request, proposal_id: uuid.UUID, _: Reader) -> TeamProposal:
-    async with read_only(request.app.state.sessions) as session:
-        return await service.get(session, proposal_id)
+async def get_team_proposal(proposal_id: uuid.UUID, _: Reader, session: ReadOnly) -> TeamProposal:
+    return await service.get(session, proposal_id)
 
 
 @router.post(
@@ -112,10 +109,9 @@ async def get_team_proposal(request: Request, proposal_id: uuid.UUID, _: Reader)
     responses={**NOT_FOUND, 409: {"model": Problem, "description": "Already declined"}},
 )
 async def accept_team_proposal(
-    request: Request, proposal_id: uuid.UUID, principal: Lead
+    proposal_id: uuid.UUID, principal: Lead, session: Write
 ) -> TeamProposal:
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await service.decide(session, proposal_id, principal, accept=True)
+    return await service.decide(session, proposal_id, principal, accept=True)
 
 
 @router.post(
@@ -128,12 +124,9 @@ async def accept_team_proposal(
     responses={**NOT_FOUND, 409: {"model": Problem, "description": "Already accepted"}},
 )
 async def decline_team_proposal(
-    request: Request,
     proposal_id: uuid.UUID,
     principal: Lead,
+    session: Write,
     body: Annotated[Decline, Body()] = Decline(),
 ) -> TeamProposal:
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await service.decide(
-            session, proposal_id, principal, accept=False, reason=body.reason
-        )
+    return await service.decide(session, proposal_id, principal, accept=False, reason=body.reason)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
-from synergia_shared.db import read_only, unit_of_work
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.preconditions import PRECONDITION_RESPONSES, IfMatch, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES
 from synergia_shared.http.shapes import NUTS_CODE
+from synergia_shared.http.transactions import ReadOnly, Write
 
 from synergia_matching.regions import service
 from synergia_matching.regions.schemas import S3Priorities, S3PrioritiesIn
@@ -44,9 +44,8 @@ def _response(view: S3Priorities) -> JSONResponse:
     response_model=S3Priorities,
     responses={200: {"headers": ETAG}},
 )
-async def get_s3_priorities(request: Request, nuts: Nuts, _: Reader) -> JSONResponse:
-    async with read_only(request.app.state.sessions) as session:
-        return _response(await service.get(session, nuts))
+async def get_s3_priorities(nuts: Nuts, _: Reader, session: ReadOnly) -> JSONResponse:
+    return _response(await service.get(session, nuts))
 
 
 @router.put(
@@ -60,8 +59,6 @@ async def get_s3_priorities(request: Request, nuts: Nuts, _: Reader) -> JSONResp
     responses={200: {"headers": ETAG}, **PRECONDITION_RESPONSES},
 )
 async def set_s3_priorities(
-    request: Request, nuts: Nuts, body: S3PrioritiesIn, principal: Setter, if_match: IfMatch
+    nuts: Nuts, body: S3PrioritiesIn, principal: Setter, if_match: IfMatch, session: Write
 ) -> JSONResponse:
-    async with unit_of_work(request.app.state.sessions) as session:
-        view = await service.replace(session, nuts, body, principal, if_match)
-    return _response(view)
+    return _response(await service.replace(session, nuts, body, principal, if_match))

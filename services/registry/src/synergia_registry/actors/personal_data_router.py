@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from synergia_shared.db import unit_of_work
+from fastapi import APIRouter, Depends
 from synergia_shared.http.auth import Principal, Role, require
 from synergia_shared.http.problems import PROBLEM_RESPONSES
+from synergia_shared.http.transactions import ReadOnly, Write
 
 from synergia_registry.actors import queries, service
 from synergia_registry.actors.schemas import (
@@ -32,9 +32,8 @@ Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
     "without case), with the actor holding it. Admins only.",
     response_model=PersonalDataFound,
 )
-async def find_personal_data(request: Request, body: PersonQuery, _: Admin) -> PersonalDataFound:
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await queries.person(session, body.email)
+async def find_personal_data(body: PersonQuery, _: Admin, session: ReadOnly) -> PersonalDataFound:
+    return await queries.person(session, body.email)
 
 
 @router.post(
@@ -49,9 +48,8 @@ async def find_personal_data(request: Request, body: PersonQuery, _: Admin) -> P
     "nothing more and announces nothing.",
     response_model=PersonErased,
 )
-async def erase_person(request: Request, body: PersonQuery, _: Admin) -> PersonErased:
-    async with unit_of_work(request.app.state.sessions) as session:
-        erased = await service.erase_person(session, body.email)
+async def erase_person(body: PersonQuery, _: Admin, session: Write) -> PersonErased:
+    erased = await service.erase_person(session, body.email)
     return PersonErased(
         email=body.email,
         erased_at=datetime.now(UTC),

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.db import SessionFactory
+from synergia_shared.db import RowReader
 from synergia_shared.http.auth import Principal
 from synergia_shared.http.pagination import bad_cursor, decode_cursor, encode_cursor, parse_cursor
 from synergia_shared.http.problems import invalid_field
@@ -55,9 +55,9 @@ def _view(row: Mapping[Any, Any], principal: Principal) -> Actor:
     return to_view(row, show_contacts=may_see_contacts(principal, row["id"], row["cluster_ids"]))
 
 
-async def get(sessions: SessionFactory, actor_id: uuid.UUID, principal: Principal) -> Actor:
-    """One actor: a single SELECT outside any transaction (see ``fetch_row``)."""
-    row = await repository.fetch_full(sessions, actor_id, OFFER_VALUES, NEED_VALUES)
+async def get(rows: RowReader, actor_id: uuid.UUID, principal: Principal) -> Actor:
+    """One actor: a single SELECT outside any transaction (see ``RowReader``)."""
+    row = await repository.fetch_full(rows, actor_id, OFFER_VALUES, NEED_VALUES)
     if row is None:
         raise not_found(actor_id)
     return _view(row, principal)

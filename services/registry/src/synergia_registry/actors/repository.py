@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
-from synergia_shared.db import PreparedRead, SessionFactory, copy_records, fetch_row
+from synergia_shared.db import PreparedRead, RowReader, copy_records
 from synergia_shared.messaging.tables import idempotency_keys
 
 from synergia_registry.actors.models import (
@@ -218,14 +218,14 @@ def actor_by_id_read(offer_types: tuple[str, ...], need_types: tuple[str, ...]) 
 
 
 async def fetch_full(
-    sessions: SessionFactory,
+    rows: RowReader,
     actor_id: uuid.UUID,
     offer_types: tuple[str, ...],
     need_types: tuple[str, ...],
 ) -> Mapping[str, Any] | None:
     """:func:`get_full` outside any transaction: the one statement of an actor read."""
-    row: Mapping[str, Any] | None = await fetch_row(
-        sessions, actor_by_id_read(offer_types, need_types), actor_id=actor_id
+    row: Mapping[str, Any] | None = await rows.fetch_row(
+        actor_by_id_read(offer_types, need_types), actor_id=actor_id
     )
     return row
 

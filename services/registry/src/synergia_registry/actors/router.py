@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
-from synergia_shared.db import unit_of_work
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import Principal, Role, require, require_scope
@@ -20,6 +19,7 @@ from synergia_shared.http.preconditions import (
     versioned_json,
 )
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+from synergia_shared.http.transactions import Idempotent, ReadOnly, Rows, Write
 from synergia_shared.reference.competences import Competence
 from synergia_shared.reference.ecosystems import Ecosystem
 from synergia_shared.settings import SHARED_CONTACTS_SCOPE
@@ -96,9 +96,9 @@ def _may_write(principal: Principal, actor_id: uuid.UUID) -> None:
     },
 )
 async def register_actor(
-    request: Request,
     body: ActorCreate,
     principal: Writer,
+    once: Idempotent,
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response:
     async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
@@ -109,7 +109,7 @@ async def register_actor(
             {"Location": f"/v1/actors/{actor.id}", "ETag": etag_for(actor.version)},
         )
 
-    return await idempotency.respond_once(request, principal.subject, idempotency_key, create)
+    return await once.respond(principal.subject, idempotency_key, create)
 
 
 @router.post(
@@ -149,9 +149,9 @@ async def register_actor(
     openapi_extra=body_limit(BodyKind.BATCH),
 )
 async def register_actors(
-    request: Request,
     body: ActorBatchCreate,
     principal: Admin,
+    once: Idempotent,
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response:
     async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
@@ -164,7 +164,7 @@ async def register_actors(
             201, ActorBatchCreated(items=created).model_dump_json().encode(), {}
         )
 
-    return await idempotency.respond_once(request, principal.subject, idempotency_key, create)
+    return await once.respond(principal.subject, idempotency_key, create)
 
 
 @router.get(
@@ -183,8 +183,8 @@ async def register_actors(
     response_model=ActorPage,
 )
 async def search_actors(
-    request: Request,
     principal: Reader,
+    session: ReadOnly,
     kind: Annotated[list[ActorKind] | None, Query()] = None,
     country: Annotated[list[str] | None, Query(description="ISO or EU codes")] = None,
     nuts: Annotated[str | None, Query(description="NUTS code prefix, e.g. DE1")] = None,
@@ -225,17 +225,16 @@ async def search_actors(
         include_inactive=include_inactive,
     )
     wanted = queries.parse_facets(facets)
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await queries.search(
-            session,
-            filters,
-            principal,
-            sort=sort,
-            limit=limit,
-            cursor=cursor,
-            total=total,
-            facets=wanted,
-        )
+    return await queries.search(
+        session,
+        filters,
+        principal,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        total=total,
+        facets=wanted,
+    )
 
 
 @router.get(
@@ -248,8 +247,8 @@ async def search_actors(
     response_model=Actor,
     responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND},
 )
-async def get_actor(request: Request, actor_id: uuid.UUID, principal: Reader) -> Response:
-    actor = await queries.get(request.app.state.sessions, actor_id, principal)
+async def get_actor(actor_id: uuid.UUID, principal: Reader, rows: Rows) -> Response:
+    actor = await queries.get(rows, actor_id, principal)
     return Response(
         actor.model_dump_json(),
         headers={"ETag": etag_for(actor.version)},
@@ -274,16 +273,14 @@ async def get_actor(request: Request, actor_id: uuid.UUID, principal: Reader) ->
     },
 )
 async def update_actor(
-    request: Request,
     actor_id: uuid.UUID,
     body: ActorPatch,
     principal: Writer,
     if_match: IfMatch,
+    session: Write,
 ) -> JSONResponse:
     _may_write(principal, actor_id)
-    async with unit_of_work(request.app.state.sessions) as session:
-        actor = await service.update(session, actor_id, body, if_match)
-    return versioned_json(actor)
+    return versioned_json(await service.update(session, actor_id, body, if_match))
 
 
 @router.post(
@@ -297,15 +294,14 @@ async def update_actor(
     responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND, **PRECONDITION_RESPONSES},
 )
 async def deactivate_actor(
-    request: Request,
     actor_id: uuid.UUID,
     principal: Writer,
     if_match: IfMatch,
+    session: Write,
     body: Annotated[Deactivation | None, Body()] = None,
 ) -> JSONResponse:
     _may_write(principal, actor_id)
-    async with unit_of_work(request.app.state.sessions) as session:
-        actor = await service.deactivate(session, actor_id, body.reason if body else None, if_match)
+    actor = await service.deactivate(session, actor_id, body.reason if body else None, if_match)
     return versioned_json(actor)
 
 
@@ -319,9 +315,10 @@ async def deactivate_actor(
     response_model=SmeAssessmentView,
     responses=NOT_FOUND,
 )
-async def get_sme_assessment(request: Request, actor_id: uuid.UUID, _: Reader) -> SmeAssessmentView:
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await queries.sme_assessment(session, actor_id)
+async def get_sme_assessment(
+    actor_id: uuid.UUID, _: Reader, session: ReadOnly
+) -> SmeAssessmentView:
+    return await queries.sme_assessment(session, actor_id)
 
 
 @router.get(
@@ -334,10 +331,9 @@ async def get_sme_assessment(request: Request, actor_id: uuid.UUID, _: Reader) -
     responses=NOT_FOUND,
 )
 async def export_personal_data(
-    request: Request, actor_id: uuid.UUID, principal: Reader
+    actor_id: uuid.UUID, principal: Reader, session: ReadOnly
 ) -> PersonalDataExport:
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await queries.personal_data(session, actor_id, principal)
+    return await queries.personal_data(session, actor_id, principal)
 
 
 @router.delete(
@@ -353,10 +349,9 @@ async def export_personal_data(
     status_code=204,
     responses=NOT_FOUND,
 )
-async def erase_personal_data(request: Request, actor_id: uuid.UUID, principal: Reader) -> Response:
+async def erase_personal_data(actor_id: uuid.UUID, principal: Reader, session: Write) -> Response:
     _may_write(principal, actor_id)
-    async with unit_of_work(request.app.state.sessions) as session:
-        await service.erase_personal_data(session, actor_id)
+    await service.erase_personal_data(session, actor_id)
     return Response(status_code=204)
 
 
@@ -374,7 +369,6 @@ async def erase_personal_data(request: Request, actor_id: uuid.UUID, principal: 
     responses=NOT_FOUND,
 )
 async def get_shared_contacts(
-    request: Request, actor_id: uuid.UUID, _: SharedContactsReader
+    actor_id: uuid.UUID, _: SharedContactsReader, session: ReadOnly
 ) -> SharedContacts:
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await queries.shared_contacts(session, actor_id)
+    return await queries.shared_contacts(session, actor_id)

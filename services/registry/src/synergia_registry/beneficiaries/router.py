@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from synergia_shared.db import unit_of_work
 from synergia_shared.http.auth import Principal, Role, organisation_sender, require
 from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.item_batches import json_items
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.http.transactions import Write
 
 from synergia_registry.beneficiaries import csv_rows, service
 from synergia_registry.beneficiaries.rules import Sender
@@ -78,10 +78,11 @@ def parse_batch(body: bytes) -> list[Any]:
         },
     },
 )
-async def register_beneficiaries(request: Request, principal: Registrar) -> BatchRegistrationResult:
+async def register_beneficiaries(
+    request: Request, principal: Registrar, session: Write
+) -> BatchRegistrationResult:
     items = parse_batch(await request.body())
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await service.register_beneficiaries(session, sender_of(principal), items)
+    return await service.register_beneficiaries(session, sender_of(principal), items)
 
 
 @router.post(
@@ -104,16 +105,17 @@ async def register_beneficiaries(request: Request, principal: Registrar) -> Batc
         },
     },
 )
-async def upload_beneficiaries(request: Request, principal: Registrar) -> BatchRegistrationResult:
+async def upload_beneficiaries(
+    request: Request, principal: Registrar, session: Write
+) -> BatchRegistrationResult:
     rows = csv_rows.parse(await request.body())
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await service.register_beneficiaries(
-            session,
-            sender_of(principal),
-            rows,
-            loc_root=("body", "row"),
-            first_index=csv_rows.FIRST_ROW,
-        )
+    return await service.register_beneficiaries(
+        session,
+        sender_of(principal),
+        rows,
+        loc_root=("body", "row"),
+        first_index=csv_rows.FIRST_ROW,
+    )
 
 
 def document_batch_schema(document: dict[str, Any]) -> dict[str, Any]:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import JSONResponse
-from synergia_shared.db import unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.preconditions import PRECONDITION_RESPONSES, IfMatch, versioned_json
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.http.transactions import Idempotent, ReadOnly, Write
 from synergia_shared.reference.ecosystems import Ecosystem
 
 from synergia_registry.access import ensure, is_admin, manages_cluster
@@ -67,7 +67,7 @@ def _ensure_writes(principal: Principal, cluster_id: uuid.UUID) -> None:
 
 
 async def _run_once(
-    request: Request,
+    once: idempotency.IdempotentCreate,
     principal: Principal,
     key: str | None,
     status_code: int,
@@ -77,7 +77,7 @@ async def _run_once(
         member: ClusterMember = await act(session)
         return idempotency.StoredResponse(status_code, member.model_dump_json().encode(), {})
 
-    return await idempotency.respond_once(request, principal.subject, key, create)
+    return await once.respond(principal.subject, key, create)
 
 
 @router.get(
@@ -90,8 +90,8 @@ async def _run_once(
     response_model=ClusterPage,
 )
 async def list_clusters(
-    request: Request,
     _: Reader,
+    session: ReadOnly,
     country: Annotated[
         str | None, Query(description="ISO 3166-1 alpha-2 or EU code (GR/EL, GB/UK).")
     ] = None,
@@ -102,15 +102,14 @@ async def list_clusters(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ClusterPage:
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await service.list_clusters(
-            session,
-            country=country,
-            ecosystem=ecosystem.value if ecosystem else None,
-            esca_label=esca_label.value if esca_label else None,
-            cursor=cursor,
-            limit=limit,
-        )
+    return await service.list_clusters(
+        session,
+        country=country,
+        ecosystem=ecosystem.value if ecosystem else None,
+        esca_label=esca_label.value if esca_label else None,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 @router.get(
@@ -122,10 +121,8 @@ async def list_clusters(
     response_model=Cluster,
     responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND},
 )
-async def get_cluster(request: Request, cluster_id: uuid.UUID, _: Reader) -> JSONResponse:
-    async with unit_of_work(request.app.state.sessions) as session:
-        cluster = await service.get_cluster(session, cluster_id)
-    return versioned_json(cluster)
+async def get_cluster(cluster_id: uuid.UUID, _: Reader, session: ReadOnly) -> JSONResponse:
+    return versioned_json(await service.get_cluster(session, cluster_id))
 
 
 @router.put(
@@ -146,16 +143,14 @@ async def get_cluster(request: Request, cluster_id: uuid.UUID, _: Reader) -> JSO
     },
 )
 async def update_cluster_profile(
-    request: Request,
     cluster_id: uuid.UUID,
     body: ClusterProfileUpdate,
     principal: Writer,
     if_match: IfMatch,
+    session: Write,
 ) -> JSONResponse:
     _ensure_writes(principal, cluster_id)
-    async with unit_of_work(request.app.state.sessions) as session:
-        cluster = await service.update_profile(session, cluster_id, body, if_match)
-    return versioned_json(cluster)
+    return versioned_json(await service.update_profile(session, cluster_id, body, if_match))
 
 
 @router.get(
@@ -170,10 +165,9 @@ async def update_cluster_profile(
     responses=NOT_FOUND,
 )
 async def get_cluster_completeness(
-    request: Request, cluster_id: uuid.UUID, _: Reader
+    cluster_id: uuid.UUID, _: Reader, session: ReadOnly
 ) -> CompletenessReportView:
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await service.completeness(session, cluster_id)
+    return await service.completeness(session, cluster_id)
 
 
 @router.get(
@@ -187,19 +181,18 @@ async def get_cluster_completeness(
     responses=NOT_FOUND,
 )
 async def list_cluster_members(
-    request: Request,
     cluster_id: uuid.UUID,
     _: Reader,
+    session: ReadOnly,
     include_former: Annotated[
         bool, Query(description="Also list memberships that have ended.")
     ] = False,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> MemberPage:
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await service.list_members(
-            session, cluster_id, include_former=include_former, cursor=cursor, limit=limit
-        )
+    return await service.list_members(
+        session, cluster_id, include_former=include_former, cursor=cursor, limit=limit
+    )
 
 
 @router.post(
@@ -224,10 +217,10 @@ async def list_cluster_members(
     },
 )
 async def add_cluster_member(
-    request: Request,
     cluster_id: uuid.UUID,
     body: MemberJoin,
     principal: Writer,
+    once: Idempotent,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     _ensure_writes(principal, cluster_id)
@@ -235,7 +228,7 @@ async def add_cluster_member(
     async def act(session: idempotency.AsyncSession) -> ClusterMember:
         return await service.join(session, cluster_id, body)
 
-    return await _run_once(request, principal, idempotency_key, 201, act)
+    return await _run_once(once, principal, idempotency_key, 201, act)
 
 
 @router.post(
@@ -265,10 +258,10 @@ async def add_cluster_member(
     openapi_extra=body_limit(BodyKind.BATCH),
 )
 async def add_cluster_members(
-    request: Request,
     cluster_id: uuid.UUID,
     body: MemberBatch,
     principal: Writer,
+    once: Idempotent,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     _ensure_writes(principal, cluster_id)
@@ -278,7 +271,7 @@ async def add_cluster_members(
         recorded = MembersRecorded(items=members)
         return idempotency.StoredResponse(201, recorded.model_dump_json().encode(), {})
 
-    return await idempotency.respond_once(request, principal.subject, idempotency_key, create)
+    return await once.respond(principal.subject, idempotency_key, create)
 
 
 @router.post(
@@ -298,10 +291,10 @@ async def add_cluster_members(
     },
 )
 async def record_cluster_member_leaving(
-    request: Request,
     cluster_id: uuid.UUID,
     actor_id: uuid.UUID,
     principal: Writer,
+    once: Idempotent,
     body: Annotated[MemberLeave | None, Body()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -311,4 +304,4 @@ async def record_cluster_member_leaving(
     async def act(session: idempotency.AsyncSession) -> ClusterMember:
         return await service.leave(session, cluster_id, actor_id, command)
 
-    return await _run_once(request, principal, idempotency_key, 200, act)
+    return await _run_once(once, principal, idempotency_key, 200, act)

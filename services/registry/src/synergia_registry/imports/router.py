@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from synergia_shared.http.auth import Principal, Role, require
 from synergia_shared.http.input_limits import BodyKind, body_limit
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
+from synergia_shared.http.transactions import OwnTransactions
 
 from synergia_registry.imports import service
 from synergia_registry.imports.parser import CsvFormatError
@@ -70,10 +71,12 @@ REQUEST_BODY: dict[str, Any] = {
     },
     openapi_extra={"requestBody": REQUEST_BODY, **body_limit(BodyKind.UPLOAD)},
 )
-async def import_cordis(request: Request, _: Admin) -> CordisImportReport:
+async def import_cordis(
+    request: Request, _: Admin, sessions: OwnTransactions
+) -> CordisImportReport:
     chunks = uploaded_file(request)
     try:
-        return await service.import_cordis(request.app.state.sessions, chunks)
+        return await service.import_cordis(sessions, chunks)
     except CsvFormatError as exc:
         raise ProblemException(
             422,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
-from synergia_shared.db import unit_of_work
 from synergia_shared.http import idempotency
 from synergia_shared.http.auth import ALL_ROLES, Principal, Role, require
 from synergia_shared.http.preconditions import (
@@ -17,6 +16,7 @@ from synergia_shared.http.preconditions import (
     versioned_json,
 )
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem
+from synergia_shared.http.transactions import Idempotent, ReadOnly, Write
 from synergia_shared.reference.ecosystems import Ecosystem
 
 from synergia_registry.value_chains import service
@@ -70,9 +70,9 @@ PRECONDITIONS = PRECONDITION_RESPONSES
     },
 )
 async def create_value_chain(
-    request: Request,
     body: ValueChainCreate,
     principal: Manager,
+    once: Idempotent,
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response:
     async def create(session: idempotency.AsyncSession) -> idempotency.StoredResponse:
@@ -83,7 +83,7 @@ async def create_value_chain(
             {"Location": f"/v1/value-chains/{view.id}", "ETag": etag_for(view.version)},
         )
 
-    return await idempotency.respond_once(request, principal.subject, idempotency_key, create)
+    return await once.respond(principal.subject, idempotency_key, create)
 
 
 @router.get(
@@ -95,8 +95,8 @@ async def create_value_chain(
     response_model=ValueChainPage,
 )
 async def list_value_chains(
-    request: Request,
     _: Reader,
+    session: ReadOnly,
     status: Annotated[ValueChainStatus | None, Query(description="Only in this status")] = None,
     lead_actor_id: Annotated[
         uuid.UUID | None, Query(description="Only the value chains this actor leads")
@@ -116,8 +116,7 @@ async def list_value_chains(
         participant_actor_id=participant_actor_id,
         ecosystem=ecosystem.value if ecosystem else None,
     )
-    async with unit_of_work(request.app.state.sessions) as session:
-        return await service.list_value_chains(session, filters, cursor=cursor, limit=limit)
+    return await service.list_value_chains(session, filters, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -132,9 +131,8 @@ async def list_value_chains(
         **NOT_FOUND,
     },
 )
-async def get_value_chain(request: Request, value_chain_id: uuid.UUID, _: Reader) -> JSONResponse:
-    async with unit_of_work(request.app.state.sessions) as session:
-        view = await service.get(session, value_chain_id)
+async def get_value_chain(value_chain_id: uuid.UUID, _: Reader, session: ReadOnly) -> JSONResponse:
+    view = await service.get(session, value_chain_id)
     if view is None:
         raise service.not_found(value_chain_id)
     return versioned_json(view)
@@ -157,14 +155,13 @@ async def get_value_chain(request: Request, value_chain_id: uuid.UUID, _: Reader
     },
 )
 async def replace_value_chain(
-    request: Request,
     value_chain_id: uuid.UUID,
     body: ValueChainReplace,
     principal: Manager,
     if_match: IfMatch,
+    session: Write,
 ) -> JSONResponse:
-    async with unit_of_work(request.app.state.sessions) as session:
-        view = await service.replace(session, value_chain_id, body, principal, if_match)
+    view = await service.replace(session, value_chain_id, body, principal, if_match)
     return versioned_json(view)
 
 
@@ -189,14 +186,13 @@ async def replace_value_chain(
     },
 )
 async def change_value_chain_status(
-    request: Request,
     value_chain_id: uuid.UUID,
     body: StatusChange,
     principal: Manager,
     if_match: IfMatch,
+    session: Write,
 ) -> JSONResponse:
-    async with unit_of_work(request.app.state.sessions) as session:
-        view = await service.change_status(session, value_chain_id, body.to, principal, if_match)
+    view = await service.change_status(session, value_chain_id, body.to, principal, if_match)
     return versioned_json(view)
 
 
@@ -212,10 +208,9 @@ async def change_value_chain_status(
     responses={**NOT_FOUND},
 )
 async def get_value_chain_eligibility(
-    request: Request, value_chain_id: uuid.UUID, _: Reader
+    value_chain_id: uuid.UUID, _: Reader, session: ReadOnly
 ) -> EligibilityReport:
-    async with unit_of_work(request.app.state.sessions) as session:
-        report = await service.eligibility(session, value_chain_id)
+    report = await service.eligibility(session, value_chain_id)
     if report is None:
         raise service.not_found(value_chain_id)
     return report
