@@ -28,6 +28,7 @@ from synergia_shared.reference.countries import CountryStanding, UnknownCountry,
 from synergia_shared.reference.nuts import InvalidNuts, validate_nuts
 
 from synergia_funding.amount_fields import PlainMoney
+from synergia_funding.ledger.entries import FinanceType
 from synergia_funding.reference.cci import InvalidCci, fund_fits_cci, parse_cci
 from synergia_funding.reference.rules import (
     FSTP_DEFAULT_CAP_PER_THIRD_PARTY,
@@ -99,15 +100,6 @@ CciCode = Annotated[
 NutsCode = Annotated[str, AfterValidator(_nuts)]
 MemberState = Annotated[str, AfterValidator(_member_state)]
 CountryCode = Annotated[str, AfterValidator(_country)]
-
-
-class FinanceType(StrEnum):
-    GRANT = "grant"
-    REPAYABLE_GRANT = "repayable_grant"
-    LOAN = "loan"
-    GUARANTEE = "guarantee"
-    EQUITY = "equity"
-    IN_KIND = "in_kind"
 
 
 class _In(BaseModel):
