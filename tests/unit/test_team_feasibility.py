@@ -6,8 +6,6 @@ The wording of the whole list, as a "no team" answer gives it, is tested through
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 
@@ -45,36 +43,7 @@ from synergia_matching.teams.feasibility import (
 )
 from synergia_matching.teams.scoring import sme_rule
 
-
-def uid(n: int) -> uuid.UUID:
-    return uuid.UUID(int=n)
-
-
-def stage(n: int, budget: str | None = None) -> Stage:
-    return Stage(uid(10_000 + n), f"stage {n}", n, None if budget is None else Decimal(budget))
-
-
-def cand(
-    n: int,
-    country: str,
-    fit: Mapping[Stage, float],
-    *,
-    entity: int | None = None,
-    eligible: bool = True,
-    nace: Iterable[str] = ("C",),
-    sme: bool = True,
-) -> Candidate:
-    return Candidate(
-        actor_id=uid(n),
-        name=f"A{n}",
-        entity_id=uid(1_000_000 + (n if entity is None else entity)),
-        country=country,
-        country_eligible=eligible,
-        nace_sections=frozenset(nace),
-        is_sme=sme,
-        fit={s.id: f for s, f in fit.items()},
-    )
-
+from tests.support.teams import cand, stage, uid
 
 S1, S2, S3 = stage(1), stage(2), stage(3)
 STAGES = [S1, S2, S3]
@@ -208,7 +177,7 @@ def test_too_few_sectors_counts_every_possible_member() -> None:
 
 
 def test_sme_budget_share_counts_the_stages_smes_can_cover() -> None:
-    s1, s2, s3 = stage(1, "30"), stage(2, "30"), stage(3, "40")
+    s1, s2, s3 = stage(1, budget="30"), stage(2, budget="30"), stage(3, budget="40")
     pool = [cand(1, "DE", {s1: 1.0}), cand(2, "FR", {s2: 1.0}), cand(3, "IT", {s3: 1.0}, sme=False)]
     cons = TeamConstraints()
     options = team_options([s1, s2, s3], pool, cons)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
-from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 import pytest
@@ -21,43 +19,9 @@ from synergia_matching.teams import (
     violations,
 )
 
+from tests.support.teams import cand, stage, uid
+
 # --- builders -------------------------------------------------------------------------
-
-
-def uid(n: int) -> uuid.UUID:
-    return uuid.UUID(int=n)
-
-
-def stage(n: int, name: str | None = None, budget: str | None = None) -> Stage:
-    return Stage(
-        uid(10_000 + n), name or f"stage {n}", n, None if budget is None else Decimal(budget)
-    )
-
-
-def cand(
-    n: int,
-    country: str = "DE",
-    fit: Mapping[Stage, float] | None = None,
-    *,
-    entity: int | None = None,
-    eligible: bool = True,
-    nace: Iterable[str] = ("C",),
-    eco: Iterable[str] = (),
-    sme: bool = True,
-    s3: float = 0.0,
-) -> Candidate:
-    return Candidate(
-        actor_id=uid(n),
-        name=f"A{n}",
-        entity_id=uid(1_000_000 + (n if entity is None else entity)),
-        country=country,
-        country_eligible=eligible,
-        nace_sections=frozenset(nace),
-        ecosystems=frozenset(eco),
-        is_sme=sme,
-        fit={s.id: f for s, f in (fit or {}).items()},
-        s3_alignment=s3,
-    )
 
 
 S1, S2, S3 = stage(1, "design"), stage(2, "production"), stage(3, "battery recycling")
