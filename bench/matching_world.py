@@ -33,6 +33,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy.dialects.postgresql import JSONB
 from synergia_devstack.demo.plan import ActorPlan, DemoSize, generate_actors
 from synergia_devstack.demo.vocabulary import CHAIN_THEMES, ChainTheme
+from synergia_matching.network import consumers as network_consumers
+from synergia_matching.network.consumers import VALUE_CHAIN_UPDATED
 from synergia_matching.profiles import rules
 from synergia_matching.profiles.models import actor_profiles
 from synergia_shared.bus import create_producer
@@ -265,19 +267,17 @@ def value_chain_event(
 
 
 def value_chain_row(data: ValueChainUpdatedV1) -> tuple[Any, ...]:
-    """The value_chains row matching's consumer writes (``network.consumers.value_chain_row``)."""
-    values: dict[str, Any] = {
-        "value_chain_id": data.value_chain_id,
-        "title": data.title,
-        "status": data.status,
-        "target_industry": data.target_industry,
-        "ecosystems": data.ecosystems,
-        "lead_actor_ids": data.lead_actor_ids,
-        "stages": json.dumps([s.model_dump(mode="json") for s in data.stages]),
-        "participants": json.dumps([p.model_dump(mode="json") for p in data.participants]),
-        "source_sequence": data.version,
-        "changed_at": data.changed_at,
-    }
+    """The value_chains row matching's consumer writes, from its own function; the
+    JSON columns as text, which asyncpg's COPY takes for jsonb."""
+    envelope = CloudEvent(
+        source="/synergia/bench",
+        type=VALUE_CHAIN_UPDATED,
+        subject=str(data.value_chain_id),
+        data={},
+    )
+    values = network_consumers.value_chain_row(envelope, data)
+    for column in ("stages", "participants"):
+        values[column] = json.dumps(values[column])
     return tuple(values[c] for c in CHAIN_COLUMNS)
 
 
