@@ -28,9 +28,6 @@ from synergia_funding.ledger.entries import (
     Source,
 )
 from synergia_funding.ledger.limits import (
-    DE_MINIMIS_1407_2013_FISCAL_YEARS,
-    DE_MINIMIS_2023_2831_FROM,
-    DE_MINIMIS_2023_2831_WINDOW_YEARS,
     MIN_SME_BUDGET_PERCENT,
 )
 from synergia_funding.ledger.rules import (
@@ -38,7 +35,7 @@ from synergia_funding.ledger.rules import (
     Rule,
     RuleContext,
     Violation,
-    add_years,
+    counting_window,
     counts_on,
     de_minimis_headroom,
     drops_out_on,
@@ -199,12 +196,16 @@ def smes(categories: Mapping[uuid.UUID, str | None]) -> frozenset[uuid.UUID]:
 
 
 def window_words(on: date, fiscal: FiscalYearStart) -> str:
-    if on >= DE_MINIMIS_2023_2831_FROM:
-        start = add_years(on, -DE_MINIMIS_2023_2831_WINDOW_YEARS)
-        return f"aid granted after {start.isoformat()} up to {on.isoformat()} (rolling three years)"
-    year = fiscal.year_of(on)
-    first = year - DE_MINIMIS_1407_2013_FISCAL_YEARS + 1
-    return f"aid granted in the fiscal years {first} to {year}, up to {on.isoformat()}"
+    window = counting_window(on, fiscal)
+    if window.rolling_after is not None:
+        return (
+            f"aid granted after {window.rolling_after.isoformat()} up to {on.isoformat()} "
+            "(rolling three years)"
+        )
+    return (
+        f"aid granted in the fiscal years {window.first_fiscal_year} to "
+        f"{window.last_fiscal_year}, up to {on.isoformat()}"
+    )
 
 
 def de_minimis(

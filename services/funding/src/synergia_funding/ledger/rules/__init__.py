@@ -60,7 +60,9 @@ from .dates import (
 )
 from .de_minimis import (
     Aid,
+    CountingWindow,
     Headroom,
+    counting_window,
     counts_on,
     de_minimis_headroom,
     de_minimis_regime,
@@ -75,6 +77,7 @@ __all__ = [
     "RULES",
     "Aid",
     "Breach",
+    "CountingWindow",
     "FiscalYearStart",
     "FstpCaps",
     "Headroom",
@@ -86,6 +89,7 @@ __all__ = [
     "add_years",
     "check_ledger",
     "check_new_entry",
+    "counting_window",
     "counts_on",
     "de_minimis_headroom",
     "de_minimis_regime",

@@ -62,13 +62,38 @@ def drops_out_on(granted: date, fiscal: FiscalYearStart = CALENDAR_YEAR) -> date
     return min(fiscal_end, DE_MINIMIS_2023_2831_FROM)
 
 
-def _window_words(on: date, fiscal: FiscalYearStart) -> str:
+@dataclass(frozen=True, slots=True)
+class CountingWindow:
+    """The aid that counts toward the ceiling for aid granted on ``on``: granted after
+    ``rolling_after`` (2023/2831's three rolling years), or else in the fiscal years
+    ``first_fiscal_year`` to ``last_fiscal_year`` (1407/2013); never after ``on``."""
+
+    on: date
+    rolling_after: date | None = None
+    first_fiscal_year: int | None = None
+    last_fiscal_year: int | None = None
+
+
+def counting_window(on: date, fiscal: FiscalYearStart = CALENDAR_YEAR) -> CountingWindow:
+    """The window :func:`counts_on` applies, for saying it (the same bounds)."""
     if on >= DE_MINIMIS_2023_2831_FROM:
-        start = add_years(on, -DE_MINIMIS_2023_2831_WINDOW_YEARS)
-        return f"the three years after {start.isoformat()} up to {on.isoformat()}"
+        return CountingWindow(on, rolling_after=add_years(on, -DE_MINIMIS_2023_2831_WINDOW_YEARS))
     year = fiscal.year_of(on)
-    first = year - DE_MINIMIS_1407_2013_FISCAL_YEARS + 1
-    return f"the fiscal years {first} to {year} (up to {on.isoformat()})"
+    return CountingWindow(
+        on,
+        first_fiscal_year=year - DE_MINIMIS_1407_2013_FISCAL_YEARS + 1,
+        last_fiscal_year=year,
+    )
+
+
+def _window_words(on: date, fiscal: FiscalYearStart) -> str:
+    window = counting_window(on, fiscal)
+    if window.rolling_after is not None:
+        return f"the three years after {window.rolling_after.isoformat()} up to {on.isoformat()}"
+    return (
+        f"the fiscal years {window.first_fiscal_year} to {window.last_fiscal_year} "
+        f"(up to {on.isoformat()})"
+    )
 
 
 @dataclass(frozen=True)
