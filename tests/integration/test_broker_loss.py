@@ -11,8 +11,7 @@ import sys
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -21,21 +20,20 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from synergia_devstack.broker import EmbeddedBroker
-from synergia_devstack.ports import free_port
 from synergia_registry.settings import RegistrySettings
 from synergia_shared.bus import Bus, ensure_topics
-from synergia_shared.db import create_session_factory, unit_of_work
+from synergia_shared.db import create_session_factory
 from synergia_shared.events.envelope import CloudEvent
-from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
 from synergia_shared.events.topics import REGISTRY_ACTOR, REGISTRY_CLUSTER
 from synergia_shared.messaging.inbox import ConsumerRunner, InboxConsumer
-from synergia_shared.messaging.outbox import add_event
 from synergia_shared.messaging.relay import OutboxRelay
 from synergia_shared.messaging.republish_cli import main_for
 from synergia_shared.messaging.tables import outbox
 from synergia_shared.metrics import CONSUMER_OFFSET_RESETS, EVENTS_DUPLICATE
 
+from tests.support import outbox as outbox_support
 from tests.support.events import actor_event
+from tests.support.outbox import write_events
 from tests.support.stack import TestStack, auth
 
 ACTOR_REGISTERED = "eu.synergia.registry.actor.registered.v1"
@@ -48,53 +46,10 @@ async def engine(stack: TestStack) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture
-async def own_broker(stack: TestStack, tmp_path: Path) -> AsyncIterator[tuple[EmbeddedBroker, Bus]]:
-    """A broker of the test's own (it comes back empty when restarted), with the topics
-    and a bus on it; both stopped however the test ends."""
-    broker = EmbeddedBroker(port=free_port(), log_path=tmp_path / "broker.log")
-    broker.start()
-    bus = Bus(broker.bootstrap_servers, client_id="test")
-    try:
-        await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
-        yield broker, bus
-    finally:
-        await bus.close()
-        broker.stop()
-
-
-async def write_events(
-    engine: AsyncEngine, aggregates: list[uuid.UUID], per_aggregate: int, *, first: int = 1
-) -> None:
-    """Interleaved events, each aggregate's sequence ``first``.., in separate transactions."""
-    sessions = create_session_factory(engine)
-    for sequence in range(first, first + per_aggregate):
-        for aggregate in aggregates:
-            async with unit_of_work(sessions) as session:
-                await add_event(
-                    session,
-                    ActorRegisteredV1(
-                        actor_id=aggregate,
-                        legal_name=f"v{sequence}",
-                        kind=ActorKind.SME,
-                        country="DE",
-                        registered_at=datetime.now(UTC),
-                    ),
-                    aggregate_type="actor",
-                    subject=str(aggregate),
-                    sequence=sequence,
-                )
-
-
 def relay_on(stack: TestStack, engine: AsyncEngine, bus: Bus, **options: Any) -> OutboxRelay:
-    return OutboxRelay(
-        engine,
-        bus,
-        database_url=stack.database_url("registry"),
-        topic_prefix=stack.topic_prefix,
-        check_topics=True,
-        **options,
-    )
+    """A relay that checks the topics exist first, as the dev stack's does: the broker of
+    these tests loses its topics when restarted."""
+    return outbox_support.relay_on(stack, engine, bus, check_topics=True, **options)
 
 
 async def unsent_ids(engine: AsyncEngine) -> list[int]:

@@ -7,7 +7,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +24,7 @@ from synergia_shared.messaging.outbox import add_event, add_events
 from synergia_shared.messaging.relay import OutboxRelay, TopicsMissing
 from synergia_shared.messaging.tables import outbox
 
+from tests.support.outbox import relay_on, write_events
 from tests.support.stack import TestStack
 
 
@@ -33,55 +33,6 @@ async def engine(stack: TestStack) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(stack.database_url("registry"))
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-async def own_broker(stack: TestStack, tmp_path: Path) -> AsyncIterator[tuple[EmbeddedBroker, Bus]]:
-    """An embedded broker of the test's own, to restart (it comes back without topics),
-    with the topics created and a bus on it; both stopped however the test ends."""
-    broker = EmbeddedBroker(port=free_port(), log_path=tmp_path / "broker.log")
-    broker.start()
-    bus = Bus(broker.bootstrap_servers, client_id="test")
-    try:
-        await ensure_topics(broker.bootstrap_servers, stack.topic_prefix, partitions=3)
-        yield broker, bus
-    finally:
-        await bus.close()
-        broker.stop()
-
-
-async def write_events(
-    engine: AsyncEngine, aggregates: list[uuid.UUID], per_aggregate: int
-) -> None:
-    """Interleaved events: each aggregate's sequence 1..n, written in separate transactions."""
-    sessions = create_session_factory(engine)
-    for sequence in range(1, per_aggregate + 1):
-        for aggregate in aggregates:
-            async with unit_of_work(sessions) as session:
-                await add_event(
-                    session,
-                    ActorRegisteredV1(
-                        actor_id=aggregate,
-                        legal_name=f"v{sequence}",
-                        kind=ActorKind.SME,
-                        country="DE",
-                        registered_at=datetime.now(UTC),
-                    ),
-                    aggregate_type="actor",
-                    subject=str(aggregate),
-                    sequence=sequence,
-                )
-
-
-def relay_on(stack: TestStack, engine: AsyncEngine, bus: Bus, **options: Any) -> OutboxRelay:
-    """A relay over the registry's test outbox, publishing with ``bus``."""
-    return OutboxRelay(
-        engine,
-        bus,
-        database_url=stack.database_url("registry"),
-        topic_prefix=stack.topic_prefix,
-        **options,
-    )
 
 
 async def unsent(engine: AsyncEngine) -> int:
