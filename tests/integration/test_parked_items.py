@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from synergia_shared.events.registry import ActorRegisteredV1
 from synergia_shared.events.topics import REGISTRY_ACTOR
 from synergia_shared.http.auth import authority_sender
 from synergia_shared.http.pagination import encode_cursor
+from synergia_shared.messaging.inbox import Delivery, apply_batch
 
 from tests.support.events import actor_event
 from tests.support.funding import (
@@ -573,3 +575,80 @@ async def test_a_registration_arriving_while_an_item_for_it_is_recorded_releases
     rows = await query(stack, "SELECT external_id FROM ledger_entries")
     assert [r["external_id"] for r in rows] == ["LOCK-1"]
     assert not await query(stack, "SELECT 1 FROM parked_entries")
+
+
+def registered(event: CloudEvent) -> Delivery:
+    """The registry's event as funding's projection receives it in a fetched batch."""
+    return Delivery(PROJECTION, event, ActorRegisteredV1.model_validate(event.data))
+
+
+PROJECTION = actor_projection()
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def without_ids(text: str) -> str:
+    """A problem's words, whichever entries and actors it is about."""
+    return _ID.sub("<id>", text)
+
+
+COMMITMENT_RECORDED = "eu.synergia.funding.commitment.recorded.v1"
+
+
+async def test_registrations_arriving_in_one_batch_release_every_actors_money_together(
+    funding: Funding, stack: TestStack
+) -> None:
+    """Many actors' registrations in one fetched batch (one transaction): the money
+    waiting for all of them is decided together, each actor's as its registration alone
+    would decide it. A payment above its commitment is refused with the same problem as
+    when its registration arrives alone; a payment whose commitment has not come keeps
+    waiting for it; each recorded event is caused by its own actor's registration; the
+    batch redelivered changes nothing."""
+    sessions = funding.app.state.sessions
+    events = [actor_event(f"Officina {n}", country="IT") for n in range(6)]
+    actors = [uuid.UUID(e.subject) for e in events]
+    items = [commitment(f"B-C{n}", actor) for n, actor in enumerate(actors)]
+    items.append(payment("B-P0", actors[0], of="B-C0", amount="150000.00"))  # above it
+    items.append(payment("B-P1", actors[1], of="B-LATER"))  # its commitment comes later
+    assert {r["status"] for r in await send(funding, items)} == {"parked"}
+    # The same refusal, for an actor whose registration arrives alone.
+    alone = actor_event("Officina Sola", country="IT")
+    sole = uuid.UUID(alone.subject)
+    await send(
+        funding, [commitment("S-C", sole), payment("S-P", sole, of="S-C", amount="150000.00")]
+    )
+    assert await apply_batch(sessions, [registered(alone)]) == [True]
+
+    assert await apply_batch(sessions, [registered(e) for e in events]) == [True] * 6
+
+    rows = await query(
+        stack,
+        "SELECT external_id, xmin::text AS tx FROM ledger_entries WHERE external_id LIKE 'B-%'",
+    )
+    assert sorted(r["external_id"] for r in rows) == [f"B-C{n}" for n in range(6)]
+    assert len({r["tx"] for r in rows}) == 1, "released together, in the batch's transaction"
+    refused, refused_alone = await status_of(funding, "B-P0"), await status_of(funding, "S-P")
+    assert refused["status"] == refused_alone["status"] == "rejected"
+    assert without_ids(refused["problem"]["detail"]) == without_ids(
+        refused_alone["problem"]["detail"]
+    )
+    assert "150,000.00" in refused["problem"]["detail"]
+    [announced] = await rejections(stack, "B-P0")
+    assert announced["reason"] == refused["problem"]["detail"]
+    still = await status_of(funding, "B-P1")
+    assert (still["status"], still["waiting_for"]) == ("parked", ["B-LATER"])
+    recorded = await query(
+        stack, "SELECT payload FROM outbox WHERE event_type = $1", COMMITMENT_RECORDED
+    )
+    causes = {
+        json.loads(r["payload"])["subject"]: json.loads(r["payload"])["causationid"]
+        for r in recorded
+    }
+    assert causes == {str(e.subject): str(e.id) for e in (*events, alone)}
+
+    # Redelivered: nothing twice.
+    assert await apply_batch(sessions, [registered(e) for e in events]) == [False] * 6
+    assert len(await query(stack, "SELECT 1 FROM ledger_entries")) == 7
+    # The commitment the payment waits for arrives: both are applied.
+    assert (await send(funding, [commitment("B-LATER", actors[1])]))[0]["status"] == "applied"
+    assert (await status_of(funding, "B-P1"))["status"] == "applied"
+    assert not await query(stack, "SELECT 1 FROM parked_entries WHERE state = 'waiting'")

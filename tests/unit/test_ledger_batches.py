@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from synergia_funding.ledger.balances import fold, resolve
 from synergia_funding.ledger.decide import BatchDecider, Parked
 from synergia_funding.ledger.entries import Entry, EntryKind, EsifFund, FinanceType, Source
-from synergia_funding.ledger.rules import RuleContext
+from synergia_funding.ledger.rules import RuleContext, undertaking_ids
 
 BENEFICIARY = uuid.UUID(int=7)
 
@@ -232,3 +232,77 @@ def test_an_item_waiting_for_its_commitment_and_its_beneficiary_waits_for_both()
     changes = later.finish()
     assert not changes.applied
     assert [d.waiting_for for d in changes.parked] == [[c.entry_id]]
+
+
+UNDERTAKING = [uuid.UUID(int=71), uuid.UUID(int=72), uuid.UUID(int=73)]  # linked enterprises
+LINKED = {member: frozenset(UNDERTAKING) for member in UNDERTAKING}
+
+
+def aid(n: int, beneficiary: uuid.UUID, amount: Decimal) -> Entry:
+    """De minimis aid: the single undertaking's ceiling (€300,000) is shared."""
+    return replace(
+        commitment(n, "1.00"),
+        beneficiary_id=beneficiary,
+        source=Source.REGIONAL,
+        fund=None,
+        instrument_id=None,
+        amount=amount,
+        member_state="DE",
+        is_de_minimis=True,
+    )
+
+
+def _arrivals_decider(scope: list[Entry], waiting: list[Entry], known: set[uuid.UUID]) -> Any:
+    return BatchDecider(
+        scope=scope,
+        recorded={},
+        parked={},
+        # As the service reads them: in entry id order.
+        waiting_elsewhere=sorted(waiting, key=lambda e: e.entry_id),
+        undertakings=LINKED,
+        context=RuleContext(undertaking_of=undertaking_ids(LINKED.values())),
+        known_beneficiaries=known,
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    amounts=st.lists(
+        st.tuples(st.sampled_from(UNDERTAKING), st.integers(20_000, 200_000)),
+        min_size=1,
+        max_size=8,
+    ),
+    order=st.permutations(UNDERTAKING),
+)
+def test_registrations_decided_together_decide_as_one_at_a_time(
+    amounts: list[tuple[uuid.UUID, int]], order: list[uuid.UUID]
+) -> None:
+    """Several linked beneficiaries' registrations arriving in one batch: one decider
+    releases all their parked aid in the arrivals' order, and applies and refuses
+    exactly what one arrival at a time would (the shared ceiling counts what the
+    earlier arrivals applied)."""
+    parked = [aid(n, who, Decimal(amount)) for n, (who, amount) in enumerate(amounts)]
+
+    recorded: list[Entry] = []
+    alone: dict[uuid.UUID, tuple[str, list[dict[str, Any]]]] = {}
+    for n, actor in enumerate(order):
+        decider = _arrivals_decider(
+            recorded, [e for e in parked if e.beneficiary_id == actor], set(order[:n])
+        )
+        decider.beneficiary_arrived(actor)
+        changes = decider.finish()
+        recorded += [d.entry for d in changes.applied]
+        for d in (*changes.applied, *changes.refused_after_parking):
+            alone[d.entry.entry_id] = (d.status, d.errors)
+
+    together = _arrivals_decider([], parked, set())
+    for actor in order:
+        together.beneficiary_arrived(actor)
+    changes = together.finish()
+    assert [d.entry for d in changes.applied] == recorded
+    assert {
+        d.entry.entry_id: (d.status, d.errors)
+        for d in (*changes.applied, *changes.refused_after_parking)
+    } == alone
+    assert len(alone) == len(parked), "each decided once"
+    assert not changes.parked

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.events.envelope import CloudEvent
-from synergia_shared.messaging.inbox import InboxConsumer, event_context
+from synergia_shared.messaging.inbox import InboxConsumer
 from synergia_shared.projections import actor_events, contact_fetches
 from synergia_shared.projections import actor_lifecycle as lifecycle
 from synergia_shared.projections.actor_events import PROFILE_SNAPSHOTS, ActorSnapshot
@@ -38,18 +38,14 @@ async def apply_actor_events(
 
 
 async def release_awaited_money(session: AsyncSession, applied: Sequence[ActorSnapshot]) -> None:
-    """Decide the money sent for these actors before their registration arrived, for
-    those that money waits for only (one statement finds them). What it decides is
-    caused by the snapshot's event (correlation, causation). The arrival locks come
-    before looking: a writer parking an item for one of these actors, not committed yet,
-    is waited for, and its item found (held already within a batch)."""
-    actors = [s.actor_id for s in applied]
-    await ledger_repository.lock_arrivals(session, actors)
-    awaited = await ledger_repository.awaited_among(session, actors)
-    for snapshot in applied:
-        if snapshot.actor_id in awaited:
-            with event_context(snapshot.event):
-                await ledger.beneficiary_arrived(session, snapshot.actor_id)
+    """Decide the money sent for these actors before their registration arrived, all
+    together (``ledger.beneficiaries_arrived``); what it decides for an actor is caused
+    by its snapshot's event (correlation, causation). The arrival locks come before
+    looking: a writer parking an item for one of these actors, not committed yet, is
+    waited for, and its item found (held already within a batch)."""
+    await ledger.beneficiaries_arrived(
+        session, [ledger.Arrival(s.actor_id, s.event) for s in applied]
+    )
 
 
 async def lock_batch(session: AsyncSession, events: Sequence[tuple[CloudEvent, Any]]) -> None:

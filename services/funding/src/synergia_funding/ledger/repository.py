@@ -150,23 +150,6 @@ async def linked_enterprises(
     return {actor: frozenset(groups.get(actor, {actor})) for actor in actor_ids}
 
 
-# The actors among :ids that parked entries wait for, in one statement.
-_AWAITED = text(
-    "SELECT DISTINCT a FROM parked_entries, unnest(waiting_for) AS a "
-    "WHERE state = 'waiting' AND waiting_for && CAST(:ids AS uuid[]) "
-    "AND a = ANY(CAST(:ids AS uuid[]))"
-)
-
-
-async def awaited_among(session: AsyncSession, actor_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
-    """The actors among these whose arrival parked entries wait for: only theirs
-    need deciding (``service.beneficiary_arrived``)."""
-    if not actor_ids:
-        return set()
-    rows = await session.execute(_AWAITED, {"ids": list(actor_ids)})
-    return set(rows.scalars())
-
-
 # One array parameter: an IN list would be a new statement for every batch size.
 _KNOWN = text("SELECT actor_id FROM beneficiaries WHERE actor_id = ANY(CAST(:ids AS uuid[]))")
 
@@ -441,23 +424,34 @@ async def park(
     await session.execute(_PARK, rows)
 
 
+_UNPARK = text("DELETE FROM parked_entries WHERE entry_id = ANY(CAST(:ids AS uuid[]))")
+_REJECT_PARKED = text(
+    """
+    UPDATE parked_entries AS p
+    SET state = 'rejected', problem = CAST(r.problem AS jsonb), waiting_for = '{}'
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:problems AS text[])) AS r(entry_id, problem)
+    WHERE p.entry_id = r.entry_id
+    """
+)
+
+
 async def unpark(session: AsyncSession, entry_ids: Collection[uuid.UUID]) -> None:
     """Forget parked entries that are now recorded."""
     if entry_ids:
-        await session.execute(
-            delete(parked_entries).where(parked_entries.c.entry_id.in_(list(entry_ids)))
-        )
+        await session.execute(_UNPARK, {"ids": list(entry_ids)})
 
 
 async def reject_parked(
     session: AsyncSession, rejected: Sequence[tuple[uuid.UUID, dict[str, Any]]]
 ) -> None:
     """Keep parked entries that broke a rule once applicable, with the reason."""
-    for entry_id, problem in rejected:
+    if rejected:
         await session.execute(
-            update(parked_entries)
-            .where(parked_entries.c.entry_id == entry_id)
-            .values(state="rejected", problem=problem, waiting_for=[])
+            _REJECT_PARKED,
+            {
+                "ids": [entry_id for entry_id, _ in rejected],
+                "problems": [json.dumps(problem) for _, problem in rejected],
+            },
         )
 
 

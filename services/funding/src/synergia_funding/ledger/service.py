@@ -17,10 +17,12 @@ had coming second (a replay, or a conflict).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.funding import (
     AuthorityItemRejectedV1,
     CommitmentRecordedV1,
@@ -30,6 +32,7 @@ from synergia_shared.events.funding import (
     RuleFlagV1,
     RuleViolationFlaggedV1,
 )
+from synergia_shared.messaging.inbox import event_context
 from synergia_shared.messaging.outbox import (
     EventOf,
     OutboxRecord,
@@ -121,25 +124,86 @@ async def record(
     raise RuntimeError("a batch kept losing its entry ids to other writers")
 
 
-async def beneficiary_arrived(session: AsyncSession, actor_id: uuid.UUID) -> None:
-    """The actor's registration has reached funding: the entries parked for want of it
-    are decided and recorded, in the caller's transaction (the projection's)."""
-    # In the writers' order: the arrival lock, then (having read what waits, to know
+@dataclass(frozen=True)
+class Arrival:
+    """An actor's registration reaching funding, and the event that brought it (what
+    it releases is caused by that event: correlation, causation, trace)."""
+
+    actor_id: uuid.UUID
+    event: CloudEvent
+
+
+@dataclass
+class _Released:
+    """What one arrival decided, for its events."""
+
+    arrival: Arrival
+    applied: list[Decision]
+    refused: list[Decision]
+
+
+async def beneficiaries_arrived(session: AsyncSession, arrivals: Sequence[Arrival]) -> None:
+    """These actors' registrations have reached funding: the entries parked for want of
+    them are decided and recorded, in the caller's transaction (the projection's).
+
+    Set-based: what waits for any of them is read (and locked) in one statement, decided
+    by one decider in the arrivals' order (each arrival's entries as one arrival at a time
+    would decide them: an entry applied for one counts in the rules of the next), and
+    written with one statement per table."""
+    first: dict[uuid.UUID, Arrival] = {}
+    for arrival in arrivals:  # an actor registered and updated in one batch: its first
+        first.setdefault(arrival.actor_id, arrival)
+    actors = list(first)
+    # In the writers' order: the arrival locks, then (having read what waits, to know
     # its projects) the scope locks, and only then row locks, reading again under them.
-    await repository.lock_arrivals(session, [actor_id])
-    candidates = await repository.parked_waiting_for(session, [actor_id], lock=False)
+    await repository.lock_arrivals(session, actors)
+    candidates = await repository.parked_waiting_for(session, actors, lock=False)
     if not candidates:
         return
-    undertakings = await repository.linked_enterprises(session, {actor_id})
+    awaited = {e.beneficiary_id for e in candidates}
+    arriving = [a for a in first.values() if a.actor_id in awaited]
+    undertakings = await repository.linked_enterprises(session, awaited)
     projects = {e.project_id for e in candidates if e.project_id is not None}
-    await repository.lock_scopes(session, [min(undertakings[actor_id]), *projects])
-    _, waiting = await repository.lock_parked(session, [actor_id])
-    decider, expired_ids = await _decider(
-        session, [], {}, waiting, undertakings, projects, arriving=actor_id
+    await repository.lock_scopes(
+        session, [min(members) for members in undertakings.values()] + sorted(projects)
     )
-    decider.beneficiary_arrived(actor_id)
-    # Only entries parked before are decided here: their ids are claimed already.
-    await _finish(session, decider, expired_ids, {}, known={})
+    _, waiting = await repository.lock_parked(session, [a.actor_id for a in arriving])
+    decider, expired_ids = await _decider(
+        session, [], {}, waiting, undertakings, projects, arriving=awaited
+    )
+    released = [_arrive(decider, arrival) for arrival in arriving]
+    # Only entries parked before are decided here: their ids are claimed already, and
+    # their rows held (one still waiting, for something else now, is updated).
+    await _finish(
+        session, decider, expired_ids, {}, known={w.entry_id: w for w in waiting}, announce=False
+    )
+    await _announce_releases(session, released)
+
+
+def _arrive(decider: BatchDecider, arrival: Arrival) -> _Released:
+    applied, refused = len(decider.changes.applied), len(decider.changes.refused_after_parking)
+    decider.beneficiary_arrived(arrival.actor_id)
+    return _Released(
+        arrival,
+        decider.changes.applied[applied:],
+        decider.changes.refused_after_parking[refused:],
+    )
+
+
+async def _announce_releases(session: AsyncSession, released: Sequence[_Released]) -> None:
+    """Each arrival's events, caused by its registration event: the recorded ones in
+    one COPY, the refusals (rare) in one statement per arrival."""
+    records: list[OutboxRecord] = []
+    for group in released:
+        if group.applied:
+            with event_context(group.arrival.event):
+                records.extend(_recorded_records(group.applied))
+    if records:
+        await copy_outbox(session, records)
+    for group in released:
+        if group.refused:
+            with event_context(group.arrival.event):
+                await add_events(session, _refusals(group.refused))
 
 
 async def _decider(
@@ -150,12 +214,13 @@ async def _decider(
     undertakings: Mapping[uuid.UUID, frozenset[uuid.UUID]],
     projects: set[uuid.UUID],
     *,
-    arriving: uuid.UUID | None = None,
+    arriving: Collection[uuid.UUID] = (),
 ) -> tuple[BatchDecider, set[uuid.UUID]]:
     """A decider loaded with what the rules need for ``entries`` and the ``waiting``
     entries they may release; and the ids among ``entries`` refused earlier for
-    waiting too long. An ``arriving`` beneficiary, already in the projection, is not
-    known to the decider yet: its arrival is what releases the entries waiting for it."""
+    waiting too long. ``arriving`` beneficiaries, already in the projection, are not
+    known to the decider yet: their arrival is what releases the entries waiting for
+    them."""
     ids = [e.entry_id for e in entries]
     recorded = await repository.stored_entries(session, ids)
     # Refused for waiting too long: decided as if never seen (see EXPIRED_RULE).
@@ -193,7 +258,7 @@ async def _decider(
         undertakings=undertakings,
         context=context,
         known_beneficiaries=await repository.known_beneficiaries(session, beneficiaries)
-        - {arriving},
+        - set(arriving),
     )
     return decider, expired_ids
 
@@ -205,9 +270,11 @@ async def _finish(
     names: Mapping[uuid.UUID, str] | None,
     *,
     known: Mapping[uuid.UUID, object],
+    announce: bool = True,
 ) -> None:
     """Write what the batch decided. ``known``: the ids parked before (their rows held by
-    this batch); every other id the batch records or parks is new, and claimed first."""
+    this batch); every other id the batch records or parks is new, and claimed first.
+    Without ``announce`` the caller writes the events (``_announce_releases``)."""
     changes = decider.finish()
     # The decider does not know them as parked: an expired one applied now leaves no
     # refused row behind (one parked again has its row reset by the upsert).
@@ -226,6 +293,10 @@ async def _finish(
         ),
     )
     await _write(session, changes, names or {})
+    if announce:
+        if changes.applied:
+            await copy_outbox(session, _recorded_records(changes.applied))
+        await add_events(session, _refusals(changes.refused_after_parking))
 
 
 async def _write(session: AsyncSession, changes: Changes, names: Mapping[uuid.UUID, str]) -> None:
@@ -242,19 +313,16 @@ async def _write(session: AsyncSession, changes: Changes, names: Mapping[uuid.UU
     await repository.reject_parked(
         session, [(d.entry.entry_id, refusal_problem(d)) for d in changes.refused_after_parking]
     )
-    if changes.applied:
-        await copy_outbox(session, _recorded_records(changes.applied))
-    refused = [
+
+
+def _refusals(refused: Sequence[Decision]) -> list[PendingEvent]:
+    """The announcements of entries parked earlier and refused by a rule now."""
+    return [
         item_rejected(
-            d.entry.external_system,
-            d.entry.external_id,
-            refusal_problem(d)["reason"],
-            d.errors,
+            d.entry.external_system, d.entry.external_id, refusal_problem(d)["reason"], d.errors
         )
-        for d in changes.refused_after_parking
+        for d in refused
     ]
-    if refused:
-        await add_events(session, refused)
 
 
 def _recorded_records(applied: Sequence[Decision]) -> list[OutboxRecord]:
