@@ -103,17 +103,23 @@ class BatchDecider:
         self._undertakings = undertakings
         self._context = context
         self._known = set(known_beneficiaries)
-        # Who waits for what: entries parked by earlier batches, then by this one.
+        # Who waits for what: entries parked by earlier batches, then by this one; and
+        # the other way round, what each waits for (a release forgets a waiter under
+        # those keys only: one decider may hold a whole batch of arrivals).
         self._waiters: dict[uuid.UUID, dict[uuid.UUID, Decision]] = defaultdict(dict)
+        self._waits_for: dict[uuid.UUID, list[uuid.UUID]] = {}
         self._from_earlier: set[uuid.UUID] = set()
         for entry in waiting_elsewhere:
             self._from_earlier.add(entry.entry_id)
-            decision = Decision(entry, "parked")
-            for missing in self._missing(entry):
-                self._waiters[missing][entry.entry_id] = decision
+            self._wait(Decision(entry, "parked"), self._missing(entry))
         self._in_batch: dict[uuid.UUID, Decision] = {}
         self._applied: dict[uuid.UUID, Decision] = {}  # in this batch, released ones too
         self.changes = Changes()
+
+    def _wait(self, decision: Decision, missing: list[uuid.UUID]) -> None:
+        for m in missing:
+            self._waiters[m][decision.entry.entry_id] = decision
+        self._waits_for[decision.entry.entry_id] = missing
 
     def _index(self, entry: Entry) -> None:
         self._by_id[entry.entry_id] = entry
@@ -174,8 +180,7 @@ class BatchDecider:
         if missing:
             decision.status = "parked"
             decision.waiting_for = missing
-            for m in missing:
-                self._waiters[m][entry.entry_id] = decision
+            self._wait(decision, missing)
             return decision
         violations = check_new_entry(self._relevant(entry), entry, self._context)
         errors = [v for v in violations if v.severity == "error"]
@@ -220,8 +225,9 @@ class BatchDecider:
             if entry_id in self._applied or waiter.errors:  # applied, or refused by a rule
                 # Waited for two things, and an earlier waiter's release decided it.
                 continue
-            for other in self._waiters.values():
-                other.pop(entry_id, None)
+            for other in self._waits_for.pop(entry_id, ()):
+                if other in self._waiters:
+                    self._waiters[other].pop(entry_id, None)
             self._decide(waiter)
             if entry_id in self._from_earlier:
                 if waiter.status == "rejected":
