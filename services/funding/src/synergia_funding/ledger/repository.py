@@ -150,6 +150,27 @@ async def linked_enterprises(
     return {actor: frozenset(groups.get(actor, {actor})) for actor in actor_ids}
 
 
+# The actors among :ids that parked entries wait for, with the projects of those entries,
+# in one statement (no entry is decoded: what waits is read again, locked, to decide it).
+_AWAITED = text(
+    "SELECT DISTINCT a AS actor, CAST(entry->>'project_id' AS uuid) AS project "
+    "FROM parked_entries, unnest(waiting_for) AS a "
+    "WHERE state = 'waiting' AND waiting_for && CAST(:ids AS uuid[]) "
+    "AND a = ANY(CAST(:ids AS uuid[]))"
+)
+
+
+async def awaited_among(
+    session: AsyncSession, actor_ids: Collection[uuid.UUID]
+) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """The actors among these whose arrival parked entries wait for (only theirs need
+    deciding: ``service.beneficiaries_arrived``), and the projects of those entries."""
+    if not actor_ids:
+        return set(), set()
+    rows = list(await session.execute(_AWAITED, {"ids": list(actor_ids)}))
+    return {row.actor for row in rows}, {row.project for row in rows if row.project is not None}
+
+
 # One array parameter: an IN list would be a new statement for every batch size.
 _KNOWN = text("SELECT actor_id FROM beneficiaries WHERE actor_id = ANY(CAST(:ids AS uuid[]))")
 
@@ -380,22 +401,6 @@ async def lock_parked(
         if row.state == "waiting" and wanted.intersection(row.waiting_for):
             waiting.append(stored.entry)
     return own, waiting
-
-
-async def parked_waiting_for(
-    session: AsyncSession, entry_ids: Collection[uuid.UUID], *, lock: bool = True
-) -> list[Entry]:
-    """The parked entries that wait for any of these (entry ids, or a beneficiary's actor
-    id), locked until commit unless ``lock`` is false (a concurrent writer applying the
-    same one waits, then finds it gone)."""
-    if not entry_ids:
-        return []
-    query = select(parked_entries.c.entry).where(
-        parked_entries.c.state == "waiting",
-        parked_entries.c.waiting_for.overlap(list(entry_ids)),
-    )
-    rows = await session.execute(query.with_for_update() if lock else query)
-    return [codec.from_row(row.entry) for row in rows]
 
 
 async def park(

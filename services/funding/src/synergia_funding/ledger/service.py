@@ -157,13 +157,11 @@ async def beneficiaries_arrived(session: AsyncSession, arrivals: Sequence[Arriva
     # In the writers' order: the arrival locks, then (having read what waits, to know
     # its projects) the scope locks, and only then row locks, reading again under them.
     await repository.lock_arrivals(session, actors)
-    candidates = await repository.parked_waiting_for(session, actors, lock=False)
-    if not candidates:
+    awaited, projects = await repository.awaited_among(session, actors)
+    if not awaited:
         return
-    awaited = {e.beneficiary_id for e in candidates}
     arriving = [a for a in first.values() if a.actor_id in awaited]
     undertakings = await repository.linked_enterprises(session, awaited)
-    projects = {e.project_id for e in candidates if e.project_id is not None}
     await repository.lock_scopes(
         session, [min(members) for members in undertakings.values()] + sorted(projects)
     )
