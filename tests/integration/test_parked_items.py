@@ -552,13 +552,16 @@ async def test_money_for_an_actor_never_registered_expires_saying_so_and_is_neve
     assert not await query(stack, "SELECT 1 FROM ledger_entries")
 
 
+@pytest.mark.parametrize("delivered", ["alone", "in a batch"])
 async def test_a_registration_arriving_while_an_item_for_it_is_recorded_releases_it(
-    funding: Funding, stack: TestStack
+    funding: Funding, stack: TestStack, delivered: str
 ) -> None:
     """The race the arrival lock closes, made deterministic: an item finds its actor
     unknown and parks it, and before that commits the actor's registration arrives. The
     registration waits for the item's transaction, then finds it parked and applies it
-    (without the lock it would find nothing, and the item would wait until it expired)."""
+    (without the lock it would find nothing, and the item would wait until it expired).
+    Within a fetched batch of registrations, the batch waits (its arrival locks are
+    taken up front), then releases it with the others'."""
     sessions = funding.app.state.sessions
     event = actor_event("Officina Bianchi", country="IT")
     actor = uuid.UUID(event.subject)
@@ -568,7 +571,12 @@ async def test_a_registration_arriving_while_an_item_for_it_is_recorded_releases
         [decision] = await ledger_service.record(writer, [intake.to_entry(lombardia, item)])
         assert decision.status == "parked"
         data = ActorRegisteredV1.model_validate(event.data)
-        arrival = asyncio.create_task(actor_projection().apply(sessions, event, data))
+        others = [actor_event(f"Officina {n}", country="IT") for n in range(2)]
+        arrival = asyncio.create_task(
+            actor_projection().apply(sessions, event, data)
+            if delivered == "alone"
+            else apply_batch(sessions, [registered(e) for e in (others[0], event, others[1])])
+        )
         await asyncio.sleep(1.0)
         assert not arrival.done(), "the registration must wait for the item's transaction"
     await asyncio.wait_for(arrival, 20)
