@@ -1,6 +1,6 @@
 """The partner-search query: filter, score, rank and page in one statement.
 
-The formula is the one of ``scoring`` (weighted components in [0, 1]); the per-search
+The formula is the one of ``scoring`` (components in [0, 1], fit first); the per-search
 weights arrive already normalised over the components that apply, so the SQL only sums.
 Candidates are found through the GIN indexes (offers document, competences, ecosystems,
 NACE prefixes) before anything is scored. The ranking is exact: candidates no needed
