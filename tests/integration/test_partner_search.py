@@ -237,7 +237,10 @@ async def test_pages_rank_candidates_found_without_a_needed_term_in_their_place(
     """Candidates found only by a competence are skipped while the best text matches
     score above anything they could reach, and ranked where they belong once not."""
     need = {
-        "needs": {"text": "zeolite perovskite", "competences": ["materials_recycling"]},
+        "needs": {
+            "text": "zeolite perovskite membranes",
+            "competences": ["materials_recycling"],
+        },
         "origin_country": "DE",
     }
     strong = await register(
@@ -247,22 +250,32 @@ async def test_pages_rank_candidates_found_without_a_needed_term_in_their_place(
         offers=[
             {
                 "type": "technology_offer",
-                "title": "Zeolite and perovskite synthesis",
+                "title": "Zeolite and perovskite synthesis, membranes",
                 "competences": ["materials_recycling"],
             }
         ],
     )
-    # SMEs across the border covering half the terms: just below the competence-only
-    # candidate's score, which is the most a candidate without a needed term can score.
-    # Two of them, so a page of one (two rows read) has a full set of text matches.
+    # An offer of one needed term: above the most a competence alone can score, so a page
+    # of one (two rows read) of these two text matches shuts the gate.
+    middle = await register(
+        registry,
+        "Perowskit Schichten GmbH",
+        "AT",
+        offers=[{"type": "business_offer", "title": "Perovskite films"}],
+    )
+    # SMEs across the border that only mention one needed term in their description:
+    # just below the competence-only candidate's score, which is the most a candidate
+    # without a needed term can score (its competence, uncorroborated). Two of them, so
+    # a page of one (two rows read) after the middle one has a full set of text matches.
     weak = [
         await register(
             registry,
             name,
             country,
-            offers=[{"type": "business_offer", "title": "Zeolite powders"}],
+            description="Mineral trading, zeolite among others.",
+            offers=[{"type": "business_offer", "title": "Bulk minerals"}],
         )
-        for name, country in (("Zeolith Pulver GmbH", "AT"), ("Zeolit Polska Sp. z o.o.", "PL"))
+        for name, country in (("Zeolith Handel GmbH", "AT"), ("Zeolit Polska Sp. z o.o.", "PL"))
     ]
     competent = await register(
         registry,
@@ -276,14 +289,16 @@ async def test_pages_rank_candidates_found_without_a_needed_term_in_their_place(
             }
         ],
     )
-    await projected(matching, strong, *weak, competent)
+    await projected(matching, strong, middle, *weak, competent)
 
     full = await search(matching, need, limit=100)
     ranked = names(full)
-    assert ranked[0] == "Zeolite Perovskite Labs SRL"
-    assert ranked.index("Kreislauf Kompetenz s.r.o.") < ranked.index("Zeolith Pulver GmbH"), (
-        "full competence coverage outscores half the terms"
-    )
+    assert ranked[:3] == [
+        "Zeolite Perovskite Labs SRL",
+        "Perowskit Schichten GmbH",
+        "Kreislauf Kompetenz s.r.o.",
+    ], "a needed competence alone outscores a needed term mentioned once in a description"
+    assert set(ranked[3:]) == {"Zeolith Handel GmbH", "Zeolit Polska Sp. z o.o."}
     walked: list[str] = []
     cursor = None
     while True:

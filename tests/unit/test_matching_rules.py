@@ -52,7 +52,7 @@ def test_tsquery_text_carries_only_words_and_operators() -> None:
     assert set(hostile.tsquery()) <= set("abcdefghijklmnopqrstuvwxyz0123456789 ()<->|_")
 
 
-def test_the_score_is_the_weighted_mean_of_the_components_that_apply() -> None:
+def test_the_score_puts_fit_first_over_the_components_that_apply() -> None:
     all_ones = dict.fromkeys(scoring.WEIGHTS, 1.0)
     assert scoring.total(all_ones) == 1.0
     only_fit = {
@@ -65,6 +65,40 @@ def test_the_score_is_the_weighted_mean_of_the_components_that_apply() -> None:
     }
     expected = 0.45 * 0.8 / (0.45 + 0.10)
     assert scoring.total(only_fit) == pytest.approx(expected, abs=1e-4)
+    # Nothing of the need offered: nothing else counts.
+    assert scoring.total({**all_ones, "complementarity": 0.0}) == 0.0
+    # The other components count in proportion to the fit ...
+    abroad = {**only_fit, "sme_focus": 1.0}
+    assert scoring.total(abroad) == pytest.approx(0.8 * (0.45 + 0.10) / 0.55, abs=1e-4)
+    # ... so being an SME does not lift four fifths of the need above all of it.
+    exact_large = {**only_fit, "complementarity": 1.0}
+    assert scoring.total(exact_large) > scoring.total(abroad)
+    # With the same fit they order candidates as before.
+    assert scoring.total(abroad) > scoring.total(only_fit)
+
+
+def test_keywords_weigh_more_than_words_of_the_free_text() -> None:
+    weights = scoring.term_weights([True, False, False])
+    assert weights == pytest.approx([0.5, 0.25, 0.25])
+    assert sum(scoring.term_weights([False] * 7)) == pytest.approx(1.0)
+    free = scoring.FREE_TEXT_EVIDENCE
+    assert scoring.text_share([1.0, 0.0, 0.0], [True, False, False]) == pytest.approx(0.5)
+    assert scoring.text_share([0.0, 1.0, free], [True, False, False]) == pytest.approx(
+        0.25 + 0.25 * free
+    )
+    groups = term_groups(["drones"], "flights, maize")
+    assert [(g.label, g.keyword) for g in groups] == [
+        ("drones", True),
+        ("flights", False),
+        ("maize", False),
+    ]
+
+
+def test_an_electrolyser_is_no_synonym_of_a_fuel_cell_or_of_hydrogen() -> None:
+    assert "electrolyzer" in synonyms("electrolysers"), "spellings of one device"
+    assert "electrolyser" not in synonyms("fuel cell")
+    assert "fuel cell" not in synonyms("hydrogen")
+    assert "electrolyser" not in synonyms("hydrogen")
 
 
 def test_no_component_rewards_being_established() -> None:

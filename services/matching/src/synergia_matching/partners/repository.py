@@ -1,6 +1,6 @@
 """The partner-search query: filter, score, rank and page in one statement.
 
-The formula is the one of ``scoring`` (weighted components in [0, 1]); the per-search
+The formula is the one of ``scoring`` (components in [0, 1], fit first); the per-search
 weights arrive already normalised over the components that apply, so the SQL only sums.
 Candidates are found through the GIN indexes (offers document, competences, ecosystems,
 NACE prefixes) before anything is scored. The ranking is exact: candidates no needed
@@ -33,6 +33,7 @@ class Query:
 
     need_groups: Sequence[str]  # tsquery text per needed term group
     need_groups_offered: Sequence[str]  # the same, found only in structured offers (A)
+    need_group_weights: Sequence[float]  # each group's share of the text part (sum 1)
     offer_groups: Sequence[str]  # the searcher's offers, for mutual benefit
     competences: Sequence[str]
     nace_codes: Sequence[str]  # canonical, prefixes of the candidates' codes
@@ -53,6 +54,9 @@ class Query:
     # first (``languages.query_configurations``).
     text_configurations: Sequence[str] = ("english",)
     free_text_evidence: float = 0.4  # a needed term found in free text only counts this
+    # What competences, sectors and ecosystems count for a candidate no needed term is
+    # found in (when the search has needed terms).
+    uncorroborated_evidence: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -138,10 +142,12 @@ def _parts(shape: _Shape) -> _Parts:
     # Evidence by where it is: a group is looked for among the structured offers (A) only
     # where it is found at all, so the common case, not found, costs one match as before.
     # Found again and again in one place, it still counts once.
+    # Each weighed by its share of the text part (a keyword weighs more than a word of
+    # the free text).
     strength = [
         f"CASE WHEN NOT {hit} THEN 0.0::float8"
-        f" WHEN p.offers_document @@ (SELECT {_tsq(f'na{i}')}) THEN 1.0::float8"
-        " ELSE CAST(:free_text AS float8) END"
+        f" WHEN p.offers_document @@ (SELECT {_tsq(f'na{i}')}) THEN CAST(:tw{i} AS float8)"
+        f" ELSE CAST(:tw{i} AS float8) * CAST(:free_text AS float8) END"
         for i, hit in enumerate(found)
     ]
     return _Parts(
@@ -169,7 +175,7 @@ def _tsq(name: str) -> str:
 def _components(shape: _Shape, parts: _Parts) -> dict[str, str]:
     sectors = shape.nace_codes + shape.ecosystems_asked
     return {
-        "c_text": _share(_fsum(parts.text), shape.need_groups),
+        "c_text": _fsum(parts.text) if shape.need_groups else "CAST(NULL AS float8)",
         "c_competences": _share(_sum(parts.competences), shape.competences_asked),
         "c_sectors": _share(f"{_sum(parts.nace)} + {_sum(parts.ecosystems)}", sectors),
         "c_mutual": _mutual(shape, parts),
@@ -209,18 +215,31 @@ def _mutual(shape: _Shape, parts: _Parts) -> str:
     )
 
 
-def _complementarity(c: dict[str, str]) -> str:
+def _complementarity(c: dict[str, str], corroborated: str = "1.0") -> str:
+    """``corroborated``: what the competences and sectors count, 1 or ``:uncorroborated``
+    for a candidate no needed term is found in (``_corroboration``)."""
     return (
         f"(CAST(:p_text AS float8) * coalesce({c['c_text']}, 0)"
-        f" + CAST(:p_competences AS float8) * coalesce({c['c_competences']}, 0)"
-        f" + CAST(:p_sectors AS float8) * coalesce({c['c_sectors']}, 0))"
+        f" + ({corroborated})::float8 * (CAST(:p_competences AS float8)"
+        f" * coalesce({c['c_competences']}, 0)"
+        f" + CAST(:p_sectors AS float8) * coalesce({c['c_sectors']}, 0)))"
     )
 
 
-def _points(c: dict[str, str]) -> str:
-    """The score in whole basis points (1/10,000), as float8: what the ranking sorts on."""
+def _corroboration(shape: _Shape, c: dict[str, str]) -> str:
+    """For the page's rows: 1 when a needed term is found (or none is asked for), else
+    ``:uncorroborated``. The ranking knows which without looking (``_page``)."""
+    if not shape.need_groups:
+        return "1.0"
+    return f"CASE WHEN {c['c_text']} > 0 THEN 1.0 ELSE CAST(:uncorroborated AS float8) END"
+
+
+def _points(c: dict[str, str], corroborated: str = "1.0") -> str:
+    """The score in whole basis points (1/10,000), as float8: what the ranking sorts on.
+    Fit first (``scoring.fit_first``): complementarity times its weight plus the others'."""
     return (
-        f"round((CAST(:w_complementarity AS float8) * {_complementarity(c)}"
+        f"round({_complementarity(c, corroborated)}"
+        " * (CAST(:w_complementarity AS float8)"
         f" + CAST(:w_mutual AS float8) * coalesce({c['c_mutual']}, 0)"
         f" + CAST(:w_border AS float8) * coalesce({c['c_border']}, 0)"
         f" + CAST(:w_sector AS float8) * coalesce({c['c_sector']}, 0)"
@@ -261,11 +280,11 @@ def _constraints(shape: _Shape) -> list[str]:
     return where
 
 
-def _top(shape: _Shape, c: dict[str, str], found: str) -> str:
+def _top(shape: _Shape, c: dict[str, str], found: str, corroborated: str = "1.0") -> str:
     """The best ``:limit`` candidates found by ``found`` (after the cursor, if any)."""
     where = "\n  AND ".join([*_constraints(shape), found])
     ranked = (
-        f"SELECT p.actor_id, p.registered_at, {_points(c)} AS points\n"
+        f"SELECT p.actor_id, p.registered_at, {_points(c, corroborated)} AS points\n"
         f"FROM actor_profiles AS p\nWHERE {where}"
     )
     if shape.after:
@@ -283,11 +302,11 @@ def _page(shape: _Shape, c: dict[str, str]) -> str:
 
     When the search has needed terms and other ways to find a candidate, the candidates
     no needed term matches are ranked only if one of them could still reach the page:
-    without a text hit a candidate scores at most ``:other_max`` points (every other
-    component at its maximum), so once the best ``:limit`` text matches all score above
-    that, the others are not read at all (the gate is a one-time filter). The page is
-    the same either way; a search whose needed terms match many profiles skips most of
-    the rest.
+    without a text hit a candidate scores at most ``:other_max`` points (its competences
+    and sectors, uncorroborated, and every other component at their maximum), so once
+    the best ``:limit`` text matches all score above that, the others are not read at
+    all (the gate is a one-time filter). The page is the same either way; a search whose
+    needed terms match many profiles skips most of the rest.
     """
     other = _other_found(shape)
     if not shape.need_groups:
@@ -295,7 +314,8 @@ def _page(shape: _Shape, c: dict[str, str]) -> str:
     if not other:
         return _top(shape, c, _text_found())
     others = f"NOT ({_text_found()}) AND (" + " OR ".join(other) + ")"
-    # No needed term matches them: their text share is 0, not worth matching group by group.
+    # No needed term matches them: their text share is 0, not worth matching group by group,
+    # and what they share through the vocabularies is uncorroborated.
     without_text = {**c, "c_text": "CAST(0.0 AS float8)"}
     return f"""
 WITH text_top AS (
@@ -305,7 +325,7 @@ SELECT * FROM (
 SELECT * FROM text_top
 UNION ALL
 SELECT * FROM (
-{_top(shape, without_text, others)}
+{_top(shape, without_text, others, "CAST(:uncorroborated AS float8)")}
 ) AS other_top
 WHERE (SELECT count(*) < CAST(:limit AS bigint) OR min(t.points) <= CAST(:other_max AS float8)
        FROM text_top AS t)
@@ -379,7 +399,7 @@ SELECT p.actor_id, p.legal_name, p.short_name, p.kind, p.country, p.country_stan
   array(SELECT x FROM unnest(p.ecosystems) AS x
         WHERE x = ANY(CAST(:ecosystems AS text[]))) AS ecosystem_hits,
   {columns},
-  {_complementarity(c)} AS c_complementarity,
+  {_complementarity(c, _corroboration(shape, c))} AS c_complementarity,
   round(CAST(page.points AS numeric) / {POINTS}, 4) AS score
 FROM (
 {_page(shape, c)}
@@ -402,14 +422,14 @@ ORDER BY page.points DESC, page.registered_at DESC, page.actor_id DESC
     return text(sql).bindparams(*(b for b in binds if b.key in names))
 
 
-def _other_max(weights: dict[str, float], parts: dict[str, float]) -> float:
-    """The most points a candidate no needed term matches can score: every component
-    but the text share at its maximum of 1. One point of slack for float rounding: a
-    looser bound only reads more candidates, never fewer."""
-    complementarity = weights.get("complementarity", 0.0)
-    others = sum(w for name, w in weights.items() if name != "complementarity")
-    without_text = sum(w for name, w in parts.items() if name != "text")
-    return math.ceil((others + complementarity * without_text) * POINTS) + 1.0
+def _other_max(query: Query) -> float:
+    """The most points a candidate no needed term matches can score: its competences and
+    sectors, uncorroborated, at their maximum, times every other component at its
+    maximum of 1 (fit first: the weights add up to 1). One point of slack for float
+    rounding: a looser bound only reads more candidates, never fewer."""
+    without_text = sum(w for name, w in query.part_weights.items() if name != "text")
+    fit = query.uncorroborated_evidence * without_text
+    return math.ceil(fit * sum(query.weights.values()) * POINTS) + 1.0
 
 
 def _named(prefix: str, values: Sequence[str]) -> dict[str, str]:
@@ -441,7 +461,9 @@ def _params(query: Query, *, limit: int, after: After | None) -> dict[str, Any]:
     return {
         **_named("ng", query.need_groups),
         **_named("na", query.need_groups_offered),
+        **{f"tw{i}": weight for i, weight in enumerate(query.need_group_weights)},
         "free_text": query.free_text_evidence,
+        "uncorroborated": query.uncorroborated_evidence,
         "label_codes": [str(code) for code in COMPETENCE_LABELS],
         "label_texts": list(COMPETENCE_LABELS.values()),
         **_named("og", query.offer_groups),
@@ -476,7 +498,7 @@ def _params(query: Query, *, limit: int, after: After | None) -> dict[str, Any]:
         "after_points": float(after.score * POINTS) if after else None,
         "after_registered_at": after.registered_at if after else None,
         "after_id": after.actor_id if after else None,
-        "other_max": _other_max(w, p),
+        "other_max": _other_max(query),
         "limit": limit,
     }
 

@@ -107,7 +107,10 @@ class PartnerSuggestion(BaseModel):
     country: str
     nuts_code: str | None
     sme_category: str | None
-    score: float = Field(description="0 to 1: the weighted components")
+    score: float = Field(
+        description="0 to 1: complementarity times (its weight + the other components' "
+        "weighted values)"
+    )
     summary: str = Field(description="Why, in one sentence")
     components: list[ScoreComponent]
     matched_offers: list[MatchedOffer] = Field(

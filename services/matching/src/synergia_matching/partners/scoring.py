@@ -20,6 +20,14 @@ past matches a candidate has, how old it is, how complete its profile looks. Tho
 favour the well-established, who would otherwise crowd out capable newcomers with the
 same fit; between equal scores the more recently registered actor comes first.
 
+Fit first: the components other than complementarity say how good a partner a fitting
+candidate would be, not whether it fits, so they count in proportion to its fit. The
+score is ``complementarity * (its weight + the sum of weight * value of the others)``: a
+candidate that offers nothing of what is needed scores 0 whatever its country, sector or
+size; with full complementarity the score is the plain weighted mean; two candidates
+with the same fit are ordered by the other components as a weighted mean would order
+them.
+
 The SQL in ``repository`` computes the same formula to rank and paginate in the
 database; ``total`` here is the reference it is tested against.
 """
@@ -46,6 +54,16 @@ COMPLEMENTARITY_PARTS: dict[str, float] = {"text": 0.5, "competences": 0.3, "sec
 # might use; a capability offered in a structured offer is a claim about what it provides.
 # Repetition adds nothing: a term counts once, however often it is written.
 FREE_TEXT_EVIDENCE = 0.4
+# A needed competence, sector or ecosystem is a broad class (a green-roof builder and a
+# paper-packaging maker share "eco-innovation"): when the search names needed terms and
+# the candidate's offers and text contain none of them, what it shares only through the
+# controlled vocabularies counts this much. Still found (across languages, the
+# vocabularies are what carries matching), ranked below candidates whose offers say it.
+UNCORROBORATED_EVIDENCE = 0.25
+# A term the searcher gave as a keyword weighs this many words of its free text: keywords
+# are what the searcher says matters, the free text also carries the context (quantities,
+# places, "especially").
+KEYWORD_WEIGHT = 2.0
 # Weights and values are shown rounded to this many decimals (the score has 4 too): the
 # normalised weights are sums of floats (0.5000000000000001) and more digits say nothing.
 SHOWN_DECIMALS = 4
@@ -100,17 +118,35 @@ def complementarity_parts(*, text: bool, competences: bool, sectors: bool) -> di
     return _normalised(applies, COMPLEMENTARITY_PARTS)
 
 
-def weighted_mean(values: dict[str, float | None], weights: dict[str, float]) -> float:
-    """Mean of the values that apply (not ``None``), by their weights; 0 if none apply."""
+def fit_first(values: dict[str, float | None], weights: dict[str, float]) -> float:
+    """Complementarity times (its weight + the weighted values of the other components
+    that apply), the weights normalised over the components that apply (not ``None``): the
+    other components count in proportion to the fit."""
     applicable = {k: v for k, v in values.items() if v is not None}
     total_weight = sum(weights[k] for k in applicable)
-    if not total_weight:
+    fit = applicable.get("complementarity")
+    if not total_weight or not fit:
         return 0.0
-    return sum(weights[k] * v for k, v in applicable.items()) / total_weight
+    others = sum(weights[k] * v for k, v in applicable.items() if k != "complementarity")
+    return fit * (weights["complementarity"] + others) / total_weight
 
 
 def total(components: dict[str, float | None]) -> float:
-    return round(weighted_mean(components, WEIGHTS), 4)
+    return round(fit_first(components, WEIGHTS), 4)
+
+
+def term_weights(keywords: Sequence[bool]) -> list[float]:
+    """Each needed term's share of the text part (they add up to 1), in order: a keyword
+    (``True``) weighs :data:`KEYWORD_WEIGHT` words of the free text."""
+    raw = [KEYWORD_WEIGHT if keyword else 1.0 for keyword in keywords]
+    return [w / sum(raw) for w in raw]
+
+
+def text_share(evidence: Sequence[float], keywords: Sequence[bool]) -> float:
+    """The text part of complementarity: each needed term's evidence (1 in an offer,
+    :data:`FREE_TEXT_EVIDENCE` in free text only, 0 not found) by its weight
+    (:func:`term_weights`). The SQL computes the same."""
+    return sum(w * e for w, e in zip(term_weights(keywords), evidence, strict=True))
 
 
 @dataclass
@@ -166,6 +202,11 @@ def explain_complementarity(
             f"works in a wanted sector or ecosystem ({', '.join(matched_sectors)})"
             if matched_sectors
             else "works in none of the wanted sectors or ecosystems"
+        )
+    if text is not None and not matched_terms and (matched_competences or matched_sectors):
+        parts.append(
+            "with none of the needed terms in its offers or text, these count "
+            f"{UNCORROBORATED_EVIDENCE:g} of their share"
         )
     return "; ".join(parts)
 

@@ -314,7 +314,9 @@ def _query(asked: Asked, aligned: dict[str, Alignment], any_priorities: bool) ->
     return repository.Query(
         need_groups=[g.tsquery() for g in asked.need_groups],
         need_groups_offered=[g.tsquery(weights="A") for g in asked.need_groups],
+        need_group_weights=scoring.term_weights([g.keyword for g in asked.need_groups]),
         free_text_evidence=scoring.FREE_TEXT_EVIDENCE,
+        uncorroborated_evidence=scoring.UNCORROBORATED_EVIDENCE,
         offer_groups=[g.tsquery() for g in asked.offer_groups],
         competences=asked.competences,
         nace_codes=asked.nace_codes,

@@ -66,6 +66,7 @@ def member_query(member: str, weights: str = "") -> str:
 class TermGroup:
     label: str  # the term as asked for
     members: frozenset[str]  # it and its synonyms
+    keyword: bool = False  # given as a keyword (it weighs more), not a word of free text
 
     def tsquery(self, weights: str = "") -> str:
         """``to_tsquery`` text: members OR-ed, the words of a member as a phrase; with
@@ -74,20 +75,20 @@ class TermGroup:
         return " | ".join(f"({a})" for a in alternatives)
 
 
-def _phrases(keywords: Iterable[str], text: str) -> list[str]:
+def _phrases(keywords: Iterable[str], text: str) -> list[tuple[str, bool]]:
     """Keywords as given (one of several words is a phrase), then the thesaurus' phrases
-    found in the free text, then its other words."""
-    found: list[str] = []
+    found in the free text, then its other words; each with whether it is a keyword."""
+    found: list[tuple[str, bool]] = []
     for keyword in keywords:
         key = " ".join(_WORD.findall(keyword.lower()))
         if key:
-            found.append(key)
+            found.append((key, True))
     lowered = text.lower()
     known_phrases = sorted((t for t in _known_multiword() if t in lowered), key=len, reverse=True)
     for phrase in known_phrases:
-        found.append(phrase)
+        found.append((phrase, False))
         lowered = lowered.replace(phrase, " ")
-    found += _WORD.findall(lowered)
+    found += [(word, False) for word in _WORD.findall(lowered)]
     return found
 
 
@@ -102,14 +103,14 @@ def term_groups(keywords: Iterable[str], text: str = "") -> list[TermGroup]:
     :func:`distinct_by_stem`."""
     groups: list[TermGroup] = []
     seen: set[frozenset[str]] = set()
-    for term in _phrases(keywords, text):
+    for term, keyword in _phrases(keywords, text):
         if term in _NOISE or len(term) < 2 or term.isdigit():
             continue
         members = synonyms(term)
         if members in seen:
             continue
         seen.add(members)
-        groups.append(TermGroup(term, members))
+        groups.append(TermGroup(term, members, keyword))
         if len(groups) == MAX_GROUPS:
             break
     return groups
@@ -147,7 +148,7 @@ def distinct_by_stem(groups: Iterable[TermGroup], stems: Mapping[str, str]) -> l
             members = thesaurus[own] | {group.label}
         alternatives = {s for m in members if (s := stem(m))}
         covered |= alternatives
-        kept.append(TermGroup(group.label, members))
+        kept.append(TermGroup(group.label, members, group.keyword))
         if len(kept) == MAX_GROUPS:
             break
     return kept

@@ -26,7 +26,9 @@ GROUPS: tuple[frozenset[str], ...] = tuple(
         {"laser", "photonics", "optics"},
         {"logistics", "supply chain", "distribution"},
         {"composite", "fibre-reinforced", "fiber-reinforced", "carbon fibre", "carbon fiber"},
-        {"hydrogen", "fuel cell", "electrolyser", "electrolyzer"},
+        # Spellings of one device. Not hydrogen or fuel cells: an electrolyser makes
+        # hydrogen, a fuel cell uses it; a search for one is not answered by the others.
+        {"electrolyser", "electrolyzer"},
         {"photovoltaic", "solar", "pv"},
         {"wind turbine", "wind energy"},
         {"electric vehicle", "ev", "e-mobility", "electromobility"},
