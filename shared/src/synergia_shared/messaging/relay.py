@@ -68,6 +68,12 @@ _MAX_RETRY_DELAY = 5.0
 # waiting for its acknowledgements and marking its rows sent, one sending, one claimed
 # and ready to send, so the producer never waits for a claim.
 _ROUNDS_IN_FLIGHT = 3
+# A round claims above the rows the previous round claimed: from the start, its claim
+# would step over the rows the rounds in flight hold, one by one (SKIP LOCKED), and over
+# the entries the rows just sent left in the unsent index. Rows below (an aggregate's
+# events left for later, rows another replica let go) are looked at again every
+# _RESTART_EVERY rounds, and once the rounds end (_publish_rounds).
+_RESTART_EVERY = 10
 
 
 def _end(span: Span, error: BaseException | None) -> None:
@@ -96,12 +102,15 @@ async def _outcomes(
 @dataclass
 class _Handover:
     """What a publishing round tells the next one: it has claimed its batch
-    (``claimed``), whether that batch was full (more may be waiting), and that its
-    records are with the producer (``handed``). ``after`` is the previous round's
-    ``handed``: this round sends nothing before it is set."""
+    (``claimed``), whether that batch was full (more may be waiting), the highest id it
+    claimed (``claimed_to``), and that its records are with the producer (``handed``).
+    ``previous`` is the previous round's ``handed``: this round sends nothing before it
+    is set. ``above``: this round claims only rows with a higher id."""
 
-    after: asyncio.Event | None = None
+    previous: asyncio.Event | None = None
+    above: int = 0
     claimed: asyncio.Event = field(default_factory=asyncio.Event)
+    claimed_to: int = 0
     handed: asyncio.Event = field(default_factory=asyncio.Event)
     full: bool = False
     # Per partition, the lowest and highest offset the broker acknowledged to the round.
@@ -109,14 +118,15 @@ class _Handover:
 
 
 def _claim_statement(batch_size: int) -> Select[Any]:
-    """The next ``batch_size`` unsent rows, locked (``SKIP LOCKED`` passes over rows
-    another relay round or replica holds), in ``id`` order, each with ``held_elsewhere``:
+    """The next ``batch_size`` unsent rows with an id above ``:above``, locked (``SKIP
+    LOCKED`` passes over rows another relay round or replica holds), in ``id`` order,
+    each with ``held_elsewhere`` (whatever its id):
     whether an earlier unsent event of its aggregate is outside the batch. That event is
     locked by another round or replica; publishing ours first would break the
     aggregate's order. One statement, so one round trip for both."""
     claimed = (
         select(outbox.c.id, outbox.c.aggregate_id, outbox.c.topic, outbox.c.payload)
-        .where(outbox.c.sent_at.is_(None))
+        .where(outbox.c.sent_at.is_(None), outbox.c.id > bindparam("above", type_=BigInteger))
         .order_by(outbox.c.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True)
@@ -394,18 +404,25 @@ class OutboxRelay:
         next round starts and claims the following rows (``SKIP LOCKED`` passes over the
         earlier rounds'), while the earlier ones send theirs; it hands its records to the
         producer as soon as the round before it has handed all of its own
-        (``_Handover.after``), so the producer always has the next batch at hand, and
+        (``_Handover.previous``), so the producer always has the next batch at hand, and
         every partition gets the records in ``id`` order. An aggregate with an event in an
         earlier round still in flight is left out of the later one
-        (_without_aggregates_held_elsewhere), as for another replica's. At most
-        ``_ROUNDS_IN_FLIGHT``; a failed round fails the call once the others in flight
-        have finished (each one's rows marked sent, or left unsent, whole).
+        (_without_aggregates_held_elsewhere), as for another replica's. A round claims
+        above the previous round's rows, but every ``_RESTART_EVERY`` rounds, and after
+        more than one round ``more`` is true: rows passed over get another look at once.
+        At most ``_ROUNDS_IN_FLIGHT``; a failed round fails the call once the others in
+        flight have finished (each one's rows marked sent, or left unsent, whole).
         """
-        sent = 0
+        sent = rounds = 0
         in_flight: list[tuple[asyncio.Task[int], _Handover]] = []
         try:
             while True:
-                handover = _Handover(after=in_flight[-1][1].handed if in_flight else None)
+                previous = in_flight[-1][1] if in_flight else None
+                handover = _Handover(
+                    previous=previous.handed if previous else None,
+                    above=previous.claimed_to if previous and rounds % _RESTART_EVERY else 0,
+                )
+                rounds += 1
                 current = asyncio.create_task(self._round(handover))
                 in_flight.append((current, handover))
                 claimed = asyncio.ensure_future(handover.claimed.wait())
@@ -419,7 +436,8 @@ class OutboxRelay:
                     break
             while in_flight:
                 sent += await self._finished(*in_flight.pop(0))
-            return sent, handover.full
+            # Rows the later rounds passed over (above) may be free now: one more look.
+            return sent, handover.full or rounds > 1
         finally:
             if in_flight:  # a round failed: the other finishes what it started, whole
                 await asyncio.gather(*(task for task, _ in in_flight), return_exceptions=True)
@@ -438,8 +456,9 @@ class OutboxRelay:
         try:
             async with self._engine.connect() as conn, conn.begin():
                 try:
-                    claimed = (await conn.execute(self._claim)).all()
+                    claimed = (await conn.execute(self._claim, {"above": handover.above})).all()
                     handover.full = len(claimed) >= self._batch_size
+                    handover.claimed_to = claimed[-1].id if claimed else handover.above
                 finally:
                     handover.claimed.set()
                 if not claimed:
@@ -447,8 +466,8 @@ class OutboxRelay:
                     await self._record_backlog(conn)
                     return 0
                 rows = _without_aggregates_held_elsewhere(claimed)
-                if handover.after is not None:
-                    await handover.after.wait()  # every partition gets the rows in id order
+                if handover.previous is not None:
+                    await handover.previous.wait()  # every partition gets the rows in id order
                 sent_ids, acks = await self._publish(rows, handover)
                 if sent_ids:
                     await conn.execute(_MARK_SENT, {"ids": sent_ids})
