@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from synergia_devstack.broker import EmbeddedBroker
@@ -86,6 +87,44 @@ async def test_rows_wait_while_the_broker_is_unreachable(
         await bus.close()
     assert await unsent(engine) == 0
     assert [e.sequence for e in await consume_all(stack, 3)] == [1, 2, 3]
+
+
+async def test_each_event_goes_to_the_partition_the_default_partitioner_gives_its_aggregate(
+    engine: AsyncEngine, stack: TestStack
+) -> None:
+    """The relay computes partitions itself (messaging.partitions); a consumer, or any
+    other producer of the topic, must find each aggregate where Kafka's default
+    partitioner puts its key."""
+    aggregates = [uuid.uuid4() for _ in range(40)]
+    await write_events(engine, aggregates, per_aggregate=2)
+    bus = Bus(stack.kafka, client_id="relay")
+    try:
+        await relay_on(stack, engine, bus).publish_pending()
+    finally:
+        await bus.close()
+    topic = f"{stack.topic_prefix}registry.actor"
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=stack.kafka, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    placed: dict[bytes, set[int]] = defaultdict(set)
+    received = 0
+    try:
+        partitions = sorted(consumer.partitions_for_topic(topic) or ())
+        async with asyncio.timeout(30):
+            while received < 80:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        assert record.key is not None
+                        placed[record.key].add(record.partition)
+                        received += 1
+    finally:
+        await consumer.stop()
+    assert len(partitions) > 1
+    default = DefaultPartitioner()
+    assert placed == {
+        str(a).encode(): {default(str(a).encode(), partitions, partitions)} for a in aggregates
+    }
 
 
 async def test_two_replicas_publish_everything_once_and_keep_each_aggregate_in_order(
