@@ -121,9 +121,17 @@ async def relay_seconds(
         await bus.producer()
         started = time.perf_counter()
         await relay.start()
-        # One index probe per check: counting the unsent rows would scan them every
-        # 20 ms, CPU the relay's own database work competes with on a small machine.
-        while await conn.fetchval("SELECT EXISTS (SELECT FROM outbox WHERE sent_at IS NULL)"):
+        # One index probe per check, from the lowest row unsent at the last one (nothing
+        # marks rows unsent again here): counting the unsent rows would scan them every
+        # 20 ms, and even a probe from the start steps over the entries of every row sent
+        # since the index was last cleaned, one heap visit each, CPU the relay's own
+        # database work competes with on a small machine.
+        lowest_unsent: int | None = 0
+        while (
+            lowest_unsent := await conn.fetchval(
+                "SELECT min(id) FROM outbox WHERE sent_at IS NULL AND id >= $1", lowest_unsent
+            )
+        ) is not None:
             if time.perf_counter() - started > 120:
                 raise TimeoutError("the relay did not publish everything in 120 s")
             await asyncio.sleep(0.02)

@@ -24,6 +24,7 @@ from synergia_shared.tracing import (
     context_from,
     current_trace_context,
     payload_trace_context,
+    payload_traceparent,
     tracing_requested,
 )
 
@@ -94,6 +95,21 @@ def test_the_relay_reads_the_envelopes_context_not_a_data_member_of_that_name() 
     )
     assert payload_trace_context(bulk)[0] == records.tail["traceparent"]
     assert payload_trace_context(b'{"data":{}}') == (None, None)
+
+
+def test_the_payloads_context_is_its_last_wellformed_member_read_from_the_end() -> None:
+    """The relay reads it from the end of the payload, where the envelope's members are:
+    the same answer as the last match of a search from the start."""
+    valid = "00-" + "ab" * 16 + "-" + "cd" * 8 + "-01"
+    payload = (
+        b'{"data":{"traceparent":"00-' + b"12" * 16 + b"-" + b"34" * 8 + b'-00"},'
+        b'"traceparent":"' + valid.encode() + b'","tracestate":"vendor=1",'
+        b'"traceparent":"not-a-traceparent"}'
+    )
+    assert payload_trace_context(payload) == (valid, "vendor=1")
+    assert payload_traceparent(payload) == valid
+    assert payload_traceparent(b'{"traceparent":"00-short"}') is None
+    assert payload_trace_context(b'{"tracestate":"vendor=1"}') == (None, None)
 
 
 def test_without_tracing_events_pass_the_incoming_context_on_or_start_an_unsampled_one() -> None:

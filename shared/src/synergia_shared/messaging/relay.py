@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
 from sqlalchemy import ARRAY, BigInteger, Select, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from synergia_shared.bus import Bus
 from synergia_shared.db_outage import is_database_unavailable
 from synergia_shared.db_urls import asyncpg_dsn
+from synergia_shared.messaging.partitions import default_partition
 from synergia_shared.messaging.replaced_logs import AcknowledgedOffsets
 from synergia_shared.messaging.republish import (
     LostPartition,
@@ -40,7 +42,7 @@ from synergia_shared.messaging.tables import OUTBOX_CHANNEL, outbox
 from synergia_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, OUTBOX_REPUBLISHED
 from synergia_shared.tracing import (
     TRACEPARENT,
-    payload_trace_context,
+    payload_traceparent,
     start_producer_span,
     trace_headers,
 )
@@ -48,6 +50,7 @@ from synergia_shared.tracing import (
 logger = logging.getLogger(__name__)
 
 _CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
+_CONTENT_TYPE_ONLY = [_CONTENT_TYPE_HEADER]  # the producer only reads a record's headers
 
 # A batch's ids go in as one array parameter (``= ANY(:ids)``), not as ``IN (…)``: an IN
 # list is rendered with one placeholder per element, so every batch size is another
@@ -61,9 +64,16 @@ _MARK_SENT = (
 
 
 _MAX_RETRY_DELAY = 5.0
-# Publishing rounds in flight while a backlog is published (_publish_rounds): two keep
-# the producer busy while a round waits on the database; three measured no faster.
-_ROUNDS_IN_FLIGHT = 2
+# Publishing rounds in flight while a backlog is published (_publish_rounds): one
+# waiting for its acknowledgements and marking its rows sent, one sending, one claimed
+# and ready to send, so the producer never waits for a claim.
+_ROUNDS_IN_FLIGHT = 3
+# A round claims above the rows the previous round claimed: from the start, its claim
+# would step over the rows the rounds in flight hold, one by one (SKIP LOCKED), and over
+# the entries the rows just sent left in the unsent index. Rows below (an aggregate's
+# events left for later, rows another replica let go) are looked at again every
+# _RESTART_EVERY rounds, and once the rounds end (_publish_rounds).
+_RESTART_EVERY = 10
 
 
 def _end(span: Span, error: BaseException | None) -> None:
@@ -73,11 +83,34 @@ def _end(span: Span, error: BaseException | None) -> None:
     span.end()
 
 
+async def _outcomes(
+    futures: Sequence[asyncio.Future[RecordMetadata]],
+) -> list[RecordMetadata | BaseException]:
+    """Each send's outcome, once all are known. Awaited one by one, in order: a batch's
+    futures complete together, so most are done when reached, where ``gather`` would
+    add a callback to each of them (it cost more than all else the relay adds to a
+    record's send)."""
+    for future in futures:
+        if not future.done():
+            await asyncio.wait((future,))
+    return [
+        asyncio.CancelledError() if future.cancelled() else (future.exception() or future.result())
+        for future in futures
+    ]
+
+
 @dataclass
 class _Handover:
-    """What a publishing round tells the next one: its records are with the producer
-    (``handed``), and whether it claimed a full batch (more may be waiting)."""
+    """What a publishing round tells the next one: it has claimed its batch
+    (``claimed``), whether that batch was full (more may be waiting), the highest id it
+    claimed (``claimed_to``), and that its records are with the producer (``handed``).
+    ``previous`` is the previous round's ``handed``: this round sends nothing before it
+    is set. ``above``: this round claims only rows with a higher id."""
 
+    previous: asyncio.Event | None = None
+    above: int = 0
+    claimed: asyncio.Event = field(default_factory=asyncio.Event)
+    claimed_to: int = 0
     handed: asyncio.Event = field(default_factory=asyncio.Event)
     full: bool = False
     # Per partition, the lowest and highest offset the broker acknowledged to the round.
@@ -85,14 +118,15 @@ class _Handover:
 
 
 def _claim_statement(batch_size: int) -> Select[Any]:
-    """The next ``batch_size`` unsent rows, locked (``SKIP LOCKED`` passes over rows
-    another relay round or replica holds), in ``id`` order, each with ``held_elsewhere``:
+    """The next ``batch_size`` unsent rows with an id above ``:above``, locked (``SKIP
+    LOCKED`` passes over rows another relay round or replica holds), in ``id`` order,
+    each with ``held_elsewhere`` (whatever its id):
     whether an earlier unsent event of its aggregate is outside the batch. That event is
     locked by another round or replica; publishing ours first would break the
     aggregate's order. One statement, so one round trip for both."""
     claimed = (
         select(outbox.c.id, outbox.c.aggregate_id, outbox.c.topic, outbox.c.payload)
-        .where(outbox.c.sent_at.is_(None))
+        .where(outbox.c.sent_at.is_(None), outbox.c.id > bindparam("above", type_=BigInteger))
         .order_by(outbox.c.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True)
@@ -366,35 +400,44 @@ class OutboxRelay:
         """Rounds of publishing while full batches wait: ``(sent, more may be waiting)``.
 
         A round's time is mostly waiting: on the database (claim, mark sent, commit) and
-        on the broker's acknowledgements. So once a round has claimed a full batch and
-        handed its records to the producer, the next round starts: it claims the
-        following rows (``SKIP LOCKED`` passes over the first round's) and hands them to
-        the producer, which keeps sending meanwhile. Two rounds in flight at most; as the
-        second starts only once the first's records are with the producer, every
-        partition gets them in ``id`` order, and an aggregate with an event in the first
-        round is left out of the second (_without_aggregates_held_elsewhere), as for
-        another replica's. A failed round fails the call once the other round in flight
-        has finished (its rows marked sent, or left unsent, whole).
+        on the broker's acknowledgements. So once a round has claimed a full batch, the
+        next round starts and claims the following rows (``SKIP LOCKED`` passes over the
+        earlier rounds'), while the earlier ones send theirs; it hands its records to the
+        producer as soon as the round before it has handed all of its own
+        (``_Handover.previous``), so the producer always has the next batch at hand, and
+        every partition gets the records in ``id`` order. An aggregate with an event in an
+        earlier round still in flight is left out of the later one
+        (_without_aggregates_held_elsewhere), as for another replica's. A round claims
+        above the previous round's rows, but every ``_RESTART_EVERY`` rounds, and after
+        more than one round ``more`` is true: rows passed over get another look at once.
+        At most ``_ROUNDS_IN_FLIGHT``; a failed round fails the call once the others in
+        flight have finished (each one's rows marked sent, or left unsent, whole).
         """
-        sent = 0
+        sent = rounds = 0
         in_flight: list[tuple[asyncio.Task[int], _Handover]] = []
         try:
             while True:
-                handover = _Handover()
+                previous = in_flight[-1][1] if in_flight else None
+                handover = _Handover(
+                    previous=previous.handed if previous else None,
+                    above=previous.claimed_to if previous and rounds % _RESTART_EVERY else 0,
+                )
+                rounds += 1
                 current = asyncio.create_task(self._round(handover))
                 in_flight.append((current, handover))
-                handed = asyncio.ensure_future(handover.handed.wait())
+                claimed = asyncio.ensure_future(handover.claimed.wait())
                 try:
-                    await asyncio.wait({current, handed}, return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait({current, claimed}, return_when=asyncio.FIRST_COMPLETED)
                 finally:
-                    handed.cancel()
+                    claimed.cancel()
                 if len(in_flight) == _ROUNDS_IN_FLIGHT:
                     sent += await self._finished(*in_flight.pop(0))
                 if not handover.full:
                     break
             while in_flight:
                 sent += await self._finished(*in_flight.pop(0))
-            return sent, handover.full
+            # Rows the later rounds passed over (above) may be free now: one more look.
+            return sent, handover.full or rounds > 1
         finally:
             if in_flight:  # a round failed: the other finishes what it started, whole
                 await asyncio.gather(*(task for task, _ in in_flight), return_exceptions=True)
@@ -412,13 +455,19 @@ class OutboxRelay:
         producer, and whether a full batch was claimed."""
         try:
             async with self._engine.connect() as conn, conn.begin():
-                claimed = (await conn.execute(self._claim)).all()
-                handover.full = len(claimed) >= self._batch_size
+                try:
+                    claimed = (await conn.execute(self._claim, {"above": handover.above})).all()
+                    handover.full = len(claimed) >= self._batch_size
+                    handover.claimed_to = claimed[-1].id if claimed else handover.above
+                finally:
+                    handover.claimed.set()
                 if not claimed:
                     handover.handed.set()
                     await self._record_backlog(conn)
                     return 0
                 rows = _without_aggregates_held_elsewhere(claimed)
+                if handover.previous is not None:
+                    await handover.previous.wait()  # every partition gets the rows in id order
                 sent_ids, acks = await self._publish(rows, handover)
                 if sent_ids:
                     await conn.execute(_MARK_SENT, {"ids": sent_ids})
@@ -444,22 +493,14 @@ class OutboxRelay:
                 await self._ensure_topics_exist(producer, {row.topic for row in rows})
                 self._check_topics_first = False
                 self._topics_checked_at = time.monotonic()
-            futures = []
-            for row in rows:
-                topic = f"{self._topic_prefix}{row.topic}"
-                headers = self._headers(row, topic, spans)
-                futures.append(
-                    await producer.send(
-                        topic, value=row.payload, key=row.aggregate_id.encode(), headers=headers
-                    )
-                )
+            futures = await self._send(producer, rows, spans)
         except Exception as exc:
             self._check_topics_first = True
             for span in spans:
                 _end(span, exc)
             raise
         handover.handed.set()
-        results = await asyncio.gather(*futures, return_exceptions=True)
+        results = await _outcomes(futures)
         for span, result in zip(spans, results, strict=False):  # no spans: tracing off
             _end(span, result if isinstance(result, BaseException) else None)
         sent: list[int] = []
@@ -485,6 +526,34 @@ class OutboxRelay:
                 raise first_error
         return sent, acks
 
+    async def _send(
+        self, producer: AIOKafkaProducer, rows: Sequence[Any], spans: list[Span]
+    ) -> list[asyncio.Future[RecordMetadata]]:
+        """Hand ``rows`` to the producer, in order; their futures. Each record's partition
+        is the one the default partitioner would give its key (``partitions``), computed
+        here at a fraction of its cost; a topic whose partitions the producer does not
+        know yet is left to the partitioner, which waits for them."""
+        targets: dict[str, tuple[str, int | None]] = {}
+        futures = []
+        for row in rows:
+            target = targets.get(row.topic)
+            if target is None:
+                topic = f"{self._topic_prefix}{row.topic}"
+                known = producer.client.cluster.partitions_for_topic(topic)
+                target = targets[row.topic] = (topic, len(known) if known else None)
+            topic, count = target
+            key = row.aggregate_id.encode()
+            futures.append(
+                await producer.send(
+                    topic,
+                    value=row.payload,
+                    key=key,
+                    partition=default_partition(key, count) if count else None,
+                    headers=self._headers(row, topic, spans),
+                )
+            )
+        return futures
+
     def _headers(self, row: Any, topic: str, spans: list[Span]) -> list[tuple[str, bytes]]:
         """The record's headers: its content type and its trace context. With tracing on,
         that of a producer span started here (ended once the broker answered); off, the
@@ -493,9 +562,9 @@ class OutboxRelay:
             span = start_producer_span(self._tracer, topic, row.payload, row.aggregate_id)
             spans.append(span)
             return [_CONTENT_TYPE_HEADER, *trace_headers(span)]
-        traceparent, _ = payload_trace_context(row.payload)
+        traceparent = payload_traceparent(row.payload)
         if traceparent is None:
-            return [_CONTENT_TYPE_HEADER]
+            return _CONTENT_TYPE_ONLY
         return [_CONTENT_TYPE_HEADER, (TRACEPARENT, traceparent.encode())]
 
     async def _ensure_topics_exist(self, producer: AIOKafkaProducer, topics: set[str]) -> None:
