@@ -4,9 +4,13 @@ The message names the authority by its API-key name; the service's API-key confi
 gives its region, as for the same client over HTTP, and so the same exactly-once identity:
 the regional authority's (``authority:<NUTS>``, :mod:`.senders`), shared with its
 officials' tokens and its other keys. The items are recorded in the transaction that
-records the message in the inbox. There is no one to answer, so every refused item is
-announced on ``funding.ledger`` (``authority-item.rejected``); an unknown authority (or
-an authority's key without its region) is a poison message (to the DLQ, with the reason).
+records the message in the inbox; the messages of a partition fetched together share one,
+and ONE :func:`intake.submit_all` (the HTTP batch's code) decides and writes all their
+items: a few statements a fetched batch, not a few a message. There is no one to answer,
+so every refused item is announced on ``funding.ledger`` (``authority-item.rejected``,
+caused by its message); an unknown authority (or an authority's key without its region)
+is a poison message: it fails its batch, which the inbox then applies one message at a
+time, so it alone goes to the DLQ, with the reason.
 
 The message is read leniently (:class:`Submission`): the contract says items are objects,
 but an item that is a string or a number is one bad item, refused alone like any other,
@@ -16,6 +20,7 @@ not a reason to park the whole message with its valid items.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field
@@ -24,11 +29,11 @@ from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.events.funding import AuthorityEventsSubmittedV1
 from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
 from synergia_shared.http.auth import Role, authority_sender
-from synergia_shared.messaging.inbox import Handler, InboxConsumer, PoisonEvent
+from synergia_shared.messaging.inbox import InboxConsumer, PoisonEvent, event_context
 from synergia_shared.messaging.outbox import PendingEvent, add_events
 
 from synergia_funding.authority import intake
-from synergia_funding.authority.schemas import MAX_BATCH_ITEMS, ItemResult
+from synergia_funding.authority.schemas import MAX_BATCH_ITEMS, BatchResult, ItemResult
 from synergia_funding.authority.senders import api_key_sender
 from synergia_funding.ledger import service as ledger
 from synergia_funding.settings import FundingSettings
@@ -63,7 +68,7 @@ class Submission(AuthorityEventsSubmittedV1):
 def authority_inbound(settings: FundingSettings) -> InboxConsumer:
     known = authorities(settings)
 
-    async def on_submitted(session: AsyncSession, event: CloudEvent, data: Submission) -> None:
+    def submission(event: CloudEvent, data: Submission) -> intake.Submission:
         authority = known.get(data.authority)
         if authority is None:
             raise PoisonEvent(
@@ -72,26 +77,42 @@ def authority_inbound(settings: FundingSettings) -> InboxConsumer:
             )
         if len(data.items) > MAX_BATCH_ITEMS:
             raise PoisonEvent(f"{len(data.items)} items; at most {MAX_BATCH_ITEMS} a message")
-        result = await intake.submit(session, authority, data.items, loc_root=("data", "items"))
-        refused = [r for r in result.items if r.status == "rejected" and not r.replayed]
-        if refused:
-            await add_events(session, [_refused(authority, r) for r in refused])
-        logger.info(
-            "authority items received",
-            extra={
-                "authority": authority.system,
-                "applied": result.applied,
-                "parked": result.parked,
-                "rejected": result.rejected,
-            },
-        )
+        return intake.Submission(authority, data.items, loc_root=("data", "items"), cause=event)
 
-    handlers: dict[str, Handler] = {SUBMITTED: on_submitted}
-    return InboxConsumer(
+    async def on_submitted(
+        session: AsyncSession, messages: Sequence[tuple[CloudEvent, Any]]
+    ) -> None:
+        # A poison message fails the whole batch, which the inbox then applies one
+        # message at a time: the poison one alone goes to the DLQ.
+        submissions = [submission(event, data) for event, data in messages]
+        results = await intake.submit_all(session, submissions)
+        for (event, _), given, result in zip(messages, submissions, results, strict=True):
+            with event_context(event):
+                await _announce_refusals(session, given.authority, result)
+
+    return InboxConsumer.applying_batches(
         name="funding.authority-inbound",
         topics=[FUNDING_AUTHORITY_INBOUND],
-        handlers=handlers,
+        event_types=[SUBMITTED],
+        apply_events=on_submitted,
         models={SUBMITTED: Submission},
+    )
+
+
+async def _announce_refusals(
+    session: AsyncSession, authority: intake.Authority, result: BatchResult
+) -> None:
+    refused = [r for r in result.items if r.status == "rejected" and not r.replayed]
+    if refused:
+        await add_events(session, [_refused(authority, r) for r in refused])
+    logger.info(
+        "authority items received",
+        extra={
+            "authority": authority.system,
+            "applied": result.applied,
+            "parked": result.parked,
+            "rejected": result.rejected,
+        },
     )
 
 

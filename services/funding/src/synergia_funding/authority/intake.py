@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from synergia_shared.events.envelope import CloudEvent
 from synergia_shared.http.item_batches import UnreadableItem
 from synergia_shared.http.problems import TYPE_BASE, errors_detail, field_errors
 from synergia_shared.http.reports import shown_id
@@ -283,27 +284,70 @@ async def submit(
 
     ``spreadsheet_cells``: the items are CSV rows, whose amounts are read as spreadsheets
     write them (:data:`~.schemas.SPREADSHEET_CELLS`)."""
-    results: dict[int, ItemResult] = {}
-    accepted: list[tuple[int, Entry]] = []
-    names: dict[uuid.UUID, str] = {}
-    context = {SPREADSHEET_CELLS: spreadsheet_cells}
-    for offset, raw in enumerate(raw_items):
-        index = first_index + offset
+    submission = Submission(authority, raw_items, loc_root, first_index, spreadsheet_cells)
+    return (await submit_all(session, [submission]))[0]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One sender's items as one channel received them (a request, a Kafka message)."""
+
+    authority: Authority
+    raw_items: Sequence[Any]
+    loc_root: Sequence[str | int] = ("body", "items")
+    first_index: int = 0
+    spreadsheet_cells: bool = False
+    # What brought the items (a Kafka message): their events are caused by it.
+    cause: CloudEvent | None = None
+
+
+@dataclass
+class _Admitted:
+    """A submission's items read and checked: the refused ones' results, and the
+    entries of the others by their index."""
+
+    submission: Submission
+    results: dict[int, ItemResult]
+    accepted: list[tuple[int, Entry]]
+
+
+def _admit_all(submission: Submission, names: dict[uuid.UUID, str]) -> _Admitted:
+    authority, loc_root = submission.authority, submission.loc_root
+    admitted = _Admitted(submission, {}, [])
+    context = {SPREADSHEET_CELLS: submission.spreadsheet_cells}
+    for offset, raw in enumerate(submission.raw_items):
+        index = submission.first_index + offset
         read = _read(raw, index, loc_root, context)
-        admitted = read if isinstance(read, ItemResult) else _admit(authority, read, index)
-        if isinstance(admitted, ItemResult):
-            results[index] = admitted
+        checked = read if isinstance(read, ItemResult) else _admit(authority, read, index)
+        if isinstance(checked, ItemResult):
+            admitted.results[index] = checked
             continue
-        item, entry = admitted
+        item, entry = checked
         names[entry.entry_id] = item.external_id
         names.update(_refs(authority, item))
         # Named so in the answer and the listing if the actor is not known here yet.
         names.setdefault(entry.beneficiary_id, ledger.registration_name(entry.beneficiary_id))
-        accepted.append((index, entry))
-    decisions = await ledger.record(session, [entry for _, entry in accepted], names)
-    for (index, _), decision in zip(accepted, decisions, strict=True):
-        results[index] = _result(index, decision, names, loc_root)
-    return _batch_result(authority, results)
+        admitted.accepted.append((index, entry))
+    return admitted
+
+
+async def submit_all(session: AsyncSession, submissions: Sequence[Submission]) -> list[BatchResult]:
+    """Validate, check and record several submissions in the caller's transaction, with
+    ONE recording of all their entries (a few statements, whatever their number): the
+    same results as recording them one after the other, each submission's own."""
+    names: dict[uuid.UUID, str] = {}
+    admitted = [_admit_all(submission, names) for submission in submissions]
+    entries = [entry for a in admitted for _, entry in a.accepted]
+    causes: dict[uuid.UUID, CloudEvent] = {}
+    for a in admitted:
+        if a.submission.cause is not None:
+            for _, entry in a.accepted:  # an id sent twice is recorded by its first
+                causes.setdefault(entry.entry_id, a.submission.cause)
+    decisions = iter(await ledger.record(session, entries, names, causes=causes))
+    for a in admitted:
+        for index, _ in a.accepted:
+            a.results[index] = _result(index, next(decisions), names, a.submission.loc_root)
+    return [_batch_result(a.submission.authority, a.results) for a in admitted]
 
 
 async def status(session: AsyncSession, sender: str, external_id: str) -> ItemResult | None:

@@ -95,10 +95,14 @@ async def record(
     session: AsyncSession,
     entries: Sequence[Entry],
     names: Mapping[uuid.UUID, str] | None = None,
+    *,
+    causes: Mapping[uuid.UUID, CloudEvent] | None = None,
 ) -> list[Decision]:
     """Decide and record new entries in the caller's transaction; one decision each, in
     order. Entries parked earlier that these release are decided and recorded too.
-    ``names`` gives the sender's ids of the entries referred to, kept with parked ones."""
+    ``names`` gives the sender's ids of the entries referred to, kept with parked ones.
+    ``causes``: for entries that came in different messages recorded together, the
+    message each came in, which its events are caused by (else the caller's context)."""
     if not entries:
         return []
     ids = [e.entry_id for e in entries]
@@ -117,7 +121,7 @@ async def record(
         )
         decisions = [decider.submit(entry) for entry in entries]
         try:
-            await _finish(session, decider, expired_ids, names, known=stored_parked)
+            await _finish(session, decider, expired_ids, names, known=stored_parked, causes=causes)
         except repository.LostRace:
             continue
         return decisions
@@ -269,6 +273,7 @@ async def _finish(
     *,
     known: Mapping[uuid.UUID, object],
     announce: bool = True,
+    causes: Mapping[uuid.UUID, CloudEvent] | None = None,
 ) -> None:
     """Write what the batch decided. ``known``: the ids parked before (their rows held by
     this batch); every other id the batch records or parks is new, and claimed first.
@@ -293,7 +298,7 @@ async def _finish(
     await _write(session, changes, names or {})
     if announce:
         if changes.applied:
-            await copy_outbox(session, _recorded_records(changes.applied))
+            await copy_outbox(session, _caused_records(changes.applied, causes or {}))
         await add_events(session, _refusals(changes.refused_after_parking))
 
 
@@ -321,6 +326,35 @@ def _refusals(refused: Sequence[Decision]) -> list[PendingEvent]:
         )
         for d in refused
     ]
+
+
+def _caused_records(
+    applied: Sequence[Decision], causes: Mapping[uuid.UUID, CloudEvent]
+) -> list[OutboxRecord]:
+    """:func:`_recorded_records` of entries from several messages, each run of entries
+    caused by its message. An entry released by the batch (parked before) follows the
+    entry that released it, and so is caused by the same message."""
+    if not causes:
+        return _recorded_records(applied)
+    records: list[OutboxRecord] = []
+    cause: CloudEvent | None = None
+    run: list[Decision] = []
+    for decision in applied:
+        own = causes.get(decision.entry.entry_id, cause)
+        if own is not cause and run:
+            records.extend(_records_caused_by(cause, run))
+            run = []
+        cause = own
+        run.append(decision)
+    records.extend(_records_caused_by(cause, run))
+    return records
+
+
+def _records_caused_by(cause: CloudEvent | None, applied: Sequence[Decision]) -> list[OutboxRecord]:
+    if cause is None:
+        return _recorded_records(applied)
+    with event_context(cause):
+        return _recorded_records(applied)
 
 
 def _recorded_records(applied: Sequence[Decision]) -> list[OutboxRecord]:
