@@ -54,9 +54,12 @@ async def send(stack: TestStack, messages: Sequence[CloudEvent]) -> None:
     await producer.start()
     try:
         topic = f"{stack.topic_prefix}{FUNDING_AUTHORITY_INBOUND}"
-        for event in messages:
+        sent = [
             await producer.send(topic, value=event.to_bytes(), key=b"lombardia")
-        await producer.flush()
+            for event in messages
+        ]
+        for delivered in sent:
+            await delivered  # every message is on the broker before the service starts
     finally:
         await producer.stop()
 
