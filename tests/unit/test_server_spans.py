@@ -138,7 +138,6 @@ def test_a_sampled_caller_is_always_continued_and_an_unsampled_one_never(
 def test_a_trace_that_starts_here_is_sampled_at_the_ratio_on_the_id_it_keeps() -> None:
     tracer, exporter = traced(ParentBasedTraceIdRatio(0.1))
     spans = ServerSpans(tracer)
-    random.seed(10)
     started = [spans.start(SCOPE, None, None) for _ in range(5_000)]
     sampled = {trace_hex for span, trace_hex in started if span.is_recording()}
     for span, trace_hex in started:

@@ -70,7 +70,7 @@ class HandedTraceIds(RandomIdGenerator):
     def new_trace_id(self) -> int:
         return super().generate_trace_id()
 
-    def hand(self, trace_id: int) -> None:
+    def hand(self, trace_id: int | None) -> None:
         self._handed.trace_id = trace_id
 
     def generate_trace_id(self) -> int:
@@ -140,8 +140,9 @@ class ServerSpans:
     def start(
         self, scope: Mapping[str, Any], traceparent: str | None, tracestate: str | None
     ) -> tuple[Span, str]:
-        """The request's span, started (:meth:`end` ends it), and its trace id as the
-        logs write it: a child of the caller's ``traceparent``, if valid."""
+        """The request's span, started (synergia_shared.tracing.end_server_span ends it),
+        and its trace id as the logs write it: a child of the caller's ``traceparent``, if
+        valid."""
         parent = _parse(traceparent)
         if self.rule is None or self._ids is None or (parent is None and self._handed is None):
             span = start_server_span(self._tracer, scope, traceparent, tracestate)
@@ -154,11 +155,8 @@ class ServerSpans:
             trace_hex, parent_flags = parent
             trace_id, flags = int(trace_hex, 16), parent_flags & _RANDOM_TRACE_ID
         if self.rule.sampled(trace_id, parent_flags):
-            if parent is None:
-                assert self._handed is not None
-                self._handed.hand(trace_id)
-            span = start_server_span(self._tracer, scope, traceparent, tracestate, sampled=True)
-            return span, trace_hex
+            root = trace_id if parent is None else None
+            return self._recording(scope, root, traceparent, tracestate)
         span_context = SpanContext(
             trace_id,
             self._ids.generate_span_id(),
@@ -167,6 +165,28 @@ class ServerSpans:
             trace_state=TraceState.from_header([tracestate]) if parent and tracestate else None,
         )
         return NonRecordingSpan(span_context), trace_hex
+
+    def _recording(
+        self,
+        scope: Mapping[str, Any],
+        root_trace_id: int | None,
+        traceparent: str | None,
+        tracestate: str | None,
+    ) -> tuple[Span, str]:
+        """The span the SDK builds for a request decided sampled: under the caller's
+        context (``traceparent``), or, given ``root_trace_id``, as the start of a trace
+        with the id the decision was taken on (handed over, and taken back if the SDK
+        did not ask for it, so no later span gets it)."""
+        if root_trace_id is None:
+            span = start_server_span(self._tracer, scope, traceparent, tracestate, sampled=True)
+        else:
+            assert self._handed is not None
+            self._handed.hand(root_trace_id)
+            try:
+                span = start_server_span(self._tracer, scope, None, None, sampled=True)
+            finally:
+                self._handed.hand(None)
+        return span, format(span.get_span_context().trace_id, "032x")
 
 
 def _parse(traceparent: str | None) -> tuple[str, int] | None:
