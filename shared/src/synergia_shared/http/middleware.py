@@ -6,7 +6,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -20,7 +20,10 @@ from synergia_shared.context import (
     traceparent_var,
 )
 from synergia_shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from synergia_shared.tracing import end_server_span, start_server_span
+from synergia_shared.tracing import end_server_span
+
+if TYPE_CHECKING:
+    from synergia_shared.server_spans import ServerSpans
 
 CORRELATION_HEADER = b"x-correlation-id"
 TRACEPARENT_HEADER = b"traceparent"
@@ -30,7 +33,7 @@ TRACESTATE_HEADER = b"tracestate"
 class CorrelationAndMetricsMiddleware:
     """Sets the correlation and trace ids for the request, echoes the correlation id,
     counts and times the request by route template, and, given a tracer, runs the
-    request in its SERVER span (synergia_shared.tracing.start_server_span).
+    request in its SERVER span (synergia_shared.server_spans: decided before it is built).
 
     Per request it does only what it must: one pass over the headers, one random read
     for whichever ids the client did not send, and metric children looked up in a dict
@@ -42,7 +45,7 @@ class CorrelationAndMetricsMiddleware:
     ) -> None:
         self.app = app
         # With tracing on, the request's span's trace id is the one the logs carry.
-        self._tracer = tracer
+        self._spans = _server_spans(tracer) if tracer is not None else None
         self._untraced = untraced
         self._counters: dict[tuple[str, str, int], Any] = {}
         self._histograms: dict[tuple[str, str], Any] = {}
@@ -53,15 +56,17 @@ class CorrelationAndMetricsMiddleware:
             return
         raw_correlation, traceparent, tracestate = _request_headers(scope["headers"])
         incoming = traceparent.decode("latin-1") if traceparent else None
-        trace_id = trace_id_from_traceparent(incoming) if incoming else None
-        passed_on = incoming if trace_id is not None else None
         span = None
-        if self._tracer is not None and not scope["path"].startswith(self._untraced):
-            span = start_server_span(
-                self._tracer, scope, incoming, tracestate.decode("latin-1") or None
-            )
+        trace_id: str | None
+        passed_on = None
+        if self._spans is not None and not scope["path"].startswith(self._untraced):
+            state = tracestate.decode("latin-1") or None
+            span, trace_id = self._spans.start(scope, incoming, state)
             span_token = otel_context.attach(trace.set_span_in_context(span))
-            trace_id = format(span.get_span_context().trace_id, "032x")
+        else:
+            # Not traced here: the caller's context is passed on unchanged.
+            trace_id = trace_id_from_traceparent(incoming) if incoming else None
+            passed_on = incoming if trace_id is not None else None
         correlation_id, trace_id = _fill_in_ids(raw_correlation.decode("latin-1")[:128], trace_id)
         corr_token = correlation_id_var.set(correlation_id)
         trace_token = trace_id_var.set(trace_id)
@@ -108,6 +113,13 @@ class CorrelationAndMetricsMiddleware:
             histogram = HTTP_LATENCY.labels(method, template)
             self._histograms[(method, template)] = histogram
         histogram.observe(elapsed)
+
+
+def _server_spans(tracer: Tracer) -> ServerSpans:
+    # Imported only when tracing is on: it loads the SDK.
+    from synergia_shared.server_spans import ServerSpans
+
+    return ServerSpans(tracer)
 
 
 def _request_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bytes, bytes, bytes]:
