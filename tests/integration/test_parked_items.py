@@ -609,13 +609,14 @@ async def test_registrations_arriving_in_one_batch_release_every_actors_money_to
     waiting for all of them is decided together, each actor's as its registration alone
     would decide it. A payment above its commitment is refused with the same problem as
     when its registration arrives alone; a payment whose commitment has not come keeps
-    waiting for it; each recorded event is caused by its own actor's registration; the
+    waiting for it; each recorded event (and refusal) is caused by its own actor's registration; the
     batch redelivered changes nothing."""
     sessions = funding.app.state.sessions
     events = [actor_event(f"Officina {n}", country="IT") for n in range(6)]
     actors = [uuid.UUID(e.subject) for e in events]
     items = [commitment(f"B-C{n}", actor) for n, actor in enumerate(actors)]
-    items.append(payment("B-P0", actors[0], of="B-C0", amount="150000.00"))  # above it
+    # Above its commitment; not the batch's first actor, so its cause is its own.
+    items.append(payment("B-P0", actors[3], of="B-C3", amount="150000.00"))
     items.append(payment("B-P1", actors[1], of="B-LATER"))  # its commitment comes later
     assert {r["status"] for r in await send(funding, items)} == {"parked"}
     # The same refusal, for an actor whose registration arrives alone.
@@ -652,6 +653,12 @@ async def test_registrations_arriving_in_one_batch_release_every_actors_money_to
         for r in recorded
     }
     assert causes == {str(e.subject): str(e.id) for e in (*events, alone)}
+    rejected = await query(stack, "SELECT payload FROM outbox WHERE event_type = $1", REJECTED)
+    refusal_causes = {
+        json.loads(r["payload"])["data"]["external_id"]: json.loads(r["payload"])["causationid"]
+        for r in rejected
+    }
+    assert refusal_causes["B-P0"] == str(events[3].id), "refused under its actor's registration"
 
     # Redelivered: nothing twice.
     assert await apply_batch(sessions, [registered(e) for e in events]) == [False] * 6

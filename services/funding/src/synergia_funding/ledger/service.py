@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,15 +138,6 @@ class Arrival:
     event: CloudEvent
 
 
-@dataclass
-class _Released:
-    """What one arrival decided, for its events."""
-
-    arrival: Arrival
-    applied: list[Decision]
-    refused: list[Decision]
-
-
 async def beneficiaries_arrived(session: AsyncSession, arrivals: Sequence[Arrival]) -> None:
     """These actors' registrations have reached funding: the entries parked for want of
     them are decided and recorded, in the caller's transaction (the projection's).
@@ -173,39 +165,24 @@ async def beneficiaries_arrived(session: AsyncSession, arrivals: Sequence[Arriva
     decider, expired_ids = await _decider(
         session, [], {}, waiting, undertakings, projects, arriving=awaited
     )
-    released = [_arrive(decider, arrival) for arrival in arriving]
+    causes: dict[uuid.UUID, CloudEvent] = {}
+    for arrival in arriving:
+        causes |= dict.fromkeys(_released_by(decider, arrival.actor_id), arrival.event)
     # Only entries parked before are decided here: their ids are claimed already, and
     # their rows held (one still waiting, for something else now, is updated).
     await _finish(
-        session, decider, expired_ids, {}, known={w.entry_id: w for w in waiting}, announce=False
-    )
-    await _announce_releases(session, released)
-
-
-def _arrive(decider: BatchDecider, arrival: Arrival) -> _Released:
-    applied, refused = len(decider.changes.applied), len(decider.changes.refused_after_parking)
-    decider.beneficiary_arrived(arrival.actor_id)
-    return _Released(
-        arrival,
-        decider.changes.applied[applied:],
-        decider.changes.refused_after_parking[refused:],
+        session, decider, expired_ids, {}, known={w.entry_id: w for w in waiting}, causes=causes
     )
 
 
-async def _announce_releases(session: AsyncSession, released: Sequence[_Released]) -> None:
-    """Each arrival's events, caused by its registration event: the recorded ones in
-    one COPY, the refusals (rare) in one statement per arrival."""
-    records: list[OutboxRecord] = []
-    for group in released:
-        if group.applied:
-            with event_context(group.arrival.event):
-                records.extend(_recorded_records(group.applied))
-    if records:
-        await copy_outbox(session, records)
-    for group in released:
-        if group.refused:
-            with event_context(group.arrival.event):
-                await add_events(session, _refusals(group.refused))
+def _released_by(decider: BatchDecider, actor_id: uuid.UUID) -> list[uuid.UUID]:
+    """The actor's arrival in the decider: the ids of the entries it applied or refused."""
+    changes = decider.changes
+    applied, refused = len(changes.applied), len(changes.refused_after_parking)
+    decider.beneficiary_arrived(actor_id)
+    return [d.entry.entry_id for d in changes.applied[applied:]] + [
+        d.entry.entry_id for d in changes.refused_after_parking[refused:]
+    ]
 
 
 async def _decider(
@@ -272,12 +249,12 @@ async def _finish(
     names: Mapping[uuid.UUID, str] | None,
     *,
     known: Mapping[uuid.UUID, object],
-    announce: bool = True,
     causes: Mapping[uuid.UUID, CloudEvent] | None = None,
 ) -> None:
-    """Write what the batch decided. ``known``: the ids parked before (their rows held by
-    this batch); every other id the batch records or parks is new, and claimed first.
-    Without ``announce`` the caller writes the events (``_announce_releases``)."""
+    """Write what the batch decided and announce it. ``known``: the ids parked before
+    (their rows held by this batch); every other id the batch records or parks is new,
+    and claimed first. ``causes``: the event each entry's announcements are caused by,
+    where entries came in (or were released by) different events."""
     changes = decider.finish()
     # The decider does not know them as parked: an expired one applied now leaves no
     # refused row behind (one parked again has its row reset by the upsert).
@@ -296,10 +273,9 @@ async def _finish(
         ),
     )
     await _write(session, changes, names or {})
-    if announce:
-        if changes.applied:
-            await copy_outbox(session, _caused_records(changes.applied, causes or {}))
-        await add_events(session, _refusals(changes.refused_after_parking))
+    if changes.applied:
+        await copy_outbox(session, _caused_records(changes.applied, causes or {}))
+    await _announce_refusals(session, changes.refused_after_parking, causes or {})
 
 
 async def _write(session: AsyncSession, changes: Changes, names: Mapping[uuid.UUID, str]) -> None:
@@ -316,6 +292,17 @@ async def _write(session: AsyncSession, changes: Changes, names: Mapping[uuid.UU
     await repository.reject_parked(
         session, [(d.entry.entry_id, refusal_problem(d)) for d in changes.refused_after_parking]
     )
+
+
+async def _announce_refusals(
+    session: AsyncSession, refused: Sequence[Decision], causes: Mapping[uuid.UUID, CloudEvent]
+) -> None:
+    """Entries parked earlier and refused by a rule now (rare): each announced under the
+    event that caused its decision, else in the caller's context."""
+    for decision in refused:
+        cause = causes.get(decision.entry.entry_id)
+        with event_context(cause) if cause is not None else nullcontext():
+            await add_events(session, _refusals([decision]))
 
 
 def _refusals(refused: Sequence[Decision]) -> list[PendingEvent]:
@@ -351,9 +338,7 @@ def _caused_records(
 
 
 def _records_caused_by(cause: CloudEvent | None, applied: Sequence[Decision]) -> list[OutboxRecord]:
-    if cause is None:
-        return _recorded_records(applied)
-    with event_context(cause):
+    with event_context(cause) if cause is not None else nullcontext():
         return _recorded_records(applied)
 
 
