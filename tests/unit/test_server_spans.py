@@ -7,7 +7,7 @@ import json
 import logging
 import random
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -29,13 +29,13 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 from opentelemetry.trace import SpanKind
-from synergia_shared.context import trace_id_var, traceparent_var
 from synergia_shared.http.middleware import CorrelationAndMetricsMiddleware
 from synergia_shared.logging import JsonFormatter
 from synergia_shared.server_spans import HandedTraceIds, SamplingRule, ServerSpans
 from synergia_shared.tracing import configure_tracing, context_from
 
 from tests.support.events import actor_event
+from tests.support.trace_ids import own_trace_ids  # noqa: F401
 
 SCOPE: Mapping[str, Any] = {
     "type": "http",
@@ -57,14 +57,6 @@ SAMPLERS: list[Sampler] = [
     ALWAYS_ON,
     ALWAYS_OFF,
 ]
-
-
-@pytest.fixture(autouse=True)
-def own_ids() -> Iterator[None]:
-    tokens = trace_id_var.set(None), traceparent_var.set(None)
-    yield
-    trace_id_var.reset(tokens[0])
-    traceparent_var.reset(tokens[1])
 
 
 class FixedTraceId(RandomIdGenerator):

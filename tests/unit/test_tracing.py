@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -29,18 +28,10 @@ from synergia_shared.tracing import (
 )
 
 from tests.support.events import actor_event
+from tests.support.trace_ids import own_trace_ids  # noqa: F401
 
 ENDPOINT = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}
 INCOMING = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-
-
-@pytest.fixture(autouse=True)
-def own_ids() -> Iterator[None]:
-    """The ids a test sets stay in the test."""
-    tokens = trace_id_var.set(None), traceparent_var.set(None)
-    yield
-    trace_id_var.reset(tokens[0])
-    traceparent_var.reset(tokens[1])
 
 
 @pytest.mark.parametrize(
