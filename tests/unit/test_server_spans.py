@@ -69,6 +69,18 @@ class FixedTraceId(RandomIdGenerator):
         return self.trace_id
 
 
+# What a caller may send that is no parent (context_from): decided as a trace starting here.
+MALFORMED = (
+    "",
+    "garbage",
+    "00-" + "0" * 32 + "-00f067aa0ba902b7-01",  # an all-zero trace id
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-" + "0" * 16 + "-01",  # an all-zero parent id
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",  # flags of one digit
+    "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  # upper case
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\n",  # a line break after
+)
+
+
 def parent(trace_id: int, flags: int) -> str:
     return f"00-{trace_id:032x}-{random.getrandbits(64) | 1:016x}-{flags:02x}"
 
@@ -83,7 +95,7 @@ def test_the_decision_is_the_sdks_for_every_sampler_the_variables_name(sampler: 
     for _ in range(400):
         trace_id = rng.getrandbits(128) or 1
         flags = rng.choice((0, 1, 2, 3))
-        caller = rng.choice((None, parent(trace_id, flags)))
+        caller = rng.choice((None, parent(trace_id, flags), rng.choice(MALFORMED)))
         state = STATE if caller and rng.random() < 0.5 else None
         ours, trace_hex = spans.start(SCOPE, caller, state)
         trace_id = ours.get_span_context().trace_id  # a trace that starts here: its new id

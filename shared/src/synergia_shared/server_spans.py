@@ -22,7 +22,6 @@ Imported only when tracing is on (it loads the SDK).
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,13 +45,10 @@ from opentelemetry.trace import (
 )
 from opentelemetry.trace.span import TraceState
 
-from synergia_shared.tracing import start_server_span
+from synergia_shared.tracing import start_server_span, traceparent_parts
 
 # Version 00 only, as synergia_shared.tracing.context_from accepts; the all-zero ids
 # are invalid (checked apart: cheaper than a longer pattern).
-_TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
-_ZERO_TRACE_ID = "0" * 32
-_ZERO_SPAN_ID = "0" * 16
 _SAMPLED = int(TraceFlags.SAMPLED)
 _RANDOM_TRACE_ID = int(TraceFlags.RANDOM_TRACE_ID)
 _TRACE_ID_LOW_BITS = TraceIdRatioBased.TRACE_ID_LIMIT
@@ -143,7 +139,7 @@ class ServerSpans:
         """The request's span, started (synergia_shared.tracing.end_server_span ends it),
         and its trace id as the logs write it: a child of the caller's ``traceparent``, if
         valid."""
-        parent = _parse(traceparent)
+        parent = traceparent_parts(traceparent)
         if self.rule is None or self._ids is None or (parent is None and self._handed is None):
             span = start_server_span(self._tracer, scope, traceparent, tracestate)
             return span, format(span.get_span_context().trace_id, "032x")
@@ -187,13 +183,3 @@ class ServerSpans:
             finally:
                 self._handed.hand(None)
         return span, format(span.get_span_context().trace_id, "032x")
-
-
-def _parse(traceparent: str | None) -> tuple[str, int] | None:
-    """The caller's trace id and flags, if its ``traceparent`` is a valid one."""
-    if not traceparent:
-        return None
-    match = _TRACEPARENT.fullmatch(traceparent)
-    if match is None or match[1] == _ZERO_TRACE_ID or match[2] == _ZERO_SPAN_ID:
-        return None
-    return match[1], int(match[3], 16)

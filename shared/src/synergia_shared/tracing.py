@@ -54,7 +54,8 @@ _HTTP_METHODS = frozenset(
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 _NOOP_TRACER: Tracer = trace.NoOpTracer()
-_TRACEPARENT_SHAPE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_TRACEPARENT_SHAPE = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+_ZERO_TRACE_ID, _ZERO_SPAN_ID = "0" * 32, "0" * 16
 # The envelope's own attributes come after its data in both ways an outbox payload is
 # written (CloudEvent.to_bytes, OutboxRecords), so the last match is the envelope's even
 # if the data has a member of that name.
@@ -330,13 +331,19 @@ def instrument(engine: Any, tracing: Tracing) -> None:
     )
 
 
-def _valid_traceparent(value: str | None) -> str | None:
+def traceparent_parts(value: str | None) -> tuple[str, int] | None:
+    """The trace id (32 hex digits) and flags of a valid W3C ``traceparent``; ``None``
+    if it is absent or malformed, an all-zero trace or parent id included."""
     if not value:
         return None
-    match = _TRACEPARENT_SHAPE.match(value)
-    if match is None or set(match[1]) == {"0"} or set(match[2]) == {"0"}:
+    match = _TRACEPARENT_SHAPE.fullmatch(value)
+    if match is None or match[1] == _ZERO_TRACE_ID or match[2] == _ZERO_SPAN_ID:
         return None
-    return value
+    return match[1], int(match[3], 16)
+
+
+def _valid_traceparent(value: str | None) -> str | None:
+    return value if traceparent_parts(value) is not None else None
 
 
 def current_trace_context() -> tuple[str, str | None]:
