@@ -31,9 +31,12 @@ import asyncpg
 import httpx
 from stdnum.bg import vat as bg_vat
 from synergia_devstack.ports import free_port
+from synergia_shared.events.topics import REGISTRY_ACTOR
 from synergia_shared.http.auth import issue_token
 from synergia_shared.settings import DEV_JWT_SECRET
 
+from bench import design_floor
+from bench.design_floor import outbox_insert
 from bench.http_bench import wait_outbox_drained
 from bench.processes import AppProcess, running
 from bench.stack import BenchStack, dsn
@@ -87,8 +90,7 @@ async def copy_seconds(database_url: str, paths: list[Path]) -> float:
         await conn.close()
 
 
-# The rows as the registry stores them, its events included, with no service code: the
-# event payload is a plain JSON object of the row, as large as a registration's envelope.
+# The rows as the registry stores them, its events included, with no service code.
 _FLOOR_STATEMENTS = (
     f"ALTER TABLE {SCRATCH} ADD COLUMN id uuid NOT NULL DEFAULT gen_random_uuid()",
     f"""INSERT INTO actors (id, legal_name, kind, country, nuts_code, nuts_version,
@@ -99,31 +101,26 @@ _FLOOR_STATEMENTS = (
     FROM {SCRATCH}""",
     f"""INSERT INTO actor_external_ids (sender, external_id, actor_id)
     SELECT 'authority:BG41', external_id, id FROM {SCRATCH}""",
-    f"""INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, topic, payload)
-    SELECT gen_random_uuid(), 'actor', id::text, 'actor.registered.v1', 'registry.actors',
-        convert_to(json_build_object('id', id, 'type', 'actor.registered.v1',
-            'source', '/registry', 'specversion', '1.0', 'data', row_to_json(s))::text,
-            'UTF8')
-    FROM {SCRATCH} AS s""",
+    outbox_insert(
+        f"{SCRATCH} AS s",
+        aggregate_type="actor",
+        aggregate_id="s.id::text",
+        event_type="actor.registered.v1",
+        topic=REGISTRY_ACTOR,
+        event_source="/registry",
+    ),
 )
 
 
 async def floor_seconds(database_url: str, paths: list[Path]) -> float:
     """The design's floor: the same rows into the registry's tables and outbox, SQL only."""
-    conn = await asyncpg.connect(dsn(database_url))
-    try:
-        await conn.execute(f"CREATE TABLE {SCRATCH} ({', '.join(f'{c} text' for c in COLUMNS)})")
-        started = time.perf_counter()
-        async with conn.transaction():
-            for path in paths:
-                await conn.copy_to_table(
-                    SCRATCH, source=path, format="csv", delimiter=";", header=True, encoding="UTF8"
-                )
-            for statement in _FLOOR_STATEMENTS:
-                await conn.execute(statement)
-        return time.perf_counter() - started
-    finally:
-        await conn.close()
+    return await design_floor.floor_seconds(
+        database_url,
+        scratch=SCRATCH,
+        columns=[(c, "text") for c in COLUMNS],
+        statements=_FLOOR_STATEMENTS,
+        files=paths,
+    )
 
 
 async def upload_seconds(base_url: str, paths: list[Path]) -> tuple[float, dict[str, int]]:
@@ -216,11 +213,14 @@ def render(report: dict[str, Any]) -> str:
         "until the relay had published every event; "
         f"{report['again']['registry_cpu_us_per_row']:.0f} µs for the files again"
     )
-    floor = (
-        "the design's floor (the same rows into the registry's actors, external ids and "
-        f"outbox, SQL only): {report['floor']['rows_per_s']:,.0f} rows/s, "
-        f"{report['floor_to_copy']:.4f}x of COPY; the first upload is "
-        f"{report['register_to_floor']:.2f}x of the floor"
+    floor = design_floor.floor_line(
+        "the same rows into the registry's actors, external ids and outbox",
+        report["floor"]["rows_per_s"],
+        "rows",
+        [
+            ("floor/COPY", report["floor_to_copy"]),
+            ("first upload/floor", report["register_to_floor"]),
+        ],
     )
     paths = [
         ("register, empty registry (every beneficiary registered + event)", report["register"]),
