@@ -1,12 +1,15 @@
 """synergia-matching-rebuild under traffic and after an interruption, against the real
 PostgreSQL and broker: it stops at the ends it captured, hands the consumer groups over
-there, and a partial projection is never served."""
+there, a partial projection is never served, and the search indexes and documents it
+builds at its end are the migrations' own, with the documents the live consumers write."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -20,13 +23,44 @@ from synergia_matching.rebuild import RebuildRefused, rebuild_projections
 from synergia_matching.settings import MatchingSettings
 from synergia_shared.bus import create_producer
 from synergia_shared.db import create_engine, create_session_factory
+from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
 from synergia_shared.events.topics import REGISTRY_ACTOR
+from synergia_shared.messaging.outbox import build_event
 
-from tests.support.events import actor_event
 from tests.support.matching import dump
 from tests.support.stack import TEMPLATE_PREFIX, TestStack, running_app, sqlalchemy_url
 
 ACTOR_CONSUMER = "matching.actor-projection"
+# actor_profiles' search as the migrations make it: every index, and each generated
+# column's position and expression.
+SEARCH_SCHEMA = """
+    SELECT 'index', indexname, indexdef FROM pg_indexes
+    WHERE schemaname = 'public' AND tablename = 'actor_profiles'
+    UNION ALL
+    SELECT 'column', a.attnum::text || ' ' || a.attname, pg_get_expr(d.adbin, d.adrelid)
+    FROM pg_attribute AS a JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attrelid = 'actor_profiles'::regclass AND a.attgenerated = 's'
+    ORDER BY 1, 2
+"""
+
+
+def actor_event(legal_name: str) -> Any:
+    """An actor registered as the registry would publish it, with words to search for:
+    its keywords and description make its offers document."""
+    actor_id = uuid.uuid4()
+    return build_event(
+        ActorRegisteredV1(
+            actor_id=actor_id,
+            legal_name=legal_name,
+            kind=ActorKind.SME,
+            country="AT",
+            registered_at=datetime.now(UTC),
+            keywords=["laser welding"],
+            description=f"{legal_name} welds and assembles steel frames.",
+        ),
+        subject=str(actor_id),
+        sequence=1,
+    )
 
 
 class Publisher:
@@ -42,7 +76,7 @@ class Publisher:
     async def publish(self, count: int = 1) -> None:
         pending = []
         for _ in range(count):
-            event = actor_event(f"Steady Actor {len(self.sent) + len(pending)}", country="AT")
+            event = actor_event(f"Steady Actor {len(self.sent) + len(pending)}")
             future = await self.producer.send(
                 self.topic, value=event.to_bytes(), key=event.subject.encode()
             )
@@ -126,6 +160,14 @@ async def committed(stack: TestStack, group: str, tps: list[TopicPartition]) -> 
         await kafka.stop()
 
 
+async def search_schema(dsn: str) -> list[tuple[str, str, str]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return [tuple(row) for row in await conn.fetch(SEARCH_SCHEMA)]
+    finally:
+        await conn.close()
+
+
 def duplicates_skipped() -> float:
     value = REGISTRY.get_sample_value(
         "synergia_events_duplicate_total", {"consumer": ACTOR_CONSUMER}
@@ -186,7 +228,10 @@ async def test_a_rebuild_under_steady_traffic_stops_at_the_captured_ends_and_han
             first = {str(r["actor_id"]) for r in live["actor_profiles"]}
             assert [r for r in rebuilt["actor_profiles"] if str(r["actor_id"]) in first] == (
                 live["actor_profiles"]
-            ), "the rebuild equals the live projection for the same events"
+            ), "the rebuild equals the live projection for the same events, documents too"
+            assert all(r["offers_document"] for r in rebuilt["actor_profiles"])
+            # Its search indexes and documents, built at its end, are the migrations' own.
+            assert await search_schema(rebuilt_dsn) == await search_schema(stack.dsn("matching"))
 
             # The live consumers resume at those ends, not at their old positions.
             actor_tps = [tp for tp in report.ends if tp.topic == publisher.topic]
@@ -220,6 +265,7 @@ async def test_an_interrupted_rebuild_is_not_served_and_a_rerun_resumes_it(
     await publisher.publish(1500)
     dsn = stack.dsn("matching")
     settings = matching_settings(stack, rebuild_check_interval_seconds=0.2)
+    migrated = await search_schema(dsn)
 
     # Interrupted after some batches (the process killed, say).
     interrupted = asyncio.create_task(rebuild(settings, reset=True, batch_size=10))
@@ -236,6 +282,9 @@ async def test_an_interrupted_rebuild_is_not_served_and_a_rerun_resumes_it(
     partial = await fetchval(dsn, "SELECT count(*) FROM actor_profiles")
     assert 0 < partial < 1500
     assert await fetchval(dsn, "SELECT count(*) FROM projection_rebuild") == 1
+    # Set aside until the end, and what builds them again kept with the marker.
+    assert await search_schema(dsn) != migrated
+    assert await fetchval(dsn, "SELECT jsonb_array_length(deferred) FROM projection_rebuild") > 0
 
     async with running_app(create_matching(settings), "http://matching") as matching:
         # The partial projection is not served, and the consumers do not touch it.
@@ -255,6 +304,10 @@ async def test_an_interrupted_rebuild_is_not_served_and_a_rerun_resumes_it(
         assert (report.applied, report.duplicates) == (1500 - partial, partial)
         assert await actor_ids(dsn) == publisher.ids()
         assert await fetchval(dsn, "SELECT count(*) FROM projection_rebuild") == 0
+        # The rerun built them: the migrations' indexes, and every row's documents.
+        assert await search_schema(dsn) == migrated
+        empty = "SELECT count(*) FROM actor_profiles WHERE offers_document = ''::tsvector"
+        assert await fetchval(dsn, empty) == 0
 
         # The service notices, starts its consumers and takes new events from there.
         response = await wait_for(
