@@ -20,6 +20,14 @@ The baseline inserts the same ledger rows with asyncpg (``executemany`` of the s
 INSERT, one transaction per batch, as many concurrent connections as clients) into a
 fresh copy of the schema: the floor for writing these rows, with no parsing, rules or
 events.
+
+A second reference, the floor of the design (``bench.design_floor``), stores each item
+where the funding service keeps it, in SQL alone, in another fresh database: the entries
+COPYed into a scratch table, then their claims (``ledger_entry_ids``), the entries
+themselves, the net of each original entry (its reversals subtracted) and one
+``*.recorded`` event each into the outbox, in one transaction. What separates the
+service from it is its own work: HTTP or Kafka, validation, the rules, the reads they
+need, building the events, and the relay publishing them from the same process.
 """
 
 from __future__ import annotations
@@ -35,15 +43,18 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from sqlalchemy.dialects import postgresql
 from synergia_devstack.ports import free_port
 from synergia_funding.authority import intake
 from synergia_funding.authority.schemas import AuthorityEventIn
 from synergia_funding.ledger import codec
+from synergia_funding.ledger.models import ledger_entries
 from synergia_shared.events.funding import AuthorityEventsSubmittedV1
-from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND
+from synergia_shared.events.topics import FUNDING_AUTHORITY_INBOUND, FUNDING_LEDGER
 from synergia_shared.http.auth import authority_sender
 from synergia_shared.messaging.outbox import build_event
 
+from bench import design_floor
 from bench.loadgen import RawConnection
 from bench.processes import AppProcess, running
 from bench.stack import BenchStack, dsn
@@ -233,6 +244,53 @@ async def _raw_insert(database_url: str, items: list[dict[str, Any]], clients: i
         await pool.close()
 
 
+FLOOR_SCRATCH = "bench_authority_entries"
+_NET_KEYS = (
+    "entry_id, kind, beneficiary_id, project_id, source, fund, private_timing, "
+    "instrument_id, region_nuts, amount"
+)
+# Each item as the ledger stores it, with no service code: its claim, the entry, the net
+# of each original (what its reversals took off) and its ``*.recorded`` event.
+_FLOOR_STATEMENTS = (
+    # Without statistics the nets' join is planned as a nested loop over all the rows.
+    f"ANALYZE {FLOOR_SCRATCH}",
+    f"INSERT INTO ledger_entry_ids (entry_id) SELECT entry_id FROM {FLOOR_SCRATCH}",
+    f"""INSERT INTO ledger_entries ({", ".join(codec.ENTRY_FIELDS)}, flags)
+    SELECT {", ".join(codec.ENTRY_FIELDS)}, '[]'::jsonb FROM {FLOOR_SCRATCH}""",
+    f"""INSERT INTO ledger_nets ({_NET_KEYS}, net, reversed)
+    SELECT {", ".join(f"o.{k.strip()}" for k in _NET_KEYS.split(","))},
+        o.amount - coalesce(r.amount, 0), r.amount IS NOT NULL
+    FROM {FLOOR_SCRATCH} AS o
+    LEFT JOIN (SELECT reverses, sum(amount) AS amount FROM {FLOOR_SCRATCH}
+               WHERE reverses IS NOT NULL GROUP BY reverses) AS r ON r.reverses = o.entry_id
+    WHERE o.reverses IS NULL AND o.adjusts IS NULL""",
+    design_floor.outbox_insert(
+        f"{FLOOR_SCRATCH} AS s",
+        aggregate_type="beneficiary",
+        aggregate_id="s.beneficiary_id::text",
+        event_type="eu.synergia.funding.commitment.recorded.v1",
+        topic=FUNDING_LEDGER,
+        event_source="/funding",
+        data="row_to_json(s)",
+    ),
+)
+
+
+async def _floor(database_url: str, items: list[dict[str, Any]]) -> float:
+    """The design's floor: the items' rows where the funding service keeps them, SQL only."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    columns = [
+        (name, ledger_entries.c[name].type.compile(dialect=dialect)) for name in codec.ENTRY_FIELDS
+    ]
+    return await design_floor.floor_seconds(
+        database_url,
+        scratch=FLOOR_SCRATCH,
+        columns=columns,
+        statements=_FLOOR_STATEMENTS,
+        records=_rows(items),
+    )
+
+
 async def _via_kafka(
     stack: BenchStack, log_dir: Path, items: list[dict[str, Any]], expected: int
 ) -> float:
@@ -322,10 +380,12 @@ async def run(
     kafka_seconds = await _via_kafka(stack, log_dir, items, expected)
     raw_url = await stack.fresh_database("funding", "authority_raw")
     raw_seconds = await _raw_insert(raw_url, items, clients)
+    floor_seconds = await _floor(await stack.fresh_database("funding", "authority_floor"), items)
 
     http_rate = expected / http_seconds
     raw_rate = expected / raw_seconds
     kafka_rate = expected / kafka_seconds
+    floor_rate = expected / floor_seconds
     return {
         "items": expected,
         "beneficiaries": beneficiaries,
@@ -354,6 +414,13 @@ async def run(
             "ratio_to_raw": ratio(kafka_rate, raw_rate),
         },
         "raw_asyncpg": {"seconds": raw_seconds, "events_per_second": raw_rate},
+        "floor": {
+            "seconds": floor_seconds,
+            "events_per_second": floor_rate,
+            "ratio_to_raw": ratio(floor_rate, raw_rate),
+            "http_to_floor": ratio(http_rate, floor_rate),
+            "kafka_to_floor": ratio(kafka_rate, floor_rate),
+        },
         "aim_events_per_second": AIM_EVENTS_PER_SECOND,
     }
 
@@ -388,4 +455,18 @@ def render(report: dict[str, Any]) -> str:
         f"(aim >= {report['aim_events_per_second']:,}/s through the batch endpoint: "
         f"{'met' if http['meets_aim'] else 'NOT met'})"
     )
-    return table(title, ["path", "events/s", "vs raw", "notes"], rows)
+    floor = report["floor"]
+    return (
+        table(title, ["path", "events/s", "vs raw", "notes"], rows)
+        + "\n"
+        + design_floor.floor_line(
+            "each item's claim, entry, net and event into the ledger's tables and outbox",
+            floor["events_per_second"],
+            "items",
+            [
+                ("floor/raw insert", floor["ratio_to_raw"]),
+                ("HTTP batch/floor", floor["http_to_floor"]),
+                ("Kafka/floor", floor["kafka_to_floor"]),
+            ],
+        )
+    )
