@@ -18,8 +18,10 @@ fresh topics (the relay's producer settings, key = aggregate id). Then, timed:
   read back from the rebuilt database, generated columns left to the database) COPYed
   into a fresh, migrated database, one transaction: what storing the rebuild's outcome
   costs in this schema (full-text documents, GIN indexes, keys), with no Kafka, decoding
-  or Python. Twice: into the schema as migrated, and with the search set aside and built
-  at the end as the rebuild does (``projection_rebuild.repository.defer_search``).
+  or Python. Twice: into the schema as migrated, and with actor_profiles' GIN indexes
+  dropped and its documents given an empty expression first, both built again after the
+  COPY (``SET EXPRESSION``, ``CREATE INDEX``: the floor of building the search once, at
+  the end, timed with it).
 
 After the rebuild, the rebuilt actor_profiles must equal the COPYed ones (same rows, same
 offers/needs texts): this checks that the COPY path the other matching benches use writes
@@ -34,11 +36,10 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from synergia_matching.consumers import projection_consumers
-from synergia_matching.projection_rebuild import repository as rebuild_repository
 from synergia_matching.projection_rebuild.repository import PROJECTION_TABLES
 from synergia_matching.rebuild import rebuild_projections
 from synergia_matching.settings import MatchingSettings
-from synergia_shared.db import create_engine, create_session_factory, unit_of_work
+from synergia_shared.db import create_engine, create_session_factory
 from synergia_shared.events.topics import REGISTRY_ACTOR, REGISTRY_CLUSTER, REGISTRY_VALUE_CHAIN
 
 from bench import design_floor, matching_world
@@ -120,32 +121,50 @@ async def stored_rows(database_url: str) -> dict[str, tuple[list[str], list[tupl
         await conn.close()
 
 
+_SEARCH_INDEXES = (
+    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'actor_profiles' "
+    "AND indexdef LIKE '% USING gin %'"
+)
+_DOCUMENTS = (
+    "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) AS expression FROM pg_attribute AS a "
+    "JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+    "WHERE a.attrelid = 'actor_profiles'::regclass AND a.attgenerated = 's' "
+    "AND a.atttypid = 'tsvector'::regtype"
+)
+
+
+def _documents_as(expressions: dict[str, str]) -> str:
+    changes = ", ".join(
+        f'ALTER COLUMN "{c}" SET EXPRESSION AS ({e})' for c, e in expressions.items()
+    )
+    return f"ALTER TABLE actor_profiles {changes}"
+
+
 async def floor_seconds(
     database_url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]], *, deferred: bool
 ) -> float:
     """COPY ``rows`` into a fresh database, one transaction; ``deferred``: with the
-    search set aside first and built at the end, as the rebuild does (both timed)."""
-    engine = create_engine(MatchingSettings(database_url=database_url))
-    sessions = create_session_factory(engine)
+    search set aside first and built again after the COPY (all timed)."""
     conn = await asyncpg.connect(dsn(database_url))
     try:
         started = time.perf_counter()
-        if deferred:
-            async with unit_of_work(sessions) as session:
-                await rebuild_repository.mark_started(session, reset=False, restart=True)
-                await rebuild_repository.defer_search(session)
         async with conn.transaction():
+            if deferred:
+                indexes = await conn.fetch(_SEARCH_INDEXES)
+                documents = {r["attname"]: r["expression"] for r in await conn.fetch(_DOCUMENTS)}
+                for index in indexes:
+                    await conn.execute(f'DROP INDEX "{index["indexname"]}"')
+                await conn.execute(_documents_as(dict.fromkeys(documents, "''::tsvector")))
             for table, (columns, records) in rows.items():
                 if records:
                     await conn.copy_records_to_table(table, records=records, columns=columns)
-        if deferred:
-            async with unit_of_work(sessions) as session:
-                await rebuild_repository.build_deferred(session)
-                await rebuild_repository.mark_done(session)
+            if deferred:
+                await conn.execute(_documents_as(documents))
+                for index in indexes:
+                    await conn.execute(index["indexdef"])
         return time.perf_counter() - started
     finally:
         await conn.close()
-        await engine.dispose()
 
 
 async def checksum(database_url: str) -> tuple[int, str]:

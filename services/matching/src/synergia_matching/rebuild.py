@@ -351,13 +351,9 @@ async def rebuild_projections(
                     "or pass --reset with the matching consumers stopped"
                 )
             await repository.mark_started(session, reset=reset, restart=not report.resumed)
-            if not report.resumed:  # the projection is empty: build its search at the end
-                await repository.defer_search(session)
         # Timed alone: the group joins around it cost a broker's join delay, not work.
         started = time.perf_counter()
         resume_at = await _read_to_captured_ends(consumers, sessions, settings, report, batch_size)
-        async with unit_of_work(sessions) as session:
-            await repository.build_deferred(session)
         report.seconds = time.perf_counter() - started
         # Groups first, marker last: a crash in between leaves the marker, and the rerun
         # hands the groups over again.

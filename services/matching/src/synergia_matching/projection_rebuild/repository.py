@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from synergia_shared.messaging.tables import inbox
@@ -88,75 +88,6 @@ async def reset_projections(session: AsyncSession, consumers: Collection[str]) -
     for table in PROJECTION_TABLES:
         await session.execute(delete(table))
     await session.execute(delete(inbox).where(inbox.c.consumer.in_(list(consumers))))
-
-
-# --- What a rebuild into an empty projection builds once, at its end --------------------
-#
-# Row by row, each applied snapshot computes its full-text documents (``matching_document``
-# per language run: most of the database's work) and adds its entries to six GIN indexes.
-# Into an empty projection, the documents are computed once at the end, in one rewrite of
-# the table, and the indexes built from the finished rows (docs/matching.md, "Rebuild").
-# The definitions come from the catalog, so they are the migrations' own; they are kept in
-# the marker row in the transaction that drops them, so an interrupted rebuild's rerun
-# builds them.
-
-_SEARCH_INDEXES = text(
-    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-    "AND tablename = :table AND indexdef LIKE '% USING gin %' ORDER BY indexname"
-)
-_DOCUMENTS = text(
-    "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) AS expression "
-    "FROM pg_attribute AS a JOIN pg_attrdef AS d "
-    "ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-    "WHERE a.attrelid = CAST(:table AS regclass) AND a.attgenerated = 's' "
-    "AND a.atttypid = CAST('tsvector' AS regtype) ORDER BY a.attnum"
-)
-_EMPTY_DOCUMENT = "''::tsvector"
-
-
-def _documents_as(table: str, expressions: dict[str, str]) -> str:
-    """One ALTER TABLE giving each document column its expression: one table rewrite."""
-    changes = ", ".join(
-        f'ALTER COLUMN "{name}" SET EXPRESSION AS ({expression})'
-        for name, expression in expressions.items()
-    )
-    return f'ALTER TABLE "{table}" {changes}'
-
-
-async def deferred(session: AsyncSession) -> list[str]:
-    """The statements a rebuild in progress set aside (none if no rebuild is)."""
-    found = await session.scalar(select(projection_rebuild.c.deferred))
-    return list(found or [])
-
-
-async def defer_search(session: AsyncSession) -> None:
-    """Set aside actor_profiles' search indexes and documents until :func:`build_deferred`,
-    in the caller's transaction (the rebuild's start, after its marker: the projection is
-    empty). Nothing twice: what an interrupted rebuild set aside stays recorded."""
-    if await deferred(session):
-        return
-    table = actor_profiles.name
-    indexes = (await session.execute(_SEARCH_INDEXES, {"table": table})).all()
-    documents = {
-        row.attname: row.expression for row in await session.execute(_DOCUMENTS, {"table": table})
-    }
-    statements = [_documents_as(table, documents)] if documents else []
-    statements += [row.indexdef for row in indexes]
-    for row in indexes:
-        await session.execute(text(f'DROP INDEX "{row.indexname}"'))
-    if documents:
-        await session.execute(text(_documents_as(table, dict.fromkeys(documents, _EMPTY_DOCUMENT))))
-    await session.execute(update(projection_rebuild).values(deferred=statements))
-
-
-async def build_deferred(session: AsyncSession) -> None:
-    """Build what :func:`defer_search` set aside, from the applied rows: the documents in
-    one rewrite of the table, then the indexes; in the caller's transaction."""
-    statements = await deferred(session)
-    for statement in statements:
-        await session.execute(text(statement))
-    if statements:
-        await session.execute(update(projection_rebuild).values(deferred=[]))
 
 
 async def try_lock(conn: AsyncConnection) -> bool:
