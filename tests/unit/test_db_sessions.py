@@ -254,6 +254,25 @@ async def test_a_row_reader_answers_the_first_row_or_none(sessions: SessionFacto
         await rows.fetch_row(by_id, key=1)
 
 
+async def test_a_cancelled_row_read_gives_its_connection_back(sessions: SessionFactory) -> None:
+    """A read cancelled while PostgreSQL works on it (the client went away) returns its
+    connection to the pool, which serves the next read."""
+    slow = PreparedRead.of(select(func.pg_sleep(bindparam("seconds", type_=Integer))))
+    by_id = PreparedRead.of(select(things.c.id).where(things.c.id == bindparam("id")))
+    rows = RowReader(sessions)
+    pool = sessions.kw["bind"].sync_engine.pool
+    read = asyncio.create_task(rows.fetch_row(slow, seconds=30))
+    while pool.checkedout() == 0:
+        await asyncio.sleep(0.01)
+    read.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await read
+    assert pool.checkedout() == 0
+    found = await asyncio.wait_for(rows.fetch_row(by_id, id=1), timeout=10)
+    assert found is not None
+    assert found["id"] == 1
+
+
 async def test_a_row_reader_drops_the_pool_s_connections_once_one_is_found_dead(
     sessions: SessionFactory,
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from synergia_shared.http.auth import (
     Authenticator,
     Principal,
@@ -18,6 +18,7 @@ from synergia_shared.http.auth import (
     document_credentials,
     issue_token,
     require,
+    require_then,
 )
 from synergia_shared.http.openapi_document import finish_openapi
 from synergia_shared.http.problems import (
@@ -35,6 +36,13 @@ KEYS = [
         "region": "ITC4",
     }
 ]
+
+
+def _with_path(principal: Principal, request: Request) -> dict[str, Any]:
+    return {"subject": principal.subject, "path": request.url.path}
+
+
+AdminsThen = Annotated[dict[str, Any], Depends(require_then(_with_path, Role.ADMIN))]
 
 
 def make_app() -> FastAPI:
@@ -58,6 +66,10 @@ def make_app() -> FastAPI:
     @app.get("/anyone", operation_id="anyone")
     async def anyone(p: Annotated[Principal, Depends(authenticate)]) -> dict[str, Any]:
         return {"subject": p.subject}
+
+    @app.get("/admins-then", operation_id="adminsThen")
+    async def admins_then(seen: AdminsThen) -> dict[str, Any]:
+        return seen
 
     @app.get("/open", operation_id="open")
     async def open_() -> dict[str, str]:
@@ -131,6 +143,7 @@ def test_openapi_documents_require_like_authenticate() -> None:
     assert doc["paths"]["/admins-only"]["get"]["security"] == both
     assert doc["paths"]["/authorities"]["get"]["security"] == both
     assert doc["paths"]["/anyone"]["get"]["security"] == both
+    assert doc["paths"]["/admins-then"]["get"]["security"] == both
     assert "security" not in doc["paths"]["/open"]["get"]
     assert doc["components"]["securitySchemes"] == {
         "bearerAuth": {
@@ -148,3 +161,15 @@ def test_openapi_documents_require_like_authenticate() -> None:
     }
     # No parameters leak from the credentials into the operations.
     assert "parameters" not in doc["paths"]["/admins-only"]["get"]
+
+
+async def test_require_then_checks_as_require_and_hands_on_what_then_made(
+    client: httpx.AsyncClient,
+) -> None:
+    assert (await client.get("/admins-then")).status_code == 401
+    refused = await client.get("/admins-then", headers=bearer("viewer"))
+    assert refused.status_code == 403
+    assert "admin" in refused.json()["detail"]
+    assert (await client.get("/admins-then", headers={"X-API-Key": API_KEY})).status_code == 403
+    passed = await client.get("/admins-then", headers=bearer("admin"))
+    assert passed.json() == {"subject": "u1", "path": "/admins-then"}

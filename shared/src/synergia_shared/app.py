@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from opentelemetry.trace import Tracer
 from pydantic import BaseModel
@@ -281,14 +282,32 @@ def _install_middleware(app: FastAPI, settings: ServiceSettings, tracer: Tracer 
 
 
 def _include_routers(app: FastAPI, routers: Sequence[APIRouter]) -> None:
-    """The service's own routes first: routing tries routes in order, and these take
-    the traffic (health, metrics and admin paths are distinct, so order is not
-    precedence here; it saves each API request ~8 µs of failed matches)."""
-    for router in routers:
+    """The service's own routes first, ahead of the documentation pages too: routing
+    tries routes in order, and these take the traffic (the paths of health, metrics,
+    admin and the documentation are distinct, so order is not precedence here; each
+    route tried in vain costs an API request ~1.5 µs)."""
+    documentation = list(app.router.routes)
+    app.router.routes.clear()
+    for router in (*routers, admin.router, drain.router, health.router):
+        _add_routes(app, router)
+    app.router.routes.extend(documentation)
+
+
+def _add_routes(app: FastAPI, router: APIRouter) -> None:
+    """The router's routes, as they are, in the app's own route table.
+
+    FastAPI keeps an included router as one entry of the table that matches a request
+    by trying the router's routes, and then tries them all again to handle it: about
+    25 µs of every registry request went to matching (GET /v1/actors/{id}, issue 18).
+    Nothing is passed to ``include_router`` here, and a router's prefix, tags and
+    responses are already on each of its routes when it declares them, so its routes
+    can join the table unchanged: same paths, same order, same OpenAPI document, each
+    tried once. A router that includes routers of its own is included as FastAPI does.
+    """
+    if not all(isinstance(route, APIRoute) for route in router.routes):
         app.include_router(router)
-    app.include_router(admin.router)
-    app.include_router(drain.router)
-    app.include_router(health.router)
+        return
+    app.router.routes.extend(router.routes)
 
 
 def _openapi_finishers(definition: ServiceDefinition) -> list[DocumentFinisher]:

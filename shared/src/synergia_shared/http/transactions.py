@@ -12,7 +12,8 @@ session plumbing:
   returns and before the response is sent, rolled back if the handler raises; a failed
   commit answers as any database error does (503 while PostgreSQL is away).
 - :data:`Rows`: single precompiled SELECTs outside any session (:class:`db.RowReader`):
-  the hot path, where a session's machinery is most of the cost.
+  the hot path, where a session's machinery is most of the cost. :func:`authorised_rows`
+  gives them with the principal a role check let through, as one dependency.
 - :data:`Idempotent`: a create made safe to retry by an ``Idempotency-Key``
   (:mod:`idempotency`), which opens its transactions itself: the effect and the stored
   answer commit together, and a twin that lost the race reads the winner's answer in a
@@ -27,16 +28,27 @@ leaves before its transaction committed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from synergia_shared.db import RowReader, SessionFactory, read_only, snapshot, unit_of_work
+from synergia_shared.http.auth import Principal, Role, require_then
 from synergia_shared.http.idempotency import IdempotentCreate
 
-__all__ = ["Idempotent", "OwnTransactions", "ReadOnly", "Rows", "Snapshot", "Write"]
+__all__ = [
+    "AuthorisedRows",
+    "Idempotent",
+    "OwnTransactions",
+    "ReadOnly",
+    "Rows",
+    "Snapshot",
+    "Write",
+    "authorised_rows",
+]
 
 
 def _sessions(request: Request) -> SessionFactory:
@@ -65,6 +77,24 @@ async def _write(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def _rows(request: Request) -> RowReader:
     return RowReader(_sessions(request))
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorisedRows:
+    """Who asks, let through by a role check, and :data:`Rows` to answer from."""
+
+    principal: Principal
+    rows: RowReader
+
+
+def _with_rows(principal: Principal, request: Request) -> AuthorisedRows:
+    return AuthorisedRows(principal, RowReader(_sessions(request)))
+
+
+def authorised_rows(*roles: Role) -> Callable[..., Awaitable[AuthorisedRows]]:
+    """A principal holding one of ``roles`` and :data:`Rows`, as one dependency (see
+    ``auth.require_then``): for the hottest reads (``GET /v1/actors/{id}``)."""
+    return require_then(_with_rows, *roles)
 
 
 async def _idempotent(request: Request) -> IdempotentCreate:

@@ -19,7 +19,13 @@ from synergia_shared.http.preconditions import (
     versioned_json,
 )
 from synergia_shared.http.problems import PROBLEM_RESPONSES, Problem, ProblemException
-from synergia_shared.http.transactions import Idempotent, ReadOnly, Rows, Write
+from synergia_shared.http.transactions import (
+    AuthorisedRows,
+    Idempotent,
+    ReadOnly,
+    Write,
+    authorised_rows,
+)
 from synergia_shared.reference.competences import Competence
 from synergia_shared.reference.ecosystems import Ecosystem
 from synergia_shared.settings import SHARED_CONTACTS_SCOPE
@@ -46,6 +52,8 @@ router = APIRouter(prefix="/v1/actors", tags=["actors"], responses=PROBLEM_RESPO
 
 Writer = Annotated[Principal, Depends(require(*WRITERS))]
 Reader = Annotated[Principal, Depends(require(*READERS))]
+# A reader and the rows to answer from, as one dependency: the hottest read's.
+ReaderRows = Annotated[AuthorisedRows, Depends(authorised_rows(*READERS))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 RACED = (
     "another request registered one of the same identifiers at the same time; nothing of "
@@ -247,8 +255,8 @@ async def search_actors(
     response_model=Actor,
     responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND},
 )
-async def get_actor(actor_id: uuid.UUID, principal: Reader, rows: Rows) -> Response:
-    actor = await queries.get(rows, actor_id, principal)
+async def get_actor(actor_id: uuid.UUID, reader: ReaderRows) -> Response:
+    actor = await queries.get(reader.rows, actor_id, reader.principal)
     return Response(
         actor.model_dump_json(),
         headers={"ETag": etag_for(actor.version)},
