@@ -9,12 +9,17 @@ Both registries run at once on the same seeded database, started the same way; e
 round loads one and then the other (the order turning between rounds). Figures are
 medians over rounds; the ratio is the median of the rounds' on/off ratios, so a burst
 of load from elsewhere on the machine moves one round, not the result.
+
+Before the rounds, bench.tracing_floor measures tracing's own work per request alone
+(the request middleware, no network, off and on taking turns): added to the off server's
+CPU per request, it is the floor of the on/off CPU ratio, printed under the table.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import statistics
 import subprocess
@@ -35,6 +40,8 @@ from bench.stats import ratio, summary_ms, table
 # BENCH_TRACING_SAMPLE_RATIO=0 measures what every request pays (none is sampled).
 SAMPLE_RATIO = os.environ.get("BENCH_TRACING_SAMPLE_RATIO", "0.1")
 AIM = 0.95  # throughput with tracing on at 10 %, relative to off
+FLOOR_RUNS = 3  # turns of each side of bench.tracing_floor (medians)
+FLOOR_REQUESTS = 20_000
 # Whatever the bench's own environment says, "off" is the default: no OTEL_* at all.
 OFF_ENV = {
     "OTEL_SDK_DISABLED": "",
@@ -120,6 +127,7 @@ async def run(
     sides = list(servers)
     headers = {**bearer("admin"), "Accept": "application/json"}
     with collector_sink(sink_port, log_dir / "tracing-sink.log"):
+        floor = await tracing_floor(servers["on"].env)
         async with running(*servers.values()):
             for round_no in range(rounds):
                 shift = round_no % len(sides)
@@ -157,12 +165,40 @@ async def run(
             "errors": sum(r.errors for r in results[side]),
             "rounds": rows,
         }
+    report["floor"] = {
+        **floor,
+        # Tracing's own work added to what the server spends on a request with it off.
+        "cpu_ratio": 1 + floor["added_ms"] / report["off"]["server_cpu_per_request_ms"],
+    }
     pairs = list(zip(per_round["on"], per_round["off"], strict=True))
     report["on_off_ratios"] = {
         key: statistics.median(ratio(on[key], off[key]) for on, off in pairs)
         for key in ("throughput_rps", "p50_ms", "p99_ms", "server_cpu_per_request_ms")
     }
     return report
+
+
+async def tracing_floor(on_env: dict[str, str]) -> dict[str, float]:
+    """What tracing's own work adds to a request (bench.tracing_floor: the middleware
+    around an app that answers at once, no network), off and on as the bench runs the
+    registries, in processes of their own taking turns; medians in milliseconds."""
+    runs: dict[str, list[float]] = {"off": [], "on": []}
+    for _ in range(FLOOR_RUNS):
+        for side in runs:
+            env = {**os.environ, **(on_env if side == "on" else OFF_ENV)}
+            arg = SAMPLE_RATIO if side == "on" else "off"
+            done = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "bench.tracing_floor", arg, str(FLOOR_REQUESTS)],
+                cwd=REPO_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs[side].append(1000 * json.loads(done.stdout)["cpu_seconds_per_request"])
+    off, on = statistics.median(runs["off"]), statistics.median(runs["on"])
+    return {"off_ms": off, "on_ms": on, "added_ms": on - off}
 
 
 def render(report: dict[str, Any]) -> str:
@@ -198,4 +234,13 @@ def render(report: dict[str, Any]) -> str:
         f"round, medians of {report['rounds']} turning rounds; aim: throughput >= "
         f"{report['aim_throughput_ratio']:.2f}x)"
     )
-    return table(title, ["endpoint", "req/s", "p50 ms", "p99 ms", "srv CPU ms/req", "err"], rows)
+    floor = report["floor"]
+    floor_line = (
+        f"tracing's own work at {report['sample_ratio']:.0%} (the request middleware alone, "
+        f"no network, export thread included): {1000 * floor['added_ms']:.1f} us per request "
+        f"({1000 * floor['off_ms']:.1f} -> {1000 * floor['on_ms']:.1f} us); added to the off "
+        f"server's CPU per request, the floor of the on/off CPU ratio: "
+        f"{floor['cpu_ratio']:.3f}x"
+    )
+    headers = ["endpoint", "req/s", "p50 ms", "p99 ms", "srv CPU ms/req", "err"]
+    return table(title, headers, rows) + "\n" + floor_line
