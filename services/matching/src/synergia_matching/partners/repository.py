@@ -3,8 +3,9 @@
 The formula is the one of ``scoring`` (components in [0, 1], fit first); the per-search
 weights arrive already normalised over the components that apply, so the SQL only sums.
 Candidates are found through the GIN indexes (offers document, competences, ecosystems,
-NACE prefixes) before anything is scored. The ranking is exact: candidates no needed
-term matches are skipped only when none of them could reach the page (see ``_page``).
+NACE prefixes) before anything is scored, in tiers by the most each can score (several
+needed terms, one, none): the ranking is exact, a tier is skipped only when none of its
+candidates could reach the page (see ``_page``).
 """
 
 from __future__ import annotations
@@ -308,7 +309,9 @@ def _several_found(groups: int) -> str:
         f"(g[{i}] && (" + " || ".join(f"g[{j}]" for j in range(i + 1, groups + 1)) + "))"
         for i in range(1, groups)
     ]
-    tsquery = f"SELECT {' || '.join(clauses)} FROM (SELECT ARRAY[{queries}]) AS t(g)"  # noqa: S608
+    # OFFSET 0: not flattened, so the array is built (and its tsqueries folded by the
+    # planner) once, not once per reference: with 16 groups that took 90 ms of planning.
+    tsquery = f"SELECT {' || '.join(clauses)} FROM (SELECT ARRAY[{queries}] OFFSET 0) AS t(g)"  # noqa: S608
     return f"p.offers_document @@ ({tsquery})"
 
 
