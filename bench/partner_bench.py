@@ -95,6 +95,21 @@ SCENARIOS = (
             "origin_nace_codes": ["C10.51"],
         },
     ),
+    # A need written as sentences (the judged set's cold-chain need): 16 needed groups
+    # once its stop words are dropped, several of them common words (transport, Germany).
+    Scenario(
+        "long need (sentences)",
+        {
+            "needs": {
+                "text": "Cold chain logistics for frozen seafood exports. Refrigerated transport "
+                "at -20 C from Vigo to Germany, Poland and Czechia, with temperature records "
+                "for each consignment.",
+                "keywords": ["cold chain logistics", "refrigerated transport"],
+                "competences": ["logistics"],
+            },
+            "origin_country": "ES",
+        },
+    ),
     Scenario("profile endpoint", profile_params={}),
     Scenario(
         "profile, eligible SMEs only",

@@ -312,6 +312,96 @@ async def test_pages_rank_candidates_found_without_a_needed_term_in_their_place(
     assert scores == sorted(scores, reverse=True)
 
 
+async def walk(matching: httpx.AsyncClient, body: dict[str, Any], limit: int) -> list[str]:
+    walked: list[str] = []
+    cursor = None
+    while True:
+        page = await search(matching, body, limit=limit, **({"cursor": cursor} if cursor else {}))
+        walked += names(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return walked
+
+
+async def test_candidates_one_needed_term_matches_are_ranked_in_their_place(
+    registry: httpx.AsyncClient, matching: httpx.AsyncClient
+) -> None:
+    """The ranking reads the candidates several needed terms match first, and those one
+    term matches (with or without a needed competence) only while one of them could still
+    reach the page: a term offered outranks two mentioned in a description, whichever
+    tier the statement reads first, on every page size."""
+    need = {
+        "needs": {"text": "scandia hafnia cermets", "competences": ["advanced_materials"]},
+        "origin_country": "DE",
+    }
+    offer = {"type": "technology_offer"}
+    traders = [
+        (
+            name,
+            await register(
+                registry,
+                name,
+                "AT",
+                description="Trading of oxides, scandia and hafnia among many others.",
+                offers=[{"type": "business_offer", "title": "Bulk oxides"}],
+            ),
+        )
+        for name in ("Oxid Handel I GmbH", "Oxid Handel II GmbH", "Oxid Handel III GmbH")
+    ]
+    expected = {
+        # Every needed term offered, and the competence.
+        "Scandia Hafnia Cermets SRL": await register(
+            registry,
+            "Scandia Hafnia Cermets SRL",
+            "RO",
+            offers=[
+                {
+                    **offer,
+                    "title": "Scandia and hafnia cermets",
+                    "competences": ["advanced_materials"],
+                }
+            ],
+        ),
+        # One term offered and the competence: above the one below, which has two terms.
+        "Cermet Werkstoffe s.r.o.": await register(
+            registry,
+            "Cermet Werkstoffe s.r.o.",
+            "CZ",
+            offers=[
+                {
+                    **offer,
+                    "title": "Cermets for cutting tools",
+                    "competences": ["advanced_materials"],
+                }
+            ],
+        ),
+        # One term offered: 1 of 3 terms; found in a structured offer, it counts fully.
+        "Keramik Cermet GmbH": await register(
+            registry,
+            "Keramik Cermet GmbH",
+            "AT",
+            offers=[{**offer, "title": "Cermets"}],
+        ),
+        # Two terms, only in their descriptions: 2 of 3 at 0.4 each, less than one offered.
+        # Enough of them that the gates shut on their bounds, not for want of candidates
+        # (equal scores: the more recently registered first).
+        **dict(reversed(traders)),
+        # No needed term, only the competence (a quarter of its share).
+        "Werkstoff Kompetenz Kft.": await register(
+            registry,
+            "Werkstoff Kompetenz Kft.",
+            "HU",
+            offers=[{**offer, "title": "Coatings", "competences": ["advanced_materials"]}],
+        ),
+    }
+    await projected(matching, *expected.values())
+
+    full = names(await search(matching, need, limit=100))
+    assert [name for name in full if name in expected] == list(expected)
+    for limit in (1, 2, 3):
+        assert await walk(matching, need, limit) == full, f"pages of {limit}"
+
+
 async def test_s3_priorities_of_the_candidates_region_count_and_are_named(
     registry: httpx.AsyncClient, matching: httpx.AsyncClient
 ) -> None:

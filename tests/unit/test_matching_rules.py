@@ -8,6 +8,7 @@ import uuid
 import pytest
 from synergia_matching.partners import scoring
 from synergia_matching.partners.terms import (
+    MAX_CANDIDATES,
     MAX_GROUPS,
     distinct_by_stem,
     stem_inputs,
@@ -41,8 +42,26 @@ def test_term_groups_keep_keywords_first_and_drop_noise() -> None:
 
 
 def test_term_groups_are_capped() -> None:
-    words = " ".join(f"word{i}x" for i in range(40))
-    assert len(term_groups([], words)) == MAX_GROUPS
+    words = " ".join(f"word{i}x" for i in range(200))
+    assert len(term_groups([], words)) == MAX_CANDIDATES
+    stems = {f"word{i}x": f"'word{i}x'" for i in range(200)}
+    assert len(distinct_by_stem(term_groups([], words), stems)) == MAX_GROUPS
+
+
+def test_stop_words_do_not_crowd_out_the_words_after_them() -> None:
+    # A cold-chain need, as a user writes it: its stop words come first.
+    text = (
+        "We need a partner for the transport of food at a controlled temperature from "
+        "our site to the shops in Poland and to Czechia, with a cold chain that is "
+        "monitored for the whole of the route by the hour and by the pallet"
+    )
+    groups = term_groups([], text)
+    content = {"transport", "food", "controlled", "temperature", "site", "shops", "poland"}
+    content |= {"czechia", "cold chain", "monitored", "whole", "route", "hour", "pallet"}
+    stems = {q: (f"'{q}'" if q in content else "") for q in stem_inputs(groups)}
+    kept = [g.label for g in distinct_by_stem(groups, stems)]
+    assert kept[-3:] == ["route", "hour", "pallet"], "the last content words are searched too"
+    assert set(kept) <= content
 
 
 def test_tsquery_text_carries_only_words_and_operators() -> None:

@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from synergia_matching.partners.thesaurus import GROUPS, synonyms
 
 MAX_GROUPS = 16
+# Terms read before stems are known: stop words ("for", "from", "to") are only told apart
+# by PostgreSQL's stemming (distinct_by_stem), so capping at MAX_GROUPS here would let
+# them crowd out the content words after them; this bound only limits the stems' lookup.
+MAX_CANDIDATES = 4 * MAX_GROUPS
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Words too common in offers and needs to tell one from another; PostgreSQL drops the
 # English stop words itself.
@@ -97,10 +101,10 @@ def _known_multiword() -> list[str]:
 
 
 def term_groups(keywords: Iterable[str], text: str = "") -> list[TermGroup]:
-    """The term groups of what is sought, in the order given, at most :data:`MAX_GROUPS`
-    (keywords first, so they are never crowded out by free text), spelled differently
-    from one another. Groups that differ only in inflection are joined by
-    :func:`distinct_by_stem`."""
+    """The candidate term groups of what is sought, in the order given, at most
+    :data:`MAX_CANDIDATES` (keywords first, so they are never crowded out by free text),
+    spelled differently from one another. :func:`distinct_by_stem` joins the groups that
+    differ only in inflection, drops stop words and keeps :data:`MAX_GROUPS`."""
     groups: list[TermGroup] = []
     seen: set[frozenset[str]] = set()
     for term, keyword in _phrases(keywords, text):
@@ -111,7 +115,7 @@ def term_groups(keywords: Iterable[str], text: str = "") -> list[TermGroup]:
             continue
         seen.add(members)
         groups.append(TermGroup(term, members, keyword))
-        if len(groups) == MAX_GROUPS:
+        if len(groups) == MAX_CANDIDATES:
             break
     return groups
 
