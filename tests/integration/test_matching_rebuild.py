@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -24,10 +22,9 @@ from synergia_matching.rebuild import RebuildRefused, rebuild_projections
 from synergia_matching.settings import MatchingSettings
 from synergia_shared.bus import create_producer
 from synergia_shared.db import create_engine, create_session_factory
-from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
 from synergia_shared.events.topics import REGISTRY_ACTOR
-from synergia_shared.messaging.outbox import build_event
 
+from tests.support.events import actor_event
 from tests.support.matching import dump
 from tests.support.stack import TEMPLATE_PREFIX, TestStack, running_app, sqlalchemy_url
 
@@ -45,22 +42,14 @@ SEARCH_SCHEMA = """
 """
 
 
-def actor_event(legal_name: str) -> Any:
-    """An actor registered as the registry would publish it, with words to search for:
-    its keywords and description make its offers document."""
-    actor_id = uuid.uuid4()
-    return build_event(
-        ActorRegisteredV1(
-            actor_id=actor_id,
-            legal_name=legal_name,
-            kind=ActorKind.SME,
-            country="AT",
-            registered_at=datetime.now(UTC),
-            keywords=["laser welding"],
-            description=f"{legal_name} welds and assembles steel frames.",
-        ),
-        subject=str(actor_id),
-        sequence=1,
+def steady_actor(legal_name: str) -> Any:
+    """An actor with words to search for, so the documents the rebuild compares are not
+    empty."""
+    return actor_event(
+        legal_name,
+        country="AT",
+        keywords=["laser welding"],
+        description=f"{legal_name} welds and assembles steel frames.",
     )
 
 
@@ -77,7 +66,7 @@ class Publisher:
     async def publish(self, count: int = 1) -> None:
         pending = []
         for _ in range(count):
-            event = actor_event(f"Steady Actor {len(self.sent) + len(pending)}")
+            event = steady_actor(f"Steady Actor {len(self.sent) + len(pending)}")
             future = await self.producer.send(
                 self.topic, value=event.to_bytes(), key=event.subject.encode()
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import httpx
@@ -11,8 +12,15 @@ from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
 from synergia_shared.messaging.outbox import build_event
 
 
-def actor_event(legal_name: str, *, country: str = "PL") -> CloudEvent:
-    """An actor-registered event as the registry would publish it, built by hand."""
+def actor_event(
+    legal_name: str,
+    *,
+    country: str = "PL",
+    keywords: Sequence[str] = (),
+    description: str | None = None,
+) -> CloudEvent:
+    """An actor-registered event as the registry would publish it, built by hand; its
+    keywords and description, when given, make its offers document in matching."""
     actor_id = uuid.uuid4()
     return build_event(
         ActorRegisteredV1(
@@ -21,6 +29,8 @@ def actor_event(legal_name: str, *, country: str = "PL") -> CloudEvent:
             kind=ActorKind.SME,
             country=country,
             registered_at=datetime.now(UTC),
+            keywords=list(keywords),
+            description=description,
         ),
         subject=str(actor_id),
         sequence=1,
