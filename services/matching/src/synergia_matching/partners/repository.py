@@ -181,9 +181,10 @@ def _components(shape: _Shape, parts: _Parts) -> dict[str, str]:
         "c_sectors": _share(f"{_sum(parts.nace)} + {_sum(parts.ecosystems)}", sectors),
         "c_mutual": _mutual(shape, parts),
         "c_border": (
-            "CASE WHEN p.country <> CAST(:origin_country AS text) THEN 1.0 ELSE 0.0 END"
+            "CASE WHEN p.country <> CAST(:origin_country AS text)"
+            " THEN 1.0::float8 ELSE 0.0::float8 END"
             if shape.origin_country
-            else "CAST(NULL AS numeric)"
+            else "CAST(NULL AS float8)"
         ),
         "c_sector": (
             "CASE WHEN cardinality(p.nace_sections) = 0 THEN 0.0 ELSE "
@@ -199,7 +200,10 @@ def _components(shape: _Shape, parts: _Parts) -> dict[str, str]:
             if shape.s3
             else "CAST(0.0 AS float8)"
         ),
-        "c_sme": "CASE WHEN p.sme_category IN ('micro', 'small', 'medium') THEN 1.0 ELSE 0.0 END",
+        "c_sme": (
+            "CASE WHEN p.sme_category IN ('micro', 'small', 'medium')"
+            " THEN 1.0::float8 ELSE 0.0::float8 END"
+        ),
     }
 
 
@@ -298,20 +302,31 @@ def _top(shape: _Shape, c: dict[str, str], found: str, corroborated: str = "1.0"
     return f"{ranked}\nORDER BY points DESC, registered_at DESC, actor_id DESC\nLIMIT :limit"
 
 
+def at_least_two(terms: Sequence[str]) -> str:
+    """A tsquery expression true when two or more of ``terms`` are, halving: two in the
+    first half, two in the second, or one in each. Its size grows as n log n (16 groups:
+    64 references, where ``t1 && (t2 || … || tn) || t2 && (t3 || …) || …`` has 135), and
+    the GIN index evaluates it for every row any of the terms matches."""
+    if len(terms) < 2:
+        raise ValueError("two of fewer than two terms")
+    if len(terms) == 2:
+        return f"({terms[0]} && {terms[1]})"
+    first, second = terms[: len(terms) // 2], terms[len(terms) // 2 :]
+    either = [at_least_two(half) for half in (first, second) if len(half) > 1]
+    across = f"(({' || '.join(first)}) && ({' || '.join(second)}))"
+    return "(" + " || ".join([*either, across]) + ")"
+
+
 def _several_found(groups: int) -> str:
     """A candidate two or more needed groups match: each group's tsquery once (an array
-    InitPlan), then ``g1 & (g2 | … | gn) | g2 & (g3 | … | gn) | …``, which the GIN index
-    answers and a row checks in about one pass over the groups. Composed as tsqueries, not
-    text, so a group matched in one configuration and another group in the other still
-    counts as two."""
+    InitPlan), then ``at_least_two`` of them, which the GIN index answers and a row checks
+    in about one pass over the groups. Composed as tsqueries, not text, so a group matched
+    in one configuration and another group in the other still counts as two."""
     queries = ", ".join(_tsq(f"ng{i}") for i in range(groups))
-    clauses = [
-        f"(g[{i}] && (" + " || ".join(f"g[{j}]" for j in range(i + 1, groups + 1)) + "))"
-        for i in range(1, groups)
-    ]
+    several = at_least_two([f"g[{i}]" for i in range(1, groups + 1)])
     # OFFSET 0: not flattened, so the array is built (and its tsqueries folded by the
     # planner) once, not once per reference: with 16 groups that took 90 ms of planning.
-    tsquery = f"SELECT {' || '.join(clauses)} FROM (SELECT ARRAY[{queries}] OFFSET 0) AS t(g)"  # noqa: S608
+    tsquery = f"SELECT {several} FROM (SELECT ARRAY[{queries}] OFFSET 0) AS t(g)"  # noqa: S608
     return f"p.offers_document @@ ({tsquery})"
 
 

@@ -87,15 +87,15 @@ def _offer_groups_of(profile: Row[Any]) -> list[TermGroup]:
 
 
 async def _meaningful(
-    session: AsyncSession, groups: list[TermGroup], configurations: list[str]
-) -> list[TermGroup]:
-    """The groups told apart by their stems in the search's language (battery = batteries,
-    named once), without those its configuration reduces to nothing (stop words: "the",
-    "of", "die"), so that they neither count as missed nor as matched."""
-    if not groups:
-        return []
-    found = await repository.stems(session, stem_inputs(groups), configurations)
-    return distinct_by_stem(groups, found)
+    session: AsyncSession, *lists: list[TermGroup], configurations: list[str]
+) -> list[list[TermGroup]]:
+    """Each list's groups told apart by their stems in the search's language (battery =
+    batteries, named once), without those its configuration reduces to nothing (stop
+    words: "the", "of", "die"), so that they neither count as missed nor as matched. One
+    round trip for all the lists (a profile's needs and offers)."""
+    inputs = sorted({query for groups in lists if groups for query in stem_inputs(groups)})
+    found = await repository.stems(session, inputs, configurations) if inputs else {}
+    return [distinct_by_stem(groups, found) if groups else [] for groups in lists]
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,11 @@ async def _with_searcher(session: AsyncSession, asked: Asked, searcher: Row[Any]
         asked,
         exclude=[*asked.exclude, *await repository.linked_group(session, searcher.actor_id)],
         offer_groups=asked.offer_groups
-        or await _meaningful(session, _offer_groups_of(searcher), asked.text_configurations),
+        or (
+            await _meaningful(
+                session, _offer_groups_of(searcher), configurations=asked.text_configurations
+            )
+        )[0],
         origin_country=asked.origin_country or searcher.country,
         origin_sections=asked.origin_sections or _sections(searcher.nace_codes),
     )
@@ -204,7 +208,12 @@ async def resolve(session: AsyncSession, body: PartnerSearch) -> Search:
         searcher=searcher.language if searcher is not None else None,
     )
     configurations = languages.query_configurations(language)
-    need_groups = await _meaningful(session, _words(body.needs), configurations)
+    need_groups, body_offer_groups = await _meaningful(
+        session,
+        _words(body.needs),
+        _words(body.offers) if body.offers else [],
+        configurations=configurations,
+    )
     if not rules.says_what_is_needed(
         terms=bool(need_groups),
         competences=bool(body.needs.competences),
@@ -222,9 +231,7 @@ async def resolve(session: AsyncSession, body: PartnerSearch) -> Search:
     asked = Asked(
         sought=[*body.needs.keywords, body.needs.text],
         need_groups=need_groups,
-        offer_groups=(
-            await _meaningful(session, _words(body.offers), configurations) if body.offers else []
-        ),
+        offer_groups=body_offer_groups,
         competences=[str(x) for x in body.needs.competences],
         nace_codes=codes.need_nace,
         ecosystems=[str(e) for e in body.needs.ecosystems],
@@ -258,7 +265,12 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
     configurations = languages.query_configurations(
         languages.search_language([text, *keywords], searcher=profile.language)
     )
-    need_groups = await _meaningful(session, term_groups(keywords, text), configurations)
+    need_groups, offer_groups = await _meaningful(
+        session,
+        term_groups(keywords, text),
+        _offer_groups_of(profile),
+        configurations=configurations,
+    )
     if not need_groups and not competences:
         raise ProblemException(
             409,
@@ -279,7 +291,7 @@ async def for_actor(session: AsyncSession, actor_id: uuid.UUID, constraints: Con
     asked = Asked(
         sought=[*keywords, text],
         need_groups=need_groups,
-        offer_groups=await _meaningful(session, _offer_groups_of(profile), configurations),
+        offer_groups=offer_groups,
         competences=competences,
         nace_codes=[],
         ecosystems=[],
