@@ -93,7 +93,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=",".join(str(n) for n in partner_bench.SIZES),
         help="comma-separated world sizes (actors) for the partner-search bench",
     )
-    parser.add_argument("--partner-samples", type=int, default=15, help="per partner scenario")
+    parser.add_argument(
+        "--partner-samples", type=int, default=partner_bench.SAMPLES, help="per partner scenario"
+    )
     parser.add_argument("--team-actors", type=int, default=team_bench.ACTORS)
     parser.add_argument("--team-repeats", type=int, default=3, help="HTTP calls per k")
     parser.add_argument("--catchup-actors", type=int, default=catchup_bench.ACTORS)
