@@ -41,6 +41,7 @@ from synergia_shared.db import (
     snapshot,
     unit_of_work,
 )
+from synergia_shared.db_outage import is_database_unavailable
 
 from tests.support.stack import TestStack
 
@@ -295,3 +296,29 @@ async def test_a_row_reader_drops_the_pool_s_connections_once_one_is_found_dead(
         found = await rows.fetch_row(by_id, id=1)
         assert found is not None
         assert found["id"] == 1
+
+
+async def test_a_row_reader_takes_a_protocol_broken_by_a_server_exit_as_a_dead_connection(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # asyncpg raises InternalClientError ("cannot switch to state 12; another operation
+    # is in progress") when a backend's termination notice meets the statement: seen in
+    # the kill test above, rarely. That read fails as unavailable (a 503 to a client),
+    # and the connection is not handed out again.
+    backend = PreparedRead.of(select(func.pg_backend_pid().label("pid")))
+    rows = RowReader(sessions)
+    before = await rows.fetch_row(backend)
+    assert sessions.kw["bind"].sync_engine.pool.checkedin() == 1
+
+    async def broken(self: asyncpg.Connection, *args: object) -> None:
+        raise asyncpg.InternalClientError("cannot switch to state 12; another operation (2)")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(asyncpg.Connection, "fetchrow", broken)
+        with pytest.raises(ConnectionResetError) as failed:
+            await rows.fetch_row(backend)
+    assert is_database_unavailable(failed.value)
+    after = await rows.fetch_row(backend)
+    assert before is not None
+    assert after is not None
+    assert after["pid"] != before["pid"], "the broken connection was not used again"

@@ -268,6 +268,12 @@ class RowReader:
         except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
             self._invalidate(pooled, exc)
             raise
+        except asyncpg.InternalClientError as exc:
+            # The server ended the session under the read (a restart: its termination
+            # notice met the statement) and the protocol is in no state to go on. The
+            # connection is as dead as a closed one, and the read may be retried.
+            self._invalidate(pooled, exc)
+            raise ConnectionResetError(f"the database connection broke mid-read: {exc}") from exc
         except asyncpg.PostgresError as exc:
             if is_database_unavailable(exc):  # shut down under it, or refusing sessions
                 self._invalidate(pooled, exc)
