@@ -17,6 +17,7 @@ from synergia_funding.ledger.expiry import ParkedExpiry
 from synergia_funding.migrate import SERVICE_DIR
 from synergia_funding.reference.router import router as reference_router
 from synergia_funding.reports.router import router as reports_router
+from synergia_funding.reports.totals import TotalsCompaction
 from synergia_funding.settings import FundingSettings
 from synergia_funding.value_chains.router import router as value_chains_router
 
@@ -39,7 +40,7 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
                 reports_router,
             ],
             consumers=all_consumers(settings),
-            background=[_parked_expiry, _contact_fetcher],
+            background=[_parked_expiry, _contact_fetcher, _totals_compaction],
             openapi_finishers=[document_batch_schema],
             openapi_tags=[
                 {"name": "beneficiaries", "description": "Funding beneficiaries."},
@@ -89,3 +90,11 @@ def _contact_fetcher(app: FastAPI) -> ContactFetcher | None:
     if not settings.contact_fetch_enabled:
         return None
     return ContactFetcher.from_settings(app.state.sessions, CONTACT_TABLES, settings)
+
+
+def _totals_compaction(app: FastAPI) -> TotalsCompaction:
+    """Folds the rows appended to the region report's totals (reports.totals)."""
+    settings: FundingSettings = app.state.settings
+    return TotalsCompaction(
+        app.state.sessions, interval=settings.totals_compaction_interval_seconds
+    )

@@ -34,3 +34,10 @@ class FundingSettings(ProjectionSettings):
         description="Expired items rejected per transaction (short transactions, short "
         "row locks against the writers releasing parked items).",
     )
+    totals_compaction_interval_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often the rows the ledger's writers append to the region "
+        "report's totals are folded into one per group (safe on every replica: they take "
+        "turns).",
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Numeric,
     Table,
     Text,
     UniqueConstraint,
@@ -104,4 +105,48 @@ ledger_nets = Table(
     Column("amount", MONEY, nullable=False),
     Column("net", MONEY, nullable=False),
     Column("reversed", Boolean, nullable=False, server_default="false"),
+)
+
+
+# The nets summed per region line, per project line, and the ESIF originals per project
+# and region (migration 0013): appended to by triggers on ledger_nets, one row per group
+# and statement, and folded by the compaction (synergia_funding.reports.totals). A
+# group's figure is the sum of its rows.
+def _line_columns() -> list[Column[object]]:
+    return [
+        Column("source", Text, nullable=False),
+        Column("fund", Text, nullable=True),
+        Column("private_timing", Text, nullable=True),
+        Column("kind", Text, nullable=False),
+        Column("net", Numeric, nullable=False),
+    ]
+
+
+def _counted() -> list[Column[object]]:
+    return [
+        Column("originals", BigInteger, nullable=False),
+        Column("compacted", Boolean, nullable=False, server_default="false"),
+    ]
+
+
+ledger_region_totals = Table(
+    "ledger_region_totals",
+    metadata,
+    Column("region_nuts", Text, nullable=False),
+    *_line_columns(),
+    *_counted(),
+)
+ledger_project_totals = Table(
+    "ledger_project_totals",
+    metadata,
+    Column("project_id", Uuid, nullable=False),
+    *_line_columns(),
+    *_counted(),
+)
+ledger_esif_project_regions = Table(
+    "ledger_esif_project_regions",
+    metadata,
+    Column("project_id", Uuid, nullable=False),
+    Column("region_nuts", Text, nullable=False),
+    *_counted(),
 )

@@ -16,7 +16,10 @@ amount, which the ledger writer keeps in the transaction that records each corre
   nothing.
 
 The scope of a report (a project, a NUTS prefix, a beneficiary) is a condition on the
-originals. ``tests/integration/test_funding_report_sql.py`` checks
+originals. A region's scope (its originals, and all the money of its projects with ESIF)
+can be most of the ledger, so its sums come from totals already grouped by region and by
+project, which triggers on ``ledger_nets`` keep (:mod:`synergia_funding.reports.totals`).
+``tests/integration/test_funding_report_sql.py`` checks
 ``ledger.repository.rebuild_nets`` (the same fold in SQL) and these sums against the
 pure fold on random ledgers with corrections; ``tests/integration/test_authority_events.py``
 checks that the nets the writer keeps equal the rebuilt ones.
@@ -36,6 +39,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     and_,
     func,
     literal,
@@ -47,12 +51,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_funding.beneficiaries.models import beneficiaries
 from synergia_funding.ledger import codec
 from synergia_funding.ledger.entries import EU_SOURCES, Entry, EntryKind, Source
-from synergia_funding.ledger.models import ledger_entries, ledger_nets
+from synergia_funding.ledger.models import (
+    ledger_entries,
+    ledger_esif_project_regions,
+    ledger_nets,
+    ledger_project_totals,
+    ledger_region_totals,
+)
 from synergia_funding.ledger.repository import linked_enterprises
 
 le = ledger_entries
 nets = ledger_nets
 ZERO = Decimal("0.00")
+# A source line: what the reports' figures are broken down by.
+LINE = ("source", "fund", "private_timing")
 _ENTRY_COLUMNS = [le.c[name] for name in codec.ENTRY_FIELDS]
 
 
@@ -71,12 +83,30 @@ class NetRow:
 def _net_totals(scope: ColumnElement[bool], group_by: Sequence[str]) -> Select[Any]:
     """Net sums of the originals in ``scope`` (conditions on ``ledger_nets``), grouped by
     their columns ``group_by``: one narrow row per original, its net kept by the writer."""
-    keys = [nets.c[c] for c in group_by]
+    return _sums(nets, nets.c.net, func.count(), scope, group_by)
+
+
+def _summed_totals(table: Table, scope: ColumnElement[bool]) -> Select[Any]:
+    """The same sums from a totals table (``ledger_region_totals``,
+    ``ledger_project_totals``): a group's figures are the sums of its appended rows, and
+    a group whose originals are all gone (a rebuild removed them) has no line."""
+    totals = _sums(table, table.c.net, func.sum(table.c.originals), scope, LINE)
+    return totals.having(func.sum(table.c.originals) > 0)
+
+
+def _sums(
+    table: Table,
+    net: ColumnElement[Decimal],
+    originals: ColumnElement[Any],
+    scope: ColumnElement[bool],
+    group_by: Sequence[str],
+) -> Select[Any]:
+    keys = [table.c[c] for c in group_by]
 
     def of(kind: EntryKind) -> ColumnElement[Decimal]:
-        return func.coalesce(
-            func.sum(nets.c.net).filter(nets.c.kind == kind.value), literal(ZERO)
-        ).label(kind.value)
+        return func.coalesce(func.sum(net).filter(table.c.kind == kind.value), literal(ZERO)).label(
+            kind.value
+        )
 
     return (
         select(
@@ -84,7 +114,7 @@ def _net_totals(scope: ColumnElement[bool], group_by: Sequence[str]) -> Select[A
             of(EntryKind.COMMITMENT),
             of(EntryKind.COST_ITEM),
             of(EntryKind.DISBURSEMENT),
-            func.count().label("originals"),
+            originals.label("originals"),
         )
         .where(scope)
         .group_by(*keys)
@@ -94,15 +124,18 @@ def _net_totals(scope: ColumnElement[bool], group_by: Sequence[str]) -> Select[A
 async def net_totals(
     session: AsyncSession, scope: ColumnElement[bool], group_by: Sequence[str]
 ) -> list[NetRow]:
-    rows = await session.execute(_net_totals(scope, group_by))
-    n = len(group_by)
+    return await _net_rows(session, _net_totals(scope, group_by), len(group_by))
+
+
+async def _net_rows(session: AsyncSession, query: Select[Any], n: int) -> list[NetRow]:
+    rows = await session.execute(query)
     return [
         NetRow(
             key=tuple(row[:n]),
             committed=row.commitment,
             cost_claimed=row.cost_item,
             disbursed=row.disbursement,
-            originals=row.originals,
+            originals=int(row.originals),
         )
         for row in rows
     ]
@@ -110,38 +143,34 @@ async def net_totals(
 
 # --- scopes ------------------------------------------------------------------------------
 
-LINE = ("source", "fund", "private_timing")
-
 
 def in_project(project_id: uuid.UUID) -> ColumnElement[bool]:
     return nets.c.project_id == project_id
-
-
-def in_region(nuts_prefix: str) -> ColumnElement[bool]:
-    """Originals located in a NUTS region or any region below it.
-
-    ``nuts_prefix`` is a validated NUTS code (letters and digits only), so it needs no
-    LIKE escaping; the btree index on ``region_nuts text_pattern_ops`` serves the prefix.
-    """
-    return nets.c.region_nuts.like(nuts_prefix.upper() + "%")
 
 
 def of_beneficiary(actor_id: uuid.UUID) -> ColumnElement[bool]:
     return nets.c.beneficiary_id == actor_id
 
 
+def in_region(table: Table, nuts_prefix: str) -> ColumnElement[bool]:
+    """Rows located in a NUTS region or any region below it.
+
+    ``nuts_prefix`` is a validated NUTS code (letters and digits only), so it needs no
+    LIKE escaping; the tables' btree indexes on ``region_nuts text_pattern_ops`` serve
+    the prefix.
+    """
+    return table.c.region_nuts.like(nuts_prefix.upper() + "%")
+
+
 def _esif_projects(nuts_prefix: str) -> Select[Any]:
-    esif = nets.alias("esif")
-    return select(esif.c.project_id).where(
-        esif.c.region_nuts.like(nuts_prefix.upper() + "%"),
-        esif.c.source == Source.ESIF.value,
-        esif.c.project_id.is_not(None),
+    """The projects with one or more ESIF originals located in the region."""
+    esif = ledger_esif_project_regions
+    return (
+        select(esif.c.project_id)
+        .where(in_region(esif, nuts_prefix))
+        .group_by(esif.c.project_id)
+        .having(func.sum(esif.c.originals) > 0)
     )
-
-
-def in_projects_with_esif_in_region(nuts_prefix: str) -> ColumnElement[bool]:
-    """Originals of the projects that have an ESIF original located in the region."""
-    return nets.c.project_id.in_(_esif_projects(nuts_prefix))
 
 
 # --- reports' queries --------------------------------------------------------------------
@@ -165,17 +194,19 @@ async def project_budget_by_beneficiary(
 
 
 async def region_lines(session: AsyncSession, nuts_prefix: str) -> list[NetRow]:
-    return await net_totals(session, in_region(nuts_prefix), LINE)
+    scope = in_region(ledger_region_totals, nuts_prefix)
+    return await _net_rows(session, _summed_totals(ledger_region_totals, scope), len(LINE))
 
 
 async def region_project_lines(session: AsyncSession, nuts_prefix: str) -> list[NetRow]:
     """Lines of all the money, wherever located, of the projects with ESIF in the region."""
-    return await net_totals(session, in_projects_with_esif_in_region(nuts_prefix), LINE)
+    totals = ledger_project_totals
+    scope = totals.c.project_id.in_(_esif_projects(nuts_prefix))
+    return await _net_rows(session, _summed_totals(totals, scope), len(LINE))
 
 
 async def count_projects_with_esif(session: AsyncSession, nuts_prefix: str) -> int:
-    esif_projects = _esif_projects(nuts_prefix).distinct().subquery()
-    count = select(func.count()).select_from(esif_projects)
+    count = select(func.count()).select_from(_esif_projects(nuts_prefix).subquery())
     return int((await session.execute(count)).scalar_one())
 
 
