@@ -18,11 +18,14 @@ from synergia_shared.events.registry import ActorKind, ActorRegisteredV1
 from synergia_shared.events.topics import REGISTRY_ACTOR
 from synergia_shared.messaging.outbox import build_event
 from synergia_shared.messaging.relay import OutboxRelay
+from synergia_shared.settings import ServiceSettings
 
 from bench.stack import BenchStack, dsn
 from bench.stats import ratio, table
 
 HEADERS = [("content-type", b"application/cloudevents+json")]
+# The relay as the services run it: their default batch size.
+BATCH_SIZE = int(ServiceSettings.model_fields["relay_batch_size"].default)
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,9 @@ async def relay_seconds(
     engine = create_async_engine(database_url, pool_size=10, max_overflow=10)
     bus = Bus(stack.kafka, client_id="bench-relay")
     conn = await asyncpg.connect(dsn(database_url))
-    relay = OutboxRelay(engine, bus, database_url=database_url, topic_prefix=topic_prefix)
+    relay = OutboxRelay(
+        engine, bus, database_url=database_url, topic_prefix=topic_prefix, batch_size=BATCH_SIZE
+    )
     try:
         # Connections up before the clock starts, as for the raw producer.
         async with engine.connect() as warm:
@@ -202,7 +207,7 @@ async def run(stack: BenchStack, *, events: int, rounds: int = 3) -> dict[str, A
 def render(report: dict[str, Any]) -> str:
     rows: list[list[object]] = [
         [
-            "OutboxRelay (batch 500) -> broker",
+            f"OutboxRelay (batch {BATCH_SIZE}) -> broker",
             report["relay"]["events_per_s"],
             report["relay"]["seconds"],
             "1.00x",

@@ -101,7 +101,14 @@ class ServiceSettings(BaseSettings):
     )
 
     relay_enabled: bool = True
-    relay_batch_size: int = 500
+    relay_batch_size: int = Field(
+        default=1000,
+        ge=1,
+        description="Outbox rows a relay round claims and publishes together. Fewer, "
+        "larger rounds cost less per event while a backlog drains (1,000: 0.79-0.87x of a "
+        "raw producer in the relay bench, 500: 0.64-0.73x); a quiet outbox sends what "
+        "it has.",
+    )
     relay_poll_interval_seconds: float = 1.0
     relay_check_topics: bool = Field(
         default=False,

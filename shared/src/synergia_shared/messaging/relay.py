@@ -174,7 +174,7 @@ class OutboxRelay:
         *,
         database_url: str,
         topic_prefix: str = "",
-        batch_size: int = 500,
+        batch_size: int = 1000,
         poll_interval: float = 1.0,
         check_topics: bool = False,
         log_check_interval: float = 5.0,
