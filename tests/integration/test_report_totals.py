@@ -151,6 +151,26 @@ async def test_the_writers_nets_and_their_totals_agree_before_and_after_compacti
     assert again.folded == 0, "nothing new, nothing folded"
 
 
+async def test_one_upsert_that_inserts_and_updates_is_counted_once(
+    conn: asyncpg.Connection, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # INSERT ... ON CONFLICT DO UPDATE fires the insert trigger for the rows it inserted
+    # and the update trigger for those it updated, each with its own transition table.
+    entries = random_ledger(6)
+    originals = _originals(entries)
+    present, absent = originals[: len(originals) // 2], originals[len(originals) // 2 :]
+    async with sessions() as session, session.begin():
+        await session.execute(ledger_entries.insert(), [codec.to_row(e) for e in entries])
+        await set_nets(
+            session, [(e, e.amount, False) for e in present], {e.entry_id for e in present}
+        )
+    effects = resolve(entries).effects
+    assert {e.entry_id for e in absent} <= set(effects), "the upsert inserts these"
+    async with sessions() as session, session.begin():
+        await set_nets(session, [(x.original, x.amount, x.reversed) for x in effects.values()])
+    await assert_totals_match(conn)
+
+
 async def test_a_rebuild_and_a_truncate_keep_the_totals(
     conn: asyncpg.Connection, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

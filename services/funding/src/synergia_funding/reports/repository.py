@@ -1,11 +1,11 @@
 """Every query of the funding reports.
 
 Totals are summed in PostgreSQL, because a value chain, a region or a large beneficiary
-can have many entries. They are sums over ``ledger_nets``: one row per *original* entry
-(neither ``reverses`` nor ``adjusts``) with the columns reports group by and its net
-amount, which the ledger writer keeps in the transaction that records each correction
-(:mod:`synergia_funding.ledger.decide`). The net is the pure fold's
-(:func:`synergia_funding.ledger.balances.resolve`):
+can have many entries. They are sums over ``ledger_nets`` (a region's: over totals kept
+from it, below): one row per *original* entry (neither ``reverses`` nor ``adjusts``)
+with the columns reports group by and its net amount, which the ledger writer keeps in
+the transaction that records each correction (:mod:`synergia_funding.ledger.decide`).
+The net is the pure fold's (:func:`synergia_funding.ledger.balances.resolve`):
 
 * an original counts its amount plus the amounts of its live adjustments, or nothing
   once any entry reverses it;
