@@ -348,6 +348,43 @@ def test_on_equal_dates_the_later_line_wins() -> None:
     assert org.legal_name == "Second"
 
 
+_DATES = ["", "2019-01-01", "2020-06-30 10:00:00", "2021-01-01"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_DATES),
+            st.sampled_from(["", "A", "B"]),
+            st.sampled_from(["", "true", "false"]),
+            st.sampled_from(["", "www.a.example", "www.b.example"]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_merge_is_the_field_by_field_rule_in_any_order_of_rows(
+    rows: list[tuple[str, str, str, str]],
+) -> None:
+    """The draft's shortcut (a row at or above every key seen wins all it states) gives
+    what comparing each field with the row that holds it gives."""
+    draft = OrganisationDraft("999912340")
+    expected: dict[str, tuple[tuple[datetime, int], Any, int]] = {}
+    for line, (date, short, sme, url) in enumerate(rows, start=2):
+        values = row_dict(contentUpdateDate=date, shortName=short, SME=sme, organizationURL=url)
+        row = read_row(as_record(values, line), COLS)
+        assert isinstance(row, OrganisationRow), row
+        draft.add(row)
+        key = (row.updated or datetime.min.replace(tzinfo=UTC), line)
+        for name in ("name", "short_name", "sme", "website", "country"):
+            value = getattr(row, name)
+            if value is not None and (name not in expected or key >= expected[name][0]):
+                expected[name] = (key, value, line)
+    assert {name: draft.latest[name] for name in expected} == expected
+    assert set(draft.latest) - set(expected) <= {"activity", "nuts_code", "vat_number"}
+
+
 def test_prc_without_any_sme_flag_is_other_with_a_warning() -> None:
     org = organisation(row_dict(activityType="PRC"), row_dict(activityType="PRC"))
     assert org.kind is ActorKind.OTHER
