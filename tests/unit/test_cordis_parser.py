@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
+from synergia_registry.actors.schemas import ActorCreate
 from synergia_registry.imports.mapping import (
     COLUMNS,
     ActivityType,
@@ -39,7 +41,7 @@ from synergia_registry.imports.mapping import (
     unreadable,
 )
 from synergia_registry.imports.parser import CsvFormatError, Record, read_records
-from synergia_registry.imports.service import Tally
+from synergia_registry.imports.service import Tally, registration_command
 from synergia_registry.imports.uploads import multipart_field
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.http.problems import ProblemException
@@ -575,3 +577,39 @@ def test_the_report_lists_up_to_its_limit_and_counts_everything() -> None:
     assert [r.line for r in report.rejections] == [2, 3]
     assert [w.line for w in report.warnings] == [2, 3]
     assert report.listing_limit == 2
+
+
+_WEB = st.sampled_from(["www.a.example", "http://a.example/x", "HTTP://A.EXAMPLE", "Https://a"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(min_size=1, max_size=310),
+    short=st.text(max_size=310),
+    web=st.one_of(_WEB, st.text(max_size=20).map(lambda t: "https://" + t)),
+    activity=st.sampled_from(["", "PRC", "HES", "OTH"]),
+    sme=st.sampled_from(["", "true", "false"]),
+)
+def test_an_organisation_registered_without_its_model_is_one_the_model_accepts_as_it_is(
+    name: str, short: str, web: str, activity: str, sme: str
+) -> None:
+    """Where the import skips ``ActorCreate`` (every website but one with an upper-case
+    scheme), the model would accept the organisation's values and keep them unchanged."""
+    values = row_dict(name=name, shortName=short, organizationURL=web, SME=sme)
+    values["activityType"] = activity
+    row = read_row(as_record(values), COLS)
+    if not isinstance(row, OrganisationRow):
+        return
+    draft = OrganisationDraft(row.organisation_id)
+    draft.add(row)
+    org = finish(draft)
+    try:
+        command = registration_command(org)
+    except ValidationError:
+        assert org.website is not None
+        assert not org.website.startswith(("http://", "https://"))
+        return
+    if isinstance(command, ActorCreate):
+        return
+    model = ActorCreate(**command._asdict())
+    assert {name: getattr(model, name) for name in command._fields} == command._asdict()
