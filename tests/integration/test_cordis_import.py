@@ -413,3 +413,21 @@ async def test_a_deactivated_actor_is_left_as_it_is(
     )
     assert (await actors_by_pic(stack))["999912351"]["legal_name"] == "Nordlys Forskning AS"
     assert await outbox(stack) == events_before
+
+
+async def test_a_website_the_actor_model_refuses_rejects_its_organisation_with_the_reason(
+    registry: httpx.AsyncClient,
+) -> None:
+    """The import reads ``HTTP://…`` as a web address, the actor model only a lower-case
+    scheme: the organisation is rejected with the model's reason, the others registered."""
+    header, first = SAMPLE.read_text(encoding="utf-8-sig").splitlines()[:2]
+    upper = first.replace('"www.oafc.gr"', '"HTTP://WWW.OAFC.GR"')
+    lower = first.replace('"www.oafc.gr"', '"https://oafc.example.gr"').replace(
+        "999912340", "999912399"
+    )
+    report = await import_csv(registry, "\n".join([header, upper, lower, ""]).encode())
+
+    assert (report["created"], report["organisations_rejected"]) == (1, 1)
+    [rejection] = report["rejections"]
+    assert (rejection["line"], rejection["organisation_id"]) == (2, "999912340")
+    assert rejection["reason"] == "website: String should match pattern '^https?://\\S+$'"

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
+from synergia_registry.actors.schemas import ActorCreate
 from synergia_registry.imports.mapping import (
     COLUMNS,
     ActivityType,
@@ -39,7 +41,7 @@ from synergia_registry.imports.mapping import (
     unreadable,
 )
 from synergia_registry.imports.parser import CsvFormatError, Record, read_records
-from synergia_registry.imports.service import Tally
+from synergia_registry.imports.service import Tally, registration_command
 from synergia_registry.imports.uploads import multipart_field
 from synergia_shared.events.registry import ActorKind
 from synergia_shared.http.problems import ProblemException
@@ -348,6 +350,43 @@ def test_on_equal_dates_the_later_line_wins() -> None:
     assert org.legal_name == "Second"
 
 
+_DATES = ["", "2019-01-01", "2020-06-30 10:00:00", "2021-01-01"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_DATES),
+            st.sampled_from(["", "A", "B"]),
+            st.sampled_from(["", "true", "false"]),
+            st.sampled_from(["", "www.a.example", "www.b.example"]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_merge_is_the_field_by_field_rule_in_any_order_of_rows(
+    rows: list[tuple[str, str, str, str]],
+) -> None:
+    """The draft's shortcut (a row at or above every key seen wins all it states) gives
+    what comparing each field with the row that holds it gives."""
+    draft = OrganisationDraft("999912340")
+    expected: dict[str, tuple[tuple[datetime, int], Any, int]] = {}
+    for line, (date, short, sme, url) in enumerate(rows, start=2):
+        values = row_dict(contentUpdateDate=date, shortName=short, SME=sme, organizationURL=url)
+        row = read_row(as_record(values, line), COLS)
+        assert isinstance(row, OrganisationRow), row
+        draft.add(row)
+        key = (row.updated or datetime.min.replace(tzinfo=UTC), line)
+        for name in ("name", "short_name", "sme", "website", "country"):
+            value = getattr(row, name)
+            if value is not None and (name not in expected or key >= expected[name][0]):
+                expected[name] = (key, value, line)
+    assert {name: draft.latest[name] for name in expected} == expected
+    assert set(draft.latest) - set(expected) <= {"activity", "nuts_code", "vat_number"}
+
+
 def test_prc_without_any_sme_flag_is_other_with_a_warning() -> None:
     org = organisation(row_dict(activityType="PRC"), row_dict(activityType="PRC"))
     assert org.kind is ActorKind.OTHER
@@ -538,3 +577,39 @@ def test_the_report_lists_up_to_its_limit_and_counts_everything() -> None:
     assert [r.line for r in report.rejections] == [2, 3]
     assert [w.line for w in report.warnings] == [2, 3]
     assert report.listing_limit == 2
+
+
+_WEB = st.sampled_from(["www.a.example", "http://a.example/x", "HTTP://A.EXAMPLE", "Https://a"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(min_size=1, max_size=310),
+    short=st.text(max_size=310),
+    web=st.one_of(_WEB, st.text(max_size=20).map(lambda t: "https://" + t)),
+    activity=st.sampled_from(["", "PRC", "HES", "OTH"]),
+    sme=st.sampled_from(["", "true", "false"]),
+)
+def test_an_organisation_registered_without_its_model_is_one_the_model_accepts_as_it_is(
+    name: str, short: str, web: str, activity: str, sme: str
+) -> None:
+    """Where the import skips ``ActorCreate`` (every website but one with an upper-case
+    scheme), the model would accept the organisation's values and keep them unchanged."""
+    values = row_dict(name=name, shortName=short, organizationURL=web, SME=sme)
+    values["activityType"] = activity
+    row = read_row(as_record(values), COLS)
+    if not isinstance(row, OrganisationRow):
+        return
+    draft = OrganisationDraft(row.organisation_id)
+    draft.add(row)
+    org = finish(draft)
+    try:
+        command = registration_command(org)
+    except ValidationError:
+        assert org.website is not None
+        assert not org.website.startswith(("http://", "https://"))
+        return
+    if isinstance(command, ActorCreate):
+        return
+    model = ActorCreate(**command._asdict())
+    assert {name: getattr(model, name) for name in command._fields} == command._asdict()

@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.events.registry import (
     ActorDeactivatedV1,
+    ActorKind,
     ActorPersonalDataErasedV1,
     ActorRegisteredV1,
     ActorUpdatedV1,
@@ -36,6 +37,7 @@ from synergia_shared.validity import is_expired, utc_today
 from synergia_registry.actors import repository
 from synergia_registry.actors.names import name_key
 from synergia_registry.actors.rules import (
+    IdentityFields,
     InvalidProfile,
     normalise_country,
     normalise_identity,
@@ -600,8 +602,22 @@ async def register_many(session: AsyncSession, new: Sequence[NewActor]) -> None:
     await copy_outbox(session, events)
 
 
+class ImportedProfile(IdentityFields, Protocol):
+    """What an import registers an actor with: an ``ActorCreate`` setting only these
+    fields, or another object with them that ``ActorCreate`` would accept as they are."""
+
+    @property
+    def legal_name(self) -> str: ...
+    @property
+    def short_name(self) -> str | None: ...
+    @property
+    def kind(self) -> ActorKind: ...
+    @property
+    def website(self) -> str | None: ...
+
+
 async def register_imported_many(
-    session: AsyncSession, commands: Sequence[tuple[ActorCreate, str]]
+    session: AsyncSession, commands: Sequence[tuple[ImportedProfile, str]]
 ) -> list[uuid.UUID | str]:
     """Register actors found in a CORDIS import, each ``(command, organisation id)``, with
     a few statements for the whole batch instead of a dozen per actor

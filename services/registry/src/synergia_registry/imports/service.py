@@ -22,19 +22,21 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import SessionFactory, unit_of_work
+from synergia_shared.events.registry import ActorKind
 from synergia_shared.http.problems import MESSAGE_LIMIT, ProblemException, errors_detail
 from synergia_shared.http.reports import ReasonCounts, echo, echo_or_none
 
 from synergia_registry.actors import repository as actor_repository
 from synergia_registry.actors import service as actor_service
 from synergia_registry.actors.schemas import ActorCreate, ActorPatch
+from synergia_registry.actors.service import ImportedProfile
 from synergia_registry.imports import mapping
 from synergia_registry.imports.mapping import ImportedOrganisation, Issue, OrganisationDraft
 from synergia_registry.imports.parser import read_records
@@ -163,7 +165,7 @@ async def apply_batch(
     found = await actor_repository.find_imported(session, [o.organisation_id for o in batch])
     by_link = {row.cordis_organisation_id: row for row in found if row.cordis_organisation_id}
     by_pic = {row.pic: row for row in found if row.pic}
-    new: list[tuple[ImportedOrganisation, ActorCreate]] = []
+    new: list[tuple[ImportedOrganisation, ImportedProfile]] = []
     for org in batch:
         linked, holder = by_link.get(org.organisation_id), by_pic.get(org.organisation_id)
         if linked is not None and holder is not None and linked.id != holder.id:
@@ -176,7 +178,7 @@ async def apply_batch(
         current = linked or holder
         if current is None:
             try:
-                new.append((org, _command(org)))
+                new.append((org, registration_command(org)))
             except ValidationError as exc:
                 tally.reject_organisation(org, _reasons(exc))
             continue
@@ -207,8 +209,45 @@ async def apply_batch(
     await _register(session, new, tally, retry=retry)
 
 
-def _command(org: ImportedOrganisation) -> ActorCreate:
-    return ActorCreate(
+class _Profile(NamedTuple):
+    """An organisation's :class:`ActorCreate`, for one that model accepts as it is."""
+
+    legal_name: str
+    short_name: str | None
+    kind: ActorKind
+    country: str
+    pic: str
+    vat_number: str | None
+    website: str | None
+    nuts_code: str | None
+    nuts_version: str
+    national_id: str | None = None
+    national_id_scheme: str | None = None
+
+
+_DEFAULT_NUTS_VERSION: str = ActorCreate.model_fields["nuts_version"].default
+
+
+def registration_command(org: ImportedOrganisation) -> ImportedProfile:
+    """What the organisation is registered with. :func:`mapping.finish` already holds its
+    fields to what ``ActorCreate`` checks (names stripped, 1-300 characters; a kind; an
+    http(s) address of at most 500), except the scheme's case: ``ActorCreate`` wants it
+    lower-case where the import takes ``HTTP://`` too. Only such an organisation is
+    validated as an ``ActorCreate``, whose reasons are then reported; a model for each of
+    the others cost as much as the rest of its registration in Python."""
+    if org.website is not None and not org.website.startswith(("http://", "https://")):
+        return ActorCreate(
+            legal_name=org.legal_name,
+            short_name=org.short_name,
+            kind=org.kind,
+            country=org.country,
+            pic=org.organisation_id,
+            vat_number=org.vat_number,
+            website=org.website,
+            nuts_code=org.nuts_code,
+            **({"nuts_version": org.nuts_version} if org.nuts_version else {}),
+        )
+    return _Profile(
         legal_name=org.legal_name,
         short_name=org.short_name,
         kind=org.kind,
@@ -217,13 +256,13 @@ def _command(org: ImportedOrganisation) -> ActorCreate:
         vat_number=org.vat_number,
         website=org.website,
         nuts_code=org.nuts_code,
-        **({"nuts_version": org.nuts_version} if org.nuts_version else {}),
+        nuts_version=org.nuts_version or _DEFAULT_NUTS_VERSION,
     )
 
 
 async def _register(
     session: AsyncSession,
-    new: list[tuple[ImportedOrganisation, ActorCreate]],
+    new: list[tuple[ImportedOrganisation, ImportedProfile]],
     tally: Tally,
     *,
     retry: bool,
