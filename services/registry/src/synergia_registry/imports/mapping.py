@@ -44,7 +44,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -340,16 +340,24 @@ def read_row(record: Record, columns: Columns) -> OrganisationRow | Issue:
             vat_number or None,
             website or None,
         )
+    return _rejected(record.line, pic or raw_pic or None, parsed, raw_amounts)
+
+
+_Parsed = tuple[Any, str | None]  # the value (None if it does not parse), or the problem
+
+
+def _rejected(
+    line: int, shown_id: str | None, parsed: Sequence[_Parsed], raw_amounts: Sequence[str]
+) -> Issue:
+    """A row with problems: its parsed columns' (in the order of _CHECKED), then its
+    amounts'."""
     problems = [problem for _, problem in parsed if problem is not None]
     problems.extend(
         problem
         for column, raw in zip(AMOUNT_COLUMNS, raw_amounts, strict=True)
         if (problem := _amount_problem(column, raw)) is not None
     )
-    return Issue(record.line, pic or raw_pic or None, "; ".join(problems))
-
-
-_Parsed = tuple[Any, str | None]  # the value (None if it does not parse), or the problem
+    return Issue(line, shown_id, "; ".join(problems))
 
 
 def _parsed(column: str, parse: Any, raw: str) -> _Parsed:
