@@ -40,11 +40,13 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    TextClause,
     and_,
     func,
     literal,
     or_,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -314,3 +316,71 @@ async def project_rule_entries(
         )
     everything = await with_corrections(session, {**own, **extra})
     return list(everything.values()), set(own)
+
+
+# --- the region totals' compaction (synergia_funding.reports.totals) ----------------------
+
+# "FUNG": after the ledger writer's lock classes (ledger.repository).
+COMPACTION_LOCK_CLASS = 0x46554E47
+
+
+@dataclass(frozen=True)
+class _Totals:
+    table: str
+    keys: tuple[str, ...]  # never NULL
+    nullable_keys: tuple[str, ...]
+    sums: tuple[str, ...]
+
+    def compaction(self) -> TextClause:
+        keys = ", ".join((*self.keys, *self.nullable_keys))
+        same = " AND ".join(
+            [f"t.{k} = a.{k}" for k in self.keys]
+            + [f"t.{k} IS NOT DISTINCT FROM a.{k}" for k in self.nullable_keys]
+        )
+        sums = ", ".join(f"sum({s})" for s in self.sums)
+        nonzero = " OR ".join(f"sum({s}) <> 0" for s in self.sums)
+        # Names are this module's constants, not input.
+        return text(
+            f"""
+            WITH appended AS (
+                SELECT DISTINCT {keys} FROM {self.table} WHERE NOT compacted
+            ), folded AS (
+                DELETE FROM {self.table} AS t USING appended AS a WHERE {same}
+                RETURNING t.*
+            ), kept AS (
+                INSERT INTO {self.table} ({keys}, {", ".join(self.sums)}, compacted)
+                SELECT {keys}, {sums}, true FROM folded GROUP BY {keys} HAVING {nonzero}
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM folded) AS folded, (SELECT count(*) FROM kept) AS kept
+            """  # noqa: S608
+        )
+
+
+_LINE = ("source", "kind")
+_NULLABLE_LINE = ("fund", "private_timing")
+TOTALS = (
+    _Totals("ledger_region_totals", ("region_nuts", *_LINE), _NULLABLE_LINE, ("net", "originals")),
+    _Totals("ledger_project_totals", ("project_id", *_LINE), _NULLABLE_LINE, ("net", "originals")),
+    _Totals("ledger_esif_project_regions", ("project_id", "region_nuts"), (), ("originals",)),
+)
+_COMPACTIONS = [t.compaction() for t in TOTALS]
+
+
+async def take_compaction_turn(session: AsyncSession) -> bool:
+    """Whether this transaction may compact: replicas take turns, none waits."""
+    taken = await session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:class, 0)"), {"class": COMPACTION_LOCK_CLASS}
+    )
+    return bool(taken)
+
+
+async def fold_appended_totals(session: AsyncSession) -> tuple[int, int]:
+    """Fold each group with appended rows into one row, in every totals table: (rows
+    folded, rows they became)."""
+    folded = kept = 0
+    for statement in _COMPACTIONS:
+        row = (await session.execute(statement)).one()
+        folded += row.folded
+        kept += row.kept
+    return folded, kept

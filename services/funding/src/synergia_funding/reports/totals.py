@@ -21,58 +21,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from synergia_shared.db import SessionFactory, unit_of_work
 from synergia_shared.periodic import PeriodicTask
 
+from synergia_funding.reports import repository
+
 logger = logging.getLogger(__name__)
-
-# "FUNG": after the ledger writer's lock classes (ledger.repository).
-COMPACTION_LOCK_CLASS = 0x46554E47
-
-
-@dataclass(frozen=True)
-class _Totals:
-    table: str
-    keys: tuple[str, ...]  # never NULL
-    nullable_keys: tuple[str, ...]
-    sums: tuple[str, ...]
-
-    def compaction(self) -> TextClause:
-        keys = ", ".join((*self.keys, *self.nullable_keys))
-        same = " AND ".join(
-            [f"t.{k} = a.{k}" for k in self.keys]
-            + [f"t.{k} IS NOT DISTINCT FROM a.{k}" for k in self.nullable_keys]
-        )
-        sums = ", ".join(f"sum({s})" for s in self.sums)
-        nonzero = " OR ".join(f"sum({s}) <> 0" for s in self.sums)
-        # Names are this module's constants, not input.
-        return text(
-            f"""
-            WITH appended AS (
-                SELECT DISTINCT {keys} FROM {self.table} WHERE NOT compacted
-            ), folded AS (
-                DELETE FROM {self.table} AS t USING appended AS a WHERE {same}
-                RETURNING t.*
-            ), kept AS (
-                INSERT INTO {self.table} ({keys}, {", ".join(self.sums)}, compacted)
-                SELECT {keys}, {sums}, true FROM folded GROUP BY {keys} HAVING {nonzero}
-                RETURNING 1
-            )
-            SELECT (SELECT count(*) FROM folded) AS folded, (SELECT count(*) FROM kept) AS kept
-            """  # noqa: S608
-        )
-
-
-_LINE = ("source", "kind")
-_NULLABLE_LINE = ("fund", "private_timing")
-TOTALS = (
-    _Totals("ledger_region_totals", ("region_nuts", *_LINE), _NULLABLE_LINE, ("net", "originals")),
-    _Totals("ledger_project_totals", ("project_id", *_LINE), _NULLABLE_LINE, ("net", "originals")),
-    _Totals("ledger_esif_project_regions", ("project_id", "region_nuts"), (), ("originals",)),
-)
-_COMPACTIONS = [t.compaction() for t in TOTALS]
 
 
 @dataclass(frozen=True)
@@ -86,16 +41,9 @@ class Compacted:
 async def compact(session: AsyncSession) -> Compacted | None:
     """Fold every group with appended rows into one row, in the caller's transaction;
     None when another replica's round holds the lock."""
-    taken = await session.scalar(
-        text("SELECT pg_try_advisory_xact_lock(:class, 0)"), {"class": COMPACTION_LOCK_CLASS}
-    )
-    if not taken:
+    if not await repository.take_compaction_turn(session):
         return None
-    folded = kept = 0
-    for statement in _COMPACTIONS:
-        row = (await session.execute(statement)).one()
-        folded += row.folded
-        kept += row.kept
+    folded, kept = await repository.fold_appended_totals(session)
     return Compacted(folded=folded, kept=kept)
 
 

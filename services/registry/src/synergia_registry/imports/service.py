@@ -235,19 +235,7 @@ def registration_command(org: ImportedOrganisation) -> ImportedProfile:
     lower-case where the import takes ``HTTP://`` too. Only such an organisation is
     validated as an ``ActorCreate``, whose reasons are then reported; a model for each of
     the others cost as much as the rest of its registration in Python."""
-    if org.website is not None and not org.website.startswith(("http://", "https://")):
-        return ActorCreate(
-            legal_name=org.legal_name,
-            short_name=org.short_name,
-            kind=org.kind,
-            country=org.country,
-            pic=org.organisation_id,
-            vat_number=org.vat_number,
-            website=org.website,
-            nuts_code=org.nuts_code,
-            **({"nuts_version": org.nuts_version} if org.nuts_version else {}),
-        )
-    return _Profile(
+    profile = _Profile(
         legal_name=org.legal_name,
         short_name=org.short_name,
         kind=org.kind,
@@ -258,6 +246,9 @@ def registration_command(org: ImportedOrganisation) -> ImportedProfile:
         nuts_code=org.nuts_code,
         nuts_version=org.nuts_version or _DEFAULT_NUTS_VERSION,
     )
+    if org.website is not None and not org.website.startswith(("http://", "https://")):
+        return ActorCreate(**profile._asdict())
+    return profile
 
 
 async def _register(
